@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Installs everything tether's build and tests need on a fresh Debian 12 machine (run as root,
+# or with sudo available): Debian packages for the real test peers, the pinned deno and bun from
+# the npm registry, and the npm dependencies from deno.lock. Idempotent: a second run only checks.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+say() { printf 'setup: %s\n' "$*" >&2; }
+as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+
+# Real peers for tests and figures (see README "Tests"):
+# sway + foot (headless Wayland), i3 + xterm + Xvfb (X11), kitty (+ EGL for Wayland clients),
+# socat (cleanup baseline), hyperfine (benchmarks), systemd (systemd-analyze verify).
+APT_PACKAGES=(
+  sway foot i3-wm xvfb xterm x11-utils kitty libwayland-egl1 libegl1 libgl1-mesa-dri
+  socat hyperfine systemd procps psmisc
+)
+missing=()
+for package in "${APT_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" ||
+    missing+=("$package")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  say "installing Debian packages: ${missing[*]}"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+    "${missing[@]}" >/dev/null
+else
+  say "Debian packages present"
+fi
+
+if [ ! -x tools/node_modules/@deno/linux-x64-glibc/deno ] ||
+  [ ! -x tools/node_modules/@oven/bun-linux-x64/bin/bun ]; then
+  say "installing pinned deno and bun (npm ci --prefix tools)"
+  # --ignore-scripts: the real binaries ship inside the platform packages; no postinstall needed.
+  npm ci --prefix tools --ignore-scripts --no-audit --no-fund --loglevel=error
+else
+  say "deno $(tools/node_modules/@deno/linux-x64-glibc/deno --version | head -1 | cut -d' ' -f2) and bun $(tools/node_modules/@oven/bun-linux-x64/bin/bun --version) present"
+fi
+
+# shellcheck source=scripts/env.sh
+. scripts/env.sh
+if [ ! -d node_modules/commander ] || [ deno.lock -nt node_modules/.deno/.setup-stamp ]; then
+  say "installing npm dependencies pinned in deno.lock into node_modules/"
+  "$DENO" install --frozen --quiet
+  touch node_modules/.deno/.setup-stamp
+else
+  say "npm dependencies present"
+fi
+say "done"

@@ -1,0 +1,47 @@
+import { Command, type CommandUnknownOpts, Option } from "@commander-js/extra-typings";
+import denoConfig from "../../deno.json" with { type: "json" };
+import { LOG_LEVELS } from "../platform/logger.ts";
+import { addCompletions } from "./completions.ts";
+import type { CliContext } from "./context.ts";
+
+/** The version printed by `tether --version` (single source: deno.json). */
+export const VERSION: string = denoConfig.version;
+
+/** Builds one subcommand; receives the shared context so it can print and set the exit code. */
+export type SubcommandFactory = (context: CliContext) => CommandUnknownOpts;
+
+/** Every working subcommand, in help order. A subcommand is listed only once it works. */
+const SUBCOMMANDS: readonly SubcommandFactory[] = [];
+
+/**
+ * Builds the `tether` program: global options, every subcommand, and shell completions.
+ * Errors from commander (unknown command or flag, bad value) are thrown, not printed, so
+ * {@link runCli} can print them as one line and exit 2.
+ */
+export function buildProgram(context: CliContext): CommandUnknownOpts {
+  const program = new Command("tether")
+    .description("Keeps a Linux desktop's local connections healthy: compositor, kitty, Conbus.")
+    .version(VERSION, "-V, --version", "print the version and exit")
+    .option("--json", "machine-readable JSON on stdout", false)
+    .addOption(
+      new Option("--log-level <level>", "lowest log level on stderr (default warn, or $TETHER_LOG)")
+        .choices(LOG_LEVELS),
+    )
+    .showSuggestionAfterError(true)
+    .exitOverride()
+    .configureOutput({
+      writeOut: context.stdout,
+      writeErr: context.stderr,
+      // runCli prints commander's errors itself, as one line.
+      outputError: () => {},
+    });
+  for (const factory of SUBCOMMANDS) program.addCommand(applyErrorHandling(factory(context)));
+  addCompletions(program);
+  return program;
+}
+
+function applyErrorHandling(command: CommandUnknownOpts): CommandUnknownOpts {
+  command.exitOverride().configureOutput({ outputError: () => {} }).showSuggestionAfterError(true);
+  for (const child of command.commands) applyErrorHandling(child);
+  return command;
+}

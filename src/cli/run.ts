@@ -1,0 +1,82 @@
+import { CommanderError } from "@commander-js/extra-typings";
+import { ConfigError } from "../platform/config_error.ts";
+import { LOG_LEVELS, type LogLevel, parseLogLevel } from "../platform/logger.ts";
+import { ConnectionError } from "../resilience/errors.ts";
+import { loggerFor } from "./context.ts";
+import type { CliContext, GlobalOptions } from "./context.ts";
+import { ExitCode, type ExitCodeValue } from "./exit_codes.ts";
+import { buildProgram } from "./program.ts";
+
+/** The parts of a {@link CliContext} that the process supplies; the rest is derived here. */
+export type CliIo = Omit<CliContext, "globals" | "logger" | "setExitCode">;
+
+/**
+ * Runs tether with user arguments (no `node`/script prefix) and returns the exit code.
+ * User errors become one line on stderr: never a stack trace.
+ *
+ * @example
+ * ```ts
+ * const code = await runCli(["--version"], io); // prints "0.1.0", returns 0
+ * ```
+ */
+export async function runCli(args: readonly string[], io: CliIo): Promise<ExitCodeValue> {
+  let exitCode: ExitCodeValue = ExitCode.ok;
+  let globals: GlobalOptions = { json: false, logLevel: "warn" };
+  let logger = loggerFor(globals, io);
+  const context: CliContext = {
+    ...io,
+    globals: () => globals,
+    logger: () => logger,
+    setExitCode: (code) => {
+      exitCode = code;
+    },
+  };
+  const program = buildProgram(context);
+  program.hook("preAction", (_root, action) => {
+    const options = action.optsWithGlobals() as Partial<GlobalOptions>;
+    globals = { json: options.json ?? false, logLevel: options.logLevel ?? logLevelFromEnv(io) };
+    logger = loggerFor(globals, io);
+  });
+  try {
+    await program.parseAsync([...args], { from: "user" });
+    return exitCode;
+  } catch (error) {
+    return reportError(error, context);
+  }
+}
+
+function logLevelFromEnv(io: CliIo): LogLevel {
+  const value = io.env.TETHER_LOG;
+  if (value === undefined || value === "") return "warn";
+  const level = parseLogLevel(value);
+  if (level === null) {
+    throw new ConfigError(`TETHER_LOG="${value}" is not a log level (${LOG_LEVELS.join(", ")})`);
+  }
+  return level;
+}
+
+function reportError(error: unknown, context: CliContext): ExitCodeValue {
+  if (error instanceof CommanderError) {
+    if (error.exitCode === 0) return ExitCode.ok; // --help, --version
+    context.stderr(`tether: ${oneLine(error.message.replace(/^error: /, ""))}\n`);
+    return ExitCode.usage;
+  }
+  if (error instanceof ConfigError) {
+    context.stderr(`tether: ${oneLine(error.message)}\n`);
+    return ExitCode.usage;
+  }
+  if (error instanceof ConnectionError) {
+    context.stderr(`tether: ${oneLine(error.message)}\n`);
+    return ExitCode.failed;
+  }
+  const detail = error instanceof Error ? error.message : String(error);
+  context.stderr(`tether: unexpected error: ${oneLine(detail)}\n`);
+  if (context.globals().logLevel === "debug" && error instanceof Error && error.stack) {
+    context.stderr(error.stack + "\n");
+  }
+  return ExitCode.failed;
+}
+
+function oneLine(text: string): string {
+  return text.replace(/\s*\n\s*/g, " ").trim();
+}

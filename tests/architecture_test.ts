@@ -1,0 +1,72 @@
+import assert from "node:assert/strict";
+import { readdir, readFile } from "node:fs/promises";
+import { join, relative } from "node:path";
+import { REPO_ROOT } from "./support/cli.ts";
+
+async function sourceFiles(dir: string): Promise<string[]> {
+  const files: string[] = [];
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) files.push(...await sourceFiles(path));
+    else if (entry.name.endsWith(".ts")) files.push(path);
+  }
+  return files;
+}
+
+const srcFiles = await sourceFiles(join(REPO_ROOT, "src"));
+const layer = (path: string) => relative(join(REPO_ROOT, "src"), path).split("/")[0]!;
+
+/** Which src/ folders each folder may import (DESIGN.md: arrows point downward only). */
+const ALLOWED_IMPORTS: Record<string, string[]> = {
+  cli: ["cli", "focus", "sockets", "conbus", "kitty", "compositor", "resilience", "platform"],
+  focus: ["focus", "kitty", "compositor", "resilience", "platform"],
+  sockets: ["sockets", "kitty", "compositor", "resilience", "platform"],
+  conbus: ["conbus", "resilience", "platform"],
+  kitty: ["kitty", "resilience", "platform"],
+  compositor: ["compositor", "resilience", "platform"],
+  resilience: ["resilience", "platform"],
+  platform: ["platform"],
+};
+
+Deno.test("source uses Web APIs and node:* only, never the Deno namespace", async () => {
+  for (const path of [join(REPO_ROOT, "main.ts"), ...srcFiles]) {
+    const text = await readFile(path, "utf8");
+    assert.doesNotMatch(text, /\bDeno\./, `${relative(REPO_ROOT, path)} uses Deno.*`);
+  }
+});
+
+Deno.test("imports point downward only (cli -> domains -> resilience|platform)", async () => {
+  for (const path of srcFiles) {
+    const from = layer(path);
+    assert.ok(from in ALLOWED_IMPORTS, `unknown src folder ${from}`);
+    const text = await readFile(path, "utf8");
+    for (const match of text.matchAll(/from\s+"(\.[^"]+)"/g)) {
+      const target = relative(join(REPO_ROOT, "src"), join(path, "..", match[1]!)).split("/")[0]!;
+      if (target.startsWith("..")) continue; // deno.json
+      assert.ok(
+        ALLOWED_IMPORTS[from]!.includes(target),
+        `${relative(REPO_ROOT, path)} imports ${match[1]} (${from} -> ${target} points upward)`,
+      );
+    }
+  }
+});
+
+Deno.test("every exported name in src has a doc comment", async () => {
+  for (const path of srcFiles) {
+    const lines = (await readFile(path, "utf8")).split("\n");
+    lines.forEach((line, index) => {
+      if (
+        !/^export (async )?(function|class|const|interface|type|enum|abstract class)\b/.test(line)
+      ) {
+        return;
+      }
+      let previous = index - 1;
+      while (previous >= 0 && /^\s*(@|\/\/ deno-lint)/.test(lines[previous]!)) previous--;
+      assert.match(
+        lines[previous] ?? "",
+        /\*\/\s*$/,
+        `${relative(REPO_ROOT, path)}:${index + 1} exports without a doc comment: ${line}`,
+      );
+    });
+  }
+});
