@@ -1,0 +1,138 @@
+import assert from "node:assert/strict";
+import { mkdtemp, rm, stat, writeFile } from "node:fs/promises";
+import { createConnection, createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { requestControl, serveControlSocket } from "../../src/resilience/control_socket.ts";
+import { ConnectionError } from "../../src/resilience/errors.ts";
+
+async function withTempDir(run: (dir: string) => Promise<void>): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), "tether-control-"));
+  try {
+    await run(dir);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+Deno.test("a command's return value comes back as data; the socket is 0600 in a 0700 dir", () =>
+  withTempDir(async (dir) => {
+    const path = join(dir, "tether", "focus.sock");
+    const server = await serveControlSocket(path, {
+      status: () => ({ daemon: "focus", uptime_seconds: 3 }),
+    });
+    try {
+      assert.deepEqual(await requestControl(path, "status"), {
+        daemon: "focus",
+        uptime_seconds: 3,
+      });
+      assert.equal((await stat(path)).mode & 0o777, 0o600);
+      assert.equal((await stat(join(dir, "tether"))).mode & 0o777, 0o700);
+    } finally {
+      await server.close();
+    }
+    await assert.rejects(stat(path), { code: "ENOENT" }, "close() removes the socket file");
+  }));
+
+Deno.test("arguments reach the handler and handler errors become protocol errors", () =>
+  withTempDir(async (dir) => {
+    const path = join(dir, "c.sock");
+    const server = await serveControlSocket(path, {
+      echo: (request) => request.value,
+      fail: () => {
+        throw new Error("not now");
+      },
+    });
+    try {
+      assert.equal(await requestControl(path, "echo", { args: { value: 42 } }), 42);
+      await assert.rejects(requestControl(path, "fail"), (error: unknown) => {
+        assert.ok(error instanceof ConnectionError);
+        assert.equal(error.category, "protocol");
+        assert.match(error.message, /not now/);
+        return true;
+      });
+      await assert.rejects(requestControl(path, "nope"), /unknown command "nope"/);
+    } finally {
+      await server.close();
+    }
+  }));
+
+Deno.test("malformed request lines get an error reply and the connection stays usable", () =>
+  withTempDir(async (dir) => {
+    const path = join(dir, "c.sock");
+    const server = await serveControlSocket(path, { status: () => "up" });
+    try {
+      const replies = await new Promise<string[]>((resolve, reject) => {
+        const socket = createConnection(path);
+        let text = "";
+        socket.setEncoding("utf8");
+        socket.on("error", reject);
+        socket.on("data", (chunk: string) => {
+          text += chunk;
+          const lines = text.split("\n").filter(Boolean);
+          if (lines.length === 3) {
+            socket.destroy();
+            resolve(lines);
+          }
+        });
+        socket.write('not json\n[1]\n{"cmd":"status"}\n');
+      });
+      assert.deepEqual(replies.map((line) => JSON.parse(line)), [
+        { ok: false, error: "request is not valid JSON" },
+        { ok: false, error: 'request must be a JSON object with a string "cmd"' },
+        { ok: true, data: "up" },
+      ]);
+    } finally {
+      await server.close();
+    }
+  }));
+
+Deno.test("a dead daemon's leftover socket is refused, then replaced by a new server", () =>
+  withTempDir(async (dir) => {
+    const path = join(dir, "c.sock");
+    // A socket file with no listener, as a SIGKILLed daemon leaves it: bound, never listening.
+    const python = new Deno.Command("python3", {
+      args: ["-c", "import socket,sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])", path],
+    });
+    assert.equal((await python.output()).code, 0);
+    await assert.rejects(requestControl(path, "status"), { category: "refused" });
+    const server = await serveControlSocket(path, { status: () => "new" });
+    try {
+      assert.equal(await requestControl(path, "status"), "new");
+    } finally {
+      await server.close();
+    }
+  }));
+
+Deno.test("a second server on a live socket is refused as busy; a regular file is not replaced", () =>
+  withTempDir(async (dir) => {
+    const path = join(dir, "c.sock");
+    const server = await serveControlSocket(path, { status: () => 1 });
+    try {
+      await assert.rejects(serveControlSocket(path, {}), { category: "busy" });
+      assert.equal(await requestControl(path, "status"), 1, "the first server is untouched");
+    } finally {
+      await server.close();
+    }
+    const file = join(dir, "file.sock");
+    await writeFile(file, "data");
+    await assert.rejects(serveControlSocket(file, {}), /is not a socket/);
+    assert.equal((await stat(file)).isFile(), true);
+  }));
+
+Deno.test("a hung daemon times out; a missing socket is not_configured", () =>
+  withTempDir(async (dir) => {
+    const path = join(dir, "hung.sock");
+    const hung = createServer(() => {});
+    await new Promise<void>((resolve) => hung.listen(path, resolve));
+    try {
+      await assert.rejects(requestControl(path, "status", { timeoutMs: 100 }), {
+        category: "timeout",
+      });
+    } finally {
+      hung.close();
+    }
+    await assert.rejects(requestControl(join(dir, "missing.sock"), "status"), {
+      category: "not_configured",
+    });
+  }));
