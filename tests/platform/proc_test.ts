@@ -1,0 +1,59 @@
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import {
+  childPids,
+  isProcessAlive,
+  readComm,
+  readEnviron,
+  readParentPid,
+  readStartTimeMs,
+} from "../../src/platform/proc.ts";
+
+Deno.test("a spawned child is seen alive with its comm, parent, start time and environment", async () => {
+  const child = spawn("sleep", ["30"], {
+    env: { TETHER_PROC_TEST: "marker=1", PATH: "/bin:/usr/bin" },
+  });
+  try {
+    const pid = child.pid!;
+    assert.equal(isProcessAlive(pid), true);
+    assert.equal(await readComm(pid), "sleep");
+    assert.equal(await readParentPid(pid), process.pid);
+    assert.ok((await childPids(process.pid)).includes(pid));
+    const started = await readStartTimeMs(pid);
+    assert.ok(started !== null && Math.abs(started - Date.now()) < 60_000, `start ${started}`);
+    const environ = await readEnviron(pid);
+    assert.equal(environ?.get("TETHER_PROC_TEST"), "marker=1", "values may contain '='");
+  } finally {
+    child.kill("SIGKILL");
+    await new Promise((resolve) => child.once("exit", resolve));
+  }
+  assert.equal(isProcessAlive(child.pid!), false);
+  assert.equal(await readComm(child.pid!), null);
+});
+
+Deno.test("PID 1 is alive even when signalling it is not permitted; nonsense PIDs are not", () => {
+  assert.equal(isProcessAlive(1), true);
+  assert.equal(isProcessAlive(0), false);
+  assert.equal(isProcessAlive(-5), false);
+  assert.equal(isProcessAlive(2 ** 31), false);
+});
+
+Deno.test("stat parsing survives a comm with spaces and parentheses (fixture procfs)", async () => {
+  const root = await mkdtemp(join(tmpdir(), "tether-proc-"));
+  try {
+    await mkdir(join(root, "77", "task", "77"), { recursive: true });
+    const fields = ["S", "12", ...Array(17).fill("0"), "500"]; // field 22 (starttime) = 500 ticks
+    await writeFile(join(root, "77", "stat"), `77 (we (ird) name) ${fields.join(" ")} 0 0\n`);
+    await writeFile(join(root, "stat"), "cpu 1 2 3\nbtime 1700000000\n");
+    await writeFile(join(root, "77", "task", "77", "children"), "80 81 ");
+    assert.equal(await readParentPid(77, root), 12);
+    assert.equal(await readStartTimeMs(77, root), 1_700_000_000_000 + 5_000);
+    assert.deepEqual(await childPids(77, root), [80, 81]);
+    assert.equal(await readEnviron(77, root), null);
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
+});
