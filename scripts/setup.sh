@@ -13,7 +13,7 @@ as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 # socat (cleanup baseline), hyperfine (benchmarks), systemd (systemd-analyze verify).
 APT_PACKAGES=(
   sway foot i3-wm xvfb xterm x11-utils kitty libwayland-egl1 libegl1 libgl1-mesa-dri
-  socat hyperfine systemd procps psmisc bash-completion
+  socat hyperfine systemd procps psmisc bash-completion time
 )
 missing=()
 for package in "${APT_PACKAGES[@]}"; do
