@@ -35,13 +35,22 @@ export function buildProgram(context: CliContext): CommandUnknownOpts {
       // runCli prints commander's errors itself, as one line.
       outputError: () => {},
     });
-  for (const factory of SUBCOMMANDS) program.addCommand(applyErrorHandling(factory(context)));
+  for (const factory of SUBCOMMANDS) {
+    program.addCommand(routeOutputAndErrors(factory(context), context));
+  }
   addCompletions(program);
   return program;
 }
 
-function applyErrorHandling(command: CommandUnknownOpts): CommandUnknownOpts {
-  command.exitOverride().configureOutput({ outputError: () => {} }).showSuggestionAfterError(true);
-  for (const child of command.commands) applyErrorHandling(child);
+/** Subcommands added with addCommand inherit nothing: give each the root's output and errors. */
+function routeOutputAndErrors(
+  command: CommandUnknownOpts,
+  context: CliContext,
+): CommandUnknownOpts {
+  command
+    .exitOverride()
+    .showSuggestionAfterError(true)
+    .configureOutput({ writeOut: context.stdout, writeErr: context.stderr, outputError: () => {} });
+  for (const child of command.commands) routeOutputAndErrors(child, context);
   return command;
 }
