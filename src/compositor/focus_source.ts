@@ -1,0 +1,79 @@
+/**
+ * The compositor-neutral view of focus that `tether focus` consumes: which window has keyboard
+ * focus (its compositor id, the PID of its client process, its app id), or nothing. niri and sway
+ * sources both reduce their event streams to this, so the tracker never sees a compositor's wire
+ * format.
+ *
+ * @module
+ */
+
+/** The focused window as every compositor source reports it. */
+export interface FocusedWindow {
+  /** The compositor's id for the window (niri window id, sway container id). */
+  windowId: number;
+  /** PID of the window's client process, when the compositor knows it. */
+  pid: number | null;
+  /** Wayland app id (or X11 class for Xwayland windows), when known. */
+  appId: string | null;
+}
+
+/** One change of focus: what had it before and what has it now (null = nothing focused). */
+export interface FocusTransition {
+  /** The window that had focus before, or null. */
+  previous: FocusedWindow | null;
+  /** The window that has focus now, or null. */
+  focused: FocusedWindow | null;
+}
+
+/** Which compositor a source talks to. */
+export type CompositorKind = "niri" | "sway";
+
+/** A running focus source: emits transitions until closed. */
+export interface FocusSource {
+  /** Which compositor it follows. */
+  readonly kind: CompositorKind;
+  /** The focus as last reported (null before the first state arrived or when nothing is focused). */
+  current(): FocusedWindow | null;
+  /** Drops the connection and reconnects now (re-discovering the socket). */
+  reconnectNow(): void;
+  /** Stops following focus and closes every connection. */
+  close(): Promise<void>;
+}
+
+/**
+ * Whether two focus values denote the same focus: same window id, PID and app id (niri's
+ * `WindowOpenedOrChanged` repeats the focused window on every title change; sway repeats `focus`
+ * when returning to a workspace).
+ *
+ * @example
+ * ```ts
+ * sameFocus({ windowId: 7, pid: 1, appId: "kitty" }, { windowId: 7, pid: 1, appId: "kitty" }); // true
+ * ```
+ */
+export function sameFocus(a: FocusedWindow | null, b: FocusedWindow | null): boolean {
+  if (a === null || b === null) return a === b;
+  return a.windowId === b.windowId && a.pid === b.pid && a.appId === b.appId;
+}
+
+/**
+ * Folds a stream of focus values into transitions: returns a function that takes the newest
+ * focus and returns the transition it causes, or null when focus did not actually change.
+ *
+ * @example
+ * ```ts
+ * const next = focusTransitions();
+ * next({ windowId: 7, pid: 1, appId: "kitty" }); // { previous: null, focused: {...7} }
+ * next({ windowId: 7, pid: 1, appId: "kitty" }); // null
+ * ```
+ */
+export function focusTransitions(
+  initial: FocusedWindow | null = null,
+): (focused: FocusedWindow | null) => FocusTransition | null {
+  let current = initial;
+  return (focused) => {
+    if (sameFocus(current, focused)) return null;
+    const transition = { previous: current, focused };
+    current = focused;
+    return transition;
+  };
+}
