@@ -5,7 +5,7 @@ import {
   type NiriState,
   reduceNiriEvent,
 } from "../../src/compositor/niri_state.ts";
-import { ConnectionError } from "../../src/resilience/errors.ts";
+import { parseNiriEvent } from "../../src/compositor/niri_codec.ts";
 
 /** The event lines of protocols/compositor-ipc.md §1.6 (niri >= 25.11 shape), after the Ok reply. */
 const FIXTURE_LINES = [
@@ -23,11 +23,13 @@ const FIXTURE_LINES = [
 function replay(lines: string[], state: NiriState = INITIAL_NIRI_STATE): NiriState[] {
   const states: NiriState[] = [];
   for (const line of lines) {
-    state = reduceNiriEvent(state, JSON.parse(line));
+    state = reduceNiriEvent(state, parseNiriEvent(line));
     states.push(state);
   }
   return states;
 }
+
+const ev = (value: unknown) => parseNiriEvent(JSON.stringify(value));
 
 const focusedIds = (states: NiriState[]) => states.map((state) => state.focusedId);
 
@@ -53,11 +55,14 @@ Deno.test("WindowOpenedOrChanged of the focused window with is_focused:false cle
   const [state] = replay([
     `{"WindowsChanged":{"windows":[{"id":3,"title":"a","app_id":"kitty","pid":9,"is_focused":true}]}}`,
   ]);
-  const after = reduceNiriEvent(state!, {
-    WindowOpenedOrChanged: {
-      window: { id: 3, title: "b", app_id: "kitty", pid: 9, is_focused: false },
-    },
-  });
+  const after = reduceNiriEvent(
+    state!,
+    ev({
+      WindowOpenedOrChanged: {
+        window: { id: 3, title: "b", app_id: "kitty", pid: 9, is_focused: false },
+      },
+    }),
+  );
   assert.equal(after.focusedId, null);
   assert.equal(niriFocusedWindow(after), null);
 });
@@ -66,16 +71,19 @@ Deno.test("an unfocused window opening leaves focus where it was", () => {
   const [state] = replay([
     `{"WindowsChanged":{"windows":[{"id":3,"title":"a","app_id":"kitty","pid":9,"is_focused":true}]}}`,
   ]);
-  const after = reduceNiriEvent(state!, {
-    WindowOpenedOrChanged: { window: { id: 4, title: null, app_id: "foot", is_focused: false } },
-  });
+  const after = reduceNiriEvent(
+    state!,
+    ev({
+      WindowOpenedOrChanged: { window: { id: 4, title: null, app_id: "foot", is_focused: false } },
+    }),
+  );
   assert.equal(after.focusedId, 3);
   assert.equal(after.windows.size, 2);
 });
 
 Deno.test("WindowFocusChanged with id null means nothing is focused", () => {
   const states = replay(FIXTURE_LINES.slice(0, 2));
-  const after = reduceNiriEvent(states.at(-1)!, { WindowFocusChanged: { id: null } });
+  const after = reduceNiriEvent(states.at(-1)!, ev({ WindowFocusChanged: { id: null } }));
   assert.equal(niriFocusedWindow(after), null);
   assert.equal(after.windows.get(7)!.is_focused, false);
 });
@@ -83,12 +91,12 @@ Deno.test("WindowFocusChanged with id null means nothing is focused", () => {
 Deno.test("closing the focused window clears focus; closing another keeps it", () => {
   const states = replay(FIXTURE_LINES.slice(0, 5)); // 7 and 8 known, 8 focused
   const state = states.at(-1)!;
-  assert.equal(reduceNiriEvent(state, { WindowClosed: { id: 7 } }).focusedId, 8);
-  assert.equal(reduceNiriEvent(state, { WindowClosed: { id: 8 } }).focusedId, null);
+  assert.equal(reduceNiriEvent(state, ev({ WindowClosed: { id: 7 } })).focusedId, 8);
+  assert.equal(reduceNiriEvent(state, ev({ WindowClosed: { id: 8 } })).focusedId, null);
 });
 
 Deno.test("focus on an id not yet described is reported with unknown pid and app id", () => {
-  const after = reduceNiriEvent(INITIAL_NIRI_STATE, { WindowFocusChanged: { id: 42 } });
+  const after = reduceNiriEvent(INITIAL_NIRI_STATE, ev({ WindowFocusChanged: { id: 42 } }));
   assert.deepEqual(niriFocusedWindow(after), { windowId: 42, pid: null, appId: null });
 });
 
@@ -105,36 +113,19 @@ Deno.test("unknown event variants and WindowFocusTimestampChanged leave the stat
     const event of [
       { CastsChanged: { casts: [] } },
       { WindowFocusTimestampChanged: { id: 99, focus_timestamp: null } },
+      { WorkspaceActivated: { id: 2, focused: true } },
       { SomethingFromTheFuture: {} },
     ]
   ) {
-    assert.equal(reduceNiriEvent(state!, event), state);
-  }
-});
-
-Deno.test("a known event with a malformed body is a protocol error, not a crash", () => {
-  for (
-    const event of [
-      { WindowFocusChanged: { id: "7" } },
-      { WindowsChanged: { windows: "nope" } },
-      { WindowOpenedOrChanged: { window: { id: 1 } } },
-      { WindowClosed: {} },
-      [1, 2],
-      null,
-    ]
-  ) {
-    assert.throws(
-      () => reduceNiriEvent(INITIAL_NIRI_STATE, event),
-      (error: unknown) => error instanceof ConnectionError && error.category === "protocol",
-    );
+    assert.equal(reduceNiriEvent(state!, ev(event)), state);
   }
 });
 
 Deno.test("the reducer does not mutate the state it was given", () => {
   const states = replay(FIXTURE_LINES.slice(0, 2));
   const before = states.at(-1)!;
-  reduceNiriEvent(before, { WindowFocusChanged: { id: null } });
-  reduceNiriEvent(before, { WindowClosed: { id: 7 } });
+  reduceNiriEvent(before, ev({ WindowFocusChanged: { id: null } }));
+  reduceNiriEvent(before, ev({ WindowClosed: { id: 7 } }));
   assert.equal(before.focusedId, 7);
   assert.equal(before.windows.get(7)!.is_focused, true);
 });
