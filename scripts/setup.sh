@@ -31,9 +31,12 @@ fi
 
 if [ ! -x tools/node_modules/@deno/linux-x64-glibc/deno ] ||
   [ ! -x tools/node_modules/@oven/bun-linux-x64/bin/bun ]; then
-  say "installing pinned deno and bun (npm ci --prefix tools)"
-  # --ignore-scripts: the real binaries ship inside the platform packages; no postinstall needed.
-  npm ci --prefix tools --ignore-scripts --no-audit --no-fund --loglevel=error
+  say "installing pinned deno and bun (npm install --prefix tools, from tools/package-lock.json)"
+  # Not `npm ci`: the registry serves only deno's linux-x64 platform package, so the lock cannot
+  # list deno's other optional platform packages and `npm ci` refuses it as "out of sync".
+  # `npm install` with the lock installs exactly the locked versions. --ignore-scripts: the real
+  # binaries ship inside the platform packages; no postinstall is needed.
+  npm install --prefix tools --ignore-scripts --no-audit --no-fund --loglevel=error
 else
   say "deno $(tools/node_modules/@deno/linux-x64-glibc/deno --version | head -1 | cut -d' ' -f2) and bun $(tools/node_modules/@oven/bun-linux-x64/bin/bun --version) present"
 fi
