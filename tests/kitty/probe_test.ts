@@ -1,0 +1,136 @@
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { probeKitty, probePoolingSafe } from "../../src/kitty/probe.ts";
+import { ConnectionError } from "../../src/resilience/errors.ts";
+import { startFakeKitty } from "./fake_kitty_server.ts";
+
+const NEWER = {
+  ok: false,
+  error:
+    "The kitty client you are using to send remote commands is newer than this kitty instance. This is not supported.",
+};
+const DISABLED = {
+  ok: false,
+  error: "Remote control is disabled. Add allow_remote_control to your kitty.conf",
+};
+
+const isCategory = (category: string) => (error: unknown) =>
+  error instanceof ConnectionError && error.category === category;
+
+Deno.test("probeKitty sends the unencrypted ls with version 0.99 and closes", async () => {
+  const server = await startFakeKitty(() => NEWER);
+  try {
+    await probeKitty(server.socketPath);
+    assert.deepEqual(server.requests, [{ cmd: "ls", version: [0, 99, 0] }]);
+    assert.equal(server.closedConnections, 1);
+  } finally {
+    await server.close();
+  }
+});
+
+Deno.test("probeKitty reports open mode for the 'newer than this kitty' reply", async () => {
+  const server = await startFakeKitty(() => NEWER);
+  try {
+    const result = await probeKitty(server.socketPath);
+    assert.equal(result.mode, "open");
+    assert.ok(result.latencyMs >= 0);
+  } finally {
+    await server.close();
+  }
+});
+
+Deno.test("probeKitty reports password mode for the 'remote control is disabled' reply", async () => {
+  const server = await startFakeKitty(() => DISABLED);
+  try {
+    assert.equal((await probeKitty(server.socketPath)).mode, "password");
+  } finally {
+    await server.close();
+  }
+});
+
+Deno.test("probeKitty: an unexpected reply is a protocol error", async () => {
+  const server = await startFakeKitty(() => ({ ok: true, data: "[]" }));
+  try {
+    await assert.rejects(probeKitty(server.socketPath), isCategory("protocol"));
+  } finally {
+    await server.close();
+  }
+});
+
+Deno.test("probeKitty: a silent kitty is a timeout", async () => {
+  const server = await startFakeKitty(() => null);
+  try {
+    await assert.rejects(probeKitty(server.socketPath, { timeoutMs: 50 }), isCategory("timeout"));
+  } finally {
+    await server.close();
+  }
+});
+
+Deno.test("probeKitty: a missing socket is not_configured", async () => {
+  await assert.rejects(
+    probeKitty("/nonexistent/kitty-1.sock", { timeoutMs: 200 }),
+    isCategory("not_configured"),
+  );
+});
+
+Deno.test("probeKitty: a socket file without a listener is refused", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "probe-"));
+  const path = join(dir, "stale.sock");
+  try {
+    const { createServer } = await import("node:net");
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(path, () => resolve()));
+    // Closing a node server unlinks its file; recreate it as a plain (stale) socket inode.
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    writeFileSync(path, "");
+    await assert.rejects(probeKitty(path, { timeoutMs: 200 }), isCategory("refused"));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+Deno.test("probePoolingSafe: kitty that runs the 0.43 ls is pooling-safe", async () => {
+  const server = await startFakeKitty(() => ({ ok: true, data: "[]" }));
+  try {
+    assert.equal(await probePoolingSafe(server.socketPath), true);
+    assert.deepEqual(server.requests, [{ cmd: "ls", version: [0, 43, 0] }]);
+  } finally {
+    await server.close();
+  }
+});
+
+Deno.test("probePoolingSafe: 'newer than this kitty' means pooling is unsafe", async () => {
+  const server = await startFakeKitty(() => NEWER);
+  try {
+    assert.equal(await probePoolingSafe(server.socketPath), false);
+  } finally {
+    await server.close();
+  }
+});
+
+Deno.test("probePoolingSafe sends what encrypt returns", async () => {
+  const server = await startFakeKitty(() => NEWER);
+  try {
+    await probePoolingSafe(server.socketPath, {
+      encrypt: (command) => Promise.resolve({ wrapped: command.version }),
+    });
+    assert.deepEqual(server.requests, [{ wrapped: [0, 43, 0] }]);
+  } finally {
+    await server.close();
+  }
+});
+
+Deno.test("probePoolingSafe: a rejected password is auth", async () => {
+  const server = await startFakeKitty(() => ({
+    ok: false,
+    error:
+      "The user rejected this password or it is disallowed by remote_control_password in kitty.conf",
+  }));
+  try {
+    await assert.rejects(probePoolingSafe(server.socketPath), isCategory("auth"));
+  } finally {
+    await server.close();
+  }
+});
