@@ -1,0 +1,286 @@
+/**
+ * A fake niri IPC server for tests.
+ *
+ * Why a fake: niri has no Debian bookworm package and no crates access here, so no real niri can
+ * run on this machine (protocols/compositor-ipc.md §6). This server speaks the wire protocol as
+ * written down in protocols/compositor-ipc.md §1 from niri's sources:
+ *
+ * - JSON lines on a unix socket; requests are serde externally-tagged values (`"Version"`,
+ *   `"Windows"`, `"FocusedWindow"`, `"EventStream"`, `{"Action":{"FocusWindow":{"id":N}}}`);
+ *   replies are `{"Ok":…}` / `{"Err":"…"}`; an unparsable or unknown request gets
+ *   `{"Err":"error parsing request"}` (what a too-old niri answers).
+ * - `"EventStream"` answers `{"Ok":"Handled"}`, then the initial burst in niri's order
+ *   (`WorkspacesChanged`, `WindowsChanged`, `OverviewOpenedOrClosed`, `ConfigLoaded`), then live
+ *   events; after it the server stops reading that connection.
+ * - Focus is reported the two ways niri does: `WindowFocusChanged {id}` (including `id: null`)
+ *   for a plain focus change, and only `WindowOpenedOrChanged` with `is_focused: true` when a
+ *   new window opens focused. Closing the focused window sends `WindowClosed`, then the new
+ *   focus (`WindowFocusChanged`, possibly `{id: null}`) last, as `ipc_refresh_windows` does.
+ * - Windows have the full niri >= 25.11 shape (pid, layout, focus_timestamp, …).
+ * - `close()` unlinks the socket (niri's `Drop`); `crash()` leaves it behind, like SIGKILL.
+ *
+ * Tests drive it with {@link FakeNiriServer.focus}, {@link FakeNiriServer.openWindow}, … or
+ * inject raw lines (malformed, oversized) with {@link FakeNiriServer.sendRaw}.
+ *
+ * @module
+ */
+import { execFileSync } from "node:child_process";
+import { unlink } from "node:fs/promises";
+import { createServer, type Server, type Socket } from "node:net";
+
+/** A window as the fake knows it; the wire form adds niri's remaining fields. */
+export interface FakeNiriWindow {
+  /** niri window id. */
+  id: number;
+  /** Wayland app id. */
+  app_id: string | null;
+  /** Client PID (null like niri < 25.01 or portal windows). */
+  pid: number | null;
+  /** Title. */
+  title?: string | null;
+}
+
+/** Options for {@link startFakeNiri}. */
+export interface FakeNiriOptions {
+  /** Socket path to listen on (e.g. `$XDG_RUNTIME_DIR/niri.wayland-1.<pid>.sock`). */
+  path: string;
+  /** Windows present at start. */
+  windows?: FakeNiriWindow[];
+  /** The focused window at start, or null. */
+  focusedId?: number | null;
+  /** The `"Version"` reply. Default `25.11 (fake)`. */
+  version?: string;
+}
+
+/** A running fake niri. */
+export interface FakeNiriServer {
+  /** The socket path. */
+  readonly path: string;
+  /** Requests received (parsed JSON, or the raw text if unparsable), in order. */
+  readonly requests: unknown[];
+  /** How many event streams are connected now. */
+  streamCount(): number;
+  /** Resolves once at least `count` event streams are connected (polls every 10 ms). */
+  waitForStreams(count: number, timeoutMs?: number): Promise<void>;
+  /** Focuses an existing window (or nothing): `WindowFocusChanged {id}`. */
+  focus(id: number | null): void;
+  /** Opens a window; focused ones are announced only by `WindowOpenedOrChanged`. */
+  openWindow(window: FakeNiriWindow, options?: { focused?: boolean }): void;
+  /** Changes a window's title: `WindowOpenedOrChanged` with the full window. */
+  retitle(id: number, title: string): void;
+  /** Closes a window; if it had focus, focus moves to `focusNext` (default none). */
+  closeWindow(id: number, focusNext?: number | null): void;
+  /** Writes one raw line to every event stream (a newline is appended). */
+  sendRaw(line: string): void;
+  /** The focused window id. */
+  focusedId(): number | null;
+  /** Ends every connection and stops listening, leaving the socket file (like SIGKILL). */
+  crash(): Promise<void>;
+  /** Ends every connection, stops listening and unlinks the socket (a clean exit). */
+  close(): Promise<void>;
+}
+
+/**
+ * Leaves a socket file nobody listens on, as a SIGKILLed niri does. Deno's and Node's servers
+ * unlink their socket on close, so a short python process binds it and exits without unlinking.
+ */
+function leaveStaleSocket(path: string): void {
+  execFileSync("python3", [
+    "-c",
+    "import socket,sys; s=socket.socket(socket.AF_UNIX); s.bind(sys.argv[1])",
+    path,
+  ]);
+}
+
+interface WindowRecord extends FakeNiriWindow {
+  focusTimestampSecs: number;
+}
+
+/**
+ * Starts a fake niri listening on `options.path`.
+ *
+ * @example
+ * ```ts
+ * const niri = await startFakeNiri({ path, windows: [{ id: 1, app_id: "kitty", pid: 4000 }], focusedId: 1 });
+ * niri.focus(null);
+ * await niri.close();
+ * ```
+ */
+export async function startFakeNiri(options: FakeNiriOptions): Promise<FakeNiriServer> {
+  const windows = new Map<number, WindowRecord>();
+  let tick = 5000;
+  for (const window of options.windows ?? []) {
+    windows.set(window.id, { ...window, focusTimestampSecs: tick++ });
+  }
+  let focusedId: number | null = options.focusedId ?? null;
+  const streams = new Set<Socket>();
+  const sockets = new Set<Socket>();
+  const requests: unknown[] = [];
+  const version = options.version ?? "25.11 (fake)";
+
+  const wire = (window: WindowRecord, index: number) => ({
+    id: window.id,
+    title: window.title ?? null,
+    app_id: window.app_id,
+    pid: window.pid,
+    workspace_id: 1,
+    is_focused: window.id === focusedId,
+    is_floating: false,
+    is_urgent: false,
+    layout: {
+      pos_in_scrolling_layout: [index + 1, 1],
+      tile_size: [960.0, 1080.0],
+      window_size: [956, 1076],
+      tile_pos_in_workspace_view: [960.0 * index, 0.0],
+      window_offset_in_tile: [2.0, 2.0],
+    },
+    focus_timestamp: { secs: window.focusTimestampSecs, nanos: 0 },
+  });
+  const wireWindows = () => [...windows.values()].map(wire);
+  const wireWindow = (id: number) => {
+    const index = [...windows.keys()].indexOf(id);
+    return wire(windows.get(id)!, index);
+  };
+  const broadcast = (event: unknown) => {
+    const line = JSON.stringify(event) + "\n";
+    for (const stream of streams) stream.write(line);
+  };
+
+  const reply = (request: unknown): unknown => {
+    if (request === "Version") return { Ok: { Version: version } };
+    if (request === "Windows") return { Ok: { Windows: wireWindows() } };
+    if (request === "FocusedWindow") {
+      return { Ok: { FocusedWindow: focusedId === null ? null : wireWindow(focusedId) } };
+    }
+    const action = (request as { Action?: { FocusWindow?: { id?: unknown } } } | null)?.Action;
+    const id = action?.FocusWindow?.id;
+    if (typeof id === "number") {
+      if (!windows.has(id)) return { Err: `window ${id} not found` };
+      server.focus(id);
+      return { Ok: "Handled" };
+    }
+    return { Err: "error parsing request" };
+  };
+
+  const startStream = (socket: Socket) => {
+    streams.add(socket);
+    socket.write(JSON.stringify({ Ok: "Handled" }) + "\n");
+    const burst = [
+      {
+        WorkspacesChanged: {
+          workspaces: [{
+            id: 1,
+            idx: 1,
+            name: null,
+            output: "HEADLESS-1",
+            is_urgent: false,
+            is_active: true,
+            is_focused: true,
+            active_window_id: focusedId,
+          }],
+        },
+      },
+      { WindowsChanged: { windows: wireWindows() } },
+      { OverviewOpenedOrClosed: { is_open: false } },
+      { ConfigLoaded: { failed: false } },
+    ];
+    for (const event of burst) socket.write(JSON.stringify(event) + "\n");
+  };
+
+  const listener: Server = createServer((socket) => {
+    sockets.add(socket);
+    socket.on("close", () => {
+      sockets.delete(socket);
+      streams.delete(socket);
+    });
+    socket.on("error", () => socket.destroy());
+    let buffered = "";
+    const onData = (chunk: Buffer) => {
+      buffered += chunk.toString("utf8");
+      let newline: number;
+      while ((newline = buffered.indexOf("\n")) >= 0) {
+        const text = buffered.slice(0, newline);
+        buffered = buffered.slice(newline + 1);
+        let request: unknown;
+        try {
+          request = JSON.parse(text);
+        } catch {
+          requests.push(text);
+          socket.write(JSON.stringify({ Err: "error parsing request" }) + "\n");
+          continue;
+        }
+        requests.push(request);
+        if (request === "EventStream") {
+          // niri stops reading a connection once it streams events.
+          socket.off("data", onData);
+          startStream(socket);
+          return;
+        }
+        socket.write(JSON.stringify(reply(request)) + "\n");
+      }
+    };
+    socket.on("data", onData);
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    listener.once("error", reject);
+    listener.listen(options.path, () => resolve());
+  });
+
+  const stop = async (removeSocket: boolean) => {
+    for (const socket of sockets) socket.destroy();
+    await new Promise<void>((resolve) => listener.close(() => resolve()));
+    if (removeSocket) await unlink(options.path).catch(() => {});
+    else leaveStaleSocket(options.path);
+  };
+
+  const server: FakeNiriServer = {
+    path: options.path,
+    requests,
+    streamCount: () => streams.size,
+    async waitForStreams(count, timeoutMs = 10_000) {
+      const deadline = Date.now() + timeoutMs;
+      while (streams.size < count) {
+        if (Date.now() > deadline) {
+          throw new Error(
+            `fake niri: ${streams.size} of ${count} event streams after ${timeoutMs} ms`,
+          );
+        }
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+    },
+    focus(id) {
+      if (id !== null && !windows.has(id)) throw new Error(`fake niri: no window ${id}`);
+      if (id === focusedId) return;
+      focusedId = id;
+      if (id !== null) windows.get(id)!.focusTimestampSecs = tick++;
+      broadcast({ WindowFocusChanged: { id } });
+    },
+    openWindow(window, openOptions = {}) {
+      windows.set(window.id, { ...window, focusTimestampSecs: tick++ });
+      if (openOptions.focused) focusedId = window.id;
+      broadcast({ WindowOpenedOrChanged: { window: wireWindow(window.id) } });
+    },
+    retitle(id, title) {
+      const window = windows.get(id);
+      if (window === undefined) throw new Error(`fake niri: no window ${id}`);
+      window.title = title;
+      broadcast({ WindowOpenedOrChanged: { window: wireWindow(id) } });
+    },
+    closeWindow(id, focusNext = null) {
+      if (!windows.delete(id)) throw new Error(`fake niri: no window ${id}`);
+      broadcast({ WindowClosed: { id } });
+      if (focusedId === id) {
+        focusedId = focusNext;
+        broadcast({ WindowFocusChanged: { id: focusNext } });
+      }
+    },
+    sendRaw(line) {
+      for (const stream of streams) stream.write(line + "\n");
+    },
+    focusedId: () => focusedId,
+    crash: () => stop(false),
+    close: () => stop(true),
+  };
+  return server;
+}
