@@ -29,6 +29,17 @@ else
   say "Debian packages present"
 fi
 
+# sway 1.7 refuses to run as root: real-peer tests run sway (and tether next to it) as this
+# unprivileged user (compositor-ipc.md §3.1). Fixed uid so socket names are predictable.
+TEST_USER=tethertest
+if ! id -u "$TEST_USER" >/dev/null 2>&1; then
+  say "creating test user $TEST_USER (uid 1500) for headless sway"
+  as_root useradd --create-home --uid 1500 --shell /usr/sbin/nologin "$TEST_USER" 2>/dev/null ||
+    as_root useradd --create-home --shell /usr/sbin/nologin "$TEST_USER"
+else
+  say "test user $TEST_USER present"
+fi
+
 if [ ! -x tools/node_modules/@deno/linux-x64-glibc/deno ] ||
   [ ! -x tools/node_modules/@oven/bun-linux-x64/bin/bun ]; then
   say "installing pinned deno and bun (npm install --prefix tools, from tools/package-lock.json)"
