@@ -1,0 +1,48 @@
+import assert from "node:assert/strict";
+import { mkdtemp, rm, stat, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { readEnlargedRecord, writeEnlargedRecord } from "../../src/focus/enlarged_record.ts";
+
+async function withDir(run: (dir: string) => Promise<void>) {
+  const dir = await mkdtemp(join(tmpdir(), "tether-record-"));
+  try {
+    await run(dir);
+  } finally {
+    await rm(dir, { recursive: true });
+  }
+}
+
+Deno.test("the record round-trips, is 0600, and an empty list removes it", () =>
+  withDir(async (dir) => {
+    const path = join(dir, "tether", "focus-enlarged.json");
+    const enlarged = [{ pid: 4268, start_time_ms: 1700000000000, delta_pt: 3 }];
+    await writeEnlargedRecord(path, enlarged);
+    assert.deepEqual(await readEnlargedRecord(path), enlarged);
+    assert.equal((await stat(path)).mode & 0o777, 0o600);
+    await writeEnlargedRecord(path, []);
+    await assert.rejects(stat(path), { code: "ENOENT" });
+    assert.deepEqual(await readEnlargedRecord(path), []);
+  }));
+
+Deno.test("a malformed record reads as empty and bad entries are dropped", () =>
+  withDir(async (dir) => {
+    const path = join(dir, "focus-enlarged.json");
+    await writeFile(path, "{not json");
+    assert.deepEqual(await readEnlargedRecord(path), []);
+    await writeFile(
+      path,
+      JSON.stringify({
+        enlarged: [{ pid: -1, start_time_ms: null, delta_pt: 3 }, {
+          pid: 5,
+          start_time_ms: null,
+          delta_pt: 2,
+        }],
+      }),
+    );
+    assert.deepEqual(await readEnlargedRecord(path), [{
+      pid: 5,
+      start_time_ms: null,
+      delta_pt: 2,
+    }]);
+  }));
