@@ -1,0 +1,174 @@
+/**
+ * The codec, probe, crypto and client against real kitty (Debian 0.26.5) under Xvfb. One Xvfb
+ * for the file; every kitty is stopped by PID in a finally block.
+ */
+import assert from "node:assert/strict";
+import { KittyConnection } from "../../src/kitty/client.ts";
+import { fontSizeChangeCommand, lsCommand, parseLsData } from "../../src/kitty/codec.ts";
+import { encryptCommand, parseKittyPublicKey } from "../../src/kitty/crypto.ts";
+import { probeKitty, probePoolingSafe } from "../../src/kitty/probe.ts";
+import { findKittyPublicKey } from "../../src/kitty/public_key.ts";
+import { readEnviron } from "../../src/platform/proc.ts";
+import { ConnectionError } from "../../src/resilience/errors.ts";
+import { startKitty, startXvfb } from "../support/kitty.ts";
+
+const PASSWORD = "test-password-Zq8";
+
+Deno.test({
+  name: "real kitty 0.26.5: probe, password crypto, client",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: async (t) => {
+    const x = await startXvfb();
+    try {
+      const kitty = await startKitty(x, {
+        remoteControl: { mode: "password", password: PASSWORD, commands: ["set-font-size", "ls"] },
+      });
+      try {
+        await t.step("the public key is in a child's environ, not in kitty's own", async () => {
+          const key = await findKittyPublicKey(kitty.pid);
+          assert.match(key ?? "", /^1:.{40}$/);
+          assert.equal((await readEnviron(kitty.pid))?.get("KITTY_PUBLIC_KEY"), undefined);
+        });
+
+        await t.step(
+          "probeKitty gets an immediate answer without a password (no prompt)",
+          async () => {
+            for (let i = 0; i < 3; i++) {
+              const result = await probeKitty(kitty.socketPath, { timeoutMs: 5000 });
+              assert.equal(result.mode, "password");
+            }
+            // A prompt would hold every later request too: the encrypted ls still answers at once.
+            assert.equal((await kitty.windowSize()).columns > 0, true);
+          },
+        );
+
+        await t.step(
+          "an encrypted set-font-size is accepted and changes the geometry",
+          async () => {
+            const before = await kitty.windowSize();
+            const key = parseKittyPublicKey(await kitty.publicKey());
+            // One connection at a time: on kitty < 0.42.2 an open idle connection starves others.
+            const send = async (deltaPt: number) => {
+              const connection = await KittyConnection.open(kitty.socketPath);
+              try {
+                return await connection.request(
+                  await encryptCommand(fontSizeChangeCommand(deltaPt), PASSWORD, key),
+                  { timeoutMs: 10_000 },
+                );
+              } finally {
+                await connection.close();
+              }
+            };
+            assert.deepEqual(await send(3), { ok: true });
+            const grown = await kitty.windowSize();
+            assert.ok(grown.columns < before.columns, `${grown.columns} < ${before.columns}`);
+            assert.deepEqual(await send(-3), { ok: true });
+            assert.deepEqual(await kitty.windowSize(), before);
+          },
+        );
+
+        await t.step("pipelined commands on one connection are answered in order", async () => {
+          const key = parseKittyPublicKey(await kitty.publicKey());
+          const connection = await KittyConnection.open(kitty.socketPath);
+          try {
+            const replies = await Promise.all([
+              connection.request(await encryptCommand(lsCommand(), PASSWORD, key), {
+                timeoutMs: 10_000,
+              }),
+              connection.request(await encryptCommand(fontSizeChangeCommand(2), PASSWORD, key), {
+                timeoutMs: 10_000,
+              }),
+              connection.request(await encryptCommand(lsCommand(), PASSWORD, key), {
+                timeoutMs: 10_000,
+              }),
+              connection.request(await encryptCommand(fontSizeChangeCommand(-2), PASSWORD, key), {
+                timeoutMs: 10_000,
+              }),
+            ]);
+            const first = parseLsData(replies[0]!.data)[0]!.windows[0]!;
+            const second = parseLsData(replies[2]!.data)[0]!.windows[0]!;
+            assert.deepEqual(replies[1], { ok: true });
+            assert.deepEqual(replies[3], { ok: true });
+            assert.ok(second.columns < first.columns);
+          } finally {
+            await connection.close();
+          }
+        });
+
+        await t.step("an unencrypted command with a plaintext password is refused", async () => {
+          const connection = await KittyConnection.open(kitty.socketPath);
+          try {
+            const reply = await connection.request({ ...lsCommand(), password: PASSWORD });
+            assert.equal(reply.ok, false);
+            assert.match(reply.error ?? "", /disabled/);
+          } finally {
+            await connection.close();
+          }
+        });
+
+        await t.step(
+          "a command outside the password's allow-list is rejected at once",
+          async () => {
+            const key = parseKittyPublicKey(await kitty.publicKey());
+            const connection = await KittyConnection.open(kitty.socketPath);
+            try {
+              const reply = await connection.request(
+                await encryptCommand({ cmd: "get-colors", version: [0, 26, 0] }, PASSWORD, key),
+                { timeoutMs: 10_000 },
+              );
+              assert.equal(reply.ok, false);
+              assert.match(reply.error ?? "", /disallowed by remote_control_password/);
+            } finally {
+              await connection.close();
+            }
+          },
+        );
+
+        await t.step("the pooling probe says 0.26.5 is unsafe to pool", async () => {
+          const key = parseKittyPublicKey(await kitty.publicKey());
+          const safe = await probePoolingSafe(kitty.socketPath, {
+            encrypt: (command) => encryptCommand(command, PASSWORD, key),
+            timeoutMs: 10_000,
+          });
+          assert.equal(safe, false);
+        });
+
+        await t.step("a wrong password gets no reply: auth when the caller says so", async () => {
+          const key = parseKittyPublicKey(await kitty.publicKey());
+          const connection = await KittyConnection.open(kitty.socketPath);
+          try {
+            await assert.rejects(
+              connection.request(await encryptCommand(lsCommand(), "wrong-password", key), {
+                timeoutMs: 1500,
+                silenceMeans: "auth",
+              }),
+              (error: unknown) =>
+                error instanceof ConnectionError && error.category === "auth" &&
+                !error.recoverable &&
+                !error.message.includes("wrong-password"),
+            );
+          } finally {
+            await connection.close();
+          }
+        });
+      } finally {
+        await kitty.stop();
+      }
+
+      const open = await startKitty(x, { remoteControl: { mode: "socket-only" } });
+      try {
+        await t.step("probeKitty reports open mode for socket-only", async () => {
+          assert.equal((await probeKitty(open.socketPath, { timeoutMs: 5000 })).mode, "open");
+        });
+        await t.step("the unencrypted pooling probe works in open mode", async () => {
+          assert.equal(await probePoolingSafe(open.socketPath, { timeoutMs: 5000 }), false);
+        });
+      } finally {
+        await open.stop();
+      }
+    } finally {
+      await x.stop();
+    }
+  },
+});

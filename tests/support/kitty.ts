@@ -1,0 +1,246 @@
+/**
+ * Real kitty for tests: a private Xvfb display and kitty processes started on it, with the
+ * remote-control mode a test needs. Everything started here is killed by PID in `stop()`.
+ *
+ * ```ts
+ * const x = await startXvfb();
+ * const kitty = await startKitty(x, { remoteControl: { mode: "password", password: "pw" } });
+ * try {
+ *   const before = await kitty.windowSize();
+ * } finally {
+ *   await kitty.stop();
+ *   await x.stop();
+ * }
+ * ```
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { KittyConnection } from "../../src/kitty/client.ts";
+import { type KittyOsWindowInfo, lsCommand, parseLsData } from "../../src/kitty/codec.ts";
+import { encryptCommand, parseKittyPublicKey } from "../../src/kitty/crypto.ts";
+import { findKittyPublicKey } from "../../src/kitty/public_key.ts";
+
+/** A running Xvfb server. */
+export interface XServer {
+  /** `:N` */
+  display: string;
+  pid: number;
+  stop(): Promise<void>;
+}
+
+/** How a test kitty accepts remote control. */
+export type RemoteControlSetup =
+  | { mode: "password"; password: string; commands?: string[] }
+  | { mode: "socket-only" }
+  | { mode: "yes" }
+  | { mode: "none" };
+
+/** Options for {@link startKitty}. */
+export interface StartKittyOptions {
+  /** Remote-control mode (default socket-only). Ignored when `configFile` is given. */
+  remoteControl?: RemoteControlSetup;
+  /** `$XDG_RUNTIME_DIR` for kitty (default: a fresh 0700 temp dir, with `kitty/` inside). */
+  runtimeDir?: string;
+  /**
+   * Use this kitty.conf instead of `--config NONE` + `-o` options and `--listen-on` (for
+   * testing generated config: it must carry its own `listen_on`).
+   */
+  configFile?: string;
+  /** Extra environment for kitty. */
+  env?: Record<string, string>;
+  /** How long to wait for the socket (default 20 s: kitty takes 1-4 s, more under load). */
+  startTimeoutMs?: number;
+}
+
+/** A running kitty. */
+export interface RealKitty {
+  pid: number;
+  /** Its socket (`<runtimeDir>/kitty/kitty-<pid>.sock`); does not exist in mode `none`. */
+  socketPath: string;
+  /** The `$XDG_RUNTIME_DIR` kitty was started with. */
+  runtimeDir: string;
+  /** kitty's public key from its shell's environment (`1:<base85>`). */
+  publicKey(): Promise<string>;
+  /** `ls` over the socket (encrypted with the password in password mode). */
+  ls(): Promise<KittyOsWindowInfo[]>;
+  /** Geometry of the first window: shrinks as the font grows. */
+  windowSize(): Promise<{ columns: number; lines: number }>;
+  /** Everything kitty wrote to stdout/stderr so far. */
+  output(): string;
+  /** SIGTERM, then SIGKILL after 5 s; removes the temp runtime dir it created. */
+  stop(): Promise<void>;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function waitFor(
+  condition: () => boolean | Promise<boolean>,
+  timeoutMs: number,
+  what: string,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) {
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    }
+    await sleep(50);
+  }
+}
+
+async function stopChild(child: ChildProcess, graceMs: number): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  try {
+    process.kill(child.pid!, "SIGCONT"); // a test may have stopped it
+    process.kill(child.pid!, "SIGTERM");
+  } catch {
+    return;
+  }
+  const timer = setTimeout(() => {
+    try {
+      process.kill(child.pid!, "SIGKILL");
+    } catch { /* already gone */ }
+  }, graceMs);
+  await exited;
+  clearTimeout(timer);
+}
+
+/** Starts Xvfb on the first free display from :90 up (one per test file is plenty). */
+export async function startXvfb(): Promise<XServer> {
+  for (let number = 90; number < 190; number++) {
+    if (existsSync(`/tmp/.X${number}-lock`) || existsSync(`/tmp/.X11-unix/X${number}`)) continue;
+    const child = spawn(
+      "Xvfb",
+      [`:${number}`, "-screen", "0", "1280x1024x24", "-nolisten", "tcp"],
+      {
+        stdio: "ignore",
+      },
+    );
+    const failed = new Promise<boolean>((resolve) => child.once("exit", () => resolve(true)));
+    const ready = waitFor(() => existsSync(`/tmp/.X11-unix/X${number}`), 10_000, "Xvfb")
+      .then(() => false);
+    if (await Promise.race([failed, ready])) continue; // lost a race for that display
+    return {
+      display: `:${number}`,
+      pid: child.pid!,
+      stop: () => stopChild(child, 3000),
+    };
+  }
+  throw new Error("no free X display between :90 and :189");
+}
+
+/** Starts kitty on an Xvfb display and waits until its socket answers (unless mode `none`). */
+export async function startKitty(
+  x: XServer,
+  options: StartKittyOptions = {},
+): Promise<RealKitty> {
+  const remote = options.remoteControl ?? { mode: "socket-only" };
+  const ownsRuntimeDir = options.runtimeDir === undefined;
+  const runtimeDir = options.runtimeDir ?? mkdtempSync(join(tmpdir(), "kitty-rt-"));
+  // kitty 0.26.5 crashes at startup when the listen_on directory is missing.
+  mkdirSync(join(runtimeDir, "kitty"), { recursive: true, mode: 0o700 });
+  const args: string[] = [];
+  if (options.configFile) {
+    args.push("--config", options.configFile);
+  } else {
+    args.push("--config", "NONE");
+    if (remote.mode === "password") {
+      args.push("-o", "allow_remote_control=password");
+      const commands = (remote.commands ?? []).join(" ");
+      args.push("-o", `remote_control_password="${remote.password}" ${commands}`.trimEnd());
+    } else if (remote.mode === "none") {
+      args.push("-o", "allow_remote_control=no");
+    } else {
+      args.push("-o", `allow_remote_control=${remote.mode}`);
+    }
+    if (remote.mode !== "none") {
+      args.push("--listen-on", `unix:${runtimeDir}/kitty/kitty-{kitty_pid}.sock`);
+    }
+  }
+  let output = "";
+  const child = spawn("kitty", args, {
+    env: {
+      ...process.env,
+      DISPLAY: x.display,
+      XDG_RUNTIME_DIR: runtimeDir,
+      KITTY_CONFIG_DIRECTORY: join(runtimeDir, "no-config"),
+      ...options.env,
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  child.stdout!.on("data", (chunk) => (output += chunk));
+  child.stderr!.on("data", (chunk) => (output += chunk));
+  const pid = child.pid!;
+  const socketPath = join(runtimeDir, "kitty", `kitty-${pid}.sock`);
+  const password = remote.mode === "password" ? remote.password : undefined;
+
+  const kitty: RealKitty = {
+    pid,
+    socketPath,
+    runtimeDir,
+    output: () => output,
+    publicKey: async () => {
+      let key: string | null = null;
+      await waitFor(
+        async () => (key = await findKittyPublicKey(pid)) !== null,
+        10_000,
+        "kitty's shell",
+      );
+      return key!;
+    },
+    ls: async () => {
+      const connection = await KittyConnection.open(socketPath, { connectTimeoutMs: 5000 });
+      try {
+        const message = password === undefined ? lsCommand() : await encryptCommand(
+          lsCommand(),
+          password,
+          parseKittyPublicKey(await kitty.publicKey()),
+        );
+        const reply = await connection.request(message, { timeoutMs: 10_000 });
+        if (!reply.ok) throw new Error(`kitty ${pid} ls failed: ${reply.error}`);
+        return parseLsData(reply.data);
+      } finally {
+        await connection.close();
+      }
+    },
+    windowSize: async () => {
+      const window = (await kitty.ls())[0]?.windows[0];
+      if (!window) throw new Error(`kitty ${pid} has no window`);
+      return { columns: window.columns, lines: window.lines };
+    },
+    stop: async () => {
+      await stopChild(child, 5000);
+      if (ownsRuntimeDir) rmSync(runtimeDir, { recursive: true, force: true });
+    },
+  };
+
+  try {
+    const exited = new Promise<never>((_, reject) =>
+      child.once(
+        "exit",
+        (code, signal) => reject(new Error(`kitty exited early (${code ?? signal}): ${output}`)),
+      )
+    );
+    exited.catch(() => {});
+    const timeoutMs = options.startTimeoutMs ?? 20_000;
+    if (remote.mode === "none" && !options.configFile) {
+      // No socket to wait for: wait for the shell instead (kitty is up once it spawned one).
+      await Promise.race([
+        exited,
+        waitFor(async () => (await findKittyPublicKey(pid)) !== null, timeoutMs, "kitty"),
+      ]);
+    } else {
+      await Promise.race([
+        exited,
+        waitFor(() => existsSync(socketPath), timeoutMs, `${socketPath}`),
+      ]);
+      await Promise.race([exited, kitty.publicKey()]);
+    }
+  } catch (error) {
+    await kitty.stop();
+    throw error;
+  }
+  return kitty;
+}
