@@ -189,6 +189,14 @@ export class ReplyMatcher {
     return next;
   }
 
+  /** Makes request `index` open and unsent again (a read about to be retried). */
+  reopen(index: number): void {
+    const request = this.requests[index]!;
+    request.outcome = null;
+    request.sentAtMs = null;
+    request.lastActivityMs = null;
+  }
+
   /** Whether every request has an outcome. */
   get done(): boolean {
     return this.requests.every((request) => request.outcome !== null);

@@ -1,0 +1,222 @@
+import { createConnection, type Socket } from "node:net";
+import { type Clock, systemClock } from "../resilience/clock.ts";
+import { ConnectionError, toConnectionError } from "../resilience/errors.ts";
+import { FrameSplitter } from "./frame_splitter.ts";
+import { latin1Decode } from "./latin1.ts";
+import type { Telegram } from "./telegram.ts";
+import { decodeFrame } from "./telegram_codec.ts";
+import { TelegramError } from "./telegram_error.ts";
+
+/** Where a Conbus bridge listens. */
+export interface BridgeEndpoint {
+  /** Host name or address. */
+  host: string;
+  /** TCP port (the bridge's default is 10001). */
+  port: number;
+}
+
+/** `host:port`, for messages and pool keys. */
+export function endpointLabel(endpoint: BridgeEndpoint): string {
+  return `${endpoint.host}:${endpoint.port}`;
+}
+
+/** Something received from the bridge: a valid telegram, or a frame that failed to decode. */
+export type Incoming =
+  | { kind: "telegram"; telegram: Telegram; atMs: number }
+  | { kind: "invalid"; frame: string; error: string; atMs: number };
+
+/** Default number of telegrams kept from idle periods (older ones are dropped and counted). */
+export const DEFAULT_MAX_IDLE_EVENTS = 256;
+
+/**
+ * One TCP connection to a bridge. A background reader splits frames as bytes arrive, so the
+ * connection always knows whether the peer closed (`alive`) — Web/node sockets have no
+ * MSG_PEEK — and telegrams that arrive while nobody listens (bus events while idle) land in a
+ * bounded idle buffer instead of being read as the next request's reply.
+ */
+export interface BridgeConnection {
+  /** The bridge. */
+  readonly endpoint: BridgeEndpoint;
+  /** When the connection was established (clock ms). */
+  readonly createdAtMs: number;
+  /** False once the peer closed or an error occurred. */
+  readonly alive: boolean;
+  /** Clock ms of the last telegram write, or null before any. */
+  readonly lastWriteAtMs: number | null;
+  /** Telegrams dropped from the idle buffer because it was full. */
+  readonly droppedIdleEvents: number;
+  /**
+   * Writes bytes. Throws a `closed` {@link ConnectionError} without writing anything when the
+   * connection is already dead (so the caller knows no byte left).
+   */
+  write(bytes: Uint8Array): void;
+  /** Routes received telegrams to `listener` until the returned function is called. */
+  listen(listener: (incoming: Incoming) => void): () => void;
+  /** Calls `listener` once when the connection dies (at once if it already has). */
+  onClose(listener: (error: ConnectionError) => void): () => void;
+  /** Takes (and clears) what arrived while nobody listened. */
+  takeIdleEvents(): Incoming[];
+  /** Closes the connection. */
+  close(): void;
+}
+
+/** Options for {@link connectBridge}. */
+export interface ConnectOptions {
+  /** Give up connecting after this long. Default 2000 ms. */
+  timeoutMs?: number;
+  /** Aborts the connect. */
+  signal?: AbortSignal;
+  /** Clock for timestamps and the connect timeout. Default {@link systemClock}. */
+  clock?: Clock;
+  /** Idle buffer bound. Default {@link DEFAULT_MAX_IDLE_EVENTS}. */
+  maxIdleEvents?: number;
+}
+
+/**
+ * Opens a TCP connection to a bridge. Failures are {@link ConnectionError}s: `refused`
+ * (nothing listens, or the bridge's single client slot is taken), `timeout`, `closed`.
+ *
+ * @example
+ * ```ts
+ * const connection = await connectBridge({ host: "192.168.1.100", port: 10001 });
+ * ```
+ */
+export function connectBridge(
+  endpoint: BridgeEndpoint,
+  options: ConnectOptions = {},
+): Promise<BridgeConnection> {
+  const clock = options.clock ?? systemClock;
+  const timeoutMs = options.timeoutMs ?? 2000;
+  const label = `Conbus bridge ${endpointLabel(endpoint)}`;
+  return new Promise((resolve, reject) => {
+    if (options.signal?.aborted) {
+      reject(new ConnectionError("timeout", `${label}: gave up before connecting`));
+      return;
+    }
+    const socket = createConnection({ host: endpoint.host, port: endpoint.port });
+    const fail = (error: ConnectionError) => {
+      cleanup();
+      socket.destroy();
+      reject(error);
+    };
+    const onError = (error: Error) => fail(toConnectionError(error, label));
+    const onAbort = () => fail(new ConnectionError("timeout", `${label}: gave up connecting`));
+    const timer = clock.setTimeout(
+      () => fail(new ConnectionError("timeout", `${label}: no connection within ${timeoutMs} ms`)),
+      timeoutMs,
+    );
+    const cleanup = () => {
+      clock.clearTimeout(timer);
+      socket.off("error", onError);
+      options.signal?.removeEventListener("abort", onAbort);
+    };
+    socket.once("error", onError);
+    options.signal?.addEventListener("abort", onAbort, { once: true });
+    socket.once("connect", () => {
+      cleanup();
+      socket.setNoDelay(true);
+      resolve(new TcpBridgeConnection(socket, endpoint, clock, options.maxIdleEvents));
+    });
+  });
+}
+
+class TcpBridgeConnection implements BridgeConnection {
+  readonly endpoint: BridgeEndpoint;
+  readonly createdAtMs: number;
+  lastWriteAtMs: number | null = null;
+  droppedIdleEvents = 0;
+  readonly #socket: Socket;
+  readonly #clock: Clock;
+  readonly #splitter = new FrameSplitter();
+  readonly #maxIdleEvents: number;
+  #idle: Incoming[] = [];
+  #listener: ((incoming: Incoming) => void) | null = null;
+  #closeError: ConnectionError | null = null;
+  readonly #closeListeners = new Set<(error: ConnectionError) => void>();
+
+  constructor(socket: Socket, endpoint: BridgeEndpoint, clock: Clock, maxIdleEvents?: number) {
+    this.#socket = socket;
+    this.endpoint = endpoint;
+    this.#clock = clock;
+    this.createdAtMs = clock.now();
+    this.#maxIdleEvents = maxIdleEvents ?? DEFAULT_MAX_IDLE_EVENTS;
+    const label = `Conbus bridge ${endpointLabel(endpoint)}`;
+    socket.on("data", (chunk: Uint8Array) => this.#onData(chunk));
+    socket.on("error", (error) => this.#die(toConnectionError(error, label)));
+    socket.on(
+      "end",
+      () => this.#die(new ConnectionError("closed", `${label} closed the connection`)),
+    );
+    socket.on(
+      "close",
+      () => this.#die(new ConnectionError("closed", `${label}: connection closed`)),
+    );
+  }
+
+  get alive(): boolean {
+    return this.#closeError === null;
+  }
+
+  write(bytes: Uint8Array): void {
+    if (this.#closeError !== null) throw this.#closeError;
+    this.lastWriteAtMs = this.#clock.now();
+    this.#socket.write(bytes);
+  }
+
+  listen(listener: (incoming: Incoming) => void): () => void {
+    this.#listener = listener;
+    return () => {
+      if (this.#listener === listener) this.#listener = null;
+    };
+  }
+
+  onClose(listener: (error: ConnectionError) => void): () => void {
+    if (this.#closeError !== null) {
+      listener(this.#closeError);
+      return () => {};
+    }
+    this.#closeListeners.add(listener);
+    return () => this.#closeListeners.delete(listener);
+  }
+
+  takeIdleEvents(): Incoming[] {
+    const idle = this.#idle;
+    this.#idle = [];
+    return idle;
+  }
+
+  close(): void {
+    this.#die(new ConnectionError("closed", "connection closed by tether", { recoverable: false }));
+    this.#socket.destroy();
+  }
+
+  #onData(chunk: Uint8Array): void {
+    for (const frame of this.#splitter.push(chunk)) {
+      const atMs = this.#clock.now();
+      let incoming: Incoming;
+      try {
+        incoming = { kind: "telegram", telegram: decodeFrame(frame), atMs };
+      } catch (error) {
+        const message = error instanceof TelegramError ? error.message : String(error);
+        incoming = { kind: "invalid", frame: latin1Decode(frame), error: message, atMs };
+      }
+      if (this.#listener !== null) {
+        this.#listener(incoming);
+      } else {
+        this.#idle.push(incoming);
+        if (this.#idle.length > this.#maxIdleEvents) {
+          this.#idle.shift();
+          this.droppedIdleEvents++;
+        }
+      }
+    }
+  }
+
+  #die(error: ConnectionError): void {
+    if (this.#closeError !== null) return;
+    this.#closeError = error;
+    this.#socket.destroy();
+    for (const listener of this.#closeListeners) listener(error);
+    this.#closeListeners.clear();
+  }
+}

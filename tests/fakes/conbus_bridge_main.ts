@@ -1,0 +1,29 @@
+/**
+ * Runs the FAKE Conbus bridge (tests/fakes/conbus_bridge.ts) as a process, for scripts
+ * (scripts/bench/conbus.sh) and manual tries — no real bridge exists on this machine.
+ * Prints `{"port":N}` on stdout once listening; stops on SIGINT/SIGTERM or when stdin closes.
+ *
+ *   deno run -A tests/fakes/conbus_bridge_main.ts [--delay-ms MIN,MAX] [--port N]
+ */
+import process from "node:process";
+import { FakeConbusBridge } from "./conbus_bridge.ts";
+
+const args = process.argv.slice(2);
+const option = (name: string) => {
+  const index = args.indexOf(name);
+  return index >= 0 ? args[index + 1] : undefined;
+};
+const delay = (option("--delay-ms") ?? "30,80").split(",").map(Number) as [number, number];
+const bridge = await FakeConbusBridge.start({
+  replyDelayMs: [delay[0] ?? 30, delay[1] ?? delay[0] ?? 80],
+  port: Number(option("--port") ?? 0),
+});
+console.log(JSON.stringify({ port: bridge.port }));
+const stop = async () => {
+  await bridge.close();
+  process.exit(0);
+};
+process.on("SIGINT", stop);
+process.on("SIGTERM", stop);
+process.stdin.on("end", stop);
+process.stdin.resume();
