@@ -1,0 +1,233 @@
+import assert from "node:assert/strict";
+import { ConnectionError } from "../../src/resilience/errors.ts";
+import {
+  delayBeforeAttempt,
+  delaySequence,
+  exponentialPolicy,
+  type GiveUpEvent,
+  hasAttemptsLeft,
+  isRetryable,
+  KITTY_COMMAND_POLICY,
+  RECONNECT_POLICY,
+  retry,
+  type RetryEvent,
+  schedulePolicy,
+} from "../../src/resilience/retry.ts";
+import { VirtualClock } from "../support/virtual_clock.ts";
+
+const refused = () => new ConnectionError("refused", "kitty 1: connection refused");
+
+/** Runs `retry` with an always-failing attempt and records when each attempt ran. */
+function failingRun(clock: VirtualClock, error: () => unknown = refused) {
+  const attemptTimes: number[] = [];
+  const started = clock.now();
+  const retries: RetryEvent[] = [];
+  const giveUps: GiveUpEvent[] = [];
+  const run = (policy: Parameters<typeof retry>[0], signal?: AbortSignal) =>
+    retry(policy, ({ attempt }) => {
+      attemptTimes.push(clock.now() - started);
+      assert.equal(attempt, attemptTimes.length);
+      throw error();
+    }, {
+      clock,
+      signal,
+      onRetry: (event) => retries.push(event),
+      onGiveUp: (event) => giveUps.push(event),
+    });
+  return { attemptTimes, retries, giveUps, run };
+}
+
+Deno.test("kitty preset: attempts immediately, +100 ms, +200 ms, then gives up", async () => {
+  const clock = new VirtualClock(0);
+  const { attemptTimes, retries, giveUps, run } = failingRun(clock);
+  const result = assert.rejects(run(KITTY_COMMAND_POLICY), /connection refused/);
+  await clock.advance(99);
+  assert.deepEqual(attemptTimes, [0]);
+  await clock.advance(1);
+  assert.deepEqual(attemptTimes, [0, 100]);
+  await clock.advance(199);
+  assert.deepEqual(attemptTimes, [0, 100]);
+  await clock.advance(1);
+  await result;
+  assert.deepEqual(attemptTimes, [0, 100, 300]);
+  assert.deepEqual(retries.map(({ attempt, delayMs }) => [attempt, delayMs]), [[2, 100], [3, 200]]);
+  assert.equal(giveUps.length, 1);
+  assert.equal(giveUps[0]!.attempts, 3);
+  assert.equal(giveUps[0]!.reason, "exhausted");
+});
+
+Deno.test("retry returns the first success without further attempts", async () => {
+  const clock = new VirtualClock(0);
+  let calls = 0;
+  const result = retry(KITTY_COMMAND_POLICY, ({ attempt }) => {
+    calls++;
+    if (attempt < 2) throw refused();
+    return `ok on ${attempt}`;
+  }, { clock });
+  await clock.advance(1000);
+  assert.equal(await result, "ok on 2");
+  assert.equal(calls, 2);
+});
+
+Deno.test("a non-recoverable error is not retried", async () => {
+  const clock = new VirtualClock(0);
+  const { attemptTimes, giveUps, run } = failingRun(
+    clock,
+    () => new ConnectionError("auth", "kitty 1: no answer in password mode"),
+  );
+  await assert.rejects(run(KITTY_COMMAND_POLICY), /password mode/);
+  assert.deepEqual(attemptTimes, [0]);
+  assert.equal(giveUps[0]!.reason, "not_retryable");
+});
+
+Deno.test("errors that are not connection errors are never retried", async () => {
+  const clock = new VirtualClock(0);
+  const { attemptTimes, run } = failingRun(clock, () => new TypeError("a bug"));
+  await assert.rejects(run(KITTY_COMMAND_POLICY), TypeError);
+  assert.deepEqual(attemptTimes, [0]);
+});
+
+Deno.test("isRetryable: recoverable categories, retryOn, raw errno errors", () => {
+  assert.equal(isRetryable(KITTY_COMMAND_POLICY, refused()), true);
+  assert.equal(isRetryable(KITTY_COMMAND_POLICY, new ConnectionError("protocol", "x")), false);
+  assert.equal(
+    isRetryable(KITTY_COMMAND_POLICY, new ConnectionError("timeout", "x", { recoverable: false })),
+    false,
+  );
+  const onlyRefused = schedulePolicy([0, 10], { retryOn: ["refused"] });
+  assert.equal(isRetryable(onlyRefused, refused()), true);
+  assert.equal(isRetryable(onlyRefused, new ConnectionError("timeout", "x")), false);
+  assert.equal(
+    isRetryable(KITTY_COMMAND_POLICY, Object.assign(new Error(), { code: "EPIPE" })),
+    true,
+  );
+  assert.equal(
+    isRetryable(KITTY_COMMAND_POLICY, Object.assign(new Error(), { code: "EACCES" })),
+    false,
+  );
+  assert.equal(isRetryable(KITTY_COMMAND_POLICY, null), false);
+});
+
+Deno.test("retryOn restricts which categories a policy retries", async () => {
+  const clock = new VirtualClock(0);
+  const { attemptTimes, run } = failingRun(clock, () => new ConnectionError("busy", "bridge busy"));
+  await assert.rejects(run(schedulePolicy([0, 0, 0], { retryOn: ["refused"] })), /bridge busy/);
+  assert.deepEqual(attemptTimes, [0]);
+});
+
+Deno.test("abort during a delay rejects at once with the signal's reason", async () => {
+  const clock = new VirtualClock(0);
+  const { attemptTimes, giveUps, run } = failingRun(clock);
+  const controller = new AbortController();
+  const result = run(exponentialPolicy({ jitter: "none", maxAttempts: 0 }), controller.signal);
+  await clock.advance(1000);
+  assert.deepEqual(attemptTimes, [1000]);
+  controller.abort(new Error("shutting down"));
+  await assert.rejects(result, /shutting down/);
+  assert.equal(giveUps[0]!.reason, "aborted");
+  assert.deepEqual(clock.pending(), [], "the pending delay timer was cleared");
+});
+
+Deno.test("an already aborted signal makes no attempt", async () => {
+  const clock = new VirtualClock(0);
+  const { attemptTimes, run } = failingRun(clock);
+  await assert.rejects(run(KITTY_COMMAND_POLICY, AbortSignal.abort(new Error("no"))), /no/);
+  assert.deepEqual(attemptTimes, []);
+});
+
+Deno.test("attempts receive the signal; aborting during an attempt rejects with the reason", async () => {
+  const clock = new VirtualClock(0);
+  const controller = new AbortController();
+  const result = retry(KITTY_COMMAND_POLICY, ({ signal }) => {
+    controller.abort(new Error("stop now"));
+    assert.equal(signal.aborted, true);
+    throw refused();
+  }, { clock, signal: controller.signal });
+  await assert.rejects(result, /stop now/);
+});
+
+Deno.test("reconnect preset: 1 s ×2 capped at 60 s, half jitter, 10 attempts", () => {
+  assert.equal(RECONNECT_POLICY.maxAttempts, 10);
+  const expected = [1000, 2000, 4000, 8000, 16000, 32000, 60000, 60000, 60000, 60000];
+  const low = expected.map((_, index) => delayBeforeAttempt(RECONNECT_POLICY, index + 1, () => 0));
+  assert.deepEqual(low, expected.map((delay) => delay / 2));
+  const high = expected.map((_, index) =>
+    delayBeforeAttempt(RECONNECT_POLICY, index + 1, () => 0.999999)
+  );
+  high.forEach((delay, index) => {
+    assert.ok(delay < expected[index]! && delay >= expected[index]! - 1, `${delay}`);
+  });
+});
+
+Deno.test("jittered delays stay within [d/2, d) over many draws", () => {
+  for (let attempt = 1; attempt <= 12; attempt++) {
+    const capped = Math.min(60_000, 1000 * 2 ** (attempt - 1));
+    for (let draw = 0; draw < 200; draw++) {
+      const delay = delayBeforeAttempt(RECONNECT_POLICY, attempt);
+      assert.ok(delay >= capped / 2 && delay < capped, `attempt ${attempt}: ${delay}`);
+      assert.equal(delay, Math.floor(delay));
+    }
+  }
+});
+
+Deno.test("jitter none is exact; full jitter lies in [0, d); multiplier is honoured", () => {
+  const none = exponentialPolicy({
+    jitter: "none",
+    initialDelayMs: 100,
+    multiplier: 3,
+    maxDelayMs: 2000,
+  });
+  assert.deepEqual(
+    [1, 2, 3, 4, 5].map((attempt) => delayBeforeAttempt(none, attempt)),
+    [100, 300, 900, 2000, 2000],
+  );
+  const full = exponentialPolicy({ jitter: "full", initialDelayMs: 1000 });
+  assert.equal(delayBeforeAttempt(full, 1, () => 0), 0);
+  assert.equal(delayBeforeAttempt(full, 2, () => 0.5), 1000);
+});
+
+Deno.test("immediateFirstAttempt runs attempt 1 at once, then the exponential delays", () => {
+  const policy = exponentialPolicy({ jitter: "none", immediateFirstAttempt: true });
+  const sequence = delaySequence(policy);
+  assert.deepEqual([sequence.next(), sequence.next(), sequence.next()], [0, 1000, 2000]);
+});
+
+Deno.test("exponential retry waits the schedule on virtual time and stops at maxAttempts", async () => {
+  const clock = new VirtualClock(0);
+  const { attemptTimes, giveUps, run } = failingRun(clock);
+  const result = assert.rejects(run(exponentialPolicy({ jitter: "none", maxAttempts: 4 })));
+  await clock.advance(1000 + 2000 + 4000 + 8000);
+  await result;
+  assert.deepEqual(attemptTimes, [1000, 3000, 7000, 15000]);
+  assert.equal(giveUps[0]!.attempts, 4);
+});
+
+Deno.test("maxAttempts 0 is unlimited", async () => {
+  const clock = new VirtualClock(0);
+  const policy = exponentialPolicy({ jitter: "none", maxAttempts: 0, maxDelayMs: 1000 });
+  assert.equal(hasAttemptsLeft(policy, 1_000_000), true);
+  const controller = new AbortController();
+  const { attemptTimes, run } = failingRun(clock);
+  const result = run(policy, controller.signal);
+  await clock.advance(50 * 1000);
+  assert.equal(attemptTimes.length, 50);
+  controller.abort(new Error("enough"));
+  await assert.rejects(result, /enough/);
+  assert.equal(delayBeforeAttempt(policy, 10_000_000), 1000);
+});
+
+Deno.test("a schedule shorter than maxAttempts repeats its last delay", () => {
+  const policy = schedulePolicy([0, 50], { maxAttempts: 4 });
+  assert.deepEqual([1, 2, 3, 4].map((n) => delayBeforeAttempt(policy, n)), [0, 50, 50, 50]);
+  assert.equal(hasAttemptsLeft(policy, 3), true);
+  assert.equal(hasAttemptsLeft(policy, 4), false);
+});
+
+Deno.test("policy builders validate their input", () => {
+  assert.throws(() => schedulePolicy([]), RangeError);
+  assert.throws(() => schedulePolicy([-1]), RangeError);
+  assert.throws(() => exponentialPolicy({ maxAttempts: -1 }), RangeError);
+  assert.throws(() => exponentialPolicy({ multiplier: 0.5 }), RangeError);
+  assert.throws(() => delayBeforeAttempt(KITTY_COMMAND_POLICY, 0), RangeError);
+  assert.equal(schedulePolicy([0, 100, 200]).maxAttempts, 3);
+});
