@@ -1,0 +1,538 @@
+import { lstat } from "node:fs/promises";
+import { join } from "node:path";
+import { type Environment, runtimeDir } from "../platform/paths.ts";
+import { DEFAULT_PROC_ROOT, isProcessAlive, readStartTimeMs } from "../platform/proc.ts";
+import { type Clock, systemClock } from "../resilience/clock.ts";
+import { ConnectionError, type ErrorCategory, toConnectionError } from "../resilience/errors.ts";
+import { TypedEmitter } from "../resilience/events.ts";
+import { KeyedPool } from "../resilience/pool.ts";
+import {
+  KITTY_COMMAND_POLICY,
+  retry,
+  type RetryPolicy,
+  schedulePolicy,
+} from "../resilience/retry.ts";
+import { statusToJson, TargetStatus, type TargetStatusJson } from "../resilience/status.ts";
+import {
+  fontSizeChangeCommand,
+  type KittyCommand,
+  type KittyOsWindowInfo,
+  type KittyResponse,
+  lsCommand,
+  parseLsData,
+} from "./codec.ts";
+import { DEFAULT_KITTY_TIMEOUT_MS, KittyConnection, type KittyConnector } from "./client.ts";
+import { encryptCommand, parseKittyPublicKey } from "./crypto.ts";
+import { defaultPasswordFile, readPasswordFile } from "./password_file.ts";
+import { poolingProbeCommand, poolingSafeFromReply, probeKitty } from "./probe.ts";
+import { findKittyPublicKey } from "./public_key.ts";
+
+/** Where a kitty stands: `unknown` until first checked. */
+export type KittyState = "unknown" | "ready" | "not_configured" | "failed";
+
+/** Outcome of one font change, as the focus tracker reports it. */
+export interface FontChangeResult {
+  /** `skipped`: a zero change, nothing sent. */
+  status: "success" | "failed" | "not_configured" | "skipped";
+  /** Attempts made for the command itself (0 when nothing was sent). */
+  attempts: number;
+  /** From the call to kitty's acknowledgement or the final failure, in milliseconds. */
+  latencyMs: number;
+  /** What went wrong and what to do, or null. Never contains the password. */
+  error: string | null;
+  /** The failure's category, or null. */
+  category: ErrorCategory | null;
+}
+
+/** One kitty as `tether focus status` shows it. */
+export interface KittyInstanceStatus extends TargetStatusJson {
+  /** kitty's PID (the registry key). */
+  pid: number;
+  /** Its rendezvous socket. */
+  socket_path: string;
+  /** `password` or `open` (no password needed), null until probed. */
+  mode: "open" | "password" | null;
+  /** Whether connections are kept open (kitty >= 0.43), null until detected. */
+  pooled: boolean | null;
+  /** Why: the pooling decision in words. */
+  pooling: string;
+  /** Failed for good (wrong password, process gone): not contacted again until a new PID. */
+  permanent: boolean;
+}
+
+/** Events of a {@link KittyRegistry}. */
+export interface KittyRegistryEvents {
+  /** A kitty's status changed. */
+  status_changed: {
+    pid: number;
+    status: KittyState;
+    previous: KittyState;
+    reason: string | null;
+    category: ErrorCategory | null;
+  };
+}
+
+/** Options for {@link KittyRegistry}; durations in milliseconds. */
+export interface KittyRegistryOptions {
+  /** Environment for `$XDG_RUNTIME_DIR` and `$XDG_CONFIG_HOME` (default `process.env`). */
+  env?: Environment;
+  /** The password file (default `~/.config/kitty/rc.password`; `--password-file`). */
+  passwordFile?: string;
+  /** Connect and reply timeout per attempt (default 2000; `--socket-timeout`). */
+  socketTimeoutMs?: number;
+  /** Attempts per command, delays 0, 100, 200 ms (default 3; `--max-retries`). */
+  maxAttempts?: number;
+  /** Pooled connections over all kittys (default 10; `--max-connections`). */
+  maxConnections?: number;
+  /** Idle pooled connections close after this (default 1800000; `--idle-timeout`). */
+  idleTimeoutMs?: number;
+  /** Pool reaper period (default 300000; `--reap-interval`). */
+  reapIntervalMs?: number;
+  /** The socket of a kitty (default `$XDG_RUNTIME_DIR/kitty/kitty-<pid>.sock`). */
+  socketPathFor?: (pid: number) => string;
+  /** Default {@link systemClock}. */
+  clock?: Clock;
+  /** Default `/proc`. */
+  procRoot?: string;
+  /** How to connect (default node:net). */
+  connector?: KittyConnector;
+  /** Whether a PID is alive (default: signal 0). */
+  isAlive?: (pid: number) => boolean;
+}
+
+interface Credentials {
+  password: string;
+  publicKey: Uint8Array;
+}
+
+interface Instance {
+  readonly pid: number;
+  /** When the process started (detects PID reuse); undefined until first looked up. */
+  startTimeMs: number | undefined;
+  readonly socketPath: string;
+  status: TargetStatus<KittyState>;
+  category: ErrorCategory | null;
+  mode: "open" | "password" | null;
+  pooled: boolean | null;
+  permanent: boolean;
+  credentials: Credentials | null;
+  /** Jobs for this kitty run one after another: never two connections to one kitty at once. */
+  tail: Promise<void>;
+  queued: number;
+  /** kitty < 0.43: the connection of the current burst, closed when the queue drains. */
+  burst: KittyConnection | null;
+}
+
+const REJECTED = /rejected|disallowed|remote control is disabled/i;
+
+/**
+ * Every kitty tether talks to, keyed by PID: rendezvous socket, password, public key, status
+ * (`ready` / `not_configured` / `failed`), pooling decision, last activity and the last 10
+ * errors. A kitty is checked lazily on first use (or in the background via
+ * {@link KittyRegistry.checkInBackground}) and the result cached; commands are retried with the
+ * shared kitty policy (immediately, +100 ms, +200 ms). A silent first encrypted contact means
+ * kitty shows its Allow/Deny prompt for an unknown password: `failed` with category `auth`,
+ * never retried, and the kitty is left alone until its PID is new.
+ *
+ * @example
+ * ```ts
+ * const registry = new KittyRegistry();
+ * const result = await registry.changeFontSize(4121, +3); // {status: "success", attempts: 1, ...}
+ * console.log(registry.snapshot());
+ * await registry.close();
+ * ```
+ */
+export class KittyRegistry {
+  /** `status_changed` events. */
+  readonly events: TypedEmitter<KittyRegistryEvents> = new TypedEmitter();
+  readonly #instances = new Map<number, Instance>();
+  readonly #pool: KeyedPool<KittyConnection>;
+  readonly #policy: RetryPolicy;
+  readonly #clock: Clock;
+  readonly #timeoutMs: number;
+  readonly #passwordFile: string;
+  readonly #socketPathFor: (pid: number) => string;
+  readonly #procRoot: string;
+  readonly #connector: KittyConnector | undefined;
+  readonly #isAlive: (pid: number) => boolean;
+
+  constructor(options: KittyRegistryOptions = {}) {
+    const env = options.env ?? process.env;
+    this.#clock = options.clock ?? systemClock;
+    this.#timeoutMs = options.socketTimeoutMs ?? DEFAULT_KITTY_TIMEOUT_MS;
+    const maxAttempts = options.maxAttempts ?? KITTY_COMMAND_POLICY.maxAttempts;
+    this.#policy = maxAttempts === KITTY_COMMAND_POLICY.maxAttempts
+      ? KITTY_COMMAND_POLICY
+      : schedulePolicy([0, 100, 200], { maxAttempts });
+    this.#passwordFile = options.passwordFile ?? defaultPasswordFile(env);
+    this.#socketPathFor = options.socketPathFor ??
+      ((pid) => join(runtimeDir(env), "kitty", `kitty-${pid}.sock`));
+    this.#procRoot = options.procRoot ?? DEFAULT_PROC_ROOT;
+    this.#connector = options.connector;
+    this.#isAlive = options.isAlive ?? isProcessAlive;
+    this.#pool = new KeyedPool<KittyConnection>({
+      connector: {
+        create: (key) => {
+          const instance = this.#instances.get(Number(key));
+          instance?.status.count("connects");
+          return this.#open(instance?.socketPath ?? this.#socketPathFor(Number(key)), Number(key));
+        },
+        destroy: (connection) => connection.close(this.#timeoutMs),
+        isAlive: (connection) => connection.usable,
+      },
+      maxPerKey: 1,
+      maxTotal: options.maxConnections ?? 10,
+      idleTimeoutMs: options.idleTimeoutMs ?? 1_800_000,
+      reapIntervalMs: options.reapIntervalMs ?? 300_000,
+      acquireTimeoutMs: this.#timeoutMs,
+      clock: this.#clock,
+    });
+  }
+
+  /**
+   * Grows (`deltaPt` > 0) or shrinks the active OS window of kitty `pid` by `deltaPt` points with
+   * one `set-font-size` command. Never throws: the outcome, attempts, latency and error are in
+   * the result.
+   */
+  async changeFontSize(pid: number, deltaPt: number): Promise<FontChangeResult> {
+    const started = performance.now();
+    if (deltaPt === 0) {
+      return { status: "skipped", attempts: 0, latencyMs: 0, error: null, category: null };
+    }
+    const command = fontSizeChangeCommand(deltaPt);
+    const instance = this.#instance(pid);
+    return await this.#enqueue(instance, async () => {
+      const latencyMs = () => performance.now() - started;
+      const state = await this.#ensureChecked(instance);
+      if (state !== "ready") {
+        return {
+          status: state === "not_configured" ? "not_configured" : "failed",
+          attempts: 0,
+          latencyMs: latencyMs(),
+          error: instance.status.reason,
+          category: instance.category,
+        };
+      }
+      let attempts = 0;
+      try {
+        await this.#command(instance, command, (attempt) => (attempts = attempt));
+        return { status: "success", attempts, latencyMs: latencyMs(), error: null, category: null };
+      } catch (error) {
+        const failure = this.#recordFailure(instance, error);
+        return {
+          status: "failed",
+          attempts,
+          latencyMs: latencyMs(),
+          error: failure.message,
+          category: failure.category,
+        };
+      }
+    });
+  }
+
+  /** kitty's windows (`ls`), for status and tests. Throws a {@link ConnectionError}. */
+  async listWindows(pid: number): Promise<KittyOsWindowInfo[]> {
+    const instance = this.#instance(pid);
+    return await this.#enqueue(instance, async () => {
+      const state = await this.#ensureChecked(instance);
+      if (state !== "ready") {
+        throw new ConnectionError(
+          instance.category ?? "not_configured",
+          instance.status.reason ?? "",
+        );
+      }
+      try {
+        return parseLsData((await this.#command(instance, lsCommand(), () => {})).data);
+      } catch (error) {
+        throw this.#recordFailure(instance, error);
+      }
+    });
+  }
+
+  /** Checks kitty `pid` now (or returns the cached result) and returns its state. */
+  async check(pid: number): Promise<KittyState> {
+    const instance = this.#instance(pid);
+    return await this.#enqueue(instance, () => this.#ensureChecked(instance));
+  }
+
+  /**
+   * Starts the check of a kitty (a kitty window just opened) without waiting for it; the result
+   * lands in the status and the `status_changed` event.
+   */
+  checkInBackground(pid: number): void {
+    this.check(pid).catch(() => {});
+  }
+
+  /** Drops a kitty (it exited): its pooled connection closes, its status is forgotten. */
+  forget(pid: number): void {
+    this.#instances.delete(pid);
+    this.#pool.forget(String(pid));
+  }
+
+  /** Every known kitty, for `tether focus status`. */
+  snapshot(): KittyInstanceStatus[] {
+    return [...this.#instances.values()].map((instance) => ({
+      pid: instance.pid,
+      socket_path: instance.socketPath,
+      mode: instance.mode,
+      pooled: instance.pooled,
+      pooling: poolingText(instance.pooled),
+      permanent: instance.permanent,
+      ...statusToJson(instance.status.snapshot()),
+    }));
+  }
+
+  /** Waits for queued work, closes every connection. */
+  async close(): Promise<void> {
+    await Promise.all([...this.#instances.values()].map((instance) => instance.tail));
+    await this.#pool.close();
+  }
+
+  /**
+   * The record of `pid`, created synchronously so calls for one kitty queue in call order (a
+   * shrink and a grow must not swap). Whether the PID now names another process is checked
+   * inside each job.
+   */
+  #instance(pid: number): Instance {
+    const known = this.#instances.get(pid);
+    if (known) return known;
+    const instance: Instance = {
+      pid,
+      startTimeMs: undefined,
+      socketPath: this.#socketPathFor(pid),
+      status: this.#newStatus(pid),
+      category: null,
+      mode: null,
+      pooled: null,
+      permanent: false,
+      credentials: null,
+      tail: Promise.resolve(),
+      queued: 0,
+      burst: null,
+    };
+    this.#instances.set(pid, instance);
+    return instance;
+  }
+
+  #newStatus(pid: number): TargetStatus<KittyState> {
+    return new TargetStatus<KittyState>(`kitty ${pid}`, {
+      clock: this.#clock,
+      upStatuses: ["ready"],
+    });
+  }
+
+  /** A PID whose process started at another time is a new kitty: forget what the old one taught. */
+  async #verifyIdentity(instance: Instance): Promise<void> {
+    const startTimeMs = await readStartTimeMs(instance.pid, this.#procRoot);
+    if (startTimeMs === null) return; // gone: the check or command will find out
+    if (instance.startTimeMs === undefined) {
+      instance.startTimeMs = startTimeMs;
+      return;
+    }
+    if (instance.startTimeMs === startTimeMs) return;
+    instance.startTimeMs = startTimeMs;
+    instance.status = this.#newStatus(instance.pid);
+    instance.category = null;
+    instance.mode = null;
+    instance.pooled = null;
+    instance.permanent = false;
+    instance.credentials = null;
+    this.#pool.forget(String(instance.pid));
+  }
+
+  #enqueue<T>(instance: Instance, job: () => Promise<T>): Promise<T> {
+    instance.queued++;
+    const run = instance.tail.then(async () => {
+      await this.#verifyIdentity(instance);
+      return await job();
+    });
+    instance.tail = run.then(() => {}, () => {}).then(async () => {
+      instance.queued--;
+      if (instance.queued === 0 && instance.burst) {
+        // kitty < 0.42.2 starves every other client while a connection stays open.
+        const burst = instance.burst;
+        instance.burst = null;
+        await burst.close(this.#timeoutMs);
+      }
+    });
+    return run;
+  }
+
+  async #ensureChecked(instance: Instance): Promise<KittyState> {
+    const state = instance.status.status;
+    if (state === "ready" || instance.permanent) return state;
+    const label = `kitty ${instance.pid}`;
+    try {
+      if (!this.#isAlive(instance.pid)) {
+        throw new ConnectionError("closed", `${label}: the process is gone`);
+      }
+      await this.#requireSocket(instance);
+      const probe = await retry(
+        this.#policy,
+        () =>
+          probeKitty(instance.socketPath, {
+            timeoutMs: this.#timeoutMs,
+            connector: this.#connector,
+            label,
+          }),
+        { clock: this.#clock, onRetry: () => instance.status.count("retries") },
+      );
+      instance.mode = probe.mode;
+      instance.credentials = probe.mode === "password" ? await this.#credentials(instance) : null;
+      // First authenticated contact: in password mode silence means kitty's Allow/Deny prompt.
+      const reply = await this.#command(instance, poolingProbeCommand(), () => {}, "first_contact");
+      instance.pooled = poolingSafeFromReply(reply, label);
+      instance.category = null;
+      this.#setStatus(instance, "ready", null);
+      instance.status.recordActivity();
+    } catch (error) {
+      this.#recordFailure(instance, error);
+    }
+    return instance.status.status;
+  }
+
+  async #requireSocket(instance: Instance): Promise<void> {
+    try {
+      await lstat(instance.socketPath);
+    } catch {
+      throw new ConnectionError(
+        "not_configured",
+        `kitty ${instance.pid}: no remote-control socket at ${instance.socketPath}; run ` +
+          "`tether kitty setup` and add its include line to kitty.conf, then restart kitty",
+      );
+    }
+  }
+
+  async #credentials(instance: Instance): Promise<Credentials> {
+    const password = await readPasswordFile(this.#passwordFile);
+    const keyText = await findKittyPublicKey(instance.pid, this.#procRoot);
+    if (keyText === null) {
+      throw new ConnectionError(
+        "not_configured",
+        `kitty ${instance.pid}: its public key (KITTY_PUBLIC_KEY) is in no child process's ` +
+          "environment, so password-mode commands cannot be encrypted; open a window in it",
+      );
+    }
+    return { password, publicKey: parseKittyPublicKey(keyText) };
+  }
+
+  /** Sends a command with retries; `first_contact` = a silent kitty is `auth`, not retried. */
+  async #command(
+    instance: Instance,
+    command: KittyCommand,
+    onAttempt: (attempt: number) => void,
+    contact: "first_contact" | "established" = "established",
+  ): Promise<KittyResponse> {
+    const silenceMeans = contact === "first_contact" && instance.mode === "password"
+      ? "auth"
+      : "timeout";
+    const reply = await retry(
+      this.#policy,
+      async ({ attempt }) => {
+        onAttempt(attempt);
+        const message = instance.credentials
+          ? await encryptCommand(
+            command,
+            instance.credentials.password,
+            instance.credentials.publicKey,
+          )
+          : command;
+        return await this.#send(instance, message, silenceMeans);
+      },
+      { clock: this.#clock, onRetry: () => instance.status.count("retries") },
+    );
+    if (!reply.ok && REJECTED.test(reply.error ?? "") && contact === "established") {
+      throw new ConnectionError(
+        "auth",
+        `kitty ${instance.pid}: kitty refused the command (${reply.error}); check ` +
+          `${this.#passwordFile} and remote_control_password in kitty.conf`,
+      );
+    }
+    if (!reply.ok && contact === "established") {
+      throw new ConnectionError(
+        "protocol",
+        `kitty ${instance.pid}: ${command.cmd} failed: ${reply.error ?? "no reason given"}`,
+        { recoverable: false },
+      );
+    }
+    instance.status.recordActivity();
+    return reply;
+  }
+
+  async #send(
+    instance: Instance,
+    message: object,
+    silenceMeans: "timeout" | "auth",
+  ): Promise<KittyResponse> {
+    const options = { timeoutMs: this.#timeoutMs, silenceMeans };
+    if (instance.pooled === true) {
+      return await this.#pool.use(String(instance.pid), (connection, lease) => {
+        if (lease.reused) instance.status.count("reuses");
+        return connection.request(message, options);
+      });
+    }
+    if (instance.burst === null || !instance.burst.usable) {
+      instance.status.count("connects");
+      instance.burst = await this.#open(instance.socketPath, instance.pid);
+    } else {
+      instance.status.count("reuses");
+    }
+    const connection = instance.burst;
+    try {
+      return await connection.request(message, options);
+    } catch (error) {
+      instance.burst = null;
+      await connection.close(0);
+      throw error;
+    }
+  }
+
+  #open(socketPath: string, pid: number): Promise<KittyConnection> {
+    return KittyConnection.open(socketPath, {
+      connectTimeoutMs: this.#timeoutMs,
+      label: `kitty ${pid}`,
+      connector: this.#connector,
+    });
+  }
+
+  #recordFailure(instance: Instance, error: unknown): ConnectionError {
+    const failure = toConnectionError(error, `kitty ${instance.pid}`);
+    instance.status.recordError(failure);
+    instance.status.count("failures");
+    instance.category = failure.category;
+    if (failure.category === "not_configured") {
+      this.#setStatus(instance, "not_configured", failure.message);
+      return failure;
+    }
+    const gone = !this.#isAlive(instance.pid);
+    if (failure.category === "auth" || gone) instance.permanent = true;
+    this.#setStatus(
+      instance,
+      "failed",
+      gone ? `kitty ${instance.pid}: the process is gone (${failure.message})` : failure.message,
+    );
+    if (gone) this.#pool.forget(String(instance.pid));
+    return failure;
+  }
+
+  #setStatus(instance: Instance, status: KittyState, reason: string | null): void {
+    const previous = instance.status.status;
+    if (instance.status.setStatus(status, reason) || previous === "unknown") {
+      this.events.emit("status_changed", {
+        pid: instance.pid,
+        status,
+        previous,
+        reason,
+        category: instance.category,
+      });
+    }
+  }
+}
+
+function poolingText(pooled: boolean | null): string {
+  if (pooled === null) return "unknown until kitty answers a version check";
+  return pooled
+    ? "pooled: kitty >= 0.43 serves other clients while a connection idles"
+    : "not pooled: kitty < 0.43 (the fix is in 0.42.2) starves other clients while a connection " +
+      "idles, so each burst of commands closes its connection";
+}

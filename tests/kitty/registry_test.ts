@@ -1,0 +1,225 @@
+/**
+ * KittyRegistry against fake kitty sockets (open mode: no password, so no /proc key lookup).
+ * Password mode, wrong passwords and real faults are in registry_real_test.ts.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { KittyRegistry, type KittyRegistryOptions } from "../../src/kitty/registry.ts";
+import { type FakeKittyHandler, startFakeKitty } from "./fake_kitty_server.ts";
+
+const NEWER = {
+  ok: false,
+  error:
+    "The kitty client you are using to send remote commands is newer than this kitty instance. This is not supported.",
+};
+
+/** kitty 0.26 in open mode: versions above 0.26 get the "newer" error. */
+const oldKitty: FakeKittyHandler = (request) => {
+  const version = request.version as number[];
+  if (version[1]! > 26) return NEWER;
+  return request.cmd === "ls" ? { ok: true, data: "[]" } : { ok: true };
+};
+
+/** kitty >= 0.43 in open mode. */
+const newKitty: FakeKittyHandler = (request) => {
+  const version = request.version as number[];
+  if (version[1]! > 48) return NEWER;
+  return request.cmd === "ls" ? { ok: true, data: "[]" } : { ok: true };
+};
+
+const PID = 4242;
+
+function registryFor(socketPath: string, options: KittyRegistryOptions = {}) {
+  return new KittyRegistry({
+    socketPathFor: () => socketPath,
+    isAlive: () => true,
+    procRoot: "/nonexistent-proc",
+    socketTimeoutMs: 100,
+    env: { XDG_RUNTIME_DIR: "/run/user/test", HOME: "/home/test" },
+    ...options,
+  });
+}
+
+Deno.test("registry: an open-mode kitty is ready and gets one set-font-size", async () => {
+  const server = await startFakeKitty(oldKitty);
+  const registry = registryFor(server.socketPath);
+  try {
+    const result = await registry.changeFontSize(PID, 3);
+    assert.equal(result.status, "success");
+    assert.equal(result.attempts, 1);
+    assert.equal(result.error, null);
+    const sent = server.requests.filter((request) => request.cmd === "set-font-size");
+    assert.deepEqual(sent, [{
+      cmd: "set-font-size",
+      version: [0, 26, 0],
+      payload: { size: 3, increment_op: "+", all: false },
+    }]);
+    assert.equal(registry.snapshot()[0]!.status, "ready");
+    assert.equal(registry.snapshot()[0]!.mode, "open");
+  } finally {
+    await registry.close();
+    await server.close();
+  }
+});
+
+Deno.test("registry: kitty < 0.43 is not pooled and every connection is closed after the burst", async () => {
+  const server = await startFakeKitty(oldKitty);
+  const registry = registryFor(server.socketPath);
+  try {
+    await registry.changeFontSize(PID, 3);
+    await registry.changeFontSize(PID, -3);
+    await registry.close();
+    assert.equal(registry.snapshot()[0]!.pooled, false);
+    assert.match(registry.snapshot()[0]!.pooling, /not pooled/);
+    assert.equal(server.closedConnections, server.connections);
+  } finally {
+    await server.close();
+  }
+});
+
+Deno.test("registry: commands queued together share one connection on old kitty", async () => {
+  const server = await startFakeKitty(oldKitty);
+  const registry = registryFor(server.socketPath);
+  try {
+    await registry.check(PID);
+    const before = server.connections;
+    const results = await Promise.all([
+      registry.changeFontSize(PID, 1),
+      registry.changeFontSize(PID, 1),
+      registry.changeFontSize(PID, -2),
+    ]);
+    assert.deepEqual(results.map((result) => result.status), ["success", "success", "success"]);
+    assert.equal(server.connections - before, 1);
+  } finally {
+    await registry.close();
+    await server.close();
+  }
+});
+
+Deno.test("registry: kitty >= 0.43 is pooled and reuses its connection", async () => {
+  const server = await startFakeKitty(newKitty);
+  const registry = registryFor(server.socketPath);
+  try {
+    await registry.changeFontSize(PID, 3);
+    const before = server.connections;
+    await registry.changeFontSize(PID, -3);
+    await registry.changeFontSize(PID, 3);
+    assert.equal(server.connections, before);
+    const status = registry.snapshot()[0]!;
+    assert.equal(status.pooled, true);
+    assert.ok(status.counters.reuses >= 2);
+  } finally {
+    await registry.close();
+    await server.close();
+  }
+});
+
+Deno.test("registry: a missing socket is not_configured with the setup hint, nothing retried", async () => {
+  const registry = registryFor("/nonexistent/kitty-4242.sock");
+  try {
+    const result = await registry.changeFontSize(PID, 3);
+    assert.equal(result.status, "not_configured");
+    assert.equal(result.attempts, 0);
+    assert.match(result.error ?? "", /tether kitty setup/);
+    assert.equal(registry.snapshot()[0]!.counters.retries, 0);
+  } finally {
+    await registry.close();
+  }
+});
+
+Deno.test("registry: a silent kitty fails with timeout after three probe attempts", async () => {
+  const server = await startFakeKitty(() => null);
+  const registry = registryFor(server.socketPath);
+  try {
+    const result = await registry.changeFontSize(PID, 3);
+    assert.equal(result.status, "failed");
+    assert.equal(result.category, "timeout");
+    assert.equal(server.requests.length, 3);
+    const status = registry.snapshot()[0]!;
+    assert.equal(status.status, "failed");
+    assert.equal(status.counters.retries, 2);
+    assert.equal(status.permanent, false);
+  } finally {
+    await registry.close();
+    await server.close();
+  }
+});
+
+Deno.test("registry: a kitty whose process is gone fails permanently and is not contacted again", async () => {
+  const server = await startFakeKitty(oldKitty);
+  const registry = registryFor(server.socketPath, { isAlive: () => false });
+  try {
+    assert.equal((await registry.changeFontSize(PID, 3)).status, "failed");
+    assert.equal((await registry.changeFontSize(PID, 3)).status, "failed");
+    assert.equal(server.connections, 0);
+    assert.equal(registry.snapshot()[0]!.permanent, true);
+  } finally {
+    await registry.close();
+    await server.close();
+  }
+});
+
+Deno.test("registry: an error reply to set-font-size fails without retries", async () => {
+  const server = await startFakeKitty((request) =>
+    request.cmd === "set-font-size"
+      ? { ok: false, error: "boom", tb: "Traceback" }
+      : oldKitty(request)
+  );
+  const registry = registryFor(server.socketPath);
+  try {
+    const result = await registry.changeFontSize(PID, 3);
+    assert.equal(result.status, "failed");
+    assert.equal(result.category, "protocol");
+    assert.equal(result.attempts, 1);
+    assert.match(result.error ?? "", /boom/);
+  } finally {
+    await registry.close();
+    await server.close();
+  }
+});
+
+Deno.test("registry: a zero change is skipped without contacting kitty", async () => {
+  const server = await startFakeKitty(oldKitty);
+  const registry = registryFor(server.socketPath);
+  try {
+    assert.equal((await registry.changeFontSize(PID, 0)).status, "skipped");
+    assert.equal(server.connections, 0);
+  } finally {
+    await registry.close();
+    await server.close();
+  }
+});
+
+Deno.test("registry: status_changed fires once per transition", async () => {
+  const server = await startFakeKitty(oldKitty);
+  const registry = registryFor(server.socketPath);
+  const events: string[] = [];
+  registry.events.on(
+    "status_changed",
+    (event) => events.push(`${event.previous}->${event.status}`),
+  );
+  try {
+    await registry.changeFontSize(PID, 1);
+    await registry.changeFontSize(PID, -1);
+    assert.deepEqual(events, ["unknown->ready"]);
+  } finally {
+    await registry.close();
+    await server.close();
+  }
+});
+
+Deno.test("registry: the default rendezvous is $XDG_RUNTIME_DIR/kitty/kitty-<pid>.sock", async () => {
+  const registry = new KittyRegistry({
+    env: { XDG_RUNTIME_DIR: "/run/user/1000", HOME: "/home/u" },
+    isAlive: () => true,
+  });
+  try {
+    await registry.check(77);
+    assert.equal(
+      registry.snapshot()[0]!.socket_path,
+      join("/run/user/1000", "kitty", "kitty-77.sock"),
+    );
+  } finally {
+    await registry.close();
+  }
+});
