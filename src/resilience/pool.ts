@@ -207,6 +207,7 @@ export class KeyedPool<C> {
   #keys = new Map<string, KeyState<C>>();
   #retired = new Set<KeyState<C>>();
   #waiters = new Set<() => void>();
+  #waiting = 0;
   #pendingDestroys = new Set<Promise<void>>();
   #reaper: TimerHandle | null = null;
   #closing = false;
@@ -255,17 +256,24 @@ export class KeyedPool<C> {
         continue;
       }
       if (state.creating !== null) {
-        await this.#wait(state.creating, deadline, options.signal, "timeout", key);
+        const creating = state.creating;
+        await this.#wait(() => creating, deadline, options.signal, "timeout", key);
         continue;
       }
       if (this.#openCount(state) < this.#maxPerKey) {
         if (this.#total() >= this.#maxTotal) this.#evictLeastRecentlyUsed();
         if (this.#total() < this.#maxTotal) {
-          await this.#wait(this.#create(key, state), deadline, options.signal, "timeout", key);
+          const creating = this.#create(key, state);
+          await this.#wait(() => creating, deadline, options.signal, "timeout", key);
           continue;
         }
       }
-      await this.#wait(this.#nextChange(), deadline, options.signal, "busy", key);
+      this.#waiting++;
+      try {
+        await this.#wait((stop) => this.#nextChange(stop), deadline, options.signal, "busy", key);
+      } finally {
+        this.#waiting--;
+      }
     }
   }
 
@@ -356,7 +364,7 @@ export class KeyedPool<C> {
       leased += state.leased.size;
       if (state.creating !== null) creating++;
     }
-    return { ...this.#counters, idle, leased, creating, waiting: this.#waiters.size };
+    return { ...this.#counters, idle, leased, creating, waiting: this.#waiting };
   }
 
   /** Current counts for one key. */
@@ -586,8 +594,12 @@ export class KeyedPool<C> {
     }
   }
 
-  #nextChange(): Promise<void> {
-    return new Promise((resolve) => this.#waiters.add(resolve));
+  /** Resolves on the next release/disposal/creation; `stop` withdraws the waiter. */
+  #nextChange(stop?: AbortSignal): Promise<void> {
+    return new Promise((resolve) => {
+      this.#waiters.add(resolve);
+      stop?.addEventListener("abort", () => this.#waiters.delete(resolve), { once: true });
+    });
   }
 
   #wakeAll(): void {
@@ -596,19 +608,18 @@ export class KeyedPool<C> {
     for (const wake of waiters) wake();
   }
 
-  /** Awaits `promise` unless the deadline passes or the signal aborts first. */
+  /** Awaits `awaited` unless the deadline passes or the signal aborts first. */
   async #wait(
-    promise: Promise<void>,
+    awaited: (stop: AbortSignal) => Promise<void>,
     deadline: number | null,
     signal: AbortSignal | undefined,
     onDeadline: "busy" | "timeout",
     key: string,
   ): Promise<void> {
-    if (deadline === null && signal === undefined) return promise;
     const stop = new AbortController();
     const cancel = () => stop.abort(signal?.reason);
     signal?.addEventListener("abort", cancel, { once: true });
-    const guards: Promise<void>[] = [promise];
+    const guards: Promise<void>[] = [awaited(stop.signal)];
     if (deadline !== null) {
       guards.push(
         this.#clock.sleep(deadline - this.#clock.now(), stop.signal).then(() => {
