@@ -1,8 +1,10 @@
 import { Command, type CommandUnknownOpts, Option } from "@commander-js/extra-typings";
 import denoConfig from "../../deno.json" with { type: "json" };
 import { LOG_LEVELS } from "../platform/logger.ts";
+import { cleanupCommand } from "./cleanup.ts";
 import { addCompletions } from "./completions.ts";
 import type { CliContext } from "./context.ts";
+import { socketHealthCommand } from "./socket_health.ts";
 
 /** The version printed by `tether --version` (single source: deno.json). */
 export const VERSION: string = denoConfig.version;
@@ -11,7 +13,10 @@ export const VERSION: string = denoConfig.version;
 export type SubcommandFactory = (context: CliContext) => CommandUnknownOpts;
 
 /** Every working subcommand, in help order. A subcommand is listed only once it works. */
-const SUBCOMMANDS: readonly SubcommandFactory[] = [];
+const SUBCOMMANDS: readonly SubcommandFactory[] = [
+  socketHealthCommand,
+  cleanupCommand,
+];
 
 /**
  * Builds the `tether` program: global options, every subcommand, and shell completions.

@@ -1,0 +1,57 @@
+import { Command } from "@commander-js/extra-typings";
+import { runtimeDir } from "../platform/paths.ts";
+import { runCleanup } from "../sockets/cleanup.ts";
+import type { CliContext } from "./context.ts";
+import { ExitCode } from "./exit_codes.ts";
+import { parseTimeoutSeconds } from "./socket_flags.ts";
+
+/**
+ * `tether cleanup`: removes stale IPC socket files (sway, i3, niri, kitty, tether) from
+ * `$XDG_RUNTIME_DIR`, only when every safety check holds. Exit 0 even when nothing was stale,
+ * 1 when a removal failed, 2 for usage/config errors (nothing is removed then).
+ */
+export function cleanupCommand(context: CliContext): Command {
+  return new Command("cleanup")
+    .description(
+      "remove stale IPC sockets (nothing listening) from $XDG_RUNTIME_DIR; live, hung, foreign and odd files are kept",
+    )
+    .option("--dry-run", "report what would be removed, remove nothing", false)
+    .option("--timeout <seconds>", "connect deadline per socket", "1")
+    .action(async (options) => {
+      const timeoutMs = parseTimeoutSeconds(options.timeout);
+      const logger = context.logger();
+      const report = await runCleanup({
+        runtimeDir: runtimeDir(context.env),
+        env: context.env,
+        uid: process.getuid!(),
+        dryRun: options.dryRun,
+        timeoutMs,
+        onRemoved: (entry) =>
+          logger.info(
+            `${
+              options.dryRun ? "would remove" : "removed"
+            } stale ${entry.kind} socket ${entry.path}` +
+              (entry.current ? " (the session's own socket: nothing listens on it)" : ""),
+          ),
+      });
+      for (const failure of report.failed) {
+        logger.error(`could not remove ${failure.path}: ${failure.error}`);
+      }
+      if (context.globals().json) {
+        context.stdout(JSON.stringify(report) + "\n");
+      } else {
+        const verb = options.dryRun ? "would remove" : "removed";
+        for (const path of report.removed) context.stdout(`${verb} ${path}\n`);
+        for (const kept of report.kept) context.stdout(`kept    ${kept.path}: ${kept.reason}\n`);
+        for (const failed of report.failed) {
+          context.stdout(`FAILED  ${failed.path}: ${failed.error}\n`);
+        }
+        context.stdout(
+          `${report.removed.length} ${
+            options.dryRun ? "removable" : "removed"
+          }, ${report.kept.length} kept, ${report.failed.length} failed\n`,
+        );
+      }
+      context.setExitCode(report.failed.length > 0 ? ExitCode.failed : ExitCode.ok);
+    });
+}

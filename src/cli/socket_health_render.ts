@@ -1,0 +1,75 @@
+import type { HealthRow } from "../sockets/health.ts";
+
+/** Latency above which a healthy socket shows yellow. */
+export const SLOW_LATENCY_MS = 500;
+
+/** The colour of a row in `--watch` on a terminal. */
+export type RowColour = "green" | "yellow" | "orange" | "red" | "grey";
+
+const ANSI: Record<RowColour, string> = {
+  green: "\x1b[32m",
+  yellow: "\x1b[33m",
+  orange: "\x1b[38;5;208m",
+  red: "\x1b[31m",
+  grey: "\x1b[90m",
+};
+const RESET = "\x1b[0m";
+
+/**
+ * Green healthy, yellow healthy but slower than 500 ms, orange a daemon that is reconnecting,
+ * red down (stale, missing, unresponsive), grey not probed yet (null row).
+ */
+export function rowColour(row: HealthRow | null): RowColour {
+  if (row === null) return "grey";
+  if (row.connection_status === "reconnecting") return "orange";
+  if (row.status !== "healthy") return "red";
+  return (row.latency_ms ?? 0) > SLOW_LATENCY_MS ? "yellow" : "green";
+}
+
+/** The human table (no colour): one line per socket, aligned columns. */
+export function renderTable(rows: readonly HealthRow[]): string {
+  if (rows.length === 0) return "no IPC sockets found\n";
+  const header = ["KIND", "STATUS", "LATENCY", "PID", "SOCKET", "NOTE"];
+  const lines = rows.map((row) => [
+    row.kind,
+    row.status,
+    formatLatency(row.latency_ms),
+    row.owner_pid === null ? "-" : String(row.owner_pid),
+    row.socket_path + (row.current ? " *" : ""),
+    noteOf(row),
+  ]);
+  const widths = header.map((title, column) =>
+    Math.max(title.length, ...lines.map((line) => line[column]!.length))
+  );
+  const format = (cells: string[]) =>
+    cells.map((cell, column) => column === cells.length - 1 ? cell : cell.padEnd(widths[column]!))
+      .join("  ").trimEnd();
+  const footer = rows.some((row) => row.current) ? "* = the current session's socket\n" : "";
+  return [format(header), ...lines.map(format)].join("\n") + "\n" + footer;
+}
+
+/** One live status line for `--watch` on a terminal (coloured unless `colour` is false). */
+export function renderLiveLine(row: HealthRow, colour: boolean): string {
+  const text = `${row.kind.padEnd(6)} ${row.status.padEnd(12)} ${
+    formatLatency(row.latency_ms).padStart(9)
+  }  ${row.socket_path}${row.error ? `  (${row.error})` : ""}`;
+  return colour ? ANSI[rowColour(row)] + text + RESET : text;
+}
+
+function noteOf(row: HealthRow): string {
+  const parts: string[] = [];
+  if (row.error) parts.push(row.error);
+  else if (row.detail) parts.push(row.detail);
+  if (row.reconnection_count !== undefined && row.reconnection_count !== null) {
+    parts.push(`reconnections ${row.reconnection_count}`);
+  }
+  if (row.uptime_seconds !== undefined && row.uptime_seconds !== null) {
+    parts.push(`up ${Math.round(row.uptime_seconds)} s`);
+  }
+  return parts.join("; ");
+}
+
+function formatLatency(ms: number | null): string {
+  if (ms === null) return "-";
+  return ms < 10 ? `${ms.toFixed(2)} ms` : `${Math.round(ms)} ms`;
+}

@@ -1,0 +1,135 @@
+import { unlink } from "node:fs/promises";
+import type { Environment } from "../platform/paths.ts";
+import {
+  keepReasonAfterProbe,
+  keepReasonBeforeProbe,
+  keepReasonBeforeUnlink,
+} from "./cleanup_decision.ts";
+import { discoverSockets, readFileFacts, verifyRuntimeDir } from "./discovery.ts";
+import { type Prober, probeSocket } from "./probe.ts";
+import type { SocketEntry, SocketKind } from "./socket_entry.ts";
+
+/** A file left in place and why. */
+export interface KeptEntry {
+  /** The path. */
+  path: string;
+  /** Which program's socket it would be. */
+  kind: SocketKind;
+  /** Why it stayed. */
+  reason: string;
+}
+
+/** A removal that was attempted and failed. */
+export interface FailedRemoval {
+  /** The path. */
+  path: string;
+  /** What unlink said. */
+  error: string;
+}
+
+/** What `tether cleanup` did (the `--json` document). */
+export interface CleanupReport {
+  /** Whether this was a dry run (then `removed` lists what would have been removed). */
+  dry_run: boolean;
+  /** Removed (or, in a dry run, removable) stale sockets. */
+  removed: string[];
+  /** Everything else tether recognised, with the reason it stayed. */
+  kept: KeptEntry[];
+  /** Stale sockets whose unlink failed (exit 1). */
+  failed: FailedRemoval[];
+}
+
+/** Options for {@link runCleanup}. */
+export interface CleanupOptions {
+  /** The runtime dir (validated here: own, 0700). */
+  runtimeDir: string;
+  /** Environment naming the current session's sockets. */
+  env: Environment;
+  /** Our uid. */
+  uid: number;
+  /** Decide and report, but remove nothing. */
+  dryRun: boolean;
+  /** Per-probe deadline. Default 1000 ms. */
+  timeoutMs?: number;
+  /** Probes in flight at once (each holds a file descriptor briefly). Default 128. */
+  concurrency?: number;
+  /** The connect probe (tests inject). Default: connect, then close at once. */
+  connectProber?: Prober;
+  /** Removes a file (never follows symlinks). Default `node:fs` unlink. */
+  unlinkFile?: (path: string) => Promise<void>;
+  /** Called after each removal (one log line per removal). */
+  onRemoved?: (entry: SocketEntry) => void;
+}
+
+/**
+ * Removes stale IPC sockets of sway, i3, niri, kitty and tether from the runtime dir, only
+ * when every check of compositor-ipc.md §4.1 holds: own 0700 runtime dir; a known name with
+ * our uid; `lstat` says a socket we own (symlinks, files, directories skipped); connect
+ * refused; and, right before unlink, the same inode still refusing. A hung peer, a full
+ * backlog or EACCES keeps the file. Nothing outside `$XDG_RUNTIME_DIR` is touched, including
+ * a `$SWAYSOCK` pointing elsewhere; the current session's socket goes only if proven dead.
+ * Throws a ConfigError for a bad runtime dir or an unreadable directory, before any removal.
+ */
+export async function runCleanup(options: CleanupOptions): Promise<CleanupReport> {
+  const { runtimeDir, uid } = options;
+  const timeoutMs = options.timeoutMs ?? 1000;
+  await verifyRuntimeDir(runtimeDir, uid);
+  const discovery = await discoverSockets({ runtimeDir, env: options.env, uid });
+  const probers = options.connectProber ? { connect: options.connectProber } : undefined;
+  const probe = (path: string) => probeSocket(path, "connect", { timeoutMs, probers });
+  const remove = options.unlinkFile ?? unlink;
+  const report: CleanupReport = { dry_run: options.dryRun, removed: [], kept: [], failed: [] };
+  const keep = (entry: SocketEntry, reason: string) =>
+    report.kept.push({ path: entry.path, kind: entry.kind, reason });
+  for (const skipped of discovery.skipped) {
+    report.kept.push({
+      path: skipped.path,
+      kind: kindOfDirectory(skipped.path),
+      reason: skipped.reason,
+    });
+  }
+  await forEachLimited(discovery.entries, options.concurrency ?? 128, async (entry) => {
+    const early = keepReasonBeforeProbe(entry, uid, runtimeDir);
+    if (early !== null) return keep(entry, early);
+    const verdict = keepReasonAfterProbe(await probe(entry.path));
+    if (verdict !== null) return keep(entry, verdict);
+    // Right before unlink: same inode, still refusing.
+    const now = await readFileFacts(entry.path);
+    const reprobe = await probe(entry.path);
+    const late = keepReasonBeforeUnlink(entry.file!, now, reprobe, uid);
+    if (late !== null) return keep(entry, late);
+    if (!options.dryRun) {
+      try {
+        await remove(entry.path);
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code === "ENOENT") return keep(entry, "vanished before removal");
+        report.failed.push({ path: entry.path, error: code ?? String(error) });
+        return;
+      }
+    }
+    report.removed.push(entry.path);
+    options.onRemoved?.(entry);
+  });
+  report.removed.sort();
+  report.kept.sort((a, b) => a.path.localeCompare(b.path));
+  return report;
+}
+
+function kindOfDirectory(path: string): SocketKind {
+  const name = path.slice(path.lastIndexOf("/") + 1);
+  return name === "i3" || name === "kitty" ? name : "tether";
+}
+
+/** Runs `work` over `items` with at most `limit` in flight. */
+async function forEachLimited<T>(
+  items: readonly T[],
+  limit: number,
+  work: (item: T) => Promise<unknown>,
+): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await work(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}

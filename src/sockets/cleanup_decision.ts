@@ -1,0 +1,80 @@
+import type { ProbeOutcome } from "./probe.ts";
+import type { FileFacts, SocketEntry } from "./socket_entry.ts";
+
+/**
+ * The pure decision rules of `tether cleanup` (compositor-ipc.md §4.1). A socket file is
+ * removed only if every check passes; each function returns null when its check passes and a
+ * keep-reason otherwise, so a report can say exactly why a file stayed.
+ */
+
+/**
+ * Checks that need no probe (§4.1 steps 2–4): inside the runtime dir, a name tether knows
+ * with our uid (sway), `lstat` says a socket (not a symlink, file or directory) owned by us.
+ * Returns a keep-reason, or null when the entry may be probed.
+ */
+export function keepReasonBeforeProbe(
+  entry: SocketEntry,
+  uid: number,
+  runtimeDir: string,
+): string | null {
+  if (!entry.inRuntimeDir || !isBelow(entry.path, runtimeDir)) {
+    return "outside $XDG_RUNTIME_DIR (tether only cleans its own runtime directory)";
+  }
+  if (entry.nameUid !== null && entry.nameUid !== uid) {
+    return `the uid in its name (${entry.nameUid}) is not yours (${uid})`;
+  }
+  if (entry.file === null) return "does not exist";
+  if (entry.file.type === "symlink") return "a symlink (connect would test its target, not it)";
+  if (entry.file.type !== "socket") return `a ${entry.file.type}, not a socket`;
+  if (entry.file.uid !== uid) return `owned by uid ${entry.file.uid}, not by you`;
+  return null;
+}
+
+/**
+ * §4.1 step 5: only a refused connection proves a socket dead. Accepted (even without an
+ * answer: a hung compositor), a full backlog, EACCES or ENOENT all keep the file.
+ */
+export function keepReasonAfterProbe(outcome: ProbeOutcome): string | null {
+  if (outcome.answered) return "alive: it accepted a connection";
+  switch (outcome.category) {
+    case "refused":
+      return null;
+    case "timeout":
+      return "alive but not answering (hung?): a hung compositor is not dead";
+    case "busy":
+      return "alive: its listen backlog is full";
+    case "auth":
+      return "permission denied: not yours";
+    case "not_configured":
+      return "vanished before it could be probed";
+    default:
+      return `alive: ${outcome.error}`;
+  }
+}
+
+/**
+ * §4.1 step 7, right before unlink: the path must still be the same socket (same device and
+ * inode, still a socket, still ours) and must still refuse connections. A new compositor that
+ * reused the PID would have a new inode.
+ */
+export function keepReasonBeforeUnlink(
+  before: FileFacts,
+  now: FileFacts | null,
+  reprobe: ProbeOutcome,
+  uid: number,
+): string | null {
+  if (now === null) return "vanished before removal";
+  if (
+    now.type !== "socket" || now.uid !== uid || now.dev !== before.dev || now.ino !== before.ino
+  ) {
+    return "replaced since it was checked (different file now): left alone";
+  }
+  const reason = keepReasonAfterProbe(reprobe);
+  return reason === null ? null : `re-check before removal: ${reason}`;
+}
+
+/** Whether `path` lies strictly below `dir` (both absolute, normalised). */
+function isBelow(path: string, dir: string): boolean {
+  const prefix = dir.endsWith("/") ? dir : dir + "/";
+  return path.startsWith(prefix) && !path.slice(prefix.length).split("/").includes("..");
+}

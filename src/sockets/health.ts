@@ -1,0 +1,111 @@
+import type { ProbeOutcome } from "./probe.ts";
+import type { SocketEntry, SocketKind } from "./socket_entry.ts";
+
+/** A socket's health: answered / alive but silent / nothing listens / no such file. */
+export type HealthStatus = "healthy" | "unresponsive" | "stale" | "missing";
+
+/** One row of `tether socket-health` (JSON field names are the wire names). */
+export interface HealthRow {
+  /** Which program's socket. */
+  kind: SocketKind;
+  /** The path probed. */
+  socket_path: string;
+  /** PID from the file name (tether daemons: from their status reply). */
+  owner_pid: number | null;
+  /** The verdict. */
+  status: HealthStatus;
+  /** Round trip of the probe when it answered, else null. */
+  latency_ms: number | null;
+  /** When the probe finished (ISO 8601). */
+  last_validated: string;
+  /** What went wrong, or null when healthy. */
+  error: string | null;
+  /** What answered, e.g. `sway 1.7`. */
+  detail: string | null;
+  /** Whether the session's environment names this socket. */
+  current: boolean;
+  /** tether daemons only: reconnections since start. */
+  reconnection_count?: number | null;
+  /** tether daemons only: seconds since start. */
+  uptime_seconds?: number | null;
+  /** tether daemons only: their upstream connection state (`reconnecting` shows orange). */
+  connection_status?: string | null;
+}
+
+/** Whether an entry needs a probe at all (a missing path or a non-socket file does not). */
+export function needsProbe(entry: SocketEntry): boolean {
+  return entry.file !== null && (entry.file.type === "socket" || entry.file.type === "symlink");
+}
+
+/**
+ * Turns what discovery and the probe found into a row. Pure.
+ * - no file -> `missing`;
+ * - a regular file or directory named like a socket -> `stale` (nothing can listen there);
+ * - answered -> `healthy` (a symlink is followed by clients, so its target's health counts);
+ * - connection refused -> `stale`; ENOENT during the probe -> `missing`;
+ * - anything else (timeout, full backlog, EACCES, garbage) -> `unresponsive`: something is
+ *   there, but it does not serve us.
+ */
+export function classifyHealth(
+  entry: SocketEntry,
+  outcome: ProbeOutcome | null,
+  validatedAt: Date,
+): HealthRow {
+  const row: HealthRow = {
+    kind: entry.kind,
+    socket_path: entry.path,
+    owner_pid: entry.ownerPid,
+    status: "missing",
+    latency_ms: null,
+    last_validated: validatedAt.toISOString(),
+    error: null,
+    detail: null,
+    current: entry.current,
+  };
+  if (entry.kind === "tether") {
+    row.reconnection_count = null;
+    row.uptime_seconds = null;
+  }
+  if (entry.file === null) {
+    return { ...row, status: "missing", error: "socket file does not exist" };
+  }
+  if (!needsProbe(entry)) {
+    return { ...row, status: "stale", error: `a ${entry.file.type}, not a socket` };
+  }
+  if (outcome === null) {
+    return { ...row, status: "unresponsive", error: "not probed" };
+  }
+  const via = entry.file.type === "symlink" ? " (through a symlink)" : "";
+  if (outcome.answered) {
+    const daemon = outcome.answer.daemon;
+    return {
+      ...row,
+      status: "healthy",
+      latency_ms: roundMs(outcome.latencyMs),
+      detail: outcome.answer.detail === undefined ? null : outcome.answer.detail + via,
+      owner_pid: entry.ownerPid ?? daemon?.pid ?? null,
+      ...(daemon
+        ? {
+          reconnection_count: daemon.reconnection_count,
+          uptime_seconds: daemon.uptime_seconds,
+          connection_status: daemon.connection_status,
+        }
+        : {}),
+    };
+  }
+  const status = outcome.category === "refused"
+    ? "stale"
+    : outcome.category === "not_configured"
+    ? "missing"
+    : "unresponsive";
+  return { ...row, status, error: outcome.error + via };
+}
+
+/** Whether every row is healthy (exit code 0). */
+export function allHealthy(rows: readonly HealthRow[]): boolean {
+  return rows.every((row) => row.status === "healthy");
+}
+
+function roundMs(ms: number): number {
+  return Math.round(ms * 100) / 100;
+}

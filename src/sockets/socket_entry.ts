@@ -1,0 +1,44 @@
+/** The kinds of IPC socket tether knows. */
+export type SocketKind = "sway" | "i3" | "niri" | "kitty" | "tether";
+
+/** Every kind, in report order (also the valid `--kind` values). */
+export const SOCKET_KINDS: readonly SocketKind[] = ["sway", "i3", "niri", "kitty", "tether"];
+
+/**
+ * How a socket is probed: the protocol's cheapest harmless request, or a bare connect for
+ * sockets that speak no request protocol (i3's log-stream socket).
+ */
+export type ProbeProtocol = "i3ipc" | "niri" | "kitty" | "tether" | "connect";
+
+/** What `lstat` (never `stat`: symlinks are not followed) says about a path. */
+export interface FileFacts {
+  /** File type. */
+  type: "socket" | "symlink" | "file" | "directory" | "other";
+  /** Owner uid. */
+  uid: number;
+  /** Device and inode: the identity re-checked right before unlink. */
+  dev: number;
+  ino: number;
+  /** Permission bits (`mode & 0o7777`). */
+  mode: number;
+}
+
+/** One discovered socket path. */
+export interface SocketEntry {
+  /** Which program's socket it is (by name). */
+  kind: SocketKind;
+  /** How to probe it. */
+  protocol: ProbeProtocol;
+  /** Absolute path. */
+  path: string;
+  /** The PID in the file name (sway, i3, niri, kitty); null for tether's own sockets. */
+  ownerPid: number | null;
+  /** The uid in the file name (sway only: `sway-ipc.<uid>.<pid>.sock`), else null. */
+  nameUid: number | null;
+  /** Whether `$SWAYSOCK`, `$I3SOCK` or `$NIRI_SOCKET` names this path (the session in use). */
+  current: boolean;
+  /** Whether the path lies directly in a scanned directory below `$XDG_RUNTIME_DIR`. */
+  inRuntimeDir: boolean;
+  /** `lstat` facts, or null when the path does not exist. */
+  file: FileFacts | null;
+}
