@@ -223,7 +223,7 @@ export class KittyRegistry {
           status: "failed",
           attempts,
           latencyMs: latencyMs(),
-          error: failure.message,
+          error: instance.status.reason ?? failure.message,
           category: failure.category,
         };
       }

@@ -21,6 +21,7 @@ import { KittyConnection } from "../../src/kitty/client.ts";
 import { type KittyOsWindowInfo, lsCommand, parseLsData } from "../../src/kitty/codec.ts";
 import { encryptCommand, parseKittyPublicKey } from "../../src/kitty/crypto.ts";
 import { findKittyPublicKey } from "../../src/kitty/public_key.ts";
+import { childPids, readStartTimeMs } from "../../src/platform/proc.ts";
 
 /** A running Xvfb server. */
 export interface XServer {
@@ -69,6 +70,10 @@ export interface RealKitty {
   windowSize(): Promise<{ columns: number; lines: number }>;
   /** Everything kitty wrote to stdout/stderr so far. */
   output(): string;
+  /** Sends a signal to kitty (e.g. `SIGSTOP`, `SIGKILL`). */
+  signal(signal: NodeJS.Signals): void;
+  /** Resolves once kitty has exited and been reaped. */
+  exited(): Promise<void>;
   /** SIGTERM, then SIGKILL after 5 s; removes the temp runtime dir it created. */
   stop(): Promise<void>;
 }
@@ -105,6 +110,18 @@ async function stopChild(child: ChildProcess, graceMs: number): Promise<void> {
   }, graceMs);
   await exited;
   clearTimeout(timer);
+}
+
+/** Children and grandchildren of a process, with start times (to never kill a reused PID). */
+async function descendants(pid: number): Promise<{ pid: number; startTimeMs: number | null }[]> {
+  const found: { pid: number; startTimeMs: number | null }[] = [];
+  for (const child of await childPids(pid)) {
+    found.push({ pid: child, startTimeMs: await readStartTimeMs(child) });
+    for (const grandchild of await childPids(child)) {
+      found.push({ pid: grandchild, startTimeMs: await readStartTimeMs(grandchild) });
+    }
+  }
+  return found;
 }
 
 /** Starts Xvfb on the first free display from :90 up (one per test file is plenty). */
@@ -176,11 +193,17 @@ export async function startKitty(
   const socketPath = join(runtimeDir, "kitty", `kitty-${pid}.sock`);
   const password = remote.mode === "password" ? remote.password : undefined;
 
+  const startedChildren: { pid: number; startTimeMs: number | null }[] = [];
   const kitty: RealKitty = {
     pid,
     socketPath,
     runtimeDir,
     output: () => output,
+    signal: (signal) => process.kill(pid, signal),
+    exited: () =>
+      child.exitCode !== null || child.signalCode !== null
+        ? Promise.resolve()
+        : new Promise((resolve) => child.once("exit", () => resolve())),
     publicKey: async () => {
       let key: string | null = null;
       await waitFor(
@@ -211,7 +234,15 @@ export async function startKitty(
       return { columns: window.columns, lines: window.lines };
     },
     stop: async () => {
+      const children = await descendants(pid);
       await stopChild(child, 5000);
+      // SIGKILL of kitty (a fault test) orphans its shell and prewarm zygote: end them too.
+      for (const orphan of [...children, ...startedChildren]) {
+        if ((await readStartTimeMs(orphan.pid)) !== orphan.startTimeMs) continue;
+        try {
+          process.kill(orphan.pid, "SIGKILL");
+        } catch { /* already gone */ }
+      }
       if (ownsRuntimeDir) rmSync(runtimeDir, { recursive: true, force: true });
     },
   };
@@ -238,6 +269,7 @@ export async function startKitty(
       ]);
       await Promise.race([exited, kitty.publicKey()]);
     }
+    startedChildren.push(...await descendants(pid));
   } catch (error) {
     await kitty.stop();
     throw error;
