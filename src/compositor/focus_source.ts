@@ -1,3 +1,9 @@
+import type { Environment } from "../platform/paths.ts";
+import type { Clock } from "../resilience/clock.ts";
+import type { ConnectionError } from "../resilience/errors.ts";
+import { exponentialPolicy, type RetryPolicy } from "../resilience/retry.ts";
+import type { Supervisor } from "../resilience/supervisor.ts";
+
 /**
  * The compositor-neutral view of focus that `tether focus` consumes: which window has keyboard
  * focus (its compositor id, the PID of its client process, its app id), or nothing. niri and sway
@@ -32,12 +38,34 @@ export type CompositorKind = "niri" | "sway";
 export interface FocusSource {
   /** Which compositor it follows. */
   readonly kind: CompositorKind;
+  /** Keeps the connection up; its events and snapshot are the connection status. */
+  readonly supervisor: Supervisor<unknown>;
+  /** The socket path of the current (or last) connection, or null before the first. */
+  socketPath(): string | null;
   /** The focus as last reported (null before the first state arrived or when nothing is focused). */
   current(): FocusedWindow | null;
   /** Drops the connection and reconnects now (re-discovering the socket). */
   reconnectNow(): void;
   /** Stops following focus and closes every connection. */
   close(): Promise<void>;
+}
+
+/** Options shared by the niri and sway focus sources. */
+export interface FocusSourceOptions {
+  /** Environment for socket discovery (`$NIRI_SOCKET`, `$SWAYSOCK`, `$XDG_RUNTIME_DIR`). */
+  env: Environment;
+  /** Called with every real focus change (never for repeats), including the first state. */
+  onTransition: (transition: FocusTransition) => void;
+  /** Called for an event that could not be used (malformed, oversized): log it. */
+  onProblem?: (error: ConnectionError) => void;
+  /** Connect and request timeout. Default 2000 ms (`--socket-timeout`). */
+  timeoutMs?: number;
+  /** Reconnect policy. Default {@link FOCUS_RECONNECT_POLICY}. */
+  policy?: RetryPolicy;
+  /** Health ping period. Default 15000 ms. */
+  healthIntervalMs?: number;
+  /** Default: the system clock. */
+  clock?: Clock;
 }
 
 /**
@@ -77,3 +105,16 @@ export function focusTransitions(
     return transition;
   };
 }
+
+/**
+ * Reconnect policy of the focus sources: 0.5 s doubling to at most 10 s (half jitter), never
+ * giving up — so tether resumes well within 30 s of a restarted compositor coming back, however
+ * long it was gone.
+ */
+export const FOCUS_RECONNECT_POLICY: RetryPolicy = exponentialPolicy({
+  initialDelayMs: 500,
+  multiplier: 2,
+  maxDelayMs: 10_000,
+  jitter: "half",
+  maxAttempts: 0,
+});

@@ -1,0 +1,118 @@
+import { lstat, readdir, stat } from "node:fs/promises";
+import { join } from "node:path";
+import type { Environment } from "../platform/paths.ts";
+import { ConnectionError } from "../resilience/errors.ts";
+import type { CompositorKind } from "./focus_source.ts";
+import { connectUnix, type UnixConnector } from "./unix_socket.ts";
+
+/** Which compositor `--compositor` asks for. */
+export type CompositorChoice = CompositorKind | "auto";
+
+/** A compositor IPC socket that accepted a connection. */
+export interface CompositorSocket {
+  /** Which compositor. */
+  kind: CompositorKind;
+  /** The socket path. */
+  path: string;
+}
+
+/** Options for {@link findCompositorSocket}. */
+export interface FindCompositorSocketOptions {
+  /** Connect timeout for the liveness check. Default 500 ms. */
+  timeoutMs?: number;
+  /** Opens sockets. Default `node:net`. */
+  connector?: UnixConnector;
+}
+
+const NIRI_NAME = /^niri\..+\.(\d+)\.sock$/;
+const SWAY_NAME = /^sway-ipc\.(\d+)\.(\d+)\.sock$/;
+
+/**
+ * Finds the compositor socket to follow, checking that something listens on it: for `auto`,
+ * `$NIRI_SOCKET`, then `$SWAYSOCK`, then discovery in `$XDG_RUNTIME_DIR`; for `niri`/`sway`
+ * only that compositor's variable and files. Discovery takes `niri.<display>.<pid>.sock` and
+ * `sway-ipc.<uid>.<pid>.sock` (uid = the runtime dir's owner) and picks the newest live one.
+ * It runs again on every reconnect, because a restarted compositor has a new PID and path and
+ * the variables inherited at start then name a dead socket. Nothing live is `not_configured`.
+ *
+ * @example
+ * ```ts
+ * await findCompositorSocket("auto", process.env); // { kind: "sway", path: "/run/user/1000/sway-ipc.1000.812.sock" }
+ * ```
+ */
+export async function findCompositorSocket(
+  choice: CompositorChoice,
+  env: Environment,
+  options: FindCompositorSocketOptions = {},
+): Promise<CompositorSocket> {
+  const kinds: CompositorKind[] = choice === "auto" ? ["niri", "sway"] : [choice];
+  const candidates: CompositorSocket[] = [];
+  for (const kind of kinds) {
+    const variable = kind === "niri" ? env.NIRI_SOCKET : env.SWAYSOCK;
+    if (variable) candidates.push({ kind, path: variable });
+  }
+  candidates.push(...await discoverSockets(kinds, env.XDG_RUNTIME_DIR));
+  const tried = new Set<string>();
+  for (const candidate of candidates) {
+    if (tried.has(candidate.path)) continue;
+    tried.add(candidate.path);
+    if (await isLive(candidate.path, options)) return candidate;
+  }
+  const what = choice === "auto" ? "niri or sway" : choice;
+  const variables = kinds.map((kind) => kind === "niri" ? "$NIRI_SOCKET" : "$SWAYSOCK").join(
+    " / ",
+  );
+  throw new ConnectionError(
+    "not_configured",
+    `no live ${what} IPC socket: ${variables} ${
+      tried.size === 0 ? "unset" : "not answering"
+    } and none found in ${env.XDG_RUNTIME_DIR ?? "$XDG_RUNTIME_DIR"} — is the compositor running?` +
+      (tried.size > 0 ? ` (tried ${[...tried].join(", ")})` : ""),
+    { recoverable: true },
+  );
+}
+
+async function discoverSockets(
+  kinds: CompositorKind[],
+  runtimeDir: string | undefined,
+): Promise<CompositorSocket[]> {
+  if (!runtimeDir) return [];
+  let names: string[];
+  let ownerUid: number;
+  try {
+    names = await readdir(runtimeDir);
+    ownerUid = (await stat(runtimeDir)).uid;
+  } catch {
+    return [];
+  }
+  const found: { socket: CompositorSocket; mtimeMs: number }[] = [];
+  for (const name of names) {
+    let kind: CompositorKind | null = null;
+    if (kinds.includes("niri") && NIRI_NAME.test(name)) kind = "niri";
+    const sway = SWAY_NAME.exec(name);
+    if (kinds.includes("sway") && sway !== null && Number(sway[1]) === ownerUid) kind = "sway";
+    if (kind === null) continue;
+    const path = join(runtimeDir, name);
+    const info = await lstat(path).catch(() => null);
+    if (info === null || !info.isSocket()) continue;
+    found.push({ socket: { kind, path }, mtimeMs: info.mtimeMs });
+  }
+  // Newest first; niri before sway at equal times follows the `auto` order.
+  found.sort((a, b) =>
+    b.mtimeMs - a.mtimeMs || kinds.indexOf(a.socket.kind) - kinds.indexOf(b.socket.kind)
+  );
+  return found.map((entry) => entry.socket);
+}
+
+async function isLive(path: string, options: FindCompositorSocketOptions): Promise<boolean> {
+  try {
+    const socket = await connectUnix(path, {
+      timeoutMs: options.timeoutMs ?? 500,
+      connector: options.connector,
+    });
+    socket.destroy(); // a full close: a half-close makes sway 1.7 spin
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,148 @@
+import assert from "node:assert/strict";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { FocusTransition } from "../../src/compositor/focus_source.ts";
+import { startNiriFocusSource } from "../../src/compositor/niri_focus_source.ts";
+import type { ConnectionError } from "../../src/resilience/errors.ts";
+import { exponentialPolicy } from "../../src/resilience/retry.ts";
+import { startFakeNiri } from "../fakes/niri_server.ts";
+
+const FAST_RECONNECT = exponentialPolicy({
+  initialDelayMs: 20,
+  maxDelayMs: 100,
+  jitter: "none",
+  maxAttempts: 0,
+});
+
+async function waitFor(what: string, check: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+async function withRuntimeDir(run: (dir: string) => Promise<void>): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), "tether-niri-source-"));
+  try {
+    await run(dir);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+const focusedIds = (transitions: FocusTransition[]) =>
+  transitions.map((transition) => transition.focused?.windowId ?? null);
+
+Deno.test("niri source: initial focus, both focus paths, id:null and closing", () =>
+  withRuntimeDir(async (dir) => {
+    const path = join(dir, "niri.wayland-1.100.sock");
+    const niri = await startFakeNiri({
+      path,
+      windows: [{ id: 1, app_id: "kitty", pid: 4000 }, { id: 2, app_id: "foot", pid: 4100 }],
+      focusedId: 1,
+    });
+    const transitions: FocusTransition[] = [];
+    const source = startNiriFocusSource({
+      env: { NIRI_SOCKET: path, XDG_RUNTIME_DIR: dir },
+      onTransition: (transition) => transitions.push(transition),
+      policy: FAST_RECONNECT,
+    });
+    try {
+      await waitFor("initial focus", () => transitions.length === 1);
+      assert.deepEqual(transitions[0], {
+        previous: null,
+        focused: { windowId: 1, pid: 4000, appId: "kitty" },
+      });
+      niri.focus(2);
+      niri.openWindow({ id: 3, app_id: "kitty", pid: 4200 }, { focused: true });
+      niri.retitle(3, "vim"); // repeats the focused window: no transition
+      niri.focus(null);
+      niri.focus(3);
+      niri.closeWindow(3, 1);
+      await waitFor("seven transitions", () => transitions.length === 7);
+      // WindowClosed of the focused window, then the new focus: niri sends two events.
+      assert.deepEqual(focusedIds(transitions), [1, 2, 3, null, 3, null, 1]);
+      assert.equal(source.supervisor.state, "connected");
+    } finally {
+      await source.close();
+      await niri.close();
+    }
+  }));
+
+Deno.test("niri source: a restarted niri on a new socket path is found again and focus resumes", () =>
+  withRuntimeDir(async (dir) => {
+    const firstPath = join(dir, "niri.wayland-1.100.sock");
+    const first = await startFakeNiri({
+      path: firstPath,
+      windows: [{ id: 1, app_id: "kitty", pid: 4000 }],
+      focusedId: 1,
+    });
+    const transitions: FocusTransition[] = [];
+    const source = startNiriFocusSource({
+      // $NIRI_SOCKET keeps naming the first niri's socket, as a long-running service's would.
+      env: { NIRI_SOCKET: firstPath, XDG_RUNTIME_DIR: dir },
+      onTransition: (transition) => transitions.push(transition),
+      policy: FAST_RECONNECT,
+    });
+    let second: Awaited<ReturnType<typeof startFakeNiri>> | null = null;
+    try {
+      await waitFor("initial focus", () => transitions.length === 1);
+      await first.crash(); // leaves a stale socket behind, like SIGKILL
+      await waitFor("reconnecting", () => source.supervisor.state === "reconnecting");
+      second = await startFakeNiri({
+        path: join(dir, "niri.wayland-1.200.sock"),
+        windows: [{ id: 10, app_id: "kitty", pid: 5000 }],
+        focusedId: 10,
+      });
+      await waitFor("connected again", () => source.supervisor.state === "connected");
+      await waitFor("focus from the new niri", () => transitions.length === 2);
+      assert.deepEqual(transitions[1]!.focused, { windowId: 10, pid: 5000, appId: "kitty" });
+      assert.equal(source.socketPath(), join(dir, "niri.wayland-1.200.sock"));
+      assert.equal(source.supervisor.snapshot().reconnectionCount, 1);
+      second.focus(null);
+      await waitFor("live events", () => transitions.length === 3);
+    } finally {
+      await source.close();
+      await second?.close();
+    }
+  }));
+
+Deno.test("niri source: malformed and oversized lines are reported, never crash, and focus stays right", () =>
+  withRuntimeDir(async (dir) => {
+    const path = join(dir, "niri.wayland-1.100.sock");
+    const niri = await startFakeNiri({
+      path,
+      windows: [{ id: 1, app_id: "kitty", pid: 4000 }, { id: 2, app_id: "kitty", pid: 4100 }],
+      focusedId: 1,
+    });
+    const transitions: FocusTransition[] = [];
+    const problems: ConnectionError[] = [];
+    const source = startNiriFocusSource({
+      env: { NIRI_SOCKET: path, XDG_RUNTIME_DIR: dir },
+      onTransition: (transition) => transitions.push(transition),
+      onProblem: (problem) => problems.push(problem),
+      policy: FAST_RECONNECT,
+    });
+    try {
+      await waitFor("initial focus", () => transitions.length === 1);
+      niri.sendRaw("{not json");
+      await waitFor("problem reported", () => problems.length === 1);
+      await waitFor("connected again", () => niri.streamCount() === 1);
+      niri.sendRaw(`{"WindowFocusChanged":{"id":"x"}}`);
+      await waitFor("second problem", () => problems.length === 2);
+      await waitFor("connected again", () => niri.streamCount() === 1);
+      niri.sendRaw("x".repeat(5 * 1024 * 1024)); // over the 4 MiB line limit
+      await waitFor("third problem", () => problems.length === 3);
+      await waitFor("connected again", () => source.supervisor.state === "connected");
+      await niri.waitForStreams(1);
+      niri.focus(2);
+      await waitFor("focus after the bad lines", () => transitions.length === 2);
+      assert.equal(transitions[1]!.focused?.windowId, 2);
+      assert.ok(problems.every((problem) => problem.category === "protocol"));
+    } finally {
+      await source.close();
+      await niri.close();
+    }
+  }));
