@@ -2,6 +2,7 @@ import { Command, type CommandUnknownOpts, Option } from "@commander-js/extra-ty
 import denoConfig from "../../deno.json" with { type: "json" };
 import { LOG_LEVELS } from "../platform/logger.ts";
 import { cleanupCommand } from "./cleanup.ts";
+import { conbusCommand } from "./conbus.ts";
 import { addCompletions } from "./completions.ts";
 import type { CliContext } from "./context.ts";
 import { socketHealthCommand } from "./socket_health.ts";
@@ -16,6 +17,7 @@ export type SubcommandFactory = (context: CliContext) => CommandUnknownOpts;
 const SUBCOMMANDS: readonly SubcommandFactory[] = [
   socketHealthCommand,
   cleanupCommand,
+  conbusCommand,
 ];
 
 /**

@@ -1,0 +1,195 @@
+import { Command } from "@commander-js/extra-typings";
+import { ConbusDaemon } from "../conbus/bridge_daemon.ts";
+import { createBridgePool, poolAcquirer } from "../conbus/bridge_pool.ts";
+import { endpointLabel } from "../conbus/bridge_connection.ts";
+import { sendTelegrams } from "../conbus/conbus_client.ts";
+import { type ConbusSettings, loadConbusSettings } from "../conbus/conbus_config.ts";
+import { conbusSocketPath, daemonStatus, sendViaDaemon } from "../conbus/daemon_client.ts";
+import { renderReport, type SendReport, TranscriptRecorder } from "../conbus/send_report.ts";
+import type { Telegram } from "../conbus/telegram.ts";
+import { parseTelegramArgument } from "../conbus/telegram_codec.ts";
+import { TelegramError } from "../conbus/telegram_error.ts";
+import { ConfigError } from "../platform/config_error.ts";
+import { ConnectionError } from "../resilience/errors.ts";
+import type { CliContext } from "./context.ts";
+import { ExitCode } from "./exit_codes.ts";
+
+/**
+ * `tether conbus send|serve`: Conbus telegrams to a Conson XP130/XP230 bridge. `send` goes
+ * through a running `serve` (which owns the bridge's only TCP connection) or, with `--direct`
+ * or when no daemon runs, connects itself. Exit 0 replied, 1 otherwise, 2 usage/config.
+ */
+export function conbusCommand(context: CliContext): Command {
+  const conbus = new Command("conbus").description(
+    "send Conbus telegrams to a Conson XP bridge, or own its single connection (serve)",
+  );
+  conbus.addCommand(sendCommand(context));
+  conbus.addCommand(serveCommand(context));
+  return conbus;
+}
+
+function sendCommand(context: CliContext) {
+  return new Command("send")
+    .description(
+      "send telegrams (<S0020044964F02D12FJ> or S0020044964F02D12) and wait for their replies",
+    )
+    .argument("<telegrams...>", "full frames (checksum verified) or bodies (checksum added)")
+    .option("--host <host>", "bridge address (else $TETHER_CONBUS_HOST, config.yml, ./cli.yml)")
+    .option("--port <port>", "bridge TCP port (default 10001)")
+    .option("--timeout <seconds>", "overall deadline incl. retries (default 2)")
+    .option("--quiet-ms <ms>", "broadcast/discover/event quiet window (default 500)")
+    .option("--direct", "connect to the bridge even if `tether conbus serve` runs", false)
+    .action(async (telegramArgs, options) => {
+      const telegrams = parseTelegrams(telegramArgs);
+      const settings = await loadConbusSettings(
+        {
+          host: options.host,
+          port: options.port,
+          timeout: options.timeout,
+          quietMs: options.quietMs,
+        },
+        { env: context.env },
+      );
+      const socketPath = conbusSocketPath(context.env);
+      let report: SendReport | null = null;
+      if (!options.direct && socketPath !== null) {
+        const explicit = settings.endpointSource !== "default";
+        const reply = await sendViaDaemon(socketPath, {
+          telegrams: telegrams.map((telegram) => telegram.frame),
+          timeout_ms: settings.timeoutMs,
+          quiet_ms: settings.quietMs,
+          ...(explicit && settings.host !== null ? { host: settings.host } : {}),
+          ...(explicit ? { port: settings.port } : {}),
+        });
+        if (reply?.accepted) report = reply.report;
+        else if (reply) {
+          context.logger().info(`tether conbus serve ${reply.reason}: connecting directly`);
+        }
+      }
+      report ??= await sendDirect(telegrams, settings, socketPath, context);
+      if (context.globals().json) context.stdout(JSON.stringify(report) + "\n");
+      else context.stdout(renderReport(report));
+      context.setExitCode(report.outcome === "replied" ? ExitCode.ok : ExitCode.failed);
+    });
+}
+
+function parseTelegrams(args: string[]): Telegram[] {
+  return args.map((arg) => {
+    try {
+      return parseTelegramArgument(arg);
+    } catch (error) {
+      if (error instanceof TelegramError) {
+        throw new ConfigError(`telegram "${arg}": ${error.message}`);
+      }
+      throw error;
+    }
+  });
+}
+
+async function sendDirect(
+  telegrams: Telegram[],
+  settings: ConbusSettings,
+  socketPath: string | null,
+  context: CliContext,
+): Promise<SendReport> {
+  const endpoint = { host: requireHost(settings), port: settings.port };
+  const pool = createBridgePool(endpoint, { connectTimeoutMs: settings.timeoutMs });
+  const recorder = new TranscriptRecorder();
+  try {
+    const result = await sendTelegrams(telegrams, {
+      acquire: poolAcquirer(pool, endpoint),
+      timeoutMs: settings.timeoutMs,
+      quietMs: settings.quietMs,
+      minGapMs: 0,
+      signal: context.shutdownSignal,
+      onSent: recorder.onSent,
+      onReceived: recorder.onReceived,
+      onConnectRetry: (error, delayMs) =>
+        context.logger().debug(`connect failed (${String(error)}); retrying in ${delayMs} ms`),
+    });
+    return recorder.report(result);
+  } catch (error) {
+    throw await explainConnectFailure(error, endpointLabel(endpoint), socketPath);
+  } finally {
+    await pool.close();
+  }
+}
+
+/** A refused connection while `serve` holds the bridge is the one-client rule: say so. */
+async function explainConnectFailure(
+  error: unknown,
+  label: string,
+  socketPath: string | null,
+): Promise<unknown> {
+  if (!(error instanceof ConnectionError)) return error;
+  if (!["refused", "closed", "busy", "timeout"].includes(error.category)) return error;
+  const daemon = socketPath === null ? null : await daemonStatus(socketPath);
+  if (daemon !== null && daemon.endpoint === label) {
+    return new ConnectionError(
+      "busy",
+      `bridge busy: Conbus bridge ${label} accepts one client and tether conbus serve (pid ${daemon.pid}) holds it — send without --direct`,
+      { recoverable: false },
+    );
+  }
+  return new ConnectionError(
+    error.category,
+    `${error.message} — nothing sent; the bridge accepts one client at a time: is another one (the vendor app, xp, tether conbus serve) connected?`,
+  );
+}
+
+function requireHost(settings: ConbusSettings): string {
+  if (settings.host === null) {
+    throw new ConfigError(
+      "no Conbus bridge configured: pass --host, set TETHER_CONBUS_HOST, or add conbus.host to $XDG_CONFIG_HOME/tether/config.yml",
+    );
+  }
+  return settings.host;
+}
+
+function serveCommand(context: CliContext) {
+  return new Command("serve")
+    .description(
+      "own the bridge's single TCP connection and serve `tether conbus send` on $XDG_RUNTIME_DIR/tether/conbus.sock",
+    )
+    .option("--host <host>", "bridge address (else $TETHER_CONBUS_HOST, config.yml, ./cli.yml)")
+    .option("--port <port>", "bridge TCP port (default 10001)")
+    .option("--min-gap-ms <ms>", "minimum time between telegrams on the bus (default 50)")
+    .action(async (options) => {
+      const settings = await loadConbusSettings(
+        { host: options.host, port: options.port, minGapMs: options.minGapMs },
+        { env: context.env },
+      );
+      const endpoint = { host: requireHost(settings), port: settings.port };
+      const socketPath = conbusSocketPath(context.env);
+      if (socketPath === null) {
+        throw new ConfigError(
+          "XDG_RUNTIME_DIR is not set; tether conbus serve needs it for its socket",
+        );
+      }
+      const logger = context.logger();
+      const json = context.globals().json;
+      const daemon = await ConbusDaemon.start({
+        endpoint,
+        socketPath,
+        minGapMs: settings.minGapMs,
+        logger,
+        onIdleTelegram: (incoming) => {
+          const time = new Date(incoming.atMs).toISOString();
+          const frame = incoming.kind === "telegram" ? incoming.telegram.frame : incoming.frame;
+          if (json) {
+            context.stdout(JSON.stringify({ event: "bus_telegram", time, frame }) + "\n");
+          } else {
+            context.stdout(`${time.slice(11, 23)} [RX] ${frame}  (while idle)\n`);
+          }
+        },
+      });
+      logger.info(`serving Conbus bridge ${endpointLabel(endpoint)} on ${socketPath}`);
+      if (!context.shutdownSignal.aborted) {
+        await new Promise((resolve) =>
+          context.shutdownSignal.addEventListener("abort", resolve, { once: true })
+        );
+      }
+      logger.info("stopping: finishing the request in flight");
+      await daemon.stop();
+    });
+}

@@ -1,0 +1,318 @@
+import { type Clock, systemClock } from "../resilience/clock.ts";
+import {
+  type ControlRequest,
+  type ControlServer,
+  serveControlSocket,
+} from "../resilience/control_socket.ts";
+import { ConnectionError } from "../resilience/errors.ts";
+import type { Lease } from "../resilience/pool.ts";
+import { exponentialPolicy, type RetryPolicy } from "../resilience/retry.ts";
+import { Supervisor, supervisorStatusToJson } from "../resilience/supervisor.ts";
+import type { Logger } from "../platform/logger.ts";
+import {
+  type BridgeConnection,
+  type BridgeEndpoint,
+  endpointLabel,
+  type Incoming,
+} from "./bridge_connection.ts";
+import { type BridgeConnect, createBridgePool } from "./bridge_pool.ts";
+import { sendTelegrams } from "./conbus_client.ts";
+import { type SendReport, TranscriptRecorder } from "./send_report.ts";
+import { parseTelegramArgument } from "./telegram_codec.ts";
+import { TelegramError } from "./telegram_error.ts";
+
+/** Options for {@link ConbusDaemon.start}. */
+export interface ConbusDaemonOptions {
+  /** The bridge. */
+  endpoint: BridgeEndpoint;
+  /** The control socket (`$XDG_RUNTIME_DIR/tether/conbus.sock`). */
+  socketPath: string;
+  /** Minimum gap between two telegrams on the bus, across all clients. */
+  minGapMs: number;
+  /** Connect timeout. Default 2000 ms. */
+  connectTimeoutMs?: number;
+  /** Requests waiting at most (FIFO); more are refused as `busy`. Default 64. */
+  maxQueue?: number;
+  /** Reconnect backoff. Default exponential 1 s ×2 ≤ 60 s, unlimited attempts. */
+  reconnectPolicy?: RetryPolicy;
+  /** Default {@link systemClock}. */
+  clock?: Clock;
+  /** Default: TCP. */
+  connect?: BridgeConnect;
+  /** Logs connection changes and bus traffic seen while idle. */
+  logger: Logger;
+  /** Called for every telegram that arrived while no request ran (a bus event while idle). */
+  onIdleTelegram?: (incoming: Incoming) => void;
+}
+
+/** What a `send` request on the control socket carries. */
+export interface DaemonSendRequest {
+  /** Frames or bodies. */
+  telegrams: string[];
+  /** Overall timeout for the bridge exchange. */
+  timeout_ms: number;
+  /** Quiet window. */
+  quiet_ms: number;
+  /** If set, the bridge the client wants; a different one is answered `accepted: false`. */
+  host?: string;
+  /** See `host`. */
+  port?: number;
+}
+
+/** The `send` reply's data: the report, or why the daemon did not take the request. */
+export type DaemonSendReply =
+  | { accepted: true; report: SendReport }
+  | { accepted: false; reason: string; endpoint: string };
+
+/**
+ * `tether conbus serve`: owns the bridge's single TCP connection (shared pool: max 1, min idle
+ * 1, 6 h idle timeout and lifetime, collector, aliveness check) under the shared supervisor
+ * (reconnect with backoff), and serves `send` requests from many clients on a control socket one
+ * at a time, FIFO, with `minGapMs` between telegrams. A request while the bridge is disconnected
+ * fails at once with the next retry time; it is not queued.
+ *
+ * @example
+ * ```ts
+ * const daemon = await ConbusDaemon.start({ endpoint, socketPath, minGapMs: 50, logger });
+ * await daemon.stop();
+ * ```
+ */
+export class ConbusDaemon {
+  readonly #options: ConbusDaemonOptions;
+  readonly #clock: Clock;
+  readonly #key: string;
+  readonly #pool;
+  readonly #supervisor: Supervisor<BridgeConnection>;
+  readonly #startedAt: number;
+  #control: ControlServer | null = null;
+  #queue: Promise<unknown> = Promise.resolve();
+  #queued = 0;
+  #stopping = false;
+  #served = 0;
+  #idleTelegrams = 0;
+  #lastLatencyMs: number | null = null;
+
+  private constructor(options: ConbusDaemonOptions) {
+    this.#options = options;
+    this.#clock = options.clock ?? systemClock;
+    this.#key = endpointLabel(options.endpoint);
+    this.#startedAt = this.#clock.now();
+    this.#pool = createBridgePool(options.endpoint, {
+      keepOpen: true,
+      connectTimeoutMs: options.connectTimeoutMs,
+      clock: options.clock,
+      connect: options.connect,
+    });
+    this.#supervisor = new Supervisor<BridgeConnection>({
+      name: `Conbus bridge ${this.#key}`,
+      connect: (signal) => this.#connect(signal),
+      policy: options.reconnectPolicy ?? exponentialPolicy({ maxAttempts: 0 }),
+      // The bridge may be off or taken by another client for a while: keep trying.
+      retryable: () => true,
+      clock: options.clock,
+    });
+    this.#supervisor.events.on("status_changed", (event) => {
+      const line = `${event.name}: ${event.from} -> ${event.to}${
+        event.reason === null ? "" : ` (${event.reason})`
+      }`;
+      const trouble = event.to === "reconnecting" ||
+        (event.to === "disconnected" && event.reason !== "stopped");
+      if (trouble) options.logger.warn(line);
+      else options.logger.info(line);
+    });
+  }
+
+  /** Starts connecting (in the background) and listens on the control socket. */
+  static async start(options: ConbusDaemonOptions): Promise<ConbusDaemon> {
+    const daemon = new ConbusDaemon(options);
+    daemon.#control = await serveControlSocket(options.socketPath, {
+      status: () => daemon.status(),
+      send: (request) => daemon.handleSend(request),
+      reconnect: () => {
+        daemon.#supervisor.reconnectNow();
+        return { reconnecting: true };
+      },
+    });
+    daemon.#supervisor.start();
+    return daemon;
+  }
+
+  /** Resolves once the bridge is connected (tests, startup logs). */
+  waitForConnected(signal?: AbortSignal): Promise<unknown> {
+    return this.#supervisor.waitForConnected(signal);
+  }
+
+  /** The daemon status convention: `daemon`, `pid`, `uptime_seconds`, `reconnection_count`, `connection`. */
+  status(): Record<string, unknown> {
+    const supervisor = supervisorStatusToJson(this.#supervisor.snapshot());
+    return {
+      daemon: "conbus",
+      pid: process.pid,
+      uptime_seconds: Math.floor((this.#clock.now() - this.#startedAt) / 1000),
+      reconnection_count: supervisor.reconnection_count,
+      endpoint: this.#key,
+      connection: { ...supervisor, latency_ms: this.#lastLatencyMs },
+      pool: this.#pool.stats(),
+      requests_served: this.#served,
+      queue_length: this.#queued,
+      idle_telegrams: this.#idleTelegrams,
+    };
+  }
+
+  /** Handles one `send` request (queued FIFO behind the others). */
+  handleSend(request: ControlRequest): Promise<DaemonSendReply> {
+    const send = parseSendRequest(request);
+    if (
+      (send.host !== undefined && send.host !== this.#options.endpoint.host) ||
+      (send.port !== undefined && send.port !== this.#options.endpoint.port)
+    ) {
+      return Promise.resolve({
+        accepted: false,
+        reason: `serves ${this.#key}, not ${send.host ?? this.#options.endpoint.host}:${
+          send.port ?? this.#options.endpoint.port
+        }`,
+        endpoint: this.#key,
+      });
+    }
+    if (this.#stopping) {
+      throw new ConnectionError("closed", "tether conbus serve is shutting down; try again");
+    }
+    this.#refuseWhileDisconnected();
+    if (this.#queued >= (this.#options.maxQueue ?? 64)) {
+      throw new ConnectionError(
+        "busy",
+        `tether conbus serve: ${this.#queued} requests already waiting; try again later`,
+      );
+    }
+    this.#queued++;
+    const run = this.#queue.then(() => this.#serve(send)).finally(() => this.#queued--);
+    this.#queue = run.catch(() => {});
+    return run;
+  }
+
+  /** Stops: refuses new requests, finishes the one in flight, closes the bridge and the socket. */
+  async stop(): Promise<void> {
+    this.#stopping = true;
+    await this.#queue;
+    await this.#control?.close();
+    await this.#supervisor.stop();
+    await this.#pool.close();
+  }
+
+  async #serve(send: ParsedSend): Promise<DaemonSendReply> {
+    if (this.#stopping) {
+      throw new ConnectionError("closed", "tether conbus serve is shutting down; try again");
+    }
+    this.#refuseWhileDisconnected();
+    const recorder = new TranscriptRecorder();
+    const sentAt = new Map<string, number>();
+    const result = await sendTelegrams(send.telegrams, {
+      acquire: (signal) => this.#acquire(signal),
+      timeoutMs: send.timeoutMs,
+      quietMs: send.quietMs,
+      minGapMs: this.#options.minGapMs,
+      clock: this.#clock,
+      onSent: (telegram, atMs, attempt) => {
+        sentAt.set(telegram.frame, atMs);
+        recorder.onSent(telegram, atMs, attempt);
+      },
+      onReceived: (incoming, routing) => {
+        if (routing?.kind === "reply") {
+          const sent = sentAt.get(send.telegrams[routing.index]!.frame);
+          if (sent !== undefined) {
+            this.#lastLatencyMs = Math.round((incoming.atMs - sent) * 1000) / 1000;
+          }
+        }
+        recorder.onReceived(incoming, routing);
+      },
+    });
+    this.#served++;
+    return { accepted: true, report: recorder.report(result) };
+  }
+
+  async #acquire(signal: AbortSignal): Promise<Lease<BridgeConnection>> {
+    const lease = await this.#pool.acquire(this.#key, { signal });
+    for (const incoming of lease.connection.takeIdleEvents()) this.#reportIdle(incoming);
+    return lease;
+  }
+
+  #reportIdle(incoming: Incoming): void {
+    this.#idleTelegrams++;
+    this.#options.onIdleTelegram?.(incoming);
+  }
+
+  #refuseWhileDisconnected(): void {
+    const snapshot = this.#supervisor.snapshot();
+    if (snapshot.state === "connected") return;
+    const next = snapshot.nextRetryMs === null
+      ? ""
+      : `; next reconnect attempt in ${(snapshot.nextRetryMs / 1000).toFixed(1)} s`;
+    throw new ConnectionError(
+      "not_configured",
+      `Conbus bridge ${this.#key} is ${snapshot.state}${
+        snapshot.reason === null ? "" : ` (${snapshot.reason})`
+      }${next}`,
+      { recoverable: true },
+    );
+  }
+
+  /**
+   * Supervisor connect: lease the pool's one connection (the aliveness check replaces a dead
+   * one), give it back, keep the key warm (min idle 1), and report a loss when the pool's
+   * connection dies on its own. Connections the pool closes itself (lifetime, idle timeout, a
+   * suspect one after an unanswered request) are not losses: the pool replaces them at once.
+   */
+  async #connect(signal: AbortSignal) {
+    const lease = await this.#pool.acquire(this.#key, { signal });
+    const connection = lease.connection;
+    for (const incoming of connection.takeIdleEvents()) this.#reportIdle(incoming);
+    lease.release();
+    await this.#pool.warm(this.#key);
+    const closing = new Set<BridgeConnection>();
+    const offs: (() => void)[] = [];
+    const closed = new Promise<unknown>((resolve) => {
+      const watch = (each: BridgeConnection) =>
+        offs.push(each.onClose((error) => {
+          if (!closing.has(each)) resolve(error);
+        }));
+      watch(connection);
+      offs.push(this.#pool.events.on("create", (event) => watch(event.connection)));
+      offs.push(this.#pool.events.on("destroy", (event) => closing.add(event.connection)));
+      offs.push(this.#pool.events.on("create_failed", (event) => resolve(event.error)));
+    }).finally(() => {
+      for (const off of offs) off();
+    });
+    return { connection, closed };
+  }
+}
+
+interface ParsedSend {
+  telegrams: ReturnType<typeof parseTelegramArgument>[];
+  timeoutMs: number;
+  quietMs: number;
+  host?: string;
+  port?: number;
+}
+
+function parseSendRequest(request: ControlRequest): ParsedSend {
+  const telegrams = request.telegrams;
+  if (!Array.isArray(telegrams) || telegrams.length === 0) {
+    throw new Error('"telegrams" must be a non-empty array of strings');
+  }
+  const positive = (value: unknown, name: string) => {
+    if (typeof value !== "number" || !(value > 0)) throw new Error(`"${name}" must be > 0`);
+    return value;
+  };
+  try {
+    return {
+      telegrams: telegrams.map((each) => parseTelegramArgument(String(each))),
+      timeoutMs: positive(request.timeout_ms, "timeout_ms"),
+      quietMs: positive(request.quiet_ms, "quiet_ms"),
+      host: typeof request.host === "string" ? request.host : undefined,
+      port: typeof request.port === "number" ? request.port : undefined,
+    };
+  } catch (error) {
+    if (error instanceof TelegramError) throw new Error(`${error.input}: ${error.message}`);
+    throw error;
+  }
+}

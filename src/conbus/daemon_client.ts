@@ -1,0 +1,74 @@
+import { join } from "node:path";
+import { type Environment, tetherRuntimeDir } from "../platform/paths.ts";
+import { ConfigError } from "../platform/config_error.ts";
+import { requestControl } from "../resilience/control_socket.ts";
+import { ConnectionError } from "../resilience/errors.ts";
+import type { DaemonSendReply, DaemonSendRequest } from "./bridge_daemon.ts";
+
+/** How long a client waits in `serve`'s queue on top of its own timeout. */
+export const QUEUE_ALLOWANCE_MS = 30_000;
+
+/**
+ * The control socket of `tether conbus serve`: `$XDG_RUNTIME_DIR/tether/conbus.sock`, or null
+ * when `XDG_RUNTIME_DIR` is not usable (then there is no daemon to find).
+ */
+export function conbusSocketPath(env: Environment): string | null {
+  try {
+    return join(tetherRuntimeDir(env), "conbus.sock");
+  } catch (error) {
+    if (error instanceof ConfigError) return null;
+    throw error;
+  }
+}
+
+/**
+ * Sends through a running `tether conbus serve`. Resolves null when no daemon listens (no
+ * socket, or a leftover one), so the caller can connect directly; otherwise the daemon's reply
+ * (which may decline a request for another bridge). A daemon that is up but cannot serve
+ * (bridge disconnected, queue full) rejects with its error.
+ *
+ * @example
+ * ```ts
+ * const reply = await sendViaDaemon(path, { telegrams: ["S0020044964F02D12"], timeout_ms: 2000, quiet_ms: 500 });
+ * ```
+ */
+export async function sendViaDaemon(
+  socketPath: string,
+  request: DaemonSendRequest,
+): Promise<DaemonSendReply | null> {
+  try {
+    return await requestControl(socketPath, "send", {
+      args: { ...request },
+      timeoutMs: request.timeout_ms + QUEUE_ALLOWANCE_MS,
+    }) as DaemonSendReply;
+  } catch (error) {
+    if (
+      error instanceof ConnectionError &&
+      (error.category === "not_configured" || error.category === "refused")
+    ) {
+      return null;
+    }
+    if (error instanceof ConnectionError && error.category === "protocol") {
+      throw new ConnectionError(
+        "busy",
+        `tether conbus serve: ${error.message.replace(`${socketPath}: `, "")}`,
+        { recoverable: false },
+      );
+    }
+    throw error;
+  }
+}
+
+/** The daemon's status when one answers on `socketPath`, else null. */
+export async function daemonStatus(
+  socketPath: string,
+): Promise<{ pid?: number; endpoint?: string } | null> {
+  try {
+    return await requestControl(socketPath, "status", { timeoutMs: 1000 }) as {
+      pid?: number;
+      endpoint?: string;
+    };
+  } catch {
+    return null;
+  }
+}
