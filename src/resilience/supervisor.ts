@@ -284,6 +284,11 @@ export class Supervisor<C> {
     if (this.#state === "connected" && this.#connection !== null) {
       return Promise.resolve(this.#connection);
     }
+    if (this.#stopped) {
+      return Promise.reject(
+        new ConnectionError("closed", `${this.#options.name}: supervisor stopped`),
+      );
+    }
     return new Promise<C>((resolve, reject) => {
       const done = () => {
         offStatus();
