@@ -3,8 +3,10 @@ import denoConfig from "../../deno.json" with { type: "json" };
 import { LOG_LEVELS } from "../platform/logger.ts";
 import { cleanupCommand } from "./cleanup.ts";
 import { conbusCommand } from "./conbus.ts";
+import { kittyCommand } from "./kitty.ts";
 import { addCompletions } from "./completions.ts";
 import type { CliContext } from "./context.ts";
+import { focusCommand } from "./focus.ts";
 import { socketHealthCommand } from "./socket_health.ts";
 
 /** The version printed by `tether --version` (single source: deno.json). */
@@ -15,9 +17,11 @@ export type SubcommandFactory = (context: CliContext) => CommandUnknownOpts;
 
 /** Every working subcommand, in help order. A subcommand is listed only once it works. */
 const SUBCOMMANDS: readonly SubcommandFactory[] = [
+  focusCommand,
   socketHealthCommand,
   cleanupCommand,
   conbusCommand,
+  kittyCommand,
 ];
 
 /**

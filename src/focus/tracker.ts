@@ -1,22 +1,13 @@
 import type { FocusedWindow, FocusTransition } from "../compositor/focus_source.ts";
 import { type Clock, systemClock } from "../resilience/clock.ts";
+import type { KittyRegistry } from "../kitty/registry.ts";
 import type { EnlargedKitty } from "./enlarged_record.ts";
 
-/** Outcome of one (coalesced, retried) font-size change sent to a kitty. */
-export interface FontChangeResult {
-  /** `success`, or why not: `not_configured` (no socket/password/key) or `failed`. */
-  status: "success" | "failed" | "not_configured";
-  /** Attempts made (0 when kitty was not contacted). */
-  attempts: number;
-  /** Error text (never containing a secret), or null. */
-  error: string | null;
-}
-
-/** What the tracker needs from the kitty side: change one kitty's font size by `deltaPt`. */
-export interface KittyFontPort {
-  /** Sends one `set-font-size` of `deltaPt` points (negative shrinks) to kitty `pid`. */
-  changeFontSize(pid: number, deltaPt: number): Promise<FontChangeResult>;
-}
+/**
+ * What the tracker needs from the kitty side: change one kitty's font size by `deltaPt` with
+ * one coalesced command (the {@link KittyRegistry} in production).
+ */
+export type KittyFontPort = Pick<KittyRegistry, "changeFontSize">;
 
 /** Status of one action line. */
 export type ActionStatus = "success" | "failed" | "not_configured" | "skipped";

@@ -5,8 +5,8 @@ import {
   type FocusActionLine,
   FocusTracker,
   type FocusTrackerOptions,
-  type FontChangeResult,
 } from "../../src/focus/tracker.ts";
+import type { FontChangeResult } from "../../src/kitty/registry.ts";
 import type { Clock, TimerHandle } from "../../src/resilience/clock.ts";
 
 /** A clock whose time only moves when a test says so. */
@@ -38,6 +38,14 @@ function manualClock(): Clock & { advance(ms: number): void } {
   return clock;
 }
 
+function result(
+  status: FontChangeResult["status"],
+  attempts: number,
+  error: string | null,
+): FontChangeResult {
+  return { status, attempts, latencyMs: 1, error, category: error === null ? null : "timeout" };
+}
+
 interface Harness {
   tracker: FocusTracker;
   commands: [number, number][];
@@ -63,7 +71,7 @@ function harness(options: Partial<FocusTrackerOptions> = {}): Harness {
       changeFontSize(pid, deltaPt) {
         commands.push([pid, deltaPt]);
         const answer = answers.get(pid);
-        return answer ? answer() : Promise.resolve({ status: "success", attempts: 1, error: null });
+        return answer ? answer() : Promise.resolve(result("success", 1, null));
       },
     },
     emit: (line) => lines.push(line),
@@ -134,12 +142,13 @@ Deno.test("nothing focused (empty workspace, id:null) shrinks the enlarged kitty
 
 Deno.test("a kitty that could not be grown is not shrunk; its lines say why", async () => {
   const { tracker, commands, lines, answers } = harness();
-  answers.set(100, () =>
-    Promise.resolve({
-      status: "not_configured",
-      attempts: 0,
-      error: "kitty 100: no rc.password — run `tether kitty setup`",
-    }));
+  answers.set(
+    100,
+    () =>
+      Promise.resolve(
+        result("not_configured", 0, "kitty 100: no rc.password — run `tether kitty setup`"),
+      ),
+  );
   tracker.onTransition({ previous: null, focused: kitty(1, 100) });
   tracker.onTransition({ previous: kitty(1, 100), focused: kitty(2, 200) });
   await tracker.idle();
@@ -165,7 +174,7 @@ Deno.test("a hung kitty does not delay the others", async () => {
   await new Promise((resolve) => setTimeout(resolve, 0));
   assert.deepEqual(commands, [[100, 3], [100, -3], [200, 3], [200, -3], [300, 3]]);
   assert.deepEqual(tracker.enlargedPids().sort(), [100, 300]);
-  release({ status: "failed", attempts: 3, error: "kitty 100: timed out" });
+  release(result("failed", 3, "kitty 100: timed out"));
   await tracker.idle();
   assert.equal(
     lines.find((line) => line.pid === 100 && line.event === "focus_lost")!.status,
@@ -181,8 +190,7 @@ Deno.test("a kitty that died is forgotten instead of counted as enlarged", async
   alive.delete(100);
   answers.set(
     100,
-    () =>
-      Promise.resolve({ status: "failed", attempts: 3, error: "kitty 100: connection refused" }),
+    () => Promise.resolve(result("failed", 3, "kitty 100: connection refused")),
   );
   tracker.onTransition({ previous: kitty(1, 100), focused: kitty(2, 200) });
   await tracker.idle();
@@ -287,7 +295,7 @@ Deno.test("latency_ms counts from the focus event's arrival", async () => {
   const { tracker, lines, answers, clock } = harness();
   answers.set(100, () => {
     clock.advance(12);
-    return Promise.resolve({ status: "success", attempts: 1, error: null });
+    return Promise.resolve(result("success", 1, null));
   });
   tracker.onTransition({ previous: null, focused: kitty(1, 100) });
   await tracker.idle();

@@ -1,0 +1,221 @@
+import { join } from "node:path";
+import { type CompositorChoice, findCompositorSocket } from "../compositor/compositor_socket.ts";
+import type { CompositorKind, FocusSource } from "../compositor/focus_source.ts";
+import { startNiriFocusSource } from "../compositor/niri_focus_source.ts";
+import { startSwayFocusSource } from "../compositor/sway_focus_source.ts";
+import { KittyRegistry } from "../kitty/registry.ts";
+import { ConfigError } from "../platform/config_error.ts";
+import type { Logger } from "../platform/logger.ts";
+import { type Environment, tetherRuntimeDir } from "../platform/paths.ts";
+import { isProcessAlive, readStartTimeMs } from "../platform/proc.ts";
+import { type Clock, systemClock } from "../resilience/clock.ts";
+import { type ControlServer, serveControlSocket } from "../resilience/control_socket.ts";
+import { ConnectionError } from "../resilience/errors.ts";
+import { supervisorStatusToJson } from "../resilience/supervisor.ts";
+import { readEnlargedRecord, writeEnlargedRecord } from "./enlarged_record.ts";
+import { resolveKittyPid } from "./kitty_pid.ts";
+import { FocusTracker } from "./tracker.ts";
+
+/** Settings of `tether focus` (flags, already validated). */
+export interface FocusDaemonOptions {
+  /** `--compositor`. */
+  compositor: CompositorChoice;
+  /** `--app-id`. */
+  appId: string;
+  /** `--font-delta`, points. */
+  deltaPt: number;
+  /** `--socket-timeout`, ms. */
+  socketTimeoutMs: number;
+  /** `--max-retries`: attempts per kitty command. */
+  maxAttempts: number;
+  /** `--max-connections`. */
+  maxConnections: number;
+  /** `--idle-timeout`, ms. */
+  idleTimeoutMs: number;
+  /** `--reap-interval`, ms. */
+  reapIntervalMs: number;
+  /** `--password-file`, or undefined for the default. */
+  passwordFile?: string;
+  /** Environment (runtime dir, compositor variables, config home). */
+  env: Environment;
+  /** Writes one JSON line (newline included by the daemon). */
+  writeLine: (line: string) => void;
+  /** Logs to stderr. */
+  logger: Logger;
+  /** Aborted on SIGINT/SIGTERM. */
+  signal: AbortSignal;
+  /** Default {@link systemClock}. */
+  clock?: Clock;
+}
+
+/** Time allowed for shrinking back and closing on SIGINT/SIGTERM (the process exits by 2 s). */
+export const SHUTDOWN_BUDGET_MS = 1500;
+
+/** Where `tether focus` serves its control socket. */
+export function focusControlSocketPath(env: Environment): string {
+  return join(tetherRuntimeDir(env), "focus.sock");
+}
+
+/** Where `tether focus` remembers the kitties it enlarged (crash repair). */
+export function enlargedRecordPath(env: Environment): string {
+  return join(tetherRuntimeDir(env), "focus-enlarged.json");
+}
+
+/**
+ * Runs `tether focus` until `signal` aborts: follows the compositor's focus, grows the focused
+ * kitty and shrinks the one that lost focus, prints one JSON line per action and per connection
+ * event, serves `status` and `reconnect` on the control socket, and on shutdown shrinks the
+ * enlarged kitty back and closes every connection within {@link SHUTDOWN_BUDGET_MS}.
+ */
+export async function runFocusDaemon(options: FocusDaemonOptions): Promise<void> {
+  const clock = options.clock ?? systemClock;
+  const startedAt = clock.now();
+  const { env, logger } = options;
+  const controlPath = focusControlSocketPath(env);
+  const recordPath = enlargedRecordPath(env);
+  const kind = await chooseCompositor(options.compositor, env, options.socketTimeoutMs);
+  const emit = (event: Record<string, unknown>) =>
+    options.writeLine(JSON.stringify({ ts: new Date(clock.now()).toISOString(), ...event }));
+
+  const registry = new KittyRegistry({
+    env,
+    passwordFile: options.passwordFile,
+    socketTimeoutMs: options.socketTimeoutMs,
+    maxAttempts: options.maxAttempts,
+    maxConnections: options.maxConnections,
+    idleTimeoutMs: options.idleTimeoutMs,
+    reapIntervalMs: options.reapIntervalMs,
+    clock,
+  });
+  const tracker = new FocusTracker({
+    appId: options.appId,
+    deltaPt: options.deltaPt,
+    kitty: registry,
+    emit: (line) => options.writeLine(JSON.stringify(line)),
+    resolvePid: (pid) => resolveKittyPid(pid),
+    isAlive: isProcessAlive,
+    startTimeMs: (pid) => readStartTimeMs(pid),
+    saveRecord: (enlarged) => writeEnlargedRecord(recordPath, enlarged),
+    clock,
+  });
+  await tracker.restore(await readEnlargedRecord(recordPath));
+
+  const sourceOptions = {
+    env,
+    timeoutMs: options.socketTimeoutMs,
+    clock,
+    onTransition: tracker.onTransition.bind(tracker),
+    onProblem: (problem: ConnectionError) =>
+      logger.warn(`${kind}: skipped an unusable event: ${problem.message}`),
+  };
+  const source: FocusSource = kind === "niri"
+    ? startNiriFocusSource(sourceOptions)
+    : startSwayFocusSource(sourceOptions);
+  source.supervisor.events.on("status_changed", (event) => {
+    emit({
+      event: "status_changed",
+      compositor: kind,
+      from: event.from,
+      to: event.to,
+      reason: event.reason,
+    });
+    if (event.to === "connected") logger.info(`${kind}: connected to ${source.socketPath()}`);
+  });
+  source.supervisor.events.on("reconnect_attempt", (event) => {
+    emit({
+      event: "reconnect_attempt",
+      compositor: kind,
+      attempt: event.attempt,
+      max_attempts: event.maxAttempts,
+      next_retry_ms: event.nextRetryMs,
+      error: event.error.message,
+    });
+  });
+
+  let control: ControlServer | null = null;
+  try {
+    control = await serveControlSocket(controlPath, {
+      status: () => ({
+        daemon: "focus",
+        pid: process.pid,
+        uptime_seconds: Math.floor((clock.now() - startedAt) / 1000),
+        reconnection_count: source.supervisor.snapshot().reconnectionCount,
+        connection: {
+          compositor: kind,
+          socket_path: source.socketPath(),
+          ...supervisorStatusToJson(source.supervisor.snapshot()),
+        },
+        focused: source.current(),
+        settings: { app_id: options.appId, font_delta: options.deltaPt },
+        kitties: kittyStatus(registry, tracker),
+      }),
+      reconnect: () => {
+        source.reconnectNow();
+        return { reconnecting: kind };
+      },
+    });
+  } catch (error) {
+    await source.close();
+    await registry.close();
+    throw error;
+  }
+
+  await new Promise<void>((resolve) => {
+    if (options.signal.aborted) resolve();
+    else options.signal.addEventListener("abort", () => resolve(), { once: true });
+  });
+
+  // Shutdown: stop following focus, shrink back, close everything — within the budget.
+  const deadline = clock.now() + SHUTDOWN_BUDGET_MS;
+  await source.close();
+  await tracker.shutdown(Math.max(0, deadline - clock.now() - 100));
+  await Promise.race([
+    registry.close(),
+    clock.sleep(Math.max(0, deadline - clock.now())),
+  ]);
+  await control.close();
+  logger.info("focus: stopped");
+}
+
+async function chooseCompositor(
+  choice: CompositorChoice,
+  env: Environment,
+  timeoutMs: number,
+): Promise<CompositorKind> {
+  if (choice !== "auto") return choice;
+  try {
+    return (await findCompositorSocket("auto", env, { timeoutMs })).kind;
+  } catch (error) {
+    if (error instanceof ConnectionError) {
+      throw new ConfigError(
+        `${error.message}; or name it with --compositor niri|sway (tether then waits for it)`,
+      );
+    }
+    throw error;
+  }
+}
+
+function kittyStatus(registry: KittyRegistry, tracker: FocusTracker): unknown[] {
+  const tracked = new Map(tracker.kitties().map((kitty) => [kitty.pid, kitty]));
+  const rows: unknown[] = registry.snapshot().map((kitty) => {
+    const view = tracked.get(kitty.pid);
+    tracked.delete(kitty.pid);
+    return {
+      ...kitty,
+      enlarged_pt: view?.applied_pt ?? 0,
+      window_id: view?.window_id ?? null,
+      focused: view?.focused ?? false,
+    };
+  });
+  for (const view of tracked.values()) {
+    rows.push({
+      pid: view.pid,
+      status: "unknown",
+      reason: "not contacted yet",
+      enlarged_pt: view.applied_pt,
+      window_id: view.window_id,
+      focused: view.focused,
+    });
+  }
+  return rows;
+}
