@@ -3,6 +3,7 @@ import denoConfig from "../../deno.json" with { type: "json" };
 import { LOG_LEVELS } from "../platform/logger.ts";
 import { cleanupCommand } from "./cleanup.ts";
 import { conbusCommand } from "./conbus.ts";
+import { kittyCommand } from "./kitty.ts";
 import { addCompletions } from "./completions.ts";
 import type { CliContext } from "./context.ts";
 import { focusCommand } from "./focus.ts";
@@ -20,6 +21,7 @@ const SUBCOMMANDS: readonly SubcommandFactory[] = [
   socketHealthCommand,
   cleanupCommand,
   conbusCommand,
+  kittyCommand,
 ];
 
 /**

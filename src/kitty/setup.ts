@@ -1,0 +1,168 @@
+import { chmod, mkdir, readFile, stat, writeFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import { configHome, type Environment, runtimeDir } from "../platform/paths.ts";
+import { defaultPasswordFile, readPasswordFile } from "./password_file.ts";
+
+/** Length of a generated password. */
+export const PASSWORD_LENGTH = 48;
+
+/**
+ * The only commands tether sends: `set-font-size` (focus) and `ls` (the version check that
+ * decides pooling and proves the password on first contact).
+ */
+export const TETHER_KITTY_COMMANDS: readonly string[] = ["set-font-size", "ls"];
+
+/** The include file's name, next to kitty.conf. */
+export const INCLUDE_FILE_NAME = "tether.conf";
+
+/** The line to add to kitty.conf. */
+export const INCLUDE_LINE = `include ${INCLUDE_FILE_NAME}`;
+
+/** The systemd-tmpfiles line that recreates `$XDG_RUNTIME_DIR/kitty` at every login. */
+export const TMPFILES_LINE = "d %t/kitty 0700 - - -";
+
+const PASSWORD_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+
+/**
+ * A random password of letters and digits (nothing kitty.conf's shell-style parsing could
+ * mangle), drawn without modulo bias.
+ */
+export function generatePassword(length = PASSWORD_LENGTH): string {
+  let password = "";
+  const limit = 256 - (256 % PASSWORD_ALPHABET.length);
+  while (password.length < length) {
+    for (const byte of crypto.getRandomValues(new Uint8Array(length * 2))) {
+      if (byte < limit && password.length < length) {
+        password += PASSWORD_ALPHABET[byte % PASSWORD_ALPHABET.length];
+      }
+    }
+  }
+  return password;
+}
+
+/**
+ * The kitty include file: password-mode remote control limited to tether's commands, and a
+ * per-kitty socket at the rendezvous tether looks for (kitty expands `${XDG_RUNTIME_DIR}` and
+ * `{kitty_pid}` itself).
+ */
+export function renderKittyInclude(password: string): string {
+  if (!/^[A-Za-z0-9]+$/.test(password)) {
+    throw new RangeError("the kitty password must be letters and digits only");
+  }
+  return [
+    "# Written by `tether kitty setup`: kitty remote control for tether (font follows focus).",
+    "# Holds the remote-control password: keep this file private (mode 0600).",
+    "# kitty 0.26 exits at startup if ${XDG_RUNTIME_DIR}/kitty is missing; tether's",
+    "# user-tmpfiles.d entry (tether-kitty.conf) creates it at every login.",
+    "allow_remote_control password",
+    `remote_control_password "${password}" ${TETHER_KITTY_COMMANDS.join(" ")}`,
+    "listen_on unix:${XDG_RUNTIME_DIR}/kitty/kitty-{kitty_pid}.sock",
+    "",
+  ].join("\n");
+}
+
+/** Options for {@link setupKitty}. */
+export interface SetupKittyOptions {
+  /** Environment: `$XDG_CONFIG_HOME`, `$HOME`, `$XDG_RUNTIME_DIR`. */
+  env: Environment;
+  /** Where the password goes (default `~/.config/kitty/rc.password`). */
+  passwordFile?: string;
+  /** Replace an existing password. */
+  force?: boolean;
+}
+
+/** What {@link setupKitty} did. Never contains the password. */
+export interface SetupKittyReport {
+  /** The password file. */
+  password_file: string;
+  /** `created`, `replaced` (--force) or `kept` (an existing one is reused). */
+  password: "created" | "replaced" | "kept";
+  /** The include file written (mode 0600). */
+  include_file: string;
+  /** The user-tmpfiles.d entry written. */
+  tmpfiles_file: string;
+  /** `$XDG_RUNTIME_DIR/kitty`. */
+  socket_dir: string;
+  /** Whether the socket directory had to be created now. */
+  socket_dir_created: boolean;
+  /** kitty.conf next to the include file. */
+  kitty_conf: string;
+  /** Whether kitty.conf already has the include line. */
+  already_included: boolean;
+  /** The line to add to kitty.conf. */
+  include_line: string;
+}
+
+/**
+ * Sets up kitty remote control for tether: a 48-character password in `rc.password` (0600, kept
+ * unless `force`), the include file `tether.conf` beside kitty.conf (0600, rewritten), a
+ * user-tmpfiles.d entry so `$XDG_RUNTIME_DIR/kitty` exists at login, and that directory now.
+ * An existing password file with loose permissions is tightened to 0600.
+ */
+export async function setupKitty(options: SetupKittyOptions): Promise<SetupKittyReport> {
+  const env = options.env;
+  const kittyDir = join(configHome(env), "kitty");
+  const passwordFile = options.passwordFile ?? defaultPasswordFile(env);
+  const socketDir = join(runtimeDir(env), "kitty");
+
+  const existing = await exists(passwordFile);
+  let password: string;
+  if (existing && !options.force) {
+    await chmod(passwordFile, 0o600);
+    password = await readPasswordFile(passwordFile);
+    if (!/^[A-Za-z0-9]+$/.test(password)) {
+      throw new RangeError(
+        `the password in ${passwordFile} is not letters and digits only; run \`tether kitty setup --force\``,
+      );
+    }
+  } else {
+    password = generatePassword();
+    await writePrivate(passwordFile, password + "\n");
+  }
+
+  const includeFile = join(kittyDir, INCLUDE_FILE_NAME);
+  await writePrivate(includeFile, renderKittyInclude(password));
+
+  const tmpfilesFile = join(configHome(env), "user-tmpfiles.d", "tether-kitty.conf");
+  await mkdir(dirname(tmpfilesFile), { recursive: true });
+  await writeFile(
+    tmpfilesFile,
+    "# Written by `tether kitty setup`: kitty's socket directory (kitty 0.26 exits without it).\n" +
+      TMPFILES_LINE + "\n",
+  );
+
+  const socketDirCreated = !(await exists(socketDir));
+  await mkdir(socketDir, { recursive: true, mode: 0o700 });
+
+  const kittyConf = join(kittyDir, "kitty.conf");
+  const conf = await readFile(kittyConf, "utf8").catch(() => "");
+  const alreadyIncluded = conf.split("\n").some((line) => line.trim() === INCLUDE_LINE);
+
+  return {
+    password_file: passwordFile,
+    password: !existing ? "created" : options.force ? "replaced" : "kept",
+    include_file: includeFile,
+    tmpfiles_file: tmpfilesFile,
+    socket_dir: socketDir,
+    socket_dir_created: socketDirCreated,
+    kitty_conf: kittyConf,
+    already_included: alreadyIncluded,
+    include_line: INCLUDE_LINE,
+  };
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Writes a file only its owner can read, creating the directory (0700) if needed. */
+async function writePrivate(path: string, text: string): Promise<void> {
+  await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+  await writeFile(path, text, { mode: 0o600 });
+  await chmod(path, 0o600); // an existing file keeps its old mode on write
+}

@@ -1,0 +1,98 @@
+import assert from "node:assert/strict";
+import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { KittyConnection } from "../../src/kitty/client.ts";
+import { encryptCommand, parseKittyPublicKey } from "../../src/kitty/crypto.ts";
+import { KittyRegistry } from "../../src/kitty/registry.ts";
+import {
+  generatePassword,
+  renderKittyInclude,
+  setupKitty,
+  TMPFILES_LINE,
+} from "../../src/kitty/setup.ts";
+import { startKitty, startXvfb } from "../support/kitty.ts";
+
+function sandbox() {
+  const root = mkdtempSync(join(tmpdir(), "tether-kitty-setup-"));
+  const env = { HOME: join(root, "home"), XDG_RUNTIME_DIR: join(root, "run") };
+  return { root, env, cleanup: () => rmSync(root, { recursive: true, force: true }) };
+}
+
+Deno.test("generatePassword: 48 letters and digits, different each time", () => {
+  const a = generatePassword();
+  assert.match(a, /^[A-Za-z0-9]{48}$/);
+  assert.notEqual(a, generatePassword());
+});
+
+Deno.test("renderKittyInclude limits the password to tether's commands and sets listen_on", () => {
+  const text = renderKittyInclude("abc123");
+  assert.match(text, /^allow_remote_control password$/m);
+  assert.match(text, /^remote_control_password "abc123" set-font-size ls$/m);
+  assert.match(text, /^listen_on unix:\$\{XDG_RUNTIME_DIR\}\/kitty\/kitty-\{kitty_pid\}\.sock$/m);
+  assert.throws(() => renderKittyInclude('a"b'), RangeError);
+});
+
+Deno.test("setupKitty writes the tmpfiles entry and tightens a loose existing password file", async () => {
+  const box = sandbox();
+  try {
+    await setupKitty({ env: box.env });
+    const passwordFile = join(box.env.HOME, ".config", "kitty", "rc.password");
+    chmodSync(passwordFile, 0o644);
+    const report = await setupKitty({ env: box.env });
+    assert.equal(report.password, "kept");
+    assert.equal(statSync(passwordFile).mode & 0o777, 0o600);
+    assert.match(readFileSync(report.tmpfiles_file, "utf8"), new RegExp(`^${TMPFILES_LINE}$`, "m"));
+  } finally {
+    box.cleanup();
+  }
+});
+
+Deno.test({
+  name: "a real kitty started with kitty.conf including the generated tether.conf is ready",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: async () => {
+    const box = sandbox();
+    const x = await startXvfb();
+    try {
+      const report = await setupKitty({ env: box.env });
+      const kittyDir = join(box.env.HOME, ".config", "kitty");
+      writeFileSync(report.kitty_conf, `font_size 11\n${report.include_line}\n`);
+      const password = readFileSync(report.password_file, "utf8").trim();
+      const kitty = await startKitty(x, {
+        configFile: report.kitty_conf,
+        runtimeDir: box.env.XDG_RUNTIME_DIR,
+        remoteControl: { mode: "password", password },
+        env: { KITTY_CONFIG_DIRECTORY: kittyDir },
+      });
+      const registry = new KittyRegistry({ env: box.env, socketTimeoutMs: 5000 });
+      try {
+        const before = await kitty.windowSize();
+        const result = await registry.changeFontSize(kitty.pid, 2);
+        assert.equal(result.status, "success", result.error ?? "");
+        assert.ok((await kitty.windowSize()).columns < before.columns);
+        assert.equal(registry.snapshot()[0]!.mode, "password");
+        assert.equal((await registry.changeFontSize(kitty.pid, -2)).status, "success");
+        // Commands outside the generated allow-list are refused.
+        const key = parseKittyPublicKey(await kitty.publicKey());
+        const connection = await KittyConnection.open(kitty.socketPath);
+        try {
+          const reply = await connection.request(
+            await encryptCommand({ cmd: "get-colors", version: [0, 26, 0] }, password, key),
+            { timeoutMs: 5000 },
+          );
+          assert.match(reply.error ?? "", /disallowed by remote_control_password/);
+        } finally {
+          await connection.close();
+        }
+      } finally {
+        await registry.close();
+        await kitty.stop();
+      }
+    } finally {
+      await x.stop();
+      box.cleanup();
+    }
+  },
+});
