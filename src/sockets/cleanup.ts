@@ -93,9 +93,9 @@ export async function runCleanup(options: CleanupOptions): Promise<CleanupReport
     if (early !== null) return keep(entry, early);
     const verdict = keepReasonAfterProbe(await probe(entry.path));
     if (verdict !== null) return keep(entry, verdict);
-    // Right before unlink: same inode, still refusing.
-    const now = await readFileFacts(entry.path);
+    // Right before unlink: still refusing, and (checked last, closest to unlink) same inode.
     const reprobe = await probe(entry.path);
+    const now = await readFileFacts(entry.path);
     const late = keepReasonBeforeUnlink(entry.file!, now, reprobe, uid);
     if (late !== null) return keep(entry, late);
     if (!options.dryRun) {

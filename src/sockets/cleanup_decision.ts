@@ -53,9 +53,10 @@ export function keepReasonAfterProbe(outcome: ProbeOutcome): string | null {
 }
 
 /**
- * §4.1 step 7, right before unlink: the path must still be the same socket (same device and
- * inode, still a socket, still ours) and must still refuse connections. A new compositor that
- * reused the PID would have a new inode.
+ * §4.1 step 7, right before unlink: the path must still be the same socket (same device,
+ * inode and times; still a socket, still ours) and must still refuse connections. A new
+ * compositor that reused the PID has a new file (ext4 may even reuse the inode number, hence
+ * the times).
  */
 export function keepReasonBeforeUnlink(
   before: FileFacts,
@@ -65,7 +66,8 @@ export function keepReasonBeforeUnlink(
 ): string | null {
   if (now === null) return "vanished before removal";
   if (
-    now.type !== "socket" || now.uid !== uid || now.dev !== before.dev || now.ino !== before.ino
+    now.type !== "socket" || now.uid !== uid || now.dev !== before.dev ||
+    now.ino !== before.ino || now.stamp !== before.stamp
   ) {
     return "replaced since it was checked (different file now): left alone";
   }

@@ -61,6 +61,7 @@ export async function readFileFacts(path: string): Promise<FileFacts | null> {
       dev: stats.dev,
       ino: stats.ino,
       mode: stats.mode & 0o7777,
+      stamp: `${stats.ctimeMs}/${stats.mtimeMs}/${stats.birthtimeMs}`,
     };
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;

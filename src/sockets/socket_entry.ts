@@ -21,6 +21,12 @@ export interface FileFacts {
   ino: number;
   /** Permission bits (`mode & 0o7777`). */
   mode: number;
+  /**
+   * The file's times (`ctimeMs/mtimeMs/birthtimeMs`, as precise as the runtime reports them).
+   * ext4 hands a freed inode number to the next new file at once, so dev+ino alone cannot tell
+   * a replaced socket from the original; its times can.
+   */
+  stamp: string;
 }
 
 /** One discovered socket path. */
