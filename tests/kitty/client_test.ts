@@ -1,0 +1,115 @@
+import assert from "node:assert/strict";
+import { KittyConnection } from "../../src/kitty/client.ts";
+import { lsCommand, setFontSizeCommand } from "../../src/kitty/codec.ts";
+import { ConnectionError } from "../../src/resilience/errors.ts";
+import { startFakeKitty } from "./fake_kitty_server.ts";
+
+const isCategory = (category: string) => (error: unknown) =>
+  error instanceof ConnectionError && error.category === category;
+
+Deno.test("KittyConnection: pipelined requests are matched to replies in order", async () => {
+  const server = await startFakeKitty((request) => ({
+    ok: true,
+    data: (request.payload as { size: number }).size,
+  }));
+  const connection = await KittyConnection.open(server.socketPath);
+  try {
+    const replies = await Promise.all(
+      [1, 2, 3].map((size) => connection.request(setFontSizeCommand({ size }))),
+    );
+    assert.deepEqual(replies.map((reply) => reply.data), [1, 2, 3]);
+    assert.equal(server.connections, 1);
+    assert.equal(connection.requestCount, 3);
+  } finally {
+    await connection.close();
+    await server.close();
+  }
+});
+
+Deno.test("KittyConnection: error replies resolve; the caller decides", async () => {
+  const server = await startFakeKitty(() => ({ ok: false, error: "nope" }));
+  const connection = await KittyConnection.open(server.socketPath);
+  try {
+    assert.deepEqual(await connection.request(lsCommand()), { ok: false, error: "nope" });
+    assert.equal(connection.usable, true);
+  } finally {
+    await connection.close();
+    await server.close();
+  }
+});
+
+Deno.test("KittyConnection: a timeout fails every open request and the connection", async () => {
+  const server = await startFakeKitty(() => null);
+  const connection = await KittyConnection.open(server.socketPath);
+  try {
+    const first = connection.request(lsCommand(), { timeoutMs: 30 });
+    const second = connection.request(lsCommand(), { timeoutMs: 10_000 });
+    await assert.rejects(first, isCategory("timeout"));
+    await assert.rejects(second, isCategory("timeout"));
+    assert.equal(connection.usable, false);
+    await assert.rejects(connection.request(lsCommand()), isCategory("timeout"));
+  } finally {
+    await connection.close();
+    await server.close();
+  }
+});
+
+Deno.test("KittyConnection: silence means auth when asked, and auth is not recoverable", async () => {
+  const server = await startFakeKitty(() => null);
+  const connection = await KittyConnection.open(server.socketPath);
+  try {
+    await assert.rejects(
+      connection.request(lsCommand(), { timeoutMs: 30, silenceMeans: "auth" }),
+      (error: unknown) => isCategory("auth")(error) && !(error as ConnectionError).recoverable,
+    );
+  } finally {
+    await connection.close();
+    await server.close();
+  }
+});
+
+Deno.test("KittyConnection: kitty closing mid-request is 'closed'", async () => {
+  const hooks: { onRequest?: () => void } = {};
+  const server = await startFakeKitty(() => {
+    hooks.onRequest?.();
+    return null;
+  });
+  hooks.onRequest = () => void server.close();
+  const connection = await KittyConnection.open(server.socketPath);
+  await assert.rejects(connection.request(lsCommand(), { timeoutMs: 5000 }), isCategory("closed"));
+  await connection.close();
+});
+
+Deno.test("KittyConnection: close half-closes and waits for kitty's side", async () => {
+  const server = await startFakeKitty(() => ({ ok: true }));
+  const connection = await KittyConnection.open(server.socketPath);
+  try {
+    await connection.request(lsCommand());
+    await connection.close();
+    assert.equal(server.closedConnections, 1);
+    assert.equal(connection.usable, false);
+  } finally {
+    await server.close();
+  }
+});
+
+Deno.test("KittyConnection: garbage from the peer is a protocol error", async () => {
+  const server = await startFakeKitty(() => ({ notOk: 1 }));
+  const connection = await KittyConnection.open(server.socketPath);
+  try {
+    await assert.rejects(connection.request(lsCommand()), isCategory("protocol"));
+  } finally {
+    await connection.close();
+    await server.close();
+  }
+});
+
+Deno.test("KittyConnection.open: a connector that never connects times out", async () => {
+  await assert.rejects(
+    KittyConnection.open("/x.sock", {
+      connectTimeoutMs: 20,
+      connector: () => new Promise(() => {}),
+    }),
+    isCategory("timeout"),
+  );
+});
