@@ -1,3 +1,4 @@
+import { setImmediate } from "node:timers";
 import { type Clock, systemClock } from "../resilience/clock.ts";
 import {
   type ControlRequest,
@@ -15,7 +16,7 @@ import {
   endpointLabel,
   type Incoming,
 } from "./bridge_connection.ts";
-import { type BridgeConnect, createBridgePool } from "./bridge_pool.ts";
+import { type BridgeConnect, createBridgePool, poolAcquirer } from "./bridge_pool.ts";
 import { sendTelegrams } from "./conbus_client.ts";
 import { type SendReport, TranscriptRecorder } from "./send_report.ts";
 import { parseTelegramArgument } from "./telegram_codec.ts";
@@ -82,6 +83,7 @@ export class ConbusDaemon {
   readonly #clock: Clock;
   readonly #key: string;
   readonly #pool;
+  readonly #acquirePooled;
   readonly #supervisor: Supervisor<BridgeConnection>;
   readonly #startedAt: number;
   #control: ControlServer | null = null;
@@ -103,6 +105,7 @@ export class ConbusDaemon {
       clock: options.clock,
       connect: options.connect,
     });
+    this.#acquirePooled = poolAcquirer(this.#pool, options.endpoint);
     this.#supervisor = new Supervisor<BridgeConnection>({
       name: `Conbus bridge ${this.#key}`,
       connect: (signal) => this.#connect(signal),
@@ -194,6 +197,8 @@ export class ConbusDaemon {
   async stop(): Promise<void> {
     this.#stopping = true;
     await this.#queue;
+    // Let the control socket write the last reply before it closes its client connections.
+    for (let turn = 0; turn < 3; turn++) await new Promise((resolve) => setImmediate(resolve));
     await this.#control?.close();
     await this.#supervisor.stop();
     await this.#pool.close();
@@ -231,7 +236,7 @@ export class ConbusDaemon {
   }
 
   async #acquire(signal: AbortSignal): Promise<Lease<BridgeConnection>> {
-    const lease = await this.#pool.acquire(this.#key, { signal });
+    const lease = await this.#acquirePooled(signal);
     for (const incoming of lease.connection.takeIdleEvents()) this.#reportIdle(incoming);
     return lease;
   }
@@ -263,7 +268,7 @@ export class ConbusDaemon {
    * suspect one after an unanswered request) are not losses: the pool replaces them at once.
    */
   async #connect(signal: AbortSignal) {
-    const lease = await this.#pool.acquire(this.#key, { signal });
+    const lease = await this.#acquirePooled(signal);
     const connection = lease.connection;
     for (const incoming of connection.takeIdleEvents()) this.#reportIdle(incoming);
     lease.release();

@@ -80,7 +80,15 @@ export function poolAcquirer(
   endpoint: BridgeEndpoint,
 ): AcquireConnection {
   const key = endpointLabel(endpoint);
-  return (signal) => pool.acquire(key, { signal });
+  return async (signal) => {
+    // The shared pool skips its aliveness check for a connection it opened in the background
+    // (min idle) and has not handed out yet; such a one may have died while idle, so check here.
+    for (let attempt = 0;; attempt++) {
+      const lease = await pool.acquire(key, { signal });
+      if (lease.connection.alive || attempt >= 2) return lease;
+      lease.release({ broken: true });
+    }
+  };
 }
 
 /**

@@ -1,0 +1,156 @@
+import assert from "node:assert/strict";
+import { mkdtemp, rm, stat } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { ConbusDaemon } from "../../src/conbus/bridge_daemon.ts";
+import { sendViaDaemon } from "../../src/conbus/daemon_client.ts";
+import { createLogger } from "../../src/platform/logger.ts";
+import { requestControl } from "../../src/resilience/control_socket.ts";
+import { exponentialPolicy } from "../../src/resilience/retry.ts";
+import { FakeConbusBridge } from "../fakes/conbus_bridge.ts";
+
+const logger = createLogger({ level: "silent" });
+
+async function withDaemon(
+  test: (
+    context: { daemon: ConbusDaemon; bridge: FakeConbusBridge; socketPath: string },
+  ) => Promise<void>,
+  options: { initialDelayMs?: number; minGapMs?: number } = {},
+): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), "tether-conbus-"));
+  const socketPath = join(dir, "tether", "conbus.sock");
+  const bridge = await FakeConbusBridge.start();
+  const daemon = await ConbusDaemon.start({
+    endpoint: { host: "127.0.0.1", port: bridge.port },
+    socketPath,
+    minGapMs: options.minGapMs ?? 50,
+    logger,
+    reconnectPolicy: exponentialPolicy({
+      maxAttempts: 0,
+      initialDelayMs: options.initialDelayMs ?? 50,
+      jitter: "none",
+    }),
+  });
+  try {
+    await daemon.waitForConnected(AbortSignal.timeout(5000));
+    await test({ daemon, bridge, socketPath });
+  } finally {
+    await daemon.stop();
+    await bridge.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+const send = (socketPath: string, telegrams: string[]) =>
+  sendViaDaemon(socketPath, { telegrams, timeout_ms: 2000, quiet_ms: 300 });
+
+const waitFor = async (condition: () => boolean | Promise<boolean>, what: string) => {
+  for (let step = 0; step < 300 && !(await condition()); step++) {
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  assert.ok(await condition(), `timed out waiting for ${what}`);
+};
+
+Deno.test("serve: the control socket is 0600 and status follows the daemon convention", async () => {
+  await withDaemon(async ({ socketPath }) => {
+    assert.equal((await stat(socketPath)).mode & 0o777, 0o600);
+    const status = await requestControl(socketPath, "status") as Record<string, unknown>;
+    assert.equal(status.daemon, "conbus");
+    assert.equal(status.pid, process.pid);
+    assert.equal(typeof status.uptime_seconds, "number");
+    assert.equal(status.reconnection_count, 0);
+    const connection = status.connection as Record<string, unknown>;
+    assert.equal(connection.status, "connected");
+    assert.ok("latency_ms" in connection);
+  });
+});
+
+Deno.test("serve: a send is answered with its report and latency is recorded", async () => {
+  await withDaemon(async ({ socketPath, bridge }) => {
+    const reply = await send(socketPath, ["S0020044964F02D12"]);
+    assert.ok(reply?.accepted);
+    assert.equal(reply.report.outcome, "replied");
+    assert.equal(reply.report.replies[0]!.frame, "<R0020044964F02D12xxxx1110FJ>");
+    const status = await requestControl(socketPath, "status") as {
+      connection: { latency_ms: number };
+    };
+    assert.ok(status.connection.latency_ms > 0);
+    assert.equal(bridge.connectionsAccepted, 1);
+  });
+});
+
+Deno.test("serve: concurrent requests are served FIFO, one at a time, min gap between telegrams", async () => {
+  await withDaemon(async ({ socketPath, bridge }) => {
+    const serials = ["0020044964", "0020044966", "0020012521", "0020030837", "0020044964"];
+    const replies = await Promise.all(
+      serials.map((serial) => send(socketPath, [`S${serial}F02D00`])),
+    );
+    replies.forEach((reply, index) => {
+      assert.ok(reply?.accepted);
+      assert.equal(reply.report.replies[0]!.frame.slice(2, 12), serials[index]);
+    });
+    const times = replies.map((reply) =>
+      reply!.accepted ? Date.parse(reply!.report.sent[0]!.time) : 0
+    )
+      .sort((a, b) => a - b);
+    for (let index = 1; index < times.length; index++) {
+      assert.ok(
+        times[index]! - times[index - 1]! >= 50,
+        `gap ${times[index]! - times[index - 1]!} ms`,
+      );
+    }
+    assert.equal(bridge.connectionsAccepted, 1);
+  }, { minGapMs: 50 });
+});
+
+Deno.test("serve: a request for another bridge is declined (the client then goes direct)", async () => {
+  await withDaemon(async ({ socketPath }) => {
+    const reply = await sendViaDaemon(socketPath, {
+      telegrams: ["S0020044964F02D12"],
+      timeout_ms: 1000,
+      quiet_ms: 300,
+      host: "10.9.9.9",
+    });
+    assert.equal(reply?.accepted, false);
+  });
+});
+
+Deno.test("serve: the bridge closing the idle connection is followed by a reconnect", async () => {
+  await withDaemon(async ({ socketPath, bridge }) => {
+    bridge.disconnectClient();
+    await waitFor(async () => {
+      const status = await requestControl(socketPath, "status") as { reconnection_count: number };
+      return status.reconnection_count === 1;
+    }, "the reconnect");
+    const reply = await send(socketPath, ["S0020044964F02D12"]);
+    assert.equal(reply?.accepted && reply.report.outcome, "replied");
+    assert.equal(bridge.connectionsAccepted, 2);
+  });
+});
+
+Deno.test("serve: while disconnected a request fails at once with the next retry time", async () => {
+  await withDaemon(async ({ socketPath, bridge }) => {
+    await bridge.close();
+    await waitFor(async () => {
+      const status = await requestControl(socketPath, "status") as {
+        connection: { status: string };
+      };
+      return status.connection.status === "reconnecting";
+    }, "the loss to be noticed");
+    await assert.rejects(
+      send(socketPath, ["S0020044964F02D12"]),
+      /is reconnecting .*next reconnect attempt in \d+\.\d s/,
+    );
+  }, { initialDelayMs: 60_000 });
+});
+
+Deno.test("serve: stop finishes the request in flight, then removes the socket", async () => {
+  await withDaemon(async ({ daemon, socketPath }) => {
+    const inFlight = send(socketPath, ["S0000000000F01D00"]);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await daemon.stop();
+    const reply = await inFlight;
+    assert.equal(reply?.accepted && reply.report.outcome, "replied");
+    await assert.rejects(stat(socketPath));
+  });
+});

@@ -1,0 +1,106 @@
+import assert from "node:assert/strict";
+import { loadConbusSettings } from "../../src/conbus/conbus_config.ts";
+import { ConfigError } from "../../src/platform/config_error.ts";
+
+const CONFIG = "/cfg/tether/config.yml";
+const XP = "/work/cli.yml";
+
+function files(map: Record<string, string>) {
+  return (path: string) => Promise.resolve(map[path] ?? null);
+}
+
+const base = { env: { XDG_CONFIG_HOME: "/cfg" }, cwd: "/work" };
+
+Deno.test("defaults: no host, port 10001, 2 s timeout, 500 ms quiet, 50 ms gap", async () => {
+  const settings = await loadConbusSettings({}, { ...base, read: files({}) });
+  assert.deepEqual(
+    [settings.host, settings.port, settings.timeoutMs, settings.quietMs, settings.minGapMs],
+    [null, 10001, 2000, 500, 50],
+  );
+  assert.equal(settings.endpointSource, "default");
+});
+
+Deno.test("xp's cli.yml conbus section is read (ip, port, timeout in seconds)", async () => {
+  const settings = await loadConbusSettings({}, {
+    ...base,
+    read: files({
+      [XP]: "conbus:\n  ip: 10.0.0.9\n  ip_local: 127.0.0.1\n  port: 10002\n  timeout: 10\n",
+    }),
+  });
+  assert.deepEqual([settings.host, settings.port, settings.timeoutMs], ["10.0.0.9", 10002, 10000]);
+  assert.equal(settings.endpointSource, "xp");
+});
+
+Deno.test("precedence: flags > env > config.yml > cli.yml > defaults", async () => {
+  const read = files({
+    [CONFIG]: "conbus:\n  host: config.example\n  port: 3000\n  quiet_ms: 700\n",
+    [XP]: "conbus:\n  ip: xp.example\n  port: 4000\n  timeout: 5\n",
+  });
+  const fromFiles = await loadConbusSettings({}, { ...base, read });
+  assert.deepEqual(
+    [fromFiles.host, fromFiles.port, fromFiles.quietMs, fromFiles.timeoutMs],
+    ["config.example", 3000, 700, 5000],
+  );
+  const env = { ...base.env, TETHER_CONBUS_HOST: "env.example", TETHER_CONBUS_PORT: "5000" };
+  const fromEnv = await loadConbusSettings({}, { ...base, env, read });
+  assert.deepEqual([fromEnv.host, fromEnv.port, fromEnv.endpointSource], [
+    "env.example",
+    5000,
+    "env",
+  ]);
+  const fromFlags = await loadConbusSettings(
+    { host: "flag.example", port: "6000", timeout: "3" },
+    { ...base, env, read },
+  );
+  assert.deepEqual(
+    [fromFlags.host, fromFlags.port, fromFlags.timeoutMs, fromFlags.endpointSource],
+    ["flag.example", 6000, 3000, "flag"],
+  );
+});
+
+Deno.test("a malformed file is a ConfigError naming the file and the problem", async () => {
+  const cases: [Record<string, string>, RegExp][] = [
+    [{ [CONFIG]: "conbus: [unclosed" }, /^\/cfg\/tether\/config\.yml: not valid YAML/],
+    [
+      { [CONFIG]: "conbus:\n  port: seventy\n" },
+      /config\.yml: conbus\.port must be a port number 1-65535, got "seventy"/,
+    ],
+    [{ [CONFIG]: "conbus:\n  hots: x\n" }, /config\.yml: unknown key conbus\.hots/],
+    [{ [CONFIG]: "- a\n- b\n" }, /config\.yml: expected a mapping/],
+    [{ [XP]: "conbus: 12\n" }, /cli\.yml: "conbus" must be a mapping/],
+    [
+      { [XP]: "conbus:\n  timeout: -1\n" },
+      /cli\.yml: conbus\.timeout must be a positive number of seconds/,
+    ],
+  ];
+  for (const [map, message] of cases) {
+    await assert.rejects(
+      loadConbusSettings({}, { ...base, read: files(map) }),
+      (error) => error instanceof ConfigError && message.test(error.message),
+      String(message),
+    );
+  }
+});
+
+Deno.test("flag and environment values are validated", async () => {
+  const read = files({});
+  const bad: [Parameters<typeof loadConbusSettings>[0], Record<string, string>, RegExp][] = [
+    [{ port: "0" }, {}, /--port must be a port number 1-65535, got "0"/],
+    [{ port: "70000" }, {}, /--port must be a port number/],
+    [{ timeout: "0" }, {}, /--timeout must be a positive number of seconds/],
+    [{ timeout: "soon" }, {}, /--timeout must be a positive number of seconds/],
+    [{ quietMs: "-5" }, {}, /--quiet-ms must be a positive number/],
+    [{ minGapMs: "x" }, {}, /--min-gap-ms must be a number of milliseconds/],
+    [{}, { TETHER_CONBUS_PORT: "http" }, /TETHER_CONBUS_PORT must be a port number/],
+    [{ host: "a b" }, {}, /--host must be a host name or IP address/],
+  ];
+  for (const [flags, env, message] of bad) {
+    await assert.rejects(
+      loadConbusSettings(flags, { ...base, env: { ...base.env, ...env }, read }),
+      (error) => error instanceof ConfigError && message.test(error.message),
+      String(message),
+    );
+  }
+  const ok = await loadConbusSettings({ timeout: "500ms", minGapMs: "0" }, { ...base, read });
+  assert.deepEqual([ok.timeoutMs, ok.minGapMs], [500, 0]);
+});
