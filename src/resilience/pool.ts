@@ -150,8 +150,10 @@ interface Entry<C> {
   readonly connection: C;
   readonly createdAt: number;
   lastUsedAt: number;
-  /** Created but not yet handed out: skip the aliveness check, count as not reused. */
+  /** Opened just now for a waiting acquire: no expiry or aliveness check before handing it out. */
   fresh: boolean;
+  /** Leased at least once (a later lease counts as a reuse). */
+  used: boolean;
   readonly state: KeyState<C>;
 }
 
@@ -160,6 +162,8 @@ interface KeyState<C> {
   idle: Entry<C>[];
   leased: Set<Entry<C>>;
   creating: Promise<void> | null;
+  /** Acquires awaiting `creating` (its connection is then handed out unchecked). */
+  awaitingCreation: number;
   warm: boolean;
   /** Forgotten while in use: its connections are closed as they come back. */
   retired: boolean;
@@ -257,13 +261,18 @@ export class KeyedPool<C> {
       }
       if (state.creating !== null) {
         const creating = state.creating;
-        await this.#wait(() => creating, deadline, options.signal, "timeout", key);
+        state.awaitingCreation++;
+        try {
+          await this.#wait(() => creating, deadline, options.signal, "timeout", key);
+        } finally {
+          state.awaitingCreation--;
+        }
         continue;
       }
       if (this.#openCount(state) < this.#maxPerKey) {
         if (this.#total() >= this.#maxTotal) this.#evictLeastRecentlyUsed();
         if (this.#total() < this.#maxTotal) {
-          const creating = this.#create(key, state);
+          const creating = this.#create(key, state, true);
           await this.#wait(() => creating, deadline, options.signal, "timeout", key);
           continue;
         }
@@ -318,7 +327,7 @@ export class KeyedPool<C> {
       }
       if (this.#total() >= this.#maxTotal) this.#evictLeastRecentlyUsed();
       if (this.#total() >= this.#maxTotal) return;
-      await this.#create(key, state);
+      await this.#create(key, state, false);
     }
   }
 
@@ -411,8 +420,9 @@ export class KeyedPool<C> {
       return null;
     }
     state.leased.add(entry);
-    const reused = !entry.fresh;
-    if (reused && this.#connector.isAlive !== undefined) {
+    const reused = entry.used;
+    // A connection opened in the background (warm/replenish) may have idled for hours: check it.
+    if (!entry.fresh && this.#connector.isAlive !== undefined) {
       let alive: boolean;
       try {
         alive = await this.#connector.isAlive(entry.connection, entry.key);
@@ -427,6 +437,7 @@ export class KeyedPool<C> {
       }
     }
     entry.fresh = false;
+    entry.used = true;
     if (reused) this.#counters.reused++;
     entry.lastUsedAt = this.#clock.now();
     let released = false;
@@ -463,7 +474,8 @@ export class KeyedPool<C> {
     }
   }
 
-  #create(key: string, state: KeyState<C>): Promise<void> {
+  /** `forAcquire`: an acquire waits for it (handed out unchecked); else a background open. */
+  #create(key: string, state: KeyState<C>, forAcquire: boolean): Promise<void> {
     const creating = (async () => {
       try {
         const connection = await this.#connector.create(key, this.#lifecycle.signal);
@@ -473,7 +485,8 @@ export class KeyedPool<C> {
           connection,
           createdAt: now,
           lastUsedAt: now,
-          fresh: true,
+          fresh: forAcquire || state.awaitingCreation > 0,
+          used: false,
           state,
         };
         this.#counters.created++;
@@ -505,7 +518,7 @@ export class KeyedPool<C> {
     // Never evict for a replenish: two warm keys at the global cap would evict each other forever.
     if (this.#total() >= this.#maxTotal) return;
     // One attempt per trigger: a failure waits for the next reaper pass or disposal.
-    await this.#create(key, state).catch(() => {});
+    await this.#create(key, state, false).catch(() => {});
   }
 
   #dispose(entry: Entry<C>, reason: DisposeReason): void {
@@ -560,7 +573,14 @@ export class KeyedPool<C> {
   #state(key: string): KeyState<C> {
     let state = this.#keys.get(key);
     if (state === undefined) {
-      state = { idle: [], leased: new Set(), creating: null, warm: false, retired: false };
+      state = {
+        idle: [],
+        leased: new Set(),
+        creating: null,
+        awaitingCreation: 0,
+        warm: false,
+        retired: false,
+      };
       this.#keys.set(key, state);
     }
     return state;

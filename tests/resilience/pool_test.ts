@@ -437,6 +437,21 @@ Deno.test("warm() keeps minOpenPerKey open: at start and again after each dispos
   assert.equal(connector.createCalls, 2);
 });
 
+Deno.test("a connection opened in the background is checked for aliveness before first use", async () => {
+  const { connector, pool, disposals } = setup({ maxPerKey: 1, minOpenPerKey: 1 });
+  await pool.warm("bridge");
+  const background = pool.keyStats("bridge");
+  assert.deepEqual(background, { idle: 1, leased: 0, creating: false, warm: true });
+  connector.created[0]!.alive = false; // the bridge dropped it while it idled
+  const lease = await pool.acquire("bridge");
+  assert.ok(connector.aliveChecks >= 1);
+  assert.equal(lease.connection.id, 2);
+  assert.equal(lease.reused, false);
+  assert.deepEqual(disposals, [[1, "not_alive"]]);
+  lease.release();
+  assert.equal((await pool.acquire("bridge")).reused, true);
+});
+
 Deno.test("a failed replenish is retried on the next reaper pass, not in a loop", async () => {
   const { clock, connector, pool } = setup({
     maxPerKey: 1,
