@@ -1,0 +1,190 @@
+/**
+ * `tether focus` end to end on niri: the fake niri IPC server (tests/fakes/niri_server.ts — no
+ * niri package exists here) drives two real kitty 0.26.5 instances under Xvfb in password mode.
+ * Sizes are checked through kitty's own `ls` (window columns/lines). The tracker runs as root
+ * here, like the kitty harness; tests/e2e/focus_sway_test.ts runs it as the session's user.
+ */
+import assert from "node:assert/strict";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type RealKitty, startKitty, startXvfb, type XServer } from "../support/kitty.ts";
+import { runProcess } from "../support/cli.ts";
+import { type FakeNiriServer, startFakeNiri } from "../fakes/niri_server.ts";
+import { startTracker, type TrackerLine, type TrackerProcess } from "./focus_support.ts";
+
+const PASSWORD = `niri-e2e-${crypto.randomUUID()}`;
+
+const isLine = (event: string, pid: number, from = 0) => ({
+  match: (line: TrackerLine) => line.event === event && line.pid === pid,
+  from,
+  what: `${event} of kitty ${pid}`,
+});
+
+Deno.test({
+  name: "tether focus on niri (fake niri server, real kitty under Xvfb)",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn(t) {
+    const runtimeDir = mkdtempSync(join(tmpdir(), "tether-focus-niri-"));
+    const secretsDir = mkdtempSync(join(tmpdir(), "tether-focus-pw-"));
+    const passwordFile = join(secretsDir, "rc.password");
+    writeFileSync(passwordFile, PASSWORD + "\n", { mode: 0o600 });
+    let x: XServer | null = null;
+    const kitties: RealKitty[] = [];
+    let niri: FakeNiriServer | null = null;
+    const trackers: TrackerProcess[] = [];
+    const outputs: string[] = [];
+    const env = {
+      PATH: "/usr/bin:/bin",
+      HOME: secretsDir,
+      XDG_RUNTIME_DIR: runtimeDir,
+      NIRI_SOCKET: join(runtimeDir, "niri.wayland-1.4242.sock"),
+      NO_COLOR: "1",
+    };
+    const args = ["--compositor", "niri", "--password-file", passwordFile];
+    try {
+      x = await startXvfb();
+      const remoteControl = {
+        mode: "password" as const,
+        password: PASSWORD,
+        commands: ["set-font-size", "ls"],
+      };
+      const a = await startKitty(x, { runtimeDir, remoteControl });
+      kitties.push(a);
+      const b = await startKitty(x, { runtimeDir, remoteControl });
+      kitties.push(b);
+      const baseA = await a.windowSize();
+      const baseB = await b.windowSize();
+      niri = await startFakeNiri({
+        path: env.NIRI_SOCKET,
+        windows: [
+          { id: 1, app_id: "kitty", pid: a.pid, title: "a" },
+          { id: 2, app_id: "kitty", pid: b.pid, title: "b" },
+          { id: 3, app_id: "firefox", pid: 999_999, title: "web" },
+        ],
+        focusedId: 1,
+      });
+      let tracker = await startTracker(args, env);
+      trackers.push(tracker);
+      const bigger = (size: { columns: number }, base: { columns: number }) =>
+        size.columns < base.columns;
+
+      await t.step("the kitty focused at start is grown", async () => {
+        const line = await tracker.waitForLine((l) =>
+          l.event === "focus_gained" && l.pid === a.pid
+        );
+        assert.equal(line.status, "success");
+        assert.equal(line.window_id, 1);
+        assert.equal(line.attempts, 1);
+        assert.ok(bigger(await a.windowSize(), baseA));
+        assert.deepEqual(await b.windowSize(), baseB);
+      });
+
+      await t.step("WindowFocusChanged A -> B: A shrinks back, B grows", async () => {
+        const from = tracker.lines.length;
+        niri!.focus(2);
+        const gained = isLine("focus_gained", b.pid, from);
+        const lost = isLine("focus_lost", a.pid, from);
+        assert.equal((await tracker.waitForLine(lost.match, lost)).status, "success");
+        assert.equal((await tracker.waitForLine(gained.match, gained)).status, "success");
+        assert.deepEqual(await a.windowSize(), baseA);
+        assert.ok(bigger(await b.windowSize(), baseB));
+      });
+
+      await t.step("focus on a non-kitty window shrinks B and touches nothing else", async () => {
+        const from = tracker.lines.length;
+        niri!.focus(3);
+        const lost = isLine("focus_lost", b.pid, from);
+        assert.equal((await tracker.waitForLine(lost.match, lost)).status, "success");
+        assert.deepEqual(await b.windowSize(), baseB);
+        assert.deepEqual(await a.windowSize(), baseA);
+        assert.equal(
+          tracker.lines.slice(from).filter((l) => l.event === "focus_gained").length,
+          0,
+        );
+      });
+
+      await t.step("WindowFocusChanged id:null shrinks the focused kitty", async () => {
+        let from = tracker.lines.length;
+        niri!.focus(1);
+        const gained = isLine("focus_gained", a.pid, from);
+        await tracker.waitForLine(gained.match, gained);
+        from = tracker.lines.length;
+        niri!.focus(null);
+        const lost = isLine("focus_lost", a.pid, from);
+        assert.equal((await tracker.waitForLine(lost.match, lost)).status, "success");
+        assert.deepEqual(await a.windowSize(), baseA);
+      });
+
+      await t.step("a window opening focused (WindowOpenedOrChanged) grows its kitty", async () => {
+        const from = tracker.lines.length;
+        niri!.openWindow({ id: 4, app_id: "kitty", pid: b.pid, title: "b2" }, { focused: true });
+        const gained = isLine("focus_gained", b.pid, from);
+        const line = await tracker.waitForLine(gained.match, gained);
+        assert.equal(line.window_id, 4);
+        assert.equal(line.status, "success");
+        assert.ok(bigger(await b.windowSize(), baseB));
+      });
+
+      await t.step("focus status shows both kitties ready and niri connected", async () => {
+        const status = await runProcess(["focus", "status", "--json"], { env, timeoutMs: 20_000 });
+        outputs.push(status.stdout, status.stderr);
+        assert.equal(status.code, 0, status.stderr);
+        const data = JSON.parse(status.stdout);
+        assert.equal(data.daemon, "focus");
+        assert.equal(data.connection.status, "connected");
+        assert.equal(data.connection.compositor, "niri");
+        const byPid = new Map(data.kitties.map((k: { pid: number }) => [k.pid, k]));
+        assert.equal((byPid.get(a.pid) as { status: string }).status, "ready");
+        assert.equal((byPid.get(b.pid) as { status: string }).status, "ready");
+        assert.equal(
+          (byPid.get(b.pid) as { pooled: boolean }).pooled,
+          false,
+          "kitty 0.26 is never pooled",
+        );
+        const text = await runProcess(["focus", "status"], { env, timeoutMs: 20_000 });
+        outputs.push(text.stdout, text.stderr);
+        assert.match(text.stdout, new RegExp(`kitty ${b.pid}: ready — focused, enlarged \\+3 pt`));
+      });
+
+      await t.step(
+        "after a crash the next start repairs: the stale enlarged kitty shrinks",
+        async () => {
+          await tracker.kill(); // SIGKILL while B is enlarged
+          outputs.push(tracker.output().stdout, tracker.output().stderr);
+          assert.ok(existsSync(join(runtimeDir, "tether", "focus-enlarged.json")));
+          niri!.focus(1); // focus moved to A while tether was down
+          tracker = await startTracker(args, env);
+          trackers.push(tracker);
+          const lost = isLine("focus_lost", b.pid);
+          const gained = isLine("focus_gained", a.pid);
+          assert.equal((await tracker.waitForLine(lost.match, lost)).status, "success");
+          assert.equal((await tracker.waitForLine(gained.match, gained)).status, "success");
+          assert.deepEqual(await b.windowSize(), baseB);
+          assert.ok(bigger(await a.windowSize(), baseA));
+        },
+      );
+
+      await t.step("SIGTERM shrinks the enlarged kitty back and exits 0", async () => {
+        tracker.signal("SIGTERM");
+        assert.equal(await tracker.exited(), 0);
+        assert.deepEqual(await a.windowSize(), baseA);
+        assert.ok(!existsSync(join(runtimeDir, "tether", "focus-enlarged.json")));
+        assert.ok(!existsSync(join(runtimeDir, "tether", "focus.sock")));
+      });
+
+      await t.step("the password appears in no output, log or error text", () => {
+        for (const run of trackers) outputs.push(run.output().stdout, run.output().stderr);
+        for (const text of outputs) assert.ok(!text.includes(PASSWORD));
+      });
+    } finally {
+      for (const run of trackers) await run.kill();
+      await niri?.close();
+      for (const kitty of kitties) await kitty.stop();
+      await x?.stop();
+      rmSync(runtimeDir, { recursive: true, force: true });
+      rmSync(secretsDir, { recursive: true, force: true });
+    }
+  },
+});
