@@ -1,4 +1,4 @@
-import { type Clock, systemClock } from "./clock.ts";
+import { type Clock, systemClock, type TimerHandle } from "./clock.ts";
 import { ConnectionError, toConnectionError } from "./errors.ts";
 import { TypedEmitter } from "./events.ts";
 import {
@@ -54,6 +54,11 @@ export interface SupervisorOptions<C> {
    * `reconnectNow()`. Daemons that must wait for a peer that is not up yet may pass `() => true`.
    */
   retryable?: (error: ConnectionError) => boolean;
+  /**
+   * Deadline for `connect` + `restore` together; past it the attempt fails with `timeout` (the
+   * hooks' signal aborts; a connection that still arrives is closed). Default 10000; 0 = none.
+   */
+  connectTimeoutMs?: number;
   /** Health ping period (needs `ping`). Default 30000; 0 = no pings. */
   healthIntervalMs?: number;
   /** Health ping deadline. Default 5000. */
@@ -381,11 +386,9 @@ export class Supervisor<C> {
       this.#phase = "connecting";
       let connection: C | null = null;
       try {
-        const supervised = await this.#options.connect(this.#stop.signal);
+        const supervised = await this.#establish();
         connection = supervised.connection;
         this.#connection = connection;
-        if (this.#stopped) break;
-        await this.#options.restore?.(connection, this.#stop.signal);
         if (this.#stopped) break;
         const reconnected = this.#reconnectionCount > 0 ||
           this.#status.snapshot().counters.connects > 0;
@@ -434,6 +437,59 @@ export class Supervisor<C> {
     this.#phase = "idle";
     this.#attempt = 0;
     this.#nextRetryAt = null;
+  }
+
+  /**
+   * connect + restore under `connectTimeoutMs` (a hung peer must not wedge the supervisor; the
+   * hooks get an aborted signal and a late connection is closed).
+   */
+  async #establish(): Promise<SupervisedConnection<C>> {
+    const name = this.#options.name;
+    const timeoutMs = this.#options.connectTimeoutMs ?? 10_000;
+    const attempt = new AbortController();
+    const onStop = () => attempt.abort(this.#stop.signal.reason);
+    this.#stop.signal.addEventListener("abort", onStop, { once: true });
+    let delivered: C | null = null;
+    let closed = false;
+    const closeDelivered = () => {
+      if (delivered === null || closed) return;
+      closed = true;
+      this.#closeConnection(delivered);
+    };
+    const work = (async () => {
+      const supervised = await this.#options.connect(attempt.signal);
+      delivered = supervised.connection;
+      attempt.signal.throwIfAborted();
+      await this.#options.restore?.(supervised.connection, attempt.signal);
+      attempt.signal.throwIfAborted();
+      return supervised;
+    })();
+    // Whenever the attempt fails — by itself, on timeout or stop, even after we stopped waiting
+    // for it — a connection it delivered is closed.
+    work.catch(closeDelivered);
+    let timer: TimerHandle | null = null;
+    const deadline = new Promise<never>((_, reject) => {
+      attempt.signal.addEventListener("abort", () => reject(attempt.signal.reason), { once: true });
+      if (timeoutMs > 0) {
+        timer = this.#clock.setTimeout(() => {
+          attempt.abort(
+            new ConnectionError(
+              "timeout",
+              `${name}: not connected within ${timeoutMs} ms (connect and restore)`,
+            ),
+          );
+        }, timeoutMs);
+      }
+    });
+    try {
+      return await Promise.race([work, deadline]);
+    } catch (error) {
+      closeDelivered();
+      throw error;
+    } finally {
+      if (timer !== null) this.#clock.clearTimeout(timer);
+      this.#stop.signal.removeEventListener("abort", onStop);
+    }
   }
 
   /** Enters `disconnected` until reconnectNow (→ true, state `connecting`) or stop (→ false). */

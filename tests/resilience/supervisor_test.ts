@@ -239,6 +239,69 @@ Deno.test("a failing restore closes the connection and counts as a failed attemp
   await supervisor.stop();
 });
 
+Deno.test("a connect that never answers times out after connectTimeoutMs and is retried", async () => {
+  let calls = 0;
+  const signals: AbortSignal[] = [];
+  const { clock, supervisor, events, attempts } = setup({
+    connectTimeoutMs: 500,
+    connect: (signal) => {
+      signals.push(signal);
+      calls++;
+      if (calls === 1) return new Promise(() => {}); // a hung peer
+      const stream = new FakeStream(calls);
+      return Promise.resolve({ connection: stream, closed: stream.closed });
+    },
+  });
+  supervisor.start();
+  await clock.advance(499);
+  assert.equal(supervisor.state, "connecting");
+  await clock.advance(1);
+  assert.equal(signals[0]!.aborted, true);
+  assert.deepEqual(attempts(), [[1, 10, 1000]]);
+  assert.match(events.reconnect_attempt[0]!.error.message, /not connected within 500 ms/);
+  assert.equal(events.reconnect_attempt[0]!.error.category, "timeout");
+  await clock.advance(1000);
+  assert.equal(supervisor.connection?.id, 2);
+  await supervisor.stop();
+});
+
+Deno.test("a restore that hangs times out too, and its connection is closed", async () => {
+  let restores = 0;
+  const { clock, supervisor, streams } = setup({
+    connectTimeoutMs: 500,
+    restore: () => {
+      restores++;
+      if (restores === 1) return new Promise(() => {});
+    },
+  });
+  supervisor.start();
+  await clock.advance(500);
+  assert.equal(supervisor.state, "reconnecting");
+  assert.equal(streams[0]!.disconnected, true);
+  await clock.advance(1000);
+  assert.equal(supervisor.connection?.id, 2);
+  await supervisor.stop();
+});
+
+Deno.test("stop() aborts a connect in flight and closes a connection that arrives late", async () => {
+  let deliver!: (stream: FakeStream) => void;
+  const late = new FakeStream(1);
+  const { clock, supervisor } = setup({
+    connect: () =>
+      new Promise((resolve) =>
+        deliver = (stream) => resolve({ connection: stream, closed: stream.closed })
+      ),
+  });
+  supervisor.start();
+  await clock.advance(0);
+  await supervisor.stop();
+  assert.equal(supervisor.state, "disconnected");
+  deliver(late);
+  await clock.advance(0);
+  assert.equal(late.disconnected, true);
+  assert.deepEqual(clock.pending(), []);
+});
+
 Deno.test("reconnectNow while connected reconnects at once and restores", async () => {
   const { clock, supervisor, streams, restored, attempts } = setup();
   supervisor.start();
