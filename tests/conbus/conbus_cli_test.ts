@@ -1,0 +1,180 @@
+import assert from "node:assert/strict";
+import { mkdtemp, rm, stat } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { requestControl } from "../../src/resilience/control_socket.ts";
+import { defaultModules, FakeConbusBridge } from "../fakes/conbus_bridge.ts";
+import { runInProcess, runProcess, tetherCommand } from "../support/cli.ts";
+
+async function tempEnv() {
+  const dir = await mkdtemp(join(tmpdir(), "tether-conbus-cli-"));
+  const env: Record<string, string> = {
+    ...process.env as Record<string, string>,
+    XDG_RUNTIME_DIR: dir,
+    XDG_CONFIG_HOME: join(dir, "config"),
+    TETHER_CONBUS_HOST: "",
+    TETHER_CONBUS_PORT: "",
+  };
+  return { dir, env };
+}
+
+Deno.test("conbus send: usage and config errors exit 2 with one line", async () => {
+  const { dir, env } = await tempEnv();
+  try {
+    const cases: [string[], RegExp][] = [
+      [["conbus", "send", "S00"], /^tether: telegram "S00": serial must be 10 digits, got "00"\n$/],
+      [["conbus", "send", "<S0020044964F02D12FA>"], /checksum FJ expected, got FA\n$/],
+      [
+        ["conbus", "send", "--port", "0", "S0020044964F02D12"],
+        /--port must be a port number 1-65535/,
+      ],
+      [["conbus", "send", "--timeout", "-1", "S0020044964F02D12"], /--timeout must be a positive/],
+      [["conbus", "send", "S0020044964F02D12"], /no Conbus bridge configured: pass --host/],
+      [["conbus", "serve", "--min-gap-ms", "x", "--host", "h"], /--min-gap-ms must be a number/],
+    ];
+    for (const [args, message] of cases) {
+      const result = await runInProcess(args, { env });
+      assert.equal(result.code, 2, args.join(" "));
+      assert.match(result.stderr, message);
+      assert.equal(result.stderr.split("\n").length, 2, "one line");
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+Deno.test("conbus send --direct: [TX]/[RX] lines, exit 0 when replied, 1 when unsupported", async () => {
+  const { dir, env } = await tempEnv();
+  const bridge = await FakeConbusBridge.start();
+  try {
+    const flags = ["--host", "127.0.0.1", "--port", String(bridge.port), "--direct"];
+    const ok = await runInProcess(["conbus", "send", ...flags, "S0020044964F02D12"], { env });
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.match(ok.stdout, /^\d\d:\d\d:\d\d\.\d{3} \[TX\] <S0020044964F02D12FJ>$/m);
+    assert.match(ok.stdout, /\[RX\] <R0020044964F02D12xxxx1110FJ>  \(reply to #1\)$/m);
+    assert.match(ok.stdout, /^#1 <S0020044964F02D12FJ>: replied$/m);
+    const unsupported = await runInProcess([
+      "--json",
+      "conbus",
+      "send",
+      ...flags,
+      "S0020044966F02D19",
+    ], { env });
+    assert.equal(unsupported.code, 1);
+    const report = JSON.parse(unsupported.stdout);
+    assert.deepEqual(Object.keys(report).slice(0, 4), ["sent", "replies", "events", "invalid"]);
+    assert.equal(report.outcome, "unsupported");
+  } finally {
+    await bridge.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+Deno.test("conbus send: the environment selects the bridge (TETHER_CONBUS_HOST/PORT)", async () => {
+  const { dir, env } = await tempEnv();
+  const bridge = await FakeConbusBridge.start();
+  try {
+    const result = await runInProcess(["conbus", "send", "S0020044964F02D12"], {
+      env: { ...env, TETHER_CONBUS_HOST: "127.0.0.1", TETHER_CONBUS_PORT: String(bridge.port) },
+    });
+    assert.equal(result.code, 0, result.stderr);
+  } finally {
+    await bridge.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+function expectedValue(datapoint: string): string {
+  const module = defaultModules().find((each) => each.serial === "0020044966")!;
+  if (datapoint === "12") return "xxxx0000";
+  return module.datapoints[datapoint] ?? "??";
+}
+
+async function startServe(env: Record<string, string | undefined>, port: number) {
+  const [command, ...prefix] = tetherCommand();
+  // Deno.Command, not node:child_process: Deno's node compat reports a child that handled
+  // SIGTERM and exited 0 as "killed by SIGTERM".
+  const child = new Deno.Command(command!, {
+    args: [...prefix, "conbus", "serve", "--host", "127.0.0.1", "--port", String(port)],
+    env: env as Record<string, string>,
+    clearEnv: true,
+    stdin: "null",
+    stdout: "null",
+    stderr: "piped",
+  }).spawn();
+  let stderr = "";
+  const stderrDone = child.stderr.pipeThrough(new TextDecoderStream()).pipeTo(
+    new WritableStream({ write: (chunk) => void (stderr += chunk) }),
+  );
+  const socketPath = join(env.XDG_RUNTIME_DIR!, "tether", "conbus.sock");
+  for (let step = 0; step < 300; step++) {
+    const status = await requestControl(socketPath, "status").catch(() => null) as
+      | { connection: { status: string } }
+      | null;
+    if (status?.connection.status === "connected") break;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return {
+    stop: async () => {
+      child.kill("SIGTERM");
+      const status = await child.status;
+      await stderrDone;
+      return status.code;
+    },
+    socketPath,
+    stderr: () => stderr,
+  };
+}
+
+Deno.test("conbus serve: 20 concurrent send processes each get their own reply; --direct is told the bridge is busy; SIGTERM removes the socket", async () => {
+  const { dir, env } = await tempEnv();
+  const bridge = await FakeConbusBridge.start();
+  const serve = await startServe(env, bridge.port);
+  try {
+    const status = await requestControl(serve.socketPath, "status") as {
+      connection: { status: string };
+    };
+    assert.equal(status.connection.status, "connected", serve.stderr());
+    const datapoints = Array.from({ length: 20 }, (_, index) => String(index).padStart(2, "0"));
+    const results = await Promise.all(
+      datapoints.map((datapoint) =>
+        runProcess(["--json", "conbus", "send", `S0020044966F02D${datapoint}`], {
+          env,
+          timeoutMs: 120_000,
+        })
+      ),
+    );
+    results.forEach((result, index) => {
+      const datapoint = datapoints[index]!;
+      assert.ok(result.code === 0 || result.code === 1, result.stderr);
+      const report = JSON.parse(result.stdout);
+      assert.equal(report.replies.length, 1, result.stdout);
+      const frame: string = report.replies[0].frame;
+      assert.equal(frame.slice(1, -3), `R0020044966F02D${datapoint}${expectedValue(datapoint)}`);
+      assert.equal(result.code, expectedValue(datapoint) === "??" ? 1 : 0);
+    });
+    assert.equal(bridge.connectionsAccepted, 1, "every send went through serve's one connection");
+
+    const direct = await runProcess(
+      [
+        "conbus",
+        "send",
+        "--direct",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        String(bridge.port),
+        "S0020044964F02D12",
+      ],
+      { env, timeoutMs: 60_000 },
+    );
+    assert.equal(direct.code, 1);
+    assert.match(direct.stderr, /^tether: bridge busy: .*tether conbus serve \(pid \d+\) holds it/);
+  } finally {
+    const code = await serve.stop();
+    await bridge.close();
+    assert.equal(code, 0, serve.stderr());
+    await assert.rejects(stat(serve.socketPath));
+    await rm(dir, { recursive: true, force: true });
+  }
+});
