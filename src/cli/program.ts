@@ -8,6 +8,7 @@ import { addCompletions } from "./completions.ts";
 import type { CliContext } from "./context.ts";
 import { focusCommand } from "./focus.ts";
 import { socketHealthCommand } from "./socket_health.ts";
+import { systemdCommand } from "./systemd.ts";
 
 /** The version printed by `tether --version` (single source: deno.json). */
 export const VERSION: string = denoConfig.version;
@@ -20,6 +21,7 @@ const SUBCOMMANDS: readonly SubcommandFactory[] = [
   focusCommand,
   socketHealthCommand,
   cleanupCommand,
+  systemdCommand,
   conbusCommand,
   kittyCommand,
 ];

@@ -1,0 +1,200 @@
+import { Command } from "@commander-js/extra-typings";
+import {
+  access,
+  constants,
+  mkdir,
+  readFile,
+  rename,
+  stat,
+  unlink,
+  writeFile,
+} from "node:fs/promises";
+import { basename, join, resolve } from "node:path";
+import { ConfigError } from "../platform/config_error.ts";
+import { configHome } from "../platform/paths.ts";
+import {
+  GENERATED_MARKER,
+  planInstall,
+  renderUnits,
+  UNIT_NAMES,
+} from "../platform/systemd_units.ts";
+import type { CliContext } from "./context.ts";
+import { ExitCode } from "./exit_codes.ts";
+
+const ENABLE_COMMANDS = [
+  "systemctl --user daemon-reload",
+  "systemctl --user enable --now tether-cleanup.timer",
+  "systemctl --user enable --now tether-focus.service",
+];
+const DISABLE_COMMANDS = [
+  "systemctl --user disable --now tether-cleanup.timer tether-focus.service",
+  "systemctl --user daemon-reload",
+];
+
+/**
+ * `tether systemd install|uninstall`: writes (or removes) tether's user units in
+ * `$XDG_CONFIG_HOME/systemd/user`, then prints the systemctl commands to run. A unit that
+ * differs from what tether would write is never overwritten (or removed) without `--force`.
+ */
+export function systemdCommand(context: CliContext): Command {
+  const command = new Command("systemd").description(
+    "install or remove tether's systemd user units (cleanup timer, focus service)",
+  );
+  command.command("install")
+    .description("write tether-cleanup.service/.timer and tether-focus.service")
+    .option("--dry-run", "print the units and what would be written, write nothing", false)
+    .option("--bin <path>", "absolute path of the tether binary (default: this executable)")
+    .option("--force", "overwrite units that differ from tether's", false)
+    .action(async (options) => {
+      const binPath = await resolveBinary(options.bin);
+      const dir = unitDir(context);
+      const units = renderUnits(binPath);
+      const existing = new Map<string, string | null>();
+      for (const unit of units) existing.set(unit.name, await readOrNull(join(dir, unit.name)));
+      const plan = planInstall(units, existing, options.force);
+      const conflicts = plan.filter((step) => step.action === "conflict");
+      const json = context.globals().json;
+      if (conflicts.length > 0) {
+        const names = conflicts.map((step) => join(dir, step.unit.name)).join(", ");
+        context.logger().error(
+          `${names} differ${
+            conflicts.length === 1 ? "s" : ""
+          } from tether's units; nothing written. Re-run with --force to overwrite`,
+        );
+      } else if (!options.dryRun) {
+        await mkdir(dir, { recursive: true, mode: 0o755 });
+        for (const step of plan) {
+          if (step.action === "create" || step.action === "replace") {
+            await writeAtomically(join(dir, step.unit.name), step.unit.content);
+          }
+        }
+      }
+      const report = {
+        dry_run: options.dryRun,
+        unit_dir: dir,
+        bin: binPath,
+        units: plan.map((step) => ({
+          name: step.unit.name,
+          path: join(dir, step.unit.name),
+          action: step.action,
+        })),
+        commands: ENABLE_COMMANDS,
+      };
+      if (json) {
+        context.stdout(JSON.stringify(report) + "\n");
+      } else {
+        if (options.dryRun) {
+          for (const unit of units) {
+            context.stdout(`--- ${join(dir, unit.name)}\n${unit.content}\n`);
+          }
+        }
+        const verb = (action: string) =>
+          options.dryRun && action !== "unchanged" && action !== "conflict"
+            ? `would ${action}`
+            : action === "create"
+            ? "created"
+            : action === "replace"
+            ? "replaced"
+            : action;
+        for (const unit of report.units) {
+          context.stdout(`${verb(unit.action).padEnd(14)} ${unit.path}\n`);
+        }
+        if (conflicts.length === 0) {
+          context.stdout(`\nThen run:\n${ENABLE_COMMANDS.map((line) => `  ${line}\n`).join("")}`);
+        }
+      }
+      context.setExitCode(conflicts.length > 0 ? ExitCode.failed : ExitCode.ok);
+    });
+  command.command("uninstall")
+    .description("remove tether's units (ones you changed stay unless --force)")
+    .option("--dry-run", "print what would be removed, remove nothing", false)
+    .option("--force", "also remove units that no longer carry tether's marker", false)
+    .action(async (options) => {
+      const dir = unitDir(context);
+      const results: { name: string; path: string; action: string }[] = [];
+      for (const name of UNIT_NAMES) {
+        const path = join(dir, name);
+        const content = await readOrNull(path);
+        let action: string;
+        if (content === null) action = "absent";
+        else if (!content.startsWith(GENERATED_MARKER) && !options.force) action = "kept (changed)";
+        else {
+          action = options.dryRun ? "would remove" : "removed";
+          if (!options.dryRun) await unlink(path);
+        }
+        results.push({ name, path, action });
+      }
+      if (context.globals().json) {
+        context.stdout(
+          JSON.stringify({
+            dry_run: options.dryRun,
+            unit_dir: dir,
+            units: results,
+            commands: DISABLE_COMMANDS,
+          }) +
+            "\n",
+        );
+      } else {
+        context.stdout(
+          `First run:\n  ${DISABLE_COMMANDS[0]}\n` +
+            results.map((result) => `${result.action.padEnd(14)} ${result.path}\n`).join("") +
+            `Then run:\n  ${DISABLE_COMMANDS[1]}\n`,
+        );
+      }
+      const kept = results.some((result) => result.action === "kept (changed)");
+      if (kept) {
+        context.logger().warn(
+          "some units were changed by hand and kept; use --force to remove them",
+        );
+      }
+      context.setExitCode(kept ? ExitCode.failed : ExitCode.ok);
+    });
+  return command;
+}
+
+function unitDir(context: CliContext): string {
+  return join(configHome(context.env), "systemd", "user");
+}
+
+/** `--bin`, else this executable when it is the compiled tether (not deno/bun/node). */
+async function resolveBinary(flag: string | undefined): Promise<string> {
+  let path: string;
+  if (flag !== undefined) {
+    if (!flag.startsWith("/")) {
+      throw new ConfigError(`--bin must be an absolute path, got "${flag}"`);
+    }
+    path = resolve(flag);
+  } else {
+    path = process.execPath;
+    if (/^(deno|bun|node)(\.exe)?$/.test(basename(path))) {
+      throw new ConfigError(
+        `tether runs under ${
+          basename(path)
+        }, not as its compiled binary; pass --bin /absolute/path/to/tether`,
+      );
+    }
+  }
+  const info = await stat(path).catch(() => null);
+  if (info === null || !info.isFile()) {
+    throw new ConfigError(`--bin ${path} does not exist or is not a file`);
+  }
+  await access(path, constants.X_OK).catch(() => {
+    throw new ConfigError(`--bin ${path} is not executable; chmod +x it`);
+  });
+  return path;
+}
+
+async function readOrNull(path: string): Promise<string | null> {
+  try {
+    return await readFile(path, "utf8");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return null;
+    throw new ConfigError(`cannot read ${path}: ${(error as NodeJS.ErrnoException).code}`);
+  }
+}
+
+async function writeAtomically(path: string, content: string): Promise<void> {
+  const temporary = `${path}.tmp-${process.pid}`;
+  await writeFile(temporary, content, { mode: 0o644 });
+  await rename(temporary, path);
+}
