@@ -155,6 +155,7 @@ export class KittyRegistry {
   readonly #procRoot: string;
   readonly #connector: KittyConnector | undefined;
   readonly #isAlive: (pid: number) => boolean;
+  readonly #lifecycle = new AbortController();
 
   constructor(options: KittyRegistryOptions = {}) {
     const env = options.env ?? process.env;
@@ -282,8 +283,14 @@ export class KittyRegistry {
     }));
   }
 
-  /** Waits for queued work, closes every connection. */
+  /**
+   * Stops retrying (an attempt in flight still ends within the socket timeout; queued work fails
+   * with `closed` instead of waiting out retry delays), waits for it, closes every connection.
+   */
   async close(): Promise<void> {
+    this.#lifecycle.abort(
+      new ConnectionError("closed", "kitty registry closed", { recoverable: false }),
+    );
     await Promise.all([...this.#instances.values()].map((instance) => instance.tail));
     await this.#pool.close();
   }
@@ -375,7 +382,11 @@ export class KittyRegistry {
             connector: this.#connector,
             label,
           }),
-        { clock: this.#clock, onRetry: () => instance.status.count("retries") },
+        {
+          clock: this.#clock,
+          signal: this.#lifecycle.signal,
+          onRetry: () => instance.status.count("retries"),
+        },
       );
       instance.mode = probe.mode;
       instance.credentials = probe.mode === "password" ? await this.#credentials(instance) : null;
@@ -439,7 +450,11 @@ export class KittyRegistry {
           : command;
         return await this.#send(instance, message, silenceMeans);
       },
-      { clock: this.#clock, onRetry: () => instance.status.count("retries") },
+      {
+        clock: this.#clock,
+        signal: this.#lifecycle.signal,
+        onRetry: () => instance.status.count("retries"),
+      },
     );
     if (!reply.ok && REJECTED.test(reply.error ?? "") && contact === "established") {
       throw new ConnectionError(

@@ -223,3 +223,18 @@ Deno.test("registry: the default rendezvous is $XDG_RUNTIME_DIR/kitty/kitty-<pid
     await registry.close();
   }
 });
+
+Deno.test("registry: close stops retrying a silent kitty instead of waiting out every attempt", async () => {
+  const server = await startFakeKitty(() => null);
+  const registry = registryFor(server.socketPath, { socketTimeoutMs: 200 });
+  try {
+    const pending = registry.changeFontSize(PID, 3);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await registry.close();
+    const result = await pending;
+    assert.equal(result.status, "failed");
+    assert.equal(server.requests.length, 1);
+  } finally {
+    await server.close();
+  }
+});
