@@ -103,7 +103,7 @@ export interface PoolStats {
   leased: number;
   /** Creations in flight. */
   creating: number;
-  /** Acquires waiting. */
+  /** Acquires waiting for capacity (not those waiting for a creation in flight). */
   waiting: number;
 }
 
@@ -434,6 +434,11 @@ export class KeyedPool<C> {
         this.#counters.discarded++;
         this.#dispose(entry, "not_alive");
         return null;
+      }
+      if (this.#closing) {
+        state.leased.delete(entry);
+        this.#dispose(entry, "closed");
+        return null; // the acquire loop then rejects with `closed`
       }
     }
     entry.fresh = false;

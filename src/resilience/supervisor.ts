@@ -518,9 +518,11 @@ export class Supervisor<C> {
           : new ConnectionError("closed", `${this.#options.name}: connection closed by peer`),
       (error) => error,
     );
+    let onInterrupt = () => {};
     const interrupted = new Promise<unknown>((resolve) => {
-      if (interrupt.aborted) resolve(interrupt.reason);
-      interrupt.addEventListener("abort", () => resolve(interrupt.reason), { once: true });
+      onInterrupt = () => resolve(interrupt.reason);
+      if (interrupt.aborted) onInterrupt();
+      interrupt.addEventListener("abort", onInterrupt, { once: true });
     });
     try {
       const reason = await Promise.race([
@@ -532,6 +534,7 @@ export class Supervisor<C> {
       return reason;
     } finally {
       done.abort();
+      interrupt.removeEventListener("abort", onInterrupt);
     }
   }
 

@@ -309,6 +309,22 @@ Deno.test("aliveness: a throwing or rejecting check counts as dead, without unha
   }
 });
 
+Deno.test("close() during an aliveness check rejects that acquire with `closed`", async () => {
+  const clock = new VirtualClock(0);
+  const connector = new FakeConnector(clock);
+  let answer!: (alive: boolean) => void;
+  connector.isAlive = () => new Promise<boolean>((resolve) => answer = resolve);
+  const pool = new KeyedPool({ connector, clock, reapIntervalMs: 0 });
+  (await pool.acquire("a")).release();
+  const acquiring = pool.acquire("a");
+  await clock.advance(0);
+  const closing = pool.close();
+  answer(true);
+  await assert.rejects(acquiring, { category: "closed" });
+  await closing;
+  assert.equal(connector.destroyed.length, 1);
+});
+
 Deno.test("release({broken: true}) discards the connection", async () => {
   const { pool, disposals } = setup();
   const lease = await pool.acquire("a");
