@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { readdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import {
   asUserArgv,
@@ -101,6 +101,7 @@ export async function startI3(options: I3Options = {}): Promise<I3Instance> {
   let log = "";
   child.stderr!.on("data", (chunk) => (log = (log + chunk).slice(-4000)));
   const i3Dir = join(runtimeDir, "i3");
+  const before = new Set(existsSync(i3Dir) ? readdirSync(i3Dir) : []);
   let socketPath: string;
   try {
     socketPath = await waitFor("i3's IPC socket", () => {
@@ -111,7 +112,7 @@ export async function startI3(options: I3Options = {}): Promise<I3Instance> {
       } catch {
         return undefined;
       }
-      const name = entries.find((entry) => /^ipc-socket\.\d+$/.test(entry));
+      const name = entries.find((entry) => !before.has(entry) && /^ipc-socket\.\d+$/.test(entry));
       return name === undefined ? undefined : join(i3Dir, name);
     });
   } catch (error) {

@@ -1,8 +1,9 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { readdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import {
   asUserArgv,
+  childPidsOf,
   killTree,
   makeRuntimeDir,
   pidExists,
@@ -24,6 +25,11 @@ export interface SwayOptions {
   env?: Record<string, string>;
   /** Extra sway config lines. */
   config?: string;
+  /**
+   * Bind the IPC socket here instead of `sway-ipc.<uid>.<pid>.sock` (sway honours `$SWAYSOCK`
+   * when that path does not exist yet): e.g. a name that carries a dead PID.
+   */
+  socketPath?: string;
 }
 
 /** A running headless sway (compositor-ipc.md §3.1). */
@@ -85,6 +91,7 @@ export async function startSway(options: SwayOptions = {}): Promise<SwayInstance
     WLR_RENDERER: "pixman",
     XDG_RUNTIME_DIR: runtimeDir,
     LANG: "C.UTF-8",
+    ...(options.socketPath ? { SWAYSOCK: options.socketPath } : {}),
     ...options.env,
   });
   const child: ChildProcess = spawn(argv[0]!, argv.slice(1), {
@@ -97,6 +104,9 @@ export async function startSway(options: SwayOptions = {}): Promise<SwayInstance
   try {
     socketPath = await waitFor("sway's IPC socket", () => {
       if (child.exitCode !== null) throw new Error(`sway exited ${child.exitCode}: ${log}`);
+      if (options.socketPath) {
+        return existsSync(options.socketPath) ? options.socketPath : undefined;
+      }
       const name = readdirSync(runtimeDir).find((entry) =>
         !before.has(entry) && new RegExp(`^sway-ipc\\.${uid}\\.\\d+\\.sock$`).test(entry)
       );
@@ -107,7 +117,12 @@ export async function startSway(options: SwayOptions = {}): Promise<SwayInstance
     if (ownsRuntimeDir) rmSync(runtimeDir, { recursive: true, force: true });
     throw error;
   }
-  const pid = Number(socketPath.match(/\.(\d+)\.sock$/)![1]);
+  const pid = options.socketPath
+    ? await waitFor(
+      "sway's PID",
+      () => childPidsOf(runuserPid).find((candidate) => readComm(candidate) === "sway"),
+    )
+    : Number(socketPath.match(/\.(\d+)\.sock$/)![1]);
   const wayland =
     readdirSync(runtimeDir).find((entry) => !before.has(entry) && /^wayland-\d+$/.test(entry)) ??
       "wayland-1";
@@ -168,4 +183,12 @@ export async function startSway(options: SwayOptions = {}): Promise<SwayInstance
     },
   };
   return instance;
+}
+
+function readComm(pid: number): string | undefined {
+  try {
+    return readFileSync(`/proc/${pid}/comm`, "utf8").trim();
+  } catch {
+    return undefined;
+  }
 }
