@@ -67,7 +67,6 @@ async function watch(
   let healthy = true;
   while (!signal.aborted) {
     const rows = await probeAll();
-    if (signal.aborted) break;
     healthy = allHealthy(rows);
     if (live) {
       // Redraw in place: cursor up over the previous round, clear to the end of the screen.

@@ -1,0 +1,115 @@
+import assert from "node:assert/strict";
+import { chmodSync, existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { runInProcess } from "../support/cli.ts";
+import { createStaleSockets } from "../support/stale_sockets.ts";
+
+const UID = process.getuid!();
+
+async function runtimeWithStale(): Promise<{ rt: string; stale: string }> {
+  const rt = mkdtempSync(join(tmpdir(), "tether-cli-cleanup-"));
+  chmodSync(rt, 0o700);
+  const stale = join(rt, `sway-ipc.${UID}.4194305.sock`);
+  await createStaleSockets([stale]);
+  return { rt, stale };
+}
+
+function assertOneLineUsageError(result: { code: number; stderr: string; stdout: string }) {
+  assert.equal(result.code, 2, result.stderr);
+  assert.equal(result.stderr.trim().split("\n").length, 1, result.stderr);
+  assert.equal(result.stdout, "");
+  assert.doesNotMatch(result.stderr, /\n\s+at /);
+}
+
+Deno.test("cleanup removes a stale socket, logs one line, exit 0", async () => {
+  const { rt, stale } = await runtimeWithStale();
+  try {
+    const result = await runInProcess(["--log-level", "info", "cleanup"], {
+      env: { XDG_RUNTIME_DIR: rt },
+    });
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(existsSync(stale), false);
+    assert.match(result.stdout, /^removed .*sway-ipc/m);
+    assert.match(result.stdout, /1 removed, 0 kept, 0 failed/);
+    assert.deepEqual(result.stderr.trim().split("\n"), [
+      `tether: info: removed stale sway socket ${stale}`,
+    ]);
+  } finally {
+    rmSync(rt, { recursive: true, force: true });
+  }
+});
+
+Deno.test("under systemd the removal log line carries a journal priority", async () => {
+  const { rt, stale } = await runtimeWithStale();
+  try {
+    const result = await runInProcess(["--log-level", "info", "cleanup"], {
+      env: { XDG_RUNTIME_DIR: rt, JOURNAL_STREAM: "8:1234" },
+    });
+    assert.equal(result.stderr, `<6>removed stale sway socket ${stale}\n`);
+  } finally {
+    rmSync(rt, { recursive: true, force: true });
+  }
+});
+
+Deno.test("cleanup with nothing stale exits 0; --json has removed and kept", async () => {
+  const rt = mkdtempSync(join(tmpdir(), "tether-cli-cleanup-"));
+  chmodSync(rt, 0o700);
+  try {
+    const result = await runInProcess(["--json", "cleanup"], { env: { XDG_RUNTIME_DIR: rt } });
+    assert.equal(result.code, 0);
+    assert.deepEqual(JSON.parse(result.stdout), {
+      dry_run: false,
+      removed: [],
+      kept: [],
+      failed: [],
+    });
+  } finally {
+    rmSync(rt, { recursive: true, force: true });
+  }
+});
+
+Deno.test("cleanup --dry-run --json lists the stale socket and keeps it", async () => {
+  const { rt, stale } = await runtimeWithStale();
+  try {
+    const result = await runInProcess(["--json", "cleanup", "--dry-run"], {
+      env: { XDG_RUNTIME_DIR: rt },
+    });
+    assert.equal(result.code, 0);
+    assert.deepEqual(JSON.parse(result.stdout).removed, [stale]);
+    assert.equal(existsSync(stale), true);
+  } finally {
+    rmSync(rt, { recursive: true, force: true });
+  }
+});
+
+Deno.test("bad XDG_RUNTIME_DIR (missing, relative, wrong mode): one line, exit 2, nothing deleted", async () => {
+  const { rt, stale } = await runtimeWithStale();
+  try {
+    assertOneLineUsageError(await runInProcess(["cleanup"], { env: {} }));
+    assertOneLineUsageError(
+      await runInProcess(["cleanup"], { env: { XDG_RUNTIME_DIR: "run/user/0" } }),
+    );
+    chmodSync(rt, 0o755);
+    const wrongMode = await runInProcess(["cleanup"], { env: { XDG_RUNTIME_DIR: rt } });
+    assertOneLineUsageError(wrongMode);
+    assert.match(wrongMode.stderr, /must be 0700/);
+    assert.equal(existsSync(stale), true);
+  } finally {
+    rmSync(rt, { recursive: true, force: true });
+  }
+});
+
+Deno.test("a bad --timeout is one line, exit 2", async () => {
+  const { rt, stale } = await runtimeWithStale();
+  try {
+    for (const value of ["0", "-1", "abc", "61"]) {
+      assertOneLineUsageError(
+        await runInProcess(["cleanup", "--timeout", value], { env: { XDG_RUNTIME_DIR: rt } }),
+      );
+    }
+    assert.equal(existsSync(stale), true);
+  } finally {
+    rmSync(rt, { recursive: true, force: true });
+  }
+});

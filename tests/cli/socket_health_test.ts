@@ -1,0 +1,216 @@
+import assert from "node:assert/strict";
+import { chmodSync, mkdtempSync, rmSync } from "node:fs";
+import { createServer, type Server } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { encodeMessage, I3IpcDecoder } from "../../src/compositor/i3ipc_codec.ts";
+import { runInProcess } from "../support/cli.ts";
+import { createStaleSockets } from "../support/stale_sockets.ts";
+
+const UID = process.getuid!();
+
+/** A minimal sway stand-in: answers GET_VERSION, or never answers when `hung`. */
+async function fakeSway(path: string, hung = false): Promise<Server> {
+  const server = createServer((socket) => {
+    const decoder = new I3IpcDecoder();
+    socket.on("data", (chunk) => {
+      for (const message of decoder.push(chunk)) {
+        if (!hung) {
+          socket.write(encodeMessage(message.type, '{"human_readable":"1.7","variant":"sway"}'));
+        }
+      }
+    });
+    socket.on("error", () => {});
+  });
+  await new Promise<void>((resolve) => server.listen(path, resolve));
+  return server;
+}
+
+function runtime(): string {
+  const rt = mkdtempSync(join(tmpdir(), "tether-cli-health-"));
+  chmodSync(rt, 0o700);
+  return rt;
+}
+
+const close = (server: Server) => new Promise((resolve) => server.close(resolve));
+
+function assertOneLineUsageError(result: { code: number; stderr: string }) {
+  assert.equal(result.code, 2, result.stderr);
+  assert.equal(result.stderr.trim().split("\n").length, 1, result.stderr);
+}
+
+Deno.test("the table lists each socket with status; exit 1 when one is stale", async () => {
+  const rt = runtime();
+  const live = join(rt, `sway-ipc.${UID}.101.sock`);
+  const stale = join(rt, `sway-ipc.${UID}.102.sock`);
+  const server = await fakeSway(live);
+  await createStaleSockets([stale]);
+  try {
+    const result = await runInProcess(["socket-health"], {
+      env: { XDG_RUNTIME_DIR: rt, SWAYSOCK: live },
+    });
+    assert.equal(result.code, 1);
+    const lines = result.stdout.trim().split("\n");
+    assert.match(lines[0]!, /^KIND\s+STATUS\s+LATENCY\s+PID\s+SOCKET/);
+    assert.match(
+      result.stdout,
+      new RegExp(`sway\\s+healthy\\s+[\\d.]+ ms\\s+101\\s+${live} \\*\\s+sway 1.7`),
+    );
+    assert.match(
+      result.stdout,
+      new RegExp(`sway\\s+stale\\s+-\\s+102\\s+${stale}\\s+connection refused`),
+    );
+  } finally {
+    await close(server);
+    rmSync(rt, { recursive: true, force: true });
+  }
+});
+
+Deno.test("all healthy exits 0; a missing $SWAYSOCK is reported missing", async () => {
+  const rt = runtime();
+  const live = join(rt, `sway-ipc.${UID}.101.sock`);
+  const server = await fakeSway(live);
+  try {
+    const ok = await runInProcess(["--json", "socket-health"], { env: { XDG_RUNTIME_DIR: rt } });
+    assert.equal(ok.code, 0);
+    const missing = await runInProcess(["--json", "socket-health"], {
+      env: { XDG_RUNTIME_DIR: rt, SWAYSOCK: join(rt, `sway-ipc.${UID}.999.sock`) },
+    });
+    assert.equal(missing.code, 1);
+    const rows = JSON.parse(missing.stdout).sockets;
+    assert.equal(
+      rows.find((row: { owner_pid: number }) => row.owner_pid === 999).status,
+      "missing",
+    );
+  } finally {
+    await close(server);
+    rmSync(rt, { recursive: true, force: true });
+  }
+});
+
+Deno.test("a hung peer is unresponsive within the timeout and does not delay the others", async () => {
+  const rt = runtime();
+  const servers: Server[] = [];
+  for (let i = 0; i < 9; i++) {
+    servers.push(await fakeSway(join(rt, `sway-ipc.${UID}.${200 + i}.sock`)));
+  }
+  servers.push(await fakeSway(join(rt, `sway-ipc.${UID}.299.sock`), true));
+  try {
+    const result = await runInProcess(["--json", "socket-health", "--timeout", "0.3"], {
+      env: { XDG_RUNTIME_DIR: rt },
+    });
+    const rows = JSON.parse(result.stdout).sockets;
+    assert.equal(rows.length, 10);
+    const hung = rows.find((row: { owner_pid: number }) => row.owner_pid === 299);
+    assert.equal(hung.status, "unresponsive");
+    assert.equal(rows.filter((row: { status: string }) => row.status === "healthy").length, 9);
+    for (const row of rows) assert.ok(!Number.isNaN(Date.parse(row.last_validated)));
+  } finally {
+    for (const server of servers) await close(server);
+    rmSync(rt, { recursive: true, force: true });
+  }
+});
+
+Deno.test("--path probes one socket (kind from its name), --kind overrides", async () => {
+  const rt = runtime();
+  const live = join(rt, "custom.sock");
+  const server = await fakeSway(live);
+  try {
+    const unknown = await runInProcess(["socket-health", "--path", live], { env: {} });
+    assertOneLineUsageError(unknown);
+    assert.match(unknown.stderr, /pass --kind/);
+    const result = await runInProcess(
+      ["--json", "socket-health", "--path", live, "--kind", "sway"],
+      {
+        env: {},
+      },
+    );
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(JSON.parse(result.stdout).sockets[0].status, "healthy");
+  } finally {
+    await close(server);
+    rmSync(rt, { recursive: true, force: true });
+  }
+});
+
+Deno.test("bad input: runtime dir missing/relative/wrong mode, --interval 0, unknown --kind", async () => {
+  const rt = runtime();
+  try {
+    assertOneLineUsageError(await runInProcess(["socket-health"], { env: {} }));
+    assertOneLineUsageError(
+      await runInProcess(["socket-health"], { env: { XDG_RUNTIME_DIR: "relative/dir" } }),
+    );
+    chmodSync(rt, 0o750);
+    assertOneLineUsageError(
+      await runInProcess(["socket-health"], { env: { XDG_RUNTIME_DIR: rt } }),
+    );
+    chmodSync(rt, 0o700);
+    const env = { XDG_RUNTIME_DIR: rt };
+    for (const interval of ["0", "-5", "soon"]) {
+      const result = await runInProcess(["socket-health", "--watch", "--interval", interval], {
+        env,
+      });
+      assertOneLineUsageError(result);
+      assert.match(result.stderr, /--interval/);
+    }
+    const kind = await runInProcess(["socket-health", "--kind", "wayfire"], { env });
+    assertOneLineUsageError(kind);
+    assert.match(kind.stderr, /--kind must be one of sway, i3, niri, kitty, tether/);
+  } finally {
+    rmSync(rt, { recursive: true, force: true });
+  }
+});
+
+Deno.test("--watch without a terminal prints status_changed then health_update JSON lines and stops on signal", async () => {
+  const rt = runtime();
+  const live = join(rt, `sway-ipc.${UID}.101.sock`);
+  const server = await fakeSway(live);
+  const controller = new AbortController();
+  try {
+    const running = runInProcess(["socket-health", "--watch", "--interval", "0.05"], {
+      env: { XDG_RUNTIME_DIR: rt },
+      signal: controller.signal,
+    });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await close(server); // the socket file goes away with the listener: next round "missing"
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    controller.abort();
+    const result = await running;
+    const events = result.stdout.trim().split("\n").map((line) => JSON.parse(line));
+    assert.deepEqual(events.slice(0, 2).map((event) => event.event), [
+      "status_changed",
+      "health_update",
+    ]);
+    assert.equal(events[0].to, "healthy");
+    const vanished = events.find((event) =>
+      event.event === "status_changed" && event.to === "missing"
+    );
+    assert.equal(vanished?.from, "healthy");
+    assert.equal(vanished?.socket_path, live);
+  } finally {
+    rmSync(rt, { recursive: true, force: true });
+  }
+});
+
+Deno.test("--watch on a terminal draws coloured live lines", async () => {
+  const rt = runtime();
+  const live = join(rt, `sway-ipc.${UID}.101.sock`);
+  const server = await fakeSway(live);
+  const controller = new AbortController();
+  try {
+    const running = runInProcess(["socket-health", "--watch", "--interval", "0.05"], {
+      env: { XDG_RUNTIME_DIR: rt },
+      signal: controller.signal,
+      tty: true,
+    });
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    controller.abort();
+    const result = await running;
+    assert.equal(result.code, 0);
+    assert.ok(result.stdout.startsWith("\x1b[32msway   healthy"), result.stdout); // green
+    assert.ok(result.stdout.includes("\x1b[1F\x1b[J"), "redrawn in place");
+  } finally {
+    await close(server);
+    rmSync(rt, { recursive: true, force: true });
+  }
+});
