@@ -6,6 +6,7 @@ import {
   keepReasonBeforeUnlink,
 } from "./cleanup_decision.ts";
 import { discoverSockets, readFileFacts, verifyRuntimeDir } from "./discovery.ts";
+import { probeConnect } from "./connect_probe.ts";
 import { type Prober, probeSocket } from "./probe.ts";
 import type { SocketEntry, SocketKind } from "./socket_entry.ts";
 
@@ -51,7 +52,7 @@ export interface CleanupOptions {
   dryRun: boolean;
   /** Per-probe deadline. Default 1000 ms. */
   timeoutMs?: number;
-  /** Probes in flight at once (each holds a file descriptor briefly). Default 128. */
+  /** Probes in flight at once (each holds a file descriptor briefly). Default 256. */
   concurrency?: number;
   /** The connect probe (tests inject). Default: connect, then close at once. */
   connectProber?: Prober;
@@ -75,8 +76,11 @@ export async function runCleanup(options: CleanupOptions): Promise<CleanupReport
   const timeoutMs = options.timeoutMs ?? 1000;
   await verifyRuntimeDir(runtimeDir, uid);
   const discovery = await discoverSockets({ runtimeDir, env: options.env, uid });
-  const probers = options.connectProber ? { connect: options.connectProber } : undefined;
-  const probe = (path: string) => probeSocket(path, "connect", { timeoutMs, probers });
+  const connectProber = options.connectProber;
+  const probe = connectProber
+    ? (path: string) =>
+      probeSocket(path, "connect", { timeoutMs, probers: { connect: connectProber } })
+    : (path: string) => probeConnect(path, timeoutMs);
   const remove = options.unlinkFile ?? unlink;
   const report: CleanupReport = { dry_run: options.dryRun, removed: [], kept: [], failed: [] };
   const keep = (entry: SocketEntry, reason: string) =>
@@ -88,7 +92,7 @@ export async function runCleanup(options: CleanupOptions): Promise<CleanupReport
       reason: skipped.reason,
     });
   }
-  await forEachLimited(discovery.entries, options.concurrency ?? 128, async (entry) => {
+  await forEachLimited(discovery.entries, options.concurrency ?? 256, async (entry) => {
     const early = keepReasonBeforeProbe(entry, uid, runtimeDir);
     if (early !== null) return keep(entry, early);
     const verdict = keepReasonAfterProbe(await probe(entry.path));

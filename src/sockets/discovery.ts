@@ -127,18 +127,21 @@ export async function discoverSockets(options: DiscoverOptions): Promise<Discove
         continue;
       }
     }
+    const found: SocketEntry[] = [];
     for (const name of await listDirectory(dir)) {
       const parsed = parseSocketName(subdir, name);
       if (parsed === null) continue;
-      const path = join(dir, name);
-      entries.set(path, {
+      found.push({
         ...parsed,
-        path,
+        path: join(dir, name),
         current: false,
         inRuntimeDir: true,
-        file: await readFileFacts(path),
+        file: null,
       });
     }
+    // lstat in parallel: a runtime dir full of leftovers holds thousands of entries.
+    await Promise.all(found.map(async (entry) => (entry.file = await readFileFacts(entry.path))));
+    for (const entry of found) entries.set(entry.path, entry);
   }
   for (const [variable, kind] of SESSION_VARIABLES) {
     const value = options.env[variable];
