@@ -1,0 +1,64 @@
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { ConnectionError } from "../../src/resilience/errors.ts";
+import { probeConnect } from "../../src/sockets/connect_probe.ts";
+import { probeSocket } from "../../src/sockets/probe.ts";
+import { createStaleSockets } from "../support/stale_sockets.ts";
+
+Deno.test("probeSocket reports an answer with its latency from the injected clock", async () => {
+  let now = 100;
+  const outcome = await probeSocket("/x", "i3ipc", {
+    timeoutMs: 1000,
+    now: () => (now += 2),
+    probers: { i3ipc: () => Promise.resolve({ detail: "sway 1.7" }) },
+  });
+  assert.deepEqual(outcome, { answered: true, latencyMs: 2, answer: { detail: "sway 1.7" } });
+});
+
+Deno.test("probeSocket enforces its deadline even if the prober never settles", async () => {
+  const outcome = await probeSocket("/x", "kitty", {
+    timeoutMs: 20,
+    probers: { kitty: () => new Promise(() => {}) },
+  });
+  assert.equal(outcome.answered, false);
+  assert.equal(!outcome.answered && outcome.category, "timeout");
+});
+
+Deno.test("probeSocket maps errno codes to categories and user-facing text", async () => {
+  const fail = (code: string) => () => Promise.reject(Object.assign(new Error(code), { code }));
+  const cases: [string, string, RegExp][] = [
+    ["ECONNREFUSED", "refused", /nothing listens/],
+    ["EACCES", "auth", /another user/],
+    ["EAGAIN", "busy", /backlog/],
+    ["ENOENT", "not_configured", /does not exist/],
+  ];
+  for (const [code, category, text] of cases) {
+    const outcome = await probeSocket("/x", "niri", {
+      timeoutMs: 1000,
+      probers: { niri: fail(code) },
+    });
+    assert.ok(!outcome.answered);
+    assert.equal(outcome.category, category, code);
+    assert.match(outcome.error, text, code);
+  }
+  const protocol = await probeSocket("/x", "niri", {
+    timeoutMs: 1000,
+    probers: { niri: () => Promise.reject(new ConnectionError("protocol", "garbage")) },
+  });
+  assert.ok(!protocol.answered && protocol.category === "protocol");
+});
+
+Deno.test("probeConnect: refused on a stale socket, not_configured on a missing one", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "tether-probe-"));
+  try {
+    await createStaleSockets([join(dir, "s.sock")]);
+    const stale = await probeConnect(join(dir, "s.sock"), 1000);
+    assert.ok(!stale.answered && stale.category === "refused");
+    const missing = await probeConnect(join(dir, "none.sock"), 1000);
+    assert.ok(!missing.answered && missing.category === "not_configured");
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
