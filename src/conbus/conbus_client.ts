@@ -1,7 +1,13 @@
 import { type Clock, systemClock } from "../resilience/clock.ts";
 import { ConnectionError, toConnectionError } from "../resilience/errors.ts";
 import type { Lease } from "../resilience/pool.ts";
-import { retry, type RetryPolicy, schedulePolicy } from "../resilience/retry.ts";
+import {
+  delayBeforeAttempt,
+  isRetryable,
+  retry,
+  type RetryPolicy,
+  schedulePolicy,
+} from "../resilience/retry.ts";
 import type { BridgeConnection, Incoming } from "./bridge_connection.ts";
 import { runExchange } from "./exchange.ts";
 import {
@@ -21,6 +27,8 @@ import type { ReplyTelegram, Telegram } from "./telegram.ts";
 export const CONBUS_CONNECT_POLICY: RetryPolicy = schedulePolicy([0, 100, 200, 400], {
   retryOn: ["refused", "timeout", "closed", "busy"],
 });
+
+const NEVER_ABORTED = new AbortController().signal;
 
 /** Where connections come from: a pool lease, or a one-shot connection wrapped as a lease. */
 export type AcquireConnection = (signal: AbortSignal) => Promise<Lease<BridgeConnection>>;
@@ -197,6 +205,26 @@ async function acquireWithRetry(
   clock: Clock,
   remainingMs: number,
 ): Promise<Lease<BridgeConnection>> {
+  // Fast path: a pooled connection is normally ready, so the retry machinery (timer, signals,
+  // backoff objects) is built only after a first failure. The connect timeout and the pool's
+  // acquire timeout bound this first try.
+  const policy = options.connectPolicy ?? CONBUS_CONNECT_POLICY;
+  let firstError: unknown;
+  try {
+    return await options.acquire(options.signal ?? NEVER_ABORTED);
+  } catch (error) {
+    firstError = error;
+  }
+  if (options.signal?.aborted || !isRetryable(policy, firstError) || policy.maxAttempts === 1) {
+    throw firstError;
+  }
+  // The policy's remaining attempts, with the delays it would have waited before them.
+  const delaysMs = Array.from(
+    { length: policy.maxAttempts === 0 ? 10 : policy.maxAttempts - 1 },
+    (_, index) => delayBeforeAttempt(policy, index + 2),
+  );
+  const rest = schedulePolicy(delaysMs, { retryOn: policy.retryOn });
+  options.onConnectRetry?.(firstError, delaysMs[0]!);
   const deadline = new AbortController();
   const timer = clock.setTimeout(
     () => deadline.abort(new ConnectionError("timeout", "Conbus bridge: no connection in time")),
@@ -205,10 +233,10 @@ async function acquireWithRetry(
   const signal = options.signal === undefined
     ? deadline.signal
     : AbortSignal.any([deadline.signal, options.signal]);
-  let lastError: unknown = null;
+  let lastError: unknown = firstError;
   try {
     return await retry(
-      options.connectPolicy ?? CONBUS_CONNECT_POLICY,
+      rest,
       ({ signal }) => options.acquire(signal),
       {
         clock,
@@ -221,7 +249,7 @@ async function acquireWithRetry(
     );
   } catch (error) {
     // On a deadline abort, report the last real failure (refused, busy) rather than "aborted".
-    throw lastError !== null && signal.aborted ? lastError : error;
+    throw signal.aborted ? lastError : error;
   } finally {
     clock.clearTimeout(timer);
   }

@@ -51,7 +51,7 @@ Deno.test("conbus send --direct: [TX]/[RX] lines, exit 0 when replied, 1 when un
     const ok = await runInProcess(["conbus", "send", ...flags, "S0020044964F02D12"], { env });
     assert.equal(ok.code, 0, ok.stderr);
     assert.match(ok.stdout, /^\d\d:\d\d:\d\d\.\d{3} \[TX\] <S0020044964F02D12FJ>$/m);
-    assert.match(ok.stdout, /\[RX\] <R0020044964F02D12xxxx1110FJ>  \(reply to #1\)$/m);
+    assert.match(ok.stdout, /\[RX\] <R0020044964F02D12xxxx1110FJ> {2}\(reply to #1\)$/m);
     assert.match(ok.stdout, /^#1 <S0020044964F02D12FJ>: replied$/m);
     const unsupported = await runInProcess([
       "--json",

@@ -25,6 +25,7 @@
  * ```
  */
 import { createServer, type Server, type Socket } from "node:net";
+import { setImmediate } from "node:timers";
 import { checksumOf } from "../../src/conbus/checksum.ts";
 import { FrameSplitter } from "../../src/conbus/frame_splitter.ts";
 import { latin1Decode, latin1Encode } from "../../src/conbus/latin1.ts";
@@ -97,6 +98,12 @@ export interface FakeBridgeOptions {
   port?: number;
   /** Random source for delays (seeded in tests for reproducibility). Default Math.random. */
   random?: () => number;
+  /**
+   * Default true: one client at a time, like the real bridge. False only for the benchmark's
+   * "new connection per read" baseline, so it measures connection cost rather than this
+   * fake's re-listen delay after a client leaves.
+   */
+  singleClient?: boolean;
 }
 
 /**
@@ -119,6 +126,8 @@ export class FakeConbusBridge {
   readonly #discoverSpreadMs: number;
   readonly #eventDelayMs: number;
   readonly #random: () => number;
+  readonly #singleClient: boolean;
+  readonly #sockets = new Set<Socket>();
   #server: Server | null = null;
   #client: Socket | null = null;
   #closed = false;
@@ -134,6 +143,7 @@ export class FakeConbusBridge {
     this.#discoverSpreadMs = options.discoverSpreadMs ?? (this.#delay[1] === 0 ? 0 : 250);
     this.#eventDelayMs = options.eventDelayMs ?? (this.#delay[1] === 0 ? 0 : 20);
     this.#random = options.random ?? Math.random;
+    this.#singleClient = options.singleClient ?? true;
   }
 
   /** Starts listening on 127.0.0.1 (a free port unless `options.port`). */
@@ -206,7 +216,7 @@ export class FakeConbusBridge {
     this.#closed = true;
     for (const timer of this.#timers) clearTimeout(timer);
     this.#timers.clear();
-    this.#client?.destroy();
+    for (const socket of this.#sockets) socket.destroy();
     const server = this.#server;
     this.#server = null;
     if (server !== null) await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -224,6 +234,11 @@ export class FakeConbusBridge {
   }
 
   #accept(socket: Socket): void {
+    if (!this.#singleClient) {
+      this.connectionsAccepted++;
+      this.#serveClient(socket);
+      return;
+    }
     if (this.#client !== null || this.#closed) {
       this.connectionsTurnedAway++;
       socket.destroy();
@@ -235,14 +250,20 @@ export class FakeConbusBridge {
     const server = this.#server;
     this.#server = null;
     server?.close();
-    socket.setNoDelay(true);
-    const splitter = new FrameSplitter();
-    socket.on("data", (chunk: Uint8Array) => this.#onRequests(socket, splitter.push(chunk)));
-    socket.on("error", () => socket.destroy());
+    this.#serveClient(socket);
     socket.on("close", () => {
       if (this.#client === socket) this.#client = null;
       if (!this.#closed) void this.#listen();
     });
+  }
+
+  #serveClient(socket: Socket): void {
+    this.#sockets.add(socket);
+    socket.on("close", () => this.#sockets.delete(socket));
+    socket.setNoDelay(true);
+    const splitter = new FrameSplitter();
+    socket.on("data", (chunk: Uint8Array) => this.#onRequests(socket, splitter.push(chunk)));
+    socket.on("error", () => socket.destroy());
   }
 
   #onRequests(socket: Socket, frames: Uint8Array[]): void {
@@ -339,6 +360,13 @@ export class FakeConbusBridge {
   }
 
   #later(delayMs: number, action: () => void): void {
+    if (delayMs <= 0) {
+      // Zero delay (benchmarks): answer right after this read, not a timer tick (≥ 1 ms) later.
+      setImmediate(() => {
+        if (!this.#closed) action();
+      });
+      return;
+    }
     const timer = setTimeout(() => {
       this.#timers.delete(timer);
       action();

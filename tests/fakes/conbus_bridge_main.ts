@@ -1,9 +1,11 @@
 /**
  * Runs the FAKE Conbus bridge (tests/fakes/conbus_bridge.ts) as a process, for scripts
  * (scripts/bench/conbus.sh) and manual tries — no real bridge exists on this machine.
- * Prints `{"port":N}` on stdout once listening; stops on SIGINT/SIGTERM or when stdin closes.
+ * Prints `{"port":N}` on stdout once listening; stops on SIGINT/SIGTERM.
  *
- *   deno run -A tests/fakes/conbus_bridge_main.ts [--delay-ms MIN,MAX] [--port N]
+ *   deno run -A tests/fakes/conbus_bridge_main.ts [--delay-ms MIN,MAX] [--port N] [--multi-client]
+ *
+ * `--multi-client` (benchmark baseline only) accepts several clients at once.
  */
 import process from "node:process";
 import { FakeConbusBridge } from "./conbus_bridge.ts";
@@ -17,6 +19,7 @@ const delay = (option("--delay-ms") ?? "30,80").split(",").map(Number) as [numbe
 const bridge = await FakeConbusBridge.start({
   replyDelayMs: [delay[0] ?? 30, delay[1] ?? delay[0] ?? 80],
   port: Number(option("--port") ?? 0),
+  singleClient: !args.includes("--multi-client"),
 });
 console.log(JSON.stringify({ port: bridge.port }));
 const stop = async () => {
@@ -25,5 +28,5 @@ const stop = async () => {
 };
 process.on("SIGINT", stop);
 process.on("SIGTERM", stop);
-process.stdin.on("end", stop);
-process.stdin.resume();
+// Keep running until a signal arrives (the server alone would too; this makes it explicit).
+setInterval(() => {}, 1 << 30);
