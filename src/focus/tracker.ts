@@ -1,6 +1,8 @@
 import type { FocusedWindow, FocusTransition } from "../compositor/focus_source.ts";
 import { type Clock, systemClock } from "../resilience/clock.ts";
-import type { KittyRegistry } from "../kitty/registry.ts";
+import { ConnectionError } from "../resilience/errors.ts";
+import { retry, schedulePolicy } from "../resilience/retry.ts";
+import type { FontChangeResult, KittyRegistry } from "../kitty/registry.ts";
 import type { EnlargedKitty } from "./enlarged_record.ts";
 
 /**
@@ -8,6 +10,19 @@ import type { EnlargedKitty } from "./enlarged_record.ts";
  * one coalesced command (the {@link KittyRegistry} in production).
  */
 export type KittyFontPort = Pick<KittyRegistry, "changeFontSize">;
+
+/**
+ * A kitty window takes focus the moment it maps, but kitty 0.26 creates its socket (and spawns
+ * the shell whose environment holds its public key) a moment later: while the kitty process is
+ * younger than {@link FRESH_KITTY_MS}, a `not_configured` grow is tried again on this schedule
+ * (as long as it keeps focus) before it is reported.
+ */
+export const FRESH_KITTY_GROW_POLICY = schedulePolicy([0, 250, 500, 1000, 1500, 2000], {
+  retryOn: ["not_configured"],
+});
+
+/** How young (ms since the process started) a kitty counts as just opened. */
+export const FRESH_KITTY_MS = 10_000;
 
 /** Status of one action line. */
 export type ActionStatus = "success" | "failed" | "not_configured" | "skipped";
@@ -270,7 +285,7 @@ export class FocusTracker {
       this.#line("focus_gained", pid, kitty.windowId, "skipped", 0, arrivedAt, reason);
       return;
     }
-    const result = await this.#options.kitty.changeFontSize(pid, this.#options.deltaPt);
+    const result = await this.#growWithGrace(pid);
     if (result.status === "success") {
       kitty.appliedPt = this.#options.deltaPt;
       kitty.startTimeMs ??= await this.#options.startTimeMs(pid);
@@ -285,6 +300,27 @@ export class FocusTracker {
       arrivedAt,
       result.error,
     );
+  }
+
+  /** One grow; for a just-opened kitty, `not_configured` is retried while it keeps focus. */
+  async #growWithGrace(pid: number): Promise<FontChangeResult> {
+    const kitty = this.#kitty(pid);
+    kitty.startTimeMs ??= await this.#options.startTimeMs(pid);
+    const fresh = kitty.startTimeMs !== null &&
+      this.#clock.now() - kitty.startTimeMs < FRESH_KITTY_MS;
+    let last: FontChangeResult | null = null;
+    try {
+      return await retry(FRESH_KITTY_GROW_POLICY, async () => {
+        if (last !== null && this.#wanted !== pid) return last; // focus moved on: stop trying
+        last = await this.#options.kitty.changeFontSize(pid, this.#options.deltaPt);
+        if (fresh && last.status === "not_configured" && this.#wanted === pid) {
+          throw new ConnectionError("not_configured", last.error ?? "", { recoverable: true });
+        }
+        return last;
+      }, { clock: this.#clock });
+    } catch {
+      return last!;
+    }
   }
 
   async #shrink(pid: number, arrivedAt: number): Promise<void> {

@@ -49,7 +49,7 @@ export async function startTracker(
   const command = [...tetherBinary(), "focus", ...args];
   const argv = options.user ? asUserArgv(options.user, command, env) : command;
   const child: ChildProcess = spawn(argv[0]!, argv.slice(1), {
-    env: options.user ? { PATH: "/usr/bin:/bin" } : env,
+    env: options.user ? { PATH: "/usr/sbin:/usr/bin:/sbin:/bin" } : env,
     stdio: ["ignore", "pipe", "pipe"],
   });
   let stdout = "";
