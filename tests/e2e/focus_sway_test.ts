@@ -182,6 +182,7 @@ Deno.test({
       ];
       const tracker = await startTracker(args, env, { user: TEST_USER });
       trackers.push(tracker);
+      let f: SwayKitty | null = null;
       const grown = (measured: { columns: number; lines: number }) =>
         measured.columns < base.columns && measured.lines < base.lines;
 
@@ -295,7 +296,7 @@ Deno.test({
           });
           sway = await startSway({ runtimeDir });
           sways.push(sway);
-          const f = await launchKitty(sway, configDir, "password", 1);
+          f = await launchKitty(sway, configDir, "password", 1);
           await focus(sway, f);
           const connected = await tracker.waitForLine(
             (l) => l.event === "status_changed" && l.to === "connected",
@@ -305,17 +306,18 @@ Deno.test({
           const gainedF = await line(tracker, "focus_gained", f.pid, from);
           assert.equal(gainedF.status, "success", JSON.stringify(gainedF));
           assert.ok(grown(await size(f)));
-
-          await t.step("SIGTERM while a kitty is enlarged: it is shrunk back, exit 0", async () => {
-            tracker.signal("SIGTERM");
-            assert.equal(await tracker.exited(), 0);
-            assert.deepEqual(await size(f), base);
-            const after = await runAsUser(TEST_USER, [...tetherBinary(), "focus", "status"], env);
-            assert.equal(after.code, 1);
-            assert.match(after.stderr, /no tether focus is running/);
-          });
         },
       );
+
+      await t.step("SIGTERM while a kitty is enlarged: it is shrunk back, exit 0", async () => {
+        assert.ok(f !== null && grown(await size(f)));
+        tracker.signal("SIGTERM");
+        assert.equal(await tracker.exited(), 0);
+        assert.deepEqual(await size(f), base);
+        const after = await runAsUser(TEST_USER, [...tetherBinary(), "focus", "status"], env);
+        assert.equal(after.code, 1);
+        assert.match(after.stderr, /no tether focus is running/);
+      });
 
       await t.step("the password appears in no output, log or error text", () => {
         for (const run of trackers) outputs.push(run.output().stdout, run.output().stderr);
