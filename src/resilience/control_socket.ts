@@ -1,6 +1,7 @@
 import { chmod, lstat, mkdir, unlink } from "node:fs/promises";
 import { createConnection, createServer, type Server, type Socket } from "node:net";
 import { dirname } from "node:path";
+import { setTimeout as delay } from "node:timers/promises";
 import { ConnectionError, toConnectionError } from "./errors.ts";
 
 /** A request on a control socket: one JSON object per line with at least `cmd`. */
@@ -21,6 +22,9 @@ export interface ControlServer {
   /** Stops listening, ends open client connections and removes the socket file. */
   close(): Promise<void>;
 }
+
+/** How long close() waits for replies in progress before ending connections anyway. */
+const CLOSE_DRAIN_TIMEOUT_MS = 1000;
 
 /** Longest request line accepted (bytes); a longer one is answered with an error and dropped. */
 export const MAX_CONTROL_LINE_BYTES = 64 * 1024;
@@ -45,15 +49,16 @@ export async function serveControlSocket(
 ): Promise<ControlServer> {
   await mkdir(dirname(path), { recursive: true, mode: 0o700 });
   await removeLeftoverSocket(path);
-  const clients = new Set<Socket>();
+  // Each client's chain of pending replies, so close() can let them finish first.
+  const clients = new Map<Socket, () => Promise<void>>();
   const server = createServer((socket) => {
-    clients.add(socket);
     socket.on("close", () => clients.delete(socket));
     socket.on("error", () => socket.destroy());
-    forEachLine(socket, async (line) => {
+    const pendingReplies = forEachLine(socket, async (line) => {
       const reply = await answer(line, handlers);
       if (!socket.destroyed) socket.write(JSON.stringify(reply) + "\n");
     });
+    clients.set(socket, pendingReplies);
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", (error) => reject(toConnectionError(error, `control socket ${path}`)));
@@ -66,9 +71,22 @@ export async function serveControlSocket(
   };
 }
 
-async function closeServer(server: Server, clients: Set<Socket>, path: string): Promise<void> {
-  for (const client of clients) client.destroy();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
+async function closeServer(
+  server: Server,
+  clients: Map<Socket, () => Promise<void>>,
+  path: string,
+): Promise<void> {
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  // Replies already being computed (e.g. the answer to a "stop" request) are written and
+  // flushed before the connection ends; requests arriving from now on are not read.
+  await Promise.all([...clients].map(async ([client, pendingReplies]) => {
+    client.pause();
+    // Bounded: a handler that itself awaits close() must not deadlock shutdown.
+    await Promise.race([pendingReplies(), delay(CLOSE_DRAIN_TIMEOUT_MS)]);
+    await new Promise<void>((resolve) => client.end(resolve));
+    client.destroy();
+  }));
+  await closed;
   await unlink(path).catch(() => {});
 }
 
@@ -123,8 +141,14 @@ async function answer(
   }
 }
 
-/** Calls `onLine` for each complete line; an over-long line ends the connection. */
-function forEachLine(socket: Socket, onLine: (line: string) => Promise<void>): void {
+/**
+ * Calls `onLine` for each complete line, one at a time; an over-long line ends the connection.
+ * Returns a function that resolves once every line read so far has been handled.
+ */
+function forEachLine(
+  socket: Socket,
+  onLine: (line: string) => Promise<void>,
+): () => Promise<void> {
   let buffered = "";
   let queue = Promise.resolve();
   socket.setEncoding("utf8");
@@ -141,6 +165,7 @@ function forEachLine(socket: Socket, onLine: (line: string) => Promise<void>): v
       buffered = "";
     }
   });
+  return () => queue;
 }
 
 /** Options for {@link requestControl}. */
