@@ -1,4 +1,3 @@
-import { setImmediate } from "node:timers";
 import { type Clock, systemClock } from "../resilience/clock.ts";
 import {
   type ControlRequest,
@@ -197,8 +196,7 @@ export class ConbusDaemon {
   async stop(): Promise<void> {
     this.#stopping = true;
     await this.#queue;
-    // Let the control socket write the last reply before it closes its client connections.
-    for (let turn = 0; turn < 3; turn++) await new Promise((resolve) => setImmediate(resolve));
+    // close() lets the control socket finish writing replies in progress.
     await this.#control?.close();
     await this.#supervisor.stop();
     await this.#pool.close();
