@@ -4,9 +4,11 @@ import {
   keepReasonAfterProbe,
   keepReasonBeforeProbe,
   keepReasonBeforeUnlink,
+  keepReasonListening,
 } from "./cleanup_decision.ts";
 import { discoverSockets, readFileFacts, verifyRuntimeDir } from "./discovery.ts";
 import { probeConnect } from "./connect_probe.ts";
+import { readListeningPaths } from "./listening_sockets.ts";
 import { type Prober, probeSocket } from "./probe.ts";
 import type { SocketEntry, SocketKind } from "./socket_entry.ts";
 
@@ -58,6 +60,8 @@ export interface CleanupOptions {
   connectProber?: Prober;
   /** Removes a file (never follows symlinks). Default `node:fs` unlink. */
   unlinkFile?: (path: string) => Promise<void>;
+  /** Lists listening socket paths (tests inject). Default: /proc/net/unix. */
+  readListening?: () => Promise<ReadonlySet<string> | null>;
   /** Called after each removal (one log line per removal). */
   onRemoved?: (entry: SocketEntry) => void;
 }
@@ -66,7 +70,8 @@ export interface CleanupOptions {
  * Removes stale IPC sockets of sway, i3, niri, kitty and tether from the runtime dir, only
  * when every check of compositor-ipc.md §4.1 holds: own 0700 runtime dir; a known name with
  * our uid; `lstat` says a socket we own (symlinks, files, directories skipped); connect
- * refused; and, right before unlink, the same inode still refusing. A hung peer, a full
+ * refused; no process listening on the path (/proc/net/unix); and, right before unlink, still
+ * refusing and still the same file (dev, inode, times). A hung peer, a full
  * backlog or EACCES keeps the file. Nothing outside `$XDG_RUNTIME_DIR` is touched, including
  * a `$SWAYSOCK` pointing elsewhere; the current session's socket goes only if proven dead.
  * Throws a ConfigError for a bad runtime dir or an unreadable directory, before any removal.
@@ -82,6 +87,7 @@ export async function runCleanup(options: CleanupOptions): Promise<CleanupReport
       probeSocket(path, "connect", { timeoutMs, probers: { connect: connectProber } })
     : (path: string) => probeConnect(path, timeoutMs);
   const remove = options.unlinkFile ?? unlink;
+  const concurrency = options.concurrency ?? 256;
   const report: CleanupReport = { dry_run: options.dryRun, removed: [], kept: [], failed: [] };
   const keep = (entry: SocketEntry, reason: string) =>
     report.kept.push({ path: entry.path, kind: entry.kind, reason });
@@ -92,12 +98,25 @@ export async function runCleanup(options: CleanupOptions): Promise<CleanupReport
       reason: skipped.reason,
     });
   }
-  await forEachLimited(discovery.entries, options.concurrency ?? 256, async (entry) => {
+  // Phase 1: the checks without I/O, then one connect probe each.
+  const refused: SocketEntry[] = [];
+  await forEachLimited(discovery.entries, concurrency, async (entry) => {
     const early = keepReasonBeforeProbe(entry, uid, runtimeDir);
     if (early !== null) return keep(entry, early);
     const verdict = keepReasonAfterProbe(await probe(entry.path));
     if (verdict !== null) return keep(entry, verdict);
-    // Right before unlink: still refusing, and (checked last, closest to unlink) same inode.
+    refused.push(entry);
+  });
+  // Phase 2: sockets that refused but still have a listener are hung, not dead.
+  const listening = await (options.readListening ?? readListeningPaths)();
+  const candidates = refused.filter((entry) => {
+    const reason = keepReasonListening(entry.path, listening);
+    if (reason !== null) keep(entry, reason);
+    return reason === null;
+  });
+  // Phase 3, right before each unlink: still refusing, and (checked last, closest to the
+  // unlink) still the same file.
+  await forEachLimited(candidates, concurrency, async (entry) => {
     const reprobe = await probe(entry.path);
     const now = await readFileFacts(entry.path);
     const late = keepReasonBeforeUnlink(entry.file!, now, reprobe, uid);

@@ -53,6 +53,24 @@ export function keepReasonAfterProbe(outcome: ProbeOutcome): string | null {
 }
 
 /**
+ * A refused socket that still has a listener (per /proc/net/unix) is a hung peer with a full
+ * backlog, not a dead one: the compiled binary's runtime reports that EAGAIN as ECONNREFUSED.
+ * Without the listener list (`null`), no refused socket can be proven dead.
+ */
+export function keepReasonListening(
+  path: string,
+  listening: ReadonlySet<string> | null,
+): string | null {
+  if (listening === null) {
+    return "cannot read /proc/net/unix to rule out a hung listener; left alone";
+  }
+  if (listening.has(path)) {
+    return "a process still listens on it (refuses only because its backlog is full: hung?)";
+  }
+  return null;
+}
+
+/**
  * §4.1 step 7, right before unlink: the path must still be the same socket (same device,
  * inode and times; still a socket, still ours) and must still refuse connections. A new
  * compositor that reused the PID has a new file (ext4 may even reuse the inode number, hence

@@ -2,7 +2,7 @@ import { lstat, readdir } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import { ConfigError } from "../platform/config_error.ts";
 import type { Environment } from "../platform/paths.ts";
-import type { FileFacts, SocketEntry, SocketKind } from "./socket_entry.ts";
+import { type FileFacts, SOCKET_KINDS, type SocketEntry, type SocketKind } from "./socket_entry.ts";
 import { type ParsedSocketName, parseSocketName, SOCKET_SUBDIRS } from "./socket_names.ts";
 
 /** A subdirectory that was not scanned, and why (e.g. a symlink planted as `kitty/`). */
@@ -161,7 +161,11 @@ export async function discoverSockets(options: DiscoverOptions): Promise<Discove
       file: await readFileFacts(path),
     });
   }
-  return { runtimeDir, entries: [...entries.values()], skipped };
+  const order = (entry: SocketEntry) => SOCKET_KINDS.indexOf(entry.kind);
+  const sorted = [...entries.values()].sort((a, b) =>
+    order(a) - order(b) || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)
+  );
+  return { runtimeDir, entries: sorted, skipped };
 }
 
 /** Kind and PID for a path named by the environment: by its name when tether knows it. */

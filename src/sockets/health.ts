@@ -42,7 +42,9 @@ export function needsProbe(entry: SocketEntry): boolean {
  * - no file -> `missing`;
  * - a regular file or directory named like a socket -> `stale` (nothing can listen there);
  * - answered -> `healthy` (a symlink is followed by clients, so its target's health counts);
- * - connection refused -> `stale`; ENOENT during the probe -> `missing`;
+ * - connection refused -> `stale`, unless a process still listens on the path (per
+ *   /proc/net/unix, passed as `listening`): then its backlog is full -> `unresponsive`;
+ * - ENOENT during the probe -> `missing`;
  * - anything else (timeout, full backlog, EACCES, garbage) -> `unresponsive`: something is
  *   there, but it does not serve us.
  */
@@ -50,6 +52,7 @@ export function classifyHealth(
   entry: SocketEntry,
   outcome: ProbeOutcome | null,
   validatedAt: Date,
+  listening: ReadonlySet<string> | null = null,
 ): HealthRow {
   const row: HealthRow = {
     kind: entry.kind,
@@ -91,6 +94,15 @@ export function classifyHealth(
           connection_status: daemon.connection_status,
         }
         : {}),
+    };
+  }
+  if (outcome.category === "refused" && listening?.has(entry.path)) {
+    // A full backlog (hung peer) looks like "refused" to the compiled binary's runtime.
+    return {
+      ...row,
+      status: "unresponsive",
+      error: "refuses connections although a process listens on it: backlog full (peer hung?)" +
+        via,
     };
   }
   const status = outcome.category === "refused"

@@ -1,4 +1,5 @@
 import { classifyHealth, type HealthRow, needsProbe } from "./health.ts";
+import { readListeningPaths } from "./listening_sockets.ts";
 import { type Prober, probeSocket } from "./probe.ts";
 import type { ProbeProtocol, SocketEntry } from "./socket_entry.ts";
 
@@ -8,6 +9,8 @@ export interface CheckHealthOptions {
   timeoutMs: number;
   /** Probers by protocol (tests inject fakes). */
   probers?: Readonly<Partial<Record<ProbeProtocol, Prober>>>;
+  /** Lists listening socket paths (tests inject). Default: /proc/net/unix. */
+  readListening?: () => Promise<ReadonlySet<string> | null>;
   /** Wall clock for `last_validated`. Default `new Date()`. */
   wallClock?: () => Date;
 }
@@ -17,18 +20,25 @@ export interface CheckHealthOptions {
  * the other rows: the whole check takes about the slowest single probe, at most the timeout.
  * Rows come back in the order of `entries`.
  */
-export function checkHealth(
+export async function checkHealth(
   entries: readonly SocketEntry[],
   options: CheckHealthOptions,
 ): Promise<HealthRow[]> {
   const wallClock = options.wallClock ?? (() => new Date());
-  return Promise.all(entries.map(async (entry) => {
+  const outcomes = await Promise.all(entries.map(async (entry) => {
     const outcome = needsProbe(entry)
       ? await probeSocket(entry.path, entry.protocol, {
         timeoutMs: options.timeoutMs,
         probers: options.probers,
       })
       : null;
-    return classifyHealth(entry, outcome, wallClock());
+    return { outcome, at: wallClock() };
   }));
+  const refused = outcomes.some(({ outcome }) =>
+    outcome !== null && !outcome.answered && outcome.category === "refused"
+  );
+  const listening = refused ? await (options.readListening ?? readListeningPaths)() : null;
+  return entries.map((entry, index) =>
+    classifyHealth(entry, outcomes[index]!.outcome, outcomes[index]!.at, listening)
+  );
 }

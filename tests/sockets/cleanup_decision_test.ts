@@ -3,6 +3,7 @@ import {
   keepReasonAfterProbe,
   keepReasonBeforeProbe,
   keepReasonBeforeUnlink,
+  keepReasonListening,
 } from "../../src/sockets/cleanup_decision.ts";
 import type { ProbeOutcome } from "../../src/sockets/probe.ts";
 import type { FileFacts, SocketEntry } from "../../src/sockets/socket_entry.ts";
@@ -101,4 +102,11 @@ Deno.test("removal needs the same inode, still a socket of ours, still refusing"
     keepReasonBeforeUnlink(SOCKET, SOCKET, { answered: true, latencyMs: 1, answer: {} }, UID)!,
     /re-check/,
   );
+});
+
+Deno.test("a refused socket that still has a listener is hung, not dead", () => {
+  const path = `${RT}/sway-ipc.1000.812.sock`;
+  assert.equal(keepReasonListening(path, new Set()), null);
+  assert.match(keepReasonListening(path, new Set([path]))!, /listens/);
+  assert.match(keepReasonListening(path, null)!, /cannot read/);
 });

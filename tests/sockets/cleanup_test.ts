@@ -271,3 +271,31 @@ Deno.test("a subdirectory that is a symlink is not followed", async () => {
     rmSync(elsewhere, { recursive: true, force: true });
   }
 });
+
+Deno.test("a refused socket with a listener (hung, full backlog) is kept", async () => {
+  const rt = runtimeDir();
+  const path = join(rt, `sway-ipc.${UID}.9300.sock`);
+  await createStaleSockets([path]);
+  try {
+    const report = await runCleanup({
+      runtimeDir: rt,
+      env: {},
+      uid: UID,
+      dryRun: false,
+      readListening: () => Promise.resolve(new Set([path])),
+    });
+    assert.deepEqual(report.removed, []);
+    assert.match(report.kept[0]!.reason, /listens/);
+    const blind = await runCleanup({
+      runtimeDir: rt,
+      env: {},
+      uid: UID,
+      dryRun: false,
+      readListening: () => Promise.resolve(null),
+    });
+    assert.deepEqual(blind.removed, []);
+    assert.equal(existsSync(path), true);
+  } finally {
+    rmSync(rt, { recursive: true, force: true });
+  }
+});

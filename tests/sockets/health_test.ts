@@ -95,3 +95,9 @@ Deno.test("allHealthy is true only when every row is healthy", () => {
   assert.equal(allHealthy([healthy, classifyHealth(entry(), failure("refused"), AT)]), false);
   assert.equal(allHealthy([]), true);
 });
+
+Deno.test("refused while a process listens on the path is unresponsive (full backlog)", () => {
+  const row = classifyHealth(entry(), failure("refused"), AT, new Set([entry().path]));
+  assert.equal(row.status, "unresponsive");
+  assert.match(row.error!, /backlog full/);
+});

@@ -7,6 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { chmodSync, chownSync, existsSync, mkdirSync, symlinkSync, writeFileSync } from "node:fs";
+import { createConnection, type Socket } from "node:net";
 import { join } from "node:path";
 import { startI3 } from "../support/i3.ts";
 import { createStaleSockets } from "../support/stale_sockets.ts";
@@ -156,6 +157,38 @@ Deno.test("an unreadable entry is one error line, exit 2, nothing deleted", asyn
     }
     assert.equal(existsSync(stale), true);
   } finally {
+    Deno.removeSync(rt, { recursive: true });
+  }
+});
+
+Deno.test("a hung sway whose backlog is full is never removed (the binary sees ECONNREFUSED)", async () => {
+  const rt = await makeRuntimeDir();
+  const sway = await startSway({ runtimeDir: rt });
+  const held: Socket[] = [];
+  try {
+    sway.hang();
+    // sway listens with a backlog of 3: four connections fill it; later ones are refused
+    // (EAGAIN, which the Bun runtime of dist/tether reports as ECONNREFUSED).
+    for (let i = 0; i < 5; i++) {
+      held.push(
+        await new Promise<Socket>((resolve) => {
+          const socket = createConnection(sway.socketPath);
+          socket.once("connect", () => resolve(socket));
+          socket.once("error", () => resolve(socket));
+        }),
+      );
+    }
+    const env = { XDG_RUNTIME_DIR: rt };
+    const cleanup = await runTetherAsUser(["--json", "cleanup"], env);
+    assert.equal(cleanup.code, 0, cleanup.stderr);
+    const report = JSON.parse(cleanup.stdout);
+    assert.deepEqual(report.removed, []);
+    assert.equal(existsSync(sway.socketPath), true);
+    const health = await runTetherAsUser(["--json", "socket-health", "--timeout", "0.5"], env);
+    assert.equal(JSON.parse(health.stdout).sockets[0].status, "unresponsive");
+  } finally {
+    for (const socket of held) socket.destroy();
+    await sway.stop();
     Deno.removeSync(rt, { recursive: true });
   }
 });
