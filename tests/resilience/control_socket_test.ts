@@ -140,16 +140,16 @@ Deno.test("a hung daemon times out; a missing socket is not_configured", () =>
 Deno.test("close() lets a reply in progress reach its client before ending the connection", () =>
   withTempDir(async (dir) => {
     const path = join(dir, "c.sock");
-    let serverRef: { close(): Promise<void> } | undefined;
+    const holder: { server?: { close(): Promise<void> } } = {};
     let closing: Promise<void> | undefined;
     const server = await serveControlSocket(path, {
       stop: async () => {
-        closing = serverRef!.close(); // the daemon shuts down while answering
+        closing = holder.server!.close(); // the daemon shuts down while answering
         await new Promise((resolve) => setTimeout(resolve, 20));
         return "stopping";
       },
     });
-    serverRef = server;
+    holder.server = server;
     assert.equal(await requestControl(path, "stop"), "stopping");
     await closing;
     await assert.rejects(stat(path), { code: "ENOENT" });
