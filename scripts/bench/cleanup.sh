@@ -42,7 +42,9 @@ make_stale() {
   local pid
   pid="$(names "$dead_pid_base" "$stale" | hold)"
   kill -9 "$pid"
-  wait "$pid" 2>/dev/null || true
+  # Not our child (it ran in a command substitution): poll until it is gone, else the first
+  # sockets still have a listener when the measurement starts.
+  while kill -0 "$pid" 2>/dev/null; do sleep 0.01; done
 }
 count() { find "$rt" -maxdepth 1 -name 'sway-ipc.*.sock' -type s | wc -l; }
 
@@ -78,5 +80,11 @@ echo "cleanup of $stale stale + $live live sockets"
 echo "  tether cleanup (dist/tether): ${tether_ms} ms, left $left_tether"
 echo "  bash baseline (cut, kill -0, socat): ${bash_ms} ms, left $left_bash"
 awk -v b="$bash_ms" -v t="$tether_ms" 'BEGIN { printf "  ratio: %.1fx faster\n", b / (t > 0 ? t : 1) }'
-[ "$left_tether" -eq "$live" ] && [ "$left_bash" -eq "$live" ] ||
-  { echo "FAILED: expected $live live sockets left" >&2; exit 1; }
+if [ "$left_tether" -ne "$live" ] || [ "$left_bash" -ne "$live" ]; then
+  echo "FAILED: expected $live live sockets left; extra files:" >&2
+  for socket in "$rt"/sway-ipc.*.sock; do
+    pid="$(basename "$socket" | cut -d. -f3)"
+    [ "$pid" -lt $(( dead_pid_base + stale )) ] && ls -l "$socket" >&2
+  done
+  exit 1
+fi

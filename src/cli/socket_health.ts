@@ -36,9 +36,9 @@ export function socketHealthCommand(context: CliContext): Command {
       const kind = options.kind === undefined ? undefined : parseKind(options.kind);
       const uid = process.getuid!();
       const discover = async (): Promise<SocketEntry[]> => {
-        if (options.path !== undefined) return [await entryForPath(options.path, kind)];
+        if (options.path !== undefined) return [entryForPath(options.path, kind)];
         const dir = runtimeDir(context.env);
-        await verifyRuntimeDir(dir, uid);
+        verifyRuntimeDir(dir, uid);
         const found = await discoverSockets({ runtimeDir: dir, env: context.env, uid });
         return found.entries.filter((entry) => kind === undefined || entry.kind === kind);
       };
@@ -87,7 +87,7 @@ async function watch(
 }
 
 /** An entry for `--path`: kind from `--kind`, else from the file name. */
-async function entryForPath(path: string, kind: SocketKind | undefined): Promise<SocketEntry> {
+function entryForPath(path: string, kind: SocketKind | undefined): SocketEntry {
   const absolute = resolve(path);
   const name = basename(absolute);
   const parent = basename(dirname(absolute));
@@ -110,6 +110,6 @@ async function entryForPath(path: string, kind: SocketKind | undefined): Promise
     nameUid: parsed?.nameUid ?? null,
     current: false,
     inRuntimeDir: false,
-    file: await readFileFacts(absolute),
+    file: readFileFacts(absolute),
   };
 }

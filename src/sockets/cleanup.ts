@@ -1,4 +1,4 @@
-import { unlink } from "node:fs/promises";
+import { unlinkSync } from "node:fs";
 import type { Environment } from "../platform/paths.ts";
 import {
   keepReasonAfterProbe,
@@ -58,7 +58,7 @@ export interface CleanupOptions {
   concurrency?: number;
   /** The connect probe (tests inject). Default: connect, then close at once. */
   connectProber?: Prober;
-  /** Removes a file (never follows symlinks). Default `node:fs` unlink. */
+  /** Removes a file (never follows symlinks). Default `node:fs` unlinkSync. */
   unlinkFile?: (path: string) => Promise<void>;
   /** Lists listening socket paths (tests inject). Default: /proc/net/unix. */
   readListening?: () => Promise<ReadonlySet<string> | null>;
@@ -79,14 +79,14 @@ export interface CleanupOptions {
 export async function runCleanup(options: CleanupOptions): Promise<CleanupReport> {
   const { runtimeDir, uid } = options;
   const timeoutMs = options.timeoutMs ?? 1000;
-  await verifyRuntimeDir(runtimeDir, uid);
+  verifyRuntimeDir(runtimeDir, uid);
   const discovery = await discoverSockets({ runtimeDir, env: options.env, uid });
   const connectProber = options.connectProber;
   const probe = connectProber
     ? (path: string) =>
       probeSocket(path, "connect", { timeoutMs, probers: { connect: connectProber } })
     : (path: string) => probeConnect(path, timeoutMs);
-  const remove = options.unlinkFile ?? unlink;
+  const remove = options.unlinkFile ?? ((path: string) => Promise.resolve(unlinkSync(path)));
   const concurrency = options.concurrency ?? 256;
   const report: CleanupReport = { dry_run: options.dryRun, removed: [], kept: [], failed: [] };
   const keep = (entry: SocketEntry, reason: string) =>
@@ -118,7 +118,7 @@ export async function runCleanup(options: CleanupOptions): Promise<CleanupReport
   // unlink) still the same file.
   await forEachLimited(candidates, concurrency, async (entry) => {
     const reprobe = await probe(entry.path);
-    const now = await readFileFacts(entry.path);
+    const now = readFileFacts(entry.path);
     const late = keepReasonBeforeUnlink(entry.file!, now, reprobe, uid);
     if (late !== null) return keep(entry, late);
     if (!options.dryRun) {
