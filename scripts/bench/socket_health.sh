@@ -51,12 +51,13 @@ hung_pid="$(sed -E 's/.*\.([0-9]+)\.sock$/\1/' <<<"${sockets[0]}")"
 kill -STOP "$hung_pid"
 
 json="$rt/hyperfine.json"
-measure() { # $1 = label, rest = command
-  local label="$1"
-  shift
+measure() { # $1 = label, $2 = prepare command ("" for none), rest = command
+  local label="$1" prepare="$2"
+  shift 2
   rm -f "$json"
-  as_user hyperfine --style none --ignore-failure --warmup 2 --runs "$runs" \
-    --export-json "$json" "$*" >/dev/null 2>&1 || true
+  local args=(--style none --ignore-failure --warmup 1 --runs "$runs" --export-json "$json")
+  [ -n "$prepare" ] && args+=(--prepare "$prepare")
+  as_user hyperfine "${args[@]}" "$*" >/dev/null 2>&1 || true
   awk -v label="$label" '
     /"mean"/ { gsub(/[",]/, ""); mean = $2 }
     /"median"/ { gsub(/[",]/, ""); median = $2 }
@@ -64,9 +65,28 @@ measure() { # $1 = label, rest = command
     END { printf "  %s: mean %.1f ms, median %.1f ms, max %.1f ms\n", label, mean * 1000, median * 1000, max * 1000 }
   ' "$json"
 }
+in_process() { # the probe round as tether itself measures it (no process start)
+  { as_user "$bin" --log-level debug socket-health --timeout 1 2>&1 >/dev/null || true; } |
+    sed -n 's/.*probed \([0-9]*\) sockets in \([0-9.]*\) ms.*/\2/p'
+}
 
-echo "socket-health against 10 real sway sockets (one SIGSTOPped), $runs runs each"
 bin="$PWD/dist/tether"
-measure "10 sockets, 1 hung, --timeout 1" "$bin socket-health --timeout 1"
-measure "1 healthy socket (--path), incl. process start" "$bin socket-health --path ${sockets[1]}"
-as_user "$bin" socket-health --timeout 1 | sed 's/^/    /' || true
+echo "socket-health against 10 real sway sockets, one SIGSTOPped; --timeout 1; $runs runs each"
+# A stopped sway still completes connects into its backlog (3 deep) and never answers. Between
+# runs, let it drain its backlog (SIGCONT, then SIGSTOP again) so every run meets the
+# "accepts, never answers" case rather than a full backlog.
+drain="kill -CONT $hung_pid; sleep 0.3; kill -STOP $hung_pid; sleep 0.05"
+measure "10 sockets, 1 hung (accepts, never answers), wall incl. process start" "$drain" \
+  "$bin socket-health --timeout 1"
+samples=()
+for _ in $(seq 5); do
+  kill -CONT "$hung_pid"; sleep 0.3; kill -STOP "$hung_pid"; sleep 0.05
+  samples+=("$(in_process)")
+done
+echo "  same, probe round in process (5 runs): ${samples[*]} ms"
+for _ in $(seq 5); do as_user "$bin" socket-health --timeout 1 >/dev/null 2>&1 || true; done
+measure "10 sockets, 1 hung with a full backlog, wall incl. process start" "" \
+  "$bin socket-health --timeout 1"
+kill -CONT "$hung_pid"
+measure "1 healthy socket (--path), wall incl. process start" "" \
+  "$bin socket-health --path ${sockets[1]}"

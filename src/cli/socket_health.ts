@@ -42,7 +42,15 @@ export function socketHealthCommand(context: CliContext): Command {
         const found = await discoverSockets({ runtimeDir: dir, env: context.env, uid });
         return found.entries.filter((entry) => kind === undefined || entry.kind === kind);
       };
-      const probeAll = async () => checkHealth(await discover(), { timeoutMs });
+      const probeAll = async () => {
+        const started = performance.now();
+        const entries = await discover();
+        const rows = await checkHealth(entries, { timeoutMs });
+        context.logger().debug(
+          `probed ${rows.length} sockets in ${(performance.now() - started).toFixed(1)} ms`,
+        );
+        return rows;
+      };
       if (!options.watch) {
         const rows = await probeAll();
         if (context.globals().json) context.stdout(JSON.stringify({ sockets: rows }) + "\n");
