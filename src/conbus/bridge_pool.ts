@@ -80,15 +80,9 @@ export function poolAcquirer(
   endpoint: BridgeEndpoint,
 ): AcquireConnection {
   const key = endpointLabel(endpoint);
-  return async (signal) => {
-    // The shared pool skips its aliveness check for a connection it opened in the background
-    // (min idle) and has not handed out yet; such a one may have died while idle, so check here.
-    for (let attempt = 0;; attempt++) {
-      const lease = await pool.acquire(key, { signal });
-      if (lease.connection.alive || attempt >= 2) return lease;
-      lease.release({ broken: true });
-    }
-  };
+  // The pool checks aliveness before every hand-out, including the first one of a connection
+  // it opened in the background (min idle), so a bridge that closed while idle is replaced.
+  return (signal) => pool.acquire(key, { signal });
 }
 
 /**
