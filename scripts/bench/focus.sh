@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Figures for README "tether focus", measured in one run (see scripts/bench/focus_bench.ts):
+# focus event -> font change acknowledged (tether vs 3 x `kitty @ set-font-size`), coalesced vs
+# separate commands, p50/p99 over 200 switches, tracker RSS over 10,000 focus events.
+# Needs the packages from scripts/setup.sh (kitty, Xvfb) and builds dist/tether first.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+. scripts/env.sh
+bash scripts/build.sh compile
+TETHER_BIN="$TETHER_ROOT/dist/tether" "$DENO" run --allow-all --no-check scripts/bench/focus_bench.ts

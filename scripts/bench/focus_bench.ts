@@ -1,0 +1,209 @@
+/**
+ * Figures for README "tether focus" (run by scripts/bench/focus.sh; all ratios from one run):
+ *
+ * 1. focus event -> font change acknowledged: tether (fake niri event -> real kitty 0.26.5 under
+ *    Xvfb, `latency_ms` of the tracker's JSON lines) vs the old way, three `kitty @ --to …
+ *    set-font-size -- +1` subprocesses; p50/p99 over 200 switches.
+ * 2. one coalesced `set-font-size +3` vs three `+1` commands (KittyRegistry, real kitty).
+ * 3. RSS of the tracker over 10,000 focus events (fake niri + fake kitty sockets).
+ */
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { createServer, type Server } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { KittyRegistry } from "../../src/kitty/registry.ts";
+import { startFakeNiri } from "../../tests/fakes/niri_server.ts";
+import { startKitty, startXvfb } from "../../tests/support/kitty.ts";
+import { startTracker } from "../../tests/e2e/focus_support.ts";
+
+const SWITCHES = Number(Deno.env.get("FOCUS_BENCH_SWITCHES") ?? 200);
+const OLD_WAY_RUNS = Number(Deno.env.get("FOCUS_BENCH_OLD_RUNS") ?? 10);
+const RSS_EVENTS = Number(Deno.env.get("FOCUS_BENCH_RSS_EVENTS") ?? 10_000);
+
+const percentile = (values: number[], p: number) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+};
+const ms = (value: number) => `${value.toFixed(1)} ms`;
+
+async function realKittyFigures(): Promise<void> {
+  const runtimeDir = mkdtempSync(join(tmpdir(), "tether-bench-"));
+  const x = await startXvfb();
+  const kitties = [
+    await startKitty(x, { runtimeDir, remoteControl: { mode: "socket-only" } }),
+    await startKitty(x, { runtimeDir, remoteControl: { mode: "socket-only" } }),
+  ];
+  const niriPath = join(runtimeDir, "niri.wayland-1.1.sock");
+  const niri = await startFakeNiri({
+    path: niriPath,
+    windows: kitties.map((kitty, index) => ({ id: index + 1, app_id: "kitty", pid: kitty.pid })),
+    focusedId: 1,
+  });
+  const env = {
+    PATH: "/usr/bin:/bin",
+    HOME: runtimeDir,
+    XDG_RUNTIME_DIR: runtimeDir,
+    NIRI_SOCKET: niriPath,
+  };
+  const tracker = await startTracker(["--compositor", "niri"], env);
+  try {
+    await tracker.waitForLine((line) => line.event === "focus_gained");
+    const gained: number[] = [];
+    for (let i = 0; i < SWITCHES; i++) {
+      const target = i % 2 === 0 ? 2 : 1;
+      const from = tracker.lines.length;
+      niri.focus(target);
+      const line = await tracker.waitForLine(
+        (l) => l.event === "focus_gained" && l.window_id === target,
+        { from },
+      );
+      if (line.status !== "success") throw new Error(`switch ${i}: ${JSON.stringify(line)}`);
+      gained.push(line.latency_ms as number);
+    }
+    tracker.signal("SIGTERM");
+    await tracker.exited();
+
+    // The old way: three `kitty @` subprocesses per font change (+1 each).
+    const old: number[] = [];
+    const socket = `unix:${kitties[0]!.socketPath}`;
+    const kittyAt = (delta: string) => {
+      const result = spawnSync("kitty", ["@", "--to", socket, "set-font-size", "--", delta]);
+      if (result.status !== 0) throw new Error(`kitty @ failed: ${result.stderr}`);
+    };
+    for (let run = 0; run < OLD_WAY_RUNS; run++) {
+      const started = performance.now();
+      for (let step = 0; step < 3; step++) kittyAt("+1");
+      old.push(performance.now() - started);
+      kittyAt("-3");
+    }
+
+    // One coalesced +3 vs three +1 over tether's own client.
+    const registry = new KittyRegistry({ env, socketPathFor: () => kitties[0]!.socketPath });
+    const pid = kitties[0]!.pid;
+    await registry.changeFontSize(pid, 1);
+    await registry.changeFontSize(pid, -1);
+    const coalesced: number[] = [];
+    const separate: number[] = [];
+    for (let run = 0; run < 50; run++) {
+      let started = performance.now();
+      await registry.changeFontSize(pid, 3);
+      coalesced.push(performance.now() - started);
+      await registry.changeFontSize(pid, -3);
+      started = performance.now();
+      for (let step = 0; step < 3; step++) await registry.changeFontSize(pid, 1);
+      separate.push(performance.now() - started);
+      await registry.changeFontSize(pid, -3);
+    }
+    await registry.close();
+
+    const p50 = percentile(gained, 50);
+    console.log(`## focus event -> font change acknowledged (kitty 0.26.5, Xvfb/llvmpipe)`);
+    console.log(
+      `tether (${SWITCHES} switches): p50 ${ms(p50)}, p99 ${ms(percentile(gained, 99))}`,
+    );
+    console.log(
+      `old way, 3 x \`kitty @ set-font-size +1\` (${OLD_WAY_RUNS} runs): p50 ${
+        ms(percentile(old, 50))
+      }, p99 ${ms(percentile(old, 99))}`,
+    );
+    console.log(`ratio (p50): old way / tether = ${(percentile(old, 50) / p50).toFixed(0)}x`);
+    console.log(`## coalesced vs separate (50 runs each, same kitty)`);
+    console.log(
+      `one set-font-size +3: p50 ${ms(percentile(coalesced, 50))}; three +1: p50 ${
+        ms(percentile(separate, 50))
+      }; ratio ${(percentile(separate, 50) / percentile(coalesced, 50)).toFixed(2)}x`,
+    );
+  } finally {
+    await tracker.kill();
+    await niri.close();
+    for (const kitty of kitties) await kitty.stop();
+    await x.stop();
+    rmSync(runtimeDir, { recursive: true, force: true });
+  }
+}
+
+/** A kitty stand-in: answers the version probes like kitty 0.26 and every command with ok. */
+function fakeKitty(path: string): Promise<Server> {
+  const server = createServer((socket) => {
+    let buffered = "";
+    socket.on("data", (chunk) => {
+      buffered += chunk.toString("latin1");
+      let end: number;
+      while ((end = buffered.indexOf("\x1b\\")) >= 0) {
+        const frame = buffered.slice(0, end);
+        buffered = buffered.slice(end + 2);
+        const json = JSON.parse(frame.slice(frame.indexOf("{")));
+        const reply = json.version?.[1] > 26
+          ? {
+            ok: false,
+            error:
+              "The kitty client you are using to send remote commands is newer than this kitty instance. This is not supported.",
+          }
+          : { ok: true };
+        socket.write(`\x1bP@kitty-cmd${JSON.stringify(reply)}\x1b\\`);
+      }
+    });
+    socket.on("error", () => socket.destroy());
+  });
+  return new Promise((resolve) => server.listen(path, () => resolve(server)));
+}
+
+const rssKb = (pid: number) =>
+  Number(readFileSync(`/proc/${pid}/status`, "utf8").match(/VmRSS:\s+(\d+)/)![1]);
+
+async function rssFigures(): Promise<void> {
+  const runtimeDir = mkdtempSync(join(tmpdir(), "tether-bench-rss-"));
+  Deno.mkdirSync(join(runtimeDir, "kitty"));
+  // Two live processes stand in for kitty PIDs; fake kitty sockets carry their PIDs.
+  const stand = [0, 1].map(() => new Deno.Command("sleep", { args: ["600"] }).spawn());
+  const servers = await Promise.all(
+    stand.map((child) => fakeKitty(join(runtimeDir, "kitty", `kitty-${child.pid}.sock`))),
+  );
+  const niriPath = join(runtimeDir, "niri.wayland-1.1.sock");
+  const niri = await startFakeNiri({
+    path: niriPath,
+    windows: stand.map((child, index) => ({ id: index + 1, app_id: "kitty", pid: child.pid })),
+    focusedId: 1,
+  });
+  const env = { PATH: "/usr/bin:/bin", HOME: runtimeDir, XDG_RUNTIME_DIR: runtimeDir };
+  const tracker = await startTracker(["--compositor", "niri"], { ...env, NIRI_SOCKET: niriPath });
+  try {
+    await tracker.waitForLine((line) => line.event === "focus_gained");
+    const samples: [number, number][] = [[0, rssKb(tracker.pid)]];
+    const batch = 100;
+    let events = 0;
+    for (let sent = 0; sent < RSS_EVENTS; sent += batch) {
+      const from = tracker.lines.length;
+      for (let i = sent; i < sent + batch; i++) niri.focus(i % 2 === 0 ? 2 : 1);
+      // The tracker may fold a burst (a blur and re-focus cancel out), and kitties run
+      // independently, so lines are not one-per-event: wait until it has gone quiet.
+      let seen = -1;
+      for (;;) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        const count = tracker.lines.length - from;
+        if (count > 0 && count === seen) break;
+        seen = count;
+      }
+      events += batch;
+      tracker.lines.splice(0, tracker.lines.length); // keep the bench's own memory flat
+      if ((sent + batch) % (RSS_EVENTS / 4) === 0) {
+        samples.push([sent + batch, rssKb(tracker.pid)]);
+      }
+    }
+    if (events !== RSS_EVENTS) throw new Error(`sent ${events} events`);
+    console.log(`## tracker RSS over ${RSS_EVENTS} focus events (fake niri + fake kitty)`);
+    console.log(
+      samples.map(([events, kb]) => `${events}: ${(kb / 1024).toFixed(1)} MB`).join(", "),
+    );
+  } finally {
+    await tracker.kill();
+    await niri.close();
+    for (const server of servers) server.close();
+    for (const child of stand) child.kill("SIGKILL");
+    rmSync(runtimeDir, { recursive: true, force: true });
+  }
+}
+
+if (Deno.env.get("FOCUS_BENCH_PART") !== "rss") await realKittyFigures();
+if (Deno.env.get("FOCUS_BENCH_PART") !== "kitty") await rssFigures();
