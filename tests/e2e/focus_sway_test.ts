@@ -37,7 +37,7 @@ interface SwayKitty {
 }
 
 /** Every kitty this file started (a crashed sway leaves its kitties behind as orphans). */
-const launched: number[] = [];
+const launchedKittyPids: number[] = [];
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -108,7 +108,7 @@ async function launchKitty(
     const socket = join(sway.runtimeDir, "kitty", `kitty-${node.pid}.sock`);
     await until(`${socket}`, () => Promise.resolve(existsSync(socket) ? true : undefined));
   }
-  launched.push(node.pid!);
+  launchedKittyPids.push(node.pid!);
   return { pid: node.pid!, windowId: node.id };
 }
 
@@ -334,7 +334,7 @@ Deno.test({
       for (const run of trackers) await run.kill();
       await inspector.close();
       for (const sway of sways) await sway.stop();
-      for (const pid of launched) if (pidExists(pid)) killTree(pid);
+      for (const pid of launchedKittyPids) if (pidExists(pid)) killTree(pid);
       for (const sway of sways) if (pidExists(sway.runuserPid)) killTree(sway.runuserPid);
       rmSync(runtimeDir, { recursive: true, force: true });
       rmSync(configDir, { recursive: true, force: true });
