@@ -3,7 +3,7 @@ import { join } from "node:path";
 import type { Environment } from "../platform/paths.ts";
 import { ConnectionError } from "../resilience/errors.ts";
 import type { CompositorKind } from "./focus_source.ts";
-import { connectUnix, type UnixConnector } from "./unix_socket.ts";
+import { connectUnix, type UnixConnector } from "../resilience/unix_connect.ts";
 
 /** Which compositor `--compositor` asks for. */
 export type CompositorChoice = CompositorKind | "auto";

@@ -9,7 +9,7 @@ import {
   MessageType,
   parsePayload,
 } from "./i3ipc_codec.ts";
-import { connectUnix, type UnixConnector } from "./unix_socket.ts";
+import { connectUnix, type UnixConnector } from "../resilience/unix_connect.ts";
 
 /** Options for {@link I3IpcClient.connect}. */
 export interface I3IpcClientOptions {

@@ -10,7 +10,7 @@ import {
   parseNiriReply,
   versionFromReply,
 } from "./niri_codec.ts";
-import { connectUnix, type UnixConnector } from "./unix_socket.ts";
+import { connectUnix, type UnixConnector } from "../resilience/unix_connect.ts";
 
 /** Options for niri requests and event streams. */
 export interface NiriClientOptions {

@@ -1,10 +1,13 @@
-import { createConnection } from "node:net";
 import type { Duplex } from "node:stream";
 import { ConnectionError, toConnectionError } from "../resilience/errors.ts";
+import { connectUnix, type UnixConnector } from "../resilience/unix_connect.ts";
 import { encodeFrame, type KittyResponse, parseResponse, ResponseSplitter } from "./codec.ts";
 
-/** Opens a byte stream to a unix socket path; tests inject fakes. Resolves once connected. */
-export type KittyConnector = (socketPath: string) => Promise<Duplex>;
+/**
+ * Opens a (not yet connected) socket to a unix socket path; tests inject sockets that never
+ * connect. The shared {@link UnixConnector} of resilience/unix_connect.
+ */
+export type KittyConnector = UnixConnector;
 
 /** Options for {@link KittyConnection.open}. */
 export interface KittyConnectionOptions {
@@ -30,21 +33,6 @@ export interface KittyRequestOptions {
 
 /** The default connection and request timeout, in milliseconds (`--socket-timeout` 2 s). */
 export const DEFAULT_KITTY_TIMEOUT_MS = 2000;
-
-/** Connects with node:net; rejects with a categorised error (ENOENT, ECONNREFUSED, ...). */
-export const connectUnixSocket: KittyConnector = (socketPath) =>
-  new Promise((resolve, reject) => {
-    const socket = createConnection({ path: socketPath });
-    const onError = (error: Error) => {
-      socket.destroy();
-      reject(error);
-    };
-    socket.once("error", onError);
-    socket.once("connect", () => {
-      socket.off("error", onError);
-      resolve(socket);
-    });
-  });
 
 interface Pending {
   resolve(response: KittyResponse): void;
@@ -103,27 +91,14 @@ export class KittyConnection {
     options: KittyConnectionOptions = {},
   ): Promise<KittyConnection> {
     const label = options.label ?? `kitty at ${socketPath}`;
-    const connector = options.connector ?? connectUnixSocket;
-    const timeoutMs = options.connectTimeoutMs ?? DEFAULT_KITTY_TIMEOUT_MS;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const connecting = connector(socketPath);
     try {
-      const stream = await Promise.race([
-        connecting,
-        new Promise<never>((_, reject) => {
-          timer = setTimeout(
-            () =>
-              reject(
-                new ConnectionError("timeout", `${label}: no connection within ${timeoutMs} ms`),
-              ),
-            timeoutMs,
-          );
-        }),
-      ]);
-      return new KittyConnection(stream, label);
+      const socket = await connectUnix(socketPath, {
+        timeoutMs: options.connectTimeoutMs ?? DEFAULT_KITTY_TIMEOUT_MS,
+        context: label,
+        connector: options.connector,
+      });
+      return new KittyConnection(socket, label);
     } catch (error) {
-      // A connect that completes after the timeout must not leak its socket.
-      connecting.then((stream) => stream.destroy(), () => {});
       const failure = toConnectionError(error, label);
       if (failure.category === "not_configured") {
         throw new ConnectionError(
@@ -133,8 +108,6 @@ export class KittyConnection {
         );
       }
       throw failure;
-    } finally {
-      clearTimeout(timer);
     }
   }
 

@@ -1,7 +1,7 @@
 import { i3ipcRequestOnce } from "../compositor/i3ipc_client.ts";
 import { MessageType, parsePayload } from "../compositor/i3ipc_codec.ts";
 import { niriVersion } from "../compositor/niri_client.ts";
-import { connectUnix } from "../compositor/unix_socket.ts";
+import { connectUnix } from "../resilience/unix_connect.ts";
 import { probeKitty } from "../kitty/probe.ts";
 import { requestControl } from "../resilience/control_socket.ts";
 import { ConnectionError, type ErrorCategory, toConnectionError } from "../resilience/errors.ts";

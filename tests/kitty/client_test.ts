@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { Socket } from "node:net";
 import { KittyConnection } from "../../src/kitty/client.ts";
 import { lsCommand, setFontSizeCommand } from "../../src/kitty/codec.ts";
 import { ConnectionError } from "../../src/resilience/errors.ts";
@@ -108,7 +109,8 @@ Deno.test("KittyConnection.open: a connector that never connects times out", asy
   await assert.rejects(
     KittyConnection.open("/x.sock", {
       connectTimeoutMs: 20,
-      connector: () => new Promise(() => {}),
+      // A socket never told to connect never emits "connect".
+      connector: () => new Socket(),
     }),
     isCategory("timeout"),
   );

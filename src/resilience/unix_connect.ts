@@ -1,5 +1,5 @@
 import { createConnection, type Socket } from "node:net";
-import { ConnectionError, toConnectionError } from "../resilience/errors.ts";
+import { ConnectionError, toConnectionError } from "./errors.ts";
 
 /** Opens a stream to a unix socket path; tests may pass one that points elsewhere. */
 export type UnixConnector = (path: string) => Socket;
