@@ -127,7 +127,14 @@ export async function sendTelegrams(
     if (remainingMs <= 0) break;
     let lease: Lease<BridgeConnection>;
     try {
-      lease = await acquireWithRetry(options, clock, remainingMs);
+      // Fast path inline: a pooled connection is normally ready, so the retry machinery
+      // (timer, signals, backoff objects) is built only after a first failure. The connect
+      // timeout and the pool's acquire timeout bound this first try.
+      try {
+        lease = await options.acquire(options.signal ?? NEVER_ABORTED);
+      } catch (firstError) {
+        lease = await acquireAfterFailure(firstError, options, clock, remainingMs);
+      }
     } catch (error) {
       const failure = toConnectionError(error, "Conbus bridge");
       if (writes.every((count) => count === 0)) throw failure;
@@ -200,21 +207,14 @@ function noReplyDetail(telegram: Telegram): string {
     : "sent; the bus does not acknowledge event telegrams — never resent";
 }
 
-async function acquireWithRetry(
+/** Retries a failed first acquire by the connect policy (its first attempt already failed). */
+async function acquireAfterFailure(
+  firstError: unknown,
   options: SendOptions,
   clock: Clock,
   remainingMs: number,
 ): Promise<Lease<BridgeConnection>> {
-  // Fast path: a pooled connection is normally ready, so the retry machinery (timer, signals,
-  // backoff objects) is built only after a first failure. The connect timeout and the pool's
-  // acquire timeout bound this first try.
   const policy = options.connectPolicy ?? CONBUS_CONNECT_POLICY;
-  let firstError: unknown;
-  try {
-    return await options.acquire(options.signal ?? NEVER_ABORTED);
-  } catch (error) {
-    firstError = error;
-  }
   if (options.signal?.aborted || !isRetryable(policy, firstError) || policy.maxAttempts === 1) {
     throw firstError;
   }

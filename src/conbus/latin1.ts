@@ -8,6 +8,12 @@
  * ```
  */
 export function latin1Decode(bytes: Uint8Array): string {
+  if (bytes.length <= 64) {
+    // Telegrams are short: a plain loop beats spreading a subarray into arguments.
+    let short = "";
+    for (let index = 0; index < bytes.length; index++) short += String.fromCharCode(bytes[index]!);
+    return short;
+  }
   let text = "";
   // Chunked so a large buffer never exceeds the argument limit of String.fromCharCode.
   for (let start = 0; start < bytes.length; start += 4096) {

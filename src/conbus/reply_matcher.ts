@@ -160,7 +160,8 @@ export class ReplyMatcher {
    * event while an event telegram waits restarts its window. Everything else is an event.
    */
   receive(telegram: Telegram, atMs: number): Routing {
-    for (const [index, request] of this.requests.entries()) {
+    for (let index = 0; index < this.requests.length; index++) {
+      const request = this.requests[index]!;
       if (request.outcome !== null || request.sentAtMs === null) continue;
       const match = matchReply(request.expectation, telegram);
       if (match === null || telegram.type !== "R") continue;
