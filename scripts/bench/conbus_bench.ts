@@ -1,91 +1,276 @@
 /**
- * In-process part of scripts/bench/conbus.sh: N reads of `S0020044964F02D12` against the FAKE
- * bridge (no real bridge exists here), with zero reply delay, three ways:
- * - raw: one TCP socket, write the frame, wait for the `>` of the reply (the floor);
- * - pooled: `sendTelegrams` through the shared pool (one connection reused);
- * - per-read: `sendTelegrams` with a new connection per read.
- * Prints one JSON object with total and per-read milliseconds.
+ * In-process part of scripts/bench/conbus.sh: reads of `S0020044964F02D12` against the FAKE
+ * bridge (no real bridge exists here) with zero reply delay. All sides talk to the same fake
+ * process (its multi-client mode: same code and replies, it only accepts more than one client, so
+ * the raw sockets and the pooled connection stay open side by side), write the same bytes, and
+ * use TCP_NODELAY (connectBridge sets it; the fake sets it on its side too):
+ * - raw: one socket; write the frame, split the byte stream into frames (FrameSplitter), decode
+ *   each (checksum verified) and stop at the `R` telegram from the same serial: the least a
+ *   correct client does, and the floor the target is measured against;
+ * - raw_bare: one socket; write the frame, stop at the first `>` byte (no parsing at all);
+ * - pooled: `sendTelegrams` through the shared pool — content matching, deadline, events kept,
+ *   pool lease with the aliveness check, the result object;
+ * - per_read_connection: `sendTelegrams` with a new connection per read.
  *
- *   deno run -A scripts/bench/conbus_bench.ts <port of a single-client fake> <port of a multi-client fake> [N]
+ * A 2-core machine is noisy, so raw, raw_bare and pooled run interleaved: every round is
+ * `reads` reads per side in blocks of 100, the three sides taking turns in rotating order, and
+ * each figure is the median over `rounds` rounds; the overhead is the median of the per-round
+ * ratios (both sides of a ratio ran within the same second). CPU time of this process per read
+ * (user + system) is reported too: it does not depend on how fast the fake is woken.
+ * Prints one JSON object.
+ *
+ *   deno run -A scripts/bench/conbus_bench.ts <port of a multi-client fake> [reads (1000)] [rounds (9)]
  */
-import { createConnection } from "node:net";
+import { createConnection, type Socket } from "node:net";
 import process from "node:process";
+import {
+  type BridgeConnection,
+  type BridgeEndpoint,
+  connectBridge,
+  type ConnectOptions,
+  type Incoming,
+} from "../../src/conbus/bridge_connection.ts";
 import { createBridgePool, oneShotAcquirer, poolAcquirer } from "../../src/conbus/bridge_pool.ts";
-import { sendTelegrams } from "../../src/conbus/conbus_client.ts";
-import { encodeFrame, telegramFromBody } from "../../src/conbus/telegram_codec.ts";
+import { type AcquireConnection, sendTelegrams } from "../../src/conbus/conbus_client.ts";
+import { FrameSplitter } from "../../src/conbus/frame_splitter.ts";
+import { decodeFrame, encodeFrame, telegramFromBody } from "../../src/conbus/telegram_codec.ts";
 
-const [singlePort, multiPort, countArg] = process.argv.slice(2).map(Number);
-const count = countArg || 1000;
-const telegram = telegramFromBody("S0020044964F02D12");
+const [port, readsArg, roundsArg] = process.argv.slice(2).map(Number);
+const reads = readsArg || 1000;
+const rounds = roundsArg || 9;
+const BLOCK = 100;
+const SERIAL = "0020044964";
+const telegram = telegramFromBody(`S${SERIAL}F02D12`);
 const options = { timeoutMs: 2000, quietMs: 500, minGapMs: 0 };
+const endpoint = { host: "127.0.0.1", port: port! };
 
-async function raw(port: number): Promise<number> {
-  const socket = createConnection({ host: "127.0.0.1", port });
-  await new Promise((resolve) => socket.once("connect", resolve));
-  socket.setNoDelay(true);
-  const frame = encodeFrame(telegram);
-  let waiting: (() => void) | null = null;
-  socket.on("data", (chunk: Uint8Array) => {
-    if (chunk.includes(0x3e)) waiting?.();
+/** Runs `count` reads one after another. */
+type Side = (count: number) => Promise<void>;
+
+async function openSocket(): Promise<Socket> {
+  const socket = createConnection(endpoint);
+  await new Promise((resolve, reject) => {
+    socket.once("connect", resolve);
+    socket.once("error", reject);
   });
-  const started = performance.now();
-  for (let index = 0; index < count; index++) {
-    await new Promise<void>((resolve) => {
-      waiting = resolve;
-      socket.write(frame);
-    });
-  }
-  const elapsed = performance.now() - started;
-  socket.destroy();
-  return elapsed;
+  socket.setNoDelay(true);
+  return socket;
 }
 
-async function pooled(port: number): Promise<number> {
-  const endpoint = { host: "127.0.0.1", port };
-  const pool = createBridgePool(endpoint);
-  const acquire = poolAcquirer(pool, endpoint);
-  await sendTelegrams([telegram], { ...options, acquire }); // open the connection first
-  const started = performance.now();
-  for (let index = 0; index < count; index++) {
-    const result = await sendTelegrams([telegram], { ...options, acquire });
-    if (result.outcome !== "replied") throw new Error(`read ${index}: ${result.outcome}`);
+/**
+ * Diagnostics for the turnaround phase: when the last reply was decoded, and per read the time
+ * from there to the next write (the client's own work) and the time the write call took.
+ */
+class Probe {
+  replyAt = 0;
+  readonly turnaroundUs: number[] = [];
+  readonly writeUs: number[] = [];
+
+  replied(): void {
+    this.replyAt = performance.now();
   }
-  const elapsed = performance.now() - started;
-  await pool.close();
-  return elapsed;
+
+  /** Calls `write`, recording the turnaround since the last reply and the write's own time. */
+  write<T>(write: () => T): T {
+    const startedAt = performance.now();
+    if (this.replyAt > 0) this.turnaroundUs.push((startedAt - this.replyAt) * 1000);
+    this.replyAt = 0;
+    const result = write();
+    this.writeUs.push((performance.now() - startedAt) * 1000);
+    return result;
+  }
 }
 
-async function perRead(port: number): Promise<number> {
-  const acquire = oneShotAcquirer({ host: "127.0.0.1", port });
-  const started = performance.now();
-  for (let index = 0; index < count; index++) {
-    const result = await sendTelegrams([telegram], { ...options, acquire });
-    if (result.outcome !== "replied") throw new Error(`read ${index}: ${result.outcome}`);
-  }
-  return performance.now() - started;
+async function rawSide(probe?: Probe): Promise<{ side: Side; socket: Socket }> {
+  const socket = await openSocket();
+  const splitter = new FrameSplitter();
+  let replied: (() => void) | null = null;
+  socket.on("data", (chunk: Uint8Array) => {
+    for (const frame of splitter.push(chunk)) {
+      const reply = decodeFrame(frame);
+      if (reply.type === "R" && reply.serial === SERIAL) {
+        probe?.replied();
+        replied?.();
+      }
+    }
+  });
+  const side: Side = async (count) => {
+    for (let index = 0; index < count; index++) {
+      await new Promise<void>((resolve) => {
+        replied = resolve;
+        const bytes = encodeFrame(telegram);
+        if (probe === undefined) socket.write(bytes);
+        else probe.write(() => socket.write(bytes));
+      });
+    }
+  };
+  return { side, socket };
 }
 
-// The single-client fake re-listens a moment after a client leaves.
-const settle = () => new Promise((resolve) => setTimeout(resolve, 300));
-// Warm-up (JIT) on both paths, then the measured runs.
-await pooled(singlePort!);
-await settle();
-await raw(singlePort!);
-await settle();
-const rawMs = await raw(singlePort!);
-await settle();
-const pooledMs = await pooled(singlePort!);
-const perReadMs = await perRead(multiPort!);
-const perOp = (ms: number) => Math.round((ms / count) * 1000) / 1000;
+/** Bridge connections whose replies and writes `probe` records (the turnaround phase). */
+async function probedConnect(
+  probe: Probe,
+  target: BridgeEndpoint,
+  connectOptions: ConnectOptions,
+): Promise<BridgeConnection> {
+  const connection = await connectBridge(target, connectOptions);
+  const listen = connection.listen.bind(connection);
+  const write = connection.write.bind(connection);
+  return Object.assign(connection, {
+    listen: (listener: (incoming: Incoming) => void) =>
+      listen((incoming) => {
+        probe.replied();
+        listener(incoming);
+      }),
+    write: (bytes: Uint8Array) => probe.write(() => write(bytes)),
+  });
+}
+
+async function rawBareSide(): Promise<{ side: Side; socket: Socket }> {
+  const socket = await openSocket();
+  const frame = encodeFrame(telegram);
+  let replied: (() => void) | null = null;
+  socket.on("data", (chunk: Uint8Array) => {
+    if (chunk.includes(0x3e)) replied?.();
+  });
+  const side: Side = async (count) => {
+    for (let index = 0; index < count; index++) {
+      await new Promise<void>((resolve) => {
+        replied = resolve;
+        socket.write(frame);
+      });
+    }
+  };
+  return { side, socket };
+}
+
+function sendSide(acquire: AcquireConnection): Side {
+  return async (count) => {
+    for (let index = 0; index < count; index++) {
+      const result = await sendTelegrams([telegram], { ...options, acquire });
+      if (result.outcome !== "replied") throw new Error(`read ${index}: ${result.outcome}`);
+    }
+  };
+}
+
+interface Totals {
+  ms: number;
+  cpuUs: number;
+}
+
+async function timed(side: Side, count: number, totals: Totals): Promise<void> {
+  const cpu = process.cpuUsage();
+  const started = performance.now();
+  await side(count);
+  totals.ms += performance.now() - started;
+  const used = process.cpuUsage(cpu);
+  totals.cpuUs += used.user + used.system;
+}
+
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+};
+const round3 = (value: number) => Math.round(value * 1000) / 1000;
+const percentiles = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return [0.1, 0.5, 0.9].map((at) => Math.round(sorted[Math.floor(at * sorted.length)]! * 10) / 10);
+};
+
+const raw = await rawSide();
+const rawBare = await rawBareSide();
+const pool = createBridgePool(endpoint);
+const pooled = sendSide(poolAcquirer(pool, endpoint));
+const interleaved: [string, Side][] = [["raw", raw.side], ["raw_bare", rawBare.side], [
+  "pooled",
+  pooled,
+]];
+
+// Warm-up (JIT, the pool's connection) on every side.
+for (const [, side] of interleaved) await side(2000);
+
+const perRound: Record<string, { msPerRead: number[]; cpuUsPerRead: number[] }> = {};
+const ratios: number[] = [];
+const ratiosBare: number[] = [];
+for (let round = 0; round < rounds; round++) {
+  const totals: Record<string, Totals> = {};
+  for (const [name] of interleaved) totals[name] = { ms: 0, cpuUs: 0 };
+  for (let block = 0; block * BLOCK < reads; block++) {
+    const count = Math.min(BLOCK, reads - block * BLOCK);
+    for (let turn = 0; turn < interleaved.length; turn++) {
+      const [name, side] = interleaved[(block + round + turn) % interleaved.length]!;
+      await timed(side, count, totals[name]!);
+    }
+  }
+  for (const [name] of interleaved) {
+    const entry = perRound[name] ??= { msPerRead: [], cpuUsPerRead: [] };
+    entry.msPerRead.push(totals[name]!.ms / reads);
+    entry.cpuUsPerRead.push(totals[name]!.cpuUs / reads);
+  }
+  ratios.push(totals.pooled!.ms / totals.raw!.ms);
+  ratiosBare.push(totals.pooled!.ms / totals.raw_bare!.ms);
+}
+raw.socket.destroy();
+rawBare.socket.destroy();
+await pool.close();
+
+// Turnaround phase (instrumented, so not part of the figures above): where the difference goes.
+const rawProbe = new Probe();
+const pooledProbe = new Probe();
+const probedRaw = await rawSide(rawProbe);
+const probedPool = createBridgePool(endpoint, {
+  connect: (target, connectOptions) => probedConnect(pooledProbe, target, connectOptions),
+});
+const probedPooled = sendSide(poolAcquirer(probedPool, endpoint));
+await probedPooled(100);
+pooledProbe.turnaroundUs.length = 0;
+pooledProbe.writeUs.length = 0;
+for (let block = 0; block < 20; block++) {
+  await probedRaw.side(BLOCK);
+  await probedPooled(BLOCK);
+}
+probedRaw.socket.destroy();
+await probedPool.close();
+
+// A new connection per read: its own phase (connection churn would disturb the others).
+const perReadConnection = sendSide(oneShotAcquirer(endpoint));
+await perReadConnection(200);
+const perReadMs: number[] = [];
+for (let round = 0; round < Math.min(rounds, 5); round++) {
+  const totals = { ms: 0, cpuUs: 0 };
+  await timed(perReadConnection, reads, totals);
+  perReadMs.push(totals.ms / reads);
+}
+
+const summary = (name: string) => ({
+  ms_per_read_median: round3(median(perRound[name]!.msPerRead)),
+  ms_per_read_rounds: perRound[name]!.msPerRead.map(round3),
+  cpu_us_per_read_median: Math.round(median(perRound[name]!.cpuUsPerRead) * 10) / 10,
+});
 console.log(JSON.stringify({
-  reads: count,
-  raw_ms: Math.round(rawMs),
-  pooled_ms: Math.round(pooledMs),
-  per_read_connection_ms: Math.round(perReadMs),
-  raw_per_read_ms: perOp(rawMs),
-  pooled_per_read_ms: perOp(pooledMs),
-  per_read_connection_per_read_ms: perOp(perReadMs),
-  pooled_overhead_over_raw: Math.round((pooledMs / rawMs - 1) * 1000) / 1000,
-  speedup_pooled_vs_per_read_connection: Math.round((perReadMs / pooledMs) * 100) / 100,
+  reads_per_round: reads,
+  rounds,
+  raw: summary("raw"),
+  raw_bare: summary("raw_bare"),
+  pooled: summary("pooled"),
+  per_read_connection: {
+    ms_per_read_median: round3(median(perReadMs)),
+    ms_per_read_rounds: perReadMs.map(round3),
+  },
+  pooled_overhead_over_raw: round3(median(ratios) - 1),
+  pooled_overhead_over_raw_rounds: ratios.map((ratio) => round3(ratio - 1)),
+  pooled_overhead_over_raw_bare: round3(median(ratiosBare) - 1),
+  turnaround: {
+    note: "µs from a decoded reply to the next write call (client work), and the write call " +
+      "itself (loopback delivery, waking the fake); p10/p50/p90",
+    raw_turnaround_us: percentiles(rawProbe.turnaroundUs),
+    pooled_turnaround_us: percentiles(pooledProbe.turnaroundUs),
+    raw_write_us: percentiles(rawProbe.writeUs),
+    pooled_write_us: percentiles(pooledProbe.writeUs),
+  },
+  speedup_pooled_vs_per_read_connection: Math.round(
+    (median(perReadMs) / median(perRound.pooled!.msPerRead)) * 100,
+  ) / 100,
 }));
 process.exit(0);

@@ -46,10 +46,11 @@ export interface BridgeConnection {
   /** Telegrams dropped from the idle buffer because it was full. */
   readonly droppedIdleEvents: number;
   /**
-   * Writes bytes. Throws a `closed` {@link ConnectionError} without writing anything when the
-   * connection is already dead (so the caller knows no byte left).
+   * Writes bytes and returns the clock time of the write (also kept as `lastWriteAtMs`). Throws
+   * a `closed` {@link ConnectionError} without writing anything when the connection is already
+   * dead (so the caller knows no byte left).
    */
-  write(bytes: Uint8Array): void;
+  write(bytes: Uint8Array): number;
   /** Routes received telegrams to `listener` until the returned function is called. */
   listen(listener: (incoming: Incoming) => void): () => void;
   /** Calls `listener` once when the connection dies (at once if it already has). */
@@ -157,10 +158,12 @@ class TcpBridgeConnection implements BridgeConnection {
     return this.#closeError === null;
   }
 
-  write(bytes: Uint8Array): void {
+  write(bytes: Uint8Array): number {
     if (this.#closeError !== null) throw this.#closeError;
-    this.lastWriteAtMs = this.#clock.now();
+    const atMs = this.#clock.now();
+    this.lastWriteAtMs = atMs;
     this.#socket.write(bytes);
+    return atMs;
   }
 
   listen(listener: (incoming: Incoming) => void): () => void {

@@ -110,7 +110,8 @@ export async function sendTelegrams(
   options: SendOptions,
 ): Promise<SendResult> {
   const clock = options.clock ?? systemClock;
-  const deadlineMs = clock.now() + options.timeoutMs;
+  const startedAtMs = clock.now();
+  const deadlineMs = startedAtMs + options.timeoutMs;
   const matcher = new ReplyMatcher(telegrams, { quietMs: options.quietMs });
   const writes = telegrams.map(() => 0);
   const details: (string | null)[] = telegrams.map(() => null);
@@ -123,7 +124,7 @@ export async function sendTelegrams(
   let pending = telegrams.map((_, index) => index);
   // Each pass either settles requests or spends a read's single retry: bounded.
   for (let pass = 0; pending.length > 0 && pass <= telegrams.length + 1; pass++) {
-    const remainingMs = deadlineMs - clock.now();
+    const remainingMs = deadlineMs - (pass === 0 ? startedAtMs : clock.now());
     if (remainingMs <= 0) break;
     let lease: Lease<BridgeConnection>;
     try {
@@ -144,8 +145,9 @@ export async function sendTelegrams(
     const canRetryRead = pending.some((index) =>
       isRetrySafe(telegrams[index]!) && !retriedReads.has(index)
     );
+    const leasedAtMs = canRetryRead ? clock.now() : deadlineMs;
     const attemptDeadline = canRetryRead
-      ? clock.now() + Math.max(options.quietMs, (deadlineMs - clock.now()) / 2)
+      ? leasedAtMs + Math.max(options.quietMs, (deadlineMs - leasedAtMs) / 2)
       : deadlineMs;
     const exchange = await runExchange(lease.connection, matcher, pending, {
       clock,

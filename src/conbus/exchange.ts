@@ -91,7 +91,7 @@ export function runExchange(
     let finished = false;
     let cancelQuiet: (() => void) | null = null;
     let cancelGap: (() => void) | null = null;
-    const cancelDeadline = timers.schedule(() => finish(), options.deadlineMs - clock.now());
+    const cancelDeadline = timers.scheduleAt(() => finish(), options.deadlineMs);
     const finish = () => {
       if (finished) return;
       finished = true;
@@ -108,15 +108,17 @@ export function runExchange(
       if (result.events.length + result.invalid.length < maxEvents) list.push(incoming);
       else result.droppedEvents++;
     };
-    const checkDone = () => {
+    // `atMs`: the current time when the caller already read the clock (a clock read per call
+    // adds up on a 50 µs round trip).
+    const checkDone = (atMs: number = clock.now()) => {
       if (finished) return;
-      const next = matcher.settleQuiet(clock.now());
+      const next = matcher.settleQuiet(atMs);
       if (result.unwritten.length === 0 && !open()) {
         finish();
         return;
       }
       cancelQuiet?.();
-      cancelQuiet = next === null ? null : timers.schedule(checkDone, next - clock.now());
+      cancelQuiet = next === null ? null : timers.scheduleAt(() => checkDone(), next);
     };
     const stopListening = connection.listen((incoming) => {
       let routing: Routing | null = null;
@@ -127,7 +129,7 @@ export function runExchange(
         keep(result.invalid, incoming);
       }
       options.onReceived?.(incoming, routing);
-      checkDone();
+      checkDone(incoming.atMs);
     });
     // onClose calls back at once for a connection that already died: finish() then runs before
     // `stopClose` is assigned (nothing to unsubscribe), and nothing is written.
@@ -136,27 +138,28 @@ export function runExchange(
       result.failure = error;
       finish();
     });
-    const writeNext = () => {
+    const writeNext = (lastWriteAtMs?: number) => {
       cancelGap = null;
       if (finished) return;
       const index = result.unwritten[0];
       if (index === undefined) {
-        checkDone();
+        checkDone(lastWriteAtMs);
         return;
       }
       const waitMs = connection.lastWriteAtMs === null || options.minGapMs <= 0
         ? 0
         : connection.lastWriteAtMs + options.minGapMs - clock.now();
       if (waitMs > 0) {
-        cancelGap = timers.schedule(writeNext, waitMs);
+        cancelGap = timers.schedule(() => writeNext(), waitMs);
         return;
       }
       // Without a gap, everything goes out in one write, as xp's `raw` does (pipelining).
       const batch = options.minGapMs > 0 ? [index] : [...result.unwritten];
       const frames = batch.map((each) => encodeFrame(matcher.requests[each]!.telegram));
       const bytes = frames.length === 1 ? frames[0]! : concatenate(frames);
+      let atMs: number;
       try {
-        connection.write(bytes);
+        atMs = connection.write(bytes);
       } catch (error) {
         result.failure = error instanceof ConnectionError
           ? error
@@ -164,14 +167,13 @@ export function runExchange(
         finish();
         return;
       }
-      const atMs = clock.now();
       for (const each of batch) {
         result.unwritten.shift();
         result.written.push(each);
         matcher.markSent(each, atMs);
         options.onSent?.(each, atMs);
       }
-      writeNext();
+      writeNext(atMs);
     };
     for (const idle of connection.takeIdleEvents()) {
       keep(idle.kind === "telegram" ? result.events : result.invalid, idle);

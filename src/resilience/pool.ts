@@ -248,14 +248,16 @@ export class KeyedPool<C> {
    * after `acquireTimeoutMs`, the signal's reason, or `closed` once {@link KeyedPool.close} began.
    */
   async acquire(key: string, options: AcquireOptions = {}): Promise<Lease<C>> {
-    const deadline = this.#acquireTimeoutMs > 0 ? this.#clock.now() + this.#acquireTimeoutMs : null;
-    for (;;) {
+    const startedAtMs = this.#clock.now();
+    const deadline = this.#acquireTimeoutMs > 0 ? startedAtMs + this.#acquireTimeoutMs : null;
+    for (let first = true;; first = false) {
       this.#throwIfClosing(key);
       options.signal?.throwIfAborted();
       const state = this.#state(key);
       const entry = state.idle.pop();
       if (entry !== undefined) {
-        const lease = await this.#tryLease(entry, state);
+        const leasing = this.#tryLease(entry, state, first ? startedAtMs : this.#clock.now());
+        const lease = leasing instanceof Promise ? await leasing : leasing;
         if (lease !== null) return lease;
         continue;
       }
@@ -413,41 +415,62 @@ export class KeyedPool<C> {
     this.#keys.clear();
   }
 
-  async #tryLease(entry: Entry<C>, state: KeyState<C>): Promise<Lease<C> | null> {
-    const reason = entry.fresh ? null : this.#expiry(entry, this.#clock.now());
+  /**
+   * Leases `entry` unless it expired or fails the aliveness check. Synchronous when the
+   * connector's check is (a flag the connection keeps): a pooled request's hot path then takes
+   * no extra promise turns.
+   */
+  #tryLease(
+    entry: Entry<C>,
+    state: KeyState<C>,
+    nowMs: number,
+  ): Lease<C> | null | Promise<Lease<C> | null> {
+    const reason = entry.fresh ? null : this.#expiry(entry, nowMs);
     if (reason !== null) {
       this.#dispose(entry, reason);
       return null;
     }
     state.leased.add(entry);
-    const reused = entry.used;
     // A connection opened in the background (warm/replenish) may have idled for hours: check it.
-    if (!entry.fresh && this.#connector.isAlive !== undefined) {
-      let alive: boolean;
-      try {
-        const checked = this.#connector.isAlive(entry.connection, entry.key);
-        // A synchronous check (a flag the connection keeps) is used as is: no await, so a
-        // pooled request's hot path takes no extra microtask turn.
-        alive = typeof checked === "boolean" ? checked : await checked;
-      } catch {
-        alive = false;
-      }
-      if (!alive) {
-        state.leased.delete(entry);
-        this.#counters.discarded++;
-        this.#dispose(entry, "not_alive");
-        return null;
-      }
-      if (this.#closing) {
-        state.leased.delete(entry);
-        this.#dispose(entry, "closed");
-        return null; // the acquire loop then rejects with `closed`
-      }
+    if (entry.fresh || this.#connector.isAlive === undefined) return this.#lease(entry, nowMs);
+    let checked: Promise<boolean> | boolean;
+    try {
+      checked = this.#connector.isAlive(entry.connection, entry.key);
+    } catch {
+      checked = false;
     }
+    if (typeof checked === "boolean") return this.#afterAliveCheck(entry, state, checked, nowMs);
+    return checked.then((alive) => alive, () => false).then((alive) =>
+      this.#afterAliveCheck(entry, state, alive, this.#clock.now())
+    );
+  }
+
+  #afterAliveCheck(
+    entry: Entry<C>,
+    state: KeyState<C>,
+    alive: boolean,
+    nowMs: number,
+  ): Lease<C> | null {
+    if (!alive) {
+      state.leased.delete(entry);
+      this.#counters.discarded++;
+      this.#dispose(entry, "not_alive");
+      return null;
+    }
+    if (this.#closing) {
+      state.leased.delete(entry);
+      this.#dispose(entry, "closed");
+      return null; // the acquire loop then rejects with `closed`
+    }
+    return this.#lease(entry, nowMs);
+  }
+
+  #lease(entry: Entry<C>, nowMs: number): Lease<C> {
+    const reused = entry.used;
     entry.fresh = false;
     entry.used = true;
     if (reused) this.#counters.reused++;
-    entry.lastUsedAt = this.#clock.now();
+    entry.lastUsedAt = nowMs;
     let released = false;
     return {
       connection: entry.connection,
@@ -631,6 +654,7 @@ export class KeyedPool<C> {
   }
 
   #wakeAll(): void {
+    if (this.#waiters.size === 0) return; // every release calls this: no allocation when idle
     const waiters = [...this.#waiters];
     this.#waiters.clear();
     for (const wake of waiters) wake();

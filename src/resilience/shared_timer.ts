@@ -43,7 +43,15 @@ export class SharedTimer {
 
   /** Runs `callback` once after `delayMs` (negative = 0); the returned function cancels it. */
   schedule(callback: () => void, delayMs: number): () => void {
-    const entry: Scheduled = { atMs: this.clock.now() + Math.max(0, delayMs), callback };
+    return this.scheduleAt(callback, this.clock.now() + Math.max(0, delayMs));
+  }
+
+  /**
+   * Runs `callback` once at clock time `atMs` (at once, on the next timer turn, if it has
+   * passed); the returned function cancels it. Saves a clock read when the caller knows the time.
+   */
+  scheduleAt(callback: () => void, atMs: number): () => void {
+    const entry: Scheduled = { atMs, callback };
     this.#scheduled.add(entry);
     if (!this.#firing && (this.#armedAtMs === null || entry.atMs < this.#armedAtMs)) {
       this.#arm(entry.atMs);

@@ -21,7 +21,9 @@ class MemoryConnection implements BridgeConnection {
   constructor(now: number) {
     this.createdAtMs = now;
   }
-  write(): void {}
+  write(): number {
+    return this.createdAtMs;
+  }
   listen(): () => void {
     return () => {};
   }

@@ -27,13 +27,15 @@ class AnsweringConnection implements BridgeConnection {
   constructor(private readonly clock: VirtualClock) {
     this.createdAtMs = clock.now();
   }
-  write(): void {
+  write(): number {
     if (!this.alive) throw new ConnectionError("closed", "closed");
     this.lastWriteAtMs = this.clock.now();
-    if (this.silent) return;
-    queueMicrotask(() =>
-      this.#listener?.({ kind: "telegram", telegram: REPLY, atMs: this.clock.now() })
-    );
+    if (!this.silent) {
+      queueMicrotask(() =>
+        this.#listener?.({ kind: "telegram", telegram: REPLY, atMs: this.clock.now() })
+      );
+    }
+    return this.lastWriteAtMs;
   }
   listen(listener: (incoming: Incoming) => void): () => void {
     this.#listener = listener;
