@@ -5,7 +5,10 @@
  *    Xvfb, `latency_ms` of the tracker's JSON lines) vs the old way, three `kitty @ --to …
  *    set-font-size -- +1` subprocesses; p50/p99 over 200 switches.
  * 2. one coalesced `set-font-size +3` vs three `+1` commands (KittyRegistry, real kitty).
- * 3. RSS of the tracker over 10,000 focus events (fake niri + fake kitty sockets).
+ * 3. Memory of the tracker over 10,000 focus events (fake niri + fake kitty sockets): RSS (and
+ *    its file-backed/anonymous parts) from /proc before, and the live heap after, a full garbage
+ *    collection (the tracker's `memory` control command), every 2,500 events, with the slope
+ *    between 5,000 and 10,000 events. `TETHER_BIN` picks the binary (default dist/tether).
  */
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -15,7 +18,8 @@ import { join } from "node:path";
 import { KittyRegistry } from "../../src/kitty/registry.ts";
 import { startFakeNiri } from "../../tests/fakes/niri_server.ts";
 import { startKitty, startXvfb } from "../../tests/support/kitty.ts";
-import { startTracker } from "../../tests/e2e/focus_support.ts";
+import { startTracker, tetherBinary } from "../../tests/e2e/focus_support.ts";
+import { requestControl } from "../../src/resilience/control_socket.ts";
 
 const SWITCHES = Number(Deno.env.get("FOCUS_BENCH_SWITCHES") ?? 200);
 const OLD_WAY_RUNS = Number(Deno.env.get("FOCUS_BENCH_OLD_RUNS") ?? 10);
@@ -149,8 +153,19 @@ function fakeKitty(path: string): Promise<Server> {
   return new Promise((resolve) => server.listen(path, () => resolve(server)));
 }
 
-const rssKb = (pid: number) =>
-  Number(readFileSync(`/proc/${pid}/status`, "utf8").match(/VmRSS:\s+(\d+)/)![1]);
+/** RSS and its file-backed (the runtime's code, mapped from the binary) and anonymous parts, kB. */
+const rssKb = (pid: number) => {
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  const field = (name: string) => Number(status.match(new RegExp(`${name}:\\s+(\\d+)`))![1]);
+  return { rss: field("VmRSS"), file: field("RssFile"), anon: field("RssAnon") };
+};
+
+interface MemorySample {
+  events: number;
+  rss: { rss: number; file: number; anon: number };
+  /** Live heap after a full collection (the tracker's `memory` control command), bytes. */
+  heapUsed: number;
+}
 
 async function rssFigures(): Promise<void> {
   const runtimeDir = mkdtempSync(join(tmpdir(), "tether-bench-rss-"));
@@ -168,9 +183,19 @@ async function rssFigures(): Promise<void> {
   });
   const env = { PATH: "/usr/bin:/bin", HOME: runtimeDir, XDG_RUNTIME_DIR: runtimeDir };
   const tracker = await startTracker(["--compositor", "niri"], { ...env, NIRI_SOCKET: niriPath });
+  const controlPath = join(runtimeDir, "tether", "focus.sock");
+  const sample = async (events: number): Promise<MemorySample> => {
+    const rss = rssKb(tracker.pid); // before the collection the memory command runs
+    const memory = await requestControl(controlPath, "memory", { timeoutMs: 5000 }) as {
+      heap_used: number;
+      collected: boolean;
+    };
+    if (!memory.collected) throw new Error("the tracker could not run a garbage collection");
+    return { events, rss, heapUsed: memory.heap_used };
+  };
   try {
     await tracker.waitForLine((line) => line.event === "focus_gained");
-    const samples: [number, number][] = [[0, rssKb(tracker.pid)]];
+    const samples: MemorySample[] = [await sample(0)];
     const batch = 100;
     let events = 0;
     for (let sent = 0; sent < RSS_EVENTS; sent += batch) {
@@ -187,14 +212,28 @@ async function rssFigures(): Promise<void> {
       }
       events += batch;
       tracker.lines.splice(0, tracker.lines.length); // keep the bench's own memory flat
-      if ((sent + batch) % (RSS_EVENTS / 4) === 0) {
-        samples.push([sent + batch, rssKb(tracker.pid)]);
-      }
+      if ((sent + batch) % (RSS_EVENTS / 4) === 0) samples.push(await sample(sent + batch));
     }
     if (events !== RSS_EVENTS) throw new Error(`sent ${events} events`);
-    console.log(`## tracker RSS over ${RSS_EVENTS} focus events (fake niri + fake kitty)`);
+    const mb = (bytes: number) => `${(bytes / 1048576).toFixed(1)} MB`;
+    console.log(`## tracker memory over ${RSS_EVENTS} focus events (fake niri + fake kitty)`);
+    console.log(`binary: ${tetherBinary().join(" ")}`);
+    for (const { events, rss, heapUsed } of samples) {
+      console.log(
+        `${String(events).padStart(6)}: RSS ${mb(rss.rss * 1024)} (file-backed ${
+          mb(rss.file * 1024)
+        }, anonymous ${mb(rss.anon * 1024)}), live heap ${mb(heapUsed)}`,
+      );
+    }
+    const half = samples.find((s) => s.events === RSS_EVENTS / 2)!;
+    const last = samples.at(-1)!;
+    const per1000 = (delta: number) => (delta / ((last.events - half.events) / 1000));
     console.log(
-      samples.map(([events, kb]) => `${events}: ${(kb / 1024).toFixed(1)} MB`).join(", "),
+      `slope ${half.events} -> ${last.events} events: RSS ${
+        (per1000(last.rss.rss - half.rss.rss) / 1024).toFixed(2)
+      } MB per 1,000 events, live heap ${
+        (per1000(last.heapUsed - half.heapUsed) / 1024).toFixed(1)
+      } kB per 1,000 events; peak RSS ${mb(Math.max(...samples.map((s) => s.rss.rss)) * 1024)}`,
     );
   } finally {
     await tracker.kill();

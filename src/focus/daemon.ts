@@ -14,6 +14,7 @@ import { ConnectionError } from "../resilience/errors.ts";
 import { supervisorStatusToJson } from "../resilience/supervisor.ts";
 import { readEnlargedRecord, writeEnlargedRecord } from "./enlarged_record.ts";
 import { resolveKittyPid } from "./kitty_pid.ts";
+import { keepJitIdle, memoryReport } from "./runtime_memory.ts";
 import { FocusTracker } from "./tracker.ts";
 
 /** Settings of `tether focus` (flags, already validated). */
@@ -71,6 +72,7 @@ export async function runFocusDaemon(options: FocusDaemonOptions): Promise<void>
   const clock = options.clock ?? systemClock;
   const startedAt = clock.now();
   const { env, logger } = options;
+  if (keepJitIdle()) logger.debug("focus: JIT tier-up off (the tracker idles between events)");
   const controlPath = focusControlSocketPath(env);
   const recordPath = enlargedRecordPath(env);
   const kind = await chooseCompositor(options.compositor, env, options.socketTimeoutMs);
@@ -153,6 +155,7 @@ export async function runFocusDaemon(options: FocusDaemonOptions): Promise<void>
         source.reconnectNow();
         return { reconnecting: kind };
       },
+      memory: (request) => memoryReport(request.gc !== false),
     });
   } catch (error) {
     await source.close();

@@ -11,7 +11,13 @@ import { join } from "node:path";
 import { type RealKitty, startKitty, startXvfb, type XServer } from "../support/kitty.ts";
 import { runProcess } from "../support/cli.ts";
 import { type FakeNiriServer, startFakeNiri } from "../fakes/niri_server.ts";
-import { startTracker, type TrackerLine, type TrackerProcess } from "./focus_support.ts";
+import { requestControl } from "../../src/resilience/control_socket.ts";
+import {
+  startTracker,
+  tetherBinary,
+  type TrackerLine,
+  type TrackerProcess,
+} from "./focus_support.ts";
 
 const PASSWORD = `niri-e2e-${crypto.randomUUID()}`;
 
@@ -146,6 +152,15 @@ Deno.test({
         const text = await runProcess(["focus", "status"], { env, timeoutMs: 20_000 });
         outputs.push(text.stdout, text.stderr);
         assert.match(text.stdout, new RegExp(`kitty ${b.pid}: ready — focused, enlarged \\+3 pt`));
+      });
+
+      await t.step("the memory control command reports the live heap", async () => {
+        const report = await requestControl(join(runtimeDir, "tether", "focus.sock"), "memory", {
+          timeoutMs: 10_000,
+        }) as { rss: number; heap_used: number; collected: boolean };
+        assert.ok(report.heap_used > 0 && report.rss > report.heap_used, JSON.stringify(report));
+        // The compiled binary (Bun) always collects first; `deno run` only with --expose-gc.
+        if (tetherBinary()[0]!.endsWith("/tether")) assert.equal(report.collected, true);
       });
 
       await t.step(
