@@ -34,7 +34,10 @@ export type KittyState = "unknown" | "ready" | "not_configured" | "failed";
 export interface FontChangeResult {
   /** `skipped`: a zero change, nothing sent. */
   status: "success" | "failed" | "not_configured" | "skipped";
-  /** Attempts made for the command itself (0 when nothing was sent). */
+  /**
+   * Tries made for this action: 1 plus every retry — of the first check (probe, first contact)
+   * when the kitty had not been checked yet, and of the command itself; 0 when nothing was sent.
+   */
   attempts: number;
   /** From the call to kitty's acknowledgement or the final failure, in milliseconds. */
   latencyMs: number;
@@ -99,6 +102,15 @@ export interface KittyRegistryOptions {
   /** Whether a PID is alive (default: signal 0). */
   isAlive?: (pid: number) => boolean;
 }
+
+/** Tries made for one action: anything sent, and how many retries. */
+interface Tally {
+  sent: boolean;
+  retries: number;
+}
+
+const newTally = (): Tally => ({ sent: false, retries: 0 });
+const attemptsOf = (tally: Tally) => (tally.sent ? 1 + tally.retries : 0);
 
 interface Credentials {
   password: string;
@@ -204,25 +216,31 @@ export class KittyRegistry {
     const instance = this.#instance(pid);
     return await this.#enqueue(instance, async () => {
       const latencyMs = () => performance.now() - started;
-      const state = await this.#ensureChecked(instance);
+      const tally = newTally();
+      const state = await this.#ensureChecked(instance, tally);
       if (state !== "ready") {
         return {
           status: state === "not_configured" ? "not_configured" : "failed",
-          attempts: 0,
+          attempts: attemptsOf(tally),
           latencyMs: latencyMs(),
           error: instance.status.reason,
           category: instance.category,
         };
       }
-      let attempts = 0;
       try {
-        await this.#command(instance, command, (attempt) => (attempts = attempt));
-        return { status: "success", attempts, latencyMs: latencyMs(), error: null, category: null };
+        await this.#command(instance, command, tally);
+        return {
+          status: "success",
+          attempts: attemptsOf(tally),
+          latencyMs: latencyMs(),
+          error: null,
+          category: null,
+        };
       } catch (error) {
         const failure = this.#recordFailure(instance, error);
         return {
           status: "failed",
-          attempts,
+          attempts: attemptsOf(tally),
           latencyMs: latencyMs(),
           error: instance.status.reason ?? failure.message,
           category: failure.category,
@@ -243,7 +261,7 @@ export class KittyRegistry {
         );
       }
       try {
-        return parseLsData((await this.#command(instance, lsCommand(), () => {})).data);
+        return parseLsData((await this.#command(instance, lsCommand(), newTally())).data);
       } catch (error) {
         throw this.#recordFailure(instance, error);
       }
@@ -365,7 +383,8 @@ export class KittyRegistry {
     return run;
   }
 
-  async #ensureChecked(instance: Instance): Promise<KittyState> {
+  /** Checks the kitty unless it is ready (or failed for good); its tries count in `tally`. */
+  async #ensureChecked(instance: Instance, tally: Tally = newTally()): Promise<KittyState> {
     const state = instance.status.status;
     if (state === "ready" || instance.permanent) return state;
     const label = `kitty ${instance.pid}`;
@@ -376,22 +395,24 @@ export class KittyRegistry {
       await this.#requireSocket(instance);
       const probe = await retry(
         this.#policy,
-        () =>
-          probeKitty(instance.socketPath, {
+        () => {
+          tally.sent = true;
+          return probeKitty(instance.socketPath, {
             timeoutMs: this.#timeoutMs,
             connector: this.#connector,
             label,
-          }),
+          });
+        },
         {
           clock: this.#clock,
           signal: this.#lifecycle.signal,
-          onRetry: () => instance.status.count("retries"),
+          onRetry: this.#onRetry(instance, tally),
         },
       );
       instance.mode = probe.mode;
       instance.credentials = probe.mode === "password" ? await this.#credentials(instance) : null;
       // First authenticated contact: in password mode silence means kitty's Allow/Deny prompt.
-      const reply = await this.#command(instance, poolingProbeCommand(), () => {}, "first_contact");
+      const reply = await this.#command(instance, poolingProbeCommand(), tally, "first_contact");
       instance.pooled = poolingSafeFromReply(reply, label);
       instance.category = null;
       this.#setStatus(instance, "ready", null);
@@ -431,7 +452,7 @@ export class KittyRegistry {
   async #command(
     instance: Instance,
     command: KittyCommand,
-    onAttempt: (attempt: number) => void,
+    tally: Tally,
     contact: "first_contact" | "established" = "established",
   ): Promise<KittyResponse> {
     const silenceMeans = contact === "first_contact" && instance.mode === "password"
@@ -439,8 +460,8 @@ export class KittyRegistry {
       : "timeout";
     const reply = await retry(
       this.#policy,
-      async ({ attempt }) => {
-        onAttempt(attempt);
+      async () => {
+        tally.sent = true;
         const message = instance.credentials
           ? await encryptCommand(
             command,
@@ -453,7 +474,7 @@ export class KittyRegistry {
       {
         clock: this.#clock,
         signal: this.#lifecycle.signal,
-        onRetry: () => instance.status.count("retries"),
+        onRetry: this.#onRetry(instance, tally),
       },
     );
     if (!reply.ok && REJECTED.test(reply.error ?? "") && contact === "established") {
@@ -472,6 +493,13 @@ export class KittyRegistry {
     }
     instance.status.recordActivity();
     return reply;
+  }
+
+  #onRetry(instance: Instance, tally: Tally): () => void {
+    return () => {
+      tally.retries++;
+      instance.status.count("retries");
+    };
   }
 
   async #send(

@@ -135,10 +135,28 @@ Deno.test("registry: a silent kitty fails with timeout after three probe attempt
     assert.equal(result.status, "failed");
     assert.equal(result.category, "timeout");
     assert.equal(server.requests.length, 3);
+    assert.equal(result.attempts, 3, "the three probe tries of the first check count");
     const status = registry.snapshot()[0]!;
     assert.equal(status.status, "failed");
     assert.equal(status.counters.retries, 2);
     assert.equal(status.permanent, false);
+  } finally {
+    await registry.close();
+    await server.close();
+  }
+});
+
+Deno.test("registry: attempts count a retry of the first check, then the command's own try", async () => {
+  let calls = 0;
+  const server = await startFakeKitty((request) => (++calls === 1 ? null : oldKitty(request)));
+  const registry = registryFor(server.socketPath);
+  try {
+    const first = await registry.changeFontSize(PID, 3);
+    assert.equal(first.status, "success");
+    assert.equal(first.attempts, 2); // the silent probe, then the try that succeeded
+    assert.equal(registry.snapshot()[0]!.counters.retries, 1);
+    const second = await registry.changeFontSize(PID, -3); // checked already: the command alone
+    assert.equal(second.attempts, 1);
   } finally {
     await registry.close();
     await server.close();
