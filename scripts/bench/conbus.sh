@@ -1,15 +1,19 @@
 #!/usr/bin/env bash
 # Conbus figures in one run, against the FAKE bridge (tests/fakes/conbus_bridge.ts — no real
 # bridge exists here) with zero reply delay:
-#  1. 1,000 reads in-process: through the shared pool vs a new connection per read, and the
-#     pooled path's overhead over a raw socket round trip (target <= 10%);
+#  1. in-process reads (conbus_bench.ts, under Deno and under Bun — the compiled dist/tether
+#     runs on Bun): through the shared pool vs a raw socket (split + decode), a bare raw socket,
+#     a raw socket plus the pooled path's measured extra work, and a new connection per read;
+#     `rounds` interleaved rounds of `reads` reads per side, medians; the pooled path's overhead
+#     over the raw round trip (target <= 10%);
 #  2. a shell loop of `tether conbus send` (dist/tether) via `serve` vs `--direct`.
-# Usage: scripts/bench/conbus.sh [reads (1000)] [shell loop iterations (200)]
+# Usage: scripts/bench/conbus.sh [reads per round (1000)] [shell loop iterations (200)] [rounds (9)]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 . scripts/env.sh
 reads="${1:-1000}"
 loops="${2:-200}"
+rounds="${3:-9}"
 [ -x dist/tether ] || bash scripts/build.sh compile
 work="$(mktemp -d)"
 pids=()
@@ -37,9 +41,14 @@ start_fake "$work/multi.json" --multi-client
 single_port="$(port_of "$work/single.json")"
 multi_port="$(port_of "$work/multi.json")"
 
-echo "== in-process: $reads reads (raw socket | pool | new connection per read)"
-"$DENO" run -A --no-check scripts/bench/conbus_bench.ts "$single_port" "$multi_port" "$reads" |
-  tee "$work/inprocess.json"
+for runtime in deno bun; do
+  echo "== in-process ($runtime): $rounds rounds x $reads reads per side"
+  if [ "$runtime" = deno ]; then
+    "$DENO" run -A --no-check scripts/bench/conbus_bench.ts "$multi_port" "$reads" "$rounds"
+  else
+    "$BUN" run scripts/bench/conbus_bench.ts "$multi_port" "$reads" "$rounds"
+  fi
+done
 
 export XDG_RUNTIME_DIR="$work/run"
 mkdir -m 0700 "$XDG_RUNTIME_DIR"

@@ -10,13 +10,21 @@
  * - raw_bare: one socket; write the frame, stop at the first `>` byte (no parsing at all);
  * - pooled: `sendTelegrams` through the shared pool — content matching, deadline, events kept,
  *   pool lease with the aliveness check, the result object;
+ * - raw_plus_work (a control): raw, plus a busy wait before each write as long as the extra
+ *   client work the pooled path was measured to do per read (turnaround phase below). If it is
+ *   as slow as pooled, the pooled overhead is that work plus its effect on the peer, not
+ *   something else in the pooled path;
  * - per_read_connection: `sendTelegrams` with a new connection per read.
  *
- * A 2-core machine is noisy, so raw, raw_bare and pooled run interleaved: every round is
- * `reads` reads per side in blocks of 100, the three sides taking turns in rotating order, and
- * each figure is the median over `rounds` rounds; the overhead is the median of the per-round
- * ratios (both sides of a ratio ran within the same second). CPU time of this process per read
- * (user + system) is reported too: it does not depend on how fast the fake is woken.
+ * Turnaround phase first (instrumented, not part of the figures): per read, the µs from the
+ * decoded reply to the next write call (the client's own work) and the time of the write call
+ * itself (on loopback it delivers to the fake and wakes it if it went idle).
+ *
+ * A 2-core machine is noisy, so raw, raw_bare, raw_plus_work and pooled run interleaved: every
+ * round is `reads` reads per side in blocks of 100, the sides taking turns in rotating order,
+ * and each figure is the median over `rounds` rounds; the overhead is the median of the
+ * per-round ratios (both sides of a ratio ran within the same second). CPU time of this process
+ * per read (user + system) is reported too.
  * Prints one JSON object.
  *
  *   deno run -A scripts/bench/conbus_bench.ts <port of a multi-client fake> [reads (1000)] [rounds (9)]
@@ -66,6 +74,12 @@ class Probe {
   readonly turnaroundUs: number[] = [];
   readonly writeUs: number[] = [];
 
+  reset(): void {
+    this.replyAt = 0;
+    this.turnaroundUs.length = 0;
+    this.writeUs.length = 0;
+  }
+
   replied(): void {
     this.replyAt = performance.now();
   }
@@ -81,7 +95,9 @@ class Probe {
   }
 }
 
-async function rawSide(probe?: Probe): Promise<{ side: Side; socket: Socket }> {
+async function rawSide(
+  { probe, workUs = 0 }: { probe?: Probe; workUs?: number } = {},
+): Promise<{ side: Side; socket: Socket }> {
   const socket = await openSocket();
   const splitter = new FrameSplitter();
   let replied: (() => void) | null = null;
@@ -99,12 +115,20 @@ async function rawSide(probe?: Probe): Promise<{ side: Side; socket: Socket }> {
       await new Promise<void>((resolve) => {
         replied = resolve;
         const bytes = encodeFrame(telegram);
+        if (workUs > 0) busyWait(workUs);
         if (probe === undefined) socket.write(bytes);
         else probe.write(() => socket.write(bytes));
       });
     }
   };
   return { side, socket };
+}
+
+function busyWait(us: number): void {
+  const until = performance.now() + us / 1000;
+  while (performance.now() < until) {
+    // the control side's stand-in for client work
+  }
 }
 
 /** Bridge connections whose replies and writes `probe` records (the turnaround phase). */
@@ -145,9 +169,11 @@ async function rawBareSide(): Promise<{ side: Side; socket: Socket }> {
 }
 
 function sendSide(acquire: AcquireConnection): Side {
+  const batch = [telegram];
+  const sendOptions = { ...options, acquire };
   return async (count) => {
     for (let index = 0; index < count; index++) {
-      const result = await sendTelegrams([telegram], { ...options, acquire });
+      const result = await sendTelegrams(batch, sendOptions);
       if (result.outcome !== "replied") throw new Error(`read ${index}: ${result.outcome}`);
     }
   };
@@ -178,21 +204,42 @@ const percentiles = (values: number[]) => {
   return [0.1, 0.5, 0.9].map((at) => Math.round(sorted[Math.floor(at * sorted.length)]! * 10) / 10);
 };
 
+// Turnaround phase.
+const rawProbe = new Probe();
+const pooledProbe = new Probe();
+const probedRaw = await rawSide({ probe: rawProbe });
+const probedPool = createBridgePool(endpoint, {
+  connect: (target, connectOptions) => probedConnect(pooledProbe, target, connectOptions),
+});
+const probedPooled = sendSide(poolAcquirer(probedPool, endpoint));
+await probedRaw.side(2000);
+await probedPooled(2000);
+for (const probe of [rawProbe, pooledProbe]) probe.reset();
+for (let block = 0; block < 20; block++) {
+  await probedRaw.side(BLOCK);
+  await probedPooled(BLOCK);
+}
+probedRaw.socket.destroy();
+await probedPool.close();
+const extraWorkUs = Math.max(0, median(pooledProbe.turnaroundUs) - median(rawProbe.turnaroundUs));
+
+// Interleaved rounds.
 const raw = await rawSide();
 const rawBare = await rawBareSide();
+const rawPlusWork = await rawSide({ workUs: extraWorkUs });
 const pool = createBridgePool(endpoint);
 const pooled = sendSide(poolAcquirer(pool, endpoint));
-const interleaved: [string, Side][] = [["raw", raw.side], ["raw_bare", rawBare.side], [
-  "pooled",
-  pooled,
-]];
-
+const interleaved: [string, Side][] = [
+  ["raw", raw.side],
+  ["raw_bare", rawBare.side],
+  ["raw_plus_work", rawPlusWork.side],
+  ["pooled", pooled],
+];
 // Warm-up (JIT, the pool's connection) on every side.
 for (const [, side] of interleaved) await side(2000);
 
 const perRound: Record<string, { msPerRead: number[]; cpuUsPerRead: number[] }> = {};
-const ratios: number[] = [];
-const ratiosBare: number[] = [];
+const ratios: Record<string, number[]> = { raw: [], raw_bare: [], raw_plus_work: [] };
 for (let round = 0; round < rounds; round++) {
   const totals: Record<string, Totals> = {};
   for (const [name] of interleaved) totals[name] = { ms: 0, cpuUs: 0 };
@@ -208,30 +255,12 @@ for (let round = 0; round < rounds; round++) {
     entry.msPerRead.push(totals[name]!.ms / reads);
     entry.cpuUsPerRead.push(totals[name]!.cpuUs / reads);
   }
-  ratios.push(totals.pooled!.ms / totals.raw!.ms);
-  ratiosBare.push(totals.pooled!.ms / totals.raw_bare!.ms);
+  for (const [name, list] of Object.entries(ratios)) {
+    list.push(totals.pooled!.ms / totals[name]!.ms);
+  }
 }
-raw.socket.destroy();
-rawBare.socket.destroy();
+for (const each of [raw, rawBare, rawPlusWork]) each.socket.destroy();
 await pool.close();
-
-// Turnaround phase (instrumented, so not part of the figures above): where the difference goes.
-const rawProbe = new Probe();
-const pooledProbe = new Probe();
-const probedRaw = await rawSide(rawProbe);
-const probedPool = createBridgePool(endpoint, {
-  connect: (target, connectOptions) => probedConnect(pooledProbe, target, connectOptions),
-});
-const probedPooled = sendSide(poolAcquirer(probedPool, endpoint));
-await probedPooled(100);
-pooledProbe.turnaroundUs.length = 0;
-pooledProbe.writeUs.length = 0;
-for (let block = 0; block < 20; block++) {
-  await probedRaw.side(BLOCK);
-  await probedPooled(BLOCK);
-}
-probedRaw.socket.destroy();
-await probedPool.close();
 
 // A new connection per read: its own phase (connection churn would disturb the others).
 const perReadConnection = sendSide(oneShotAcquirer(endpoint));
@@ -253,21 +282,21 @@ console.log(JSON.stringify({
   rounds,
   raw: summary("raw"),
   raw_bare: summary("raw_bare"),
+  raw_plus_work: { work_us: Math.round(extraWorkUs * 10) / 10, ...summary("raw_plus_work") },
   pooled: summary("pooled"),
   per_read_connection: {
     ms_per_read_median: round3(median(perReadMs)),
     ms_per_read_rounds: perReadMs.map(round3),
   },
-  pooled_overhead_over_raw: round3(median(ratios) - 1),
-  pooled_overhead_over_raw_rounds: ratios.map((ratio) => round3(ratio - 1)),
-  pooled_overhead_over_raw_bare: round3(median(ratiosBare) - 1),
-  turnaround: {
-    note: "µs from a decoded reply to the next write call (client work), and the write call " +
-      "itself (loopback delivery, waking the fake); p10/p50/p90",
-    raw_turnaround_us: percentiles(rawProbe.turnaroundUs),
-    pooled_turnaround_us: percentiles(pooledProbe.turnaroundUs),
-    raw_write_us: percentiles(rawProbe.writeUs),
-    pooled_write_us: percentiles(pooledProbe.writeUs),
+  pooled_overhead_over_raw: round3(median(ratios.raw!) - 1),
+  pooled_overhead_over_raw_rounds: ratios.raw!.map((ratio) => round3(ratio - 1)),
+  pooled_overhead_over_raw_bare: round3(median(ratios.raw_bare!) - 1),
+  pooled_overhead_over_raw_plus_work: round3(median(ratios.raw_plus_work!) - 1),
+  turnaround_p10_p50_p90: {
+    raw_us: percentiles(rawProbe.turnaroundUs),
+    pooled_us: percentiles(pooledProbe.turnaroundUs),
+    raw_write_call_us: percentiles(rawProbe.writeUs),
+    pooled_write_call_us: percentiles(pooledProbe.writeUs),
   },
   speedup_pooled_vs_per_read_connection: Math.round(
     (median(perReadMs) / median(perRound.pooled!.msPerRead)) * 100,

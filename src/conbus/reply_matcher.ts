@@ -217,8 +217,9 @@ function quietOutcome(request: PendingRequest): Outcome {
   return request.replies.every((reply) => reply.functionCode === NAK_FUNCTION) ? "nak" : "replied";
 }
 
+const WORST_FIRST: readonly Outcome[] = ["outcome_unknown", "no_reply", "nak", "unsupported"];
+
 /** Outcome precedence for a whole run: the worst outcome of its telegrams. */
 export function overallOutcome(outcomes: readonly Outcome[]): Outcome {
-  const order: Outcome[] = ["outcome_unknown", "no_reply", "nak", "unsupported"];
-  return order.find((outcome) => outcomes.includes(outcome)) ?? "replied";
+  return WORST_FIRST.find((outcome) => outcomes.includes(outcome)) ?? "replied";
 }
