@@ -10,6 +10,7 @@ import {
   parsePayload,
 } from "./i3ipc_codec.ts";
 import { connectUnix, type UnixConnector } from "../resilience/unix_connect.ts";
+import { EventQueue } from "./event_queue.ts";
 
 /** Options for {@link I3IpcClient.connect}. */
 export interface I3IpcClientOptions {
@@ -17,7 +18,12 @@ export interface I3IpcClientOptions {
   timeoutMs?: number;
   /** Names the peer in error messages, e.g. `sway 812`. Default `i3-ipc <path>`. */
   context?: string;
-  /** Largest accepted payload. Default 32 MiB (see the codec). */
+  /**
+   * Largest accepted payload. Default 32 MiB (see the codec). A message that declares more
+   * closes the connection with a `protocol` error: i3-ipc framing has no delimiter to resume
+   * at, so the rest of the stream cannot be trusted; a supervisor reconnects and re-reads the
+   * tree.
+   */
   maxPayloadBytes?: number;
   /**
    * Events kept for {@link I3IpcClient.events} while nobody consumes them (and no
@@ -27,6 +33,12 @@ export interface I3IpcClientOptions {
   maxQueuedEvents?: number;
   /** Opens the socket. Default: `node:net`. */
   connector?: UnixConnector;
+  /**
+   * Told about every event skipped because its payload is not JSON, with a `protocol` error
+   * carrying a short excerpt (never the whole payload). The framing is intact, so the
+   * connection keeps going. Default: nothing is told.
+   */
+  onSkipped?: (error: ConnectionError) => void;
 }
 
 /** An event received after SUBSCRIBE. */
@@ -47,7 +59,8 @@ interface PendingRequest {
 }
 
 const DEFAULT_TIMEOUT_MS = 1000;
-const DEFAULT_MAX_QUEUED_EVENTS = 4096;
+/** Characters of a bad payload shown when it is skipped. */
+const EXCERPT_CHARS = 80;
 
 /**
  * A connection to sway or i3: request/reply plus events after SUBSCRIBE, on one socket.
@@ -73,23 +86,20 @@ export class I3IpcClient {
   readonly #socket: Socket;
   readonly #context: string;
   readonly #timeoutMs: number;
-  readonly #maxQueuedEvents: number;
   readonly #decoder: I3IpcDecoder;
   readonly #pending: PendingRequest[] = [];
-  readonly #listeners = new Set<(event: I3IpcEvent) => void>();
-  readonly #queue: I3IpcEvent[] = [];
-  #wakeConsumer: (() => void) | null = null;
-  #closeReason: ConnectionError | null | undefined = undefined;
-  #resolveClosed!: (reason: ConnectionError | null) => void;
+  readonly #events: EventQueue<I3IpcEvent>;
+  readonly #onSkipped: (error: ConnectionError) => void;
 
   private constructor(path: string, socket: Socket, options: I3IpcClientOptions) {
     this.path = path;
     this.#socket = socket;
     this.#context = options.context ?? `i3-ipc ${path}`;
     this.#timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-    this.#maxQueuedEvents = options.maxQueuedEvents ?? DEFAULT_MAX_QUEUED_EVENTS;
     this.#decoder = new I3IpcDecoder({ maxPayloadBytes: options.maxPayloadBytes });
-    this.closed = new Promise((resolve) => (this.#resolveClosed = resolve));
+    this.#events = new EventQueue({ context: this.#context, maxQueued: options.maxQueuedEvents });
+    this.#onSkipped = options.onSkipped ?? (() => {});
+    this.closed = this.#events.closed;
     socket.on("data", (chunk: Uint8Array) => this.#onData(chunk));
     socket.on("error", (error) => this.#finish(toConnectionError(error, this.#context)));
     socket.on(
@@ -111,7 +121,7 @@ export class I3IpcClient {
 
   /** Whether the connection has ended. */
   get isClosed(): boolean {
-    return this.#closeReason !== undefined;
+    return this.#events.isClosed;
   }
 
   /**
@@ -119,9 +129,9 @@ export class I3IpcClient {
    * connection) when no reply arrives within the timeout, or with the connection's error.
    */
   request(type: number, payload: string = ""): Promise<I3IpcMessage> {
-    if (this.#closeReason !== undefined) {
+    if (this.#events.isClosed) {
       return Promise.reject(
-        this.#closeReason ??
+        this.#events.closeReason ??
           new ConnectionError("closed", `${this.#context}: connection already closed`),
       );
     }
@@ -167,28 +177,17 @@ export class I3IpcClient {
    * function.
    */
   onEvent(listener: (event: I3IpcEvent) => void): () => void {
-    this.#listeners.add(listener);
-    return () => this.#listeners.delete(listener);
+    return this.#events.onEvent(listener);
   }
 
   /**
    * Events as an async iterator (one consumer). It ends normally after {@link close} and
-   * throws the connection's error when the peer goes away (EOF is a `closed` error) or sends
-   * garbage — a focus source treats either as "reconnect".
+   * throws the connection's error when the peer goes away (EOF is a `closed` error) or breaks
+   * the framing — a focus source treats either as "reconnect". An event whose payload is not
+   * JSON is skipped (see `onSkipped`), not an error.
    */
-  async *events(): AsyncGenerator<I3IpcEvent, void, undefined> {
-    while (true) {
-      const next = this.#queue.shift();
-      if (next !== undefined) {
-        yield next;
-        continue;
-      }
-      if (this.#closeReason !== undefined) {
-        if (this.#closeReason === null) return;
-        throw this.#closeReason;
-      }
-      await new Promise<void>((resolve) => (this.#wakeConsumer = resolve));
-    }
+  events(): AsyncGenerator<I3IpcEvent, void, undefined> {
+    return this.#events.events();
   }
 
   /** Closes the socket fully (never a half-close); pending requests reject with `closed`. */
@@ -205,7 +204,7 @@ export class I3IpcClient {
       return;
     }
     for (const message of messages) {
-      if (this.#closeReason !== undefined) return;
+      if (this.#events.isClosed) return;
       if (message.isEvent) this.#deliverEvent(message);
       else this.#deliverReply(message);
     }
@@ -236,47 +235,32 @@ export class I3IpcClient {
   }
 
   #deliverEvent(message: I3IpcMessage): void {
-    let event: I3IpcEvent;
+    let body: unknown;
     try {
-      event = { name: eventName(message.type), type: message.type, body: parsePayload(message) };
+      body = parsePayload(message);
     } catch (error) {
-      this.#finish(toConnectionError(error, this.#context));
-      return;
-    }
-    if (this.#listeners.size > 0) {
-      for (const listener of [...this.#listeners]) listener(event);
-      return;
-    }
-    if (this.#queue.length >= this.#maxQueuedEvents) {
-      this.#finish(
+      const shown = JSON.stringify(message.payload.slice(0, EXCERPT_CHARS)) +
+        (message.payload.length > EXCERPT_CHARS ? "…" : "");
+      this.#onSkipped(
         new ConnectionError(
-          "busy",
-          `${this.#context}: more than ${this.#maxQueuedEvents} events queued and not consumed`,
+          "protocol",
+          `${this.#context}: skipped an event: ${(error as Error).message}: ${shown}`,
         ),
       );
       return;
     }
-    this.#queue.push(event);
-    this.#wake();
-  }
-
-  #wake(): void {
-    const wake = this.#wakeConsumer;
-    this.#wakeConsumer = null;
-    wake?.();
+    const overflow = this.#events.push({ name: eventName(message.type), type: message.type, body });
+    if (overflow !== null) this.#finish(overflow);
   }
 
   #finish(reason: ConnectionError | null): void {
-    if (this.#closeReason !== undefined) return;
-    this.#closeReason = reason;
+    if (!this.#events.close(reason)) return;
     this.#socket.destroy();
     const error = reason ?? new ConnectionError("closed", `${this.#context}: connection closed`);
     for (const pending of this.#pending.splice(0)) {
       clearTimeout(pending.timer);
       pending.reject(error);
     }
-    this.#wake();
-    this.#resolveClosed(reason);
   }
 }
 

@@ -1,5 +1,6 @@
 import type { Socket } from "node:net";
 import { ConnectionError, toConnectionError } from "../resilience/errors.ts";
+import { EventQueue } from "./event_queue.ts";
 import {
   encodeNiriRequest,
   LineSplitter,
@@ -8,6 +9,7 @@ import {
   type NiriRequest,
   parseNiriEvent,
   parseNiriReply,
+  type SplitItem,
   versionFromReply,
 } from "./niri_codec.ts";
 import { connectUnix, type UnixConnector } from "../resilience/unix_connect.ts";
@@ -18,8 +20,17 @@ export interface NiriClientOptions {
   timeoutMs?: number;
   /** Names the peer in error messages. Default `niri <path>`. */
   context?: string;
-  /** Longest accepted line. Default 4 MiB. */
+  /**
+   * Longest accepted line. Default 4 MiB. A longer reply line is a `protocol` error; a longer
+   * event line is skipped (see {@link onSkipped}), its bytes discarded up to the newline.
+   */
   maxLineBytes?: number;
+  /**
+   * Stream only: told about every event line that was skipped — not JSON, not a usable event,
+   * not UTF-8, or longer than `maxLineBytes` — with a `protocol` error that carries a short
+   * excerpt (never the whole line). The stream keeps going. Default: nothing is told.
+   */
+  onSkipped?: (error: ConnectionError) => void;
   /**
    * Stream only: events kept while nobody consumes them (and no listener is registered);
    * past this the stream closes with `busy` (niri itself drops clients that read too slowly).
@@ -31,7 +42,6 @@ export interface NiriClientOptions {
 }
 
 const DEFAULT_TIMEOUT_MS = 1000;
-const DEFAULT_MAX_QUEUED_EVENTS = 4096;
 
 /**
  * Sends one request on a fresh connection, reads its one reply line, and closes the socket
@@ -75,7 +85,9 @@ export async function niriVersion(path: string, options: NiriClientOptions = {})
 /**
  * An open niri event stream. Events arrive one per line, starting with niri's full current
  * state (`WorkspacesChanged`, `WindowsChanged`, ...). Consume them with {@link events} or
- * {@link onEvent}; niri disconnects clients that read too slowly, so keep reading.
+ * {@link onEvent}; niri disconnects clients that read too slowly, so keep reading. A bad line
+ * (malformed, unusable or oversized) is reported through `onSkipped` and skipped: the stream
+ * goes on with the next line.
  */
 export class NiriEventStream {
   /** Resolves once the stream has ended: null after {@link close}, else why it ended. */
@@ -84,21 +96,18 @@ export class NiriEventStream {
   readonly #socket: Socket;
   readonly #context: string;
   readonly #splitter: LineSplitter;
-  readonly #maxQueuedEvents: number;
-  readonly #listeners = new Set<(event: NiriEvent) => void>();
-  readonly #queue: NiriEvent[] = [];
-  #wakeConsumer: (() => void) | null = null;
-  #closeReason: ConnectionError | null | undefined = undefined;
-  #resolveClosed!: (reason: ConnectionError | null) => void;
+  readonly #events: EventQueue<NiriEvent>;
+  readonly #onSkipped: (error: ConnectionError) => void;
 
   /** @internal Use {@link openNiriEventStream}. */
   constructor(socket: Socket, context: string, splitter: LineSplitter, options: NiriClientOptions) {
     this.#socket = socket;
     this.#context = context;
     this.#splitter = splitter;
-    this.#maxQueuedEvents = options.maxQueuedEvents ?? DEFAULT_MAX_QUEUED_EVENTS;
-    this.closed = new Promise((resolve) => (this.#resolveClosed = resolve));
-    socket.on("data", (chunk: Uint8Array) => this.#onData(chunk));
+    this.#onSkipped = options.onSkipped ?? (() => {});
+    this.#events = new EventQueue({ context, maxQueued: options.maxQueuedEvents });
+    this.closed = this.#events.closed;
+    socket.on("data", (chunk: Uint8Array) => this.deliver(this.#splitter.split(chunk)));
     socket.on("error", (error) => this.#finish(toConnectionError(error, context)));
     socket.on(
       "close",
@@ -109,7 +118,12 @@ export class NiriEventStream {
 
   /** Whether the stream has ended. */
   get isClosed(): boolean {
-    return this.#closeReason !== undefined;
+    return this.#events.isClosed;
+  }
+
+  /** Bytes of an incomplete line held; bounded by `maxLineBytes` even inside a huge line. */
+  get bufferedBytes(): number {
+    return this.#splitter.bufferedBytes;
   }
 
   /**
@@ -117,27 +131,15 @@ export class NiriEventStream {
    * are not queued for {@link events}. Returns an unsubscribe function.
    */
   onEvent(listener: (event: NiriEvent) => void): () => void {
-    this.#listeners.add(listener);
-    return () => this.#listeners.delete(listener);
+    return this.#events.onEvent(listener);
   }
 
   /**
    * Events as an async iterator (one consumer). Ends normally after {@link close}; throws the
-   * stream's error when niri goes away (`closed`) or sends garbage (`protocol`).
+   * stream's error when niri goes away (`closed`) or events pile up unread (`busy`).
    */
-  async *events(): AsyncGenerator<NiriEvent, void, undefined> {
-    while (true) {
-      const next = this.#queue.shift();
-      if (next !== undefined) {
-        yield next;
-        continue;
-      }
-      if (this.#closeReason !== undefined) {
-        if (this.#closeReason === null) return;
-        throw this.#closeReason;
-      }
-      await new Promise<void>((resolve) => (this.#wakeConsumer = resolve));
-    }
+  events(): AsyncGenerator<NiriEvent, void, undefined> {
+    return this.#events.events();
   }
 
   /** Closes the socket fully. */
@@ -145,60 +147,31 @@ export class NiriEventStream {
     this.#finish(null);
   }
 
-  /** @internal Feeds lines that arrived together with the `{"Ok":"Handled"}` reply. */
-  deliverLines(lines: readonly string[]): void {
-    for (const line of lines) {
-      if (this.#closeReason !== undefined) return;
+  /** @internal Decodes split lines (also those that arrived with `{"Ok":"Handled"}`). */
+  deliver(items: readonly SplitItem[]): void {
+    for (const item of items) {
+      if (this.#events.isClosed) return;
       let event: NiriEvent;
       try {
-        event = parseNiriEvent(line);
+        if (item instanceof ConnectionError) throw item;
+        event = parseNiriEvent(item);
       } catch (error) {
-        this.#finish(toConnectionError(error, this.#context));
-        return;
+        const reason = toConnectionError(error, this.#context);
+        this.#onSkipped(
+          new ConnectionError(
+            "protocol",
+            `${this.#context}: skipped an event line: ${reason.message}`,
+          ),
+        );
+        continue;
       }
-      this.#deliver(event);
+      const overflow = this.#events.push(event);
+      if (overflow !== null) this.#finish(overflow);
     }
-  }
-
-  #onData(chunk: Uint8Array): void {
-    let lines: string[];
-    try {
-      lines = this.#splitter.push(chunk);
-    } catch (error) {
-      this.#finish(toConnectionError(error, this.#context));
-      return;
-    }
-    this.deliverLines(lines);
-  }
-
-  #deliver(event: NiriEvent): void {
-    if (this.#listeners.size > 0) {
-      for (const listener of [...this.#listeners]) listener(event);
-      return;
-    }
-    if (this.#queue.length >= this.#maxQueuedEvents) {
-      this.#finish(
-        new ConnectionError(
-          "busy",
-          `${this.#context}: more than ${this.#maxQueuedEvents} events queued and not consumed`,
-        ),
-      );
-      return;
-    }
-    this.#queue.push(event);
-    const wake = this.#wakeConsumer;
-    this.#wakeConsumer = null;
-    wake?.();
   }
 
   #finish(reason: ConnectionError | null): void {
-    if (this.#closeReason !== undefined) return;
-    this.#closeReason = reason;
-    this.#socket.destroy();
-    const wake = this.#wakeConsumer;
-    this.#wakeConsumer = null;
-    wake?.();
-    this.#resolveClosed(reason);
+    if (this.#events.close(reason)) this.#socket.destroy();
   }
 }
 
@@ -229,7 +202,7 @@ export async function openNiriEventStream(
       throw new ConnectionError("protocol", `${context}: EventStream refused: ${reply.error}`);
     }
     const stream = new NiriEventStream(socket, context, splitter, options);
-    stream.deliverLines(rest);
+    stream.deliver(rest);
     return stream;
   } catch (error) {
     socket.destroy();
@@ -248,15 +221,16 @@ async function readOneLine(
 }
 
 /**
- * Reads until the first complete line; returns it and any further complete lines that came
- * in the same chunk. Listeners are removed afterwards so a stream can take over the socket.
+ * Reads until the first complete line; returns it and any further lines (or skipped-line
+ * errors) that came in the same chunk. Listeners are removed afterwards so a stream can take
+ * over the socket. A bad first line rejects: it is the reply.
  */
 function readFirstLine(
   socket: Socket,
   splitter: LineSplitter,
   context: string,
   timeoutMs: number,
-): Promise<{ line: string; rest: string[] }> {
+): Promise<{ line: string; rest: SplitItem[] }> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       done();
@@ -265,18 +239,16 @@ function readFirstLine(
       );
     }, timeoutMs);
     const onData = (chunk: Uint8Array) => {
-      let lines: string[];
-      try {
-        lines = splitter.push(chunk);
-      } catch (error) {
-        done();
-        reject(error);
+      const items = splitter.split(chunk);
+      if (items.length === 0) return;
+      done();
+      const first = items[0]!;
+      if (first instanceof ConnectionError) {
+        reject(new ConnectionError("protocol", `${context}: bad reply: ${first.message}`));
         return;
       }
-      if (lines.length === 0) return;
-      done();
       socket.pause();
-      resolve({ line: lines[0]!, rest: lines.slice(1) });
+      resolve({ line: first, rest: items.slice(1) });
     };
     const onError = (error: Error) => {
       done();

@@ -155,9 +155,16 @@ export interface LineSplitterOptions {
   maxLineBytes?: number;
 }
 
+/** What {@link LineSplitter.split} yields: a line, or a `protocol` error for a skipped one. */
+export type SplitItem = string | ConnectionError;
+
 /**
- * Splits a byte stream into UTF-8 lines, bounded: a line longer than `maxLineBytes` (or one
- * that is not UTF-8) is a `protocol` error instead of unbounded buffering. `\r\n` is accepted.
+ * Splits a byte stream into UTF-8 lines with bounded memory. A line longer than `maxLineBytes`
+ * is dropped as soon as it passes the bound, and the bytes up to its newline are discarded as
+ * they arrive (across any number of chunks), so at most `maxLineBytes` are ever buffered; a
+ * line that is not UTF-8 is dropped too. Either way the splitter resumes with the next line.
+ * {@link split} reports such a line in place as a `protocol` error carrying a short excerpt;
+ * {@link push} throws it instead (for a reply, where a bad line is fatal). `\r\n` is accepted.
  *
  * @example
  * ```ts
@@ -170,58 +177,100 @@ export class LineSplitter {
   readonly #utf8 = new TextDecoder("utf-8", { fatal: true });
   #parts: Uint8Array[] = [];
   #partBytes = 0;
+  /** Inside an oversized line: drop bytes until its newline. */
+  #discarding = false;
 
   constructor(options: LineSplitterOptions = {}) {
     this.#maxLineBytes = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
   }
 
-  /** Bytes received after the last complete line. */
+  /** Bytes held after the last complete line; never more than `maxLineBytes`. */
   get bufferedBytes(): number {
     return this.#partBytes;
   }
 
-  /** Appends a chunk and returns the lines it completed (without their newlines). */
-  push(chunk: Uint8Array): string[] {
-    const lines: string[] = [];
+  /**
+   * Appends a chunk and returns the lines it completed (without their newlines), with a
+   * `protocol` error in the place of each line it skipped (too long, or not UTF-8).
+   *
+   * @example
+   * ```ts
+   * new LineSplitter({ maxLineBytes: 4 }).split(new TextEncoder().encode("123456\n{}\n"));
+   * // [ConnectionError("protocol", "line longer than 4 bytes skipped: \"1234\"…"), "{}"]
+   * ```
+   */
+  split(chunk: Uint8Array): SplitItem[] {
+    const items: SplitItem[] = [];
     let start = 0;
     while (start < chunk.length) {
       const newline = chunk.indexOf(0x0a, start);
       const end = newline < 0 ? chunk.length : newline;
-      if (this.#partBytes + (end - start) > this.#maxLineBytes) {
-        this.#parts = [];
-        this.#partBytes = 0;
-        throw new ConnectionError(
-          "protocol",
-          `line longer than ${this.#maxLineBytes} bytes; the peer is not speaking JSON lines`,
+      if (this.#discarding) {
+        if (newline < 0) break;
+        this.#discarding = false;
+      } else if (this.#partBytes + (end - start) > this.#maxLineBytes) {
+        this.#parts.push(chunk.subarray(start, start + EXCERPT_BYTES));
+        const shown = excerpt(this.#takeBytes(EXCERPT_BYTES));
+        items.push(
+          new ConnectionError(
+            "protocol",
+            `line longer than ${this.#maxLineBytes} bytes skipped: ${shown}`,
+          ),
         );
+        this.#discarding = newline < 0;
+      } else {
+        // A partial line is copied: the caller may reuse its buffer.
+        this.#parts.push(newline < 0 ? chunk.slice(start, end) : chunk.subarray(start, end));
+        this.#partBytes += end - start;
+        if (newline >= 0) items.push(this.#takeLine());
       }
-      // A partial line is copied: the caller may reuse its buffer.
-      this.#parts.push(newline < 0 ? chunk.slice(start, end) : chunk.subarray(start, end));
-      this.#partBytes += end - start;
       if (newline < 0) break;
-      lines.push(this.#takeLine());
       start = newline + 1;
     }
-    return lines;
+    return items;
   }
 
-  #takeLine(): string {
-    const bytes = new Uint8Array(this.#partBytes);
+  /** {@link split}, but a skipped line throws its `protocol` error. */
+  push(chunk: Uint8Array): string[] {
+    return this.split(chunk).map((item) => {
+      if (item instanceof ConnectionError) throw item;
+      return item;
+    });
+  }
+
+  /** Empties the buffer and returns (at most `limit` of) its bytes. */
+  #takeBytes(limit = Infinity): Uint8Array {
+    const total = this.#parts.reduce((sum, part) => sum + part.length, 0);
+    const bytes = new Uint8Array(Math.min(total, limit));
     let offset = 0;
     for (const part of this.#parts) {
-      bytes.set(part, offset);
-      offset += part.length;
+      if (offset >= bytes.length) break;
+      const taken = part.subarray(0, bytes.length - offset);
+      bytes.set(taken, offset);
+      offset += taken.length;
     }
     this.#parts = [];
     this.#partBytes = 0;
+    return bytes;
+  }
+
+  #takeLine(): SplitItem {
+    const bytes = this.#takeBytes();
     let text: string;
     try {
       text = this.#utf8.decode(bytes);
     } catch {
-      throw new ConnectionError("protocol", "line is not valid UTF-8");
+      return new ConnectionError("protocol", `line is not valid UTF-8, skipped: ${excerpt(bytes)}`);
     }
     return text.endsWith("\r") ? text.slice(0, -1) : text;
   }
+}
+
+/** Bytes of a bad line shown in its error. */
+const EXCERPT_BYTES = 80;
+
+function excerpt(bytes: Uint8Array): string {
+  return preview(new TextDecoder().decode(bytes.subarray(0, EXCERPT_BYTES)));
 }
 
 function parseJsonLine(line: string, what: string): unknown {

@@ -198,6 +198,55 @@ Deno.test("garbage from the peer closes the connection with a protocol error", a
   }
 });
 
+Deno.test("an event whose payload is not JSON is reported and skipped; the next one arrives", async () => {
+  const peer = await fakePeer((message, socket) => {
+    reply(socket, message.type, '{"success":true}');
+    reply(socket, EventType.window, "{not json");
+    reply(socket, EventType.window, "x".repeat(500));
+    reply(socket, EventType.window, '{"change":"focus"}');
+  });
+  const skipped: ConnectionError[] = [];
+  const client = await I3IpcClient.connect(peer.path, {
+    onSkipped: (error) => skipped.push(error),
+  });
+  try {
+    await client.subscribe(["window"]);
+    const next = await client.events().next();
+    assert.deepEqual(next.value, {
+      name: "window",
+      type: EventType.window,
+      body: { change: "focus" },
+    });
+    assert.equal(skipped.length, 2);
+    assert.ok(skipped.every((error) => error.category === "protocol"));
+    assert.match(skipped[0]!.message, /skipped an event.*not valid JSON.*\{not json/);
+    assert.ok(skipped[1]!.message.length < 300, "only an excerpt of the payload is reported");
+    assert.equal(client.isClosed, false);
+    // The connection still answers requests after the skipped events.
+    assert.equal((await client.request(MessageType.GET_VERSION)).type, MessageType.GET_VERSION);
+  } finally {
+    client.close();
+    await peer.close();
+  }
+});
+
+Deno.test("an oversized message cannot be resynchronised: the connection closes with protocol", async () => {
+  const peer = await fakePeer((message, socket) => {
+    reply(socket, message.type, '{"success":true}');
+    reply(socket, EventType.window, "y".repeat(2000));
+  });
+  const client = await I3IpcClient.connect(peer.path, { maxPayloadBytes: 1024 });
+  try {
+    // The event may arrive in the same read as the reply, failing the subscribe as well.
+    const subscribing = client.subscribe(["window"]).catch(() => {});
+    assert.equal((await client.closed)?.category, "protocol");
+    await subscribing;
+  } finally {
+    client.close();
+    await peer.close();
+  }
+});
+
 Deno.test("a reply of another type than the request is a protocol error", async () => {
   const peer = await fakePeer((_message, socket) => reply(socket, MessageType.GET_TREE, "{}"));
   const client = await I3IpcClient.connect(peer.path);

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer, type Socket } from "node:net";
+import { createConnection, createServer, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { niriRequest, niriVersion, openNiriEventStream } from "../../src/compositor/niri_client.ts";
@@ -134,13 +134,75 @@ Deno.test("event stream: a refused EventStream is a protocol error", async () =>
   }
 });
 
-Deno.test("event stream: a malformed event closes the stream with a protocol error", async () => {
-  const niri = await fakeNiri((_line, socket) => socket.write('{"Ok":"Handled"}\n{oops\n'));
-  const stream = await openNiriEventStream(niri.path);
+Deno.test("event stream: bad lines are reported and skipped, an oversized one across reads with bounded memory", async () => {
+  const maxLineBytes = 1024;
+  let server: Socket | null = null;
+  const niri = await fakeNiri((_line, socket) => {
+    server = socket;
+    socket.write('{"Ok":"Handled"}\n');
+  });
+  let client: Socket | null = null;
+  const skipped: ConnectionError[] = [];
+  const stream = await openNiriEventStream(niri.path, {
+    maxLineBytes,
+    onSkipped: (error) => skipped.push(error),
+    connector: (path) => (client = createConnection(path)),
+  });
+  // Registered after the stream's own listener: sees the buffer after each read is processed.
+  const bufferedAfterRead: number[] = [];
+  let readDone: (() => void) | null = null;
+  (client as unknown as Socket).on("data", () => {
+    bufferedAfterRead.push(stream.bufferedBytes);
+    readDone?.();
+  });
+  /** Writes and waits until the client has read it, so every write is a separate read. */
+  const send = (text: string) =>
+    new Promise<void>((resolve) => {
+      readDone = resolve;
+      (server as unknown as Socket).write(text);
+    });
   try {
-    assert.equal((await stream.closed)?.category, "protocol");
+    await send("garbage that is not JSON\n");
+    await send('{"WindowFocusChanged":{"id":\n'); // truncated JSON
+    await send('{"WindowClosed":{"id":"eight"}}\n'); // JSON, but not a usable event
+    for (let i = 0; i < 8; i++) await send("x".repeat(1000)); // one 8000-byte line, 8 reads
+    const oversizedReads = bufferedAfterRead.slice(3);
+    await send('yyy\n{"WindowFocusChanged":{"id":5}}\n');
+    assert.deepEqual((await stream.events().next()).value, { type: "WindowFocusChanged", id: 5 });
+    assert.equal(skipped.length, 4);
+    assert.ok(skipped.every((error) => error.category === "protocol"));
+    assert.match(skipped[0]!.message, /skipped an event line.*garbage that is not JSON/);
+    assert.match(skipped[3]!.message, /longer than 1024 bytes/);
+    assert.ok(skipped[3]!.message.length < 300, "only an excerpt of the line is reported");
+    assert.deepEqual(oversizedReads, [1000, 0, 0, 0, 0, 0, 0, 0]);
+    assert.equal(stream.isClosed, false);
   } finally {
     stream.close();
+    await niri.close();
+  }
+});
+
+Deno.test("event stream: skipped lines are silent by default and the stream keeps going", async () => {
+  const niri = await fakeNiri((_line, socket) =>
+    socket.write('{"Ok":"Handled"}\n{oops\n{"WindowClosed":{"id":3}}\n')
+  );
+  const stream = await openNiriEventStream(niri.path);
+  try {
+    assert.deepEqual((await stream.events().next()).value, { type: "WindowClosed", id: 3 });
+  } finally {
+    stream.close();
+    await niri.close();
+  }
+});
+
+Deno.test("a reply line over the bound is a protocol error, not a wait", async () => {
+  const niri = await fakeNiri((_line, socket) => socket.write("z".repeat(5000)));
+  try {
+    await assert.rejects(
+      niriRequest(niri.path, "Version", { maxLineBytes: 1024, timeoutMs: 10_000 }),
+      category("protocol"),
+    );
+  } finally {
     await niri.close();
   }
 });

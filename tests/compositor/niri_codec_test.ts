@@ -158,3 +158,31 @@ Deno.test("line splitter rejects a line that is not UTF-8", () => {
     isProtocolError,
   );
 });
+
+Deno.test("line splitter skips an oversized line across chunks, keeping at most the bound", () => {
+  const splitter = new LineSplitter({ maxLineBytes: 8 });
+  assert.deepEqual(splitter.split(bytes("12345")), []);
+  assert.equal(splitter.bufferedBytes, 5);
+  const [skipped] = splitter.split(bytes("6789abc"));
+  assert.ok(skipped instanceof ConnectionError && skipped.category === "protocol");
+  assert.match(skipped.message, /longer than 8 bytes skipped: "123456789abc"/);
+  for (let i = 0; i < 5; i++) {
+    assert.deepEqual(splitter.split(bytes("x".repeat(100))), []);
+    assert.equal(splitter.bufferedBytes, 0);
+  }
+  assert.deepEqual(splitter.split(bytes('tail\n{"A":1}\n{"B"')), ['{"A":1}']);
+  assert.deepEqual(splitter.split(bytes(":2}\n")), ['{"B":2}']);
+});
+
+Deno.test("line splitter skips a line that is not UTF-8 in place and goes on", () => {
+  const items = new LineSplitter().split(new Uint8Array([0x31, 0xff, 0x0a, 0x32, 0x0a]));
+  assert.equal(items.length, 2);
+  assert.ok(items[0] instanceof ConnectionError && /not valid UTF-8/.test(items[0].message));
+  assert.equal(items[1], "2");
+});
+
+Deno.test("line splitter reports only an excerpt of an oversized line", () => {
+  const [skipped] = new LineSplitter({ maxLineBytes: 1000 }).split(bytes("q".repeat(5000)));
+  assert.ok(skipped instanceof ConnectionError);
+  assert.ok(skipped.message.length < 200, skipped.message);
+});
