@@ -58,16 +58,9 @@ export async function niriRequest(
   request: NiriRequest,
   options: NiriClientOptions = {},
 ): Promise<NiriReply> {
-  const context = options.context ?? `niri ${path}`;
-  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  const socket = await connectUnix(path, { timeoutMs, context, connector: options.connector });
-  try {
-    socket.write(encodeNiriRequest(request));
-    const line = await readOneLine(socket, context, timeoutMs, options.maxLineBytes);
-    return parseNiriReply(line);
-  } finally {
-    socket.destroy();
-  }
+  const { socket, line } = await sendRequest(path, request, options);
+  socket.destroy();
+  return parseNiriReply(line);
 }
 
 /**
@@ -190,13 +183,8 @@ export async function openNiriEventStream(
   path: string,
   options: NiriClientOptions = {},
 ): Promise<NiriEventStream> {
-  const context = options.context ?? `niri ${path}`;
-  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  const socket = await connectUnix(path, { timeoutMs, context, connector: options.connector });
-  const splitter = new LineSplitter({ maxLineBytes: options.maxLineBytes });
+  const { socket, splitter, context, line, rest } = await sendRequest(path, "EventStream", options);
   try {
-    socket.write(encodeNiriRequest("EventStream"));
-    const { line, rest } = await readFirstLine(socket, splitter, context, timeoutMs);
     const reply = parseNiriReply(line);
     if (!reply.ok) {
       throw new ConnectionError("protocol", `${context}: EventStream refused: ${reply.error}`);
@@ -210,14 +198,33 @@ export async function openNiriEventStream(
   }
 }
 
-async function readOneLine(
-  socket: Socket,
-  context: string,
-  timeoutMs: number,
-  maxLineBytes: number | undefined,
-): Promise<string> {
-  const splitter = new LineSplitter({ maxLineBytes });
-  return (await readFirstLine(socket, splitter, context, timeoutMs)).line;
+/** What {@link sendRequest} read: the reply line, and the paused socket for a stream to take. */
+interface SentRequest {
+  socket: Socket;
+  splitter: LineSplitter;
+  context: string;
+  line: string;
+  rest: SplitItem[];
+}
+
+/** Connects, writes one request and reads the reply line; on failure the socket is destroyed. */
+async function sendRequest(
+  path: string,
+  request: NiriRequest,
+  options: NiriClientOptions,
+): Promise<SentRequest> {
+  const context = options.context ?? `niri ${path}`;
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const socket = await connectUnix(path, { timeoutMs, context, connector: options.connector });
+  const splitter = new LineSplitter({ maxLineBytes: options.maxLineBytes });
+  try {
+    socket.write(encodeNiriRequest(request));
+    const { line, rest } = await readFirstLine(socket, splitter, context, timeoutMs);
+    return { socket, splitter, context, line, rest };
+  } catch (error) {
+    socket.destroy();
+    throw toConnectionError(error, context);
+  }
 }
 
 /**
