@@ -56,7 +56,7 @@ export interface FocusSourceOptions {
   env: Environment;
   /** Called with every real focus change (never for repeats), including the first state. */
   onTransition: (transition: FocusTransition) => void;
-  /** Called for an event that could not be used (malformed, oversized): log it. */
+  /** Called for each event skipped as unusable (malformed, oversized): log it, one line. */
   onProblem?: (error: ConnectionError) => void;
   /** Connect and request timeout. Default 2000 ms (`--socket-timeout`). */
   timeoutMs?: number;

@@ -1,14 +1,5 @@
-import { systemClock } from "../resilience/clock.ts";
-import { ConnectionError, toConnectionError } from "../resilience/errors.ts";
-import { Supervisor } from "../resilience/supervisor.ts";
-import { findCompositorSocket } from "./compositor_socket.ts";
-import {
-  FOCUS_RECONNECT_POLICY,
-  type FocusedWindow,
-  type FocusSource,
-  type FocusSourceOptions,
-  focusTransitions,
-} from "./focus_source.ts";
+import { toConnectionError } from "../resilience/errors.ts";
+import type { FocusSource, FocusSourceOptions } from "./focus_source.ts";
 import { I3IpcClient, type I3IpcEvent } from "./i3ipc_client.ts";
 import { MessageType } from "./i3ipc_codec.ts";
 import {
@@ -17,14 +8,16 @@ import {
   swayFocusFromTree,
   type SwayState,
 } from "./sway_state.ts";
+import { startSupervisedFocusSource } from "./supervised_focus_source.ts";
 
 /**
  * Follows sway's focus: on the socket found by discovery (again on every reconnect), SUBSCRIBE
  * `window` + `workspace`, then GET_TREE for the current focus (sway sends no initial state),
  * then fold events through the sway reducer. Events that arrive while GET_TREE is answered are
  * replayed on top of the tree in order, so the final focus is the newest one either way. An
- * event the reducer cannot use is reported through `onProblem` and skipped; a payload the
- * client cannot decode ends the connection, and the source reconnects and re-reads the tree.
+ * event whose payload is not JSON, or that the reducer cannot use, is reported through
+ * `onProblem` and skipped; only broken framing (a payload over the size limit) ends the
+ * connection, and the source reconnects and re-reads the tree.
  * Health: GET_VERSION on the same connection.
  *
  * @example
@@ -36,10 +29,6 @@ import {
 export function startSwayFocusSource(options: FocusSourceOptions): FocusSource {
   const timeoutMs = options.timeoutMs ?? 2000;
   let state: SwayState = INITIAL_SWAY_STATE;
-  let reported: FocusedWindow | null = null;
-  const next = focusTransitions();
-  let socketPath: string | null = null;
-
   const apply = (event: I3IpcEvent) => {
     if (event.name !== "window" && event.name !== "workspace") return;
     try {
@@ -48,33 +37,19 @@ export function startSwayFocusSource(options: FocusSourceOptions): FocusSource {
       options.onProblem?.(toConnectionError(error, "sway"));
     }
   };
-  const report = () => {
-    reported = state.focused;
-    const transition = next(reported);
-    if (transition !== null) options.onTransition(transition);
-  };
 
-  const supervisor = new Supervisor<I3IpcClient>({
-    name: "sway",
-    clock: options.clock ?? systemClock,
-    policy: options.policy ?? FOCUS_RECONNECT_POLICY,
-    retryable: () => true,
-    healthIntervalMs: options.healthIntervalMs ?? 15_000,
-    pingTimeoutMs: timeoutMs,
-    async connect() {
-      const found = await findCompositorSocket("sway", options.env, { timeoutMs });
-      socketPath = found.path;
-      const client = await I3IpcClient.connect(found.path, {
+  return startSupervisedFocusSource<I3IpcClient>(options, {
+    kind: "sway",
+    connectionName: "connection",
+    async open(path) {
+      const client = await I3IpcClient.connect(path, {
         timeoutMs,
-        context: `sway ${found.path}`,
+        context: `sway ${path}`,
+        onSkipped: options.onProblem,
       });
-      const closed = client.closed.then((reason) => {
-        if (reason !== null && reason.category === "protocol") options.onProblem?.(reason);
-        return reason ?? new ConnectionError("closed", `sway ${found.path}: connection closed`);
-      });
-      return { connection: client, closed };
+      return { connection: client, closed: client.closed };
     },
-    async restore(client) {
+    async restore(client, report) {
       const early: I3IpcEvent[] = [];
       let synced = false;
       client.onEvent((event) => {
@@ -83,14 +58,14 @@ export function startSwayFocusSource(options: FocusSourceOptions): FocusSource {
           return;
         }
         apply(event);
-        report();
+        report(state.focused);
       });
       await client.subscribe(["window", "workspace"]);
       const tree = await client.requestJson(MessageType.GET_TREE);
       state = { focused: swayFocusFromTree(tree) };
       for (const event of early) apply(event);
       synced = true;
-      report();
+      report(state.focused);
     },
     async ping(client) {
       await client.request(MessageType.GET_VERSION);
@@ -99,13 +74,4 @@ export function startSwayFocusSource(options: FocusSourceOptions): FocusSource {
       client.close();
     },
   });
-  supervisor.start();
-  return {
-    kind: "sway",
-    supervisor: supervisor as Supervisor<unknown>,
-    socketPath: () => socketPath,
-    current: () => reported,
-    reconnectNow: () => supervisor.reconnectNow(),
-    close: () => supervisor.stop(),
-  };
 }

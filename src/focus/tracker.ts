@@ -291,15 +291,7 @@ export class FocusTracker {
       kitty.startTimeMs ??= await this.#options.startTimeMs(pid);
       this.#save();
     }
-    this.#line(
-      "focus_gained",
-      pid,
-      kitty.windowId,
-      result.status,
-      result.attempts,
-      arrivedAt,
-      result.error,
-    );
+    this.#resultLine("focus_gained", pid, kitty.windowId, result, arrivedAt);
   }
 
   /** One grow; for a just-opened kitty, `not_configured` is retried while it keeps focus. */
@@ -340,15 +332,7 @@ export class FocusTracker {
       kitty.appliedPt = 0;
       this.#save();
     }
-    this.#line(
-      "focus_lost",
-      pid,
-      kitty.windowId,
-      result.status,
-      result.attempts,
-      arrivedAt,
-      result.error,
-    );
+    this.#resultLine("focus_lost", pid, kitty.windowId, result, arrivedAt);
     if (!this.#options.isAlive(pid)) this.#kitties.delete(pid);
   }
 
@@ -363,6 +347,16 @@ export class FocusTracker {
         delta_pt: kitty.appliedPt,
       }));
     this.#saves = this.#saves.then(() => save(enlarged)).catch(() => {});
+  }
+
+  #resultLine(
+    event: FocusActionLine["event"],
+    pid: number,
+    windowId: number | null,
+    result: FontChangeResult,
+    arrivedAt: number,
+  ): void {
+    this.#line(event, pid, windowId, result.status, result.attempts, arrivedAt, result.error);
   }
 
   #line(

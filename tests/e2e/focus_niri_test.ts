@@ -154,6 +154,30 @@ Deno.test({
         assert.match(text.stdout, new RegExp(`kitty ${b.pid}: ready — focused, enlarged \\+3 pt`));
       });
 
+      await t.step(
+        "a malformed event line is logged once, skipped, and focus keeps working",
+        async () => {
+          const from = tracker.lines.length;
+          niri!.sendRaw("{not json");
+          niri!.focus(1);
+          const gainedA = isLine("focus_gained", a.pid, from);
+          assert.equal((await tracker.waitForLine(gainedA.match, gainedA)).status, "success");
+          const back = tracker.lines.length;
+          niri!.focus(4);
+          const gainedB = isLine("focus_gained", b.pid, back);
+          assert.equal((await tracker.waitForLine(gainedB.match, gainedB)).status, "success");
+          const warnings = tracker.output().stderr.split("\n").filter((line) =>
+            line.includes("skipped an unusable event")
+          );
+          assert.equal(warnings.length, 1, tracker.output().stderr);
+          assert.match(warnings[0]!, /niri: skipped an unusable event: .*not json/);
+          assert.ok(
+            !tracker.lines.some((line) => line.event === "reconnect_attempt"),
+            "the stream was not reconnected",
+          );
+        },
+      );
+
       await t.step("the memory control command reports the live heap", async () => {
         const report = await requestControl(join(runtimeDir, "tether", "focus.sock"), "memory", {
           timeoutMs: 10_000,
