@@ -22,7 +22,9 @@ step "build dist/tether" bash scripts/build.sh compile
 
 printf '== deno test\n'
 log="$(mktemp)"
-TETHER_BIN="$TETHER_ROOT/dist/tether" "$DENO" test --allow-all --no-check tests/ "$@" 2>&1 |
+# A hung test must fail the run, not stall CI: the whole suite takes a few minutes.
+TETHER_BIN="$TETHER_ROOT/dist/tether" timeout --kill-after=30 "${TETHER_TEST_TIMEOUT_S:-1200}" \
+  "$DENO" test --allow-all --no-check tests/ "$@" 2>&1 |
   tee "$log"
 test_status="${PIPESTATUS[0]}"
 summary="$(grep -E '^(ok|FAILED) \| [0-9]+ passed' "$log" | tail -1)"
