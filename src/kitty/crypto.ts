@@ -77,25 +77,7 @@ export async function encryptCommand(
 ): Promise<EncryptedEnvelope> {
   const keyPair = options.keyPair ??
     (await crypto.subtle.generateKey({ name: "X25519" }, true, ["deriveBits"]) as CryptoKeyPair);
-  const peerKey = await crypto.subtle.importKey(
-    "raw",
-    new Uint8Array(kittyPublicKey),
-    { name: "X25519" },
-    false,
-    [],
-  );
-  const shared = await crypto.subtle.deriveBits(
-    { name: "X25519", public: peerKey },
-    keyPair.privateKey,
-    256,
-  );
-  const aesKey = await crypto.subtle.importKey(
-    "raw",
-    await crypto.subtle.digest("SHA-256", shared),
-    { name: "AES-GCM" },
-    false,
-    ["encrypt"],
-  );
+  const aesKey = await sharedAesKey(kittyPublicKey, keyPair.privateKey, "encrypt");
   const iv = options.iv ?? crypto.getRandomValues(new Uint8Array(12));
   const nowNs = options.nowNs ?? BigInt(Date.now()) * 1_000_000n;
   // The timestamp must be a JSON integer beyond 2^53: splice it in as text.
@@ -125,24 +107,10 @@ export async function decryptEnvelope(
   envelope: EncryptedEnvelope,
   kittyPrivateKey: CryptoKey,
 ): Promise<string> {
-  const clientKey = await crypto.subtle.importKey(
-    "raw",
-    new Uint8Array(decodeBase85(envelope.pubkey)),
-    { name: "X25519" },
-    false,
-    [],
-  );
-  const shared = await crypto.subtle.deriveBits(
-    { name: "X25519", public: clientKey },
+  const aesKey = await sharedAesKey(
+    decodeBase85(envelope.pubkey),
     kittyPrivateKey,
-    256,
-  );
-  const aesKey = await crypto.subtle.importKey(
-    "raw",
-    await crypto.subtle.digest("SHA-256", shared),
-    { name: "AES-GCM" },
-    false,
-    ["decrypt"],
+    "decrypt",
   );
   const ciphertext = decodeBase85(envelope.encrypted);
   const tag = decodeBase85(envelope.tag);
@@ -155,4 +123,31 @@ export async function decryptEnvelope(
     sealed,
   );
   return new TextDecoder().decode(plain);
+}
+
+/** kitty's key agreement: X25519 between our private key and the peer's raw public key, then SHA-256. */
+async function sharedAesKey(
+  peerPublicRaw: Uint8Array,
+  privateKey: CryptoKey,
+  usage: "encrypt" | "decrypt",
+): Promise<CryptoKey> {
+  const peerKey = await crypto.subtle.importKey(
+    "raw",
+    new Uint8Array(peerPublicRaw),
+    { name: "X25519" },
+    false,
+    [],
+  );
+  const shared = await crypto.subtle.deriveBits(
+    { name: "X25519", public: peerKey },
+    privateKey,
+    256,
+  );
+  return crypto.subtle.importKey(
+    "raw",
+    await crypto.subtle.digest("SHA-256", shared),
+    { name: "AES-GCM" },
+    false,
+    [usage],
+  );
 }
