@@ -1,0 +1,71 @@
+import assert from "node:assert/strict";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { runInProcess } from "../support/cli.ts";
+
+function sandbox() {
+  const root = mkdtempSync(join(tmpdir(), "tether-focus-cli-"));
+  const runtimeDir = join(root, "run");
+  mkdirSync(runtimeDir, { mode: 0o700 });
+  const env = { PATH: process.env.PATH, HOME: join(root, "home"), XDG_RUNTIME_DIR: runtimeDir };
+  return { env, cleanup: () => rmSync(root, { recursive: true, force: true }) };
+}
+
+/** Runs `tether focus <args>` and asserts a usage error: exit 2, one stderr line naming `flag`. */
+async function assertUsageError(args: string[], flag: string): Promise<void> {
+  const box = sandbox();
+  try {
+    const result = await runInProcess(["focus", ...args], { env: box.env });
+    assert.equal(result.code, 2, `${args.join(" ")}: ${result.stderr}`);
+    assert.equal(result.stdout, "");
+    const lines = result.stderr.trimEnd().split("\n");
+    assert.equal(lines.length, 1, result.stderr);
+    assert.ok(lines[0]!.includes(flag), result.stderr);
+    assert.doesNotMatch(result.stderr, /\n\s+at /);
+  } finally {
+    box.cleanup();
+  }
+}
+
+Deno.test("tether focus rejects bad flag values with exit 2 and one line", async () => {
+  const cases: [string[], string][] = [
+    [["--compositor", "weston"], "--compositor"],
+    [["--app-id", " "], "--app-id"],
+    [["--font-delta", "0"], "--font-delta"],
+    [["--font-delta", "big"], "--font-delta"],
+    [["--socket-timeout", "-1"], "--socket-timeout"],
+    [["--max-retries", "0"], "--max-retries"],
+    [["--max-retries", "2.5"], "--max-retries"],
+    [["--max-connections", "0"], "--max-connections"],
+    [["--idle-timeout", "x"], "--idle-timeout"],
+    [["--reap-interval", "0"], "--reap-interval"],
+  ];
+  for (const [args, flag] of cases) await assertUsageError(args, flag);
+});
+
+Deno.test("tether focus --compositor i3 explains that i3 cannot drive kitty", async () => {
+  await assertUsageError(["--compositor", "i3"], "no window PIDs");
+});
+
+Deno.test("tether focus without any compositor is a configuration error (exit 2)", async () => {
+  // No $NIRI_SOCKET / $SWAYSOCK and an empty runtime dir: nothing to follow.
+  await assertUsageError([], "--compositor niri|sway");
+});
+
+Deno.test("tether focus status and reconnect without a running tracker exit 1", async () => {
+  const box = sandbox();
+  try {
+    for (
+      const args of [["focus", "status"], ["--json", "focus", "status"], ["focus", "reconnect"]]
+    ) {
+      const result = await runInProcess(args, { env: box.env });
+      assert.equal(result.code, 1, `${args.join(" ")}: ${result.stderr}`);
+      assert.equal(result.stdout, "");
+      assert.match(result.stderr, /no tether focus is running .*focus\.sock/);
+      assert.equal(result.stderr.trimEnd().split("\n").length, 1, result.stderr);
+    }
+  } finally {
+    box.cleanup();
+  }
+});

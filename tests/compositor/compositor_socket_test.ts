@@ -1,0 +1,140 @@
+import assert from "node:assert/strict";
+import { mkdirSync, mkdtempSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
+import { createServer, type Server } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { findCompositorSocket } from "../../src/compositor/compositor_socket.ts";
+import { ConnectionError } from "../../src/resilience/errors.ts";
+
+interface Sandbox {
+  runtimeDir: string;
+  uid: number;
+  listen(name: string): Promise<string>;
+  /** A socket path nothing listens on (a crashed compositor's leftover). */
+  stale(name: string): Promise<string>;
+  cleanup(): Promise<void>;
+}
+
+function sandbox(): Sandbox {
+  const root = mkdtempSync(join(tmpdir(), "tether-compositor-socket-"));
+  const runtimeDir = join(root, "run");
+  mkdirSync(runtimeDir, { mode: 0o700 });
+  const servers: Server[] = [];
+  const listen = async (name: string) => {
+    const path = join(runtimeDir, name);
+    const server = createServer((socket) => socket.destroy());
+    await new Promise<void>((resolve) => server.listen(path, resolve));
+    servers.push(server);
+    return path;
+  };
+  return {
+    runtimeDir,
+    uid: statSync(runtimeDir).uid,
+    listen,
+    stale(name) {
+      // A path where nothing listens (a plain file: node cannot leave a listener-less socket).
+      const path = join(runtimeDir, name);
+      writeFileSync(path, "");
+      return Promise.resolve(path);
+    },
+    async cleanup() {
+      await Promise.all(
+        servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))),
+      );
+      rmSync(root, { recursive: true, force: true });
+    },
+  };
+}
+
+Deno.test("auto prefers $NIRI_SOCKET over $SWAYSOCK", async () => {
+  const box = sandbox();
+  try {
+    const niri = await box.listen("niri-custom.sock");
+    const sway = await box.listen("sway-custom.sock");
+    const found = await findCompositorSocket("auto", {
+      XDG_RUNTIME_DIR: box.runtimeDir,
+      NIRI_SOCKET: niri,
+      SWAYSOCK: sway,
+    });
+    assert.deepEqual(found, { kind: "niri", path: niri });
+  } finally {
+    await box.cleanup();
+  }
+});
+
+Deno.test("auto takes $SWAYSOCK when $NIRI_SOCKET names a dead socket", async () => {
+  const box = sandbox();
+  try {
+    const sway = await box.listen("sway-custom.sock");
+    const found = await findCompositorSocket("auto", {
+      XDG_RUNTIME_DIR: box.runtimeDir,
+      NIRI_SOCKET: join(box.runtimeDir, "gone.sock"),
+      SWAYSOCK: sway,
+    });
+    assert.deepEqual(found, { kind: "sway", path: sway });
+  } finally {
+    await box.cleanup();
+  }
+});
+
+Deno.test("without variables, discovery finds the live sway socket of the runtime dir's owner", async () => {
+  const box = sandbox();
+  try {
+    await box.listen(`sway-ipc.${box.uid + 1}.100.sock`); // another user's: ignored
+    const mine = await box.listen(`sway-ipc.${box.uid}.200.sock`);
+    const found = await findCompositorSocket("auto", { XDG_RUNTIME_DIR: box.runtimeDir });
+    assert.deepEqual(found, { kind: "sway", path: mine });
+  } finally {
+    await box.cleanup();
+  }
+});
+
+Deno.test("a stale inherited $SWAYSOCK falls back to the newest live discovered socket", async () => {
+  const box = sandbox();
+  try {
+    const old = await box.listen(`sway-ipc.${box.uid}.300.sock`);
+    const newer = await box.listen(`sway-ipc.${box.uid}.400.sock`);
+    utimesSync(old, new Date(1_000_000), new Date(1_000_000));
+    const found = await findCompositorSocket("sway", {
+      XDG_RUNTIME_DIR: box.runtimeDir,
+      SWAYSOCK: join(box.runtimeDir, `sway-ipc.${box.uid}.1.sock`), // the sway that restarted
+    });
+    assert.deepEqual(found, { kind: "sway", path: newer });
+  } finally {
+    await box.cleanup();
+  }
+});
+
+Deno.test("--compositor niri ignores sway sockets", async () => {
+  const box = sandbox();
+  try {
+    const sway = await box.listen(`sway-ipc.${box.uid}.500.sock`);
+    const niri = await box.listen("niri.wayland-1.600.sock");
+    const found = await findCompositorSocket("niri", {
+      XDG_RUNTIME_DIR: box.runtimeDir,
+      SWAYSOCK: sway,
+    });
+    assert.deepEqual(found, { kind: "niri", path: niri });
+  } finally {
+    await box.cleanup();
+  }
+});
+
+Deno.test("nothing live is not_configured, naming the socket that did not answer", async () => {
+  const box = sandbox();
+  try {
+    const stale = await box.stale(`sway-ipc.${box.uid}.700.sock`);
+    await assert.rejects(
+      findCompositorSocket("auto", { XDG_RUNTIME_DIR: box.runtimeDir, SWAYSOCK: stale }),
+      (error: unknown) => {
+        assert.ok(error instanceof ConnectionError);
+        assert.equal(error.category, "not_configured");
+        assert.match(error.message, /no live niri or sway IPC socket/);
+        assert.ok(error.message.includes(stale), error.message);
+        return true;
+      },
+    );
+  } finally {
+    await box.cleanup();
+  }
+});
