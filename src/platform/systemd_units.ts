@@ -36,7 +36,8 @@ export function quoteExecPath(path: string): string {
 
 /**
  * Renders tether's three user units for the binary at `binPath` (absolute):
- * - `tether-cleanup.service`: Type=oneshot, `ExecStart=<bin> cleanup`;
+ * - `tether-cleanup.service`: Type=oneshot, `ExecStart=<bin> cleanup`, logging one journal
+ *   line per removal (`TETHER_LOG=info`; the stdout report is discarded);
  * - `tether-cleanup.timer`: first run 1 min after boot, then every 5 min;
  * - `tether-focus.service`: `ExecStart=<bin> focus`, Restart=on-failure, bound to the
  *   graphical session (PartOf/After graphical-session.target).
@@ -61,6 +62,10 @@ Description=tether: remove stale IPC sockets (sway, i3, niri, kitty, tether) fro
 
 [Service]
 Type=oneshot
+# One journal line per removal (info, with its <6> priority); the stdout report would repeat it
+# and list every live socket again every 5 minutes.
+Environment=TETHER_LOG=info
+StandardOutput=null
 ExecStart=${bin} cleanup
 `,
     },

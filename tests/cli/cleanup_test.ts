@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { chmodSync, existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { renderUnits } from "../../src/platform/systemd_units.ts";
 import { runInProcess } from "../support/cli.ts";
 import { createStaleSockets } from "../support/stale_sockets.ts";
 
@@ -46,6 +47,25 @@ Deno.test("under systemd the removal log line carries a journal priority", async
     const result = await runInProcess(["--log-level", "info", "cleanup"], {
       env: { XDG_RUNTIME_DIR: rt, JOURNAL_STREAM: "8:1234" },
     });
+    assert.equal(result.stderr, `<6>removed stale sway socket ${stale}\n`);
+  } finally {
+    rmSync(rt, { recursive: true, force: true });
+  }
+});
+
+Deno.test("run as the generated unit runs it, a removal is one journal line at info", async () => {
+  const { rt, stale } = await runtimeWithStale();
+  try {
+    const [service] = renderUnits("/usr/local/bin/tether");
+    const unitEnv = Object.fromEntries(
+      [...service!.content.matchAll(/^Environment=(\w+)=(.*)$/gm)].map((m) => [m[1]!, m[2]!]),
+    );
+    const args = service!.content.match(/^ExecStart=\S+ (.*)$/m)![1]!.split(" ");
+    const result = await runInProcess(args, {
+      env: { ...unitEnv, XDG_RUNTIME_DIR: rt, JOURNAL_STREAM: "8:1234" },
+    });
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(existsSync(stale), false);
     assert.equal(result.stderr, `<6>removed stale sway socket ${stale}\n`);
   } finally {
     rmSync(rt, { recursive: true, force: true });

@@ -20,6 +20,13 @@ Deno.test("cleanup service is a oneshot running `<bin> cleanup`", () => {
   assert.ok(service.startsWith(GENERATED_MARKER));
 });
 
+Deno.test("cleanup service logs each removal to the journal and discards the stdout report", () => {
+  const service = units()["tether-cleanup.service"]!;
+  // The default log level (warn) would hide the per-removal info lines under systemd.
+  assert.match(service, /^Environment=TETHER_LOG=info$/m);
+  assert.match(service, /^StandardOutput=null$/m);
+});
+
 Deno.test("cleanup timer fires 1 min after boot, then every 5 min", () => {
   const timer = units()["tether-cleanup.timer"]!;
   assert.match(timer, /^OnBootSec=1min$/m);
