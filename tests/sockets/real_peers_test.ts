@@ -192,3 +192,28 @@ Deno.test("a hung sway whose backlog is full is never removed (the binary sees E
     Deno.removeSync(rt, { recursive: true });
   }
 });
+
+Deno.test("a stale socket that cannot be unlinked: reported failed, one error line, exit 1", async () => {
+  const rt = await makeRuntimeDir();
+  try {
+    const kittyDir = join(rt, "kitty");
+    mkdirSync(kittyDir);
+    chownSync(kittyDir, TEST_UID, TEST_GID);
+    const stale = join(kittyDir, "kitty-4194305.sock");
+    const removable = join(rt, `sway-ipc.${TEST_UID}.4194305.sock`);
+    await createStaleSockets([stale, removable], { user: TEST_USER });
+    chmodSync(kittyDir, 0o500); // listable and searchable, but no unlink inside (EACCES)
+    const cleanup = await runTetherAsUser(["--json", "cleanup"], { XDG_RUNTIME_DIR: rt });
+    assert.equal(cleanup.code, 1, cleanup.stderr);
+    const report = JSON.parse(cleanup.stdout);
+    assert.deepEqual(report.failed, [{ path: stale, error: "EACCES" }]);
+    assert.deepEqual(report.removed, [removable]);
+    assert.equal(cleanup.stderr.trim().split("\n").length, 1, cleanup.stderr);
+    assert.match(cleanup.stderr, /could not remove .*kitty-4194305\.sock: EACCES/);
+    assert.equal(existsSync(stale), true);
+    assert.equal(existsSync(removable), false);
+  } finally {
+    chmodSync(join(rt, "kitty"), 0o700);
+    Deno.removeSync(rt, { recursive: true });
+  }
+});
