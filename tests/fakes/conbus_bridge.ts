@@ -104,7 +104,12 @@ export interface FakeBridgeOptions {
    * fake's re-listen delay after a client leaves.
    */
   singleClient?: boolean;
+  /** Frames kept in `received` / `rejected` at most. Default {@link DEFAULT_MAX_RECORDED}. */
+  maxRecorded?: number;
 }
+
+/** Default bound of the fake's `received` and `rejected` lists. */
+export const DEFAULT_MAX_RECORDED = 10_000;
 
 /**
  * A FAKE Conbus bridge (no real bridge exists on this machine); its behaviour follows
@@ -113,9 +118,15 @@ export interface FakeBridgeOptions {
 export class FakeConbusBridge {
   /** Port on 127.0.0.1. */
   readonly port: number;
-  /** Every valid frame received from clients, in arrival order. */
+  /**
+   * The most recent valid frames received from clients, in arrival order: the last
+   * `maxRecorded` at least, never 2 × `maxRecorded` (a long benchmark session sends millions;
+   * older ones are dropped in batches).
+   */
   readonly received: string[] = [];
-  /** Frames received with a bad checksum or layout (not answered). */
+  /** Valid frames received in total, including those no longer in `received`. */
+  receivedCount = 0;
+  /** The most recent frames received with a bad checksum or layout (not answered), bounded too. */
   readonly rejected: string[] = [];
   /** Connections accepted so far. */
   connectionsAccepted = 0;
@@ -127,6 +138,7 @@ export class FakeConbusBridge {
   readonly #eventDelayMs: number;
   readonly #random: () => number;
   readonly #singleClient: boolean;
+  readonly #maxRecorded: number;
   readonly #sockets = new Set<Socket>();
   #server: Server | null = null;
   #client: Socket | null = null;
@@ -144,6 +156,7 @@ export class FakeConbusBridge {
     this.#eventDelayMs = options.eventDelayMs ?? (this.#delay[1] === 0 ? 0 : 20);
     this.#random = options.random ?? Math.random;
     this.#singleClient = options.singleClient ?? true;
+    this.#maxRecorded = Math.max(1, options.maxRecorded ?? DEFAULT_MAX_RECORDED);
   }
 
   /** Starts listening on 127.0.0.1 (a free port unless `options.port`). */
@@ -273,10 +286,11 @@ export class FakeConbusBridge {
       try {
         telegram = decodeFrame(frame);
       } catch {
-        this.rejected.push(latin1Decode(frame));
+        this.#record(this.rejected, latin1Decode(frame));
         return;
       }
-      this.received.push(telegram.frame);
+      this.receivedCount++;
+      this.#record(this.received, telegram.frame);
       if (telegram.type !== "S") return; // events go onto the bus; R from a client is ignored
       // Pipelined requests (one read) are answered latest-first: out of order, as observed.
       const delayMs = frames.length > 1
@@ -284,6 +298,12 @@ export class FakeConbusBridge {
         : minDelay + (maxDelay - minDelay) * this.#random();
       this.#answer(socket, telegram, delayMs);
     });
+  }
+
+  /** Appends to a bounded list; trims in batches so a long run costs O(1) per frame. */
+  #record(list: string[], frame: string): void {
+    list.push(frame);
+    if (list.length >= 2 * this.#maxRecorded) list.splice(0, list.length - this.#maxRecorded);
   }
 
   #answer(socket: Socket, request: SystemTelegram, delayMs: number): void {
