@@ -105,6 +105,8 @@ export class ConbusDaemon {
       connect: options.connect,
     });
     this.#acquirePooled = poolAcquirer(this.#pool, options.endpoint);
+    // A connection the pool opens in the background (min idle 1) reports bus traffic at once.
+    this.#pool.events.on("create", (event) => this.#listenIdle(event.connection));
     this.#supervisor = new Supervisor<BridgeConnection>({
       name: `Conbus bridge ${this.#key}`,
       connect: (signal) => this.#connect(signal),
@@ -233,10 +235,31 @@ export class ConbusDaemon {
     return { accepted: true, report: recorder.report(result) };
   }
 
+  /**
+   * Leases the pool's connection for a request; on release the connection goes back to
+   * reporting bus traffic as idle telegrams (at once, not when the next request comes).
+   */
   async #acquire(signal: AbortSignal): Promise<Lease<BridgeConnection>> {
     const lease = await this.#acquirePooled(signal);
-    for (const incoming of lease.connection.takeIdleEvents()) this.#reportIdle(incoming);
-    return lease;
+    const connection = lease.connection;
+    for (const incoming of connection.takeIdleEvents()) this.#reportIdle(incoming);
+    return {
+      connection,
+      key: lease.key,
+      reused: lease.reused,
+      createdAt: lease.createdAt,
+      release: (options) => {
+        lease.release(options);
+        this.#listenIdle(connection);
+      },
+    };
+  }
+
+  /** While no request runs on `connection`, what it receives is reported as idle telegrams. */
+  #listenIdle(connection: BridgeConnection): void {
+    if (!connection.alive) return;
+    for (const incoming of connection.takeIdleEvents()) this.#reportIdle(incoming);
+    connection.listen((incoming) => this.#reportIdle(incoming));
   }
 
   #reportIdle(incoming: Incoming): void {
@@ -266,9 +289,8 @@ export class ConbusDaemon {
    * suspect one after an unanswered request) are not losses: the pool replaces them at once.
    */
   async #connect(signal: AbortSignal) {
-    const lease = await this.#acquirePooled(signal);
+    const lease = await this.#acquire(signal);
     const connection = lease.connection;
-    for (const incoming of connection.takeIdleEvents()) this.#reportIdle(incoming);
     lease.release();
     await this.#pool.warm(this.#key);
     const closing = new Set<BridgeConnection>();

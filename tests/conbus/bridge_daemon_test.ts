@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { mkdtemp, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { Incoming } from "../../src/conbus/bridge_connection.ts";
 import { ConbusDaemon } from "../../src/conbus/bridge_daemon.ts";
 import { sendViaDaemon } from "../../src/conbus/daemon_client.ts";
 import { createLogger } from "../../src/platform/logger.ts";
@@ -13,18 +14,25 @@ const logger = createLogger({ level: "silent" });
 
 async function withDaemon(
   test: (
-    context: { daemon: ConbusDaemon; bridge: FakeConbusBridge; socketPath: string },
+    context: {
+      daemon: ConbusDaemon;
+      bridge: FakeConbusBridge;
+      socketPath: string;
+      idle: Incoming[];
+    },
   ) => Promise<void>,
   options: { initialDelayMs?: number; minGapMs?: number } = {},
 ): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), "tether-conbus-"));
   const socketPath = join(dir, "tether", "conbus.sock");
   const bridge = await FakeConbusBridge.start();
+  const idle: Incoming[] = [];
   const daemon = await ConbusDaemon.start({
     endpoint: { host: "127.0.0.1", port: bridge.port },
     socketPath,
     minGapMs: options.minGapMs ?? 50,
     logger,
+    onIdleTelegram: (incoming) => idle.push(incoming),
     reconnectPolicy: exponentialPolicy({
       maxAttempts: 0,
       initialDelayMs: options.initialDelayMs ?? 50,
@@ -33,7 +41,7 @@ async function withDaemon(
   });
   try {
     await daemon.waitForConnected(AbortSignal.timeout(5000));
-    await test({ daemon, bridge, socketPath });
+    await test({ daemon, bridge, socketPath, idle });
   } finally {
     await daemon.stop();
     await bridge.close();
@@ -152,5 +160,21 @@ Deno.test("serve: stop finishes the request in flight, then removes the socket",
     const reply = await inFlight;
     assert.equal(reply?.accepted && reply.report.outcome, "replied");
     await assert.rejects(stat(socketPath));
+  });
+});
+
+Deno.test("serve: a bus event while idle is reported at once and never taken by the next request", async () => {
+  await withDaemon(async ({ socketPath, bridge, idle }) => {
+    assert.ok(bridge.sendUnsolicited("E14L00I02M"));
+    await waitFor(() => idle.length === 1, "the idle event to be reported");
+    assert.equal(idle[0]!.kind === "telegram" && idle[0]!.telegram.frame, "<E14L00I02MAK>");
+    const reply = await send(socketPath, ["S0020044964F02D12"]);
+    assert.ok(reply?.accepted);
+    assert.equal(reply.report.outcome, "replied");
+    assert.deepEqual(reply.report.events, []);
+    assert.ok(bridge.sendUnsolicited("E14L00I02B"));
+    await waitFor(() => idle.length === 2, "an idle event after a request to be reported");
+    const status = await requestControl(socketPath, "status") as { idle_telegrams: number };
+    assert.equal(status.idle_telegrams, 2);
   });
 });
