@@ -75,7 +75,8 @@ export interface ConnectOptions {
 
 /**
  * Opens a TCP connection to a bridge. Failures are {@link ConnectionError}s: `refused`
- * (nothing listens, or the bridge's single client slot is taken), `timeout`, `closed`.
+ * (nothing listens, or the bridge's single client slot is taken), `timeout`, `closed`, and
+ * `not_configured` for a host name that does not resolve (not retried).
  *
  * @example
  * ```ts
@@ -100,7 +101,16 @@ export function connectBridge(
       socket.destroy();
       reject(error);
     };
-    const onError = (error: Error) => fail(toConnectionError(error, label));
+    const onError = (error: Error) =>
+      fail(
+        (error as { code?: string }).code === "ENOTFOUND"
+          ? new ConnectionError(
+            "not_configured",
+            `${label}: host "${endpoint.host}" not found — check --host, TETHER_CONBUS_HOST or the config file`,
+            { cause: error, recoverable: false },
+          )
+          : toConnectionError(error, label),
+      );
     const onAbort = () => fail(new ConnectionError("timeout", `${label}: gave up connecting`));
     const timer = clock.setTimeout(
       () => fail(new ConnectionError("timeout", `${label}: no connection within ${timeoutMs} ms`)),

@@ -254,3 +254,34 @@ Deno.test("flood while idle: the idle buffer is capped and the overflow counted"
     await bridge.close();
   }
 });
+
+Deno.test("a write whose ACK never comes is not resent: outcome_unknown after one write", async () => {
+  await withBridge(async (bridge, options) => {
+    bridge.dropReplies(1);
+    const result = await sendTelegrams([tel("S0020044964F27D02AA")], {
+      ...options,
+      timeoutMs: 600,
+    });
+    assert.equal(result.outcome, "outcome_unknown");
+    assert.equal(result.results[0]!.writes, 1);
+    assert.match(result.results[0]!.detail ?? "", /not resent/);
+    assert.equal(bridge.receivedCount, 1);
+  });
+});
+
+Deno.test("a host name that does not resolve is a not_configured error, not retried", async () => {
+  let retries = 0;
+  await assert.rejects(
+    sendTelegrams([tel("S0020044964F02D12")], {
+      acquire: oneShotAcquirer({ host: "no-such-bridge.invalid", port: 10001 }),
+      timeoutMs: 2000,
+      quietMs: 100,
+      minGapMs: 0,
+      onConnectRetry: () => retries++,
+    }),
+    (error) =>
+      error instanceof ConnectionError && error.category === "not_configured" &&
+      /host "no-such-bridge\.invalid" not found/.test(error.message),
+  );
+  assert.equal(retries, 0);
+});
