@@ -140,7 +140,7 @@ async function explainConnectFailure(
 function requireHost(settings: ConbusSettings): string {
   if (settings.host === null) {
     throw new ConfigError(
-      "no Conbus bridge configured: pass --host, set TETHER_CONBUS_HOST, or add conbus.host to $XDG_CONFIG_HOME/tether/config.yml",
+      "no Conbus bridge configured: pass --host, set TETHER_CONBUS_HOST, add conbus.host to $XDG_CONFIG_HOME/tether/config.yml, or run from a directory with xp's cli.yml (conbus.ip)",
     );
   }
   return settings.host;

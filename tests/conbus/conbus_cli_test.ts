@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { mkdtemp, rm, stat } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { requestControl } from "../../src/resilience/control_socket.ts";
@@ -38,6 +38,25 @@ Deno.test("conbus send: usage and config errors exit 2 with one line", async () 
       assert.match(result.stderr, message);
       assert.equal(result.stderr.split("\n").length, 2, "one line");
     }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+Deno.test("conbus send: a malformed config file exits 2 naming the file and the problem", async () => {
+  const { dir, env } = await tempEnv();
+  try {
+    await mkdir(join(dir, "config", "tether"), { recursive: true });
+    const path = join(dir, "config", "tether", "config.yml");
+    await writeFile(path, "conbus:\n  port: seventy\n");
+    const result = await runInProcess(["conbus", "send", "--host", "h", "S0020044964F02D12"], {
+      env,
+    });
+    assert.equal(result.code, 2);
+    assert.equal(
+      result.stderr,
+      `tether: ${path}: conbus.port must be a port number 1-65535, got "seventy"\n`,
+    );
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
