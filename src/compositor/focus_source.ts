@@ -56,6 +56,11 @@ export interface FocusSourceOptions {
   env: Environment;
   /** Called with every real focus change (never for repeats), including the first state. */
   onTransition: (transition: FocusTransition) => void;
+  /**
+   * Called when a window opens while the source is connected (sway `new`, niri
+   * `WindowOpenedOrChanged` of an unknown id) — not for the windows of the initial state.
+   */
+  onWindowOpened?: (window: FocusedWindow) => void;
   /** Called for each event skipped as unusable (malformed, oversized): log it, one line. */
   onProblem?: (error: ConnectionError) => void;
   /** Connect and request timeout. Default 2000 ms (`--socket-timeout`). */

@@ -3,6 +3,7 @@ import { type NiriEventStream, niriVersion, openNiriEventStream } from "./niri_c
 import {
   INITIAL_NIRI_STATE,
   niriFocusedWindow,
+  niriOpenedWindow,
   type NiriState,
   reduceNiriEvent,
 } from "./niri_state.ts";
@@ -39,9 +40,11 @@ export function startNiriFocusSource(options: FocusSourceOptions): FocusSource {
       // events() also yields the burst lines that arrived with the {"Ok":"Handled"} reply.
       (async () => {
         for await (const event of stream.events()) {
+          const opened = synced ? niriOpenedWindow(state, event) : null;
           state = reduceNiriEvent(state, event);
           if (event.type === "WindowsChanged") synced = true;
           if (synced) report(niriFocusedWindow(state));
+          if (opened !== null) options.onWindowOpened?.(opened);
         }
       })().catch(() => {}); // the stream's end is reported through `closed`
       return { connection: stream, closed: stream.closed };

@@ -62,6 +62,21 @@ export function niriFocusedWindow(state: NiriState): FocusedWindow | null {
   };
 }
 
+/**
+ * The window a `WindowOpenedOrChanged` event opens — one `state` does not know yet — in
+ * normalised form, or null (a change to a known window, or another event).
+ *
+ * @example
+ * ```ts
+ * niriOpenedWindow(state, { type: "WindowOpenedOrChanged", window }); // { windowId: 9, pid: 4300, appId: "kitty" }
+ * ```
+ */
+export function niriOpenedWindow(state: NiriState, event: NiriEvent): FocusedWindow | null {
+  if (event.type !== "WindowOpenedOrChanged" || state.windows.has(event.window.id)) return null;
+  const { id, pid, app_id } = event.window;
+  return { windowId: id, pid: pid !== null && pid > 0 ? pid : null, appId: app_id };
+}
+
 function windowsChanged(list: readonly NiriWindow[]): NiriState {
   const windows = new Map<number, NiriWindow>();
   let focusedId: number | null = null;

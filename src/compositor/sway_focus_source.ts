@@ -6,6 +6,7 @@ import {
   INITIAL_SWAY_STATE,
   reduceSwayEvent,
   swayFocusFromTree,
+  swayOpenedWindow,
   type SwayState,
 } from "./sway_state.ts";
 import { startSupervisedFocusSource } from "./supervised_focus_source.ts";
@@ -59,6 +60,8 @@ export function startSwayFocusSource(options: FocusSourceOptions): FocusSource {
         }
         apply(event);
         report(state.focused);
+        const opened = event.name === "window" ? swayOpenedWindow(event.body) : null;
+        if (opened !== null) options.onWindowOpened?.(opened);
       });
       await client.subscribe(["window", "workspace"]);
       const tree = await client.requestJson(MessageType.GET_TREE);

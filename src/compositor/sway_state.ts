@@ -52,6 +52,21 @@ export function reduceSwayEvent(
   return kind === "window" ? windowEvent(state, payload) : workspaceEvent(state, payload);
 }
 
+/**
+ * The window a `window` event with `change: "new"` opened, or null for any other payload
+ * (`tether focus` checks a new kitty in the background before it gets focus).
+ *
+ * @example
+ * ```ts
+ * swayOpenedWindow({ change: "new", container: { id: 9, pid: 4300, app_id: "kitty" } }); // { windowId: 9, pid: 4300, appId: "kitty" }
+ * ```
+ */
+export function swayOpenedWindow(payload: unknown): FocusedWindow | null {
+  if (!isRecord(payload) || payload.change !== "new") return null;
+  const container = payload.container;
+  return isRecord(container) && isId(container.id) ? toFocusedWindow(container) : null;
+}
+
 function windowEvent(state: SwayState, payload: Record<string, unknown>): SwayState {
   if (payload.change !== "focus" && payload.change !== "close") return state;
   const container = payload.container;

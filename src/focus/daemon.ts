@@ -98,6 +98,7 @@ export async function runFocusDaemon(options: FocusDaemonOptions): Promise<void>
     isAlive: isProcessAlive,
     startTimeMs: (pid) => readStartTimeMs(pid),
     saveRecord: (enlarged) => writeEnlargedRecord(recordPath, enlarged),
+    checkInBackground: (pid) => registry.checkInBackground(pid),
     clock,
   });
   await tracker.restore(await readEnlargedRecord(recordPath));
@@ -107,6 +108,7 @@ export async function runFocusDaemon(options: FocusDaemonOptions): Promise<void>
     timeoutMs: options.socketTimeoutMs,
     clock,
     onTransition: tracker.onTransition.bind(tracker),
+    onWindowOpened: tracker.onWindowOpened.bind(tracker),
     onProblem: (problem: ConnectionError) =>
       logger.warn(`${kind}: skipped an unusable event: ${problem.message}`),
   };

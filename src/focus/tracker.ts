@@ -24,6 +24,12 @@ export const FRESH_KITTY_GROW_POLICY = schedulePolicy([0, 250, 500, 1000, 1500, 
 /** How young (ms since the process started) a kitty counts as just opened. */
 export const FRESH_KITTY_MS = 10_000;
 
+/**
+ * How long after a kitty window opens its background check starts: kitty 0.26 maps the window
+ * before it opens its socket and spawns the shell that carries its public key.
+ */
+export const OPENED_KITTY_CHECK_DELAY_MS = 2000;
+
 /** Status of one action line. */
 export type ActionStatus = "success" | "failed" | "not_configured" | "skipped";
 
@@ -63,6 +69,11 @@ export interface FocusTrackerOptions {
   isAlive: (pid: number) => boolean;
   /** Start time of a process (ms since epoch), to recognise PID reuse in the crash record. */
   startTimeMs: (pid: number) => Promise<number | null>;
+  /**
+   * Starts a kitty's check without waiting for it (registry `checkInBackground`): a kitty window
+   * that opens is checked before it first gets focus. Default: no background checks.
+   */
+  checkInBackground?: (pid: number) => void;
   /** Persists the enlarged kitties (crash repair); called after every change. */
   saveRecord?: (enlarged: EnlargedKitty[]) => Promise<void>;
   /** Default {@link systemClock}. */
@@ -108,6 +119,7 @@ export class FocusTracker {
   #decisions: Promise<void> = Promise.resolve();
   #saves: Promise<void> = Promise.resolve();
   #stopped = false;
+  readonly #openedTimers = new Set<ReturnType<Clock["setTimeout"]>>();
 
   constructor(options: FocusTrackerOptions) {
     this.#options = options;
@@ -141,6 +153,27 @@ export class FocusTracker {
     this.#decisions = this.#decisions.then(() => this.#decide(transition, arrivedAt));
   }
 
+  /**
+   * A window opened: if it is a kitty, check it in the background
+   * {@link OPENED_KITTY_CHECK_DELAY_MS} later (status known and first grow faster). Never
+   * blocks: the check runs on the registry's own queue for that kitty.
+   */
+  onWindowOpened(window: FocusedWindow): void {
+    const check = this.#options.checkInBackground;
+    if (this.#stopped || check === undefined || !this.#isKitty(window) || window.pid === null) {
+      return;
+    }
+    const pid = window.pid;
+    const timer = this.#clock.setTimeout(() => {
+      this.#openedTimers.delete(timer);
+      if (this.#stopped) return;
+      this.#resolve(pid).then((kittyPid) => {
+        if (!this.#stopped) check(kittyPid);
+      }, () => {});
+    }, OPENED_KITTY_CHECK_DELAY_MS);
+    this.#openedTimers.add(timer);
+  }
+
   /** Resolves once every queued decision and command has finished. */
   async idle(): Promise<void> {
     await this.#decisions;
@@ -170,6 +203,8 @@ export class FocusTracker {
    */
   async shutdown(budgetMs: number): Promise<void> {
     this.#stopped = true;
+    for (const timer of this.#openedTimers) this.#clock.clearTimeout(timer);
+    this.#openedTimers.clear();
     const deadline = this.#clock.now() + budgetMs;
     const work = (async () => {
       await this.#decisions;

@@ -143,3 +143,32 @@ Deno.test("niri source: malformed and oversized lines are reported and skipped, 
       await niri.close();
     }
   }));
+
+Deno.test("niri source: a window opening is reported once through onWindowOpened; the initial burst is not", () =>
+  withRuntimeDir(async (dir) => {
+    const path = join(dir, "niri.wayland-1.150.sock");
+    const niri = await startFakeNiri({
+      path,
+      windows: [{ id: 1, app_id: "kitty", pid: 4000 }],
+      focusedId: 1,
+    });
+    const transitions: FocusTransition[] = [];
+    const opened: unknown[] = [];
+    const source = startNiriFocusSource({
+      env: { NIRI_SOCKET: path, XDG_RUNTIME_DIR: dir },
+      onTransition: (transition) => transitions.push(transition),
+      onWindowOpened: (window) => opened.push(window),
+      policy: FAST_RECONNECT,
+    });
+    try {
+      await waitFor("initial focus", () => transitions.length === 1);
+      niri.openWindow({ id: 5, app_id: "kitty", pid: 4500 }, { focused: false });
+      niri.retitle(5, "vim"); // a change to a known window: not opened again
+      niri.focus(5);
+      await waitFor("focus on the new window", () => transitions.length === 2);
+      assert.deepEqual(opened, [{ windowId: 5, pid: 4500, appId: "kitty" }]);
+    } finally {
+      await source.close();
+      await niri.close();
+    }
+  }));

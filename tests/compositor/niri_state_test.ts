@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import {
   INITIAL_NIRI_STATE,
   niriFocusedWindow,
+  niriOpenedWindow,
   type NiriState,
   reduceNiriEvent,
 } from "../../src/compositor/niri_state.ts";
@@ -128,4 +129,28 @@ Deno.test("the reducer does not mutate the state it was given", () => {
   reduceNiriEvent(before, ev({ WindowClosed: { id: 7 } }));
   assert.equal(before.focusedId, 7);
   assert.equal(before.windows.get(7)!.is_focused, true);
+});
+
+Deno.test("niriOpenedWindow reports a window id the state does not know, not a change to one it does", () => {
+  const win = (id: number, focused: boolean) => ({
+    id,
+    title: null,
+    app_id: "kitty",
+    pid: 1000 + id,
+    workspace_id: 1,
+    is_focused: focused,
+  });
+  const state = reduceNiriEvent(
+    INITIAL_NIRI_STATE,
+    ev({ WindowsChanged: { windows: [win(1, true)] } }),
+  );
+  assert.deepEqual(
+    niriOpenedWindow(state, ev({ WindowOpenedOrChanged: { window: win(2, false) } })),
+    { windowId: 2, pid: 1002, appId: "kitty" },
+  );
+  assert.equal(
+    niriOpenedWindow(state, ev({ WindowOpenedOrChanged: { window: win(1, true) } })),
+    null,
+  );
+  assert.equal(niriOpenedWindow(state, ev({ WindowFocusChanged: { id: 2 } })), null);
 });

@@ -97,3 +97,28 @@ Deno.test("sway source: a malformed or unusable event is reported and skipped, f
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+Deno.test("sway source: a window opening (change new) is reported through onWindowOpened", async () => {
+  const dir = await mkdtemp(join(tmpdir(), "tether-sway-source-"));
+  const path = join(dir, "sway-ipc.sock");
+  const sway = await startFakeSway(path);
+  const transitions: FocusTransition[] = [];
+  const opened: unknown[] = [];
+  const source = startSwayFocusSource({
+    env: { SWAYSOCK: path, XDG_RUNTIME_DIR: dir },
+    onTransition: (transition) => transitions.push(transition),
+    onWindowOpened: (window) => opened.push(window),
+  });
+  try {
+    await waitFor("initial focus from the tree", () => transitions.length === 1);
+    assert.deepEqual(opened, [], "the windows of the initial tree are not 'opened'");
+    sway.send(JSON.stringify({ change: "new", container: kitty(3, 4200) }));
+    await waitFor("the opened window", () => opened.length === 1);
+    assert.deepEqual(opened[0], { windowId: 3, pid: 4200, appId: "kitty" });
+    assert.equal(transitions.length, 1, "opening a window does not move focus");
+  } finally {
+    await source.close();
+    await sway.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+});

@@ -3,6 +3,7 @@ import {
   INITIAL_SWAY_STATE,
   reduceSwayEvent,
   swayFocusFromTree,
+  swayOpenedWindow,
 } from "../../src/compositor/sway_state.ts";
 import { ConnectionError } from "../../src/resilience/errors.ts";
 
@@ -159,4 +160,17 @@ Deno.test("an absurdly deep tree is rejected instead of overflowing the stack", 
   let node: Record<string, unknown> = { id: 1, type: "con", nodes: [] };
   for (let depth = 0; depth < 200; depth++) node = { id: depth + 2, type: "con", nodes: [node] };
   assert.throws(() => swayFocusFromTree(node), ConnectionError);
+});
+
+Deno.test("swayOpenedWindow reads the container of a new event and ignores other changes", () => {
+  assert.deepEqual(
+    swayOpenedWindow({
+      change: "new",
+      container: { id: 9, type: "con", pid: 4300, app_id: "kitty" },
+    }),
+    { windowId: 9, pid: 4300, appId: "kitty" },
+  );
+  assert.equal(swayOpenedWindow({ change: "focus", container: { id: 9, pid: 4300 } }), null);
+  assert.equal(swayOpenedWindow({ change: "new" }), null);
+  assert.equal(swayOpenedWindow("garbage"), null);
 });

@@ -155,6 +155,32 @@ Deno.test({
       });
 
       await t.step(
+        "a kitty window opening unfocused is checked in the background, its font untouched",
+        async () => {
+          const c = await startKitty(x!, { runtimeDir, remoteControl });
+          kitties.push(c);
+          const baseC = await c.windowSize();
+          const from = tracker.lines.length;
+          niri!.openWindow({ id: 5, app_id: "kitty", pid: c.pid, title: "c" }, { focused: false });
+          const deadline = Date.now() + 20_000;
+          let row: { status: string } | undefined;
+          while (row?.status !== "ready") {
+            assert.ok(Date.now() < deadline, `kitty ${c.pid} never became ready in the background`);
+            await new Promise((resolve) => setTimeout(resolve, 250));
+            const status = await runProcess(["--json", "focus", "status"], {
+              env,
+              timeoutMs: 20_000,
+            });
+            outputs.push(status.stdout, status.stderr);
+            assert.equal(status.code, 0, status.stderr);
+            row = JSON.parse(status.stdout).kitties.find((k: { pid: number }) => k.pid === c.pid);
+          }
+          assert.equal(tracker.lines.slice(from).filter((l) => l.pid === c.pid).length, 0);
+          assert.deepEqual(await c.windowSize(), baseC);
+        },
+      );
+
+      await t.step(
         "a malformed event line is logged once, skipped, and focus keeps working",
         async () => {
           const from = tracker.lines.length;

@@ -5,6 +5,7 @@ import {
   type FocusActionLine,
   FocusTracker,
   type FocusTrackerOptions,
+  OPENED_KITTY_CHECK_DELAY_MS,
 } from "../../src/focus/tracker.ts";
 import type { FontChangeResult } from "../../src/kitty/registry.ts";
 import type { Clock, TimerHandle } from "../../src/resilience/clock.ts";
@@ -346,4 +347,34 @@ Deno.test("an old kitty that is not configured is reported at once, not retried"
   tracker.onTransition({ previous: null, focused: kitty(1, 100) });
   await tracker.idle();
   assert.equal(commands.length, 1);
+});
+
+Deno.test("a kitty window that opens is checked in the background after the delay", async () => {
+  const checked: number[] = [];
+  const h = harness({
+    checkInBackground: (pid) => checked.push(pid),
+    resolvePid: (pid) => Promise.resolve(pid === 901 ? 100 : pid),
+  });
+  h.tracker.onWindowOpened(kitty(4, 901)); // a child PID: resolved to kitty's
+  h.tracker.onWindowOpened(foot); // not a kitty
+  h.tracker.onWindowOpened(kitty(5, null)); // no PID to check
+  h.clock.advance(OPENED_KITTY_CHECK_DELAY_MS - 1);
+  await Promise.resolve();
+  assert.deepEqual(checked, []);
+  h.clock.advance(1);
+  await h.tracker.idle();
+  await Promise.resolve();
+  assert.deepEqual(checked, [100]);
+  assert.deepEqual(h.commands, [], "a check changes no font");
+  assert.deepEqual(h.lines, [], "a check prints no action line");
+});
+
+Deno.test("shutdown cancels background checks that have not started", async () => {
+  const checked: number[] = [];
+  const h = harness({ checkInBackground: (pid) => checked.push(pid) });
+  h.tracker.onWindowOpened(kitty(4, 100));
+  await h.tracker.shutdown(1000);
+  h.clock.advance(OPENED_KITTY_CHECK_DELAY_MS);
+  await Promise.resolve();
+  assert.deepEqual(checked, []);
 });
