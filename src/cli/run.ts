@@ -58,6 +58,8 @@ function logLevelFromEnv(io: CliIo): LogLevel {
 function reportError(error: unknown, context: CliContext): ExitCodeValue {
   if (error instanceof CommanderError) {
     if (error.exitCode === 0) return ExitCode.ok; // --help, --version
+    // A command group called without a subcommand: commander already printed its help on stderr.
+    if (error.code === "commander.help") return ExitCode.usage;
     context.stderr(`tether: ${oneLine(error.message.replace(/^error: /, ""))}\n`);
     return ExitCode.usage;
   }

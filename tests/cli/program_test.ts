@@ -47,3 +47,11 @@ Deno.test("the compiled binary runs and reports the same version", async () => {
   assert.equal(result.code, 0);
   assert.equal(result.stdout.trim(), denoConfig.version);
 });
+
+Deno.test("no subcommand prints the help on stderr and exits 2, with no extra error line", async () => {
+  const result = await runInProcess([]);
+  assert.equal(result.code, 2);
+  assert.equal(result.stdout, "");
+  assert.match(result.stderr, /^Usage: tether/);
+  assert.doesNotMatch(result.stderr, /outputHelp|tether: /);
+});
