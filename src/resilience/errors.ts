@@ -69,6 +69,8 @@ export class ConnectionError extends Error {
 const CATEGORY_BY_ERRNO: Readonly<Record<string, ErrorCategory>> = {
   ENOENT: "not_configured",
   ENOTDIR: "not_configured",
+  // A host name that does not resolve is a configuration problem, not a passing fault.
+  ENOTFOUND: "not_configured",
   ECONNREFUSED: "refused",
   ECONNRESET: "closed",
   EPIPE: "closed",

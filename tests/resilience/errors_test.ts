@@ -14,6 +14,7 @@ const ERRNO_CATEGORIES = [
   ["EAGAIN", "busy", true],
   ["ETIMEDOUT", "timeout", true],
   ["EACCES", "auth", false],
+  ["ENOTFOUND", "not_configured", false],
 ] as const;
 
 for (const [code, category, recoverable] of ERRNO_CATEGORIES) {
