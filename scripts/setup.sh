@@ -13,8 +13,10 @@ as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 # socat (cleanup baseline), hyperfine (benchmarks), systemd (systemd-analyze verify).
 APT_PACKAGES=(
   sway foot i3-wm xvfb xterm x11-utils kitty libwayland-egl1 libegl1 libgl1-mesa-dri
-  socat hyperfine systemd procps psmisc bash-completion time
+  socat hyperfine systemd procps psmisc bash-completion time python3
 )
+# npm fetches the pinned deno and bun; a machine without Node.js gets Debian's.
+command -v npm >/dev/null 2>&1 || APT_PACKAGES+=(nodejs npm)
 missing=()
 for package in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" ||
@@ -42,12 +44,10 @@ fi
 
 if [ ! -x tools/node_modules/@deno/linux-x64-glibc/deno ] ||
   [ ! -x tools/node_modules/@oven/bun-linux-x64/bin/bun ]; then
-  say "installing pinned deno and bun (npm install --prefix tools, from tools/package-lock.json)"
-  # Not `npm ci`: the registry serves only deno's linux-x64 platform package, so the lock cannot
-  # list deno's other optional platform packages and `npm ci` refuses it as "out of sync".
-  # `npm install` with the lock installs exactly the locked versions. --ignore-scripts: the real
-  # binaries ship inside the platform packages; no postinstall is needed.
-  npm install --prefix tools --ignore-scripts --no-audit --no-fund --loglevel=error
+  say "installing pinned deno and bun (npm ci --prefix tools, from tools/package-lock.json)"
+  # --ignore-scripts: the real binaries ship inside the platform packages (only the linux-x64
+  # ones are installed here); no postinstall is needed and none may rewrite anything.
+  npm ci --prefix tools --ignore-scripts --no-audit --no-fund --loglevel=error
 else
   say "deno $(tools/node_modules/@deno/linux-x64-glibc/deno --version | head -1 | cut -d' ' -f2) and bun $(tools/node_modules/@oven/bun-linux-x64/bin/bun --version) present"
 fi

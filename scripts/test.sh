@@ -2,7 +2,8 @@
 # The project's one test command (README "Tests"; .ci/run runs exactly this):
 # setup, formatting, lint, type check, single-binary build, then every test (unit, integration
 # against real peers, e2e against dist/tether). Ends with one line `N passed, N failed` taken
-# from deno test's own summary; exits non-zero if any step failed.
+# from deno test's own summary (a failed non-test step makes N failed at least the number of
+# failed steps); exits non-zero if any step failed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh || { echo "0 passed, 1 failed"; exit 1; }
@@ -36,6 +37,9 @@ failed="$(sed -E 's/.*\| ([0-9]+) failed.*/\1/' <<<"$summary")"
 
 if [ "${#failed_steps[@]}" -gt 0 ]; then
   printf 'failed steps: %s\n' "${failed_steps[*]}"
+  # A failed fmt/lint/check/build step counts as a failure in the last line too, so the line
+  # alone never reads "0 failed" for a run that failed.
+  [ "$failed" -gt 0 ] || failed="${#failed_steps[@]}"
 fi
 echo "$passed passed, $failed failed"
 [ "${#failed_steps[@]}" -eq 0 ]
