@@ -14,4 +14,7 @@ import tab from "@bomb.sh/tab/commander";
  */
 export function addCompletions(program: CommandUnknownOpts): void {
   tab(program as unknown as Parameters<typeof tab>[0], { completionCommandName: "completions" });
+  // tab's own help line is capitalised; every other tether help line is not.
+  program.commands.find((command) => command.name() === "completions")
+    ?.description("print a shell completion script (bash, zsh, fish, powershell)");
 }

@@ -80,6 +80,16 @@ Deno.test("bash: flags and their choices complete", async () => {
   ]);
 });
 
+Deno.test("bash: nested subcommands and a subcommand's own flags complete", async () => {
+  assert.deepEqual(await completeInBash("tether cleanup --d"), ["--dry-run"]);
+  assert.deepEqual(await completeInBash("tether focus --comp"), ["--compositor"]);
+  assert.deepEqual(await completeInBash("tether conbus send --h"), ["--host", "--help"]);
+  const conbus = await completeInBash("tether conbus ");
+  for (const name of ["send", "serve"]) assert.ok(conbus.includes(name), `${name}: ${conbus}`);
+  const systemd = await completeInBash("tether systemd ");
+  for (const name of ["install", "uninstall"]) assert.ok(systemd.includes(name), `${systemd}`);
+});
+
 Deno.test("zsh and fish scripts are generated for the tether command", async () => {
   const zsh = await runProcess(["completions", "zsh"]);
   assert.equal(zsh.code, 0);
