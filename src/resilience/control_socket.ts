@@ -1,7 +1,6 @@
 import { chmod, lstat, mkdir, unlink } from "node:fs/promises";
 import { createConnection, createServer, type Server, type Socket } from "node:net";
 import { dirname } from "node:path";
-import { setTimeout as delay } from "node:timers/promises";
 import { ConnectionError, toConnectionError } from "./errors.ts";
 
 /** A request on a control socket: one JSON object per line with at least `cmd`. */
@@ -31,7 +30,8 @@ export const MAX_CONTROL_LINE_BYTES = 64 * 1024;
 
 /**
  * Serves JSON-lines commands on a unix socket, mode 0600 in a 0700 directory (created if
- * missing). Each request line `{"cmd":"status"}` gets one reply line, `{"ok":true,"data":…}` or
+ * missing, tightened to 0700 if it exists: the socket has the umask's mode between `listen` and
+ * `chmod`, so the directory is what keeps other users out). Each request line `{"cmd":"status"}` gets one reply line, `{"ok":true,"data":…}` or
  * `{"ok":false,"error":"…"}`; a connection may carry many requests. A leftover socket file whose
  * listener is gone is replaced; a live one means another instance runs: `busy`.
  *
@@ -48,6 +48,7 @@ export async function serveControlSocket(
   handlers: Readonly<Record<string, ControlHandler>>,
 ): Promise<ControlServer> {
   await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+  await chmod(dirname(path), 0o700);
   await removeLeftoverSocket(path);
   // Each client's chain of pending replies, so close() can let them finish first.
   const clients = new Map<Socket, () => Promise<void>>();
@@ -82,12 +83,23 @@ async function closeServer(
   await Promise.all([...clients].map(async ([client, pendingReplies]) => {
     client.pause();
     // Bounded: a handler that itself awaits close() must not deadlock shutdown.
-    await Promise.race([pendingReplies(), delay(CLOSE_DRAIN_TIMEOUT_MS)]);
+    await withinMs(pendingReplies(), CLOSE_DRAIN_TIMEOUT_MS);
     await new Promise<void>((resolve) => client.end(resolve));
     client.destroy();
   }));
   await closed;
   await unlink(path).catch(() => {});
+}
+
+/** Waits for `work` or `limitMs`, whichever is first; the timer never outlives the wait. */
+async function withinMs(work: Promise<void>, limitMs: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const limit = new Promise<void>((resolve) => (timer = setTimeout(resolve, limitMs)));
+  try {
+    await Promise.race([work, limit]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 async function removeLeftoverSocket(path: string): Promise<void> {

@@ -1,10 +1,14 @@
 import assert from "node:assert/strict";
-import { mkdtemp, rm, stat, writeFile } from "node:fs/promises";
+import { spawnSync } from "node:child_process";
+import { chmod, mkdir, mkdtemp, rm, stat, writeFile } from "node:fs/promises";
 import { createConnection, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { requestControl, serveControlSocket } from "../../src/resilience/control_socket.ts";
 import { ConnectionError } from "../../src/resilience/errors.ts";
+
+const CONTROL_SOCKET_MODULE = new URL("../../src/resilience/control_socket.ts", import.meta.url)
+  .href;
 
 async function withTempDir(run: (dir: string) => Promise<void>): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), "tether-control-"));
@@ -154,3 +158,41 @@ Deno.test("close() lets a reply in progress reach its client before ending the c
     await closing;
     await assert.rejects(stat(path), { code: "ENOENT" });
   }));
+
+Deno.test("an existing control directory open to others is tightened to 0700", () =>
+  withTempDir(async (dir) => {
+    const tetherDir = join(dir, "tether");
+    await mkdir(tetherDir, { mode: 0o755 });
+    await chmod(tetherDir, 0o755);
+    const server = await serveControlSocket(join(tetherDir, "focus.sock"), { status: () => 1 });
+    try {
+      assert.equal((await stat(tetherDir)).mode & 0o777, 0o700);
+    } finally {
+      await server.close();
+    }
+  }));
+
+Deno.test("close() with an idle client connected leaves no timer behind", () => {
+  // A child process serves, connects a client, closes the server and then just returns: it
+  // must exit at once, not after the 1 s drain limit (the shutdown budget is 2 s).
+  const script = `
+    import { requestControl, serveControlSocket } from ${JSON.stringify(CONTROL_SOCKET_MODULE)};
+    import { createConnection } from "node:net";
+    const path = ${"`${Deno.makeTempDirSync()}/c.sock`"};
+    const server = await serveControlSocket(path, { status: () => 1 });
+    await requestControl(path, "status");
+    const idle = createConnection(path);
+    await new Promise((resolve) => idle.once("connect", resolve));
+    idle.on("close", () => {});
+    await server.close();
+    console.log(performance.now().toFixed(0));
+  `;
+  const started = performance.now();
+  const child = spawnSync(process.execPath, ["eval", "--quiet", script], { encoding: "utf8" });
+  const elapsedMs = performance.now() - started;
+  assert.equal(child.status, 0, child.stderr);
+  const closedAtMs = Number(child.stdout.trim());
+  // Process start and exit cost ~100-300 ms of that; a leftover 1 s timer would add >= 1000 ms
+  // after close() returned.
+  assert.ok(elapsedMs - closedAtMs < 900, `exited ${elapsedMs - closedAtMs} ms after close()`);
+});
