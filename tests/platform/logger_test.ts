@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { createLogger, parseLogLevel } from "../../src/platform/logger.ts";
 
 function captured(options: Parameters<typeof createLogger>[0] = {}) {
@@ -45,4 +46,24 @@ Deno.test("parseLogLevel accepts the level names case-insensitively", () => {
   assert.equal(parseLogLevel("DEBUG"), "debug");
   assert.equal(parseLogLevel("silent"), "silent");
   assert.equal(parseLogLevel("verbose"), null);
+});
+
+Deno.test("by default lines go to stderr, with journal prefixes exactly when JOURNAL_STREAM is set", () => {
+  const module = new URL("../../src/platform/logger.ts", import.meta.url).href;
+  const script = `
+    import { createLogger } from ${JSON.stringify(module)};
+    createLogger().warn("careful");
+  `;
+  const run = (env: Record<string, string>) =>
+    spawnSync(process.execPath, ["eval", "--quiet", script], {
+      encoding: "utf8",
+      env: { PATH: process.env.PATH ?? "", NO_COLOR: "1", ...env },
+    });
+  const plain = run({});
+  assert.equal(plain.status, 0, plain.stderr);
+  assert.equal(plain.stdout, "");
+  assert.equal(plain.stderr, "tether: warn: careful\n");
+  const journal = run({ JOURNAL_STREAM: "8:12345" });
+  assert.equal(journal.stdout, "");
+  assert.equal(journal.stderr, "<4>careful\n");
 });

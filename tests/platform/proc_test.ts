@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { runAsUser, TEST_USER } from "../support/test_user.ts";
 import { spawn } from "node:child_process";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -56,4 +57,22 @@ Deno.test("stat parsing survives a comm with spaces and parentheses (fixture pro
   } finally {
     await rm(root, { recursive: true, force: true });
   }
+});
+
+Deno.test("another user's live process is alive (EPERM), checked as the unprivileged test user", async () => {
+  const module = new URL("../../src/platform/proc.ts", import.meta.url).href;
+  const script = `
+    import { isProcessAlive } from ${JSON.stringify(module)};
+    let permitted = true;
+    try { process.kill(1, 0); } catch (error) { permitted = error.code !== "EPERM"; }
+    console.log(JSON.stringify({ permitted, alive: isProcessAlive(1) }));
+  `;
+  const result = await runAsUser(TEST_USER, [process.execPath, "eval", "--quiet", script], {
+    DENO_DIR: `/tmp/tether-deno-${TEST_USER}`,
+    NO_COLOR: "1",
+  });
+  assert.equal(result.code, 0, result.stderr);
+  const { permitted, alive } = JSON.parse(result.stdout);
+  assert.equal(permitted, false, "the test user may not signal PID 1: the EPERM branch runs");
+  assert.equal(alive, true);
 });

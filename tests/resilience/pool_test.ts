@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { ConnectionError } from "../../src/resilience/errors.ts";
 import {
   type Connector,
@@ -515,4 +516,32 @@ Deno.test("options are validated", () => {
   assert.throws(() => new KeyedPool({ connector, maxTotal: 1.5 }), RangeError);
   assert.throws(() => new KeyedPool({ connector, idleTimeoutMs: -1 }), RangeError);
   assert.throws(() => new KeyedPool({ connector, minOpenPerKey: 2, maxPerKey: 1 }), RangeError);
+});
+
+Deno.test("a pool with a reaper on the real clock does not keep a finished process alive", () => {
+  // Its reaper timer is unref'd: a script that acquires and releases a connection, then just
+  // ends without close(), exits at once instead of waiting for the 10 min reaper period.
+  const module = new URL("../../src/resilience/pool.ts", import.meta.url).href;
+  const script = `
+    import { KeyedPool } from ${JSON.stringify(module)};
+    const pool = new KeyedPool({
+      connector: { create: async () => ({}), destroy: () => {} },
+      reapIntervalMs: 600_000,
+      idleTimeoutMs: 1_200_000,
+    });
+    const lease = await pool.acquire("k");
+    lease.release();
+    console.log(JSON.stringify(pool.stats().idle));
+  `;
+  const child = spawnSync(process.execPath, ["eval", "--quiet", script], {
+    encoding: "utf8",
+    timeout: 20_000,
+  });
+  assert.equal(child.signal, null, "killed by the 20 s limit: the reaper kept the process alive");
+  assert.equal(child.status, 0, child.stderr);
+  assert.equal(
+    child.stdout.trim(),
+    "1",
+    "the idle connection is still pooled when the script ends",
+  );
 });

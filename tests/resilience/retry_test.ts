@@ -231,3 +231,21 @@ Deno.test("policy builders validate their input", () => {
   assert.throws(() => delayBeforeAttempt(KITTY_COMMAND_POLICY, 0), RangeError);
   assert.equal(schedulePolicy([0, 100, 200]).maxAttempts, 3);
 });
+
+Deno.test("retry draws jitter from the injected random and waits exactly the drawn delays", async () => {
+  const clock = new VirtualClock(0);
+  const draws = [0, 0.5, 0.999];
+  const attemptTimes: number[] = [];
+  const retries: RetryEvent[] = [];
+  const policy = exponentialPolicy({ jitter: "half", maxAttempts: 3 }); // 1 s, 2 s, 4 s nominal
+  const result = assert.rejects(retry(policy, () => {
+    attemptTimes.push(clock.now());
+    throw refused();
+  }, { clock, random: () => draws.shift()!, onRetry: (event) => retries.push(event) }));
+  await clock.advance(10_000);
+  await result;
+  // half jitter: d/2 + random * d/2 -> 500 (0), 1500 (0.5), 3998 (0.999, floored)
+  assert.deepEqual(retries.map((event) => event.delayMs), [1500, 3998]);
+  assert.deepEqual(attemptTimes, [500, 500 + 1500, 500 + 1500 + 3998]);
+  assert.deepEqual(draws, [], "one draw per delay");
+});
