@@ -20,5 +20,7 @@ binary, deno = results["binary"], results["deno-run"]
 b_ms, d_ms = binary["median"] * 1000, deno["median"] * 1000
 print(f"startup  dist/tether --version  median {b_ms:.1f} ms  peak RSS {int(sys.argv[2]) / 1024:.1f} MiB")
 print(f"startup  deno run main.ts       median {d_ms:.1f} ms  peak RSS {int(sys.argv[3]) / 1024:.1f} MiB")
-print(f"startup  ratio deno-run / binary: {d_ms / b_ms:.1f}x  (target >= 3x, binary <= 30 ms)")
+ratio = d_ms / b_ms
+met = ratio >= 3 and b_ms <= 30
+print(f"startup  ratio deno-run / binary: {ratio:.1f}x  (target >= 3x, binary <= 30 ms: {'met' if met else 'missed'})")
 PY
