@@ -24,7 +24,20 @@ import {
 import { DEFAULT_KITTY_TIMEOUT_MS, KittyConnection, type KittyConnector } from "./client.ts";
 import { encryptCommand, parseKittyPublicKey } from "./crypto.ts";
 import { defaultPasswordFile, readPasswordFile } from "./password_file.ts";
-import { poolingProbeCommand, poolingSafeFromReply, probeKitty } from "./probe.ts";
+import {
+  readRunningKittyVersion,
+  type RunningKittyVersion,
+  type UnknownKittyVersion,
+} from "./installed_version.ts";
+import { formatKittyVersion } from "./kitty_version.ts";
+import {
+  decideFromFirstContact,
+  describePooling,
+  firstContactCommand,
+  type PoolingDecision,
+  poolingForVersion,
+} from "./pooling.ts";
+import { probeKitty } from "./probe.ts";
 import { findKittyPublicKey } from "./public_key.ts";
 
 /** Where a kitty stands: `unknown` until first checked. */
@@ -55,9 +68,11 @@ export interface KittyInstanceStatus extends TargetStatusJson {
   socket_path: string;
   /** `password` or `open` (no password needed), null until probed. */
   mode: "open" | "password" | null;
-  /** Whether connections are kept open (kitty >= 0.43), null until detected. */
+  /** kitty's version (`0.26.5`) as its installation declares it, null when unreadable. */
+  version: string | null;
+  /** Whether connections are kept open (kitty >= 0.42.2), null until decided. */
   pooled: boolean | null;
-  /** Why: the pooling decision in words. */
+  /** Why: the pooling decision in words, including what it rests on. */
   pooling: string;
   /** Failed for good (wrong password, process gone): not contacted again until a new PID. */
   permanent: boolean;
@@ -125,13 +140,16 @@ interface Instance {
   status: TargetStatus<KittyState>;
   category: ErrorCategory | null;
   mode: "open" | "password" | null;
-  pooled: boolean | null;
+  /** Read once per process (PID + start time); undefined until then. */
+  installed: RunningKittyVersion | UnknownKittyVersion | undefined;
+  /** Decided once per process: from `installed`, else from kitty's first-contact reply. */
+  pooling: PoolingDecision | null;
   permanent: boolean;
   credentials: Credentials | null;
   /** Jobs for this kitty run one after another: never two connections to one kitty at once. */
   tail: Promise<void>;
   queued: number;
-  /** kitty < 0.43: the connection of the current burst, closed when the queue drains. */
+  /** kitty < 0.42.2: the connection of the current burst, closed when the queue drains. */
   burst: KittyConnection | null;
 }
 
@@ -294,8 +312,11 @@ export class KittyRegistry {
       pid: instance.pid,
       socket_path: instance.socketPath,
       mode: instance.mode,
-      pooled: instance.pooled,
-      pooling: poolingText(instance.pooled),
+      version: instance.installed !== undefined && "version" in instance.installed
+        ? formatKittyVersion(instance.installed.version)
+        : null,
+      pooled: instance.pooling?.pooled ?? null,
+      pooling: describePooling(instance.pooling),
       permanent: instance.permanent,
       ...statusToJson(instance.status.snapshot()),
     }));
@@ -328,7 +349,8 @@ export class KittyRegistry {
       status: this.#newStatus(pid),
       category: null,
       mode: null,
-      pooled: null,
+      installed: undefined,
+      pooling: null,
       permanent: false,
       credentials: null,
       tail: Promise.resolve(),
@@ -359,7 +381,8 @@ export class KittyRegistry {
     instance.status = this.#newStatus(instance.pid);
     instance.category = null;
     instance.mode = null;
-    instance.pooled = null;
+    instance.installed = undefined;
+    instance.pooling = null;
     instance.permanent = false;
     instance.credentials = null;
     this.#pool.forget(String(instance.pid));
@@ -393,6 +416,7 @@ export class KittyRegistry {
         throw new ConnectionError("closed", `${label}: the process is gone`);
       }
       await this.#requireSocket(instance);
+      instance.installed ??= await readRunningKittyVersion(instance.pid, this.#procRoot);
       const probe = await retry(
         this.#policy,
         () => {
@@ -411,9 +435,25 @@ export class KittyRegistry {
       );
       instance.mode = probe.mode;
       instance.credentials = probe.mode === "password" ? await this.#credentials(instance) : null;
+      instance.pooling ??= "version" in instance.installed
+        ? poolingForVersion(instance.installed.version, instance.installed.source)
+        : null;
       // First authenticated contact: in password mode silence means kitty's Allow/Deny prompt.
-      const reply = await this.#command(instance, poolingProbeCommand(), tally, "first_contact");
-      instance.pooled = poolingSafeFromReply(reply, label);
+      // Skipped only when there is nothing to learn: no password to prove, pooling decided.
+      if (instance.mode === "password" || instance.pooling === null) {
+        const decided = instance.pooling;
+        const reply = await this.#command(
+          instance,
+          firstContactCommand(decided !== null),
+          tally,
+          "first_contact",
+        );
+        instance.pooling = decideFromFirstContact(
+          reply,
+          label,
+          decided !== null ? { decision: decided } : instance.installed as UnknownKittyVersion,
+        );
+      }
       instance.category = null;
       this.#setStatus(instance, "ready", null);
       instance.status.recordActivity();
@@ -508,7 +548,7 @@ export class KittyRegistry {
     silenceMeans: "timeout" | "auth",
   ): Promise<KittyResponse> {
     const options = { timeoutMs: this.#timeoutMs, silenceMeans };
-    if (instance.pooled === true) {
+    if (instance.pooling?.pooled === true) {
       return await this.#pool.use(String(instance.pid), (connection, lease) => {
         if (lease.reused) instance.status.count("reuses");
         return connection.request(message, options);
@@ -570,12 +610,4 @@ export class KittyRegistry {
       });
     }
   }
-}
-
-function poolingText(pooled: boolean | null): string {
-  if (pooled === null) return "unknown until kitty answers a version check";
-  return pooled
-    ? "pooled: kitty >= 0.43 serves other clients while a connection idles"
-    : "not pooled: kitty < 0.43 (the fix is in 0.42.2) starves other clients while a connection " +
-      "idles, so each burst of commands closes its connection";
 }

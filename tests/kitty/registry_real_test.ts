@@ -70,7 +70,7 @@ Deno.test({
     const secret = passwordFile(PASSWORD);
     try {
       await t.step(
-        "password mode: ready, not pooled, the font grows and shrinks back",
+        "password mode: ready, version 0.26.5 read from its installation, not pooled, the font grows and shrinks back",
         async () => {
           await withKitty(x, PASSWORD, async (kitty) => {
             const registry = registryFor(kitty, { passwordFile: secret.path });
@@ -88,6 +88,11 @@ Deno.test({
               assert.equal(status!.status, "ready");
               assert.equal(status!.mode, "password");
               assert.equal(status!.pooled, false);
+              assert.equal(status!.version, "0.26.5");
+              assert.match(
+                status!.pooling,
+                /kitty 0\.26\.5 \(from \/usr\/lib\/kitty\/kitty\/constants\.py\) < 0\.42\.2/,
+              );
               assert.notEqual(status!.last_activity, null);
             } finally {
               await registry.close();
