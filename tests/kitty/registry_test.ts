@@ -3,7 +3,10 @@
  * Password mode, wrong passwords and real faults are in registry_real_test.ts.
  */
 import assert from "node:assert/strict";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { encodeBase85 } from "../../src/kitty/base85.ts";
 import { KittyRegistry, type KittyRegistryOptions } from "../../src/kitty/registry.ts";
 import { type FakeKittyHandler, startFakeKitty } from "./fake_kitty_server.ts";
 import { constantsPy, createFakeProc, type FakeProc } from "./fake_proc.ts";
@@ -360,5 +363,95 @@ Deno.test("registry: the version is detected once per PID and start time, not af
     await registry.close();
     await server.close();
     proc.cleanup();
+  }
+});
+
+/** A password file (mode 0600) in a temp dir. */
+function passwordFile(): { path: string; cleanup(): void } {
+  const dir = mkdtempSync(join(tmpdir(), "rc-password-"));
+  const path = join(dir, "rc.password");
+  writeFileSync(path, "unit-test-password\n", { mode: 0o600 });
+  return { path, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+async function x25519PublicKey(): Promise<string> {
+  const pair = await crypto.subtle.generateKey({ name: "X25519" }, true, [
+    "deriveBits",
+  ]) as CryptoKeyPair;
+  return "1:" + encodeBase85(new Uint8Array(await crypto.subtle.exportKey("raw", pair.publicKey)));
+}
+
+const DISABLED = {
+  ok: false,
+  error: "Remote control is disabled. Add allow_remote_control to your kitty.conf",
+};
+
+Deno.test("registry: a password-mode kitty whose public key is in no child's environ is not_configured", async () => {
+  const secret = passwordFile();
+  const proc = createFakeProc();
+  proc.setProcess({ pid: PID, children: [{ pid: PID + 1, environ: { SHELL: "/bin/sh" } }] });
+  const server = await startFakeKitty(() => DISABLED);
+  const registry = registryFor(server.socketPath, {
+    procRoot: proc.root,
+    passwordFile: secret.path,
+  });
+  try {
+    const result = await registry.changeFontSize(PID, 3);
+    assert.equal(result.status, "not_configured");
+    assert.match(result.error ?? "", /KITTY_PUBLIC_KEY.*open a window in it/);
+    const status = registry.snapshot()[0]!;
+    assert.equal(status.status, "not_configured");
+    assert.equal(status.mode, "password");
+    assert.equal(server.requests.filter((request) => "encrypted" in request).length, 0);
+  } finally {
+    await registry.close();
+    await server.close();
+    proc.cleanup();
+    secret.cleanup();
+  }
+});
+
+Deno.test("registry: a PID that names a new process (start time changed) starts from scratch", async () => {
+  const secret = passwordFile();
+  const proc = createFakeProc();
+  const key = await x25519PublicKey();
+  const children = [{ pid: PID + 1, environ: { KITTY_PUBLIC_KEY: key, KITTY_PID: String(PID) } }];
+  proc.setProcess({ pid: PID, startTicks: 100, children });
+  let encryptedReplies: (object | null)[] = []; // silent: the Allow/Deny prompt
+  const server = await startFakeKitty((request) =>
+    "encrypted" in request ? encryptedReplies.shift() ?? null : DISABLED
+  );
+  const events: string[] = [];
+  const registry = registryFor(server.socketPath, {
+    procRoot: proc.root,
+    passwordFile: secret.path,
+  });
+  registry.events.on(
+    "status_changed",
+    (event) => events.push(`${event.previous}->${event.status}`),
+  );
+  try {
+    const refused = await registry.changeFontSize(PID, 3);
+    assert.equal(refused.category, "auth");
+    assert.equal(registry.snapshot()[0]!.permanent, true);
+    const contacts = server.requests.length;
+    assert.equal((await registry.changeFontSize(PID, 3)).category, "auth");
+    assert.equal(server.requests.length, contacts, "a permanent failure is not contacted again");
+
+    // kitty restarted and got the same PID: a new start time.
+    proc.setProcess({ pid: PID, startTicks: 900, children });
+    encryptedReplies = [NEWER, { ok: true }]; // first contact (not pooled), then set-font-size
+    const result = await registry.changeFontSize(PID, 3);
+    assert.equal(result.status, "success", result.error ?? "");
+    const status = registry.snapshot()[0]!;
+    assert.equal(status.status, "ready");
+    assert.equal(status.permanent, false);
+    assert.equal(status.errors.length, 0, "the old process's errors are forgotten");
+    assert.deepEqual(events, ["unknown->failed", "unknown->ready"]);
+  } finally {
+    await registry.close();
+    await server.close();
+    proc.cleanup();
+    secret.cleanup();
   }
 });
