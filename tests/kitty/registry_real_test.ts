@@ -83,6 +83,13 @@ Deno.test({
               assert.ok(grown.columns < before.columns, `${grown.columns} < ${before.columns}`);
               assert.equal(record(await registry.changeFontSize(kitty.pid, -3)).status, "success");
               assert.deepEqual(await kitty.windowSize(), before);
+              // Coalescing is exact: one +3 gives the geometry of three +1 from the same start.
+              for (let step = 0; step < 3; step++) {
+                assert.equal(record(await registry.changeFontSize(kitty.pid, 1)).status, "success");
+              }
+              assert.deepEqual(await kitty.windowSize(), grown);
+              assert.equal(record(await registry.changeFontSize(kitty.pid, -3)).status, "success");
+              assert.deepEqual(await kitty.windowSize(), before);
               const [status] = registry.snapshot();
               produced.push(JSON.stringify(registry.snapshot()));
               assert.equal(status!.status, "ready");
