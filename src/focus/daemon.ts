@@ -66,8 +66,8 @@ export function enlargedRecordPath(env: Environment): string {
 /**
  * Runs `tether focus` until `signal` aborts: follows the compositor's focus, grows the focused
  * kitty and shrinks the one that lost focus, prints one JSON line per action and per connection
- * event (compositor `status_changed` / `reconnect_attempt`), serves `status` and `reconnect`
- * on the control socket, and on shutdown shrinks the enlarged kitty
+ * event (compositor `status_changed` / `reconnect_attempt`, kitty `status_changed`), serves
+ * `status` and `reconnect` on the control socket, and on shutdown shrinks the enlarged kitty
  * back and closes every connection within {@link SHUTDOWN_BUDGET_MS}, even if a step hangs.
  */
 export async function runFocusDaemon(options: FocusDaemonOptions): Promise<void> {
@@ -126,6 +126,16 @@ export async function runFocusDaemon(options: FocusDaemonOptions): Promise<void>
       reason: event.reason,
     });
     if (event.to === "connected") logger.info(`${kind}: connected to ${source.socketPath()}`);
+  });
+  registry.events.on("status_changed", (event) => {
+    emit({
+      event: "status_changed",
+      kitty_pid: event.pid,
+      from: event.previous,
+      to: event.status,
+      reason: event.reason,
+      category: event.category,
+    });
   });
   source.supervisor.events.on("reconnect_attempt", (event) => {
     emit({
