@@ -163,6 +163,14 @@ function startInProcess(args: string[], env: Record<string, string>): InProcessT
   };
 }
 
+async function waitUntil(what: string, check: () => boolean, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
 const fontChanges = (kitty: FakeKittyServer) =>
   kitty.requests.filter((request) => request.cmd === "set-font-size").map((request) =>
     request.payload
@@ -239,6 +247,135 @@ Deno.test({
       );
       const { stdout, stderr } = tracker.output();
       assert.ok(!stdout.includes(PASSWORD) && !stderr.includes(PASSWORD));
+    } finally {
+      await box.close();
+    }
+  },
+});
+
+Deno.test({
+  name: "tether focus reconnect: the running tracker reconnects to niri now, counts it, prints it",
+  ...testOptions,
+  async fn() {
+    const box = new Sandbox();
+    try {
+      const a = box.kittyPid();
+      const kittyA = await box.kitty(a);
+      const niri = await box.startNiri([{ id: 1, app_id: "kitty", pid: a }], 1);
+      const tracker = box.track();
+      await tracker.waitForLine("A grown", isAction("focus_gained", a));
+      const from = tracker.lines.length;
+
+      const reconnect = await box.run(["focus", "reconnect"]);
+      assert.equal(reconnect.code, 0, reconnect.stderr);
+      assert.equal(reconnect.stdout, "tether focus: reconnecting to the compositor\n");
+
+      const connected = (line: Line) =>
+        line.event === "status_changed" && line.compositor === "niri" && line.to === "connected";
+      await tracker.waitForLine("connected again", connected, from);
+      const events = tracker.lines.slice(from).map((line) =>
+        line.event === "reconnect_attempt"
+          ? `reconnect_attempt ${line.attempt} in ${line.next_retry_ms} ms`
+          : `${line.event} ${line.from}->${line.to}`
+      );
+      assert.deepEqual(events, [
+        "status_changed connected->reconnecting",
+        "reconnect_attempt 1 in 0 ms",
+        "status_changed reconnecting->connected",
+      ]);
+      assert.equal(niri.requests.filter((request) => request === "EventStream").length, 2);
+      await waitUntil("one stream left", () => niri.streamCount() === 1);
+
+      const status = await box.run(["--json", "focus", "status"]);
+      assert.equal(status.code, 0, status.stderr);
+      const data = JSON.parse(status.stdout);
+      assert.equal(data.reconnection_count, 1);
+      assert.equal(data.connection.status, "connected");
+      // The same focus after the reconnect: no transition, the kitty is not touched again.
+      assert.equal(fontChanges(kittyA).length, 1);
+      assert.equal(await tracker.stop(), 0);
+    } finally {
+      await box.close();
+    }
+  },
+});
+
+Deno.test({
+  name: "tether focus --idle-timeout/--reap-interval: an idle pooled kitty connection is reaped",
+  ...testOptions,
+  async fn() {
+    const box = new Sandbox();
+    try {
+      const a = box.kittyPid();
+      const kittyA = await box.kitty(a);
+      await box.startNiri([{ id: 1, app_id: "kitty", pid: a }], 1);
+      const tracker = box.track(["--idle-timeout", "1", "--reap-interval", "1"]);
+      await tracker.waitForLine("A grown", isAction("focus_gained", a));
+      const status = JSON.parse((await box.run(["--json", "focus", "status"])).stdout);
+      assert.equal(status.kitties[0].pooled, true);
+      // The probe's and the first contact's connections are closed; the pooled one stays open.
+      await waitUntil("probe connections closed", () => kittyA.closedConnections === 2);
+      assert.equal(kittyA.connections, 3);
+      const grownAt = Date.now();
+      await waitUntil("the pooled connection reaped", () => kittyA.closedConnections === 3);
+      // Idle >= 1 s, found by a reaper pass every 1 s (the defaults would keep it 30 min).
+      const idleMs = Date.now() - grownAt;
+      assert.ok(idleMs < 10_000, `reaped after ${idleMs} ms`);
+      assert.equal(await tracker.stop(), 0);
+    } finally {
+      await box.close();
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "tether focus --max-connections 1: a second pooled kitty evicts the first's idle connection",
+  ...testOptions,
+  async fn() {
+    const box = new Sandbox();
+    try {
+      const a = box.kittyPid();
+      const b = box.kittyPid();
+      const kittyA = await box.kitty(a);
+      const kittyB = await box.kitty(b);
+      const niri = await box.startNiri([
+        { id: 1, app_id: "kitty", pid: a },
+        { id: 2, app_id: "kitty", pid: b },
+      ], 1);
+      const tracker = box.track(["--max-connections", "1"]);
+      await tracker.waitForLine("A grown", isAction("focus_gained", a));
+      await waitUntil("A's pooled connection idle", () => kittyA.closedConnections === 2);
+      assert.equal(kittyA.connections, 3);
+      niri.focus(2);
+      await tracker.waitForLine("B grown", isAction("focus_gained", b));
+      await tracker.waitForLine("A shrunk", isAction("focus_lost", a));
+      await waitUntil("A's connection evicted", () => kittyA.closedConnections === 3);
+      assert.equal(kittyA.connections, 3, "A's shrink reused its pooled connection");
+      assert.equal(kittyB.connections - kittyB.closedConnections, 1, "B's stays open");
+      assert.equal(await tracker.stop(), 0);
+    } finally {
+      await box.close();
+    }
+  },
+});
+
+Deno.test({
+  name: "tether focus --max-retries 2 --socket-timeout 0.2: a silent kitty is tried exactly twice",
+  ...testOptions,
+  async fn() {
+    const box = new Sandbox();
+    try {
+      const a = box.kittyPid();
+      const kittyA = await box.kitty(a, () => null);
+      await box.startNiri([{ id: 1, app_id: "kitty", pid: a }], 1);
+      const tracker = box.track(["--max-retries", "2", "--socket-timeout", "0.2"]);
+      const line = await tracker.waitForLine("A's grow", isAction("focus_gained", a));
+      assert.equal(line.status, "failed");
+      assert.equal(line.attempts, 2);
+      assert.match(String(line.error), /timeout|no reply/i);
+      assert.equal(kittyA.requests.length, 2);
+      assert.equal(await tracker.stop(), 0);
     } finally {
       await box.close();
     }
