@@ -7,6 +7,7 @@ import { startNiriFocusSource } from "../../src/compositor/niri_focus_source.ts"
 import type { ConnectionError } from "../../src/resilience/errors.ts";
 import { exponentialPolicy } from "../../src/resilience/retry.ts";
 import { startFakeNiri } from "../fakes/niri_server.ts";
+import { VirtualClock } from "../support/virtual_clock.ts";
 
 const FAST_RECONNECT = exponentialPolicy({
   initialDelayMs: 20,
@@ -170,5 +171,57 @@ Deno.test("niri source: a window opening is reported once through onWindowOpened
     } finally {
       await source.close();
       await niri.close();
+    }
+  }));
+
+Deno.test("niri source: however long niri was gone, the first attempt after it returns comes within 10 s", () =>
+  withRuntimeDir(async (dir) => {
+    const path = join(dir, "niri.wayland-1.100.sock");
+    const clock = new VirtualClock();
+    const transitions: FocusTransition[] = [];
+    const plannedDelaysMs: number[] = [];
+    // The default policy (FOCUS_RECONNECT_POLICY) on virtual time; the sockets are real.
+    const source = startNiriFocusSource({
+      env: { NIRI_SOCKET: path, XDG_RUNTIME_DIR: dir },
+      onTransition: (transition) => transitions.push(transition),
+      clock,
+    });
+    source.supervisor.events.on("reconnect_attempt", (event) => {
+      plannedDelaysMs.push(event.nextRetryMs);
+    });
+    const retryAt = async () => {
+      await waitFor(
+        "the next retry to be planned",
+        () => source.supervisor.snapshot().nextRetryAt !== null,
+      );
+      return source.supervisor.snapshot().nextRetryAt!;
+    };
+    let niri: Awaited<ReturnType<typeof startFakeNiri>> | null = null;
+    try {
+      // niri is away for 10 minutes: every attempt fails (no socket).
+      const returnsAt = clock.now() + 10 * 60_000;
+      let next = await retryAt();
+      while (next <= returnsAt) {
+        await clock.advance(next - clock.now());
+        next = await retryAt();
+      }
+      await clock.advance(returnsAt - clock.now());
+      niri = await startFakeNiri({
+        path,
+        windows: [{ id: 1, app_id: "kitty", pid: 4000 }],
+        focusedId: 1,
+      });
+      assert.ok(
+        next - returnsAt <= 10_000,
+        `next attempt ${next - returnsAt} ms after niri returned`,
+      );
+      await clock.advance(next - clock.now());
+      await waitFor("connected", () => source.supervisor.state === "connected");
+      await waitFor("focus", () => transitions.length === 1);
+      assert.ok(plannedDelaysMs.length > 50, `${plannedDelaysMs.length} attempts in 10 minutes`);
+      assert.ok(plannedDelaysMs.every((delay) => delay <= 10_000), plannedDelaysMs.join(","));
+    } finally {
+      await source.close();
+      await niri?.close();
     }
   }));
