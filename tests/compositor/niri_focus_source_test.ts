@@ -62,9 +62,10 @@ Deno.test("niri source: initial focus, both focus paths, id:null and closing", (
       niri.focus(null);
       niri.focus(3);
       niri.closeWindow(3, 1);
-      await waitFor("seven transitions", () => transitions.length === 7);
-      // WindowClosed of the focused window, then the new focus: niri sends two events.
-      assert.deepEqual(focusedIds(transitions), [1, 2, 3, null, 3, null, 1]);
+      await waitFor("six transitions", () => transitions.length === 6);
+      // Closing the focused window: niri sends the new focus first, then WindowClosed, so
+      // there is no "nothing focused" in between.
+      assert.deepEqual(focusedIds(transitions), [1, 2, 3, null, 3, 1]);
       assert.equal(source.supervisor.state, "connected");
     } finally {
       await source.close();
@@ -223,5 +224,48 @@ Deno.test("niri source: however long niri was gone, the first attempt after it r
     } finally {
       await source.close();
       await niri?.close();
+    }
+  }));
+
+Deno.test("niri source: workspace and focus-timestamp events cause no transition of their own", () =>
+  withRuntimeDir(async (dir) => {
+    const path = join(dir, "niri.wayland-1.160.sock");
+    const niri = await startFakeNiri({
+      path,
+      windows: [
+        { id: 1, app_id: "kitty", pid: 4000, workspace_id: 1 },
+        { id: 2, app_id: "kitty", pid: 4100, workspace_id: 1 },
+        { id: 3, app_id: "foot", pid: 4200, workspace_id: 2 },
+      ],
+      workspaceIds: [3],
+      focusedId: 1,
+      focusTimestampDebounceMs: 0, // every focus change is followed by its timestamp event
+    });
+    const transitions: FocusTransition[] = [];
+    const source = startNiriFocusSource({
+      env: { NIRI_SOCKET: path, XDG_RUNTIME_DIR: dir },
+      onTransition: (transition) => transitions.push(transition),
+      policy: FAST_RECONNECT,
+    });
+    try {
+      await waitFor("initial focus", () => transitions.length === 1);
+      const steps: [() => void, number | null][] = [
+        [() => niri.focus(2), 2], // WorkspaceActiveWindowChanged, WindowFocusChanged, timestamp
+        [() => niri.focus(3), 3], // WorkspaceActivated (2), WindowFocusChanged, timestamp
+        [() => niri.focusWorkspace(3), null], // an empty workspace: nothing focused
+        [() => niri.focusWorkspace(1), 2], // back: its active window
+      ];
+      for (const [act, expected] of steps) {
+        act();
+        await waitFor(`focus ${expected}`, () =>
+          transitions.length > 0 &&
+          (transitions.at(-1)!.focused?.windowId ?? null) === expected);
+      }
+      // Let the last timestamp event arrive; it must not repeat or undo anything.
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      assert.deepEqual(focusedIds(transitions), [1, 2, 3, null, 2]);
+    } finally {
+      await source.close();
+      await niri.close();
     }
   }));
