@@ -1,8 +1,9 @@
 import assert from "node:assert/strict";
 import { decodeBase85, encodeBase85 } from "../../src/kitty/base85.ts";
 import { fontSizeChangeCommand } from "../../src/kitty/codec.ts";
-import { decryptEnvelope, encryptCommand, parseKittyPublicKey } from "../../src/kitty/crypto.ts";
+import { encryptCommand, parseKittyPublicKey } from "../../src/kitty/crypto.ts";
 import { ConnectionError } from "../../src/resilience/errors.ts";
+import { decryptEnvelope } from "../support/kitty.ts";
 
 async function kittyKeys(): Promise<{ privateKey: CryptoKey; publicRaw: Uint8Array }> {
   const pair = await crypto.subtle.generateKey({ name: "X25519" }, true, [
