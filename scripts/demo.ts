@@ -1,101 +1,126 @@
 /**
- * scripts/demo.sh's body: headless sway + three kitties (password mode) + `tether focus`, focus
- * moved with swaymsg, sizes read through kitty's `ls`. Everything runs as the test user.
+ * scripts/demo.sh's body: headless sway + three kitties + `tether focus`, focus moved with
+ * swaymsg, sizes read through kitty's `ls`. Everything runs as the test user, configured the way
+ * a user would: `tether kitty setup` writes the password and the include file, and kitty.conf is
+ * the one line it prints. Fails with one clear line (exit 1) when a step does not happen, and
+ * removes everything it created in any case.
  */
-import { chownSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, chownSync, existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { KittyRegistry } from "../src/kitty/registry.ts";
-import { startSway } from "../tests/support/sway.ts";
+import { startSway, type SwayInstance } from "../tests/support/sway.ts";
 import {
   killTree,
   makeRuntimeDir,
   pidExists,
+  runAsUser,
   TEST_USER,
   userIds,
 } from "../tests/support/test_user.ts";
-import { startTracker } from "../tests/e2e/focus_support.ts";
+import { startTracker, tetherBinary, type TrackerProcess } from "../tests/e2e/focus_support.ts";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Polls `check` every 100 ms for up to 30 s; throws `failure` if it never holds. */
+async function within30s<T>(
+  check: () => T | undefined | Promise<T | undefined>,
+  failure: string,
+): Promise<T> {
+  for (let tries = 0; tries < 300; tries++) {
+    const value = await check();
+    if (value !== undefined) return value;
+    await sleep(100);
+  }
+  throw new Error(failure);
+}
+
 const { uid, gid } = userIds();
 const runtimeDir = await makeRuntimeDir();
-mkdirSync(join(runtimeDir, "kitty"), { mode: 0o700 });
-chownSync(join(runtimeDir, "kitty"), uid, gid);
-const confDir = mkdtempSync(join(tmpdir(), "tether-demo-"));
-chownSync(confDir, uid, gid);
-const password = crypto.randomUUID();
-const passwordFile = join(confDir, "rc.password");
-writeFileSync(passwordFile, password + "\n", { mode: 0o600 });
-chownSync(passwordFile, uid, gid);
-writeFileSync(
-  join(confDir, "kitty.conf"),
-  [
-    "shell /bin/sh",
-    "allow_remote_control password",
-    `remote_control_password "${password}" set-font-size ls`,
-    "listen_on unix:${XDG_RUNTIME_DIR}/kitty/kitty-{kitty_pid}.sock",
-  ].join("\n") + "\n",
-  { mode: 0o644 },
-);
+const home = mkdtempSync(join(tmpdir(), "tether-demo-home-"));
+chownSync(home, uid, gid);
+chmodSync(home, 0o700);
+const userEnv = { HOME: home, XDG_RUNTIME_DIR: runtimeDir };
 
-const sway = await startSway({ runtimeDir });
+let sway: SwayInstance | null = null;
+let tracker: TrackerProcess | null = null;
+let inspector: KittyRegistry | null = null;
 const kitties: number[] = [];
-const inspector = new KittyRegistry({ env: { XDG_RUNTIME_DIR: runtimeDir }, passwordFile });
-let tracker: Awaited<ReturnType<typeof startTracker>> | null = null;
+let failed = false;
 try {
-  const tree = async () => (await sway.swaymsg(["-t", "get_tree"])).stdout;
-  for (let workspace = 1; workspace <= 3; workspace++) {
-    await sway.swaymsg(["workspace", "number", String(workspace)]);
-    await sway.exec(
-      `env LIBGL_ALWAYS_SOFTWARE=1 kitty --config ${confDir}/kitty.conf -T kitty-${workspace}`,
+  // 1. What a user runs once: tether kitty setup, then the printed line goes into kitty.conf.
+  const setup = await runAsUser(TEST_USER, [...tetherBinary(), "kitty", "setup"], userEnv);
+  if (setup.code !== 0) throw new Error(`tether kitty setup exited ${setup.code}: ${setup.stderr}`);
+  console.log("$ tether kitty setup");
+  console.log(setup.stdout.trimEnd().replace(/^/gm, "  "));
+  const kittyConf = setup.stdout.match(/^Add this line at the end of (.+), then restart kitty:$/m)
+    ?.[1];
+  const includeLine = setup.stdout.match(/^ {4}(include .+)$/m)?.[1];
+  const passwordFile = setup.stdout.match(/^password +(\S+) /m)?.[1];
+  if (!kittyConf || !includeLine || !passwordFile) {
+    throw new Error(`tether kitty setup printed no include line:\n${setup.stdout}`);
+  }
+  // `shell /bin/sh`: the test user's login shell may not exist in a container.
+  writeFileSync(kittyConf, `shell /bin/sh\n${includeLine}\n`, { mode: 0o644 });
+  chownSync(kittyConf, uid, gid);
+  console.log(`kitty.conf: shell /bin/sh + "${includeLine}"`);
+
+  // 2. The sandbox: headless sway, one kitty per workspace.
+  sway = await startSway({ runtimeDir });
+  const session = sway;
+  const treePids = async () =>
+    [...(await session.swaymsg(["-t", "get_tree"])).stdout.matchAll(/"pid": (\d+)/g)].map(
+      (match) => Number(match[1]),
     );
-    for (let tries = 0; tries < 300; tries++) {
-      const pids = [...(await tree()).matchAll(/"pid": (\d+)/g)].map((m) => Number(m[1]));
-      const fresh = pids.find((pid) => !kitties.includes(pid));
-      if (fresh !== undefined) {
-        kitties.push(fresh);
-        break;
-      }
-      await sleep(100);
-    }
+  for (let workspace = 1; workspace <= 3; workspace++) {
+    await session.swaymsg(["workspace", "number", String(workspace)]);
+    await session.exec(
+      `env LIBGL_ALWAYS_SOFTWARE=1 kitty --config ${kittyConf} -T kitty-${workspace}`,
+    );
+    kitties.push(
+      await within30s(
+        async () => (await treePids()).find((pid) => !kitties.includes(pid)),
+        `kitty ${workspace} never appeared in sway's tree within 30 s (is kitty installed? ` +
+          `scripts/setup.sh installs it)`,
+      ),
+    );
   }
   for (const pid of kitties) {
-    for (let tries = 0; tries < 300; tries++) {
-      try {
-        Deno.statSync(join(runtimeDir, "kitty", `kitty-${pid}.sock`));
-        break;
-      } catch {
-        await sleep(100);
-      }
-    }
+    const socket = join(runtimeDir, "kitty", `kitty-${pid}.sock`);
+    await within30s(() => {
+      if (!pidExists(pid)) throw new Error(`kitty ${pid} exited before opening ${socket}`);
+      return existsSync(socket) ? true : undefined;
+    }, `kitty ${pid} opened no remote-control socket at ${socket} within 30 s`);
   }
   await sleep(1500); // let each kitty spawn its shell (its public key lives there)
+  const registry = new KittyRegistry({ env: userEnv, passwordFile });
+  inspector = registry;
   const size = async (pid: number) => {
-    const window = (await inspector.listWindows(pid))[0]?.windows[0];
+    const window = (await registry.listWindows(pid))[0]?.windows[0];
     return window ? `${window.columns}x${window.lines}` : "?";
   };
   const sizes = async () => (await Promise.all(kitties.map(size))).join("  ");
   console.log(`three kitties on three workspaces: ${kitties.join(", ")}`);
-  await sway.swaymsg([`[pid=${kitties[0]}]`, "focus"]);
+  await session.swaymsg([`[pid=${kitties[0]}]`, "focus"]);
   console.log(`sizes before tether:       ${await sizes()}`);
 
-  tracker = await startTracker(["--password-file", passwordFile], {
-    XDG_RUNTIME_DIR: runtimeDir,
-    SWAYSOCK: sway.socketPath,
-    HOME: `/home/${TEST_USER}`,
-  }, { user: TEST_USER });
+  // 3. tether focus, as the same user, with the defaults (the password file setup wrote).
+  const running = await startTracker([], { ...userEnv, SWAYSOCK: session.socketPath }, {
+    user: TEST_USER,
+  });
+  tracker = running;
   let printed = 0;
   const flush = () => {
-    for (const line of tracker!.lines.slice(printed)) console.log("  " + JSON.stringify(line));
-    printed = tracker!.lines.length;
+    for (const line of running.lines.slice(printed)) console.log("  " + JSON.stringify(line));
+    printed = running.lines.length;
   };
-  await tracker.waitForLine((line) => line.event === "focus_gained");
+  await running.waitForLine((line) => line.event === "focus_gained");
   flush();
   console.log(`sizes with kitty 1 focused: ${await sizes()}`);
   for (const index of [1, 2, 0]) {
-    const from = tracker.lines.length;
-    await sway.swaymsg([`[pid=${kitties[index]}]`, "focus"]);
-    await tracker.waitForLine(
+    const from = running.lines.length;
+    await session.swaymsg([`[pid=${kitties[index]}]`, "focus"]);
+    await running.waitForLine(
       (line) => line.event === "focus_gained" && line.pid === kitties[index],
       { from },
     );
@@ -103,15 +128,19 @@ try {
     flush();
     console.log(`sizes with kitty ${index + 1} focused: ${await sizes()}`);
   }
-  tracker.signal("SIGTERM");
-  console.log(`tether focus exited ${await tracker.exited()} on SIGTERM`);
+  running.signal("SIGTERM");
+  console.log(`tether focus exited ${await running.exited()} on SIGTERM`);
   flush();
   console.log(`sizes after tether:        ${await sizes()}`);
+} catch (error) {
+  failed = true;
+  console.error(`demo: ${error instanceof Error ? error.message : String(error)}`);
 } finally {
   await tracker?.kill();
-  await inspector.close();
-  await sway.stop();
+  await inspector?.close();
+  await sway?.stop();
   for (const pid of kitties) if (pidExists(pid)) killTree(pid);
   rmSync(runtimeDir, { recursive: true, force: true });
-  rmSync(confDir, { recursive: true, force: true });
+  rmSync(home, { recursive: true, force: true });
 }
+if (failed) Deno.exit(1);

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Figures for README "tether focus", measured in one run (see scripts/bench/focus_bench.ts):
-# focus event -> font change acknowledged (tether vs 3 x `kitty @ set-font-size`), coalesced vs
-# separate commands, p50/p99 over 200 switches, tracker RSS over 10,000 focus events.
+# focus event -> font change acknowledged (tether vs 3 x `kitty @ set-font-size`, kitty in
+# password and in socket-only mode), coalesced vs separate commands, p50/p99 over 200 switches,
+# tracker RSS over 10,000 focus events with the <= 60 MB and flatness targets met or missed.
 # Needs the packages from scripts/setup.sh (kitty, Xvfb) and builds dist/tether first.
 set -euo pipefail
 cd "$(dirname "$0")/../.."

@@ -3,15 +3,19 @@
  *
  * 1. focus event -> font change acknowledged: tether (fake niri event -> real kitty 0.26.5 under
  *    Xvfb, `latency_ms` of the tracker's JSON lines) vs the old way, three `kitty @ --to …
- *    set-font-size -- +1` subprocesses; p50/p99 over 200 switches.
- * 2. one coalesced `set-font-size +3` vs three `+1` commands (KittyRegistry, real kitty).
+ *    set-font-size -- +1` subprocesses; p50/p99 over 200 switches. Measured twice: kitty in
+ *    password mode (what `tether kitty setup` configures: every command encrypted, on both
+ *    sides) and in socket-only mode (no password, no encryption).
+ * 2. one coalesced `set-font-size +3` vs three `+1` commands (KittyRegistry, real kitty), in
+ *    both modes.
  * 3. Memory of the tracker over 10,000 focus events (fake niri + fake kitty sockets): RSS (and
  *    its file-backed/anonymous parts) from /proc before, and the live heap after, a full garbage
  *    collection (the tracker's `memory` control command), every 2,500 events, with the slope
- *    between 5,000 and 10,000 events. `TETHER_BIN` picks the binary (default dist/tether).
+ *    between 5,000 and 10,000 events and whether the targets (<= 60 MB, flat) are met.
+ *    `TETHER_BIN` picks the binary (default dist/tether).
  */
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -24,6 +28,15 @@ import { requestControl } from "../../src/resilience/control_socket.ts";
 const SWITCHES = Number(Deno.env.get("FOCUS_BENCH_SWITCHES") ?? 200);
 const OLD_WAY_RUNS = Number(Deno.env.get("FOCUS_BENCH_OLD_RUNS") ?? 10);
 const RSS_EVENTS = Number(Deno.env.get("FOCUS_BENCH_RSS_EVENTS") ?? 10_000);
+/** The issue's memory target: the tracker's RSS after 10,000 focus events. */
+const RSS_TARGET_MB = 60;
+/**
+ * "Flat", made measurable: over the second half of the run (5,000 -> 10,000 events) RSS grows
+ * by less than 0.5 MB and the live heap (after a full collection) by less than 20 kB per 1,000
+ * events — a leak of one small object per event would exceed the latter.
+ */
+const FLAT_RSS_MB_PER_1000 = 0.5;
+const FLAT_HEAP_KB_PER_1000 = 20;
 
 const percentile = (values: number[], p: number) => {
   const sorted = [...values].sort((a, b) => a - b);
@@ -31,12 +44,22 @@ const percentile = (values: number[], p: number) => {
 };
 const ms = (value: number) => `${value.toFixed(1)} ms`;
 
-async function realKittyFigures(): Promise<void> {
+/** How the bench kitties accept remote control. */
+type Mode = "password" | "socket-only";
+
+const BENCH_PASSWORD = `bench-${crypto.randomUUID()}`;
+
+async function realKittyFigures(mode: Mode): Promise<void> {
   const runtimeDir = mkdtempSync(join(tmpdir(), "tether-bench-"));
+  const passwordFile = join(runtimeDir, "rc.password");
+  writeFileSync(passwordFile, BENCH_PASSWORD + "\n", { mode: 0o600 });
+  const remoteControl = mode === "password"
+    ? { mode: "password" as const, password: BENCH_PASSWORD, commands: ["set-font-size", "ls"] }
+    : { mode: "socket-only" as const };
   const x = await startXvfb();
   const kitties = [
-    await startKitty(x, { runtimeDir, remoteControl: { mode: "socket-only" } }),
-    await startKitty(x, { runtimeDir, remoteControl: { mode: "socket-only" } }),
+    await startKitty(x, { runtimeDir, remoteControl }),
+    await startKitty(x, { runtimeDir, remoteControl }),
   ];
   const niriPath = join(runtimeDir, "niri.wayland-1.1.sock");
   const niri = await startFakeNiri({
@@ -50,7 +73,10 @@ async function realKittyFigures(): Promise<void> {
     XDG_RUNTIME_DIR: runtimeDir,
     NIRI_SOCKET: niriPath,
   };
-  const tracker = await startTracker(["--compositor", "niri"], env);
+  const tracker = await startTracker(
+    ["--compositor", "niri", "--password-file", passwordFile],
+    env,
+  );
   try {
     await tracker.waitForLine((line) => line.event === "focus_gained");
     const gained: number[] = [];
@@ -68,11 +94,20 @@ async function realKittyFigures(): Promise<void> {
     tracker.signal("SIGTERM");
     await tracker.exited();
 
-    // The old way: three `kitty @` subprocesses per font change (+1 each).
+    // The old way: three `kitty @` subprocesses per font change (+1 each); in password mode
+    // with the password file and kitty's public key, as a script inside kitty would have them.
     const old: number[] = [];
     const socket = `unix:${kitties[0]!.socketPath}`;
+    const passwordArgs = mode === "password" ? ["--password-file", passwordFile] : [];
+    const kittyAtEnv = mode === "password"
+      ? { ...process.env, KITTY_PUBLIC_KEY: await kitties[0]!.publicKey() }
+      : process.env;
     const kittyAt = (delta: string) => {
-      const result = spawnSync("kitty", ["@", "--to", socket, "set-font-size", "--", delta]);
+      const result = spawnSync(
+        "kitty",
+        ["@", "--to", socket, ...passwordArgs, "set-font-size", "--", delta],
+        { env: kittyAtEnv },
+      );
       if (result.status !== 0) throw new Error(`kitty @ failed: ${result.stderr}`);
     };
     for (let run = 0; run < OLD_WAY_RUNS; run++) {
@@ -83,7 +118,11 @@ async function realKittyFigures(): Promise<void> {
     }
 
     // One coalesced +3 vs three +1 over tether's own client.
-    const registry = new KittyRegistry({ env, socketPathFor: () => kitties[0]!.socketPath });
+    const registry = new KittyRegistry({
+      env,
+      passwordFile,
+      socketPathFor: () => kitties[0]!.socketPath,
+    });
     const pid = kitties[0]!.pid;
     await registry.changeFontSize(pid, 1);
     await registry.changeFontSize(pid, -1);
@@ -102,9 +141,14 @@ async function realKittyFigures(): Promise<void> {
     await registry.close();
 
     const p50 = percentile(gained, 50);
-    console.log(`## focus event -> font change acknowledged (kitty 0.26.5, Xvfb/llvmpipe)`);
+    const what = mode === "password"
+      ? "password mode: every command encrypted"
+      : "socket-only mode: no password";
+    console.log(`## ${what} (kitty 0.26.5, Xvfb/llvmpipe)`);
     console.log(
-      `tether (${SWITCHES} switches): p50 ${ms(p50)}, p99 ${ms(percentile(gained, 99))}`,
+      `focus event -> font change acknowledged, tether (${SWITCHES} switches): p50 ${
+        ms(p50)
+      }, p99 ${ms(percentile(gained, 99))}`,
     );
     console.log(
       `old way, 3 x \`kitty @ set-font-size +1\` (${OLD_WAY_RUNS} runs): p50 ${
@@ -112,11 +156,12 @@ async function realKittyFigures(): Promise<void> {
       }, p99 ${ms(percentile(old, 99))}`,
     );
     console.log(`ratio (p50): old way / tether = ${(percentile(old, 50) / p50).toFixed(0)}x`);
-    console.log(`## coalesced vs separate (50 runs each, same kitty)`);
     console.log(
-      `one set-font-size +3: p50 ${ms(percentile(coalesced, 50))}; three +1: p50 ${
-        ms(percentile(separate, 50))
-      }; ratio ${(percentile(separate, 50) / percentile(coalesced, 50)).toFixed(2)}x`,
+      `coalesced vs separate (50 runs each, same kitty): one set-font-size +3 p50 ${
+        ms(percentile(coalesced, 50))
+      }; three +1 p50 ${ms(percentile(separate, 50))}; ratio ${
+        (percentile(separate, 50) / percentile(coalesced, 50)).toFixed(2)
+      }x`,
     );
   } finally {
     await tracker.kill();
@@ -228,12 +273,26 @@ async function rssFigures(): Promise<void> {
     const half = samples.find((s) => s.events === RSS_EVENTS / 2)!;
     const last = samples.at(-1)!;
     const per1000 = (delta: number) => (delta / ((last.events - half.events) / 1000));
+    const rssSlopeMb = per1000(last.rss.rss - half.rss.rss) / 1024;
+    const heapSlopeKb = per1000(last.heapUsed - half.heapUsed) / 1024;
+    const peakKb = Math.max(...samples.map((s) => s.rss.rss));
     console.log(
-      `slope ${half.events} -> ${last.events} events: RSS ${
-        (per1000(last.rss.rss - half.rss.rss) / 1024).toFixed(2)
-      } MB per 1,000 events, live heap ${
-        (per1000(last.heapUsed - half.heapUsed) / 1024).toFixed(1)
-      } kB per 1,000 events; peak RSS ${mb(Math.max(...samples.map((s) => s.rss.rss)) * 1024)}`,
+      `slope ${half.events} -> ${last.events} events: RSS ${rssSlopeMb.toFixed(2)} MB per ` +
+        `1,000 events, live heap ${heapSlopeKb.toFixed(1)} kB per 1,000 events; peak RSS ${
+          mb(peakKb * 1024)
+        }`,
+    );
+    const verdict = (met: boolean) => (met ? "met" : "MISSED");
+    console.log(
+      `target RSS <= ${RSS_TARGET_MB} MB at every sample: ${
+        verdict(peakKb / 1024 <= RSS_TARGET_MB)
+      } (peak ${mb(peakKb * 1024)})`,
+    );
+    console.log(
+      `target flat (second half: RSS < ${FLAT_RSS_MB_PER_1000} MB and live heap < ` +
+        `${FLAT_HEAP_KB_PER_1000} kB per 1,000 events): ${
+          verdict(rssSlopeMb < FLAT_RSS_MB_PER_1000 && heapSlopeKb < FLAT_HEAP_KB_PER_1000)
+        }`,
     );
   } finally {
     await tracker.kill();
@@ -244,5 +303,8 @@ async function rssFigures(): Promise<void> {
   }
 }
 
-if (Deno.env.get("FOCUS_BENCH_PART") !== "rss") await realKittyFigures();
+if (Deno.env.get("FOCUS_BENCH_PART") !== "rss") {
+  await realKittyFigures("password");
+  await realKittyFigures("socket-only");
+}
 if (Deno.env.get("FOCUS_BENCH_PART") !== "kitty") await rssFigures();

@@ -22,7 +22,7 @@ export function focusCommand(context: CliContext): Command {
     .option("--font-delta <points>", "points to grow the focused kitty by", "3")
     .option("--socket-timeout <seconds>", "connect/reply timeout per attempt", "2")
     .option("--max-retries <n>", "attempts per kitty command (delays 0, 100, 200 ms)", "3")
-    .option("--max-connections <n>", "pooled kitty connections in total (kitty >= 0.43)", "10")
+    .option("--max-connections <n>", "pooled kitty connections in total (kitty >= 0.42.2)", "10")
     .option("--idle-timeout <seconds>", "close pooled kitty connections idle this long", "1800")
     .option("--reap-interval <seconds>", "how often idle connections are reaped", "300")
     .option(
@@ -105,6 +105,7 @@ interface FocusStatus {
     pid: number;
     status: string;
     reason: string | null;
+    version?: string | null;
     pooled?: boolean | null;
     pooling?: string;
     last_activity?: string | null;
@@ -153,7 +154,7 @@ function renderStatus(data: FocusStatus): string {
     const flags = [
       kitty.focused ? "focused" : null,
       kitty.enlarged_pt > 0 ? `enlarged +${kitty.enlarged_pt} pt` : null,
-      pooled,
+      kitty.version ? `${pooled} (kitty ${kitty.version})` : pooled,
       `last activity ${kitty.last_activity ?? "never"}`,
       `${kitty.errors?.length ?? 0} errors`,
     ].filter((flag) => flag !== null);

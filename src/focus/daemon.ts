@@ -15,6 +15,7 @@ import { supervisorStatusToJson } from "../resilience/supervisor.ts";
 import { readEnlargedRecord, writeEnlargedRecord } from "./enlarged_record.ts";
 import { resolveKittyPid } from "./kitty_pid.ts";
 import { keepJitIdle, memoryReport } from "./runtime_memory.ts";
+import { shutDownWithin } from "./shutdown.ts";
 import { FocusTracker } from "./tracker.ts";
 
 /** Settings of `tether focus` (flags, already validated). */
@@ -65,8 +66,9 @@ export function enlargedRecordPath(env: Environment): string {
 /**
  * Runs `tether focus` until `signal` aborts: follows the compositor's focus, grows the focused
  * kitty and shrinks the one that lost focus, prints one JSON line per action and per connection
- * event, serves `status` and `reconnect` on the control socket, and on shutdown shrinks the
- * enlarged kitty back and closes every connection within {@link SHUTDOWN_BUDGET_MS}.
+ * event (compositor `status_changed` / `reconnect_attempt`, kitty `status_changed`), serves
+ * `status` and `reconnect` on the control socket, and on shutdown shrinks the enlarged kitty
+ * back and closes every connection within {@link SHUTDOWN_BUDGET_MS}, even if a step hangs.
  */
 export async function runFocusDaemon(options: FocusDaemonOptions): Promise<void> {
   const clock = options.clock ?? systemClock;
@@ -125,6 +127,16 @@ export async function runFocusDaemon(options: FocusDaemonOptions): Promise<void>
     });
     if (event.to === "connected") logger.info(`${kind}: connected to ${source.socketPath()}`);
   });
+  registry.events.on("status_changed", (event) => {
+    emit({
+      event: "status_changed",
+      kitty_pid: event.pid,
+      from: event.previous,
+      to: event.status,
+      reason: event.reason,
+      category: event.category,
+    });
+  });
   source.supervisor.events.on("reconnect_attempt", (event) => {
     emit({
       event: "reconnect_attempt",
@@ -170,15 +182,17 @@ export async function runFocusDaemon(options: FocusDaemonOptions): Promise<void>
     else options.signal.addEventListener("abort", () => resolve(), { once: true });
   });
 
-  // Shutdown: stop following focus, shrink back, close everything — within the budget.
-  const deadline = clock.now() + SHUTDOWN_BUDGET_MS;
-  await source.close();
-  await tracker.shutdown(Math.max(0, deadline - clock.now() - 100));
-  await Promise.race([
-    registry.close(),
-    clock.sleep(Math.max(0, deadline - clock.now())),
-  ]);
-  await control.close();
+  // Shutdown: stop following focus, shrink back, close everything — within the budget, even
+  // if a step hangs (the process exits right after).
+  const server = control;
+  const problems = await shutDownWithin(SHUTDOWN_BUDGET_MS, [
+    { name: "compositor connection", run: () => source.close() },
+    // The last 100 ms are kept for closing connections and the control socket.
+    { name: "shrink back", run: (remainingMs) => tracker.shutdown(Math.max(0, remainingMs - 100)) },
+    { name: "kitty connections", run: () => registry.close() },
+    { name: "control socket", run: () => server.close() },
+  ], clock);
+  for (const problem of problems) logger.warn(`focus: shutdown: ${problem}`);
   logger.info("focus: stopped");
 }
 

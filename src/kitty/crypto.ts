@@ -77,7 +77,7 @@ export async function encryptCommand(
 ): Promise<EncryptedEnvelope> {
   const keyPair = options.keyPair ??
     (await crypto.subtle.generateKey({ name: "X25519" }, true, ["deriveBits"]) as CryptoKeyPair);
-  const aesKey = await sharedAesKey(kittyPublicKey, keyPair.privateKey, "encrypt");
+  const aesKey = await sharedAesKey(kittyPublicKey, keyPair.privateKey);
   const iv = options.iv ?? crypto.getRandomValues(new Uint8Array(12));
   const nowNs = options.nowNs ?? BigInt(Date.now()) * 1_000_000n;
   // The timestamp must be a JSON integer beyond 2^53: splice it in as text.
@@ -99,38 +99,8 @@ export async function encryptCommand(
   };
 }
 
-/**
- * Decrypts an envelope with kitty's side of the exchange (its private key) and returns the inner
- * JSON text: what kitty does, for tests and fakes.
- */
-export async function decryptEnvelope(
-  envelope: EncryptedEnvelope,
-  kittyPrivateKey: CryptoKey,
-): Promise<string> {
-  const aesKey = await sharedAesKey(
-    decodeBase85(envelope.pubkey),
-    kittyPrivateKey,
-    "decrypt",
-  );
-  const ciphertext = decodeBase85(envelope.encrypted);
-  const tag = decodeBase85(envelope.tag);
-  const sealed = new Uint8Array(ciphertext.length + tag.length);
-  sealed.set(ciphertext);
-  sealed.set(tag, ciphertext.length);
-  const plain = await crypto.subtle.decrypt(
-    { name: "AES-GCM", iv: new Uint8Array(decodeBase85(envelope.iv)), tagLength: 128 },
-    aesKey,
-    sealed,
-  );
-  return new TextDecoder().decode(plain);
-}
-
-/** kitty's key agreement: X25519 between our private key and the peer's raw public key, then SHA-256. */
-async function sharedAesKey(
-  peerPublicRaw: Uint8Array,
-  privateKey: CryptoKey,
-  usage: "encrypt" | "decrypt",
-): Promise<CryptoKey> {
+/** kitty's key agreement: X25519 between our private key and kitty's raw public key, then SHA-256. */
+async function sharedAesKey(peerPublicRaw: Uint8Array, privateKey: CryptoKey): Promise<CryptoKey> {
   const peerKey = await crypto.subtle.importKey(
     "raw",
     new Uint8Array(peerPublicRaw),
@@ -148,6 +118,6 @@ async function sharedAesKey(
     await crypto.subtle.digest("SHA-256", shared),
     { name: "AES-GCM" },
     false,
-    [usage],
+    ["encrypt"],
   );
 }

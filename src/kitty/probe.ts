@@ -1,5 +1,5 @@
 import { ConnectionError, toConnectionError } from "../resilience/errors.ts";
-import { type KittyCommand, type KittyResponse, versionProbeCommand } from "./codec.ts";
+import { type KittyResponse, versionProbeCommand } from "./codec.ts";
 import { DEFAULT_KITTY_TIMEOUT_MS, KittyConnection, type KittyConnector } from "./client.ts";
 
 /**
@@ -8,20 +8,42 @@ import { DEFAULT_KITTY_TIMEOUT_MS, KittyConnection, type KittyConnector } from "
  */
 export const LIVENESS_PROBE_VERSION: readonly [number, number, number] = [0, 99, 0];
 
-/**
- * The version sent to tell whether persistent connections are safe. kitty accepts a protocol
- * version only up to its own `[major, minor]`, so kitty >= 0.43 runs the (harmless) `ls` and older
- * kitty says "newer than this kitty". The fix that makes pooling safe shipped in 0.42.2; 0.42.2 to
- * 0.42.x are therefore classified as unsafe — conservative, never wrong in the harmful direction.
- */
-export const POOLING_PROBE_VERSION: readonly [number, number, number] = [0, 43, 0];
-
 /** The error kitty answers a request whose version is newer than its own with. */
 const NEWER_THAN_KITTY = /newer than this kitty/i;
 /** kitty's answer to an unauthenticated request when it requires a password (0.26 to HEAD). */
 const REMOTE_CONTROL_DISABLED = /remote control is disabled/i;
 /** kitty's answer when a known password does not allow the command, or the user denied it. */
 const PASSWORD_REJECTED = /rejected this password|disallowed by remote_control_password/i;
+
+/** What a reply to a version probe says, by kitty's error texts (0.26 to HEAD). */
+export type ProbeReplyKind =
+  /** The command ran: kitty accepted the version. */
+  | "ok"
+  /** "newer than this kitty": the version check refused it (after any password check). */
+  | "newer_than_kitty"
+  /** Sent without a password to a kitty that requires one. */
+  | "remote_control_disabled"
+  /** A password kitty knows refused the command, or the user denied it. */
+  | "password_rejected"
+  /** Anything else. */
+  | "other";
+
+/**
+ * Classifies a reply to a version probe by kitty's error text.
+ *
+ * @example
+ * ```ts
+ * probeReplyKind({ ok: false, error: "... newer than this kitty instance ..." }); // "newer_than_kitty"
+ * ```
+ */
+export function probeReplyKind(response: KittyResponse): ProbeReplyKind {
+  if (response.ok) return "ok";
+  const reply = response.error ?? "";
+  if (NEWER_THAN_KITTY.test(reply)) return "newer_than_kitty";
+  if (REMOTE_CONTROL_DISABLED.test(reply)) return "remote_control_disabled";
+  if (PASSWORD_REJECTED.test(reply)) return "password_rejected";
+  return "other";
+}
 
 /**
  * What the liveness probe learnt: kitty's main loop answered, and whether it runs commands
@@ -76,72 +98,13 @@ export async function probeKitty(
   );
   const latencyMs = performance.now() - started;
   const reply = response.error ?? "";
-  if (!response.ok && NEWER_THAN_KITTY.test(reply)) return { mode: "open", latencyMs, reply };
-  if (!response.ok && REMOTE_CONTROL_DISABLED.test(reply)) {
-    return { mode: "password", latencyMs, reply };
-  }
+  const kind = probeReplyKind(response);
+  if (kind === "newer_than_kitty") return { mode: "open", latencyMs, reply };
+  if (kind === "remote_control_disabled") return { mode: "password", latencyMs, reply };
   throw new ConnectionError(
     "protocol",
     `${label}: unexpected reply to the version probe: ${JSON.stringify(response).slice(0, 200)}`,
   );
-}
-
-/**
- * Interprets the reply to a {@link POOLING_PROBE_VERSION} request (sent encrypted in password
- * mode, since kitty checks authorisation first): true when kitty ran it (kitty >= 0.43, pooling
- * safe), false for "newer than this kitty" (pooling unsafe). A rejected password is `auth`;
- * anything else is `protocol`. A heuristic built on kitty's error text; see README.
- */
-export function poolingSafeFromReply(response: KittyResponse, label: string): boolean {
-  if (response.ok) return true;
-  const reply = response.error ?? "";
-  if (NEWER_THAN_KITTY.test(reply)) return false;
-  if (PASSWORD_REJECTED.test(reply) || REMOTE_CONTROL_DISABLED.test(reply)) {
-    throw new ConnectionError(
-      "auth",
-      `${label}: kitty rejected the password (${reply}); check ~/.config/kitty/rc.password and ` +
-        "remote_control_password in kitty.conf",
-    );
-  }
-  throw new ConnectionError(
-    "protocol",
-    `${label}: unexpected reply to the version check: ${reply}`,
-  );
-}
-
-/** The command behind the pooling check: `ls` carrying {@link POOLING_PROBE_VERSION}. */
-export function poolingProbeCommand(): KittyCommand {
-  return versionProbeCommand(POOLING_PROBE_VERSION);
-}
-
-/** Options for {@link probePoolingSafe}. */
-export interface ProbePoolingOptions extends ProbeKittyOptions {
-  /**
-   * Wraps the command for a password-mode kitty (see crypto.ts); without it the command goes
-   * unencrypted, which only an `open`-mode kitty answers usefully.
-   */
-  encrypt?: (command: KittyCommand) => Promise<object>;
-}
-
-/**
- * Whether kitty is new enough (>= 0.43, see {@link POOLING_PROBE_VERSION}) for tether to keep
- * connections open, decided by one cheap version-probe request. In password mode pass `encrypt`:
- * an unencrypted request never reaches kitty's version check there. A heuristic that relies on
- * kitty's "newer than this kitty" error text.
- */
-export async function probePoolingSafe(
-  socketPath: string,
-  options: ProbePoolingOptions = {},
-): Promise<boolean> {
-  const label = options.label ?? `kitty at ${socketPath}`;
-  const command = poolingProbeCommand();
-  const message = options.encrypt ? await options.encrypt(command) : command;
-  const response = await requestOnce(socketPath, message, {
-    timeoutMs: options.timeoutMs ?? DEFAULT_KITTY_TIMEOUT_MS,
-    label,
-    connector: options.connector,
-  });
-  return poolingSafeFromReply(response, label);
 }
 
 async function requestOnce(

@@ -5,7 +5,6 @@ import { DEFAULT_PROC_ROOT, isProcessAlive, readStartTimeMs } from "../platform/
 import { type Clock, systemClock } from "../resilience/clock.ts";
 import { ConnectionError, type ErrorCategory, toConnectionError } from "../resilience/errors.ts";
 import { TypedEmitter } from "../resilience/events.ts";
-import { KeyedPool } from "../resilience/pool.ts";
 import {
   KITTY_COMMAND_POLICY,
   retry,
@@ -21,11 +20,24 @@ import {
   lsCommand,
   parseLsData,
 } from "./codec.ts";
-import { DEFAULT_KITTY_TIMEOUT_MS, KittyConnection, type KittyConnector } from "./client.ts";
-import { encryptCommand, parseKittyPublicKey } from "./crypto.ts";
-import { defaultPasswordFile, readPasswordFile } from "./password_file.ts";
-import { poolingProbeCommand, poolingSafeFromReply, probeKitty } from "./probe.ts";
-import { findKittyPublicKey } from "./public_key.ts";
+import { DEFAULT_KITTY_TIMEOUT_MS, type KittyConnector } from "./client.ts";
+import { type KittyCredentials, readKittyCredentials, sealCommand } from "./credentials.ts";
+import { defaultPasswordFile } from "./password_file.ts";
+import {
+  readRunningKittyVersion,
+  type RunningKittyVersion,
+  type UnknownKittyVersion,
+} from "./installed_version.ts";
+import { formatKittyVersion } from "./kitty_version.ts";
+import {
+  decideFromFirstContact,
+  describePooling,
+  firstContactCommand,
+  type PoolingDecision,
+  poolingForVersion,
+} from "./pooling.ts";
+import { KittyConnections } from "./kitty_connections.ts";
+import { probeKitty } from "./probe.ts";
 
 /** Where a kitty stands: `unknown` until first checked. */
 export type KittyState = "unknown" | "ready" | "not_configured" | "failed";
@@ -55,9 +67,11 @@ export interface KittyInstanceStatus extends TargetStatusJson {
   socket_path: string;
   /** `password` or `open` (no password needed), null until probed. */
   mode: "open" | "password" | null;
-  /** Whether connections are kept open (kitty >= 0.43), null until detected. */
+  /** kitty's version (`0.26.5`) as its installation declares it, null when unreadable. */
+  version: string | null;
+  /** Whether connections are kept open (kitty >= 0.42.2), null until decided. */
   pooled: boolean | null;
-  /** Why: the pooling decision in words. */
+  /** Why: the pooling decision in words, including what it rests on. */
   pooling: string;
   /** Failed for good (wrong password, process gone): not contacted again until a new PID. */
   permanent: boolean;
@@ -112,11 +126,6 @@ interface Tally {
 const newTally = (): Tally => ({ sent: false, retries: 0 });
 const attemptsOf = (tally: Tally) => (tally.sent ? 1 + tally.retries : 0);
 
-interface Credentials {
-  password: string;
-  publicKey: Uint8Array;
-}
-
 interface Instance {
   readonly pid: number;
   /** When the process started (detects PID reuse); undefined until first looked up. */
@@ -125,14 +134,15 @@ interface Instance {
   status: TargetStatus<KittyState>;
   category: ErrorCategory | null;
   mode: "open" | "password" | null;
-  pooled: boolean | null;
+  /** Read once per process (PID + start time); undefined until then. */
+  installed: RunningKittyVersion | UnknownKittyVersion | undefined;
+  /** Decided once per process: from `installed`, else from kitty's first-contact reply. */
+  pooling: PoolingDecision | null;
   permanent: boolean;
-  credentials: Credentials | null;
+  credentials: KittyCredentials | null;
   /** Jobs for this kitty run one after another: never two connections to one kitty at once. */
   tail: Promise<void>;
   queued: number;
-  /** kitty < 0.43: the connection of the current burst, closed when the queue drains. */
-  burst: KittyConnection | null;
 }
 
 const REJECTED = /rejected|disallowed|remote control is disabled/i;
@@ -158,7 +168,7 @@ export class KittyRegistry {
   /** `status_changed` events. */
   readonly events: TypedEmitter<KittyRegistryEvents> = new TypedEmitter();
   readonly #instances = new Map<number, Instance>();
-  readonly #pool: KeyedPool<KittyConnection>;
+  readonly #connections: KittyConnections;
   readonly #policy: RetryPolicy;
   readonly #clock: Clock;
   readonly #timeoutMs: number;
@@ -183,22 +193,16 @@ export class KittyRegistry {
     this.#procRoot = options.procRoot ?? DEFAULT_PROC_ROOT;
     this.#connector = options.connector;
     this.#isAlive = options.isAlive ?? isProcessAlive;
-    this.#pool = new KeyedPool<KittyConnection>({
-      connector: {
-        create: (key) => {
-          const instance = this.#instances.get(Number(key));
-          instance?.status.count("connects");
-          return this.#open(instance?.socketPath ?? this.#socketPathFor(Number(key)), Number(key));
-        },
-        destroy: (connection) => connection.close(this.#timeoutMs),
-        isAlive: (connection) => connection.usable,
-      },
-      maxPerKey: 1,
-      maxTotal: options.maxConnections ?? 10,
+    this.#connections = new KittyConnections({
+      socketPathFor: this.#socketPathFor,
+      timeoutMs: this.#timeoutMs,
+      connector: options.connector,
+      clock: this.#clock,
+      maxConnections: options.maxConnections ?? 10,
       idleTimeoutMs: options.idleTimeoutMs ?? 1_800_000,
       reapIntervalMs: options.reapIntervalMs ?? 300_000,
-      acquireTimeoutMs: this.#timeoutMs,
-      clock: this.#clock,
+      onConnect: (pid) => this.#instances.get(pid)?.status.count("connects"),
+      onReuse: (pid) => this.#instances.get(pid)?.status.count("reuses"),
     });
   }
 
@@ -282,20 +286,17 @@ export class KittyRegistry {
     this.check(pid).catch(() => {});
   }
 
-  /** Drops a kitty (it exited): its pooled connection closes, its status is forgotten. */
-  forget(pid: number): void {
-    this.#instances.delete(pid);
-    this.#pool.forget(String(pid));
-  }
-
   /** Every known kitty, for `tether focus status`. */
   snapshot(): KittyInstanceStatus[] {
     return [...this.#instances.values()].map((instance) => ({
       pid: instance.pid,
       socket_path: instance.socketPath,
       mode: instance.mode,
-      pooled: instance.pooled,
-      pooling: poolingText(instance.pooled),
+      version: instance.installed !== undefined && "version" in instance.installed
+        ? formatKittyVersion(instance.installed.version)
+        : null,
+      pooled: instance.pooling?.pooled ?? null,
+      pooling: describePooling(instance.pooling),
       permanent: instance.permanent,
       ...statusToJson(instance.status.snapshot()),
     }));
@@ -310,7 +311,7 @@ export class KittyRegistry {
       new ConnectionError("closed", "kitty registry closed", { recoverable: false }),
     );
     await Promise.all([...this.#instances.values()].map((instance) => instance.tail));
-    await this.#pool.close();
+    await this.#connections.close();
   }
 
   /**
@@ -328,12 +329,12 @@ export class KittyRegistry {
       status: this.#newStatus(pid),
       category: null,
       mode: null,
-      pooled: null,
+      installed: undefined,
+      pooling: null,
       permanent: false,
       credentials: null,
       tail: Promise.resolve(),
       queued: 0,
-      burst: null,
     };
     this.#instances.set(pid, instance);
     return instance;
@@ -359,10 +360,11 @@ export class KittyRegistry {
     instance.status = this.#newStatus(instance.pid);
     instance.category = null;
     instance.mode = null;
-    instance.pooled = null;
+    instance.installed = undefined;
+    instance.pooling = null;
     instance.permanent = false;
     instance.credentials = null;
-    this.#pool.forget(String(instance.pid));
+    this.#connections.forget(instance.pid);
   }
 
   #enqueue<T>(instance: Instance, job: () => Promise<T>): Promise<T> {
@@ -373,12 +375,8 @@ export class KittyRegistry {
     });
     instance.tail = run.then(() => {}, () => {}).then(async () => {
       instance.queued--;
-      if (instance.queued === 0 && instance.burst) {
-        // kitty < 0.42.2 starves every other client while a connection stays open.
-        const burst = instance.burst;
-        instance.burst = null;
-        await burst.close(this.#timeoutMs);
-      }
+      // kitty < 0.42.2 starves every other client while a connection stays open.
+      if (instance.queued === 0) await this.#connections.endBurst(instance.pid);
     });
     return run;
   }
@@ -393,6 +391,7 @@ export class KittyRegistry {
         throw new ConnectionError("closed", `${label}: the process is gone`);
       }
       await this.#requireSocket(instance);
+      instance.installed ??= await readRunningKittyVersion(instance.pid, this.#procRoot);
       const probe = await retry(
         this.#policy,
         () => {
@@ -410,10 +409,28 @@ export class KittyRegistry {
         },
       );
       instance.mode = probe.mode;
-      instance.credentials = probe.mode === "password" ? await this.#credentials(instance) : null;
+      instance.credentials = probe.mode === "password"
+        ? await readKittyCredentials(instance.pid, this.#passwordFile, this.#procRoot)
+        : null;
+      instance.pooling ??= "version" in instance.installed
+        ? poolingForVersion(instance.installed.version, instance.installed.source)
+        : null;
       // First authenticated contact: in password mode silence means kitty's Allow/Deny prompt.
-      const reply = await this.#command(instance, poolingProbeCommand(), tally, "first_contact");
-      instance.pooled = poolingSafeFromReply(reply, label);
+      // Skipped only when there is nothing to learn: no password to prove, pooling decided.
+      if (instance.mode === "password" || instance.pooling === null) {
+        const decided = instance.pooling;
+        const reply = await this.#command(
+          instance,
+          firstContactCommand(decided !== null),
+          tally,
+          "first_contact",
+        );
+        instance.pooling = decideFromFirstContact(
+          reply,
+          label,
+          decided !== null ? { decision: decided } : instance.installed as UnknownKittyVersion,
+        );
+      }
       instance.category = null;
       this.#setStatus(instance, "ready", null);
       instance.status.recordActivity();
@@ -435,19 +452,6 @@ export class KittyRegistry {
     }
   }
 
-  async #credentials(instance: Instance): Promise<Credentials> {
-    const password = await readPasswordFile(this.#passwordFile);
-    const keyText = await findKittyPublicKey(instance.pid, this.#procRoot);
-    if (keyText === null) {
-      throw new ConnectionError(
-        "not_configured",
-        `kitty ${instance.pid}: its public key (KITTY_PUBLIC_KEY) is in no child process's ` +
-          "environment, so password-mode commands cannot be encrypted; open a window in it",
-      );
-    }
-    return { password, publicKey: parseKittyPublicKey(keyText) };
-  }
-
   /** Sends a command with retries; `first_contact` = a silent kitty is `auth`, not retried. */
   async #command(
     instance: Instance,
@@ -462,14 +466,11 @@ export class KittyRegistry {
       this.#policy,
       async () => {
         tally.sent = true;
-        const message = instance.credentials
-          ? await encryptCommand(
-            command,
-            instance.credentials.password,
-            instance.credentials.publicKey,
-          )
-          : command;
-        return await this.#send(instance, message, silenceMeans);
+        return await this.#connections.send(
+          instance.pid,
+          await sealCommand(command, instance.credentials),
+          { pooled: instance.pooling?.pooled === true, silenceMeans },
+        );
       },
       {
         clock: this.#clock,
@@ -502,42 +503,6 @@ export class KittyRegistry {
     };
   }
 
-  async #send(
-    instance: Instance,
-    message: object,
-    silenceMeans: "timeout" | "auth",
-  ): Promise<KittyResponse> {
-    const options = { timeoutMs: this.#timeoutMs, silenceMeans };
-    if (instance.pooled === true) {
-      return await this.#pool.use(String(instance.pid), (connection, lease) => {
-        if (lease.reused) instance.status.count("reuses");
-        return connection.request(message, options);
-      });
-    }
-    if (instance.burst === null || !instance.burst.usable) {
-      instance.status.count("connects");
-      instance.burst = await this.#open(instance.socketPath, instance.pid);
-    } else {
-      instance.status.count("reuses");
-    }
-    const connection = instance.burst;
-    try {
-      return await connection.request(message, options);
-    } catch (error) {
-      instance.burst = null;
-      await connection.close(0);
-      throw error;
-    }
-  }
-
-  #open(socketPath: string, pid: number): Promise<KittyConnection> {
-    return KittyConnection.open(socketPath, {
-      connectTimeoutMs: this.#timeoutMs,
-      label: `kitty ${pid}`,
-      connector: this.#connector,
-    });
-  }
-
   #recordFailure(instance: Instance, error: unknown): ConnectionError {
     const failure = toConnectionError(error, `kitty ${instance.pid}`);
     instance.status.recordError(failure);
@@ -554,7 +519,7 @@ export class KittyRegistry {
       "failed",
       gone ? `kitty ${instance.pid}: the process is gone (${failure.message})` : failure.message,
     );
-    if (gone) this.#pool.forget(String(instance.pid));
+    if (gone) this.#connections.forget(instance.pid);
     return failure;
   }
 
@@ -570,12 +535,4 @@ export class KittyRegistry {
       });
     }
   }
-}
-
-function poolingText(pooled: boolean | null): string {
-  if (pooled === null) return "unknown until kitty answers a version check";
-  return pooled
-    ? "pooled: kitty >= 0.43 serves other clients while a connection idles"
-    : "not pooled: kitty < 0.43 (the fix is in 0.42.2) starves other clients while a connection " +
-      "idles, so each burst of commands closes its connection";
 }

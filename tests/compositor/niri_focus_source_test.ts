@@ -7,6 +7,7 @@ import { startNiriFocusSource } from "../../src/compositor/niri_focus_source.ts"
 import type { ConnectionError } from "../../src/resilience/errors.ts";
 import { exponentialPolicy } from "../../src/resilience/retry.ts";
 import { startFakeNiri } from "../fakes/niri_server.ts";
+import { VirtualClock } from "../support/virtual_clock.ts";
 
 const FAST_RECONNECT = exponentialPolicy({
   initialDelayMs: 20,
@@ -61,9 +62,10 @@ Deno.test("niri source: initial focus, both focus paths, id:null and closing", (
       niri.focus(null);
       niri.focus(3);
       niri.closeWindow(3, 1);
-      await waitFor("seven transitions", () => transitions.length === 7);
-      // WindowClosed of the focused window, then the new focus: niri sends two events.
-      assert.deepEqual(focusedIds(transitions), [1, 2, 3, null, 3, null, 1]);
+      await waitFor("six transitions", () => transitions.length === 6);
+      // Closing the focused window: niri sends the new focus first, then WindowClosed, so
+      // there is no "nothing focused" in between.
+      assert.deepEqual(focusedIds(transitions), [1, 2, 3, null, 3, 1]);
       assert.equal(source.supervisor.state, "connected");
     } finally {
       await source.close();
@@ -167,6 +169,101 @@ Deno.test("niri source: a window opening is reported once through onWindowOpened
       niri.focus(5);
       await waitFor("focus on the new window", () => transitions.length === 2);
       assert.deepEqual(opened, [{ windowId: 5, pid: 4500, appId: "kitty" }]);
+    } finally {
+      await source.close();
+      await niri.close();
+    }
+  }));
+
+Deno.test("niri source: however long niri was gone, the first attempt after it returns comes within 10 s", () =>
+  withRuntimeDir(async (dir) => {
+    const path = join(dir, "niri.wayland-1.100.sock");
+    const clock = new VirtualClock();
+    const transitions: FocusTransition[] = [];
+    const plannedDelaysMs: number[] = [];
+    // The default policy (FOCUS_RECONNECT_POLICY) on virtual time; the sockets are real.
+    const source = startNiriFocusSource({
+      env: { NIRI_SOCKET: path, XDG_RUNTIME_DIR: dir },
+      onTransition: (transition) => transitions.push(transition),
+      clock,
+    });
+    source.supervisor.events.on("reconnect_attempt", (event) => {
+      plannedDelaysMs.push(event.nextRetryMs);
+    });
+    const retryAt = async () => {
+      await waitFor(
+        "the next retry to be planned",
+        () => source.supervisor.snapshot().nextRetryAt !== null,
+      );
+      return source.supervisor.snapshot().nextRetryAt!;
+    };
+    let niri: Awaited<ReturnType<typeof startFakeNiri>> | null = null;
+    try {
+      // niri is away for 10 minutes: every attempt fails (no socket).
+      const returnsAt = clock.now() + 10 * 60_000;
+      let next = await retryAt();
+      while (next <= returnsAt) {
+        await clock.advance(next - clock.now());
+        next = await retryAt();
+      }
+      await clock.advance(returnsAt - clock.now());
+      niri = await startFakeNiri({
+        path,
+        windows: [{ id: 1, app_id: "kitty", pid: 4000 }],
+        focusedId: 1,
+      });
+      assert.ok(
+        next - returnsAt <= 10_000,
+        `next attempt ${next - returnsAt} ms after niri returned`,
+      );
+      await clock.advance(next - clock.now());
+      await waitFor("connected", () => source.supervisor.state === "connected");
+      await waitFor("focus", () => transitions.length === 1);
+      assert.ok(plannedDelaysMs.length > 50, `${plannedDelaysMs.length} attempts in 10 minutes`);
+      assert.ok(plannedDelaysMs.every((delay) => delay <= 10_000), plannedDelaysMs.join(","));
+    } finally {
+      await source.close();
+      await niri?.close();
+    }
+  }));
+
+Deno.test("niri source: workspace and focus-timestamp events cause no transition of their own", () =>
+  withRuntimeDir(async (dir) => {
+    const path = join(dir, "niri.wayland-1.160.sock");
+    const niri = await startFakeNiri({
+      path,
+      windows: [
+        { id: 1, app_id: "kitty", pid: 4000, workspace_id: 1 },
+        { id: 2, app_id: "kitty", pid: 4100, workspace_id: 1 },
+        { id: 3, app_id: "foot", pid: 4200, workspace_id: 2 },
+      ],
+      workspaceIds: [3],
+      focusedId: 1,
+      focusTimestampDebounceMs: 0, // every focus change is followed by its timestamp event
+    });
+    const transitions: FocusTransition[] = [];
+    const source = startNiriFocusSource({
+      env: { NIRI_SOCKET: path, XDG_RUNTIME_DIR: dir },
+      onTransition: (transition) => transitions.push(transition),
+      policy: FAST_RECONNECT,
+    });
+    try {
+      await waitFor("initial focus", () => transitions.length === 1);
+      const steps: [() => void, number | null][] = [
+        [() => niri.focus(2), 2], // WorkspaceActiveWindowChanged, WindowFocusChanged, timestamp
+        [() => niri.focus(3), 3], // WorkspaceActivated (2), WindowFocusChanged, timestamp
+        [() => niri.focusWorkspace(3), null], // an empty workspace: nothing focused
+        [() => niri.focusWorkspace(1), 2], // back: its active window
+      ];
+      for (const [act, expected] of steps) {
+        act();
+        await waitFor(`focus ${expected}`, () =>
+          transitions.length > 0 &&
+          (transitions.at(-1)!.focused?.windowId ?? null) === expected);
+      }
+      // Let the last timestamp event arrive; it must not repeat or undo anything.
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      assert.deepEqual(focusedIds(transitions), [1, 2, 3, null, 2]);
     } finally {
       await source.close();
       await niri.close();

@@ -108,13 +108,16 @@ Deno.test("pre-25.01 windows without pid are accepted with pid null", () => {
   assert.deepEqual(niriFocusedWindow(state!), { windowId: 1, pid: null, appId: "kitty" });
 });
 
-Deno.test("unknown event variants and WindowFocusTimestampChanged leave the state as it was", () => {
+Deno.test("unknown variants, workspace events and WindowFocusTimestampChanged leave the state as it was", () => {
   const [state] = replay(FIXTURE_LINES.slice(1, 2));
   for (
     const event of [
       { CastsChanged: { casts: [] } },
       { WindowFocusTimestampChanged: { id: 99, focus_timestamp: null } },
+      { WindowFocusTimestampChanged: { id: 7, focus_timestamp: { secs: 5200, nanos: 0 } } },
       { WorkspaceActivated: { id: 2, focused: true } },
+      { WorkspaceActiveWindowChanged: { workspace_id: 1, active_window_id: 8 } },
+      { WorkspaceActiveWindowChanged: { workspace_id: 1, active_window_id: null } },
       { SomethingFromTheFuture: {} },
     ]
   ) {

@@ -14,13 +14,22 @@
  *   events; after it the server stops reading that connection.
  * - Focus is reported the two ways niri does: `WindowFocusChanged {id}` (including `id: null`)
  *   for a plain focus change, and only `WindowOpenedOrChanged` with `is_focused: true` when a
- *   new window opens focused. Closing the focused window sends `WindowClosed`, then the new
- *   focus (`WindowFocusChanged`, possibly `{id: null}`) last, as `ipc_refresh_windows` does.
- * - Windows have the full niri >= 25.11 shape (pid, layout, focus_timestamp, …).
+ *   new window opens focused.
+ * - Around focus, the other events niri 25.11 sends, in `ipc_refresh_layout`'s order (workspaces
+ *   first, then windows): `WorkspaceActiveWindowChanged` when a workspace's active window
+ *   changes, `WorkspaceActivated {id, focused: true}` when focus moves to another workspace,
+ *   then the window events; and `WindowFocusTimestampChanged` once a window has kept focus for
+ *   the `recent-windows` debounce (750 ms by default; a quicker switch away skips it).
+ * - Closing the focused window: the new focus `WindowFocusChanged {id}` comes before
+ *   `WindowClosed` (niri's per-window loop runs before its closed-window check); only focus
+ *   becoming none (`{id: null}`) comes after it, last.
+ * - Windows have the full niri >= 25.11 shape (pid, layout, focus_timestamp, …); a window that
+ *   opens has `focus_timestamp: null` until its timestamp is committed.
  * - `close()` unlinks the socket (niri's `Drop`); `crash()` leaves it behind, like SIGKILL.
  *
- * Tests drive it with {@link FakeNiriServer.focus}, {@link FakeNiriServer.openWindow}, … or
- * inject raw lines (malformed, oversized) with {@link FakeNiriServer.sendRaw}.
+ * Tests drive it with {@link FakeNiriServer.focus}, {@link FakeNiriServer.focusWorkspace},
+ * {@link FakeNiriServer.openWindow}, … or inject raw lines (malformed, oversized) with
+ * {@link FakeNiriServer.sendRaw}.
  *
  * @module
  */
@@ -38,6 +47,8 @@ export interface FakeNiriWindow {
   pid: number | null;
   /** Title. */
   title?: string | null;
+  /** Workspace id (default 1). */
+  workspace_id?: number;
 }
 
 /** Options for {@link startFakeNiri}. */
@@ -50,6 +61,13 @@ export interface FakeNiriOptions {
   focusedId?: number | null;
   /** The `"Version"` reply. Default `25.11 (fake)`. */
   version?: string;
+  /** Workspaces besides those of the windows (e.g. an empty one to switch to). Default none. */
+  workspaceIds?: number[];
+  /**
+   * niri's `recent-windows { debounce-ms }`: how long a window must keep focus before its
+   * `WindowFocusTimestampChanged`. Default 750.
+   */
+  focusTimestampDebounceMs?: number;
 }
 
 /** A running fake niri. */
@@ -62,8 +80,14 @@ export interface FakeNiriServer {
   streamCount(): number;
   /** Resolves once at least `count` event streams are connected (polls every 10 ms). */
   waitForStreams(count: number, timeoutMs?: number): Promise<void>;
-  /** Focuses an existing window (or nothing): `WindowFocusChanged {id}`. */
+  /**
+   * Focuses an existing window (workspace events first when its workspace's active window or
+   * the focused workspace changes, then `WindowFocusChanged {id}`), or nothing (`{id: null}`,
+   * e.g. a layer-shell surface took focus).
+   */
   focus(id: number | null): void;
+  /** Switches to a workspace: `WorkspaceActivated`, then focus moves to its active window. */
+  focusWorkspace(id: number): void;
   /** Opens a window; focused ones are announced only by `WindowOpenedOrChanged`. */
   openWindow(window: FakeNiriWindow, options?: { focused?: boolean }): void;
   /** Changes a window's title: `WindowOpenedOrChanged` with the full window. */
@@ -93,7 +117,9 @@ function leaveStaleSocket(path: string): void {
 }
 
 interface WindowRecord extends FakeNiriWindow {
-  focusTimestampSecs: number;
+  workspaceId: number;
+  /** Committed focus timestamp (seconds), null until the window first kept focus. */
+  focusTimestampSecs: number | null;
 }
 
 /**
@@ -110,9 +136,29 @@ export async function startFakeNiri(options: FakeNiriOptions): Promise<FakeNiriS
   const windows = new Map<number, WindowRecord>();
   let tick = 5000;
   for (const window of options.windows ?? []) {
-    windows.set(window.id, { ...window, focusTimestampSecs: tick++ });
+    windows.set(window.id, {
+      ...window,
+      workspaceId: window.workspace_id ?? 1,
+      focusTimestampSecs: tick++,
+    });
   }
   let focusedId: number | null = options.focusedId ?? null;
+  /** Workspace id -> its active window (the one focused when the workspace is). */
+  const workspaces = new Map<number, { activeWindowId: number | null }>();
+  for (
+    const id of [...[...windows.values()].map((w) => w.workspaceId), ...options.workspaceIds ?? []]
+  ) {
+    if (workspaces.has(id)) continue;
+    const onIt = [...windows.values()].filter((window) => window.workspaceId === id);
+    const active = onIt.find((window) => window.id === focusedId) ?? onIt[0];
+    workspaces.set(id, { activeWindowId: active?.id ?? null });
+  }
+  if (workspaces.size === 0) workspaces.set(1, { activeWindowId: null });
+  let focusedWorkspace = focusedId !== null
+    ? windows.get(focusedId)!.workspaceId
+    : workspaces.keys().next().value!;
+  const debounceMs = options.focusTimestampDebounceMs ?? 750;
+  let pendingTimestamp: ReturnType<typeof setTimeout> | null = null;
   const streams = new Set<Socket>();
   const sockets = new Set<Socket>();
   const requests: unknown[] = [];
@@ -123,7 +169,7 @@ export async function startFakeNiri(options: FakeNiriOptions): Promise<FakeNiriS
     title: window.title ?? null,
     app_id: window.app_id,
     pid: window.pid,
-    workspace_id: 1,
+    workspace_id: window.workspaceId,
     is_focused: window.id === focusedId,
     is_floating: false,
     is_urgent: false,
@@ -134,7 +180,9 @@ export async function startFakeNiri(options: FakeNiriOptions): Promise<FakeNiriS
       tile_pos_in_workspace_view: [960.0 * index, 0.0],
       window_offset_in_tile: [2.0, 2.0],
     },
-    focus_timestamp: { secs: window.focusTimestampSecs, nanos: 0 },
+    focus_timestamp: window.focusTimestampSecs === null
+      ? null
+      : { secs: window.focusTimestampSecs, nanos: 0 },
   });
   const wireWindows = () => [...windows.values()].map(wire);
   const wireWindow = (id: number) => {
@@ -144,6 +192,42 @@ export async function startFakeNiri(options: FakeNiriOptions): Promise<FakeNiriS
   const broadcast = (event: unknown) => {
     const line = JSON.stringify(event) + "\n";
     for (const stream of streams) stream.write(line);
+  };
+  const workspaceOf = (id: number) => windows.get(id)!.workspaceId;
+  /** niri commits a focus timestamp only once the window kept focus for the debounce. */
+  const commitFocusTimestampLater = (id: number | null) => {
+    if (pendingTimestamp !== null) clearTimeout(pendingTimestamp);
+    pendingTimestamp = null;
+    if (id === null) return;
+    pendingTimestamp = setTimeout(() => {
+      pendingTimestamp = null;
+      const window = windows.get(id);
+      if (window === undefined || focusedId !== id) return;
+      window.focusTimestampSecs = tick++;
+      broadcast({
+        WindowFocusTimestampChanged: {
+          id,
+          focus_timestamp: { secs: window.focusTimestampSecs, nanos: 0 },
+        },
+      });
+    }, debounceMs);
+  };
+  /** The workspace events of focus moving to window `id` (ipc_refresh_workspaces). */
+  const workspaceEventsForFocus = (id: number): unknown[] => {
+    const events: unknown[] = [];
+    const workspaceId = workspaceOf(id);
+    const workspace = workspaces.get(workspaceId)!;
+    if (workspace.activeWindowId !== id) {
+      workspace.activeWindowId = id;
+      events.push({
+        WorkspaceActiveWindowChanged: { workspace_id: workspaceId, active_window_id: id },
+      });
+    }
+    if (focusedWorkspace !== workspaceId) {
+      focusedWorkspace = workspaceId;
+      events.push({ WorkspaceActivated: { id: workspaceId, focused: true } });
+    }
+    return events;
   };
 
   const reply = (request: unknown): unknown => {
@@ -168,16 +252,16 @@ export async function startFakeNiri(options: FakeNiriOptions): Promise<FakeNiriS
     const burst = [
       {
         WorkspacesChanged: {
-          workspaces: [{
-            id: 1,
-            idx: 1,
+          workspaces: [...workspaces].map(([id, workspace], index) => ({
+            id,
+            idx: index + 1,
             name: null,
             output: "HEADLESS-1",
             is_urgent: false,
-            is_active: true,
-            is_focused: true,
-            active_window_id: focusedId,
-          }],
+            is_active: id === focusedWorkspace,
+            is_focused: id === focusedWorkspace,
+            active_window_id: workspace.activeWindowId,
+          })),
         },
       },
       { WindowsChanged: { windows: wireWindows() } },
@@ -228,6 +312,8 @@ export async function startFakeNiri(options: FakeNiriOptions): Promise<FakeNiriS
   });
 
   const stop = async (removeSocket: boolean) => {
+    if (pendingTimestamp !== null) clearTimeout(pendingTimestamp);
+    pendingTimestamp = null;
     for (const socket of sockets) socket.destroy();
     await new Promise<void>((resolve) => listener.close(() => resolve()));
     if (removeSocket) await unlink(options.path).catch(() => {});
@@ -252,14 +338,41 @@ export async function startFakeNiri(options: FakeNiriOptions): Promise<FakeNiriS
     focus(id) {
       if (id !== null && !windows.has(id)) throw new Error(`fake niri: no window ${id}`);
       if (id === focusedId) return;
+      const events = id === null ? [] : workspaceEventsForFocus(id);
       focusedId = id;
-      if (id !== null) windows.get(id)!.focusTimestampSecs = tick++;
-      broadcast({ WindowFocusChanged: { id } });
+      events.push({ WindowFocusChanged: { id } });
+      for (const event of events) broadcast(event);
+      commitFocusTimestampLater(id);
+    },
+    focusWorkspace(workspaceId) {
+      const workspace = workspaces.get(workspaceId);
+      if (workspace === undefined) throw new Error(`fake niri: no workspace ${workspaceId}`);
+      if (workspaceId === focusedWorkspace) return;
+      focusedWorkspace = workspaceId;
+      broadcast({ WorkspaceActivated: { id: workspaceId, focused: true } });
+      if (workspace.activeWindowId === focusedId) return;
+      focusedId = workspace.activeWindowId;
+      broadcast({ WindowFocusChanged: { id: focusedId } });
+      commitFocusTimestampLater(focusedId);
     },
     openWindow(window, openOptions = {}) {
-      windows.set(window.id, { ...window, focusTimestampSecs: tick++ });
-      if (openOptions.focused) focusedId = window.id;
-      broadcast({ WindowOpenedOrChanged: { window: wireWindow(window.id) } });
+      const workspaceId = window.workspace_id ?? 1;
+      const workspace = workspaces.get(workspaceId);
+      if (workspace === undefined) throw new Error(`fake niri: no workspace ${workspaceId}`);
+      windows.set(window.id, { ...window, workspaceId, focusTimestampSecs: null });
+      let events: unknown[] = [];
+      if (openOptions.focused) {
+        events = workspaceEventsForFocus(window.id);
+        focusedId = window.id;
+      } else if (workspace.activeWindowId === null) {
+        workspace.activeWindowId = window.id;
+        events.push({
+          WorkspaceActiveWindowChanged: { workspace_id: workspaceId, active_window_id: window.id },
+        });
+      }
+      events.push({ WindowOpenedOrChanged: { window: wireWindow(window.id) } });
+      for (const event of events) broadcast(event);
+      if (openOptions.focused) commitFocusTimestampLater(window.id);
     },
     retitle(id, title) {
       const window = windows.get(id);
@@ -268,12 +381,34 @@ export async function startFakeNiri(options: FakeNiriOptions): Promise<FakeNiriS
       broadcast({ WindowOpenedOrChanged: { window: wireWindow(id) } });
     },
     closeWindow(id, focusNext = null) {
-      if (!windows.delete(id)) throw new Error(`fake niri: no window ${id}`);
-      broadcast({ WindowClosed: { id } });
+      if (!windows.has(id)) throw new Error(`fake niri: no window ${id}`);
+      if (focusNext !== null && !windows.has(focusNext)) {
+        throw new Error(`fake niri: no window ${focusNext}`);
+      }
+      const workspaceId = workspaceOf(id);
+      windows.delete(id);
+      const events: unknown[] = [];
+      const workspace = workspaces.get(workspaceId)!;
+      if (workspace.activeWindowId === id) {
+        const next = focusNext !== null && workspaceOf(focusNext) === workspaceId
+          ? focusNext
+          : null;
+        workspace.activeWindowId = next;
+        events.push({
+          WorkspaceActiveWindowChanged: { workspace_id: workspaceId, active_window_id: next },
+        });
+      }
       if (focusedId === id) {
         focusedId = focusNext;
-        broadcast({ WindowFocusChanged: { id: focusNext } });
+        // A new focus comes from niri's per-window loop, before WindowClosed; none comes last.
+        if (focusNext !== null) events.push({ WindowFocusChanged: { id: focusNext } });
+        events.push({ WindowClosed: { id } });
+        if (focusNext === null) events.push({ WindowFocusChanged: { id: null } });
+        commitFocusTimestampLater(focusNext);
+      } else {
+        events.push({ WindowClosed: { id } });
       }
+      for (const event of events) broadcast(event);
     },
     sendRaw(line) {
       for (const stream of streams) stream.write(line + "\n");

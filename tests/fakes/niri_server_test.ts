@@ -95,19 +95,103 @@ Deno.test("fake niri: the event stream starts with Handled and the initial burst
       niri.focus(null);
       niri.openWindow({ id: 9, app_id: "kitty", pid: 5 }, { focused: true });
       niri.closeWindow(9, 7);
-      const events = (await read(6)).map(parseNiriEvent);
-      assert.deepEqual(events.map((event) => event.type), [
+      const events = (await read(10)).map(parseNiriEvent);
+      const name = (event: (typeof events)[number]) =>
+        event.type === "other" ? event.name : event.type;
+      assert.deepEqual(events.map(name), [
+        "WorkspaceActiveWindowChanged",
         "WindowOpenedOrChanged",
+        "WorkspaceActiveWindowChanged",
         "WindowFocusChanged",
         "WindowFocusChanged",
+        "WorkspaceActiveWindowChanged",
         "WindowOpenedOrChanged",
+        "WorkspaceActiveWindowChanged",
+        "WindowFocusChanged", // the new focus comes before WindowClosed, as in niri
         "WindowClosed",
-        "WindowFocusChanged",
       ]);
       const focusAfterEach = events.map((event) =>
         (state = reduceNiriEvent(state, event)).focusedId
       );
-      assert.deepEqual(focusAfterEach, [8, 7, null, 9, null, 7]);
+      assert.deepEqual(focusAfterEach, [7, 8, 8, 7, null, null, 9, 9, 7, 7]);
+    } finally {
+      socket.destroy();
+      await niri.close();
+    }
+  }));
+
+Deno.test("fake niri: workspaces are activated, and an empty one means no focused window", () =>
+  withNiri(async (path) => {
+    const niri = await startFakeNiri({
+      path,
+      windows: [
+        { id: 1, app_id: "kitty", pid: 10, workspace_id: 1 },
+        { id: 2, app_id: "kitty", pid: 20, workspace_id: 2 },
+      ],
+      workspaceIds: [3],
+      focusedId: 1,
+    });
+    const socket = await connect(path);
+    try {
+      const read = lineReader(socket);
+      socket.write('"EventStream"\n');
+      await read(1);
+      const [workspacesLine, windowsLine] = await read(4);
+      const workspaces = JSON.parse(workspacesLine!).WorkspacesChanged.workspaces;
+      assert.deepEqual(
+        workspaces.map((w: Record<string, unknown>) => [w.id, w.is_focused, w.active_window_id]),
+        [[1, true, 1], [2, false, 2], [3, false, null]],
+      );
+      let state = reduceNiriEvent(INITIAL_NIRI_STATE, parseNiriEvent(windowsLine!));
+      niri.focus(2);
+      niri.focusWorkspace(3);
+      niri.focusWorkspace(1);
+      const lines = await read(6);
+      assert.deepEqual(lines.map((line) => JSON.parse(line)), [
+        { WorkspaceActivated: { id: 2, focused: true } },
+        { WindowFocusChanged: { id: 2 } },
+        { WorkspaceActivated: { id: 3, focused: true } },
+        { WindowFocusChanged: { id: null } },
+        { WorkspaceActivated: { id: 1, focused: true } },
+        { WindowFocusChanged: { id: 1 } },
+      ]);
+      const focus = lines.map((line) =>
+        (state = reduceNiriEvent(state, parseNiriEvent(line))).focusedId
+      );
+      assert.deepEqual(focus, [1, 2, 2, null, null, 1]);
+    } finally {
+      socket.destroy();
+      await niri.close();
+    }
+  }));
+
+Deno.test("fake niri: a focus timestamp is committed after the debounce; a quick switch away skips it", () =>
+  withNiri(async (path) => {
+    const niri = await startFakeNiri({
+      path,
+      windows: [{ id: 7, app_id: "kitty", pid: 10 }, { id: 8, app_id: "foot", pid: 20 }],
+      focusedId: 7,
+      focusTimestampDebounceMs: 50,
+    });
+    const socket = await connect(path);
+    try {
+      const read = lineReader(socket);
+      socket.write('"EventStream"\n');
+      await read(5);
+      niri.focus(8);
+      niri.focus(7); // within the debounce: 8 never gets a committed timestamp
+      const lines = (await read(5)).map((line) => JSON.parse(line));
+      assert.deepEqual(lines.slice(0, 4), [
+        { WorkspaceActiveWindowChanged: { workspace_id: 1, active_window_id: 8 } },
+        { WindowFocusChanged: { id: 8 } },
+        { WorkspaceActiveWindowChanged: { workspace_id: 1, active_window_id: 7 } },
+        { WindowFocusChanged: { id: 7 } },
+      ]);
+      assert.equal(lines[4].WindowFocusTimestampChanged.id, 7);
+      assert.deepEqual(Object.keys(lines[4].WindowFocusTimestampChanged.focus_timestamp), [
+        "secs",
+        "nanos",
+      ]);
     } finally {
       socket.destroy();
       await niri.close();

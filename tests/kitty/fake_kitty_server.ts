@@ -19,10 +19,16 @@ export interface FakeKittyServer {
   close(): Promise<void>;
 }
 
-/** Starts a fake kitty answering each framed request with `handler`'s reply. */
-export async function startFakeKitty(handler: FakeKittyHandler): Promise<FakeKittyServer> {
-  const dir = mkdtempSync(join(tmpdir(), "fake-kitty-"));
-  const socketPath = join(dir, "kitty.sock");
+/**
+ * Starts a fake kitty answering each framed request with `handler`'s reply, on `socketPath`
+ * (default: `kitty.sock` in a fresh temp dir, removed by `close()`).
+ */
+export async function startFakeKitty(
+  handler: FakeKittyHandler,
+  options: { socketPath?: string } = {},
+): Promise<FakeKittyServer> {
+  const dir = options.socketPath === undefined ? mkdtempSync(join(tmpdir(), "fake-kitty-")) : null;
+  const socketPath = options.socketPath ?? join(dir!, "kitty.sock");
   const sockets = new Set<Socket>();
   const state: FakeKittyServer = {
     socketPath,
@@ -32,7 +38,7 @@ export async function startFakeKitty(handler: FakeKittyHandler): Promise<FakeKit
     close: async () => {
       for (const socket of sockets) socket.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      rmSync(dir, { recursive: true, force: true });
+      if (dir !== null) rmSync(dir, { recursive: true, force: true });
     },
   };
   const server: Server = createServer((socket) => {

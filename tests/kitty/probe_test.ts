@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { probeKitty, probePoolingSafe } from "../../src/kitty/probe.ts";
+import { probeKitty, probeReplyKind } from "../../src/kitty/probe.ts";
 import { ConnectionError } from "../../src/resilience/errors.ts";
 import { startFakeKitty } from "./fake_kitty_server.ts";
 
@@ -91,46 +91,17 @@ Deno.test("probeKitty: a socket file without a listener is refused", async () =>
   }
 });
 
-Deno.test("probePoolingSafe: kitty that runs the 0.43 ls is pooling-safe", async () => {
-  const server = await startFakeKitty(() => ({ ok: true, data: "[]" }));
-  try {
-    assert.equal(await probePoolingSafe(server.socketPath), true);
-    assert.deepEqual(server.requests, [{ cmd: "ls", version: [0, 43, 0] }]);
-  } finally {
-    await server.close();
-  }
-});
-
-Deno.test("probePoolingSafe: 'newer than this kitty' means pooling is unsafe", async () => {
-  const server = await startFakeKitty(() => NEWER);
-  try {
-    assert.equal(await probePoolingSafe(server.socketPath), false);
-  } finally {
-    await server.close();
-  }
-});
-
-Deno.test("probePoolingSafe sends what encrypt returns", async () => {
-  const server = await startFakeKitty(() => NEWER);
-  try {
-    await probePoolingSafe(server.socketPath, {
-      encrypt: (command) => Promise.resolve({ wrapped: command.version }),
-    });
-    assert.deepEqual(server.requests, [{ wrapped: [0, 43, 0] }]);
-  } finally {
-    await server.close();
-  }
-});
-
-Deno.test("probePoolingSafe: a rejected password is auth", async () => {
-  const server = await startFakeKitty(() => ({
-    ok: false,
-    error:
-      "The user rejected this password or it is disallowed by remote_control_password in kitty.conf",
-  }));
-  try {
-    await assert.rejects(probePoolingSafe(server.socketPath), isCategory("auth"));
-  } finally {
-    await server.close();
-  }
+Deno.test("probeReplyKind classifies kitty's error texts", () => {
+  assert.equal(probeReplyKind({ ok: true, data: "[]" }), "ok");
+  assert.equal(probeReplyKind(NEWER), "newer_than_kitty");
+  assert.equal(probeReplyKind(DISABLED), "remote_control_disabled");
+  assert.equal(
+    probeReplyKind({
+      ok: false,
+      error:
+        "The user rejected this password or it is disallowed by remote_control_password in kitty.conf",
+    }),
+    "password_rejected",
+  );
+  assert.equal(probeReplyKind({ ok: false, error: "boom" }), "other");
 });

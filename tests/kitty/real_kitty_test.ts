@@ -6,7 +6,13 @@ import assert from "node:assert/strict";
 import { KittyConnection } from "../../src/kitty/client.ts";
 import { fontSizeChangeCommand, lsCommand, parseLsData } from "../../src/kitty/codec.ts";
 import { encryptCommand, parseKittyPublicKey } from "../../src/kitty/crypto.ts";
-import { probeKitty, probePoolingSafe } from "../../src/kitty/probe.ts";
+import { readRunningKittyVersion } from "../../src/kitty/installed_version.ts";
+import {
+  decideFromFirstContact,
+  firstContactCommand,
+  poolingForVersion,
+} from "../../src/kitty/pooling.ts";
+import { probeKitty } from "../../src/kitty/probe.ts";
 import { findKittyPublicKey } from "../../src/kitty/public_key.ts";
 import { readEnviron } from "../../src/platform/proc.ts";
 import { ConnectionError } from "../../src/resilience/errors.ts";
@@ -125,14 +131,39 @@ Deno.test({
           },
         );
 
-        await t.step("the pooling probe says 0.26.5 is unsafe to pool", async () => {
-          const key = parseKittyPublicKey(await kitty.publicKey());
-          const safe = await probePoolingSafe(kitty.socketPath, {
-            encrypt: (command) => encryptCommand(command, PASSWORD, key),
-            timeoutMs: 10_000,
+        await t.step("its version is read from its installation: 0.26.5", async () => {
+          assert.deepEqual(await readRunningKittyVersion(kitty.pid), {
+            version: [0, 26, 5],
+            source: "/usr/lib/kitty/kitty/constants.py",
           });
-          assert.equal(safe, false);
         });
+
+        await t.step(
+          "first contact: the 0.43 ls (version unknown) says 0.26.5 is unsafe to pool, " +
+            "the 0.99 ls (version known) proves the password",
+          async () => {
+            const key = parseKittyPublicKey(await kitty.publicKey());
+            for (const versionKnown of [false, true]) {
+              const connection = await KittyConnection.open(kitty.socketPath);
+              try {
+                const reply = await connection.request(
+                  await encryptCommand(firstContactCommand(versionKnown), PASSWORD, key),
+                  { timeoutMs: 10_000, silenceMeans: "auth" },
+                );
+                const known = poolingForVersion([0, 26, 5], "constants.py");
+                const decision = decideFromFirstContact(
+                  reply,
+                  "kitty",
+                  versionKnown ? { decision: known } : { unknownBecause: "test" },
+                );
+                assert.equal(decision.pooled, false);
+                assert.equal(decision.basis, versionKnown ? "version" : "reply");
+              } finally {
+                await connection.close();
+              }
+            }
+          },
+        );
 
         await t.step("a wrong password gets no reply: auth when the caller says so", async () => {
           const key = parseKittyPublicKey(await kitty.publicKey());
@@ -161,8 +192,15 @@ Deno.test({
         await t.step("probeKitty reports open mode for socket-only", async () => {
           assert.equal((await probeKitty(open.socketPath, { timeoutMs: 5000 })).mode, "open");
         });
-        await t.step("the unencrypted pooling probe works in open mode", async () => {
-          assert.equal(await probePoolingSafe(open.socketPath, { timeoutMs: 5000 }), false);
+        await t.step("the unencrypted first contact works in open mode", async () => {
+          const connection = await KittyConnection.open(open.socketPath);
+          try {
+            const reply = await connection.request(firstContactCommand(false), { timeoutMs: 5000 });
+            const decision = decideFromFirstContact(reply, "kitty", { unknownBecause: "test" });
+            assert.equal(decision.pooled, false);
+          } finally {
+            await connection.close();
+          }
         });
       } finally {
         await open.stop();

@@ -70,7 +70,7 @@ Deno.test({
     const secret = passwordFile(PASSWORD);
     try {
       await t.step(
-        "password mode: ready, not pooled, the font grows and shrinks back",
+        "password mode: ready, version 0.26.5 read from its installation, not pooled, the font grows and shrinks back",
         async () => {
           await withKitty(x, PASSWORD, async (kitty) => {
             const registry = registryFor(kitty, { passwordFile: secret.path });
@@ -83,11 +83,23 @@ Deno.test({
               assert.ok(grown.columns < before.columns, `${grown.columns} < ${before.columns}`);
               assert.equal(record(await registry.changeFontSize(kitty.pid, -3)).status, "success");
               assert.deepEqual(await kitty.windowSize(), before);
+              // Coalescing is exact: one +3 gives the geometry of three +1 from the same start.
+              for (let step = 0; step < 3; step++) {
+                assert.equal(record(await registry.changeFontSize(kitty.pid, 1)).status, "success");
+              }
+              assert.deepEqual(await kitty.windowSize(), grown);
+              assert.equal(record(await registry.changeFontSize(kitty.pid, -3)).status, "success");
+              assert.deepEqual(await kitty.windowSize(), before);
               const [status] = registry.snapshot();
               produced.push(JSON.stringify(registry.snapshot()));
               assert.equal(status!.status, "ready");
               assert.equal(status!.mode, "password");
               assert.equal(status!.pooled, false);
+              assert.equal(status!.version, "0.26.5");
+              assert.match(
+                status!.pooling,
+                /kitty 0\.26\.5 \(from \/usr\/lib\/kitty\/kitty\/constants\.py\) < 0\.42\.2/,
+              );
               assert.notEqual(status!.last_activity, null);
             } finally {
               await registry.close();

@@ -3,9 +3,13 @@
  * Password mode, wrong passwords and real faults are in registry_real_test.ts.
  */
 import assert from "node:assert/strict";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { encodeBase85 } from "../../src/kitty/base85.ts";
 import { KittyRegistry, type KittyRegistryOptions } from "../../src/kitty/registry.ts";
 import { type FakeKittyHandler, startFakeKitty } from "./fake_kitty_server.ts";
+import { constantsPy, createFakeProc, type FakeProc } from "./fake_proc.ts";
 
 const NEWER = {
   ok: false,
@@ -28,6 +32,21 @@ const newKitty: FakeKittyHandler = (request) => {
 };
 
 const PID = 4242;
+const PACKAGE = "/opt/kitty/lib/kitty/kitty";
+
+/** A fake /proc where kitty `PID` runs the installation declaring `version`. */
+function procWithKitty(version: [number, number, number], startTicks = 100): FakeProc {
+  const proc = createFakeProc();
+  proc.setProcess({
+    pid: PID,
+    startTicks,
+    kitty: { packageDir: PACKAGE, constantsPy: constantsPy(version) },
+  });
+  return proc;
+}
+
+const sentVersions = (requests: Record<string, unknown>[]) =>
+  requests.filter((request) => request.cmd === "ls").map((request) => request.version);
 
 function registryFor(socketPath: string, options: KittyRegistryOptions = {}) {
   return new KittyRegistry({
@@ -254,5 +273,185 @@ Deno.test("registry: close stops retrying a silent kitty instead of waiting out 
     assert.equal(server.requests.length, 1);
   } finally {
     await server.close();
+  }
+});
+
+Deno.test("registry: pooling follows the installed version exactly: 0.42.1 no, 0.42.2 and 0.43.0 yes", async () => {
+  const cases: [[number, number, number], boolean][] = [
+    [[0, 42, 1], false],
+    [[0, 42, 2], true],
+    [[0, 43, 0], true],
+  ];
+  for (const [version, pooled] of cases) {
+    // The fake answers like kitty 0.26 ("newer" to 0.43): the reply heuristic would say "no".
+    const server = await startFakeKitty(oldKitty);
+    const proc = procWithKitty(version);
+    const registry = registryFor(server.socketPath, { procRoot: proc.root });
+    const label = version.join(".");
+    try {
+      for (const delta of [3, -3, 3]) {
+        assert.equal((await registry.changeFontSize(PID, delta)).status, "success", label);
+      }
+      const status = registry.snapshot()[0]!;
+      assert.equal(status.version, label);
+      assert.equal(status.pooled, pooled, label);
+      assert.match(
+        status.pooling,
+        new RegExp(`kitty ${label} \\(from ${PACKAGE}/constants\\.py\\)`),
+      );
+      // Open mode and a known version: only the liveness probe, no version-check request.
+      assert.deepEqual(sentVersions(server.requests), [[0, 99, 0]], label);
+      // Pooled: the probe's connection plus one kept for all three commands.
+      if (pooled) assert.equal(server.connections, 2, label);
+      else assert.equal(server.connections, 4, label);
+    } finally {
+      await registry.close();
+      await server.close();
+      proc.cleanup();
+    }
+  }
+});
+
+Deno.test("registry: an unreadable version falls back to kitty's reply to the 0.43 ls", async () => {
+  const proc = createFakeProc();
+  proc.setProcess({ pid: PID }); // maps no kitty core
+  const server = await startFakeKitty(newKitty);
+  const registry = registryFor(server.socketPath, { procRoot: proc.root });
+  try {
+    assert.equal((await registry.changeFontSize(PID, 3)).status, "success");
+    assert.deepEqual(sentVersions(server.requests), [[0, 99, 0], [0, 43, 0]]);
+    const status = registry.snapshot()[0]!;
+    assert.equal(status.version, null);
+    assert.equal(status.pooled, true);
+    assert.match(status.pooling, /version unreadable: no kitty\/fast_data_types\.so/);
+  } finally {
+    await registry.close();
+    await server.close();
+    proc.cleanup();
+  }
+});
+
+Deno.test("registry: the version is detected once per PID and start time, not after each failure", async () => {
+  let silent = false;
+  const server = await startFakeKitty((request) => (silent ? null : oldKitty(request)));
+  const proc = procWithKitty([0, 42, 1]);
+  const registry = registryFor(server.socketPath, { procRoot: proc.root });
+  try {
+    assert.equal((await registry.changeFontSize(PID, 3)).status, "success");
+    silent = true;
+    assert.equal((await registry.changeFontSize(PID, -3)).category, "timeout");
+    assert.equal(registry.snapshot()[0]!.status, "failed");
+    // The installation changes on disk; the running process is still the old kitty.
+    proc.setProcess({
+      pid: PID,
+      kitty: { packageDir: PACKAGE, constantsPy: constantsPy([0, 43, 0]) },
+    });
+    silent = false;
+    assert.equal((await registry.changeFontSize(PID, -3)).status, "success");
+    assert.equal(registry.snapshot()[0]!.version, "0.42.1");
+    assert.equal(registry.snapshot()[0]!.pooled, false);
+    // A new process under the same PID (new start time) is detected afresh.
+    proc.setProcess({
+      pid: PID,
+      startTicks: 500,
+      kitty: { packageDir: PACKAGE, constantsPy: constantsPy([0, 43, 0]) },
+    });
+    assert.equal((await registry.changeFontSize(PID, 3)).status, "success");
+    assert.equal(registry.snapshot()[0]!.version, "0.43.0");
+    assert.equal(registry.snapshot()[0]!.pooled, true);
+  } finally {
+    await registry.close();
+    await server.close();
+    proc.cleanup();
+  }
+});
+
+/** A password file (mode 0600) in a temp dir. */
+function passwordFile(): { path: string; cleanup(): void } {
+  const dir = mkdtempSync(join(tmpdir(), "rc-password-"));
+  const path = join(dir, "rc.password");
+  writeFileSync(path, "unit-test-password\n", { mode: 0o600 });
+  return { path, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+async function x25519PublicKey(): Promise<string> {
+  const pair = await crypto.subtle.generateKey({ name: "X25519" }, true, [
+    "deriveBits",
+  ]) as CryptoKeyPair;
+  return "1:" + encodeBase85(new Uint8Array(await crypto.subtle.exportKey("raw", pair.publicKey)));
+}
+
+const DISABLED = {
+  ok: false,
+  error: "Remote control is disabled. Add allow_remote_control to your kitty.conf",
+};
+
+Deno.test("registry: a password-mode kitty whose public key is in no child's environ is not_configured", async () => {
+  const secret = passwordFile();
+  const proc = createFakeProc();
+  proc.setProcess({ pid: PID, children: [{ pid: PID + 1, environ: { SHELL: "/bin/sh" } }] });
+  const server = await startFakeKitty(() => DISABLED);
+  const registry = registryFor(server.socketPath, {
+    procRoot: proc.root,
+    passwordFile: secret.path,
+  });
+  try {
+    const result = await registry.changeFontSize(PID, 3);
+    assert.equal(result.status, "not_configured");
+    assert.match(result.error ?? "", /KITTY_PUBLIC_KEY.*open a window in it/);
+    const status = registry.snapshot()[0]!;
+    assert.equal(status.status, "not_configured");
+    assert.equal(status.mode, "password");
+    assert.equal(server.requests.filter((request) => "encrypted" in request).length, 0);
+  } finally {
+    await registry.close();
+    await server.close();
+    proc.cleanup();
+    secret.cleanup();
+  }
+});
+
+Deno.test("registry: a PID that names a new process (start time changed) starts from scratch", async () => {
+  const secret = passwordFile();
+  const proc = createFakeProc();
+  const key = await x25519PublicKey();
+  const children = [{ pid: PID + 1, environ: { KITTY_PUBLIC_KEY: key, KITTY_PID: String(PID) } }];
+  proc.setProcess({ pid: PID, startTicks: 100, children });
+  let encryptedReplies: (object | null)[] = []; // silent: the Allow/Deny prompt
+  const server = await startFakeKitty((request) =>
+    "encrypted" in request ? encryptedReplies.shift() ?? null : DISABLED
+  );
+  const events: string[] = [];
+  const registry = registryFor(server.socketPath, {
+    procRoot: proc.root,
+    passwordFile: secret.path,
+  });
+  registry.events.on(
+    "status_changed",
+    (event) => events.push(`${event.previous}->${event.status}`),
+  );
+  try {
+    const refused = await registry.changeFontSize(PID, 3);
+    assert.equal(refused.category, "auth");
+    assert.equal(registry.snapshot()[0]!.permanent, true);
+    const contacts = server.requests.length;
+    assert.equal((await registry.changeFontSize(PID, 3)).category, "auth");
+    assert.equal(server.requests.length, contacts, "a permanent failure is not contacted again");
+
+    // kitty restarted and got the same PID: a new start time.
+    proc.setProcess({ pid: PID, startTicks: 900, children });
+    encryptedReplies = [NEWER, { ok: true }]; // first contact (not pooled), then set-font-size
+    const result = await registry.changeFontSize(PID, 3);
+    assert.equal(result.status, "success", result.error ?? "");
+    const status = registry.snapshot()[0]!;
+    assert.equal(status.status, "ready");
+    assert.equal(status.permanent, false);
+    assert.equal(status.errors.length, 0, "the old process's errors are forgotten");
+    assert.deepEqual(events, ["unknown->failed", "unknown->ready"]);
+  } finally {
+    await registry.close();
+    await server.close();
+    proc.cleanup();
+    secret.cleanup();
   }
 });

@@ -19,7 +19,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { KittyConnection } from "../../src/kitty/client.ts";
 import { type KittyOsWindowInfo, lsCommand, parseLsData } from "../../src/kitty/codec.ts";
-import { encryptCommand, parseKittyPublicKey } from "../../src/kitty/crypto.ts";
+import { decodeBase85 } from "../../src/kitty/base85.ts";
+import {
+  encryptCommand,
+  type EncryptedEnvelope,
+  parseKittyPublicKey,
+} from "../../src/kitty/crypto.ts";
 import { findKittyPublicKey } from "../../src/kitty/public_key.ts";
 import { childPids, readStartTimeMs } from "../../src/platform/proc.ts";
 
@@ -275,4 +280,45 @@ export async function startKitty(
     throw error;
   }
   return kitty;
+}
+
+/**
+ * What kitty does with an encrypted envelope, for tests: X25519 between kitty's private key and
+ * the envelope's public key, SHA-256 as the AES-256-GCM key, then decrypt (ciphertext + tag)
+ * with the envelope's IV. Returns the inner JSON text; rejects when it does not authenticate.
+ * Written apart from src/kitty/crypto.ts so a mistake there is not mirrored here.
+ */
+export async function decryptEnvelope(
+  envelope: EncryptedEnvelope,
+  kittyPrivateKey: CryptoKey,
+): Promise<string> {
+  const clientPublic = await crypto.subtle.importKey(
+    "raw",
+    new Uint8Array(decodeBase85(envelope.pubkey)),
+    { name: "X25519" },
+    false,
+    [],
+  );
+  const shared = await crypto.subtle.deriveBits(
+    { name: "X25519", public: clientPublic },
+    kittyPrivateKey,
+    256,
+  );
+  const aesKey = await crypto.subtle.importKey(
+    "raw",
+    await crypto.subtle.digest("SHA-256", shared),
+    { name: "AES-GCM" },
+    false,
+    ["decrypt"],
+  );
+  const sealed = new Uint8Array([
+    ...decodeBase85(envelope.encrypted),
+    ...decodeBase85(envelope.tag),
+  ]);
+  const plain = await crypto.subtle.decrypt(
+    { name: "AES-GCM", iv: new Uint8Array(decodeBase85(envelope.iv)), tagLength: 128 },
+    aesKey,
+    sealed,
+  );
+  return new TextDecoder().decode(plain);
 }
