@@ -148,6 +148,13 @@ interface Instance {
 const REJECTED = /rejected|disallowed|remote control is disabled/i;
 
 /**
+ * Records of kitties whose process is gone that are kept for `tether focus status` (the newest
+ * ones); older ones are dropped when a new kitty is seen, so a tracker running for weeks does
+ * not keep one record per kitty ever opened. Dropping is safe: a gone PID is never contacted.
+ */
+export const MAX_GONE_KITTIES_KEPT = 32;
+
+/**
  * Every kitty tether talks to, keyed by PID: rendezvous socket, password, public key, status
  * (`ready` / `not_configured` / `failed`), pooling decision, last activity and the last 10
  * errors. A kitty is checked lazily on first use (or in the background via
@@ -337,7 +344,19 @@ export class KittyRegistry {
       queued: 0,
     };
     this.#instances.set(pid, instance);
+    this.#forgetOldGoneKitties();
     return instance;
+  }
+
+  /** Drops the oldest idle records of gone kitties beyond {@link MAX_GONE_KITTIES_KEPT}. */
+  #forgetOldGoneKitties(): void {
+    const gone = [...this.#instances.values()].filter((instance) =>
+      instance.queued === 0 && !this.#isAlive(instance.pid)
+    );
+    for (const instance of gone.slice(0, Math.max(0, gone.length - MAX_GONE_KITTIES_KEPT))) {
+      this.#instances.delete(instance.pid);
+      this.#connections.forget(instance.pid);
+    }
   }
 
   #newStatus(pid: number): TargetStatus<KittyState> {

@@ -7,7 +7,11 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { encodeBase85 } from "../../src/kitty/base85.ts";
-import { KittyRegistry, type KittyRegistryOptions } from "../../src/kitty/registry.ts";
+import {
+  KittyRegistry,
+  type KittyRegistryOptions,
+  MAX_GONE_KITTIES_KEPT,
+} from "../../src/kitty/registry.ts";
 import { type FakeKittyHandler, startFakeKitty } from "./fake_kitty_server.ts";
 import { constantsPy, createFakeProc, type FakeProc } from "./fake_proc.ts";
 
@@ -190,6 +194,21 @@ Deno.test("registry: a kitty whose process is gone fails permanently and is not 
     assert.equal((await registry.changeFontSize(PID, 3)).status, "failed");
     assert.equal(server.connections, 0);
     assert.equal(registry.snapshot()[0]!.permanent, true);
+  } finally {
+    await registry.close();
+    await server.close();
+  }
+});
+
+Deno.test("registry: only the newest records of gone kitties are kept; live ones always are", async () => {
+  const server = await startFakeKitty(oldKitty);
+  const livePids = new Set([1, 2]);
+  const registry = registryFor(server.socketPath, { isAlive: (pid) => livePids.has(pid) });
+  try {
+    const pids = [1, 2, ...Array.from({ length: MAX_GONE_KITTIES_KEPT + 10 }, (_, i) => 100 + i)];
+    for (const pid of pids) await registry.check(pid);
+    const kept = registry.snapshot().map((kitty) => kitty.pid).sort((a, b) => a - b);
+    assert.deepEqual(kept, [1, 2, ...pids.slice(-MAX_GONE_KITTIES_KEPT)]);
   } finally {
     await registry.close();
     await server.close();
