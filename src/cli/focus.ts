@@ -1,4 +1,4 @@
-import { Command } from "@commander-js/extra-typings";
+import { Command, Option } from "@commander-js/extra-typings";
 import { resolve } from "node:path";
 import type { CompositorChoice } from "../compositor/compositor_socket.ts";
 import { focusControlSocketPath, runFocusDaemon } from "../focus/daemon.ts";
@@ -17,7 +17,14 @@ import { ExitCode } from "./exit_codes.ts";
 export function focusCommand(context: CliContext): Command {
   const focus = new Command("focus")
     .description("grow the focused kitty's font, shrink the one that lost focus (niri, sway)")
-    .option("--compositor <name>", "auto, niri or sway", "auto")
+    .addOption(
+      // choices() lists them in --help and completions; the parser keeps tether's own message
+      // (with the i3 hint) instead of commander's.
+      new Option("--compositor <name>", "which compositor to follow")
+        .choices(COMPOSITOR_CHOICES)
+        .default("auto")
+        .argParser((value) => value),
+    )
     .option("--app-id <id>", "app id of kitty windows", "kitty")
     .option("--font-delta <points>", "points to grow the focused kitty by", "3")
     .option("--socket-timeout <seconds>", "connect/reply timeout per attempt", "2")
@@ -166,8 +173,10 @@ function renderStatus(data: FocusStatus): string {
   return lines.join("\n") + "\n";
 }
 
+const COMPOSITOR_CHOICES: readonly CompositorChoice[] = ["auto", "niri", "sway"];
+
 function parseCompositor(value: string): CompositorChoice {
-  if (value === "auto" || value === "niri" || value === "sway") return value;
+  if ((COMPOSITOR_CHOICES as readonly string[]).includes(value)) return value as CompositorChoice;
   const hint = value === "i3" ? " (i3 reports no window PIDs, so it cannot drive kitty)" : "";
   throw new ConfigError(`--compositor must be auto, niri or sway, got "${value}"${hint}`);
 }

@@ -83,6 +83,7 @@ Deno.test("bash: flags and their choices complete", async () => {
 Deno.test("bash: nested subcommands and a subcommand's own flags complete", async () => {
   assert.deepEqual(await completeInBash("tether cleanup --d"), ["--dry-run"]);
   assert.deepEqual(await completeInBash("tether focus --comp"), ["--compositor"]);
+  assert.deepEqual(await completeInBash("tether focus --compositor "), ["auto", "niri", "sway"]);
   assert.deepEqual(await completeInBash("tether conbus send --h"), ["--host", "--help"]);
   const conbus = await completeInBash("tether conbus ");
   for (const name of ["send", "serve"]) assert.ok(conbus.includes(name), `${name}: ${conbus}`);
