@@ -21,7 +21,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { KittyRegistry } from "../../src/kitty/registry.ts";
 import { startFakeNiri } from "../../tests/fakes/niri_server.ts";
-import { startKitty, startXvfb } from "../../tests/support/kitty.ts";
+import { startKitty } from "../../tests/support/kitty.ts";
+import { startXvfb } from "../../tests/support/xvfb.ts";
 import { startTracker, tetherBinary } from "../../tests/e2e/focus_support.ts";
 import { requestControl } from "../../src/resilience/control_socket.ts";
 

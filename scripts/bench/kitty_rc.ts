@@ -8,7 +8,8 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { KittyRegistry } from "../../src/kitty/registry.ts";
-import { startKitty, startXvfb } from "../../tests/support/kitty.ts";
+import { startKitty } from "../../tests/support/kitty.ts";
+import { startXvfb } from "../../tests/support/xvfb.ts";
 
 const registryRuns = Number(Deno.args[0] ?? 50);
 const subprocessRuns = Number(Deno.args[1] ?? 10);

@@ -16,7 +16,8 @@ import { probeKitty } from "../../src/kitty/probe.ts";
 import { findKittyPublicKey } from "../../src/kitty/public_key.ts";
 import { readEnviron } from "../../src/platform/proc.ts";
 import { ConnectionError } from "../../src/resilience/errors.ts";
-import { startKitty, startXvfb } from "../support/kitty.ts";
+import { startKitty } from "../support/kitty.ts";
+import { startXvfb } from "../support/xvfb.ts";
 
 const PASSWORD = "test-password-Zq8";
 

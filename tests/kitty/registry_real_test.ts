@@ -12,7 +12,8 @@ import {
   KittyRegistry,
   type KittyRegistryOptions,
 } from "../../src/kitty/registry.ts";
-import { type RealKitty, startKitty, startXvfb, type XServer } from "../support/kitty.ts";
+import { type RealKitty, startKitty } from "../support/kitty.ts";
+import { startXvfb, type XServer } from "../support/xvfb.ts";
 
 const PASSWORD = "registry-real-password-7Hq2Lx";
 const WRONG_PASSWORD = "registry-wrong-password-9Pz4Kd";

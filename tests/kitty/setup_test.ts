@@ -11,7 +11,8 @@ import {
   setupKitty,
   TMPFILES_LINE,
 } from "../../src/kitty/setup.ts";
-import { startKitty, startXvfb } from "../support/kitty.ts";
+import { startKitty } from "../support/kitty.ts";
+import { startXvfb } from "../support/xvfb.ts";
 
 function sandbox() {
   const root = mkdtempSync(join(tmpdir(), "tether-kitty-setup-"));

@@ -10,7 +10,8 @@ import { join } from "node:path";
 import { serveControlSocket } from "../../src/resilience/control_socket.ts";
 import type { HealthRow } from "../../src/sockets/health.ts";
 import { runInProcess } from "../support/cli.ts";
-import { startKitty, startXvfb } from "../support/kitty.ts";
+import { startKitty } from "../support/kitty.ts";
+import { startXvfb } from "../support/xvfb.ts";
 
 Deno.test("kitty (password and open) and tether daemons: healthy, then a killed kitty is stale and cleaned", async () => {
   const rt = mkdtempSync(join(tmpdir(), "tether-kitty-rt-"));

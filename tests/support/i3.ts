@@ -11,40 +11,7 @@ import {
   waitFor,
   waitForExit,
 } from "./test_user.ts";
-
-/** A running Xvfb server. */
-export interface XvfbInstance {
-  /** Its PID. */
-  pid: number;
-  /** `:N`, for DISPLAY. */
-  display: string;
-  /** Kills it by PID and waits for it to exit. */
-  stop(): Promise<void>;
-}
-
-/** Starts Xvfb on a free display (`-displayfd`) and waits until it is ready. */
-export async function startXvfb(): Promise<XvfbInstance> {
-  const child: ChildProcess = spawn(
-    "Xvfb",
-    ["-displayfd", "1", "-screen", "0", "1280x720x24", "-nolisten", "tcp"],
-    { stdio: ["ignore", "pipe", "ignore"] },
-  );
-  let out = "";
-  child.stdout!.on("data", (chunk) => (out += chunk));
-  const display = await waitFor("Xvfb to report its display", () => {
-    if (child.exitCode !== null) throw new Error(`Xvfb exited ${child.exitCode}`);
-    const match = out.match(/^(\d+)\n/);
-    return match ? `:${match[1]}` : undefined;
-  });
-  return {
-    pid: child.pid!,
-    display,
-    stop: async () => {
-      killTree(child.pid!, "SIGKILL");
-      await waitForExit(child.pid!).catch(() => {});
-    },
-  };
-}
+import { startXvfb } from "./xvfb.ts";
 
 /** Options for {@link startI3}. */
 export interface I3Options {

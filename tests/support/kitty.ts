@@ -3,7 +3,7 @@
  * remote-control mode a test needs. Everything started here is killed by PID in `stop()`.
  *
  * ```ts
- * const x = await startXvfb();
+ * const x = await startXvfb(); // ./xvfb.ts
  * const kitty = await startKitty(x, { remoteControl: { mode: "password", password: "pw" } });
  * try {
  *   const before = await kitty.windowSize();
@@ -27,14 +27,7 @@ import {
 } from "../../src/kitty/crypto.ts";
 import { findKittyPublicKey } from "../../src/kitty/public_key.ts";
 import { childPids, readStartTimeMs } from "../../src/platform/proc.ts";
-
-/** A running Xvfb server. */
-export interface XServer {
-  /** `:N` */
-  display: string;
-  pid: number;
-  stop(): Promise<void>;
-}
+import { type XServer } from "./xvfb.ts";
 
 /** How a test kitty accepts remote control. */
 export type RemoteControlSetup =
@@ -127,30 +120,6 @@ async function descendants(pid: number): Promise<{ pid: number; startTimeMs: num
     }
   }
   return found;
-}
-
-/** Starts Xvfb on the first free display from :90 up (one per test file is plenty). */
-export async function startXvfb(): Promise<XServer> {
-  for (let number = 90; number < 190; number++) {
-    if (existsSync(`/tmp/.X${number}-lock`) || existsSync(`/tmp/.X11-unix/X${number}`)) continue;
-    const child = spawn(
-      "Xvfb",
-      [`:${number}`, "-screen", "0", "1280x1024x24", "-nolisten", "tcp"],
-      {
-        stdio: "ignore",
-      },
-    );
-    const failed = new Promise<boolean>((resolve) => child.once("exit", () => resolve(true)));
-    const ready = waitFor(() => existsSync(`/tmp/.X11-unix/X${number}`), 10_000, "Xvfb")
-      .then(() => false);
-    if (await Promise.race([failed, ready])) continue; // lost a race for that display
-    return {
-      display: `:${number}`,
-      pid: child.pid!,
-      stop: () => stopChild(child, 3000),
-    };
-  }
-  throw new Error("no free X display between :90 and :189");
 }
 
 /** Starts kitty on an Xvfb display and waits until its socket answers (unless mode `none`). */
