@@ -30,8 +30,13 @@ const I3_IPC = /^ipc-socket\.(\d+)$/;
 const I3_LOG = /^log-stream-socket\.(\d+)$/;
 /** kitty: `kitty/kitty-<pid>.sock` (the `--listen-on unix:$XDG_RUNTIME_DIR/kitty/kitty-{kitty_pid}.sock` convention). */
 const KITTY = /^kitty-(\d+)\.sock$/;
-/** tether's own daemons: `tether/<name>.sock`. */
-const TETHER = /^[A-Za-z0-9_-]+\.sock$/;
+/**
+ * tether's own daemons: `tether/*.sock`, any name as the shell glob matches it (not starting
+ * with a dot, dots inside allowed: `conbus.192.168.1.100.sock`). Control characters are
+ * refused: a newline would split the path's line in /proc/net/unix, and cleanup must find
+ * every listener there.
+ */
+const TETHER = /^(?!\.)[^/\p{Cc}]+\.sock$/u;
 
 /**
  * Parses a file name found in `subdir` of the runtime dir; null when it is not a socket name

@@ -24,6 +24,8 @@ Deno.test("discovery finds each kind in its place with the PID from the name", a
         "i3/ipc-socket.13",
         "kitty/kitty-14.sock",
         "tether/focus.sock",
+        "tether/conbus.10.0.0.1.sock",
+        "tether/.hidden.sock",
         "wayland-1.lock",
         "kitty/other.txt",
       ]
@@ -37,6 +39,7 @@ Deno.test("discovery finds each kind in its place with the PID from the name", a
       "kitty:14:file",
       "niri:12:file",
       "sway:11:file",
+      "tether:null:file",
       "tether:null:file",
     ]);
   } finally {

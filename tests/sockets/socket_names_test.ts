@@ -32,6 +32,22 @@ Deno.test("kitty and tether sockets are recognised only in their subdirectories"
   assert.equal(parseSocketName("tether", "focus.sock")?.ownerPid, null);
 });
 
+Deno.test("tether/ takes any *.sock name the shell glob would match, dots included", () => {
+  for (const name of ["conbus.192.168.1.100.sock", "my daemon.sock", "a.sock", "Fokus-2.sock"]) {
+    assert.deepEqual(parseSocketName("tether", name), {
+      kind: "tether",
+      protocol: "tether",
+      ownerPid: null,
+      nameUid: null,
+    }, name);
+  }
+  // Not matched by `*.sock`: hidden names, other suffixes, the bare suffix; and no control
+  // characters (a newline would split the path's line in /proc/net/unix).
+  for (const name of [".sock", ".hidden.sock", "focus.sock.old", "focus.socket", "a\nb.sock"]) {
+    assert.equal(parseSocketName("tether", name), null, JSON.stringify(name));
+  }
+});
+
 Deno.test("look-alike names are not recognised", () => {
   for (
     const name of [
