@@ -1,14 +1,13 @@
 import { Command } from "@commander-js/extra-typings";
-import { basename, dirname, resolve } from "node:path";
 import { ConfigError } from "../platform/config_error.ts";
-import { runtimeDir } from "../platform/paths.ts";
+import { type Environment, runtimeDir } from "../platform/paths.ts";
 import { systemClock } from "../resilience/clock.ts";
-import { discoverSockets, readFileFacts, verifyRuntimeDir } from "../sockets/discovery.ts";
+import { discoverSockets, entryForPath } from "../sockets/discovery.ts";
 import { allHealthy, type HealthRow } from "../sockets/health.ts";
 import { checkHealth } from "../sockets/health_check.ts";
 import { diffHealth, type WatchedSocket } from "../sockets/health_watch.ts";
+import { verifyRuntimeDir } from "../sockets/runtime_dir.ts";
 import type { SocketEntry, SocketKind } from "../sockets/socket_entry.ts";
-import { parseSocketName, SOCKET_SUBDIRS } from "../sockets/socket_names.ts";
 import { colourEnabled } from "./context.ts";
 import type { CliContext } from "./context.ts";
 import { ExitCode } from "./exit_codes.ts";
@@ -36,7 +35,7 @@ export function socketHealthCommand(context: CliContext): Command {
       const kind = options.kind === undefined ? undefined : parseKind(options.kind);
       const uid = process.getuid!();
       const discover = async (): Promise<SocketEntry[]> => {
-        if (options.path !== undefined) return [entryForPath(options.path, kind)];
+        if (options.path !== undefined) return [pathEntry(options.path, kind, context.env)];
         const dir = runtimeDir(context.env);
         verifyRuntimeDir(dir, uid);
         const found = await discoverSockets({ runtimeDir: dir, env: context.env, uid });
@@ -94,30 +93,13 @@ async function watch(
   context.setExitCode(healthy ? ExitCode.ok : ExitCode.failed);
 }
 
-/** An entry for `--path`: kind from `--kind`, else from the file name. */
-function entryForPath(path: string, kind: SocketKind | undefined): SocketEntry {
-  const absolute = resolve(path);
-  const name = basename(absolute);
-  const parent = basename(dirname(absolute));
-  const parsed = Object.values(SOCKET_SUBDIRS)
-    .map((subdir) => (subdir === "" || subdir === parent ? parseSocketName(subdir, name) : null))
-    .find((candidate) => candidate !== null && (kind === undefined || candidate.kind === kind));
-  const chosenKind = kind ?? parsed?.kind;
-  if (chosenKind === undefined) {
+/** The entry for `--path`: kind from `--kind`, else from the file name. */
+function pathEntry(path: string, kind: SocketKind | undefined, env: Environment): SocketEntry {
+  const entry = entryForPath(path, env, kind);
+  if (entry === null) {
     throw new ConfigError(
-      `cannot tell which program ${absolute} belongs to from its name; pass --kind sway|i3|niri|kitty|tether`,
+      `cannot tell which program ${path} belongs to from its name; pass --kind sway|i3|niri|kitty|tether`,
     );
   }
-  const protocol = parsed?.protocol ??
-    (chosenKind === "sway" || chosenKind === "i3" ? "i3ipc" : chosenKind);
-  return {
-    kind: chosenKind,
-    protocol,
-    path: absolute,
-    ownerPid: parsed?.ownerPid ?? null,
-    nameUid: parsed?.nameUid ?? null,
-    current: false,
-    inRuntimeDir: false,
-    file: readFileFacts(absolute),
-  };
+  return entry;
 }

@@ -127,6 +127,12 @@ Deno.test("--path probes one socket (kind from its name), --kind overrides", asy
     );
     assert.equal(result.code, 0, result.stderr);
     assert.equal(JSON.parse(result.stdout).sockets[0].status, "healthy");
+    assert.equal(JSON.parse(result.stdout).sockets[0].current, false);
+    const session = await runInProcess(
+      ["--json", "socket-health", "--path", live, "--kind", "sway"],
+      { env: { SWAYSOCK: live } },
+    );
+    assert.equal(JSON.parse(session.stdout).sockets[0].current, true, "--path $SWAYSOCK is *");
   } finally {
     await close(server);
     rmSync(rt, { recursive: true, force: true });
