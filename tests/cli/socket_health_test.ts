@@ -1,30 +1,12 @@
 import assert from "node:assert/strict";
 import { chmodSync, mkdtempSync, rmSync } from "node:fs";
-import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { encodeMessage, I3IpcDecoder } from "../../src/compositor/i3ipc_codec.ts";
 import { runInProcess } from "../support/cli.ts";
 import { createStaleSockets } from "../support/stale_sockets.ts";
+import { type FakeSway, startFakeSway } from "../sockets/fake_sway_peer.ts";
 
 const UID = process.getuid!();
-
-/** A minimal sway stand-in: answers GET_VERSION, or never answers when `hung`. */
-async function fakeSway(path: string, hung = false): Promise<Server> {
-  const server = createServer((socket) => {
-    const decoder = new I3IpcDecoder();
-    socket.on("data", (chunk) => {
-      for (const message of decoder.push(chunk)) {
-        if (!hung) {
-          socket.write(encodeMessage(message.type, '{"human_readable":"1.7","variant":"sway"}'));
-        }
-      }
-    });
-    socket.on("error", () => {});
-  });
-  await new Promise<void>((resolve) => server.listen(path, resolve));
-  return server;
-}
 
 function runtime(): string {
   const rt = mkdtempSync(join(tmpdir(), "tether-cli-health-"));
@@ -32,7 +14,7 @@ function runtime(): string {
   return rt;
 }
 
-const close = (server: Server) => new Promise((resolve) => server.close(resolve));
+const close = (server: FakeSway) => server.close();
 
 function assertOneLineUsageError(result: { code: number; stderr: string }) {
   assert.equal(result.code, 2, result.stderr);
@@ -43,7 +25,7 @@ Deno.test("the table lists each socket with status; exit 1 when one is stale", a
   const rt = runtime();
   const live = join(rt, `sway-ipc.${UID}.101.sock`);
   const stale = join(rt, `sway-ipc.${UID}.102.sock`);
-  const server = await fakeSway(live);
+  const server = await startFakeSway(live);
   await createStaleSockets([stale]);
   try {
     const result = await runInProcess(["socket-health"], {
@@ -69,7 +51,7 @@ Deno.test("the table lists each socket with status; exit 1 when one is stale", a
 Deno.test("all healthy exits 0; a missing $SWAYSOCK is reported missing", async () => {
   const rt = runtime();
   const live = join(rt, `sway-ipc.${UID}.101.sock`);
-  const server = await fakeSway(live);
+  const server = await startFakeSway(live);
   try {
     const ok = await runInProcess(["--json", "socket-health"], { env: { XDG_RUNTIME_DIR: rt } });
     assert.equal(ok.code, 0);
@@ -88,23 +70,33 @@ Deno.test("all healthy exits 0; a missing $SWAYSOCK is reported missing", async 
   }
 });
 
-Deno.test("a hung peer is unresponsive within the timeout and does not delay the others", async () => {
+Deno.test("3 hung peers at --timeout 1: each unresponsive, all in one timeout, healthy rows unaffected", async () => {
   const rt = runtime();
-  const servers: Server[] = [];
-  for (let i = 0; i < 9; i++) {
-    servers.push(await fakeSway(join(rt, `sway-ipc.${UID}.${200 + i}.sock`)));
+  const servers: FakeSway[] = [];
+  for (let i = 0; i < 7; i++) {
+    servers.push(await startFakeSway(join(rt, `sway-ipc.${UID}.${200 + i}.sock`)));
   }
-  servers.push(await fakeSway(join(rt, `sway-ipc.${UID}.299.sock`), true));
+  for (let i = 0; i < 3; i++) {
+    servers.push(await startFakeSway(join(rt, `sway-ipc.${UID}.${297 + i}.sock`), { hung: true }));
+  }
   try {
-    const result = await runInProcess(["--json", "socket-health", "--timeout", "0.3"], {
+    const t0 = performance.now();
+    const result = await runInProcess(["--json", "socket-health", "--timeout", "1"], {
       env: { XDG_RUNTIME_DIR: rt },
     });
+    const elapsedMs = performance.now() - t0;
+    assert.equal(result.code, 1, result.stderr);
     const rows = JSON.parse(result.stdout).sockets;
     assert.equal(rows.length, 10);
-    const hung = rows.find((row: { owner_pid: number }) => row.owner_pid === 299);
-    assert.equal(hung.status, "unresponsive");
-    assert.equal(rows.filter((row: { status: string }) => row.status === "healthy").length, 9);
+    const hung = rows.filter((row: { owner_pid: number }) => row.owner_pid >= 297);
+    assert.deepEqual(
+      hung.map((row: { status: string }) => row.status),
+      Array(3).fill("unresponsive"),
+    );
+    assert.equal(rows.filter((row: { status: string }) => row.status === "healthy").length, 7);
     for (const row of rows) assert.ok(!Number.isNaN(Date.parse(row.last_validated)));
+    // One after the other, the three hung probes would take >= 3 s.
+    assert.ok(elapsedMs >= 950 && elapsedMs < 2500, `took ${elapsedMs} ms`);
   } finally {
     for (const server of servers) await close(server);
     rmSync(rt, { recursive: true, force: true });
@@ -114,7 +106,7 @@ Deno.test("a hung peer is unresponsive within the timeout and does not delay the
 Deno.test("--path probes one socket (kind from its name), --kind overrides", async () => {
   const rt = runtime();
   const live = join(rt, "custom.sock");
-  const server = await fakeSway(live);
+  const server = await startFakeSway(live);
   try {
     const unknown = await runInProcess(["socket-health", "--path", live], { env: {} });
     assertOneLineUsageError(unknown);
@@ -170,7 +162,7 @@ Deno.test("bad input: runtime dir missing/relative/wrong mode, --interval 0, unk
 Deno.test("--watch without a terminal prints status_changed then health_update JSON lines and stops on signal", async () => {
   const rt = runtime();
   const live = join(rt, `sway-ipc.${UID}.101.sock`);
-  const server = await fakeSway(live);
+  const server = await startFakeSway(live);
   const controller = new AbortController();
   try {
     const running = runInProcess(["socket-health", "--watch", "--interval", "0.05"], {
@@ -201,7 +193,7 @@ Deno.test("--watch without a terminal prints status_changed then health_update J
 Deno.test("--watch on a terminal draws coloured live lines", async () => {
   const rt = runtime();
   const live = join(rt, `sway-ipc.${UID}.101.sock`);
-  const server = await fakeSway(live);
+  const server = await startFakeSway(live);
   const controller = new AbortController();
   try {
     const running = runInProcess(["socket-health", "--watch", "--interval", "0.05"], {
