@@ -1,7 +1,10 @@
 import assert from "node:assert/strict";
 import { chmodSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
+import { createServer, type Server } from "node:net";
 import { join } from "node:path";
+import type { HealthRow } from "../../src/sockets/health.ts";
+import { startFakeNiri } from "../fakes/niri_server.ts";
 import { runInProcess } from "../support/cli.ts";
 import { createStaleSockets } from "../support/stale_sockets.ts";
 import { type FakeSway, startFakeSway } from "../sockets/fake_sway_peer.ts";
@@ -209,6 +212,54 @@ Deno.test("--watch on a terminal draws coloured live lines", async () => {
     assert.ok(result.stdout.includes("\x1b[1F\x1b[J"), "redrawn in place");
   } finally {
     await close(server);
+    rmSync(rt, { recursive: true, force: true });
+  }
+});
+
+/** A niri-named socket whose peer answers every request line with `reply` (a broken niri). */
+async function brokenNiri(path: string, reply: string): Promise<Server> {
+  const server = createServer((socket) => {
+    socket.on("error", () => {});
+    socket.on("data", () => socket.write(reply + "\n"));
+  });
+  await new Promise<void>((resolve) => server.listen(path, resolve));
+  return server;
+}
+
+Deno.test("niri: the fake niri is healthy (asked only Version); broken replies are unresponsive; a crashed one stale", async () => {
+  const rt = runtime();
+  const niri = await startFakeNiri({ path: join(rt, "niri.wayland-1.4242.sock") });
+  const crashed = await startFakeNiri({ path: join(rt, "niri.wayland-3.4245.sock") });
+  await crashed.crash();
+  const garbage = await brokenNiri(join(rt, "niri.wayland-2.4243.sock"), "not json");
+  const err = await brokenNiri(
+    join(rt, "niri.wayland-2.4244.sock"),
+    '{"Err":"error parsing request"}',
+  );
+  try {
+    const result = await runInProcess(["--json", "socket-health", "--kind", "niri"], {
+      env: { XDG_RUNTIME_DIR: rt, NIRI_SOCKET: niri.path },
+    });
+    assert.equal(result.code, 1, result.stderr);
+    const rows: HealthRow[] = JSON.parse(result.stdout).sockets;
+    const byPid = new Map(rows.map((row) => [row.owner_pid, row]));
+    assert.equal(rows.length, 4);
+    const healthy = byPid.get(4242)!;
+    assert.deepEqual(
+      [healthy.kind, healthy.status, healthy.detail, healthy.current, healthy.error],
+      ["niri", "healthy", "niri 25.11 (fake)", true, null],
+    );
+    assert.equal(typeof healthy.latency_ms, "number");
+    assert.deepEqual(niri.requests, ["Version"], "the probe asks nothing but Version");
+    assert.equal(byPid.get(4243)!.status, "unresponsive");
+    assert.match(byPid.get(4243)!.error!, /not valid JSON/);
+    assert.equal(byPid.get(4244)!.status, "unresponsive");
+    assert.match(byPid.get(4244)!.error!, /Version failed: error parsing request/);
+    assert.equal(byPid.get(4245)!.status, "stale");
+  } finally {
+    await niri.close();
+    await new Promise((resolve) => garbage.close(resolve));
+    await new Promise((resolve) => err.close(resolve));
     rmSync(rt, { recursive: true, force: true });
   }
 });
