@@ -1,4 +1,5 @@
 import { Command } from "@commander-js/extra-typings";
+import { resolve } from "node:path";
 import { ConfigError } from "../platform/config_error.ts";
 import { type Environment, runtimeDir } from "../platform/paths.ts";
 import { systemClock } from "../resilience/clock.ts";
@@ -6,6 +7,7 @@ import { discoverSockets, entryForPath } from "../sockets/discovery.ts";
 import { allHealthy, type HealthRow } from "../sockets/health.ts";
 import { checkHealth } from "../sockets/health_check.ts";
 import { diffHealth, type WatchedSocket } from "../sockets/health_watch.ts";
+import { readFileFacts } from "../sockets/file_facts.ts";
 import { verifyRuntimeDir } from "../sockets/runtime_dir.ts";
 import type { SocketEntry, SocketKind } from "../sockets/socket_entry.ts";
 import { colourEnabled } from "./context.ts";
@@ -93,12 +95,18 @@ async function watch(
   context.setExitCode(healthy ? ExitCode.ok : ExitCode.failed);
 }
 
-/** The entry for `--path`: kind from `--kind`, else from the file name. */
+/**
+ * The entry for `--path`: kind from `--kind`, else from the file name. A path that does not
+ * exist is a `missing` row when its kind is known; otherwise a usage error saying both facts.
+ */
 function pathEntry(path: string, kind: SocketKind | undefined, env: Environment): SocketEntry {
   const entry = entryForPath(path, env, kind);
   if (entry === null) {
+    const hint = "pass --kind sway|i3|niri|kitty|tether";
     throw new ConfigError(
-      `cannot tell which program ${path} belongs to from its name; pass --kind sway|i3|niri|kitty|tether`,
+      readFileFacts(resolve(path)) === null
+        ? `${path} does not exist, and its name does not say which program's socket it would be; ${hint}`
+        : `cannot tell which program ${path} belongs to from its name; ${hint}`,
     );
   }
   return entry;

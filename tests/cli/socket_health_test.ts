@@ -263,3 +263,75 @@ Deno.test("niri: the fake niri is healthy (asked only Version); broken replies a
     rmSync(rt, { recursive: true, force: true });
   }
 });
+
+Deno.test("a bad --timeout is one line, exit 2", async () => {
+  const rt = runtime();
+  try {
+    for (const timeout of ["0", "-1", "soon", "61", ""]) {
+      const result = await runInProcess(["socket-health", "--timeout", timeout], {
+        env: { XDG_RUNTIME_DIR: rt },
+      });
+      assertOneLineUsageError(result);
+      assert.match(result.stderr, /--timeout must be a number of seconds/);
+      assert.equal(result.stdout, "");
+    }
+  } finally {
+    rmSync(rt, { recursive: true, force: true });
+  }
+});
+
+Deno.test("--path to nothing: missing (exit 1) when its kind is known, else one usage line", async () => {
+  const rt = runtime();
+  try {
+    const gone = join(rt, `sway-ipc.${UID}.4194305.sock`);
+    const byName = await runInProcess(["--json", "socket-health", "--path", gone], { env: {} });
+    assert.equal(byName.code, 1, byName.stderr);
+    const row = JSON.parse(byName.stdout).sockets[0];
+    assert.deepEqual([row.kind, row.status, row.owner_pid, row.error], [
+      "sway",
+      "missing",
+      4194305,
+      "socket file does not exist",
+    ]);
+    const typo = join(rt, "typo.sock");
+    const byKind = await runInProcess(
+      ["--json", "socket-health", "--path", typo, "--kind", "kitty"],
+      { env: {} },
+    );
+    assert.equal(byKind.code, 1, byKind.stderr);
+    assert.equal(JSON.parse(byKind.stdout).sockets[0].status, "missing");
+    const unknown = await runInProcess(["socket-health", "--path", typo], { env: {} });
+    assertOneLineUsageError(unknown);
+    assert.match(unknown.stderr, /typo\.sock does not exist, .*pass --kind/);
+  } finally {
+    rmSync(rt, { recursive: true, force: true });
+  }
+});
+
+Deno.test("--watch --json on a terminal prints JSON lines, not the live table", async () => {
+  const rt = runtime();
+  const server = await startFakeSway(join(rt, `sway-ipc.${UID}.101.sock`));
+  const controller = new AbortController();
+  try {
+    const running = runInProcess(["--json", "socket-health", "--watch", "--interval", "0.05"], {
+      env: { XDG_RUNTIME_DIR: rt },
+      signal: controller.signal,
+      tty: true,
+    });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    controller.abort();
+    const result = await running;
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(result.stdout.includes("\x1b"), false, "no escape codes");
+    const events = result.stdout.trim().split("\n").map((line) => JSON.parse(line));
+    assert.ok(events.length >= 3, result.stdout);
+    assert.deepEqual(events.slice(0, 2).map((event) => event.event), [
+      "status_changed",
+      "health_update",
+    ]);
+    assert.ok(events.slice(2).every((event) => event.event === "health_update"));
+  } finally {
+    await close(server);
+    rmSync(rt, { recursive: true, force: true });
+  }
+});
