@@ -13,7 +13,7 @@ import type { SocketEntry, SocketKind } from "../sockets/socket_entry.ts";
 import { colourEnabled } from "./context.ts";
 import type { CliContext } from "./context.ts";
 import { ExitCode } from "./exit_codes.ts";
-import { renderLiveLine, renderTable } from "./socket_health_render.ts";
+import { type LiveSocket, renderLiveBlock, renderTable } from "./socket_health_render.ts";
 import { parseIntervalSeconds, parseKind, parseTimeoutSeconds } from "./socket_flags.ts";
 
 /**
@@ -43,56 +43,102 @@ export function socketHealthCommand(context: CliContext): Command {
         const found = await discoverSockets({ runtimeDir: dir, env: context.env, uid });
         return found.entries.filter((entry) => kind === undefined || entry.kind === kind);
       };
-      const probeAll = async () => {
+      // One round: discover, then probe in parallel; the debug line times both.
+      const round = async (view: LiveView | null): Promise<HealthRow[]> => {
         const started = performance.now();
         const entries = await discover();
-        const rows = await checkHealth(entries, { timeoutMs });
+        view?.roundStarted(entries);
+        const rows = await checkHealth(entries, { timeoutMs, onRow: view?.rowArrived });
         context.logger().debug(
-          `probed ${rows.length} sockets in ${(performance.now() - started).toFixed(1)} ms`,
+          `discovered and probed ${rows.length} sockets in ${
+            (performance.now() - started).toFixed(1)
+          } ms`,
         );
+        view?.roundEnded(rows);
         return rows;
       };
       if (!options.watch) {
-        const rows = await probeAll();
+        const rows = await round(null);
         if (context.globals().json) context.stdout(JSON.stringify({ sockets: rows }) + "\n");
         else context.stdout(renderTable(rows));
         context.setExitCode(allHealthy(rows) ? ExitCode.ok : ExitCode.failed);
         return;
       }
-      await watch(context, probeAll, intervalMs);
+      const view = liveView(context);
+      let state = new Map<string, WatchedSocket>();
+      let healthy = true;
+      while (!context.shutdownSignal.aborted) {
+        const rows = await round(view);
+        healthy = allHealthy(rows);
+        if (view === null) {
+          const diff = diffHealth(state, rows, new Date().toISOString());
+          state = diff.state;
+          for (const event of diff.events) context.stdout(JSON.stringify(event) + "\n");
+        }
+        await systemClock.sleep(intervalMs, context.shutdownSignal).catch(() => {});
+      }
+      context.setExitCode(healthy ? ExitCode.ok : ExitCode.failed);
     });
 }
 
-async function watch(
-  context: CliContext,
-  probeAll: () => Promise<HealthRow[]>,
-  intervalMs: number,
-): Promise<void> {
-  const signal = context.shutdownSignal;
-  const live = context.stdoutIsTty && !context.globals().json;
-  const colour = colourEnabled(context);
-  let state = new Map<string, WatchedSocket>();
-  let linesShown = 0;
-  let healthy = true;
-  while (!signal.aborted) {
-    const rows = await probeAll();
-    healthy = allHealthy(rows);
-    if (live) {
-      // Redraw in place: cursor up over the previous round, clear to the end of the screen.
-      const redraw = linesShown > 0 ? `\x1b[${linesShown}F\x1b[J` : "";
-      const body = rows.length === 0
-        ? ["no IPC sockets found"]
-        : rows.map((row) => renderLiveLine(row, colour));
-      context.stdout(redraw + body.join("\n") + "\n");
-      linesShown = body.length;
-    } else {
-      const diff = diffHealth(state, rows, new Date().toISOString());
-      state = diff.state;
-      for (const event of diff.events) context.stdout(JSON.stringify(event) + "\n");
-    }
-    await systemClock.sleep(intervalMs, signal).catch(() => {});
+/** What `--watch` draws on a terminal; each method writes to stdout. */
+interface LiveView {
+  /** A round begins: sockets without a result yet show grey. */
+  roundStarted(entries: readonly SocketEntry[]): void;
+  /** One socket's result arrived (index into the round's entries). */
+  rowArrived(index: number, row: HealthRow): void;
+  /** Every result of the round is in. */
+  roundEnded(rows: readonly HealthRow[]): void;
+}
+
+/**
+ * The live view for `--watch` on a terminal (null otherwise, or with `--json`: JSON lines).
+ * With colour, the block of lines is redrawn in place as each result arrives, every socket
+ * grey (`unknown`) until its first result, later keeping its last result until the next one.
+ * Without colour (`NO_COLOR`) no escape code at all is written, so nothing can be redrawn:
+ * each round appends its finished block, followed by an empty line.
+ */
+function liveView(context: CliContext): LiveView | null {
+  if (!context.stdoutIsTty || context.globals().json) return null;
+  if (!colourEnabled(context)) {
+    return {
+      roundStarted: () => {},
+      rowArrived: () => {},
+      roundEnded: (rows) =>
+        context.stdout(
+          renderLiveBlock(
+            rows.map((row) => ({ kind: row.kind, socket_path: row.socket_path, row })),
+            false,
+          ) + "\n",
+        ),
+    };
   }
-  context.setExitCode(healthy ? ExitCode.ok : ExitCode.failed);
+  const latest = new Map<string, HealthRow>();
+  let shown: LiveSocket[] = [];
+  let linesShown = 0;
+  const draw = () => {
+    // Cursor up to the first line of the previous block, clear to the end of the screen.
+    const redraw = linesShown > 0 ? `\x1b[${linesShown}F\x1b[J` : "";
+    const block = renderLiveBlock(shown, true);
+    context.stdout(redraw + block);
+    linesShown = block.split("\n").length - 1;
+  };
+  return {
+    roundStarted: (entries) => {
+      shown = entries.map((entry) => ({
+        kind: entry.kind,
+        socket_path: entry.path,
+        row: latest.get(entry.path) ?? null,
+      }));
+      draw();
+    },
+    rowArrived: (index, row) => {
+      latest.set(row.socket_path, row);
+      shown[index] = { ...shown[index]!, row };
+      draw();
+    },
+    roundEnded: () => {},
+  };
 }
 
 /**

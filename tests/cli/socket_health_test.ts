@@ -193,25 +193,89 @@ Deno.test("--watch without a terminal prints status_changed then health_update J
   }
 });
 
-Deno.test("--watch on a terminal draws coloured live lines", async () => {
+const GREY = "\x1b[90m";
+const GREEN = "\x1b[32m";
+const YELLOW = "\x1b[33m";
+const RED = "\x1b[31m";
+
+Deno.test("--watch on a terminal: grey until each result arrives, then green, yellow (> 500 ms), red", async () => {
+  const rt = runtime();
+  const fast = join(rt, `sway-ipc.${UID}.101.sock`);
+  const slow = join(rt, `sway-ipc.${UID}.102.sock`);
+  const hung = join(rt, `sway-ipc.${UID}.103.sock`);
+  const servers = [
+    await startFakeSway(fast),
+    await startFakeSway(slow, { replyDelayMs: 600 }),
+    await startFakeSway(hung, { hung: true }),
+  ];
+  const controller = new AbortController();
+  try {
+    const running = runInProcess(["socket-health", "--watch", "--timeout", "1"], {
+      env: { XDG_RUNTIME_DIR: rt },
+      signal: controller.signal,
+      tty: true,
+    });
+    await new Promise((resolve) => setTimeout(resolve, 1500)); // one round: 1 s timeout
+    controller.abort();
+    const result = await running;
+    assert.equal(result.code, 1, result.stderr); // the hung one is not healthy
+    // Each redraw moves the cursor up over the 3 lines and clears: split into frames.
+    const frames = result.stdout.split("\x1b[3F\x1b[J");
+    const line = (frame: string, path: string) =>
+      frame.split("\n").find((text) => text.includes(path))!;
+    const colourOf = (frame: string, path: string) => line(frame, path).slice(0, 5);
+    // First frame: discovered, nothing probed yet: all grey, "unknown".
+    for (const path of [fast, slow, hung]) {
+      assert.equal(colourOf(frames[0]!, path), GREY, frames[0]);
+      assert.match(line(frames[0]!, path), /unknown .*\(not probed yet\)/);
+    }
+    // Then one frame per result, in the order they arrive.
+    assert.equal(frames.length, 4, JSON.stringify(frames));
+    assert.deepEqual([fast, slow, hung].map((path) => colourOf(frames[1]!, path)), [
+      GREEN,
+      GREY,
+      GREY,
+    ]);
+    assert.deepEqual([fast, slow, hung].map((path) => colourOf(frames[2]!, path)), [
+      GREEN,
+      YELLOW,
+      GREY,
+    ]);
+    assert.deepEqual([fast, slow, hung].map((path) => colourOf(frames[3]!, path)), [
+      GREEN,
+      YELLOW,
+      RED,
+    ]);
+    const slowLatencyMs = Number(line(frames[3]!, slow).match(/healthy\s+(\d+) ms/)![1]);
+    assert.ok(slowLatencyMs > 500, line(frames[3]!, slow));
+    assert.match(line(frames[3]!, hung), /unresponsive/);
+  } finally {
+    for (const server of servers) await server.close();
+    rmSync(rt, { recursive: true, force: true });
+  }
+});
+
+Deno.test("--watch on a terminal with NO_COLOR: no escape codes at all, one block per round", async () => {
   const rt = runtime();
   const live = join(rt, `sway-ipc.${UID}.101.sock`);
   const server = await startFakeSway(live);
   const controller = new AbortController();
   try {
-    const running = runInProcess(["socket-health", "--watch", "--interval", "0.05"], {
-      env: { XDG_RUNTIME_DIR: rt },
+    const running = runInProcess(["socket-health", "--watch", "--interval", "0.1"], {
+      env: { XDG_RUNTIME_DIR: rt, NO_COLOR: "1" },
       signal: controller.signal,
       tty: true,
     });
-    await new Promise((resolve) => setTimeout(resolve, 400));
+    await new Promise((resolve) => setTimeout(resolve, 350));
     controller.abort();
     const result = await running;
-    assert.equal(result.code, 0);
-    assert.ok(result.stdout.startsWith("\x1b[32msway   healthy"), result.stdout); // green
-    assert.ok(result.stdout.includes("\x1b[1F\x1b[J"), "redrawn in place");
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(result.stdout.includes("\x1b"), false, JSON.stringify(result.stdout));
+    const blocks = result.stdout.split("\n\n").filter(Boolean);
+    assert.ok(blocks.length >= 2, result.stdout);
+    for (const block of blocks) assert.match(block, new RegExp(`^sway {3}healthy .* ${live}$`));
   } finally {
-    await close(server);
+    await server.close();
     rmSync(rt, { recursive: true, force: true });
   }
 });

@@ -78,3 +78,25 @@ Deno.test("checkHealth: probers that ignore their timeout still end at one share
   // Three 500 ms deadlines one after the other would take 1500 ms.
   assert.ok(elapsedMs >= 480 && elapsedMs < 1200, `took ${elapsedMs} ms`);
 });
+
+Deno.test("checkHealth tells each row as it is ready, before the slowest probe ends", async () => {
+  const entries = ["/slow", "/fast"].map((path) => ({
+    ...entryForPath(path, {}, "kitty"),
+    file: { type: "socket" as const, uid: UID, dev: 1, ino: 1, mode: 0o755, stamp: "" },
+  }));
+  const told: [number, string, number][] = [];
+  const t0 = performance.now();
+  const rows = await checkHealth(entries, {
+    timeoutMs: 400,
+    probers: {
+      kitty: (path) => path === "/fast" ? Promise.resolve({}) : new Promise(() => {}),
+    },
+    onRow: (index, row) => told.push([index, row.status, performance.now() - t0]),
+  });
+  assert.deepEqual(told.map(([index, status]) => [index, status]), [
+    [1, "healthy"],
+    [0, "unresponsive"],
+  ]);
+  assert.ok(told[0]![2] < 200, `the fast row came after ${told[0]![2]} ms`);
+  assert.deepEqual(rows.map((row) => row.socket_path), ["/slow", "/fast"]);
+});
