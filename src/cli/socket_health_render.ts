@@ -1,4 +1,5 @@
 import type { HealthRow } from "../sockets/health.ts";
+import type { SocketKind } from "../sockets/socket_entry.ts";
 
 /** Latency above which a healthy socket shows yellow. */
 export const SLOW_LATENCY_MS = 500;
@@ -48,12 +49,31 @@ export function renderTable(rows: readonly HealthRow[]): string {
   return [format(header), ...lines.map(format)].join("\n") + "\n" + footer;
 }
 
+/** A socket in the `--watch` live view: its latest row, or null until its first result. */
+export interface LiveSocket {
+  /** Which program's socket. */
+  kind: SocketKind;
+  /** Its path. */
+  socket_path: string;
+  /** The latest result, or null while the first probe runs (drawn grey, status `unknown`). */
+  row: HealthRow | null;
+}
+
 /** One live status line for `--watch` on a terminal (coloured unless `colour` is false). */
-export function renderLiveLine(row: HealthRow, colour: boolean): string {
-  const text = `${row.kind.padEnd(6)} ${row.status.padEnd(12)} ${
-    formatLatency(row.latency_ms).padStart(9)
-  }  ${row.socket_path}${row.error ? `  (${row.error})` : ""}`;
+export function renderLiveLine(socket: LiveSocket, colour: boolean): string {
+  const row = socket.row;
+  const status = row?.status ?? "unknown";
+  const note = row === null ? "not probed yet" : row.error;
+  const text = `${socket.kind.padEnd(6)} ${status.padEnd(12)} ${
+    formatLatency(row?.latency_ms ?? null).padStart(9)
+  }  ${socket.socket_path}${note ? `  (${note})` : ""}`;
   return colour ? ANSI[rowColour(row)] + text + RESET : text;
+}
+
+/** The live view: one line per socket, or a note that there are none; ends with a newline. */
+export function renderLiveBlock(sockets: readonly LiveSocket[], colour: boolean): string {
+  if (sockets.length === 0) return "no IPC sockets found\n";
+  return sockets.map((socket) => renderLiveLine(socket, colour)).join("\n") + "\n";
 }
 
 function noteOf(row: HealthRow): string {

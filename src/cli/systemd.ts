@@ -1,8 +1,11 @@
 import { Command } from "@commander-js/extra-typings";
+import type { Dirent } from "node:fs";
 import {
   access,
   constants,
+  lstat,
   mkdir,
+  readdir,
   readFile,
   rename,
   stat,
@@ -29,7 +32,7 @@ const ENABLE_COMMANDS = [
 const DISABLE_COMMANDS = [
   "systemctl --user disable --now tether-cleanup.timer tether-focus.service",
   "systemctl --user daemon-reload",
-];
+] as const;
 
 /**
  * `tether systemd install|uninstall`: writes (or removes) tether's user units in
@@ -106,11 +109,21 @@ export function systemdCommand(context: CliContext): Command {
       context.setExitCode(conflicts.length > 0 ? ExitCode.failed : ExitCode.ok);
     });
   command.command("uninstall")
-    .description("remove tether's units (ones you changed stay unless --force)")
+    .description(
+      "remove tether's units once disabled (changed or still enabled ones stay unless --force)",
+    )
     .option("--dry-run", "print what would be removed, remove nothing", false)
-    .option("--force", "also remove units that no longer carry tether's marker", false)
+    .option(
+      "--force",
+      "also remove units that no longer carry tether's marker or are still enabled",
+      false,
+    )
     .action(async (options) => {
       const dir = unitDir(context);
+      const links = await enablementLinks(dir);
+      // Removing an enabled unit's file leaves its .wants/ link dangling and the unit running:
+      // disabling first is the clean order.
+      const stillEnabled = links.length > 0 && !options.force;
       const results: { name: string; path: string; action: string }[] = [];
       for (const name of UNIT_NAMES) {
         const path = join(dir, name);
@@ -118,27 +131,45 @@ export function systemdCommand(context: CliContext): Command {
         let action: string;
         if (content === null) action = "absent";
         else if (!content.startsWith(GENERATED_MARKER) && !options.force) action = "kept (changed)";
+        else if (stillEnabled) action = "kept (enabled)";
         else {
           action = options.dryRun ? "would remove" : "removed";
           if (!options.dryRun) await unlink(path);
         }
         results.push({ name, path, action });
       }
+      const [disable, reload] = DISABLE_COMMANDS;
       if (context.globals().json) {
         context.stdout(
           JSON.stringify({
             dry_run: options.dryRun,
             unit_dir: dir,
+            enabled_links: links,
             units: results,
             commands: DISABLE_COMMANDS,
           }) +
             "\n",
         );
       } else {
-        context.stdout(
-          `First run:\n  ${DISABLE_COMMANDS[0]}\n` +
-            results.map((result) => `${result.action.padEnd(14)} ${result.path}\n`).join("") +
-            `Then run:\n  ${DISABLE_COMMANDS[1]}\n`,
+        const lines = results.map((result) => `${result.action.padEnd(14)} ${result.path}\n`);
+        if (stillEnabled) {
+          context.stdout(
+            `${lines.join("")}First run:\n  ${disable}\nthen tether systemd uninstall again.\n`,
+          );
+        } else if (options.dryRun) {
+          context.stdout(`First run:\n  ${disable}\n${lines.join("")}Then run:\n  ${reload}\n`);
+        } else if (links.length > 0) {
+          // --force while enabled: systemd still removes the dangling links on disable.
+          context.stdout(`${lines.join("")}Now run:\n  ${disable}\n  ${reload}\n`);
+        } else {
+          context.stdout(`${lines.join("")}Then run:\n  ${reload}\n`);
+        }
+      }
+      if (stillEnabled) {
+        context.logger().error(
+          `tether's units are still enabled (${
+            links.join(", ")
+          }); nothing removed. Run \`${disable}\` first, or pass --force`,
         );
       }
       const kept = results.some((result) => result.action === "kept (changed)");
@@ -147,7 +178,7 @@ export function systemdCommand(context: CliContext): Command {
           "some units were changed by hand and kept; use --force to remove them",
         );
       }
-      context.setExitCode(kept ? ExitCode.failed : ExitCode.ok);
+      context.setExitCode(kept || stillEnabled ? ExitCode.failed : ExitCode.ok);
     });
   return command;
 }
@@ -182,6 +213,29 @@ async function resolveBinary(flag: string | undefined): Promise<string> {
     throw new ConfigError(`--bin ${path} is not executable; chmod +x it`);
   });
   return path;
+}
+
+/**
+ * The links `systemctl --user enable` made for tether's units (`<target>.wants/<unit>`, or
+ * `.requires/`) in the unit directory: the units are enabled while any exists.
+ */
+async function enablementLinks(dir: string): Promise<string[]> {
+  let entries: Dirent[];
+  try {
+    entries = await readdir(dir, { withFileTypes: true });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return [];
+    throw new ConfigError(`cannot read ${dir}: ${(error as NodeJS.ErrnoException).code}`);
+  }
+  const links: string[] = [];
+  for (const entry of entries) {
+    if (!entry.isDirectory() || !/\.(wants|requires)$/.test(entry.name)) continue;
+    for (const name of UNIT_NAMES) {
+      const link = join(dir, entry.name, name);
+      if (await lstat(link).then(() => true, () => false)) links.push(link);
+    }
+  }
+  return links.sort();
 }
 
 async function readOrNull(path: string): Promise<string | null> {

@@ -6,7 +6,9 @@ import {
   keepReasonBeforeUnlink,
   keepReasonListening,
 } from "./cleanup_decision.ts";
-import { discoverSockets, readFileFacts, verifyRuntimeDir } from "./discovery.ts";
+import { discoverSockets } from "./discovery.ts";
+import { readFileFacts } from "./file_facts.ts";
+import { verifyRuntimeDir } from "./runtime_dir.ts";
 import { probeConnect } from "./connect_probe.ts";
 import { readListeningPaths } from "./listening_sockets.ts";
 import { type Prober, probeSocket } from "./probe.ts";

@@ -1,5 +1,6 @@
 import type { ProbeOutcome } from "./probe.ts";
-import type { FileFacts, SocketEntry } from "./socket_entry.ts";
+import type { FileFacts } from "./file_facts.ts";
+import type { SocketEntry } from "./socket_entry.ts";
 
 /**
  * The pure decision rules of `tether cleanup` (compositor-ipc.md §4.1). A socket file is

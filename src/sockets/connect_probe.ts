@@ -1,4 +1,4 @@
-import { createConnection } from "node:net";
+import { createConnection, type Socket } from "node:net";
 import { categoryForErrno } from "../resilience/errors.ts";
 import type { ProbeOutcome } from "./probe.ts";
 
@@ -12,7 +12,7 @@ import type { ProbeOutcome } from "./probe.ts";
 export function probeConnect(path: string, timeoutMs: number): Promise<ProbeOutcome> {
   const started = performance.now();
   return new Promise((resolve) => {
-    const socket = createConnection(path);
+    const socket = connectWithoutStack(path);
     const timer = setTimeout(() => {
       socket.destroy();
       resolve(failed("timeout", "ETIMEDOUT"));
@@ -40,4 +40,21 @@ export function probeConnect(path: string, timeoutMs: number): Promise<ProbeOutc
       resolve(failed(categoryForErrno(code) ?? "closed", code));
     });
   });
+}
+
+/**
+ * `createConnection` with stack capture off for its duration. A refused unix connect fails
+ * synchronously inside the call, and the runtime's stream `destroy` then reads `error.stack`,
+ * formatting a stack trace nobody reads — 20,000 times for 10,000 stale files (about a tenth
+ * of cleanup's CPU time, measured with `bun --cpu-prof`). Only `error.code` is used here; the
+ * limit is restored before anything else runs.
+ */
+function connectWithoutStack(path: string): Socket {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return createConnection(path);
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
 }

@@ -1,10 +1,10 @@
-import { lstatSync } from "node:fs";
 import { readdir } from "node:fs/promises";
-import { basename, dirname, join, resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { ConfigError } from "../platform/config_error.ts";
 import type { Environment } from "../platform/paths.ts";
-import { type FileFacts, SOCKET_KINDS, type SocketEntry, type SocketKind } from "./socket_entry.ts";
-import { type ParsedSocketName, parseSocketName, SOCKET_SUBDIRS } from "./socket_names.ts";
+import { readFileFacts } from "./file_facts.ts";
+import { SOCKET_KINDS, type SocketEntry, type SocketKind } from "./socket_entry.ts";
+import { parseSocketName, parseSocketPath, SOCKET_SUBDIRS } from "./socket_names.ts";
 
 /** A subdirectory that was not scanned, and why (e.g. a symlink planted as `kitty/`). */
 export interface SkippedDirectory {
@@ -40,69 +40,6 @@ const SESSION_VARIABLES: readonly [string, SocketKind][] = [
   ["I3SOCK", "i3"],
   ["NIRI_SOCKET", "niri"],
 ];
-
-/**
- * lstat facts for a path, or null when it does not exist. Other errors (EACCES on a parent)
- * are a {@link ConfigError}: tether cannot judge what it cannot see.
- */
-export function readFileFacts(path: string): FileFacts | null {
-  try {
-    // Synchronous on purpose: an lstat takes microseconds, and cleanup does 20,000 of them for
-    // 10,000 leftovers; a thread-pool round trip each costs more than the call.
-    const stats = lstatSync(path);
-    return {
-      type: stats.isSocket()
-        ? "socket"
-        : stats.isSymbolicLink()
-        ? "symlink"
-        : stats.isFile()
-        ? "file"
-        : stats.isDirectory()
-        ? "directory"
-        : "other",
-      uid: stats.uid,
-      dev: stats.dev,
-      ino: stats.ino,
-      mode: stats.mode & 0o7777,
-      stamp: `${stats.ctimeMs}/${stats.mtimeMs}/${stats.birthtimeMs}`,
-    };
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === "ENOENT" || code === "ENOTDIR") return null;
-    throw new ConfigError(
-      `cannot inspect ${path}: ${code ?? String(error)}; check its permissions`,
-    );
-  }
-}
-
-/**
- * Checks §4.1 step 1: the runtime dir is a real directory (not a symlink) owned by `uid` and
- * neither group- nor other-accessible (the usual 0700). Throws a {@link ConfigError} that says
- * what is wrong and how to fix it.
- */
-export function verifyRuntimeDir(runtimeDir: string, uid: number): void {
-  const facts = readFileFacts(runtimeDir);
-  if (facts === null) {
-    throw new ConfigError(`XDG_RUNTIME_DIR ${runtimeDir} does not exist`);
-  }
-  if (facts.type !== "directory") {
-    throw new ConfigError(
-      `XDG_RUNTIME_DIR ${runtimeDir} is a ${facts.type}, not a directory; point it at your own runtime directory`,
-    );
-  }
-  if (facts.uid !== uid) {
-    throw new ConfigError(
-      `XDG_RUNTIME_DIR ${runtimeDir} is owned by uid ${facts.uid}, not by you (uid ${uid}); tether only works in your own runtime directory`,
-    );
-  }
-  if ((facts.mode & 0o077) !== 0) {
-    throw new ConfigError(
-      `XDG_RUNTIME_DIR ${runtimeDir} has mode ${
-        facts.mode.toString(8).padStart(4, "0")
-      }, must be 0700; fix it with chmod 0700 ${runtimeDir}`,
-    );
-  }
-}
 
 /**
  * Finds the user's IPC sockets: sway and niri sockets in `$XDG_RUNTIME_DIR`, i3's in `i3/`,
@@ -156,14 +93,7 @@ export async function discoverSockets(options: DiscoverOptions): Promise<Discove
       known.current = true;
       continue;
     }
-    const parsed = parseEnvironmentPath(path, kind);
-    entries.set(path, {
-      ...parsed,
-      path,
-      current: true,
-      inRuntimeDir: false,
-      file: readFileFacts(path),
-    });
+    entries.set(path, entryForPath(path, options.env, kind));
   }
   const order = (entry: SocketEntry) => SOCKET_KINDS.indexOf(entry.kind);
   const sorted = [...entries.values()].sort((a, b) =>
@@ -172,18 +102,34 @@ export async function discoverSockets(options: DiscoverOptions): Promise<Discove
   return { runtimeDir, entries: sorted, skipped };
 }
 
-/** Kind and PID for a path named by the environment: by its name when tether knows it. */
-function parseEnvironmentPath(path: string, fallbackKind: SocketKind): ParsedSocketName {
-  const name = basename(path);
-  const parent = dirname(path);
-  for (const [kind, subdir] of Object.entries(SOCKET_SUBDIRS)) {
-    const parsed = parseSocketName(subdir, name);
-    if (parsed && (subdir === "" || basename(parent) === subdir) && kind === parsed.kind) {
-      return parsed;
-    }
-  }
-  const protocol = fallbackKind === "niri" ? "niri" : "i3ipc";
-  return { kind: fallbackKind, protocol, ownerPid: null, nameUid: null };
+/**
+ * The entry for one path that discovery did not find by listing a directory: `--path`, or a
+ * path `$SWAYSOCK`/`$I3SOCK`/`$NIRI_SOCKET` names. Kind, protocol and PIDs come from its name
+ * ({@link parseSocketPath}), narrowed to `kind` when given; `current` says whether the
+ * session's environment names it. Never `inRuntimeDir`: cleanup does not remove a path on the
+ * environment's say-so. Null only without `kind`, when the name does not tell the kind.
+ */
+export function entryForPath(path: string, env: Environment, kind: SocketKind): SocketEntry;
+/** Without a kind: null when the file name does not tell whose socket it is. */
+export function entryForPath(
+  path: string,
+  env: Environment,
+  kind?: SocketKind,
+): SocketEntry | null;
+/** The implementation of both signatures above. */
+export function entryForPath(
+  path: string,
+  env: Environment,
+  kind?: SocketKind,
+): SocketEntry | null {
+  const absolute = resolve(path);
+  const parsed = parseSocketPath(absolute, kind);
+  if (parsed === null) return null;
+  const current = SESSION_VARIABLES.some(([variable]) => {
+    const value = env[variable];
+    return value !== undefined && value !== "" && resolve(value) === absolute;
+  });
+  return { ...parsed, path: absolute, current, inRuntimeDir: false, file: readFileFacts(absolute) };
 }
 
 async function listDirectory(dir: string): Promise<string[]> {

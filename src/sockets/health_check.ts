@@ -13,32 +13,38 @@ export interface CheckHealthOptions {
   readListening?: () => Promise<ReadonlySet<string> | null>;
   /** Wall clock for `last_validated`. Default `new Date()`. */
   wallClock?: () => Date;
+  /**
+   * Told each row as soon as it is ready (`index` into `entries`), before the slowest probe
+   * ends: `--watch` redraws a socket the moment its result arrives.
+   */
+  onRow?: (index: number, row: HealthRow) => void;
 }
 
 /**
  * Probes every entry in parallel, each with its own deadline, so one hung peer never delays
  * the other rows: the whole check takes about the slowest single probe, at most the timeout.
- * Rows come back in the order of `entries`.
+ * `/proc/net/unix` is read once, and only if some probe was refused (a refused socket that
+ * still has a listener is hung with a full backlog, not stale). Rows come back in the order
+ * of `entries`.
  */
 export async function checkHealth(
   entries: readonly SocketEntry[],
   options: CheckHealthOptions,
 ): Promise<HealthRow[]> {
   const wallClock = options.wallClock ?? (() => new Date());
-  const outcomes = await Promise.all(entries.map(async (entry) => {
+  let listening: Promise<ReadonlySet<string> | null> | undefined;
+  const listeningOnce = () => (listening ??= (options.readListening ?? readListeningPaths)());
+  return await Promise.all(entries.map(async (entry, index) => {
     const outcome = needsProbe(entry)
       ? await probeSocket(entry.path, entry.protocol, {
         timeoutMs: options.timeoutMs,
         probers: options.probers,
       })
       : null;
-    return { outcome, at: wallClock() };
+    const at = wallClock();
+    const refused = outcome !== null && !outcome.answered && outcome.category === "refused";
+    const row = classifyHealth(entry, outcome, at, refused ? await listeningOnce() : null);
+    options.onRow?.(index, row);
+    return row;
   }));
-  const refused = outcomes.some(({ outcome }) =>
-    outcome !== null && !outcome.answered && outcome.category === "refused"
-  );
-  const listening = refused ? await (options.readListening ?? readListeningPaths)() : null;
-  return entries.map((entry, index) =>
-    classifyHealth(entry, outcomes[index]!.outcome, outcomes[index]!.at, listening)
-  );
 }

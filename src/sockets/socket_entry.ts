@@ -1,3 +1,5 @@
+import type { FileFacts } from "./file_facts.ts";
+
 /** The kinds of IPC socket tether knows. */
 export type SocketKind = "sway" | "i3" | "niri" | "kitty" | "tether";
 
@@ -9,25 +11,6 @@ export const SOCKET_KINDS: readonly SocketKind[] = ["sway", "i3", "niri", "kitty
  * sockets that speak no request protocol (i3's log-stream socket).
  */
 export type ProbeProtocol = "i3ipc" | "niri" | "kitty" | "tether" | "connect";
-
-/** What `lstat` (never `stat`: symlinks are not followed) says about a path. */
-export interface FileFacts {
-  /** File type. */
-  type: "socket" | "symlink" | "file" | "directory" | "other";
-  /** Owner uid. */
-  uid: number;
-  /** Device and inode: the identity re-checked right before unlink. */
-  dev: number;
-  ino: number;
-  /** Permission bits (`mode & 0o7777`). */
-  mode: number;
-  /**
-   * The file's times (`ctimeMs/mtimeMs/birthtimeMs`, as precise as the runtime reports them).
-   * ext4 hands a freed inode number to the next new file at once, so dev+ino alone cannot tell
-   * a replaced socket from the original; its times can.
-   */
-  stamp: string;
-}
 
 /** One discovered socket path. */
 export interface SocketEntry {

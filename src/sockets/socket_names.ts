@@ -1,3 +1,4 @@
+import { basename, dirname } from "node:path";
 import type { ProbeProtocol, SocketKind } from "./socket_entry.ts";
 
 /** What a socket's file name tells: kind, protocol, owner PID and (sway) uid. */
@@ -30,8 +31,13 @@ const I3_IPC = /^ipc-socket\.(\d+)$/;
 const I3_LOG = /^log-stream-socket\.(\d+)$/;
 /** kitty: `kitty/kitty-<pid>.sock` (the `--listen-on unix:$XDG_RUNTIME_DIR/kitty/kitty-{kitty_pid}.sock` convention). */
 const KITTY = /^kitty-(\d+)\.sock$/;
-/** tether's own daemons: `tether/<name>.sock`. */
-const TETHER = /^[A-Za-z0-9_-]+\.sock$/;
+/**
+ * tether's own daemons: `tether/*.sock`, any name as the shell glob matches it (not starting
+ * with a dot, dots inside allowed: `conbus.192.168.1.100.sock`). Control characters are
+ * refused: a newline would split the path's line in /proc/net/unix, and cleanup must find
+ * every listener there.
+ */
+const TETHER = /^(?!\.)[^/\p{Cc}]+\.sock$/u;
 
 /**
  * Parses a file name found in `subdir` of the runtime dir; null when it is not a socket name
@@ -82,6 +88,45 @@ export function parseSocketName(subdir: string, name: string): ParsedSocketName 
     default:
       return null;
   }
+}
+
+/** How each kind is probed when its file name does not tell (i3's log stream does). */
+const KIND_PROTOCOLS: Readonly<Record<SocketKind, ProbeProtocol>> = {
+  sway: "i3ipc",
+  i3: "i3ipc",
+  niri: "niri",
+  kitty: "kitty",
+  tether: "tether",
+};
+
+/**
+ * What a full path's name tells (pure): the file name parsed as in the directory it sits in
+ * (`…/kitty/kitty-5.sock` is kitty's, `…/i3/ipc-socket.7` i3's, a sway or niri name anywhere),
+ * narrowed to `kind` when given. With `kind` and a name tether does not know, that kind's
+ * protocol and no PIDs; without `kind`, null then. For paths not found by listing a directory
+ * (`--path`, `$SWAYSOCK`, `$I3SOCK`, `$NIRI_SOCKET`).
+ *
+ * @example
+ * ```ts
+ * parseSocketPath("/run/user/1000/kitty/kitty-5.sock"); // {kind: "kitty", ownerPid: 5, ...}
+ * parseSocketPath("/tmp/my.sock", "sway"); // {kind: "sway", protocol: "i3ipc", ownerPid: null, ...}
+ * ```
+ */
+export function parseSocketPath(path: string, kind: SocketKind): ParsedSocketName;
+/** Without a kind: null when the name does not tell whose socket it is. */
+export function parseSocketPath(path: string, kind?: SocketKind): ParsedSocketName | null;
+/** The implementation of both signatures above. */
+export function parseSocketPath(path: string, kind?: SocketKind): ParsedSocketName | null {
+  const name = basename(path);
+  const parent = basename(dirname(path));
+  for (const subdir of new Set(Object.values(SOCKET_SUBDIRS))) {
+    if (subdir !== "" && subdir !== parent) continue;
+    const parsed = parseSocketName(subdir, name);
+    if (parsed !== null && (kind === undefined || parsed.kind === kind)) return parsed;
+  }
+  return kind === undefined
+    ? null
+    : { kind, protocol: KIND_PROTOCOLS[kind], ownerPid: null, nameUid: null };
 }
 
 /** A decimal id without leading zeros that fits in 32 bits, else null. */

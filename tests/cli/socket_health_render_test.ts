@@ -1,5 +1,10 @@
 import assert from "node:assert/strict";
-import { renderLiveLine, renderTable, rowColour } from "../../src/cli/socket_health_render.ts";
+import {
+  renderLiveBlock,
+  renderLiveLine,
+  renderTable,
+  rowColour,
+} from "../../src/cli/socket_health_render.ts";
 import type { HealthRow } from "../../src/sockets/health.ts";
 
 const row = (overrides: Partial<HealthRow> = {}): HealthRow => ({
@@ -58,7 +63,30 @@ Deno.test("tether rows show reconnections and uptime", () => {
   assert.match(text, /tether focus; reconnections 2; up 61 s/);
 });
 
+const live = (overrides: Partial<HealthRow> = {}) => {
+  const health = row(overrides);
+  return { kind: health.kind, socket_path: health.socket_path, row: health };
+};
+
 Deno.test("live lines are plain without colour and wrapped in ANSI with it", () => {
-  assert.equal(renderLiveLine(row(), false).includes("\x1b"), false);
-  assert.ok(renderLiveLine(row({ status: "stale" }), true).startsWith("\x1b[31m"));
+  assert.equal(renderLiveLine(live(), false).includes("\x1b"), false);
+  assert.ok(renderLiveLine(live(), true).startsWith("\x1b[32m")); // green
+  assert.ok(renderLiveLine(live({ latency_ms: 612 }), true).startsWith("\x1b[33m")); // yellow
+  assert.ok(renderLiveLine(live({ status: "stale" }), true).startsWith("\x1b[31m"));
+  assert.ok(renderLiveLine(live(), true).endsWith("\x1b[0m"));
+});
+
+Deno.test("a socket without a result yet is grey, status unknown, not probed yet", () => {
+  const pending = { kind: "kitty" as const, socket_path: "/r/kitty/kitty-5.sock", row: null };
+  assert.equal(
+    renderLiveLine(pending, false),
+    "kitty  unknown              -  /r/kitty/kitty-5.sock  (not probed yet)",
+  );
+  assert.ok(renderLiveLine(pending, true).startsWith("\x1b[90mkitty  unknown"));
+});
+
+Deno.test("the live block has one line per socket, or says there are none", () => {
+  const pending = { kind: "sway" as const, socket_path: "/s", row: null };
+  assert.equal(renderLiveBlock([live(), pending], false).split("\n").length, 3);
+  assert.equal(renderLiveBlock([], true), "no IPC sockets found\n");
 });

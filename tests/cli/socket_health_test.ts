@@ -1,30 +1,15 @@
 import assert from "node:assert/strict";
 import { chmodSync, mkdtempSync, rmSync } from "node:fs";
-import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
+import { createServer, type Server } from "node:net";
 import { join } from "node:path";
-import { encodeMessage, I3IpcDecoder } from "../../src/compositor/i3ipc_codec.ts";
+import type { HealthRow } from "../../src/sockets/health.ts";
+import { startFakeNiri } from "../fakes/niri_server.ts";
 import { runInProcess } from "../support/cli.ts";
 import { createStaleSockets } from "../support/stale_sockets.ts";
+import { type FakeSway, startFakeSway } from "../sockets/fake_sway_peer.ts";
 
 const UID = process.getuid!();
-
-/** A minimal sway stand-in: answers GET_VERSION, or never answers when `hung`. */
-async function fakeSway(path: string, hung = false): Promise<Server> {
-  const server = createServer((socket) => {
-    const decoder = new I3IpcDecoder();
-    socket.on("data", (chunk) => {
-      for (const message of decoder.push(chunk)) {
-        if (!hung) {
-          socket.write(encodeMessage(message.type, '{"human_readable":"1.7","variant":"sway"}'));
-        }
-      }
-    });
-    socket.on("error", () => {});
-  });
-  await new Promise<void>((resolve) => server.listen(path, resolve));
-  return server;
-}
 
 function runtime(): string {
   const rt = mkdtempSync(join(tmpdir(), "tether-cli-health-"));
@@ -32,7 +17,7 @@ function runtime(): string {
   return rt;
 }
 
-const close = (server: Server) => new Promise((resolve) => server.close(resolve));
+const close = (server: FakeSway) => server.close();
 
 function assertOneLineUsageError(result: { code: number; stderr: string }) {
   assert.equal(result.code, 2, result.stderr);
@@ -43,7 +28,7 @@ Deno.test("the table lists each socket with status; exit 1 when one is stale", a
   const rt = runtime();
   const live = join(rt, `sway-ipc.${UID}.101.sock`);
   const stale = join(rt, `sway-ipc.${UID}.102.sock`);
-  const server = await fakeSway(live);
+  const server = await startFakeSway(live);
   await createStaleSockets([stale]);
   try {
     const result = await runInProcess(["socket-health"], {
@@ -69,7 +54,7 @@ Deno.test("the table lists each socket with status; exit 1 when one is stale", a
 Deno.test("all healthy exits 0; a missing $SWAYSOCK is reported missing", async () => {
   const rt = runtime();
   const live = join(rt, `sway-ipc.${UID}.101.sock`);
-  const server = await fakeSway(live);
+  const server = await startFakeSway(live);
   try {
     const ok = await runInProcess(["--json", "socket-health"], { env: { XDG_RUNTIME_DIR: rt } });
     assert.equal(ok.code, 0);
@@ -88,23 +73,33 @@ Deno.test("all healthy exits 0; a missing $SWAYSOCK is reported missing", async 
   }
 });
 
-Deno.test("a hung peer is unresponsive within the timeout and does not delay the others", async () => {
+Deno.test("3 hung peers at --timeout 1: each unresponsive, all in one timeout, healthy rows unaffected", async () => {
   const rt = runtime();
-  const servers: Server[] = [];
-  for (let i = 0; i < 9; i++) {
-    servers.push(await fakeSway(join(rt, `sway-ipc.${UID}.${200 + i}.sock`)));
+  const servers: FakeSway[] = [];
+  for (let i = 0; i < 7; i++) {
+    servers.push(await startFakeSway(join(rt, `sway-ipc.${UID}.${200 + i}.sock`)));
   }
-  servers.push(await fakeSway(join(rt, `sway-ipc.${UID}.299.sock`), true));
+  for (let i = 0; i < 3; i++) {
+    servers.push(await startFakeSway(join(rt, `sway-ipc.${UID}.${297 + i}.sock`), { hung: true }));
+  }
   try {
-    const result = await runInProcess(["--json", "socket-health", "--timeout", "0.3"], {
+    const t0 = performance.now();
+    const result = await runInProcess(["--json", "socket-health", "--timeout", "1"], {
       env: { XDG_RUNTIME_DIR: rt },
     });
+    const elapsedMs = performance.now() - t0;
+    assert.equal(result.code, 1, result.stderr);
     const rows = JSON.parse(result.stdout).sockets;
     assert.equal(rows.length, 10);
-    const hung = rows.find((row: { owner_pid: number }) => row.owner_pid === 299);
-    assert.equal(hung.status, "unresponsive");
-    assert.equal(rows.filter((row: { status: string }) => row.status === "healthy").length, 9);
+    const hung = rows.filter((row: { owner_pid: number }) => row.owner_pid >= 297);
+    assert.deepEqual(
+      hung.map((row: { status: string }) => row.status),
+      Array(3).fill("unresponsive"),
+    );
+    assert.equal(rows.filter((row: { status: string }) => row.status === "healthy").length, 7);
     for (const row of rows) assert.ok(!Number.isNaN(Date.parse(row.last_validated)));
+    // One after the other, the three hung probes would take >= 3 s.
+    assert.ok(elapsedMs >= 950 && elapsedMs < 2500, `took ${elapsedMs} ms`);
   } finally {
     for (const server of servers) await close(server);
     rmSync(rt, { recursive: true, force: true });
@@ -114,7 +109,7 @@ Deno.test("a hung peer is unresponsive within the timeout and does not delay the
 Deno.test("--path probes one socket (kind from its name), --kind overrides", async () => {
   const rt = runtime();
   const live = join(rt, "custom.sock");
-  const server = await fakeSway(live);
+  const server = await startFakeSway(live);
   try {
     const unknown = await runInProcess(["socket-health", "--path", live], { env: {} });
     assertOneLineUsageError(unknown);
@@ -127,6 +122,12 @@ Deno.test("--path probes one socket (kind from its name), --kind overrides", asy
     );
     assert.equal(result.code, 0, result.stderr);
     assert.equal(JSON.parse(result.stdout).sockets[0].status, "healthy");
+    assert.equal(JSON.parse(result.stdout).sockets[0].current, false);
+    const session = await runInProcess(
+      ["--json", "socket-health", "--path", live, "--kind", "sway"],
+      { env: { SWAYSOCK: live } },
+    );
+    assert.equal(JSON.parse(session.stdout).sockets[0].current, true, "--path $SWAYSOCK is *");
   } finally {
     await close(server);
     rmSync(rt, { recursive: true, force: true });
@@ -164,7 +165,7 @@ Deno.test("bad input: runtime dir missing/relative/wrong mode, --interval 0, unk
 Deno.test("--watch without a terminal prints status_changed then health_update JSON lines and stops on signal", async () => {
   const rt = runtime();
   const live = join(rt, `sway-ipc.${UID}.101.sock`);
-  const server = await fakeSway(live);
+  const server = await startFakeSway(live);
   const controller = new AbortController();
   try {
     const running = runInProcess(["socket-health", "--watch", "--interval", "0.05"], {
@@ -192,23 +193,207 @@ Deno.test("--watch without a terminal prints status_changed then health_update J
   }
 });
 
-Deno.test("--watch on a terminal draws coloured live lines", async () => {
+const GREY = "\x1b[90m";
+const GREEN = "\x1b[32m";
+const YELLOW = "\x1b[33m";
+const RED = "\x1b[31m";
+
+Deno.test("--watch on a terminal: grey until each result arrives, then green, yellow (> 500 ms), red", async () => {
   const rt = runtime();
-  const live = join(rt, `sway-ipc.${UID}.101.sock`);
-  const server = await fakeSway(live);
+  const fast = join(rt, `sway-ipc.${UID}.101.sock`);
+  const slow = join(rt, `sway-ipc.${UID}.102.sock`);
+  const hung = join(rt, `sway-ipc.${UID}.103.sock`);
+  const servers = [
+    await startFakeSway(fast),
+    await startFakeSway(slow, { replyDelayMs: 600 }),
+    await startFakeSway(hung, { hung: true }),
+  ];
   const controller = new AbortController();
   try {
-    const running = runInProcess(["socket-health", "--watch", "--interval", "0.05"], {
+    const running = runInProcess(["socket-health", "--watch", "--timeout", "1"], {
       env: { XDG_RUNTIME_DIR: rt },
       signal: controller.signal,
       tty: true,
     });
-    await new Promise((resolve) => setTimeout(resolve, 400));
+    await new Promise((resolve) => setTimeout(resolve, 1500)); // one round: 1 s timeout
     controller.abort();
     const result = await running;
-    assert.equal(result.code, 0);
-    assert.ok(result.stdout.startsWith("\x1b[32msway   healthy"), result.stdout); // green
-    assert.ok(result.stdout.includes("\x1b[1F\x1b[J"), "redrawn in place");
+    assert.equal(result.code, 1, result.stderr); // the hung one is not healthy
+    // Each redraw moves the cursor up over the 3 lines and clears: split into frames.
+    const frames = result.stdout.split("\x1b[3F\x1b[J");
+    const line = (frame: string, path: string) =>
+      frame.split("\n").find((text) => text.includes(path))!;
+    const colourOf = (frame: string, path: string) => line(frame, path).slice(0, 5);
+    // First frame: discovered, nothing probed yet: all grey, "unknown".
+    for (const path of [fast, slow, hung]) {
+      assert.equal(colourOf(frames[0]!, path), GREY, frames[0]);
+      assert.match(line(frames[0]!, path), /unknown .*\(not probed yet\)/);
+    }
+    // Then one frame per result, in the order they arrive.
+    assert.equal(frames.length, 4, JSON.stringify(frames));
+    assert.deepEqual([fast, slow, hung].map((path) => colourOf(frames[1]!, path)), [
+      GREEN,
+      GREY,
+      GREY,
+    ]);
+    assert.deepEqual([fast, slow, hung].map((path) => colourOf(frames[2]!, path)), [
+      GREEN,
+      YELLOW,
+      GREY,
+    ]);
+    assert.deepEqual([fast, slow, hung].map((path) => colourOf(frames[3]!, path)), [
+      GREEN,
+      YELLOW,
+      RED,
+    ]);
+    const slowLatencyMs = Number(line(frames[3]!, slow).match(/healthy\s+(\d+) ms/)![1]);
+    assert.ok(slowLatencyMs > 500, line(frames[3]!, slow));
+    assert.match(line(frames[3]!, hung), /unresponsive/);
+  } finally {
+    for (const server of servers) await server.close();
+    rmSync(rt, { recursive: true, force: true });
+  }
+});
+
+Deno.test("--watch on a terminal with NO_COLOR: no escape codes at all, one block per round", async () => {
+  const rt = runtime();
+  const live = join(rt, `sway-ipc.${UID}.101.sock`);
+  const server = await startFakeSway(live);
+  const controller = new AbortController();
+  try {
+    const running = runInProcess(["socket-health", "--watch", "--interval", "0.1"], {
+      env: { XDG_RUNTIME_DIR: rt, NO_COLOR: "1" },
+      signal: controller.signal,
+      tty: true,
+    });
+    await new Promise((resolve) => setTimeout(resolve, 350));
+    controller.abort();
+    const result = await running;
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(result.stdout.includes("\x1b"), false, JSON.stringify(result.stdout));
+    const blocks = result.stdout.split("\n\n").filter(Boolean);
+    assert.ok(blocks.length >= 2, result.stdout);
+    for (const block of blocks) assert.match(block, new RegExp(`^sway {3}healthy .* ${live}$`));
+  } finally {
+    await server.close();
+    rmSync(rt, { recursive: true, force: true });
+  }
+});
+
+/** A niri-named socket whose peer answers every request line with `reply` (a broken niri). */
+async function brokenNiri(path: string, reply: string): Promise<Server> {
+  const server = createServer((socket) => {
+    socket.on("error", () => {});
+    socket.on("data", () => socket.write(reply + "\n"));
+  });
+  await new Promise<void>((resolve) => server.listen(path, resolve));
+  return server;
+}
+
+Deno.test("niri: the fake niri is healthy (asked only Version); broken replies are unresponsive; a crashed one stale", async () => {
+  const rt = runtime();
+  const niri = await startFakeNiri({ path: join(rt, "niri.wayland-1.4242.sock") });
+  const crashed = await startFakeNiri({ path: join(rt, "niri.wayland-3.4245.sock") });
+  await crashed.crash();
+  const garbage = await brokenNiri(join(rt, "niri.wayland-2.4243.sock"), "not json");
+  const err = await brokenNiri(
+    join(rt, "niri.wayland-2.4244.sock"),
+    '{"Err":"error parsing request"}',
+  );
+  try {
+    const result = await runInProcess(["--json", "socket-health", "--kind", "niri"], {
+      env: { XDG_RUNTIME_DIR: rt, NIRI_SOCKET: niri.path },
+    });
+    assert.equal(result.code, 1, result.stderr);
+    const rows: HealthRow[] = JSON.parse(result.stdout).sockets;
+    const byPid = new Map(rows.map((row) => [row.owner_pid, row]));
+    assert.equal(rows.length, 4);
+    const healthy = byPid.get(4242)!;
+    assert.deepEqual(
+      [healthy.kind, healthy.status, healthy.detail, healthy.current, healthy.error],
+      ["niri", "healthy", "niri 25.11 (fake)", true, null],
+    );
+    assert.equal(typeof healthy.latency_ms, "number");
+    assert.deepEqual(niri.requests, ["Version"], "the probe asks nothing but Version");
+    assert.equal(byPid.get(4243)!.status, "unresponsive");
+    assert.match(byPid.get(4243)!.error!, /not valid JSON/);
+    assert.equal(byPid.get(4244)!.status, "unresponsive");
+    assert.match(byPid.get(4244)!.error!, /Version failed: error parsing request/);
+    assert.equal(byPid.get(4245)!.status, "stale");
+  } finally {
+    await niri.close();
+    await new Promise((resolve) => garbage.close(resolve));
+    await new Promise((resolve) => err.close(resolve));
+    rmSync(rt, { recursive: true, force: true });
+  }
+});
+
+Deno.test("a bad --timeout is one line, exit 2", async () => {
+  const rt = runtime();
+  try {
+    for (const timeout of ["0", "-1", "soon", "61", ""]) {
+      const result = await runInProcess(["socket-health", "--timeout", timeout], {
+        env: { XDG_RUNTIME_DIR: rt },
+      });
+      assertOneLineUsageError(result);
+      assert.match(result.stderr, /--timeout must be a number of seconds/);
+      assert.equal(result.stdout, "");
+    }
+  } finally {
+    rmSync(rt, { recursive: true, force: true });
+  }
+});
+
+Deno.test("--path to nothing: missing (exit 1) when its kind is known, else one usage line", async () => {
+  const rt = runtime();
+  try {
+    const gone = join(rt, `sway-ipc.${UID}.4194305.sock`);
+    const byName = await runInProcess(["--json", "socket-health", "--path", gone], { env: {} });
+    assert.equal(byName.code, 1, byName.stderr);
+    const row = JSON.parse(byName.stdout).sockets[0];
+    assert.deepEqual([row.kind, row.status, row.owner_pid, row.error], [
+      "sway",
+      "missing",
+      4194305,
+      "socket file does not exist",
+    ]);
+    const typo = join(rt, "typo.sock");
+    const byKind = await runInProcess(
+      ["--json", "socket-health", "--path", typo, "--kind", "kitty"],
+      { env: {} },
+    );
+    assert.equal(byKind.code, 1, byKind.stderr);
+    assert.equal(JSON.parse(byKind.stdout).sockets[0].status, "missing");
+    const unknown = await runInProcess(["socket-health", "--path", typo], { env: {} });
+    assertOneLineUsageError(unknown);
+    assert.match(unknown.stderr, /typo\.sock does not exist, .*pass --kind/);
+  } finally {
+    rmSync(rt, { recursive: true, force: true });
+  }
+});
+
+Deno.test("--watch --json on a terminal prints JSON lines, not the live table", async () => {
+  const rt = runtime();
+  const server = await startFakeSway(join(rt, `sway-ipc.${UID}.101.sock`));
+  const controller = new AbortController();
+  try {
+    const running = runInProcess(["--json", "socket-health", "--watch", "--interval", "0.05"], {
+      env: { XDG_RUNTIME_DIR: rt },
+      signal: controller.signal,
+      tty: true,
+    });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    controller.abort();
+    const result = await running;
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(result.stdout.includes("\x1b"), false, "no escape codes");
+    const events = result.stdout.trim().split("\n").map((line) => JSON.parse(line));
+    assert.ok(events.length >= 3, result.stdout);
+    assert.deepEqual(events.slice(0, 2).map((event) => event.event), [
+      "status_changed",
+      "health_update",
+    ]);
+    assert.ok(events.slice(2).every((event) => event.event === "health_update"));
   } finally {
     await close(server);
     rmSync(rt, { recursive: true, force: true });

@@ -1,8 +1,17 @@
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
+import { spawn } from "node:child_process";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { runInProcess } from "../support/cli.ts";
+import { REPO_ROOT, runInProcess, runProcess } from "../support/cli.ts";
 
 function configHome(): string {
   return mkdtempSync(join(tmpdir(), "tether-config-"));
@@ -28,6 +37,7 @@ Deno.test("systemd install writes three units with the given binary and prints t
     );
     assert.match(result.stdout, /systemctl --user daemon-reload/);
     assert.match(result.stdout, /systemctl --user enable --now tether-cleanup.timer/);
+    assert.match(result.stdout, /systemctl --user enable --now tether-focus.service/);
   } finally {
     rmSync(home, { recursive: true, force: true });
   }
@@ -113,4 +123,129 @@ Deno.test("uninstall removes tether's units and keeps hand-changed ones without 
   } finally {
     rmSync(home, { recursive: true, force: true });
   }
+});
+
+const DISABLE = "systemctl --user disable --now tether-cleanup.timer tether-focus.service";
+
+Deno.test("uninstall --dry-run lists what would go, prints the disable command, removes nothing", async () => {
+  const home = configHome();
+  const env = { XDG_CONFIG_HOME: home };
+  try {
+    await runInProcess(["systemd", "install", "--bin", "/bin/true"], { env });
+    const result = await runInProcess(["systemd", "uninstall", "--dry-run"], { env });
+    assert.equal(result.code, 0, result.stderr);
+    assert.ok(result.stdout.startsWith(`First run:\n  ${DISABLE}\n`), result.stdout);
+    for (const name of ["tether-cleanup.service", "tether-cleanup.timer", "tether-focus.service"]) {
+      assert.match(result.stdout, new RegExp(`would remove +${unitPath(home, name)}`));
+      assert.ok(existsSync(unitPath(home, name)), name);
+    }
+    assert.match(result.stdout, /Then run:\n {2}systemctl --user daemon-reload\n$/);
+    const json = await runInProcess(["--json", "systemd", "uninstall", "--dry-run"], { env });
+    const report = JSON.parse(json.stdout);
+    assert.equal(report.dry_run, true);
+    assert.deepEqual(report.units.map((unit: { action: string }) => unit.action), [
+      "would remove",
+      "would remove",
+      "would remove",
+    ]);
+    assert.deepEqual(report.commands, [DISABLE, "systemctl --user daemon-reload"]);
+  } finally {
+    rmSync(home, { recursive: true, force: true });
+  }
+});
+
+Deno.test("uninstall keeps enabled units until they are disabled (or --force), and says how", async () => {
+  const home = configHome();
+  const env = { XDG_CONFIG_HOME: home };
+  try {
+    await runInProcess(["systemd", "install", "--bin", "/bin/true"], { env });
+    // What `systemctl --user enable` leaves behind.
+    const wants = join(home, "systemd", "user", "timers.target.wants");
+    mkdirSync(wants);
+    symlinkSync(unitPath(home, "tether-cleanup.timer"), join(wants, "tether-cleanup.timer"));
+    for (const args of [["systemd", "uninstall"], ["systemd", "uninstall", "--dry-run"]]) {
+      const blocked = await runInProcess(args, { env });
+      assert.equal(blocked.code, 1, args.join(" "));
+      assert.equal(blocked.stderr.trim().split("\n").length, 1, blocked.stderr);
+      assert.match(blocked.stderr, /still enabled .*timers\.target\.wants\/tether-cleanup\.timer/);
+      assert.match(blocked.stdout, /kept \(enabled\) +\S+tether-focus\.service/);
+      assert.ok(blocked.stdout.includes(`First run:\n  ${DISABLE}\n`), blocked.stdout);
+      assert.ok(existsSync(unitPath(home, "tether-cleanup.timer")));
+    }
+    const forced = await runInProcess(["systemd", "uninstall", "--force"], { env });
+    assert.equal(forced.code, 0, forced.stderr);
+    assert.equal(existsSync(unitPath(home, "tether-cleanup.timer")), false);
+    assert.ok(forced.stdout.includes(`Now run:\n  ${DISABLE}\n`), forced.stdout);
+  } finally {
+    rmSync(home, { recursive: true, force: true });
+  }
+});
+
+Deno.test("uninstall of disabled units removes them and asks only for daemon-reload", async () => {
+  const home = configHome();
+  const env = { XDG_CONFIG_HOME: home };
+  try {
+    await runInProcess(["systemd", "install", "--bin", "/bin/true"], { env });
+    const result = await runInProcess(["systemd", "uninstall"], { env });
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(
+      result.stdout,
+      /removed +\S+tether-focus\.service\nThen run:\n {2}systemctl --user daemon-reload\n$/,
+    );
+    assert.equal(existsSync(unitPath(home, "tether-focus.service")), false);
+  } finally {
+    rmSync(home, { recursive: true, force: true });
+  }
+});
+
+Deno.test("install without --bin under deno run: one line, exit 2, nothing written", async () => {
+  const home = configHome();
+  try {
+    const env = { ...process.env, XDG_CONFIG_HOME: home, NO_COLOR: "1" };
+    // Always from source here, whatever TETHER_BIN says: this is the deno-run case.
+    const result = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+      const child = spawn(
+        process.execPath,
+        [
+          "run",
+          "--allow-all",
+          "--no-check",
+          "--quiet",
+          REPO_ROOT + "main.ts",
+          "systemd",
+          "install",
+        ],
+        { env, stdio: ["ignore", "ignore", "pipe"] },
+      );
+      let stderr = "";
+      child.stderr.on("data", (chunk) => (stderr += chunk));
+      child.on("close", (code) => resolve({ code, stderr }));
+    });
+    assert.equal(result.code, 2, result.stderr);
+    assert.equal(result.stderr.trim().split("\n").length, 1, result.stderr);
+    assert.match(result.stderr, /runs under deno, not as its compiled binary; pass --bin/);
+    assert.equal(existsSync(join(home, "systemd")), false);
+  } finally {
+    rmSync(home, { recursive: true, force: true });
+  }
+});
+
+Deno.test({
+  name: "install without --bin from the compiled binary (TETHER_BIN) writes its own path",
+  ignore: !process.env.TETHER_BIN,
+  fn: async () => {
+    const home = configHome();
+    try {
+      const result = await runProcess(["systemd", "install"], {
+        env: { ...process.env, XDG_CONFIG_HOME: home },
+      });
+      assert.equal(result.code, 0, result.stderr);
+      const binary = process.env.TETHER_BIN!;
+      const lines = (name: string) => readFileSync(unitPath(home, name), "utf8").split("\n");
+      assert.ok(lines("tether-cleanup.service").includes(`ExecStart=${binary} cleanup`));
+      assert.ok(lines("tether-focus.service").includes(`ExecStart=${binary} focus`));
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
+  },
 });

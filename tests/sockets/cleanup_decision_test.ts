@@ -6,7 +6,8 @@ import {
   keepReasonListening,
 } from "../../src/sockets/cleanup_decision.ts";
 import type { ProbeOutcome } from "../../src/sockets/probe.ts";
-import type { FileFacts, SocketEntry } from "../../src/sockets/socket_entry.ts";
+import type { FileFacts } from "../../src/sockets/file_facts.ts";
+import type { SocketEntry } from "../../src/sockets/socket_entry.ts";
 
 const UID = 1000;
 const RT = "/run/user/1000";

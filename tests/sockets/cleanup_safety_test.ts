@@ -33,6 +33,42 @@ function prng(seed: number): () => number {
   };
 }
 
+/** A listener that never accepts, like a SIGSTOPped compositor. */
+interface HungPeer {
+  /** Connections left pending in its backlog. */
+  pending: Deno.UnixConn[];
+  /** Closes the pending connections and the listener. */
+  close(): void;
+}
+
+/**
+ * A hung peer, made the way a SIGSTOPped sway is one: a listening socket whose owner never
+ * calls accept(). `Deno.listen` accepts only when asked to (node:net's server accepts at
+ * once, so it cannot play this part). Connections still complete into the kernel's backlog
+ * until it is full; with `fullBacklog` it is filled (Deno listens with a backlog of 1024), so
+ * every further connect fails with EAGAIN — which the compiled binary's runtime reports as
+ * ECONNREFUSED, hence the /proc/net/unix check (the real-sway test covers that runtime).
+ */
+async function hungPeer(path: string, fullBacklog: boolean): Promise<HungPeer> {
+  const listener = Deno.listen({ transport: "unix", path });
+  const pending: Deno.UnixConn[] = [];
+  while (fullBacklog) {
+    try {
+      pending.push(await Deno.connect({ transport: "unix", path }));
+    } catch (error) {
+      if (error instanceof Deno.errors.WouldBlock) break; // EAGAIN: the backlog is full
+      throw error;
+    }
+  }
+  return {
+    pending,
+    close: () => {
+      for (const connection of pending) connection.close();
+      listener.close();
+    },
+  };
+}
+
 type Role = "stale" | "keep";
 interface Planned {
   path: string;
@@ -64,6 +100,7 @@ Deno.test(`randomized safety: ${ROUNDS} rounds of live/stale/decoy mixtures (see
     outside: string;
     plan: Planned[];
     live: string[];
+    hung: { path: string; fullBacklog: boolean }[];
     env: Record<string, string>;
     fixups: (() => void)[];
   }[] = [];
@@ -77,6 +114,7 @@ Deno.test(`randomized safety: ${ROUNDS} rounds of live/stale/decoy mixtures (see
     for (const sub of ["i3", "kitty", "tether"]) mkdirSync(join(rt, sub), { mode: 0o700 });
     const plan: Planned[] = [];
     const live: string[] = [];
+    const hung: { path: string; fullBacklog: boolean }[] = [];
     const fixups: (() => void)[] = [];
     const env: Record<string, string> = {};
     const count = 1 + Math.floor(random() * 10);
@@ -112,10 +150,16 @@ Deno.test(`randomized safety: ${ROUNDS} rounds of live/stale/decoy mixtures (see
           plan.push({ path, role: "stale", what: kind });
           break;
         case "live":
-        case "hung":
           live.push(path);
           plan.push({ path, role: "keep", what: kind });
           break;
+        case "hung": {
+          // Half of them with a full backlog (filling one takes ~1,000 connects).
+          const fullBacklog = random() < 0.5;
+          hung.push({ path, fullBacklog });
+          plan.push({ path, role: "keep", what: fullBacklog ? "hung, full backlog" : kind });
+          break;
+        }
         case "current-live":
           live.push(path);
           env.SWAYSOCK = path;
@@ -165,19 +209,25 @@ Deno.test(`randomized safety: ${ROUNDS} rounds of live/stale/decoy mixtures (see
         }
       }
     }
-    rounds.push({ rt, outside, plan, live, env, fixups });
+    rounds.push({ rt, outside, plan, live, hung, env, fixups });
   }
   await createStaleSockets(allStale);
   let removedTotal = 0;
   let keptTotal = 0;
+  let hungWithRoom = 0;
+  let hungFull = 0;
   try {
     for (const [index, round] of rounds.entries()) {
       for (const fixup of round.fixups) fixup();
       const servers: Server[] = [];
       for (const path of round.live) {
-        const server = createServer(() => {}); // accepts; never answers (also covers "hung")
+        const server = createServer((socket) => socket.destroy()); // accepts and serves
         await new Promise<void>((resolve) => server.listen(path, resolve));
         servers.push(server);
+      }
+      const stopped: HungPeer[] = [];
+      for (const { path, fullBacklog } of round.hung) {
+        stopped.push(await hungPeer(path, fullBacklog));
       }
       const before = new Map(round.plan.map((entry) => [entry.path, lstatSync(entry.path).ino]));
       try {
@@ -207,13 +257,24 @@ Deno.test(`randomized safety: ${ROUNDS} rounds of live/stale/decoy mixtures (see
             keptTotal++;
           }
         }
+        // The two hung cases reach cleanup differently: a completed connect into the backlog
+        // of a peer that never accepts, or EAGAIN from a full backlog.
+        const reasons = new Map(report.kept.map((kept) => [kept.path, kept.reason]));
+        for (const { path, fullBacklog } of round.hung) {
+          const pattern = fullBacklog ? /backlog is full/ : /accepted a connection/;
+          assert.match(reasons.get(path) ?? "", pattern, `${path}; ${context}`);
+          if (fullBacklog) hungFull++;
+          else hungWithRoom++;
+        }
         removedTotal += expected.length;
       } finally {
         for (const server of servers) await new Promise((resolve) => server.close(resolve));
+        for (const peer of stopped) peer.close();
       }
     }
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
   assert.ok(removedTotal > 0 && keptTotal > 0, "the mixtures exercised both outcomes");
+  assert.ok(hungWithRoom > 0 && hungFull > 0, `hung cases: ${hungWithRoom} + ${hungFull} full`);
 });

@@ -47,6 +47,7 @@ Deno.test("cleanup removes stale sockets of every kind and keeps live ones", asy
     join(rt, "i3", "log-stream-socket.4003"),
     join(rt, "kitty", "kitty-4004.sock"),
     join(rt, "tether", "focus.sock"),
+    join(rt, "tether", "conbus.192.168.1.100.sock"),
   ];
   await createStaleSockets(stale);
   const live = await listen(join(rt, `sway-ipc.${UID}.4005.sock`));

@@ -2,8 +2,7 @@ import assert from "node:assert/strict";
 import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ConfigError } from "../../src/platform/config_error.ts";
-import { discoverSockets, verifyRuntimeDir } from "../../src/sockets/discovery.ts";
+import { discoverSockets, entryForPath } from "../../src/sockets/discovery.ts";
 
 const UID = process.getuid!();
 
@@ -24,6 +23,8 @@ Deno.test("discovery finds each kind in its place with the PID from the name", a
         "i3/ipc-socket.13",
         "kitty/kitty-14.sock",
         "tether/focus.sock",
+        "tether/conbus.10.0.0.1.sock",
+        "tether/.hidden.sock",
         "wayland-1.lock",
         "kitty/other.txt",
       ]
@@ -37,6 +38,7 @@ Deno.test("discovery finds each kind in its place with the PID from the name", a
       "kitty:14:file",
       "niri:12:file",
       "sway:11:file",
+      "tether:null:file",
       "tether:null:file",
     ]);
   } finally {
@@ -87,15 +89,32 @@ Deno.test("a subdirectory owned by someone else is skipped, not scanned", async 
   }
 });
 
-Deno.test("verifyRuntimeDir accepts 0700 and refuses a missing dir, a file or group access", () => {
+Deno.test("entryForPath: kind from the name, narrowed by kind; current when the session names it", () => {
   const rt = runtime();
   try {
-    verifyRuntimeDir(rt, UID);
-    assert.throws(() => verifyRuntimeDir(join(rt, "none"), UID), ConfigError);
-    writeFileSync(join(rt, "file"), "");
-    assert.throws(() => verifyRuntimeDir(join(rt, "file"), UID), /not a directory/);
-    chmodSync(rt, 0o770);
-    assert.throws(() => verifyRuntimeDir(rt, UID), /must be 0700/);
+    mkdirSync(join(rt, "kitty"));
+    const kitty = join(rt, "kitty", "kitty-77.sock");
+    writeFileSync(kitty, "");
+    const entry = entryForPath(kitty, {}, undefined)!;
+    assert.deepEqual(
+      [entry.kind, entry.protocol, entry.ownerPid, entry.current, entry.inRuntimeDir],
+      ["kitty", "kitty", 77, false, false],
+    );
+    assert.equal(entry.file?.type, "file");
+    // Unknown names need a kind; with one, that kind's protocol and no PID.
+    const custom = join(rt, "custom.sock");
+    assert.equal(entryForPath(custom, {}, undefined), null);
+    const sway = entryForPath(custom, { SWAYSOCK: custom }, "sway");
+    assert.deepEqual([sway.kind, sway.protocol, sway.ownerPid, sway.current, sway.file], [
+      "sway",
+      "i3ipc",
+      null,
+      true,
+      null,
+    ]);
+    // A sway name asked for as i3 is i3's (an i3 started with a sway-looking path).
+    const asI3 = entryForPath(join(rt, `sway-ipc.${UID}.5.sock`), {}, "i3");
+    assert.deepEqual([asI3.kind, asI3.protocol, asI3.ownerPid], ["i3", "i3ipc", null]);
   } finally {
     rmSync(rt, { recursive: true, force: true });
   }

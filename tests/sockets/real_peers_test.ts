@@ -3,7 +3,7 @@
  * unprivileged test user, tether running as the same user), stale sockets made the real way
  * (SIGKILL), a hung sway (SIGSTOP), a live sway on a name carrying a dead PID, a symlink to a
  * live socket, a regular file and a directory named like sockets, a socket owned by another
- * user, and the current $SWAYSOCK. Every process is killed by PID in finally blocks.
+ * user, and the current $SWAYSOCK and $I3SOCK. Every process is killed by PID in finally blocks.
  */
 import assert from "node:assert/strict";
 import { chmodSync, chownSync, existsSync, mkdirSync, symlinkSync, writeFileSync } from "node:fs";
@@ -59,7 +59,7 @@ Deno.test("socket-health and cleanup classify real sway/i3 sockets and decoys ex
     const i3CrashedLog = join(rt, "i3", `log-stream-socket.${i3Crashed.pid}`);
     hung.hang();
 
-    const env = { XDG_RUNTIME_DIR: rt, SWAYSOCK: current.socketPath };
+    const env = { XDG_RUNTIME_DIR: rt, SWAYSOCK: current.socketPath, I3SOCK: i3.socketPath };
     const health = await runTetherAsUser(["--json", "socket-health", "--timeout", "1"], env);
     assert.equal(health.code, 1, health.stderr); // not everything is healthy
     const rows: HealthRow[] = JSON.parse(health.stdout).sockets;
@@ -83,7 +83,11 @@ Deno.test("socket-health and cleanup classify real sway/i3 sockets and decoys ex
     assert.match(currentRow.detail!, /sway 1\.7/);
     assert.match(rows.find((row) => row.socket_path === hung.socketPath)!.error!, /no answer/);
     assert.match(rows.find((row) => row.socket_path === foreign)!.error!, /permission denied/);
-    assert.equal(rows.find((row) => row.socket_path === i3.socketPath)!.kind, "i3");
+    const i3Row = rows.find((row) => row.socket_path === i3.socketPath)!;
+    assert.deepEqual([i3Row.kind, i3Row.current, i3Row.owner_pid], ["i3", true, i3.pid]);
+    assert.match(i3Row.detail!, /^i3 4\.22/);
+    const currentPaths = rows.filter((row) => row.current).map((row) => row.socket_path).sort();
+    assert.deepEqual(currentPaths, [current.socketPath, i3.socketPath].sort());
 
     const cleanup = await runTetherAsUser(["--json", "--log-level", "info", "cleanup"], env);
     assert.equal(cleanup.code, 0, cleanup.stderr);

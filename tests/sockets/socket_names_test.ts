@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { parseSocketName } from "../../src/sockets/socket_names.ts";
+import { parseSocketName, parseSocketPath } from "../../src/sockets/socket_names.ts";
 
 Deno.test("sway names carry uid and PID", () => {
   assert.deepEqual(parseSocketName("", "sway-ipc.1000.812.sock"), {
@@ -32,6 +32,22 @@ Deno.test("kitty and tether sockets are recognised only in their subdirectories"
   assert.equal(parseSocketName("tether", "focus.sock")?.ownerPid, null);
 });
 
+Deno.test("tether/ takes any *.sock name the shell glob would match, dots included", () => {
+  for (const name of ["conbus.192.168.1.100.sock", "my daemon.sock", "a.sock", "Fokus-2.sock"]) {
+    assert.deepEqual(parseSocketName("tether", name), {
+      kind: "tether",
+      protocol: "tether",
+      ownerPid: null,
+      nameUid: null,
+    }, name);
+  }
+  // Not matched by `*.sock`: hidden names, other suffixes, the bare suffix; and no control
+  // characters (a newline would split the path's line in /proc/net/unix).
+  for (const name of [".sock", ".hidden.sock", "focus.sock.old", "focus.socket", "a\nb.sock"]) {
+    assert.equal(parseSocketName("tether", name), null, JSON.stringify(name));
+  }
+});
+
 Deno.test("look-alike names are not recognised", () => {
   for (
     const name of [
@@ -50,4 +66,29 @@ Deno.test("look-alike names are not recognised", () => {
   assert.equal(parseSocketName("i3", "ipc-socket.x"), null);
   assert.equal(parseSocketName("tether", "../x.sock"), null);
   assert.equal(parseSocketName("other", "focus.sock"), null);
+});
+
+Deno.test("parseSocketPath reads the name in the directory it sits in", () => {
+  assert.equal(parseSocketPath("/run/user/1000/kitty/kitty-5.sock")?.kind, "kitty");
+  assert.equal(parseSocketPath("/run/user/1000/kitty-5.sock"), null); // kitty's only in kitty/
+  assert.equal(parseSocketPath("/elsewhere/i3/log-stream-socket.7")?.protocol, "connect");
+  assert.equal(parseSocketPath("/tmp/sway-ipc.1000.812.sock")?.ownerPid, 812);
+  assert.equal(parseSocketPath("/tmp/niri.wayland-1.9.sock")?.kind, "niri");
+  assert.equal(parseSocketPath("/x/tether/conbus.1.2.sock")?.kind, "tether");
+  assert.equal(parseSocketPath("/tmp/mine.sock"), null);
+});
+
+Deno.test("parseSocketPath with a kind: that kind's protocol when the name does not tell", () => {
+  const expected = { sway: "i3ipc", i3: "i3ipc", niri: "niri", kitty: "kitty", tether: "tether" };
+  for (const [kind, protocol] of Object.entries(expected)) {
+    assert.deepEqual(parseSocketPath("/tmp/mine.sock", kind as keyof typeof expected), {
+      kind,
+      protocol,
+      ownerPid: null,
+      nameUid: null,
+    });
+  }
+  // The name's own facts win when they agree with the kind.
+  assert.equal(parseSocketPath("/r/i3/ipc-socket.4", "i3").ownerPid, 4);
+  assert.equal(parseSocketPath("/r/i3/log-stream-socket.4", "i3").protocol, "connect");
 });
