@@ -1,4 +1,4 @@
-import { Command } from "@commander-js/extra-typings";
+import { Command, Option } from "@commander-js/extra-typings";
 import { resolve } from "node:path";
 import { ConfigError } from "../platform/config_error.ts";
 import { type Environment, runtimeDir } from "../platform/paths.ts";
@@ -9,7 +9,7 @@ import { checkHealth } from "../sockets/health_check.ts";
 import { diffHealth, type WatchedSocket } from "../sockets/health_watch.ts";
 import { readFileFacts } from "../sockets/file_facts.ts";
 import { verifyRuntimeDir } from "../sockets/runtime_dir.ts";
-import type { SocketEntry, SocketKind } from "../sockets/socket_entry.ts";
+import { SOCKET_KINDS, type SocketEntry, type SocketKind } from "../sockets/socket_entry.ts";
 import { colourEnabled } from "./context.ts";
 import type { CliContext } from "./context.ts";
 import { ExitCode } from "./exit_codes.ts";
@@ -27,7 +27,11 @@ export function socketHealthCommand(context: CliContext): Command {
       "probe sway, i3, niri, kitty and tether sockets: healthy, unresponsive, stale or missing",
     )
     .option("--timeout <seconds>", "deadline per socket", "1")
-    .option("--kind <kind>", "only sockets of this kind: sway, i3, niri, kitty, tether")
+    .addOption(
+      // choices() lists them in --help and completions; parseKind gives tether's own message.
+      new Option("--kind <kind>", "only sockets of this kind").choices(SOCKET_KINDS)
+        .argParser((value) => value),
+    )
     .option("--path <socket>", "probe only this socket")
     .option("--watch", "re-probe forever; live lines on a terminal, JSON lines otherwise", false)
     .option("--interval <seconds>", "seconds between --watch rounds", "30")

@@ -84,6 +84,13 @@ Deno.test("bash: nested subcommands and a subcommand's own flags complete", asyn
   assert.deepEqual(await completeInBash("tether cleanup --d"), ["--dry-run"]);
   assert.deepEqual(await completeInBash("tether focus --comp"), ["--compositor"]);
   assert.deepEqual(await completeInBash("tether focus --compositor "), ["auto", "niri", "sway"]);
+  assert.deepEqual(await completeInBash("tether socket-health --kind "), [
+    "sway",
+    "i3",
+    "niri",
+    "kitty",
+    "tether",
+  ]);
   assert.deepEqual(await completeInBash("tether conbus send --h"), ["--host", "--help"]);
   const conbus = await completeInBash("tether conbus ");
   for (const name of ["send", "serve"]) assert.ok(conbus.includes(name), `${name}: ${conbus}`);
