@@ -41,12 +41,10 @@ export interface BridgeConnection {
   readonly createdAtMs: number;
   /** False once the peer closed or an error occurred. */
   readonly alive: boolean;
-  /** Clock ms of the last telegram write, or null before any. */
-  readonly lastWriteAtMs: number | null;
   /** Telegrams dropped from the idle buffer because it was full. */
   readonly droppedIdleEvents: number;
   /**
-   * Writes bytes and returns the clock time of the write (also kept as `lastWriteAtMs`). Throws
+   * Writes bytes and returns the clock time of the write. Throws
    * a `closed` {@link ConnectionError} without writing anything when the connection is already
    * dead (so the caller knows no byte left).
    */
@@ -134,7 +132,6 @@ export function connectBridge(
 class TcpBridgeConnection implements BridgeConnection {
   readonly endpoint: BridgeEndpoint;
   readonly createdAtMs: number;
-  lastWriteAtMs: number | null = null;
   droppedIdleEvents = 0;
   readonly #socket: Socket;
   readonly #clock: Clock;
@@ -171,7 +168,6 @@ class TcpBridgeConnection implements BridgeConnection {
   write(bytes: Uint8Array): number {
     if (this.#closeError !== null) throw this.#closeError;
     const atMs = this.#clock.now();
-    this.lastWriteAtMs = atMs;
     this.#socket.write(bytes);
     return atMs;
   }

@@ -16,6 +16,7 @@ import {
   type Incoming,
 } from "./bridge_connection.ts";
 import { type BridgeConnect, createBridgePool, poolAcquirer } from "./bridge_pool.ts";
+import { BusPacer } from "./bus_pacer.ts";
 import { sendTelegrams } from "./conbus_client.ts";
 import { type SendReport, TranscriptRecorder } from "./send_report.ts";
 import { parseTelegramArgument } from "./telegram_codec.ts";
@@ -85,6 +86,8 @@ export class ConbusDaemon {
   readonly #acquirePooled;
   readonly #supervisor: Supervisor<BridgeConnection>;
   readonly #startedAt: number;
+  // One bus: the gap holds across requests and across reconnects.
+  readonly #pacer: BusPacer;
   #control: ControlServer | null = null;
   #queue: Promise<unknown> = Promise.resolve();
   #queued = 0;
@@ -98,6 +101,7 @@ export class ConbusDaemon {
     this.#clock = options.clock ?? systemClock;
     this.#key = endpointLabel(options.endpoint);
     this.#startedAt = this.#clock.now();
+    this.#pacer = new BusPacer(options.minGapMs);
     this.#pool = createBridgePool(options.endpoint, {
       keepOpen: true,
       connectTimeoutMs: options.connectTimeoutMs,
@@ -216,6 +220,7 @@ export class ConbusDaemon {
       timeoutMs: send.timeoutMs,
       quietMs: send.quietMs,
       minGapMs: this.#options.minGapMs,
+      pacer: this.#pacer,
       clock: this.#clock,
       onSent: (telegram, atMs, attempt) => {
         sentAt.set(telegram.frame, atMs);

@@ -9,6 +9,7 @@ import {
   schedulePolicy,
 } from "../resilience/retry.ts";
 import type { BridgeConnection, Incoming } from "./bridge_connection.ts";
+import { BusPacer } from "./bus_pacer.ts";
 import { runExchange } from "./exchange.ts";
 import {
   isRetrySafe,
@@ -43,6 +44,11 @@ export interface SendOptions {
   quietMs: number;
   /** Minimum time between two telegram writes; 0 = all in one write. */
   minGapMs: number;
+  /**
+   * Keeps the gap across calls and connections (serve: one bus for every request). When given,
+   * its own gap is used instead of `minGapMs`. Default: a new one with `minGapMs` per call.
+   */
+  pacer?: BusPacer;
   /** Default {@link systemClock}. */
   clock?: Clock;
   /** Retries of failures before any byte left. Default {@link CONBUS_CONNECT_POLICY}. */
@@ -121,6 +127,7 @@ export async function sendTelegrams(
     droppedEvents: 0,
   };
   const retriedReads = new Set<number>();
+  const pacer = options.pacer ?? new BusPacer(options.minGapMs);
   let pending = telegrams.map((_, index) => index);
   // Each pass either settles requests or spends a read's single retry: bounded.
   for (let pass = 0; pending.length > 0 && pass <= telegrams.length + 1; pass++) {
@@ -152,7 +159,7 @@ export async function sendTelegrams(
     const exchange = await runExchange(lease.connection, matcher, pending, {
       clock,
       deadlineMs: Math.min(attemptDeadline, deadlineMs),
-      minGapMs: options.minGapMs,
+      pacer,
       maxEvents: options.maxEvents,
       onSent: (index, atMs) => {
         writes[index]!++;

@@ -2,6 +2,7 @@ import type { Clock } from "../resilience/clock.ts";
 import { ConnectionError } from "../resilience/errors.ts";
 import { SharedTimer } from "../resilience/shared_timer.ts";
 import type { BridgeConnection, Incoming } from "./bridge_connection.ts";
+import type { BusPacer } from "./bus_pacer.ts";
 import type { ReplyMatcher, Routing } from "./reply_matcher.ts";
 import { encodeFrame } from "./telegram_codec.ts";
 
@@ -31,8 +32,8 @@ export interface ExchangeOptions {
   clock: Clock;
   /** The exchange ends at this clock time even if requests are still open. */
   deadlineMs: number;
-  /** Minimum time between two telegram writes on this connection. */
-  minGapMs: number;
+  /** The gap between telegram writes, kept across connections (one bus). */
+  pacer: BusPacer;
   /** Unrelated telegrams kept at most; the rest are counted in `droppedEvents`. */
   maxEvents?: number;
   /** Called right after each telegram is written. */
@@ -58,7 +59,7 @@ export interface ExchangeResult {
 }
 
 /**
- * Writes the requests `indices` of `matcher` on `connection` (keeping `minGapMs` between
+ * Writes the requests `indices` of `matcher` on `connection` (keeping the pacer's gap between
  * telegrams), routes everything received through the matcher, and resolves when every one of
  * them has an outcome, the connection dies, or `deadlineMs` passes. Open requests keep a null
  * outcome; the caller decides what to retry.
@@ -66,7 +67,7 @@ export interface ExchangeResult {
  * @example
  * ```ts
  * const matcher = new ReplyMatcher([telegram], { quietMs: 500 });
- * const result = await runExchange(connection, matcher, [0], { clock, deadlineMs: clock.now() + 2000, minGapMs: 0 });
+ * const result = await runExchange(connection, matcher, [0], { clock, deadlineMs: clock.now() + 2000, pacer: new BusPacer(0) });
  * ```
  */
 export function runExchange(
@@ -75,7 +76,7 @@ export function runExchange(
   indices: readonly number[],
   options: ExchangeOptions,
 ): Promise<ExchangeResult> {
-  const { clock } = options;
+  const { clock, pacer } = options;
   const maxEvents = options.maxEvents ?? DEFAULT_MAX_EVENTS;
   const result: ExchangeResult = {
     written: [],
@@ -146,20 +147,20 @@ export function runExchange(
         checkDone(lastWriteAtMs);
         return;
       }
-      const waitMs = connection.lastWriteAtMs === null || options.minGapMs <= 0
-        ? 0
-        : connection.lastWriteAtMs + options.minGapMs - clock.now();
+      const gapped = pacer.minGapMs > 0;
+      const waitMs = gapped ? pacer.waitMs(clock.now()) : 0;
       if (waitMs > 0) {
         cancelGap = timers.schedule(() => writeNext(), waitMs);
         return;
       }
       // Without a gap, everything goes out in one write, as xp's `raw` does (pipelining).
-      const batch = options.minGapMs > 0 ? [index] : [...result.unwritten];
+      const batch = gapped ? [index] : [...result.unwritten];
       const frames = batch.map((each) => encodeFrame(matcher.requests[each]!.telegram));
       const bytes = frames.length === 1 ? frames[0]! : concatenate(frames);
       let atMs: number;
       try {
         atMs = connection.write(bytes);
+        pacer.wrote(atMs);
       } catch (error) {
         result.failure = error instanceof ConnectionError
           ? error

@@ -178,3 +178,21 @@ Deno.test("serve: a bus event while idle is reported at once and never taken by 
     assert.equal(status.idle_telegrams, 2);
   });
 });
+
+Deno.test("serve: the minimum gap holds across a reconnect (one bus, whichever connection)", async () => {
+  await withDaemon(async ({ socketPath, bridge }) => {
+    const first = await send(socketPath, ["S0020044964F02D12"]);
+    assert.ok(first?.accepted);
+    bridge.disconnectClient();
+    await waitFor(async () => {
+      const status = await requestControl(socketPath, "status") as { reconnection_count: number };
+      return status.reconnection_count === 1;
+    }, "the reconnect");
+    const second = await send(socketPath, ["S0020044964F02D12"]);
+    assert.ok(second?.accepted);
+    assert.equal(second.report.outcome, "replied");
+    assert.equal(bridge.connectionsAccepted, 2);
+    const gapMs = Date.parse(second.report.sent[0]!.time) - Date.parse(first.report.sent[0]!.time);
+    assert.ok(gapMs >= 1000, `second telegram ${gapMs} ms after the first`);
+  }, { minGapMs: 1000 });
+});
