@@ -16,7 +16,8 @@ export type Outcome = "replied" | "nak" | "unsupported" | "no_reply" | "outcome_
  *   function and (for `F02`) datapoint — or a NAK from that serial;
  * - `write`: any other targeted function ends at ACK `F18` / NAK `F19` from that serial;
  * - `broadcast`: serial `0000000000` collects replies until the quiet window passes;
- * - `event`: `E`/`O` telegrams are not acknowledged by the bus; the quiet window passes.
+ * - `event`: `E`/`O` telegrams are not acknowledged by the bus; the quiet window passes. (`R`
+ *   telegrams are never sent: `parseTelegramArgument` refuses them.)
  */
 export type Expectation =
   | { kind: "read"; serial: string; functionCode: string; datapoint: string | null }
@@ -37,7 +38,7 @@ export const READ_FUNCTIONS: ReadonlySet<string> = new Set(["01", "02", "03"]);
  * ```
  */
 export function expectationFor(telegram: Telegram): Expectation {
-  if (telegram.type !== "S" && telegram.type !== "R") return { kind: "event" };
+  if (telegram.type !== "S") return { kind: "event" };
   const datapoint = telegram.functionCode === "02" ? telegram.data.slice(0, 2) : null;
   if (telegram.serial === BROADCAST_SERIAL) {
     return { kind: "broadcast", functionCode: telegram.functionCode, datapoint };

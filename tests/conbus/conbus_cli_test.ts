@@ -24,6 +24,7 @@ Deno.test("conbus send: usage and config errors exit 2 with one line", async () 
     const cases: [string[], RegExp][] = [
       [["conbus", "send", "S00"], /^tether: telegram "S00": serial must be 10 digits, got "00"\n$/],
       [["conbus", "send", "<S0020044964F02D12FA>"], /checksum FJ expected, got FA\n$/],
+      [["conbus", "send", "R0020044964F18D"], /an R telegram is a module's reply, not a request/],
       [
         ["conbus", "send", "--port", "0", "S0020044964F02D12"],
         /--port must be a port number 1-65535/,
