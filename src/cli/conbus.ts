@@ -115,13 +115,17 @@ async function sendDirect(
   }
 }
 
-/** A refused connection while `serve` holds the bridge is the one-client rule: say so. */
+/**
+ * A host that does not resolve is a configuration error (exit 2); a refused connection while
+ * `serve` holds the bridge is the one-client rule: say so.
+ */
 async function explainConnectFailure(
   error: unknown,
   label: string,
   socketPath: string | null,
 ): Promise<unknown> {
   if (!(error instanceof ConnectionError)) return error;
+  if (error.category === "not_configured") return new ConfigError(error.message);
   if (!["refused", "closed", "busy", "timeout"].includes(error.category)) return error;
   const daemon = socketPath === null ? null : await daemonStatus(socketPath);
   if (daemon !== null && daemon.endpoint === label) {

@@ -31,6 +31,10 @@ Deno.test("conbus send: usage and config errors exit 2 with one line", async () 
       ],
       [["conbus", "send", "--timeout", "-1", "S0020044964F02D12"], /--timeout must be a positive/],
       [["conbus", "send", "S0020044964F02D12"], /no Conbus bridge configured: pass --host/],
+      [
+        ["conbus", "send", "--direct", "--host", "nosuch.invalid", "S0020044964F02D12"],
+        /^tether: Conbus bridge nosuch\.invalid:10001: host "nosuch\.invalid" not found — check --host/,
+      ],
       [["conbus", "serve", "--min-gap-ms", "x", "--host", "h"], /--min-gap-ms must be a number/],
     ];
     for (const [args, message] of cases) {
