@@ -2,7 +2,10 @@ import assert from "node:assert/strict";
 import { mkdir, mkdtemp, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { ConbusDaemon } from "../../src/conbus/bridge_daemon.ts";
+import { createLogger } from "../../src/platform/logger.ts";
 import { requestControl } from "../../src/resilience/control_socket.ts";
+import { exponentialPolicy } from "../../src/resilience/retry.ts";
 import { defaultModules, FakeConbusBridge } from "../fakes/conbus_bridge.ts";
 import { runInProcess, runProcess, tetherCommand } from "../support/cli.ts";
 
@@ -199,6 +202,75 @@ Deno.test("conbus serve: 20 concurrent send processes each get their own reply; 
     await bridge.close();
     assert.equal(code, 0, serve.stderr());
     await assert.rejects(stat(serve.socketPath));
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+Deno.test("conbus send --json: an unreachable bridge still prints the document (no_reply, error), plus one stderr line", async () => {
+  const { dir, env } = await tempEnv();
+  const bridge = await FakeConbusBridge.start();
+  const port = bridge.port;
+  await bridge.close();
+  try {
+    const result = await runInProcess([
+      "--json",
+      "conbus",
+      "send",
+      "--direct",
+      "--host",
+      "127.0.0.1",
+      "--port",
+      String(port),
+      "--timeout",
+      "0.5",
+      "S0020044964F02D12",
+    ], { env });
+    assert.equal(result.code, 1);
+    const report = JSON.parse(result.stdout);
+    assert.equal(report.outcome, "no_reply");
+    assert.match(report.error, /ECONNREFUSED.*nothing sent/);
+    assert.deepEqual(report.sent, []);
+    assert.deepEqual(report.results, [{
+      telegram: "<S0020044964F02D12FJ>",
+      outcome: "no_reply",
+      writes: 0,
+      detail: report.error,
+    }]);
+    assert.equal(result.stderr, `tether: ${report.error}\n`);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+Deno.test("conbus send --json through serve: a bridge serve cannot reach still prints the document", async () => {
+  const { dir, env } = await tempEnv();
+  const bridge = await FakeConbusBridge.start();
+  const daemon = await ConbusDaemon.start({
+    endpoint: { host: "127.0.0.1", port: bridge.port },
+    socketPath: join(dir, "tether", "conbus.sock"),
+    minGapMs: 0,
+    logger: createLogger({ level: "silent" }),
+    reconnectPolicy: exponentialPolicy({ maxAttempts: 0, initialDelayMs: 60_000 }),
+  });
+  try {
+    await daemon.waitForConnected(AbortSignal.timeout(5000));
+    await bridge.close();
+    for (let step = 0; step < 300; step++) {
+      if ((daemon.status().connection as { status: string }).status === "reconnecting") break;
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    const result = await runInProcess(["--json", "conbus", "send", "S0020044964F02D12"], { env });
+    assert.equal(result.code, 1);
+    const report = JSON.parse(result.stdout);
+    assert.equal(report.outcome, "no_reply");
+    assert.match(
+      report.error,
+      /^tether conbus serve: Conbus bridge 127\.0\.0\.1:\d+ is reconnecting/,
+    );
+    assert.equal(report.results[0].writes, 0);
+    assert.equal(result.stderr, `tether: ${report.error}\n`);
+  } finally {
+    await daemon.stop();
     await rm(dir, { recursive: true, force: true });
   }
 });
