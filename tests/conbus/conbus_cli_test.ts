@@ -274,3 +274,30 @@ Deno.test("conbus send --json through serve: a bridge serve cannot reach still p
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+Deno.test("conbus send from a directory with xp's cli.yml (timeout: 0.1): the bridge is used and a 150 ms reply still arrives", async () => {
+  const { dir, env } = await tempEnv();
+  const bridge = await FakeConbusBridge.start({ replyDelayMs: [150, 150] });
+  try {
+    await writeFile(
+      join(dir, "cli.yml"),
+      `conbus:\n  ip: 127.0.0.1\n  ip_local: 127.0.0.1\n  port: ${bridge.port}\n  timeout: 0.1\n`,
+    );
+    const [command, ...prefix] = tetherCommand();
+    const output = await new Deno.Command(command!, {
+      args: [...prefix, "--json", "conbus", "send", "--direct", "S0020044964F02D12"],
+      cwd: dir,
+      env: env as Record<string, string>,
+      clearEnv: true,
+      stdin: "null",
+    }).output();
+    const stderr = new TextDecoder().decode(output.stderr);
+    assert.equal(output.code, 0, stderr);
+    const report = JSON.parse(new TextDecoder().decode(output.stdout));
+    assert.equal(report.outcome, "replied");
+    assert.equal(report.results[0].writes, 1);
+  } finally {
+    await bridge.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+});
