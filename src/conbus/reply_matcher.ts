@@ -157,8 +157,9 @@ export class ReplyMatcher {
 
   /**
    * Routes one received telegram: the first sent, unsettled request it answers gets it
-   * (settling a targeted one); a broadcast reply also restarts that request's quiet window; an
-   * event while an event telegram waits restarts its window. Everything else is an event.
+   * (settling a targeted one); a broadcast reply also restarts that request's quiet window.
+   * Everything else is an event, which answers nothing and restarts no window: an event
+   * telegram's window runs from its write, so a busy bus cannot hold it open.
    */
   receive(telegram: Telegram, atMs: number): Routing {
     for (let index = 0; index < this.requests.length; index++) {

@@ -121,6 +121,16 @@ Deno.test("a broadcast with no replies ends as no_reply; an event telegram as ou
   ]);
 });
 
+Deno.test("bus events do not extend an event telegram's quiet window", () => {
+  const matcher = new ReplyMatcher([body("E14L00I02M")], { quietMs: 500 });
+  matcher.markSent(0, 0);
+  assert.deepEqual(matcher.receive(frame("<E07L06I80BAL>"), 300), { kind: "event" });
+  assert.deepEqual(matcher.receive(frame("<E14L00I02MAK>"), 450), { kind: "event" });
+  assert.equal(matcher.settleQuiet(460), 500);
+  assert.equal(matcher.settleQuiet(500), null);
+  assert.equal(matcher.requests[0]!.outcome, "outcome_unknown");
+});
+
 Deno.test("two identical reads take replies in send order", () => {
   const matcher = new ReplyMatcher([body("S0020044964F02D12"), body("S0020044964F02D12")], {
     quietMs: 500,
