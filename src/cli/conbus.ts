@@ -230,6 +230,16 @@ function serveCommand(context: CliContext) {
             context.stdout(`${time.slice(11, 23)} [RX] ${frame}  (while idle)\n`);
           }
         },
+        onIdleDropped: (count, atMs) => {
+          const time = new Date(atMs).toISOString();
+          if (json) {
+            context.stdout(
+              JSON.stringify({ event: "bus_telegrams_not_shown", time, count }) + "\n",
+            );
+          } else {
+            context.stdout(`${time.slice(11, 23)} ${count} more bus telegrams not shown (flood)\n`);
+          }
+        },
       });
       logger.info(`serving Conbus bridge ${endpointLabel(endpoint)} on ${socketPath}`);
       if (!context.shutdownSignal.aborted) {

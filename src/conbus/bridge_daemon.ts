@@ -1,4 +1,4 @@
-import { type Clock, systemClock } from "../resilience/clock.ts";
+import { type Clock, systemClock, type TimerHandle } from "../resilience/clock.ts";
 import {
   type ControlRequest,
   type ControlServer,
@@ -17,6 +17,7 @@ import {
 } from "./bridge_connection.ts";
 import { type BridgeConnect, createBridgePool, poolAcquirer } from "./bridge_pool.ts";
 import { BusPacer } from "./bus_pacer.ts";
+import { ReportBudget } from "./report_budget.ts";
 import { sendTelegrams } from "./conbus_client.ts";
 import { type SendReport, TranscriptRecorder } from "./send_report.ts";
 import { parseTelegramArgument } from "./telegram_codec.ts";
@@ -42,8 +43,15 @@ export interface ConbusDaemonOptions {
   connect?: BridgeConnect;
   /** Logs connection changes and bus traffic seen while idle. */
   logger: Logger;
-  /** Called for every telegram that arrived while no request ran (a bus event while idle). */
+  /**
+   * Called for a telegram that arrived while no request ran (a bus event while idle), at most
+   * `maxIdleReportsPerSecond` times a second.
+   */
   onIdleTelegram?: (incoming: Incoming) => void;
+  /** Called a second after a flood began with how many idle telegrams were not reported. */
+  onIdleDropped?: (count: number, atMs: number) => void;
+  /** Idle telegrams reported per second at most; the rest are counted. Default 100. */
+  maxIdleReportsPerSecond?: number;
 }
 
 /** What a `send` request on the control socket carries. */
@@ -94,6 +102,10 @@ export class ConbusDaemon {
   #stopping = false;
   #served = 0;
   #idleTelegrams = 0;
+  #idleDropped = 0;
+  #idleDroppedUnreported = 0;
+  #idleDropTimer: TimerHandle | null = null;
+  readonly #idleBudget: ReportBudget;
   #lastLatencyMs: number | null = null;
 
   private constructor(options: ConbusDaemonOptions) {
@@ -102,6 +114,10 @@ export class ConbusDaemon {
     this.#key = endpointLabel(options.endpoint);
     this.#startedAt = this.#clock.now();
     this.#pacer = new BusPacer(options.minGapMs);
+    this.#idleBudget = new ReportBudget({
+      maxPerWindow: options.maxIdleReportsPerSecond ?? 100,
+      windowMs: 1000,
+    });
     this.#pool = createBridgePool(options.endpoint, {
       keepOpen: true,
       connectTimeoutMs: options.connectTimeoutMs,
@@ -164,6 +180,7 @@ export class ConbusDaemon {
       requests_served: this.#served,
       queue_length: this.#queued,
       idle_telegrams: this.#idleTelegrams,
+      idle_telegrams_not_shown: this.#idleDropped,
     };
   }
 
@@ -206,6 +223,7 @@ export class ConbusDaemon {
     await this.#control?.close();
     await this.#supervisor.stop();
     await this.#pool.close();
+    this.#reportIdleDropped();
   }
 
   async #serve(send: ParsedSend): Promise<DaemonSendReply> {
@@ -267,9 +285,25 @@ export class ConbusDaemon {
     connection.listen((incoming) => this.#reportIdle(incoming));
   }
 
+  /** Reports within the budget; a flood is counted and summarised once a second instead. */
   #reportIdle(incoming: Incoming): void {
     this.#idleTelegrams++;
-    this.#options.onIdleTelegram?.(incoming);
+    if (this.#idleBudget.take(incoming.atMs)) {
+      this.#options.onIdleTelegram?.(incoming);
+      return;
+    }
+    this.#idleDropped++;
+    this.#idleDroppedUnreported++;
+    this.#idleDropTimer ??= this.#clock.setTimeout(() => this.#reportIdleDropped(), 1000);
+  }
+
+  #reportIdleDropped(): void {
+    if (this.#idleDropTimer !== null) this.#clock.clearTimeout(this.#idleDropTimer);
+    this.#idleDropTimer = null;
+    if (this.#idleDroppedUnreported === 0) return;
+    const count = this.#idleDroppedUnreported;
+    this.#idleDroppedUnreported = 0;
+    this.#options.onIdleDropped?.(count, this.#clock.now());
   }
 
   #refuseWhileDisconnected(): void {

@@ -196,3 +196,42 @@ Deno.test("serve: the minimum gap holds across a reconnect (one bus, whichever c
     assert.ok(gapMs >= 1000, `second telegram ${gapMs} ms after the first`);
   }, { minGapMs: 1000 });
 });
+
+Deno.test("serve: a flood while idle is reported within the budget, the rest counted — nothing retained", async () => {
+  const dir = await mkdtemp(join(tmpdir(), "tether-conbus-"));
+  const bridge = await FakeConbusBridge.start();
+  const shown: Incoming[] = [];
+  const notShown: number[] = [];
+  const daemon = await ConbusDaemon.start({
+    endpoint: { host: "127.0.0.1", port: bridge.port },
+    socketPath: join(dir, "tether", "conbus.sock"),
+    minGapMs: 0,
+    logger,
+    maxIdleReportsPerSecond: 50,
+    onIdleTelegram: (incoming) => shown.push(incoming),
+    onIdleDropped: (count) => notShown.push(count),
+  });
+  try {
+    await daemon.waitForConnected(AbortSignal.timeout(5000));
+    await waitFor(() => bridge.hasClient, "the fake to accept");
+    const startedAt = Date.now();
+    await bridge.flood("E07L06I80B", 20_000);
+    await waitFor(() => daemon.status().idle_telegrams === 20_000, "the flood to arrive");
+    const windows = Math.ceil((Date.now() - startedAt) / 1000) + 1;
+    assert.ok(shown.length >= 50, `${shown.length} shown`);
+    assert.ok(shown.length <= 50 * windows, `${shown.length} shown in ≤ ${windows} windows`);
+    assert.equal(daemon.status().idle_telegrams_not_shown, 20_000 - shown.length);
+    await waitFor(
+      () => notShown.reduce((sum, count) => sum + count, 0) === 20_000 - shown.length,
+      "the not-shown summary",
+    );
+    // Still serving: the flood left nothing behind to be read as the next request's reply.
+    const reply = await send(join(dir, "tether", "conbus.sock"), ["S0020044964F02D12"]);
+    assert.equal(reply?.accepted && reply.report.outcome, "replied");
+    assert.ok(reply?.accepted && reply.report.events.length === 0);
+  } finally {
+    await daemon.stop();
+    await bridge.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+});
