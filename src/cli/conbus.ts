@@ -230,7 +230,7 @@ function serveCommand(context: CliContext) {
             context.stdout(`${time.slice(11, 23)} [RX] ${frame}  (while idle)\n`);
           }
         },
-        onIdleDropped: (count, atMs) => {
+        onIdleNotShown: (count, atMs) => {
           const time = new Date(atMs).toISOString();
           if (json) {
             context.stdout(

@@ -1,4 +1,4 @@
-import { type Clock, systemClock, type TimerHandle } from "../resilience/clock.ts";
+import { type Clock, systemClock } from "../resilience/clock.ts";
 import {
   type ControlRequest,
   type ControlServer,
@@ -17,11 +17,10 @@ import {
 } from "./bridge_connection.ts";
 import { type BridgeConnect, createBridgePool, poolAcquirer } from "./bridge_pool.ts";
 import { BusPacer } from "./bus_pacer.ts";
-import { ReportBudget } from "./report_budget.ts";
+import { IdleReporter } from "./idle_reporter.ts";
 import { sendTelegrams } from "./conbus_client.ts";
-import { type SendReport, TranscriptRecorder } from "./send_report.ts";
-import { parseTelegramArgument } from "./telegram_codec.ts";
-import { TelegramError } from "./telegram_error.ts";
+import { type DaemonSend, type DaemonSendReply, parseSendRequest } from "./daemon_protocol.ts";
+import { TranscriptRecorder } from "./send_report.ts";
 
 /** Options for {@link ConbusDaemon.start}. */
 export interface ConbusDaemonOptions {
@@ -49,29 +48,10 @@ export interface ConbusDaemonOptions {
    */
   onIdleTelegram?: (incoming: Incoming) => void;
   /** Called a second after a flood began with how many idle telegrams were not reported. */
-  onIdleDropped?: (count: number, atMs: number) => void;
+  onIdleNotShown?: (count: number, atMs: number) => void;
   /** Idle telegrams reported per second at most; the rest are counted. Default 100. */
   maxIdleReportsPerSecond?: number;
 }
-
-/** What a `send` request on the control socket carries. */
-export interface DaemonSendRequest {
-  /** Frames or bodies. */
-  telegrams: string[];
-  /** Overall timeout for the bridge exchange. */
-  timeout_ms: number;
-  /** Quiet window. */
-  quiet_ms: number;
-  /** If set, the bridge the client wants; a different one is answered `accepted: false`. */
-  host?: string;
-  /** See `host`. */
-  port?: number;
-}
-
-/** The `send` reply's data: the report, or why the daemon did not take the request. */
-export type DaemonSendReply =
-  | { accepted: true; report: SendReport }
-  | { accepted: false; reason: string; endpoint: string };
 
 /**
  * `tether conbus serve`: owns the bridge's single TCP connection (shared pool: max 1, min idle
@@ -101,11 +81,7 @@ export class ConbusDaemon {
   #queued = 0;
   #stopping = false;
   #served = 0;
-  #idleTelegrams = 0;
-  #idleDropped = 0;
-  #idleDroppedUnreported = 0;
-  #idleDropTimer: TimerHandle | null = null;
-  readonly #idleBudget: ReportBudget;
+  readonly #idle: IdleReporter;
   #lastLatencyMs: number | null = null;
 
   private constructor(options: ConbusDaemonOptions) {
@@ -114,9 +90,11 @@ export class ConbusDaemon {
     this.#key = endpointLabel(options.endpoint);
     this.#startedAt = this.#clock.now();
     this.#pacer = new BusPacer(options.minGapMs);
-    this.#idleBudget = new ReportBudget({
-      maxPerWindow: options.maxIdleReportsPerSecond ?? 100,
-      windowMs: 1000,
+    this.#idle = new IdleReporter({
+      clock: this.#clock,
+      maxPerSecond: options.maxIdleReportsPerSecond ?? 100,
+      onTelegram: options.onIdleTelegram,
+      onNotShown: options.onIdleNotShown,
     });
     this.#pool = createBridgePool(options.endpoint, {
       keepOpen: true,
@@ -179,8 +157,8 @@ export class ConbusDaemon {
       pool: this.#pool.stats(),
       requests_served: this.#served,
       queue_length: this.#queued,
-      idle_telegrams: this.#idleTelegrams,
-      idle_telegrams_not_shown: this.#idleDropped,
+      idle_telegrams: this.#idle.seen,
+      idle_telegrams_not_shown: this.#idle.notShown,
     };
   }
 
@@ -223,10 +201,10 @@ export class ConbusDaemon {
     await this.#control?.close();
     await this.#supervisor.stop();
     await this.#pool.close();
-    this.#reportIdleDropped();
+    this.#idle.flush();
   }
 
-  async #serve(send: ParsedSend): Promise<DaemonSendReply> {
+  async #serve(send: DaemonSend): Promise<DaemonSendReply> {
     if (this.#stopping) {
       throw new ConnectionError("closed", "tether conbus serve is shutting down; try again");
     }
@@ -265,7 +243,7 @@ export class ConbusDaemon {
   async #acquire(signal: AbortSignal): Promise<Lease<BridgeConnection>> {
     const lease = await this.#acquirePooled(signal);
     const connection = lease.connection;
-    for (const incoming of connection.takeIdleEvents()) this.#reportIdle(incoming);
+    for (const incoming of connection.takeIdleEvents()) this.#idle.report(incoming);
     return {
       connection,
       key: lease.key,
@@ -281,29 +259,8 @@ export class ConbusDaemon {
   /** While no request runs on `connection`, what it receives is reported as idle telegrams. */
   #listenIdle(connection: BridgeConnection): void {
     if (!connection.alive) return;
-    for (const incoming of connection.takeIdleEvents()) this.#reportIdle(incoming);
-    connection.listen((incoming) => this.#reportIdle(incoming));
-  }
-
-  /** Reports within the budget; a flood is counted and summarised once a second instead. */
-  #reportIdle(incoming: Incoming): void {
-    this.#idleTelegrams++;
-    if (this.#idleBudget.take(incoming.atMs)) {
-      this.#options.onIdleTelegram?.(incoming);
-      return;
-    }
-    this.#idleDropped++;
-    this.#idleDroppedUnreported++;
-    this.#idleDropTimer ??= this.#clock.setTimeout(() => this.#reportIdleDropped(), 1000);
-  }
-
-  #reportIdleDropped(): void {
-    if (this.#idleDropTimer !== null) this.#clock.clearTimeout(this.#idleDropTimer);
-    this.#idleDropTimer = null;
-    if (this.#idleDroppedUnreported === 0) return;
-    const count = this.#idleDroppedUnreported;
-    this.#idleDroppedUnreported = 0;
-    this.#options.onIdleDropped?.(count, this.#clock.now());
+    for (const incoming of connection.takeIdleEvents()) this.#idle.report(incoming);
+    connection.listen((incoming) => this.#idle.report(incoming));
   }
 
   #refuseWhileDisconnected(): void {
@@ -347,36 +304,5 @@ export class ConbusDaemon {
       for (const off of offs) off();
     });
     return { connection, closed };
-  }
-}
-
-interface ParsedSend {
-  telegrams: ReturnType<typeof parseTelegramArgument>[];
-  timeoutMs: number;
-  quietMs: number;
-  host?: string;
-  port?: number;
-}
-
-function parseSendRequest(request: ControlRequest): ParsedSend {
-  const telegrams = request.telegrams;
-  if (!Array.isArray(telegrams) || telegrams.length === 0) {
-    throw new Error('"telegrams" must be a non-empty array of strings');
-  }
-  const positive = (value: unknown, name: string) => {
-    if (typeof value !== "number" || !(value > 0)) throw new Error(`"${name}" must be > 0`);
-    return value;
-  };
-  try {
-    return {
-      telegrams: telegrams.map((each) => parseTelegramArgument(String(each))),
-      timeoutMs: positive(request.timeout_ms, "timeout_ms"),
-      quietMs: positive(request.quiet_ms, "quiet_ms"),
-      host: typeof request.host === "string" ? request.host : undefined,
-      port: typeof request.port === "number" ? request.port : undefined,
-    };
-  } catch (error) {
-    if (error instanceof TelegramError) throw new Error(`${error.input}: ${error.message}`);
-    throw error;
   }
 }

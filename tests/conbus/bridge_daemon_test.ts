@@ -209,7 +209,7 @@ Deno.test("serve: a flood while idle is reported within the budget, the rest cou
     logger,
     maxIdleReportsPerSecond: 50,
     onIdleTelegram: (incoming) => shown.push(incoming),
-    onIdleDropped: (count) => notShown.push(count),
+    onIdleNotShown: (count) => notShown.push(count),
   });
   try {
     await daemon.waitForConnected(AbortSignal.timeout(5000));
