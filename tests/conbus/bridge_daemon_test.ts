@@ -235,3 +235,20 @@ Deno.test("serve: a flood while idle is reported within the budget, the rest cou
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+Deno.test("serve: a read with no reply is retried on a fresh connection; the suspect one is discarded", async () => {
+  await withDaemon(async ({ socketPath, bridge }) => {
+    bridge.dropReplies(1);
+    const reply = await send(socketPath, ["S0020044964F02D12"]);
+    assert.ok(reply?.accepted);
+    assert.equal(reply.report.outcome, "replied");
+    assert.deepEqual(reply.report.sent.map((each) => each.attempt), [1, 2]);
+    const status = await requestControl(socketPath, "status") as {
+      pool: { discarded: number };
+      reconnection_count: number;
+    };
+    assert.equal(status.pool.discarded, 1);
+    assert.equal(status.reconnection_count, 0, "a connection the pool discards is not a loss");
+    assert.equal(bridge.connectionsAccepted, 2);
+  });
+});
