@@ -131,10 +131,7 @@ export class ConbusDaemon {
     daemon.#control = await serveControlSocket(options.socketPath, {
       status: () => daemon.status(),
       send: (request) => daemon.handleSend(request),
-      reconnect: () => {
-        daemon.#supervisor.reconnectNow();
-        return { reconnecting: true };
-      },
+      reconnect: () => daemon.reconnect(),
     });
     daemon.#supervisor.start();
     return daemon;
@@ -190,6 +187,22 @@ export class ConbusDaemon {
     }
     this.#queued++;
     const run = this.#queue.then(() => this.#serve(send)).finally(() => this.#queued--);
+    this.#queue = run.catch(() => {});
+    return run;
+  }
+
+  /**
+   * `{"cmd":"reconnect"}`: closes the bridge connection and connects again — queued behind the
+   * requests already waiting, so it never cuts one off. Resolves once the reconnect started.
+   */
+  reconnect(): Promise<{ reconnecting: true }> {
+    const run = this.#queue.then(() => {
+      // Closes the idle connection now (a destroy the supervisor does not count as a loss) and
+      // stops keeping the key warm until the supervisor's connect warms it again.
+      this.#pool.forget(this.#key);
+      this.#supervisor.reconnectNow();
+      return { reconnecting: true } as const;
+    });
     this.#queue = run.catch(() => {});
     return run;
   }

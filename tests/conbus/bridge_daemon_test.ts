@@ -252,3 +252,18 @@ Deno.test("serve: a read with no reply is retried on a fresh connection; the sus
     assert.equal(bridge.connectionsAccepted, 2);
   });
 });
+
+Deno.test('serve: {"cmd":"reconnect"} replaces the bridge connection now', async () => {
+  await withDaemon(async ({ socketPath, bridge }) => {
+    assert.deepEqual(await requestControl(socketPath, "reconnect"), { reconnecting: true });
+    await waitFor(async () => {
+      const status = await requestControl(socketPath, "status") as {
+        connection: { status: string };
+      };
+      return bridge.connectionsAccepted === 2 && status.connection.status === "connected";
+    }, "the new connection");
+    const reply = await send(socketPath, ["S0020044964F02D12"]);
+    assert.equal(reply?.accepted && reply.report.outcome, "replied");
+    assert.equal(bridge.connectionsAccepted, 2);
+  });
+});
