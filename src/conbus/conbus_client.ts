@@ -149,8 +149,10 @@ export async function sendTelegrams(
       for (const index of pending) details[index] = `not sent again: ${failure.message}`;
       break;
     }
+    // Only a targeted read waits for one reply that may never come; a broadcast ends by its
+    // quiet window (and is retried if that passes with no reply).
     const canRetryRead = pending.some((index) =>
-      isRetrySafe(telegrams[index]!) && !retriedReads.has(index)
+      matcher.requests[index]!.expectation.kind === "read" && !retriedReads.has(index)
     );
     const leasedAtMs = canRetryRead ? clock.now() : deadlineMs;
     const attemptDeadline = canRetryRead
@@ -170,6 +172,7 @@ export async function sendTelegrams(
     result.events.push(...exchange.events);
     result.invalid.push(...exchange.invalid);
     result.droppedEvents += exchange.droppedEvents;
+    matcher.settleCollecting();
     const unanswered = pending.filter((index) => {
       const outcome = matcher.requests[index]!.outcome;
       return outcome === null || (outcome === "no_reply" && isRetrySafe(telegrams[index]!));

@@ -192,6 +192,19 @@ export class ReplyMatcher {
     return next;
   }
 
+  /**
+   * Settles broadcasts that collected replies while their quiet window was still running (the
+   * time ran out, or the connection was lost): they were answered — `replied`, or `nak` if
+   * every reply was a NAK — and must not be sent again.
+   */
+  settleCollecting(): void {
+    for (const request of this.requests) {
+      if (request.outcome === null && request.replies.length > 0) {
+        request.outcome = quietOutcome(request);
+      }
+    }
+  }
+
   /** Makes request `index` open and unsent again (a read about to be retried). */
   reopen(index: number): void {
     const request = this.requests[index]!;

@@ -101,6 +101,30 @@ Deno.test("discover collects every module's reply until the quiet window passes"
   });
 });
 
+Deno.test("a discover still collecting when the time runs out is replied, never resent", async () => {
+  // Replies at +30, +230, +430, +630 ms; a 400 ms quiet window would run until ~1030 ms, past
+  // half the 2 s timeout (a targeted read's retry point) — and a 800 ms one past the deadline.
+  const bridge = await FakeConbusBridge.start({ replyDelayMs: [30, 30], discoverSpreadMs: 600 });
+  const endpoint = { host: "127.0.0.1", port: bridge.port };
+  try {
+    for (const [quietMs, timeoutMs] of [[400, 2000], [800, 1000]]) {
+      const result = await sendTelegrams([tel("S0000000000F01D00")], {
+        acquire: oneShotAcquirer(endpoint),
+        timeoutMs: timeoutMs!,
+        quietMs: quietMs!,
+        minGapMs: 0,
+      });
+      assert.equal(result.outcome, "replied", `quiet ${quietMs} ms`);
+      assert.equal(result.results[0]!.writes, 1, `quiet ${quietMs} ms`);
+      assert.equal(result.results[0]!.replies.length, 4, `quiet ${quietMs} ms`);
+      await waitFor(() => !bridge.hasClient, "the fake to free its slot");
+    }
+    assert.equal(bridge.receivedCount, 2);
+  } finally {
+    await bridge.close();
+  }
+});
+
 Deno.test("pipelined reads answered out of order each get their own reply", async () => {
   await withBridge(async (_bridge, options) => {
     const arrival: string[] = [];

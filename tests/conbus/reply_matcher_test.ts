@@ -108,6 +108,26 @@ Deno.test("discover collects replies until the quiet window passes after the las
   assert.equal(matcher.requests[0]!.replies.length, 1);
 });
 
+Deno.test("settleCollecting: a broadcast cut off mid-window with replies is replied (all NAKs: nak); others stay open", () => {
+  const discover = new ReplyMatcher([body("S0000000000F01D00"), body("S0000000000F02D12")], {
+    quietMs: 500,
+  });
+  discover.markSent(0, 0);
+  discover.markSent(1, 0);
+  discover.receive(frame("<R0020030837F01DFM>"), 40);
+  discover.settleCollecting();
+  assert.deepEqual(discover.requests.map((request) => request.outcome), ["replied", null]);
+
+  const action = new ReplyMatcher([body("S0000000000F27D00AA"), body("S0020044964F02D12")], {
+    quietMs: 500,
+  });
+  action.markSent(0, 0);
+  action.markSent(1, 0);
+  action.receive(frame("<R0020044966F19DFD>"), 50);
+  action.settleCollecting();
+  assert.deepEqual(action.requests.map((request) => request.outcome), ["nak", null]);
+});
+
 Deno.test("a broadcast with no replies ends as no_reply; an event telegram as outcome_unknown", () => {
   const matcher = new ReplyMatcher([body("S0000000000F01D00"), body("E14L00I02M")], {
     quietMs: 500,
