@@ -128,11 +128,16 @@ export class ConbusDaemon {
   /** Starts connecting (in the background) and listens on the control socket. */
   static async start(options: ConbusDaemonOptions): Promise<ConbusDaemon> {
     const daemon = new ConbusDaemon(options);
-    daemon.#control = await serveControlSocket(options.socketPath, {
-      status: () => daemon.status(),
-      send: (request) => daemon.handleSend(request),
-      reconnect: () => daemon.reconnect(),
-    });
+    try {
+      daemon.#control = await serveControlSocket(options.socketPath, {
+        status: () => daemon.status(),
+        send: (request) => daemon.handleSend(request),
+        reconnect: () => daemon.reconnect(),
+      });
+    } catch (error) {
+      await daemon.#pool.close(); // another serve owns the socket: leave no collector behind
+      throw error;
+    }
     daemon.#supervisor.start();
     return daemon;
   }
