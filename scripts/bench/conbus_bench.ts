@@ -37,11 +37,13 @@ import {
   connectBridge,
   type ConnectOptions,
   type Incoming,
+  type Receiver,
 } from "../../src/conbus/bridge_connection.ts";
 import { createBridgePool, oneShotAcquirer, poolAcquirer } from "../../src/conbus/bridge_pool.ts";
 import { type AcquireConnection, sendTelegrams } from "../../src/conbus/conbus_client.ts";
 import { FrameSplitter } from "../../src/conbus/frame_splitter.ts";
 import { decodeFrame, encodeFrame, telegramFromBody } from "../../src/conbus/telegram_codec.ts";
+import type { ConnectionError } from "../../src/resilience/errors.ts";
 
 const [port, readsArg, roundsArg] = process.argv.slice(2).map(Number);
 const reads = readsArg || 1000;
@@ -139,13 +141,22 @@ async function probedConnect(
 ): Promise<BridgeConnection> {
   const connection = await connectBridge(target, connectOptions);
   const listen = connection.listen.bind(connection);
+  const unlisten = connection.unlisten.bind(connection);
   const write = connection.write.bind(connection);
+  const probed = new WeakMap<Receiver, Receiver>();
   return Object.assign(connection, {
-    listen: (listener: (incoming: Incoming) => void) =>
-      listen((incoming) => {
-        probe.replied();
-        listener(incoming);
-      }),
+    listen: (receiver: Receiver) => {
+      const wrapper: Receiver = {
+        receive: (incoming: Incoming) => {
+          probe.replied();
+          receiver.receive(incoming);
+        },
+        closed: (error: ConnectionError) => receiver.closed?.(error),
+      };
+      probed.set(receiver, wrapper);
+      listen(wrapper);
+    },
+    unlisten: (receiver: Receiver) => unlisten(probed.get(receiver) ?? receiver),
     write: (bytes: Uint8Array) => probe.write(() => write(bytes)),
   });
 }

@@ -14,6 +14,7 @@ import {
   type BridgeEndpoint,
   endpointLabel,
   type Incoming,
+  type Receiver,
 } from "./bridge_connection.ts";
 import { type BridgeConnect, createBridgePool, poolAcquirer } from "./bridge_pool.ts";
 import { BusPacer } from "./bus_pacer.ts";
@@ -82,6 +83,7 @@ export class ConbusDaemon {
   #stopping = false;
   #served = 0;
   readonly #idle: IdleReporter;
+  readonly #idleReceiver: Receiver = { receive: (incoming) => this.#idle.report(incoming) };
   #lastLatencyMs: number | null = null;
   readonly #lifecycle = new AbortController();
 
@@ -260,8 +262,14 @@ export class ConbusDaemon {
    * Leases the pool's connection for a request; on release the connection goes back to
    * reporting bus traffic as idle telegrams (at once, not when the next request comes).
    */
-  async #acquire(signal: AbortSignal): Promise<Lease<BridgeConnection>> {
-    const lease = await this.#acquirePooled(signal);
+  #acquire(signal?: AbortSignal): Lease<BridgeConnection> | Promise<Lease<BridgeConnection>> {
+    const leasing = this.#acquirePooled(signal);
+    return leasing instanceof Promise
+      ? leasing.then((lease) => this.#forRequest(lease))
+      : this.#forRequest(leasing);
+  }
+
+  #forRequest(lease: Lease<BridgeConnection>): Lease<BridgeConnection> {
     const connection = lease.connection;
     for (const incoming of connection.takeIdleEvents()) this.#idle.report(incoming);
     return {
@@ -280,7 +288,7 @@ export class ConbusDaemon {
   #listenIdle(connection: BridgeConnection): void {
     if (!connection.alive) return;
     for (const incoming of connection.takeIdleEvents()) this.#idle.report(incoming);
-    connection.listen((incoming) => this.#idle.report(incoming));
+    connection.listen(this.#idleReceiver);
   }
 
   #refuseWhileDisconnected(): void {

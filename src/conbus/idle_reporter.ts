@@ -22,7 +22,7 @@ export interface IdleReporterOptions {
  * @example
  * ```ts
  * const idle = new IdleReporter({ clock, maxPerSecond: 100, onTelegram: print });
- * connection.listen((incoming) => idle.report(incoming));
+ * connection.listen({ receive: (incoming) => idle.report(incoming) });
  * ```
  */
 export class IdleReporter {

@@ -110,7 +110,9 @@ export interface PendingRequest {
   readonly replies: ReplyTelegram[];
   /** Its outcome once settled, else null. */
   outcome: Outcome | null;
-  /** When it was written (ms, the caller's clock), null before. */
+  /** How many times it was written (2 = a read retried after no reply). */
+  writes: number;
+  /** When it was last written (ms, the caller's clock), null before or after a reopen. */
   sentAtMs: number | null;
   /** Last time something relevant happened (write or matched reply), for the quiet window. */
   lastActivityMs: number | null;
@@ -143,6 +145,7 @@ export class ReplyMatcher {
       expectation: expectationFor(telegram),
       replies: [],
       outcome: null,
+      writes: 0,
       sentAtMs: null,
       lastActivityMs: null,
     }));
@@ -151,6 +154,7 @@ export class ReplyMatcher {
   /** Records that request `index` was written at `atMs`. */
   markSent(index: number, atMs: number): void {
     const request = this.requests[index]!;
+    request.writes++;
     request.sentAtMs = atMs;
     request.lastActivityMs = atMs;
   }
@@ -217,13 +221,6 @@ export class ReplyMatcher {
   get done(): boolean {
     return this.requests.every((request) => request.outcome !== null);
   }
-
-  /** Settles every open request with `outcome` (after a deadline or a lost connection). */
-  settleRemaining(outcomeFor: (request: PendingRequest) => Outcome): void {
-    for (const request of this.requests) {
-      if (request.outcome === null) request.outcome = outcomeFor(request);
-    }
-  }
 }
 
 function quietOutcome(request: PendingRequest): Outcome {
@@ -232,9 +229,16 @@ function quietOutcome(request: PendingRequest): Outcome {
   return request.replies.every((reply) => reply.functionCode === NAK_FUNCTION) ? "nak" : "replied";
 }
 
-const WORST_FIRST: readonly Outcome[] = ["outcome_unknown", "no_reply", "nak", "unsupported"];
+/** Outcome precedence, best first: a run's outcome is the worst of its telegrams'. */
+const OUTCOME_RANK: Readonly<Record<Outcome, number>> = {
+  replied: 0,
+  unsupported: 1,
+  nak: 2,
+  no_reply: 3,
+  outcome_unknown: 4,
+};
 
-/** Outcome precedence for a whole run: the worst outcome of its telegrams. */
-export function overallOutcome(outcomes: readonly Outcome[]): Outcome {
-  return WORST_FIRST.find((outcome) => outcomes.includes(outcome)) ?? "replied";
+/** The worse of two outcomes (`outcome_unknown` > `no_reply` > `nak` > `unsupported` > `replied`). */
+export function worseOutcome(a: Outcome, b: Outcome): Outcome {
+  return OUTCOME_RANK[b] > OUTCOME_RANK[a] ? b : a;
 }

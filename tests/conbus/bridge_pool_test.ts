@@ -24,9 +24,8 @@ class MemoryConnection implements BridgeConnection {
   write(): number {
     return this.createdAtMs;
   }
-  listen(): () => void {
-    return () => {};
-  }
+  listen(): void {}
+  unlisten(): void {}
   onClose(listener: (error: ConnectionError) => void): () => void {
     this.#closeListeners.push(listener);
     return () => {};

@@ -3,6 +3,7 @@ import type {
   BridgeConnection,
   BridgeEndpoint,
   Incoming,
+  Receiver,
 } from "../../src/conbus/bridge_connection.ts";
 import { BusPacer } from "../../src/conbus/bus_pacer.ts";
 import { runExchange } from "../../src/conbus/exchange.ts";
@@ -22,7 +23,7 @@ class AnsweringConnection implements BridgeConnection {
   droppedIdleEvents = 0;
   alive = true;
   silent = false;
-  #listener: ((incoming: Incoming) => void) | null = null;
+  #receiver: Receiver | null = null;
   #closeListeners: ((error: ConnectionError) => void)[] = [];
 
   constructor(private readonly clock: VirtualClock) {
@@ -34,14 +35,17 @@ class AnsweringConnection implements BridgeConnection {
     this.writes.push(atMs);
     if (!this.silent) {
       queueMicrotask(() =>
-        this.#listener?.({ kind: "telegram", telegram: REPLY, atMs: this.clock.now() })
+        this.#receiver?.receive({ kind: "telegram", telegram: REPLY, atMs: this.clock.now() })
       );
     }
     return atMs;
   }
-  listen(listener: (incoming: Incoming) => void): () => void {
-    this.#listener = listener;
-    return () => this.#listener = null;
+  listen(receiver: Receiver): void {
+    if (!this.alive) receiver.closed?.(new ConnectionError("closed", "closed"));
+    else this.#receiver = receiver;
+  }
+  unlisten(receiver: Receiver): void {
+    if (this.#receiver === receiver) this.#receiver = null;
   }
   onClose(listener: (error: ConnectionError) => void): () => void {
     if (!this.alive) {
@@ -51,11 +55,14 @@ class AnsweringConnection implements BridgeConnection {
     this.#closeListeners.push(listener);
     return () => this.#closeListeners = this.#closeListeners.filter((each) => each !== listener);
   }
-  takeIdleEvents(): Incoming[] {
+  takeIdleEvents(): readonly Incoming[] {
     return [];
   }
   close(): void {
     this.alive = false;
+    const receiver = this.#receiver;
+    this.#receiver = null;
+    receiver?.closed?.(new ConnectionError("closed", "closed"));
     for (const listener of this.#closeListeners) listener(new ConnectionError("closed", "closed"));
   }
 }

@@ -45,7 +45,7 @@ async function withFakeClient(
   const bridge = await FakeConbusBridge.start({ random: seededRandom(7), ...options });
   const connection = await connectBridge({ host: "127.0.0.1", port: bridge.port });
   const received: Incoming[] = [];
-  connection.listen((incoming) => received.push(incoming));
+  connection.listen({ receive: (incoming) => received.push(incoming) });
   const send = (...bodies: string[]) =>
     connection.write(latin1Encode(bodies.map((body) => telegramFromBody(body).frame).join(""))!);
   try {
