@@ -6,7 +6,7 @@ import {
 } from "../resilience/control_socket.ts";
 import { ConnectionError } from "../resilience/errors.ts";
 import type { Lease } from "../resilience/pool.ts";
-import { exponentialPolicy, retry, type RetryPolicy } from "../resilience/retry.ts";
+import { exponentialPolicy, type RetryPolicy } from "../resilience/retry.ts";
 import { Supervisor, supervisorStatusToJson } from "../resilience/supervisor.ts";
 import type { Logger } from "../platform/logger.ts";
 import {
@@ -19,7 +19,8 @@ import {
 import { type BridgeConnect, createBridgePool, poolAcquirer } from "./bridge_pool.ts";
 import { BusPacer } from "./bus_pacer.ts";
 import { IdleReporter } from "./idle_reporter.ts";
-import { CONBUS_CONNECT_POLICY, sendTelegrams } from "./conbus_client.ts";
+import { poolConnectionLoss } from "./pool_connection_loss.ts";
+import { sendTelegrams } from "./conbus_client.ts";
 import { type DaemonSend, type DaemonSendReply, parseSendRequest } from "./daemon_protocol.ts";
 import { TranscriptRecorder } from "./send_report.ts";
 
@@ -308,50 +309,18 @@ export class ConbusDaemon {
 
   /**
    * Supervisor connect: lease the pool's one connection (the aliveness check replaces a dead
-   * one), give it back, keep the key warm (min idle 1), and report a loss when the pool's
-   * connection dies on its own. Connections the pool closes itself (lifetime, idle timeout, a
-   * suspect one after an unanswered request) are not losses: the pool replaces them at once.
-   * A replacement that fails is a loss only if the connect policy's retries fail too (the
-   * bridge may refuse for a moment while it frees its one slot from the connection just closed).
+   * one), give it back, keep the key warm (min idle 1); the loss is what
+   * {@link poolConnectionLoss} says it is.
    */
   async #connect(signal: AbortSignal) {
     const lease = await this.#acquire(signal);
     const connection = lease.connection;
     lease.release();
     await this.#pool.warm(this.#key);
-    const closing = new Set<BridgeConnection>();
-    const offs: (() => void)[] = [];
-    let reopening: Promise<boolean> | null = null;
-    const closed = new Promise<unknown>((resolve) => {
-      const watch = (each: BridgeConnection) =>
-        offs.push(each.onClose((error) => {
-          if (!closing.delete(each)) resolve(error);
-        }));
-      watch(connection);
-      offs.push(this.#pool.events.on("create", (event) => watch(event.connection)));
-      offs.push(this.#pool.events.on("destroy", (event) => closing.add(event.connection)));
-      offs.push(this.#pool.events.on("create_failed", (event) => {
-        reopening ??= this.#reopens().finally(() => reopening = null);
-        void reopening.then((reopened) => {
-          if (!reopened) resolve(event.error);
-        });
-      }));
-    }).finally(() => {
-      for (const off of offs) off();
+    const closed = poolConnectionLoss(this.#pool, this.#key, connection, {
+      clock: this.#clock,
+      signal: this.#lifecycle.signal,
     });
     return { connection, closed };
-  }
-
-  /** Whether the pool opens its connection again within the connect policy's retries. */
-  async #reopens(): Promise<boolean> {
-    try {
-      await retry(CONBUS_CONNECT_POLICY, () => this.#pool.warm(this.#key), {
-        clock: this.#clock,
-        signal: this.#lifecycle.signal,
-      });
-      return true;
-    } catch {
-      return false;
-    }
   }
 }
