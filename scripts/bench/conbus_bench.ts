@@ -5,8 +5,9 @@
  * the raw sockets and the pooled connection stay open side by side), write the same bytes, and
  * use TCP_NODELAY (connectBridge sets it; the fake sets it on its side too):
  * - raw: one socket; write the frame, split the byte stream into frames (FrameSplitter), decode
- *   each (checksum verified) and stop at the `R` telegram from the same serial: the least a
- *   correct client does, and the floor the target is measured against;
+ *   each (checksum verified) and stop at the `R` telegram with the same serial, function and
+ *   datapoint, with a 2 s deadline (one lazily armed timer per socket) and failing on close:
+ *   the least a correct client does, and the floor the target is measured against;
  * - raw_bare: one socket; write the frame, stop at the first `>` byte (no parsing at all);
  * - pooled: `sendTelegrams` through the shared pool — content matching, deadline, events kept,
  *   pool lease with the aliveness check, the result object;
@@ -22,9 +23,11 @@
  *
  * A 2-core machine is noisy, so raw, raw_bare, raw_plus_work and pooled run interleaved: every
  * round is `reads` reads per side in blocks of 100, the sides taking turns in rotating order,
- * and each figure is the median over `rounds` rounds; the overhead is the median of the
- * per-round ratios (both sides of a ratio ran within the same second). CPU time of this process
- * per read (user + system) is reported too.
+ * and each ms-per-read figure is the median over `rounds` rounds. The overhead is the median
+ * of the per-block ratios (pooled block / raw block of the same turn: both ran within a few
+ * milliseconds, so a burst of load from elsewhere hits one block pair, not a whole round);
+ * the median of the per-round ratios is reported beside it. CPU time of this process per read
+ * (user + system, all its threads — GC included) is reported too.
  * Prints one JSON object.
  *
  *   deno run -A scripts/bench/conbus_bench.ts <port of a multi-client fake> [reads (1000)] [rounds (9)]
@@ -37,11 +40,13 @@ import {
   connectBridge,
   type ConnectOptions,
   type Incoming,
+  type Receiver,
 } from "../../src/conbus/bridge_connection.ts";
 import { createBridgePool, oneShotAcquirer, poolAcquirer } from "../../src/conbus/bridge_pool.ts";
 import { type AcquireConnection, sendTelegrams } from "../../src/conbus/conbus_client.ts";
 import { FrameSplitter } from "../../src/conbus/frame_splitter.ts";
 import { decodeFrame, encodeFrame, telegramFromBody } from "../../src/conbus/telegram_codec.ts";
+import type { ConnectionError } from "../../src/resilience/errors.ts";
 
 const [port, readsArg, roundsArg] = process.argv.slice(2).map(Number);
 const reads = readsArg || 1000;
@@ -95,31 +100,57 @@ class Probe {
   }
 }
 
+/**
+ * The least a correct client does per read, as cheaply as it can: write the frame; split the
+ * stream and decode each frame (checksum verified); take only the `R` with the same serial,
+ * function and datapoint (an event or another module's reply is not the answer); give up at a
+ * 2 s deadline (one timer armed lazily for the whole socket, as a careful hand-written client
+ * would, not a timer per read); fail the read when the socket closes.
+ */
 async function rawSide(
   { probe, workUs = 0 }: { probe?: Probe; workUs?: number } = {},
 ): Promise<{ side: Side; socket: Socket }> {
   const socket = await openSocket();
   const splitter = new FrameSplitter();
-  let replied: (() => void) | null = null;
+  let pending: { resolve: () => void; reject: (error: Error) => void } | null = null;
+  let deadlineAt = 0;
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  const checkDeadline = () => {
+    timer = null;
+    if (pending === null) return;
+    const leftMs = deadlineAt - performance.now();
+    if (leftMs > 0) timer = setTimeout(checkDeadline, leftMs);
+    else pending.reject(new Error("no reply within 2 s"));
+  };
   socket.on("data", (chunk: Uint8Array) => {
     for (const frame of splitter.push(chunk)) {
       const reply = decodeFrame(frame);
-      if (reply.type === "R" && reply.serial === SERIAL) {
+      if (
+        reply.type === "R" && reply.serial === SERIAL && reply.functionCode === "02" &&
+        reply.data.startsWith("12") && pending !== null
+      ) {
         probe?.replied();
-        replied?.();
+        const { resolve } = pending;
+        pending = null;
+        resolve();
       }
     }
   });
+  socket.on("close", () => pending?.reject(new Error("connection closed")));
   const side: Side = async (count) => {
     for (let index = 0; index < count; index++) {
-      await new Promise<void>((resolve) => {
-        replied = resolve;
+      await new Promise<void>((resolve, reject) => {
+        pending = { resolve, reject };
+        deadlineAt = performance.now() + 2000;
+        timer ??= setTimeout(checkDeadline, 2000);
         const bytes = encodeFrame(telegram);
         if (workUs > 0) busyWait(workUs);
         if (probe === undefined) socket.write(bytes);
         else probe.write(() => socket.write(bytes));
       });
     }
+    if (timer !== null) clearTimeout(timer);
+    timer = null;
   };
   return { side, socket };
 }
@@ -139,13 +170,22 @@ async function probedConnect(
 ): Promise<BridgeConnection> {
   const connection = await connectBridge(target, connectOptions);
   const listen = connection.listen.bind(connection);
+  const unlisten = connection.unlisten.bind(connection);
   const write = connection.write.bind(connection);
+  const probed = new WeakMap<Receiver, Receiver>();
   return Object.assign(connection, {
-    listen: (listener: (incoming: Incoming) => void) =>
-      listen((incoming) => {
-        probe.replied();
-        listener(incoming);
-      }),
+    listen: (receiver: Receiver) => {
+      const wrapper: Receiver = {
+        receive: (incoming: Incoming) => {
+          probe.replied();
+          receiver.receive(incoming);
+        },
+        closed: (error: ConnectionError) => receiver.closed?.(error),
+      };
+      probed.set(receiver, wrapper);
+      listen(wrapper);
+    },
+    unlisten: (receiver: Receiver) => unlisten(probed.get(receiver) ?? receiver),
     write: (bytes: Uint8Array) => probe.write(() => write(bytes)),
   });
 }
@@ -184,13 +224,16 @@ interface Totals {
   cpuUs: number;
 }
 
-async function timed(side: Side, count: number, totals: Totals): Promise<void> {
+/** Runs `count` reads of `side`, adds wall and CPU time to `totals`, returns the wall ms. */
+async function timed(side: Side, count: number, totals: Totals): Promise<number> {
   const cpu = process.cpuUsage();
   const started = performance.now();
   await side(count);
-  totals.ms += performance.now() - started;
+  const elapsedMs = performance.now() - started;
+  totals.ms += elapsedMs;
   const used = process.cpuUsage(cpu);
   totals.cpuUs += used.user + used.system;
+  return elapsedMs;
 }
 
 const median = (values: number[]) => {
@@ -240,14 +283,19 @@ for (const [, side] of interleaved) await side(2000);
 
 const perRound: Record<string, { msPerRead: number[]; cpuUsPerRead: number[] }> = {};
 const ratios: Record<string, number[]> = { raw: [], raw_bare: [], raw_plus_work: [] };
+const blockRatios: Record<string, number[]> = { raw: [], raw_bare: [], raw_plus_work: [] };
 for (let round = 0; round < rounds; round++) {
   const totals: Record<string, Totals> = {};
   for (const [name] of interleaved) totals[name] = { ms: 0, cpuUs: 0 };
   for (let block = 0; block * BLOCK < reads; block++) {
     const count = Math.min(BLOCK, reads - block * BLOCK);
+    const blockMs: Record<string, number> = {};
     for (let turn = 0; turn < interleaved.length; turn++) {
       const [name, side] = interleaved[(block + round + turn) % interleaved.length]!;
-      await timed(side, count, totals[name]!);
+      blockMs[name] = await timed(side, count, totals[name]!);
+    }
+    for (const [name, list] of Object.entries(blockRatios)) {
+      list.push(blockMs.pooled! / blockMs[name]!);
     }
   }
   for (const [name] of interleaved) {
@@ -288,10 +336,11 @@ console.log(JSON.stringify({
     ms_per_read_median: round3(median(perReadMs)),
     ms_per_read_rounds: perReadMs.map(round3),
   },
-  pooled_overhead_over_raw: round3(median(ratios.raw!) - 1),
+  pooled_overhead_over_raw: round3(median(blockRatios.raw!) - 1),
+  pooled_overhead_over_raw_by_round: round3(median(ratios.raw!) - 1),
   pooled_overhead_over_raw_rounds: ratios.raw!.map((ratio) => round3(ratio - 1)),
-  pooled_overhead_over_raw_bare: round3(median(ratios.raw_bare!) - 1),
-  pooled_overhead_over_raw_plus_work: round3(median(ratios.raw_plus_work!) - 1),
+  pooled_overhead_over_raw_bare: round3(median(blockRatios.raw_bare!) - 1),
+  pooled_overhead_over_raw_plus_work: round3(median(blockRatios.raw_plus_work!) - 1),
   turnaround_p10_p50_p90: {
     raw_us: percentiles(rawProbe.turnaroundUs),
     pooled_us: percentiles(pooledProbe.turnaroundUs),

@@ -1,11 +1,16 @@
 import { Command } from "@commander-js/extra-typings";
 import { ConbusDaemon } from "../conbus/bridge_daemon.ts";
 import { createBridgePool, poolAcquirer } from "../conbus/bridge_pool.ts";
-import { endpointLabel } from "../conbus/bridge_connection.ts";
+import { type BridgeEndpoint, endpointLabel } from "../conbus/bridge_connection.ts";
 import { sendTelegrams } from "../conbus/conbus_client.ts";
 import { type ConbusSettings, loadConbusSettings } from "../conbus/conbus_config.ts";
 import { conbusSocketPath, daemonStatus, sendViaDaemon } from "../conbus/daemon_client.ts";
-import { renderReport, type SendReport, TranscriptRecorder } from "../conbus/send_report.ts";
+import {
+  failedSendReport,
+  renderReport,
+  type SendReport,
+  TranscriptRecorder,
+} from "../conbus/send_report.ts";
 import type { Telegram } from "../conbus/telegram.ts";
 import { parseTelegramArgument } from "../conbus/telegram_codec.ts";
 import { TelegramError } from "../conbus/telegram_error.ts";
@@ -50,27 +55,69 @@ function sendCommand(context: CliContext) {
         },
         { env: context.env },
       );
-      const socketPath = conbusSocketPath(context.env);
-      let report: SendReport | null = null;
-      if (!options.direct && socketPath !== null) {
-        const explicit = settings.endpointSource !== "default";
-        const reply = await sendViaDaemon(socketPath, {
-          telegrams: telegrams.map((telegram) => telegram.frame),
-          timeout_ms: settings.timeoutMs,
-          quiet_ms: settings.quietMs,
-          ...(explicit && settings.host !== null ? { host: settings.host } : {}),
-          ...(explicit ? { port: settings.port } : {}),
-        });
-        if (reply?.accepted) report = reply.report;
-        else if (reply) {
-          context.logger().info(`tether conbus serve ${reply.reason}: connecting directly`);
-        }
-      }
-      report ??= await sendDirect(telegrams, settings, socketPath, context);
+      const report = await send(telegrams, settings, {
+        direct: options.direct,
+        socketPath: conbusSocketPath(context.env),
+        context,
+      });
       if (context.globals().json) context.stdout(JSON.stringify(report) + "\n");
       else context.stdout(renderReport(report));
       context.setExitCode(report.outcome === "replied" ? ExitCode.ok : ExitCode.failed);
     });
+}
+
+/**
+ * Sends through `serve` when it runs for this bridge (and not `direct`), else directly. When
+ * the bridge or `serve` cannot be reached, `--json` still prints a document (outcome and
+ * `error`) before the error line goes to stderr.
+ */
+async function send(
+  telegrams: Telegram[],
+  settings: ConbusSettings,
+  { direct, socketPath, context }: {
+    direct: boolean;
+    socketPath: string | null;
+    context: CliContext;
+  },
+): Promise<SendReport> {
+  const failed = (error: unknown, outcome: "no_reply" | "outcome_unknown") => {
+    if (
+      context.globals().json && (error instanceof ConnectionError || error instanceof ConfigError)
+    ) {
+      context.stdout(JSON.stringify(failedSendReport(telegrams, error.message, outcome)) + "\n");
+    }
+    return error;
+  };
+  if (!direct && socketPath !== null) {
+    const explicit = settings.endpointSource !== "default";
+    let reply: Awaited<ReturnType<typeof sendViaDaemon>>;
+    try {
+      reply = await sendViaDaemon(socketPath, {
+        telegrams: telegrams.map((telegram) => telegram.frame),
+        timeout_ms: settings.timeoutMs,
+        quiet_ms: settings.quietMs,
+        ...(explicit && settings.host !== null ? { host: settings.host } : {}),
+        ...(explicit ? { port: settings.port } : {}),
+      });
+    } catch (error) {
+      // `busy`: serve declined (queue full, bridge reconnecting) before sending anything; any
+      // other failure came after serve took the request, which it may have sent.
+      const declined = error instanceof ConnectionError && error.category === "busy";
+      throw failed(error, declined ? "no_reply" : "outcome_unknown");
+    }
+    if (reply?.accepted) return reply.report;
+    if (reply) context.logger().info(`tether conbus serve ${reply.reason}: connecting directly`);
+  }
+  const endpoint = { host: requireHost(settings), port: settings.port };
+  try {
+    return await sendDirect(telegrams, endpoint, settings, context);
+  } catch (error) {
+    // sendTelegrams throws only when nothing could be written.
+    throw failed(
+      await explainConnectFailure(error, endpointLabel(endpoint), socketPath),
+      "no_reply",
+    );
+  }
 }
 
 function parseTelegrams(args: string[]): Telegram[] {
@@ -88,11 +135,10 @@ function parseTelegrams(args: string[]): Telegram[] {
 
 async function sendDirect(
   telegrams: Telegram[],
+  endpoint: BridgeEndpoint,
   settings: ConbusSettings,
-  socketPath: string | null,
   context: CliContext,
 ): Promise<SendReport> {
-  const endpoint = { host: requireHost(settings), port: settings.port };
   const pool = createBridgePool(endpoint, { connectTimeoutMs: settings.timeoutMs });
   const recorder = new TranscriptRecorder();
   try {
@@ -108,20 +154,22 @@ async function sendDirect(
         context.logger().debug(`connect failed (${String(error)}); retrying in ${delayMs} ms`),
     });
     return recorder.report(result);
-  } catch (error) {
-    throw await explainConnectFailure(error, endpointLabel(endpoint), socketPath);
   } finally {
     await pool.close();
   }
 }
 
-/** A refused connection while `serve` holds the bridge is the one-client rule: say so. */
+/**
+ * A host that does not resolve is a configuration error (exit 2); a refused connection while
+ * `serve` holds the bridge is the one-client rule: say so.
+ */
 async function explainConnectFailure(
   error: unknown,
   label: string,
   socketPath: string | null,
 ): Promise<unknown> {
   if (!(error instanceof ConnectionError)) return error;
+  if (error.category === "not_configured") return new ConfigError(error.message);
   if (!["refused", "closed", "busy", "timeout"].includes(error.category)) return error;
   const daemon = socketPath === null ? null : await daemonStatus(socketPath);
   if (daemon !== null && daemon.endpoint === label) {
@@ -180,6 +228,16 @@ function serveCommand(context: CliContext) {
             context.stdout(JSON.stringify({ event: "bus_telegram", time, frame }) + "\n");
           } else {
             context.stdout(`${time.slice(11, 23)} [RX] ${frame}  (while idle)\n`);
+          }
+        },
+        onIdleNotShown: (count, atMs) => {
+          const time = new Date(atMs).toISOString();
+          if (json) {
+            context.stdout(
+              JSON.stringify({ event: "bus_telegrams_not_shown", time, count }) + "\n",
+            );
+          } else {
+            context.stdout(`${time.slice(11, 23)} ${count} more bus telegrams not shown (flood)\n`);
           }
         },
       });

@@ -25,6 +25,18 @@ export type Incoming =
   | { kind: "telegram"; telegram: Telegram; atMs: number }
   | { kind: "invalid"; frame: string; error: string; atMs: number };
 
+/**
+ * Gets what a {@link BridgeConnection} receives while it is the connection's receiver (one at a
+ * time: a request in flight, or `serve` while idle). An object rather than callbacks, so a
+ * pooled read subscribes with no closure and no set operation per request.
+ */
+export interface Receiver {
+  /** A telegram or a bad frame arrived. */
+  receive(incoming: Incoming): void;
+  /** The connection died while this was the receiver (or had before it became one). */
+  closed?(error: ConnectionError): void;
+}
+
 /** Default number of telegrams kept from idle periods (older ones are dropped and counted). */
 export const DEFAULT_MAX_IDLE_EVENTS = 256;
 
@@ -41,22 +53,26 @@ export interface BridgeConnection {
   readonly createdAtMs: number;
   /** False once the peer closed or an error occurred. */
   readonly alive: boolean;
-  /** Clock ms of the last telegram write, or null before any. */
-  readonly lastWriteAtMs: number | null;
   /** Telegrams dropped from the idle buffer because it was full. */
   readonly droppedIdleEvents: number;
   /**
-   * Writes bytes and returns the clock time of the write (also kept as `lastWriteAtMs`). Throws
+   * Writes bytes and returns the clock time of the write. Throws
    * a `closed` {@link ConnectionError} without writing anything when the connection is already
    * dead (so the caller knows no byte left).
    */
   write(bytes: Uint8Array): number;
-  /** Routes received telegrams to `listener` until the returned function is called. */
-  listen(listener: (incoming: Incoming) => void): () => void;
+  /**
+   * Makes `receiver` the one that gets what arrives, replacing the previous one, until
+   * {@link BridgeConnection.unlisten}. Its `closed` is called once if the connection dies
+   * meanwhile — at once if it already has.
+   */
+  listen(receiver: Receiver): void;
+  /** Stops handing what arrives to `receiver` (if it is the current one); it then goes idle. */
+  unlisten(receiver: Receiver): void;
   /** Calls `listener` once when the connection dies (at once if it already has). */
   onClose(listener: (error: ConnectionError) => void): () => void;
   /** Takes (and clears) what arrived while nobody listened. */
-  takeIdleEvents(): Incoming[];
+  takeIdleEvents(): readonly Incoming[];
   /** Closes the connection. */
   close(): void;
 }
@@ -131,17 +147,18 @@ export function connectBridge(
   });
 }
 
+const NOTHING_IDLE: readonly Incoming[] = Object.freeze([]);
+
 class TcpBridgeConnection implements BridgeConnection {
   readonly endpoint: BridgeEndpoint;
   readonly createdAtMs: number;
-  lastWriteAtMs: number | null = null;
   droppedIdleEvents = 0;
   readonly #socket: Socket;
   readonly #clock: Clock;
   readonly #splitter = new FrameSplitter();
   readonly #maxIdleEvents: number;
   #idle: Incoming[] = [];
-  #listener: ((incoming: Incoming) => void) | null = null;
+  #receiver: Receiver | null = null;
   #closeError: ConnectionError | null = null;
   readonly #closeListeners = new Set<(error: ConnectionError) => void>();
 
@@ -171,16 +188,20 @@ class TcpBridgeConnection implements BridgeConnection {
   write(bytes: Uint8Array): number {
     if (this.#closeError !== null) throw this.#closeError;
     const atMs = this.#clock.now();
-    this.lastWriteAtMs = atMs;
     this.#socket.write(bytes);
     return atMs;
   }
 
-  listen(listener: (incoming: Incoming) => void): () => void {
-    this.#listener = listener;
-    return () => {
-      if (this.#listener === listener) this.#listener = null;
-    };
+  listen(receiver: Receiver): void {
+    if (this.#closeError !== null) {
+      receiver.closed?.(this.#closeError);
+      return;
+    }
+    this.#receiver = receiver;
+  }
+
+  unlisten(receiver: Receiver): void {
+    if (this.#receiver === receiver) this.#receiver = null;
   }
 
   onClose(listener: (error: ConnectionError) => void): () => void {
@@ -192,7 +213,9 @@ class TcpBridgeConnection implements BridgeConnection {
     return () => this.#closeListeners.delete(listener);
   }
 
-  takeIdleEvents(): Incoming[] {
+  takeIdleEvents(): readonly Incoming[] {
+    // Nothing arrived while idle (the usual case): no new array per request.
+    if (this.#idle.length === 0) return NOTHING_IDLE;
     const idle = this.#idle;
     this.#idle = [];
     return idle;
@@ -213,8 +236,8 @@ class TcpBridgeConnection implements BridgeConnection {
         const message = error instanceof TelegramError ? error.message : String(error);
         incoming = { kind: "invalid", frame: latin1Decode(frame), error: message, atMs };
       }
-      if (this.#listener !== null) {
-        this.#listener(incoming);
+      if (this.#receiver !== null) {
+        this.#receiver.receive(incoming);
       } else {
         this.#idle.push(incoming);
         if (this.#idle.length > this.#maxIdleEvents) {
@@ -229,6 +252,9 @@ class TcpBridgeConnection implements BridgeConnection {
     if (this.#closeError !== null) return;
     this.#closeError = error;
     this.#socket.destroy();
+    const receiver = this.#receiver;
+    this.#receiver = null;
+    receiver?.closed?.(error);
     for (const listener of this.#closeListeners) listener(error);
     this.#closeListeners.clear();
   }

@@ -14,12 +14,15 @@ import {
   type BridgeEndpoint,
   endpointLabel,
   type Incoming,
+  type Receiver,
 } from "./bridge_connection.ts";
 import { type BridgeConnect, createBridgePool, poolAcquirer } from "./bridge_pool.ts";
+import { BusPacer } from "./bus_pacer.ts";
+import { IdleReporter } from "./idle_reporter.ts";
+import { poolConnectionLoss } from "./pool_connection_loss.ts";
 import { sendTelegrams } from "./conbus_client.ts";
-import { type SendReport, TranscriptRecorder } from "./send_report.ts";
-import { parseTelegramArgument } from "./telegram_codec.ts";
-import { TelegramError } from "./telegram_error.ts";
+import { type DaemonSend, type DaemonSendReply, parseSendRequest } from "./daemon_protocol.ts";
+import { TranscriptRecorder } from "./send_report.ts";
 
 /** Options for {@link ConbusDaemon.start}. */
 export interface ConbusDaemonOptions {
@@ -41,28 +44,16 @@ export interface ConbusDaemonOptions {
   connect?: BridgeConnect;
   /** Logs connection changes and bus traffic seen while idle. */
   logger: Logger;
-  /** Called for every telegram that arrived while no request ran (a bus event while idle). */
+  /**
+   * Called for a telegram that arrived while no request ran (a bus event while idle), at most
+   * `maxIdleReportsPerSecond` times a second.
+   */
   onIdleTelegram?: (incoming: Incoming) => void;
+  /** Called a second after a flood began with how many idle telegrams were not reported. */
+  onIdleNotShown?: (count: number, atMs: number) => void;
+  /** Idle telegrams reported per second at most; the rest are counted. Default 100. */
+  maxIdleReportsPerSecond?: number;
 }
-
-/** What a `send` request on the control socket carries. */
-export interface DaemonSendRequest {
-  /** Frames or bodies. */
-  telegrams: string[];
-  /** Overall timeout for the bridge exchange. */
-  timeout_ms: number;
-  /** Quiet window. */
-  quiet_ms: number;
-  /** If set, the bridge the client wants; a different one is answered `accepted: false`. */
-  host?: string;
-  /** See `host`. */
-  port?: number;
-}
-
-/** The `send` reply's data: the report, or why the daemon did not take the request. */
-export type DaemonSendReply =
-  | { accepted: true; report: SendReport }
-  | { accepted: false; reason: string; endpoint: string };
 
 /**
  * `tether conbus serve`: owns the bridge's single TCP connection (shared pool: max 1, min idle
@@ -85,19 +76,30 @@ export class ConbusDaemon {
   readonly #acquirePooled;
   readonly #supervisor: Supervisor<BridgeConnection>;
   readonly #startedAt: number;
+  // One bus: the gap holds across requests and across reconnects.
+  readonly #pacer: BusPacer;
   #control: ControlServer | null = null;
   #queue: Promise<unknown> = Promise.resolve();
   #queued = 0;
   #stopping = false;
   #served = 0;
-  #idleTelegrams = 0;
+  readonly #idle: IdleReporter;
+  readonly #idleReceiver: Receiver = { receive: (incoming) => this.#idle.report(incoming) };
   #lastLatencyMs: number | null = null;
+  readonly #lifecycle = new AbortController();
 
   private constructor(options: ConbusDaemonOptions) {
     this.#options = options;
     this.#clock = options.clock ?? systemClock;
     this.#key = endpointLabel(options.endpoint);
     this.#startedAt = this.#clock.now();
+    this.#pacer = new BusPacer(options.minGapMs);
+    this.#idle = new IdleReporter({
+      clock: this.#clock,
+      maxPerSecond: options.maxIdleReportsPerSecond ?? 100,
+      onTelegram: options.onIdleTelegram,
+      onNotShown: options.onIdleNotShown,
+    });
     this.#pool = createBridgePool(options.endpoint, {
       keepOpen: true,
       connectTimeoutMs: options.connectTimeoutMs,
@@ -129,14 +131,16 @@ export class ConbusDaemon {
   /** Starts connecting (in the background) and listens on the control socket. */
   static async start(options: ConbusDaemonOptions): Promise<ConbusDaemon> {
     const daemon = new ConbusDaemon(options);
-    daemon.#control = await serveControlSocket(options.socketPath, {
-      status: () => daemon.status(),
-      send: (request) => daemon.handleSend(request),
-      reconnect: () => {
-        daemon.#supervisor.reconnectNow();
-        return { reconnecting: true };
-      },
-    });
+    try {
+      daemon.#control = await serveControlSocket(options.socketPath, {
+        status: () => daemon.status(),
+        send: (request) => daemon.handleSend(request),
+        reconnect: () => daemon.reconnect(),
+      });
+    } catch (error) {
+      await daemon.#pool.close(); // another serve owns the socket: leave no collector behind
+      throw error;
+    }
     daemon.#supervisor.start();
     return daemon;
   }
@@ -159,7 +163,8 @@ export class ConbusDaemon {
       pool: this.#pool.stats(),
       requests_served: this.#served,
       queue_length: this.#queued,
-      idle_telegrams: this.#idleTelegrams,
+      idle_telegrams: this.#idle.seen,
+      idle_telegrams_not_shown: this.#idle.notShown,
     };
   }
 
@@ -194,17 +199,35 @@ export class ConbusDaemon {
     return run;
   }
 
+  /**
+   * `{"cmd":"reconnect"}`: closes the bridge connection and connects again — queued behind the
+   * requests already waiting, so it never cuts one off. Resolves once the reconnect started.
+   */
+  reconnect(): Promise<{ reconnecting: true }> {
+    const run = this.#queue.then(() => {
+      // Closes the idle connection now (a destroy the supervisor does not count as a loss) and
+      // stops keeping the key warm until the supervisor's connect warms it again.
+      this.#pool.forget(this.#key);
+      this.#supervisor.reconnectNow();
+      return { reconnecting: true } as const;
+    });
+    this.#queue = run.catch(() => {});
+    return run;
+  }
+
   /** Stops: refuses new requests, finishes the one in flight, closes the bridge and the socket. */
   async stop(): Promise<void> {
     this.#stopping = true;
+    this.#lifecycle.abort();
     await this.#queue;
     // close() lets the control socket finish writing replies in progress.
     await this.#control?.close();
     await this.#supervisor.stop();
     await this.#pool.close();
+    this.#idle.flush();
   }
 
-  async #serve(send: ParsedSend): Promise<DaemonSendReply> {
+  async #serve(send: DaemonSend): Promise<DaemonSendReply> {
     if (this.#stopping) {
       throw new ConnectionError("closed", "tether conbus serve is shutting down; try again");
     }
@@ -216,6 +239,7 @@ export class ConbusDaemon {
       timeoutMs: send.timeoutMs,
       quietMs: send.quietMs,
       minGapMs: this.#options.minGapMs,
+      pacer: this.#pacer,
       clock: this.#clock,
       onSent: (telegram, atMs, attempt) => {
         sentAt.set(telegram.frame, atMs);
@@ -239,10 +263,16 @@ export class ConbusDaemon {
    * Leases the pool's connection for a request; on release the connection goes back to
    * reporting bus traffic as idle telegrams (at once, not when the next request comes).
    */
-  async #acquire(signal: AbortSignal): Promise<Lease<BridgeConnection>> {
-    const lease = await this.#acquirePooled(signal);
+  #acquire(signal?: AbortSignal): Lease<BridgeConnection> | Promise<Lease<BridgeConnection>> {
+    const leasing = this.#acquirePooled(signal);
+    return leasing instanceof Promise
+      ? leasing.then((lease) => this.#forRequest(lease))
+      : this.#forRequest(leasing);
+  }
+
+  #forRequest(lease: Lease<BridgeConnection>): Lease<BridgeConnection> {
     const connection = lease.connection;
-    for (const incoming of connection.takeIdleEvents()) this.#reportIdle(incoming);
+    for (const incoming of connection.takeIdleEvents()) this.#idle.report(incoming);
     return {
       connection,
       key: lease.key,
@@ -258,13 +288,8 @@ export class ConbusDaemon {
   /** While no request runs on `connection`, what it receives is reported as idle telegrams. */
   #listenIdle(connection: BridgeConnection): void {
     if (!connection.alive) return;
-    for (const incoming of connection.takeIdleEvents()) this.#reportIdle(incoming);
-    connection.listen((incoming) => this.#reportIdle(incoming));
-  }
-
-  #reportIdle(incoming: Incoming): void {
-    this.#idleTelegrams++;
-    this.#options.onIdleTelegram?.(incoming);
+    for (const incoming of connection.takeIdleEvents()) this.#idle.report(incoming);
+    connection.listen(this.#idleReceiver);
   }
 
   #refuseWhileDisconnected(): void {
@@ -284,60 +309,18 @@ export class ConbusDaemon {
 
   /**
    * Supervisor connect: lease the pool's one connection (the aliveness check replaces a dead
-   * one), give it back, keep the key warm (min idle 1), and report a loss when the pool's
-   * connection dies on its own. Connections the pool closes itself (lifetime, idle timeout, a
-   * suspect one after an unanswered request) are not losses: the pool replaces them at once.
+   * one), give it back, keep the key warm (min idle 1); the loss is what
+   * {@link poolConnectionLoss} says it is.
    */
   async #connect(signal: AbortSignal) {
     const lease = await this.#acquire(signal);
     const connection = lease.connection;
     lease.release();
     await this.#pool.warm(this.#key);
-    const closing = new Set<BridgeConnection>();
-    const offs: (() => void)[] = [];
-    const closed = new Promise<unknown>((resolve) => {
-      const watch = (each: BridgeConnection) =>
-        offs.push(each.onClose((error) => {
-          if (!closing.has(each)) resolve(error);
-        }));
-      watch(connection);
-      offs.push(this.#pool.events.on("create", (event) => watch(event.connection)));
-      offs.push(this.#pool.events.on("destroy", (event) => closing.add(event.connection)));
-      offs.push(this.#pool.events.on("create_failed", (event) => resolve(event.error)));
-    }).finally(() => {
-      for (const off of offs) off();
+    const closed = poolConnectionLoss(this.#pool, this.#key, connection, {
+      clock: this.#clock,
+      signal: this.#lifecycle.signal,
     });
     return { connection, closed };
-  }
-}
-
-interface ParsedSend {
-  telegrams: ReturnType<typeof parseTelegramArgument>[];
-  timeoutMs: number;
-  quietMs: number;
-  host?: string;
-  port?: number;
-}
-
-function parseSendRequest(request: ControlRequest): ParsedSend {
-  const telegrams = request.telegrams;
-  if (!Array.isArray(telegrams) || telegrams.length === 0) {
-    throw new Error('"telegrams" must be a non-empty array of strings');
-  }
-  const positive = (value: unknown, name: string) => {
-    if (typeof value !== "number" || !(value > 0)) throw new Error(`"${name}" must be > 0`);
-    return value;
-  };
-  try {
-    return {
-      telegrams: telegrams.map((each) => parseTelegramArgument(String(each))),
-      timeoutMs: positive(request.timeout_ms, "timeout_ms"),
-      quietMs: positive(request.quiet_ms, "quiet_ms"),
-      host: typeof request.host === "string" ? request.host : undefined,
-      port: typeof request.port === "number" ? request.port : undefined,
-    };
-  } catch (error) {
-    if (error instanceof TelegramError) throw new Error(`${error.input}: ${error.message}`);
-    throw error;
   }
 }

@@ -74,6 +74,8 @@ export function createBridgePool(
   });
 }
 
+const NO_OPTIONS = {};
+
 /** {@link AcquireConnection} through a bridge pool. */
 export function poolAcquirer(
   pool: KeyedPool<BridgeConnection>,
@@ -82,7 +84,8 @@ export function poolAcquirer(
   const key = endpointLabel(endpoint);
   // The pool checks aliveness before every hand-out, including the first one of a connection
   // it opened in the background (min idle), so a bridge that closed while idle is replaced.
-  return (signal) => pool.acquire(key, { signal });
+  // acquireNow: an idle connection is leased without a promise turn.
+  return (signal) => pool.acquireNow(key, signal === undefined ? NO_OPTIONS : { signal });
 }
 
 /**

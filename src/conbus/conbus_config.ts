@@ -69,7 +69,7 @@ interface Layer {
  * Resolves the Conbus settings. Precedence: flags > environment (`TETHER_CONBUS_HOST`,
  * `TETHER_CONBUS_PORT`) > `$XDG_CONFIG_HOME/tether/config.yml` (`conbus:` with `host`, `port`,
  * `timeout_ms`, `quiet_ms`, `min_gap_ms`) > xp's `cli.yml` in the working directory (`conbus:`
- * with `ip`, `port`, `timeout` in seconds) > defaults. A malformed file or value is a
+ * with `ip`, `port`, `timeout` in seconds, which only extends the 2 s default deadline) > defaults. A malformed file or value is a
  * {@link ConfigError} naming the file (or flag/variable) and the problem.
  *
  * @example
@@ -202,11 +202,22 @@ function xpLayer(path: string, text: string): Layer {
   return {
     host: conbus.ip === undefined ? undefined : host(conbus.ip, where("ip")),
     port: conbus.port === undefined ? undefined : port(conbus.port, where("port")),
-    // xp's timeout is in seconds.
     timeoutMs: conbus.timeout === undefined
       ? undefined
-      : Math.round(positive(conbus.timeout, where("timeout"), "seconds") * 1000),
+      : xpTimeoutMs(positive(conbus.timeout, where("timeout"), "seconds")),
   };
+}
+
+/**
+ * xp's `timeout` (seconds) meant a socket connect/send timeout in 2025-09 xp (`10`) and is an
+ * inactivity timeout in current xp (`0.1`: the operation ends 0.1 s after the last frame;
+ * conbus.md §1.3–1.4). Neither is tether's overall deadline, and 0.1 s as one would fail every
+ * send (a reply takes 30–80 ms, a retried read twice that). So it can only extend the overall
+ * deadline: max(its value, the 2 s default). It never becomes the quiet window either: a
+ * discover's replies span ~270 ms.
+ */
+function xpTimeoutMs(seconds: number): number {
+  return Math.max(CONBUS_DEFAULTS.timeoutMs, Math.round(seconds * 1000));
 }
 
 function host(value: unknown, where: string): string {

@@ -3,7 +3,7 @@ import { type Environment, tetherRuntimeDir } from "../platform/paths.ts";
 import { ConfigError } from "../platform/config_error.ts";
 import { requestControl } from "../resilience/control_socket.ts";
 import { ConnectionError } from "../resilience/errors.ts";
-import type { DaemonSendReply, DaemonSendRequest } from "./bridge_daemon.ts";
+import type { DaemonSendReply, DaemonSendRequest } from "./daemon_protocol.ts";
 
 /** How long a client waits in `serve`'s queue on top of its own timeout. */
 export const QUEUE_ALLOWANCE_MS = 30_000;

@@ -1,7 +1,8 @@
 import type { Clock } from "../resilience/clock.ts";
 import { ConnectionError } from "../resilience/errors.ts";
 import { SharedTimer } from "../resilience/shared_timer.ts";
-import type { BridgeConnection, Incoming } from "./bridge_connection.ts";
+import type { BridgeConnection, Incoming, Receiver } from "./bridge_connection.ts";
+import type { BusPacer } from "./bus_pacer.ts";
 import type { ReplyMatcher, Routing } from "./reply_matcher.ts";
 import { encodeFrame } from "./telegram_codec.ts";
 
@@ -31,8 +32,8 @@ export interface ExchangeOptions {
   clock: Clock;
   /** The exchange ends at this clock time even if requests are still open. */
   deadlineMs: number;
-  /** Minimum time between two telegram writes on this connection. */
-  minGapMs: number;
+  /** The gap between telegram writes, kept across connections (one bus); null = no gap. */
+  pacer: BusPacer | null;
   /** Unrelated telegrams kept at most; the rest are counted in `droppedEvents`. */
   maxEvents?: number;
   /** Called right after each telegram is written. */
@@ -41,16 +42,19 @@ export interface ExchangeOptions {
   onReceived?: (incoming: Incoming, routing: Routing | null) => void;
 }
 
+const NONE_KEPT: readonly Incoming[] = Object.freeze([]);
+
 /** What happened during one {@link runExchange}. */
 export interface ExchangeResult {
-  /** Indices of requests whose bytes were handed to the socket (outcome may be unknown). */
-  written: number[];
-  /** Indices that were never written (the connection died first): safe to send again. */
-  unwritten: number[];
+  /**
+   * How many of `indices`, in order, were handed to the socket (their outcome may be unknown);
+   * the rest were never written (the connection died first): safe to send again.
+   */
+  writtenCount: number;
   /** Telegrams that were not replies to these requests, in arrival order (bounded). */
-  events: Incoming[];
+  events: readonly Incoming[];
   /** Frames that failed to decode (bad checksum, layout): reported, never matched. */
-  invalid: Incoming[];
+  invalid: readonly Incoming[];
   /** Events and bad frames not kept because the bound was reached. */
   droppedEvents: number;
   /** Why the connection failed during the exchange, or null. */
@@ -58,7 +62,7 @@ export interface ExchangeResult {
 }
 
 /**
- * Writes the requests `indices` of `matcher` on `connection` (keeping `minGapMs` between
+ * Writes the requests `indices` of `matcher` on `connection` (keeping the pacer's gap between
  * telegrams), routes everything received through the matcher, and resolves when every one of
  * them has an outcome, the connection dies, or `deadlineMs` passes. Open requests keep a null
  * outcome; the caller decides what to retry.
@@ -66,7 +70,7 @@ export interface ExchangeResult {
  * @example
  * ```ts
  * const matcher = new ReplyMatcher([telegram], { quietMs: 500 });
- * const result = await runExchange(connection, matcher, [0], { clock, deadlineMs: clock.now() + 2000, minGapMs: 0 });
+ * const result = await runExchange(connection, matcher, [0], { clock, deadlineMs: clock.now() + 2000, pacer: null });
  * ```
  */
 export function runExchange(
@@ -75,111 +79,165 @@ export function runExchange(
   indices: readonly number[],
   options: ExchangeOptions,
 ): Promise<ExchangeResult> {
-  const { clock } = options;
-  const maxEvents = options.maxEvents ?? DEFAULT_MAX_EVENTS;
-  const result: ExchangeResult = {
-    written: [],
-    unwritten: [...indices],
-    events: [],
-    invalid: [],
-    droppedEvents: 0,
-    failure: null,
-  };
-  const open = () => indices.some((index) => matcher.requests[index]!.outcome === null);
-  const timers = timersOf(connection, clock);
-  return new Promise((resolve) => {
-    let finished = false;
-    let cancelQuiet: (() => void) | null = null;
-    let cancelGap: (() => void) | null = null;
-    const cancelDeadline = timers.scheduleAt(() => finish(), options.deadlineMs);
-    const finish = () => {
-      if (finished) return;
-      finished = true;
-      cancelDeadline();
-      cancelQuiet?.();
-      cancelGap?.();
-      stopListening();
-      stopClose?.();
-      // A dead connection's armed timer would otherwise keep the process alive until it fires.
-      if (!connection.alive) timers.dispose();
-      resolve(result);
-    };
-    const keep = (list: Incoming[], incoming: Incoming) => {
-      if (result.events.length + result.invalid.length < maxEvents) list.push(incoming);
-      else result.droppedEvents++;
-    };
-    // `atMs`: the current time when the caller already read the clock (a clock read per call
-    // adds up on a 50 µs round trip).
-    const checkDone = (atMs: number = clock.now()) => {
-      if (finished) return;
-      const next = matcher.settleQuiet(atMs);
-      if (result.unwritten.length === 0 && !open()) {
-        finish();
-        return;
-      }
-      cancelQuiet?.();
-      cancelQuiet = next === null ? null : timers.scheduleAt(() => checkDone(), next);
-    };
-    const stopListening = connection.listen((incoming) => {
-      let routing: Routing | null = null;
-      if (incoming.kind === "telegram") {
-        routing = matcher.receive(incoming.telegram, incoming.atMs);
-        if (routing.kind === "event") keep(result.events, incoming);
-      } else {
-        keep(result.invalid, incoming);
-      }
-      options.onReceived?.(incoming, routing);
-      checkDone(incoming.atMs);
-    });
-    // onClose calls back at once for a connection that already died: finish() then runs before
-    // `stopClose` is assigned (nothing to unsubscribe), and nothing is written.
-    let stopClose: (() => void) | null = null;
-    stopClose = connection.onClose((error) => {
-      result.failure = error;
-      finish();
-    });
-    const writeNext = (lastWriteAtMs?: number) => {
-      cancelGap = null;
-      if (finished) return;
-      const index = result.unwritten[0];
-      if (index === undefined) {
-        checkDone(lastWriteAtMs);
-        return;
-      }
-      const waitMs = connection.lastWriteAtMs === null || options.minGapMs <= 0
-        ? 0
-        : connection.lastWriteAtMs + options.minGapMs - clock.now();
-      if (waitMs > 0) {
-        cancelGap = timers.schedule(() => writeNext(), waitMs);
-        return;
-      }
-      // Without a gap, everything goes out in one write, as xp's `raw` does (pipelining).
-      const batch = options.minGapMs > 0 ? [index] : [...result.unwritten];
-      const frames = batch.map((each) => encodeFrame(matcher.requests[each]!.telegram));
-      const bytes = frames.length === 1 ? frames[0]! : concatenate(frames);
-      let atMs: number;
-      try {
-        atMs = connection.write(bytes);
-      } catch (error) {
-        result.failure = error instanceof ConnectionError
-          ? error
-          : new ConnectionError("closed", String(error));
-        finish();
-        return;
-      }
-      for (const each of batch) {
-        result.unwritten.shift();
-        result.written.push(each);
-        matcher.markSent(each, atMs);
-        options.onSent?.(each, atMs);
-      }
-      writeNext(atMs);
-    };
-    for (const idle of connection.takeIdleEvents()) {
-      keep(idle.kind === "telegram" ? result.events : result.invalid, idle);
+  return new Promise((resolve) => new Exchange(connection, matcher, indices, options, resolve));
+}
+
+/**
+ * One exchange: state in fields, steps as methods, and itself the connection's
+ * {@link Receiver}. On a pooled read (a 50-100 µs round trip) every allocation shows — as GC
+ * work competing with the peer on a small machine — so it subscribes without closures or set
+ * operations, makes its event lists only when something arrives, and reports how many requests
+ * it wrote instead of two index arrays. The deadline is its only timer on the hot path.
+ */
+class Exchange implements Receiver {
+  readonly #connection: BridgeConnection;
+  readonly #matcher: ReplyMatcher;
+  readonly #indices: readonly number[];
+  readonly #options: ExchangeOptions;
+  readonly #timers: SharedTimer;
+  readonly #maxEvents: number;
+  readonly #resolve: (result: ExchangeResult) => void;
+  /** `#indices[#next]` is the next request to write. */
+  #next = 0;
+  #finished = false;
+  #failure: ConnectionError | null = null;
+  // Made on the first one kept (most reads see none); reported as NONE_KEPT until then.
+  #events: Incoming[] | null = null;
+  #invalid: Incoming[] | null = null;
+  #kept = 0;
+  #droppedEvents = 0;
+  #cancelDeadline: (() => void) | null = null;
+  #cancelQuiet: (() => void) | null = null;
+  #cancelGap: (() => void) | null = null;
+
+  constructor(
+    connection: BridgeConnection,
+    matcher: ReplyMatcher,
+    indices: readonly number[],
+    options: ExchangeOptions,
+    resolve: (result: ExchangeResult) => void,
+  ) {
+    this.#connection = connection;
+    this.#matcher = matcher;
+    this.#indices = indices;
+    this.#options = options;
+    this.#timers = timersOf(connection, options.clock);
+    this.#maxEvents = options.maxEvents ?? DEFAULT_MAX_EVENTS;
+    this.#resolve = resolve;
+    this.#cancelDeadline = this.#timers.scheduleAt(() => this.#finish(), options.deadlineMs);
+    // A connection that already died calls `closed` at once: the exchange then ends here and
+    // nothing is written.
+    connection.listen(this);
+    if (this.#finished) return;
+    for (const idle of connection.takeIdleEvents()) this.#keep(idle);
+    this.#writeNext();
+  }
+
+  /** {@link Receiver}: the connection died. */
+  closed(error: ConnectionError): void {
+    this.#failure = error;
+    this.#finish();
+  }
+
+  /** {@link Receiver}: routes a telegram through the matcher; events and bad frames are kept. */
+  receive(incoming: Incoming): void {
+    let routing: Routing | null = null;
+    if (incoming.kind === "telegram") {
+      routing = this.#matcher.receive(incoming.telegram, incoming.atMs);
+      if (routing.kind === "event") this.#keep(incoming);
+    } else {
+      this.#keep(incoming);
     }
-    writeNext();
-  });
+    this.#options.onReceived?.(incoming, routing);
+    this.#checkDone(incoming.atMs);
+  }
+
+  #finish(): void {
+    if (this.#finished) return;
+    this.#finished = true;
+    this.#cancelDeadline?.();
+    this.#cancelQuiet?.();
+    this.#cancelGap?.();
+    this.#connection.unlisten(this);
+    // A dead connection's armed timer would otherwise keep the process alive until it fires.
+    if (!this.#connection.alive) this.#timers.dispose();
+    this.#resolve({
+      writtenCount: this.#next,
+      events: this.#events ?? NONE_KEPT,
+      invalid: this.#invalid ?? NONE_KEPT,
+      droppedEvents: this.#droppedEvents,
+      failure: this.#failure,
+    });
+  }
+
+  #keep(incoming: Incoming): void {
+    if (this.#kept >= this.#maxEvents) {
+      this.#droppedEvents++;
+      return;
+    }
+    this.#kept++;
+    if (incoming.kind === "telegram") (this.#events ??= []).push(incoming);
+    else (this.#invalid ??= []).push(incoming);
+  }
+
+  /** `atMs`: the current time (callers pass it when they already read the clock). */
+  #checkDone(atMs: number): void {
+    if (this.#finished) return;
+    const nextWindowEnd = this.#matcher.settleQuiet(atMs);
+    if (this.#next === this.#indices.length && !this.#anyOpen()) {
+      this.#finish();
+      return;
+    }
+    this.#cancelQuiet?.();
+    this.#cancelQuiet = nextWindowEnd === null
+      ? null
+      : this.#timers.scheduleAt(() => this.#checkDone(this.#options.clock.now()), nextWindowEnd);
+  }
+
+  #anyOpen(): boolean {
+    for (const index of this.#indices) {
+      if (this.#matcher.requests[index]!.outcome === null) return true;
+    }
+    return false;
+  }
+
+  #writeNext(): void {
+    this.#cancelGap = null;
+    if (this.#finished) return;
+    const { pacer, clock } = this.#options;
+    const gapped = pacer !== null && pacer.minGapMs > 0;
+    const waitMs = gapped ? pacer.waitMs(clock.now()) : 0;
+    if (waitMs > 0) {
+      this.#cancelGap = this.#timers.schedule(() => this.#writeNext(), waitMs);
+      return;
+    }
+    // Without a gap, everything goes out in one write, as xp's `raw` does (pipelining).
+    const end = gapped ? this.#next + 1 : this.#indices.length;
+    const requests = this.#matcher.requests;
+    const bytes = end - this.#next === 1
+      ? encodeFrame(requests[this.#indices[this.#next]!]!.telegram)
+      : concatenate(
+        this.#indices.slice(this.#next, end).map((each) => encodeFrame(requests[each]!.telegram)),
+      );
+    let atMs: number;
+    try {
+      atMs = this.#connection.write(bytes);
+    } catch (error) {
+      this.#failure = error instanceof ConnectionError
+        ? error
+        : new ConnectionError("closed", String(error));
+      this.#finish();
+      return;
+    }
+    pacer?.wrote(atMs);
+    for (; this.#next < end; this.#next++) {
+      const index = this.#indices[this.#next]!;
+      this.#matcher.markSent(index, atMs);
+      this.#options.onSent?.(index, atMs);
+    }
+    if (this.#next < this.#indices.length) this.#writeNext();
+    else this.#checkDone(atMs);
+  }
 }
 
 function concatenate(frames: readonly Uint8Array[]): Uint8Array {

@@ -16,7 +16,8 @@ export type Outcome = "replied" | "nak" | "unsupported" | "no_reply" | "outcome_
  *   function and (for `F02`) datapoint — or a NAK from that serial;
  * - `write`: any other targeted function ends at ACK `F18` / NAK `F19` from that serial;
  * - `broadcast`: serial `0000000000` collects replies until the quiet window passes;
- * - `event`: `E`/`O` telegrams are not acknowledged by the bus; the quiet window passes.
+ * - `event`: `E`/`O` telegrams are not acknowledged by the bus; the quiet window passes. (`R`
+ *   telegrams are never sent: `parseTelegramArgument` refuses them.)
  */
 export type Expectation =
   | { kind: "read"; serial: string; functionCode: string; datapoint: string | null }
@@ -37,7 +38,7 @@ export const READ_FUNCTIONS: ReadonlySet<string> = new Set(["01", "02", "03"]);
  * ```
  */
 export function expectationFor(telegram: Telegram): Expectation {
-  if (telegram.type !== "S" && telegram.type !== "R") return { kind: "event" };
+  if (telegram.type !== "S") return { kind: "event" };
   const datapoint = telegram.functionCode === "02" ? telegram.data.slice(0, 2) : null;
   if (telegram.serial === BROADCAST_SERIAL) {
     return { kind: "broadcast", functionCode: telegram.functionCode, datapoint };
@@ -109,7 +110,9 @@ export interface PendingRequest {
   readonly replies: ReplyTelegram[];
   /** Its outcome once settled, else null. */
   outcome: Outcome | null;
-  /** When it was written (ms, the caller's clock), null before. */
+  /** How many times it was written (2 = a read retried after no reply). */
+  writes: number;
+  /** When it was last written (ms, the caller's clock), null before or after a reopen. */
   sentAtMs: number | null;
   /** Last time something relevant happened (write or matched reply), for the quiet window. */
   lastActivityMs: number | null;
@@ -142,6 +145,7 @@ export class ReplyMatcher {
       expectation: expectationFor(telegram),
       replies: [],
       outcome: null,
+      writes: 0,
       sentAtMs: null,
       lastActivityMs: null,
     }));
@@ -150,14 +154,16 @@ export class ReplyMatcher {
   /** Records that request `index` was written at `atMs`. */
   markSent(index: number, atMs: number): void {
     const request = this.requests[index]!;
+    request.writes++;
     request.sentAtMs = atMs;
     request.lastActivityMs = atMs;
   }
 
   /**
    * Routes one received telegram: the first sent, unsettled request it answers gets it
-   * (settling a targeted one); a broadcast reply also restarts that request's quiet window; an
-   * event while an event telegram waits restarts its window. Everything else is an event.
+   * (settling a targeted one); a broadcast reply also restarts that request's quiet window.
+   * Everything else is an event, which answers nothing and restarts no window: an event
+   * telegram's window runs from its write, so a busy bus cannot hold it open.
    */
   receive(telegram: Telegram, atMs: number): Routing {
     for (let index = 0; index < this.requests.length; index++) {
@@ -190,6 +196,19 @@ export class ReplyMatcher {
     return next;
   }
 
+  /**
+   * Settles broadcasts that collected replies while their quiet window was still running (the
+   * time ran out, or the connection was lost): they were answered — `replied`, or `nak` if
+   * every reply was a NAK — and must not be sent again.
+   */
+  settleCollecting(): void {
+    for (const request of this.requests) {
+      if (request.outcome === null && request.replies.length > 0) {
+        request.outcome = quietOutcome(request);
+      }
+    }
+  }
+
   /** Makes request `index` open and unsent again (a read about to be retried). */
   reopen(index: number): void {
     const request = this.requests[index]!;
@@ -202,13 +221,6 @@ export class ReplyMatcher {
   get done(): boolean {
     return this.requests.every((request) => request.outcome !== null);
   }
-
-  /** Settles every open request with `outcome` (after a deadline or a lost connection). */
-  settleRemaining(outcomeFor: (request: PendingRequest) => Outcome): void {
-    for (const request of this.requests) {
-      if (request.outcome === null) request.outcome = outcomeFor(request);
-    }
-  }
 }
 
 function quietOutcome(request: PendingRequest): Outcome {
@@ -217,9 +229,16 @@ function quietOutcome(request: PendingRequest): Outcome {
   return request.replies.every((reply) => reply.functionCode === NAK_FUNCTION) ? "nak" : "replied";
 }
 
-const WORST_FIRST: readonly Outcome[] = ["outcome_unknown", "no_reply", "nak", "unsupported"];
+/** Outcome precedence, best first: a run's outcome is the worst of its telegrams'. */
+const OUTCOME_RANK: Readonly<Record<Outcome, number>> = {
+  replied: 0,
+  unsupported: 1,
+  nak: 2,
+  no_reply: 3,
+  outcome_unknown: 4,
+};
 
-/** Outcome precedence for a whole run: the worst outcome of its telegrams. */
-export function overallOutcome(outcomes: readonly Outcome[]): Outcome {
-  return WORST_FIRST.find((outcome) => outcomes.includes(outcome)) ?? "replied";
+/** The worse of two outcomes (`outcome_unknown` > `no_reply` > `nak` > `unsupported` > `replied`). */
+export function worseOutcome(a: Outcome, b: Outcome): Outcome {
+  return OUTCOME_RANK[b] > OUTCOME_RANK[a] ? b : a;
 }

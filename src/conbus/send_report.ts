@@ -33,6 +33,8 @@ export interface SendReport {
   dropped_events: number;
   /** Everything in time order, for the text output. */
   transcript: TranscriptLine[];
+  /** Why nothing could be read (bridge unreachable or busy, serve not answering), else null. */
+  error: string | null;
 }
 
 /**
@@ -121,12 +123,47 @@ export class TranscriptRecorder {
       })),
       dropped_events: result.droppedEvents,
       transcript: this.lines,
+      error: null,
     };
   }
 
   #push(line: TranscriptLine): void {
     if (this.lines.length < this.#maxLines) this.lines.push(line);
   }
+}
+
+/**
+ * The report of a send that failed before any reply could be read: every telegram gets
+ * `outcome` (`no_reply` when nothing was sent, `outcome_unknown` when `serve` took the request
+ * and then did not answer) with the error as its detail. With `--json` a script still gets a
+ * document.
+ *
+ * @example
+ * ```ts
+ * failedSendReport([telegram], "Conbus bridge 10.0.0.5:10001: connection refused", "no_reply");
+ * ```
+ */
+export function failedSendReport(
+  telegrams: readonly Telegram[],
+  error: string,
+  outcome: "no_reply" | "outcome_unknown",
+): SendReport {
+  return {
+    sent: [],
+    replies: [],
+    events: [],
+    invalid: [],
+    outcome,
+    results: telegrams.map((telegram) => ({
+      telegram: telegram.frame,
+      outcome,
+      writes: 0,
+      detail: error,
+    })),
+    dropped_events: 0,
+    transcript: [],
+    error,
+  };
 }
 
 /**

@@ -150,7 +150,9 @@ export function encodeFrame(telegram: Telegram): Uint8Array {
 
 /**
  * Parses a telegram typed by a user: a full frame (`<S0020044964F02D12FJ>`, checksum verified)
- * or a body (`S0020044964F02D12`, checksum added). Throws {@link TelegramError}.
+ * or a body (`S0020044964F02D12`, checksum added). Only what a client sends is accepted: `S`
+ * (system) and `E`/`O` (event) telegrams; an `R` reply is what a module sends, so a client
+ * sending one is a mistake. Throws {@link TelegramError}.
  *
  * @example
  * ```ts
@@ -158,7 +160,17 @@ export function encodeFrame(telegram: Telegram): Uint8Array {
  * ```
  */
 export function parseTelegramArgument(text: string): Telegram {
-  const trimmed = text.trim();
+  const telegram = parseFrameOrBody(text.trim());
+  if (telegram.type === "R") {
+    throw new TelegramError(
+      "an R telegram is a module's reply, not a request: send an S (system), E or O (event) telegram",
+      telegram.frame,
+    );
+  }
+  return telegram;
+}
+
+function parseFrameOrBody(trimmed: string): Telegram {
   if (trimmed.startsWith("<") || trimmed.endsWith(">")) {
     if (!trimmed.startsWith("<") || !trimmed.endsWith(">")) {
       throw new TelegramError("a full frame starts with < and ends with >", trimmed);

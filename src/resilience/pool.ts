@@ -289,6 +289,33 @@ export class KeyedPool<C> {
   }
 
   /**
+   * {@link KeyedPool.acquire} without a promise turn when it can: an idle connection that passes
+   * the expiry and a synchronous aliveness check is leased at once and returned as is; anything
+   * else (nothing idle, an asynchronous check, a discarded connection, a closing pool) goes the
+   * way of `acquire` and returns its promise. For hot paths that lease per request (a pooled
+   * Conbus read is a 50-100 µs round trip; the async acquire was a measurable part of it).
+   *
+   * @example
+   * ```ts
+   * const leasing = pool.acquireNow("10.0.0.5:10001");
+   * const lease = leasing instanceof Promise ? await leasing : leasing;
+   * ```
+   */
+  acquireNow(key: string, options: AcquireOptions = {}): Lease<C> | Promise<Lease<C>> {
+    const state = this.#keys.get(key);
+    const entry = state?.idle.at(-1);
+    if (entry === undefined || this.#closing || options.signal?.aborted) {
+      return this.acquire(key, options);
+    }
+    state!.idle.pop();
+    const leasing = this.#tryLease(entry, state!, this.#clock.now());
+    if (leasing instanceof Promise) {
+      return leasing.then((lease) => lease ?? this.acquire(key, options));
+    }
+    return leasing ?? this.acquire(key, options);
+  }
+
+  /**
    * Acquires, runs `fn`, releases — discarding the connection if `fn` throws (see
    * {@link UseOptions.keepOnError}). Combine with `retry` for a fresh connection per attempt.
    *

@@ -1,14 +1,16 @@
 import assert from "node:assert/strict";
 import { mkdtemp, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import type { Incoming } from "../../src/conbus/bridge_connection.ts";
 import { ConbusDaemon } from "../../src/conbus/bridge_daemon.ts";
 import { sendViaDaemon } from "../../src/conbus/daemon_client.ts";
 import { createLogger } from "../../src/platform/logger.ts";
 import { requestControl } from "../../src/resilience/control_socket.ts";
+import { ConnectionError } from "../../src/resilience/errors.ts";
 import { exponentialPolicy } from "../../src/resilience/retry.ts";
-import { FakeConbusBridge } from "../fakes/conbus_bridge.ts";
+import { type FakeBridgeOptions, FakeConbusBridge } from "../fakes/conbus_bridge.ts";
+import { runInProcess } from "../support/cli.ts";
 
 const logger = createLogger({ level: "silent" });
 
@@ -21,11 +23,11 @@ async function withDaemon(
       idle: Incoming[];
     },
   ) => Promise<void>,
-  options: { initialDelayMs?: number; minGapMs?: number } = {},
+  options: { initialDelayMs?: number; minGapMs?: number; bridge?: FakeBridgeOptions } = {},
 ): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), "tether-conbus-"));
   const socketPath = join(dir, "tether", "conbus.sock");
-  const bridge = await FakeConbusBridge.start();
+  const bridge = await FakeConbusBridge.start(options.bridge);
   const idle: Incoming[] = [];
   const daemon = await ConbusDaemon.start({
     endpoint: { host: "127.0.0.1", port: bridge.port },
@@ -87,25 +89,32 @@ Deno.test("serve: a send is answered with its report and latency is recorded", a
   });
 });
 
-Deno.test("serve: concurrent requests are served FIFO, one at a time, min gap between telegrams", async () => {
-  await withDaemon(async ({ socketPath, bridge }) => {
+Deno.test("serve: requests are served one at a time in arrival order (FIFO), min gap between telegrams", async () => {
+  await withDaemon(async ({ daemon, socketPath, bridge }) => {
+    // A discover first holds the line for ~600 ms (replies over ~300 ms, then the quiet
+    // window), so the reads queue behind it; each is sent only once the previous one is in the
+    // queue: arrival order is known.
     const serials = ["0020044964", "0020044966", "0020012521", "0020030837", "0020044964"];
-    const replies = await Promise.all(
-      serials.map((serial) => send(socketPath, [`S${serial}F02D00`])),
-    );
-    replies.forEach((reply, index) => {
+    const pending = [send(socketPath, ["S0000000000F01D00"])];
+    await waitFor(() => daemon.status().queue_length === 1, "the first request");
+    for (const [index, serial] of serials.entries()) {
+      pending.push(send(socketPath, [`S${serial}F02D00`]));
+      await waitFor(() => daemon.status().queue_length === index + 2, "the request to queue");
+    }
+    const replies = await Promise.all(pending);
+    const sentAt = replies.map((reply) => {
       assert.ok(reply?.accepted);
-      assert.equal(reply.report.replies[0]!.frame.slice(2, 12), serials[index]);
+      assert.equal(reply.report.sent.length, 1);
+      return Date.parse(reply.report.sent[0]!.time);
     });
-    const times = replies.map((reply) =>
-      reply!.accepted ? Date.parse(reply!.report.sent[0]!.time) : 0
-    )
-      .sort((a, b) => a - b);
-    for (let index = 1; index < times.length; index++) {
-      assert.ok(
-        times[index]! - times[index - 1]! >= 50,
-        `gap ${times[index]! - times[index - 1]!} ms`,
-      );
+    serials.forEach((serial, index) => {
+      const reply = replies[index + 1]!;
+      assert.ok(reply.accepted);
+      assert.equal(reply.report.replies[0]!.frame.slice(2, 12), serial);
+    });
+    for (let index = 1; index < sentAt.length; index++) {
+      const gap = sentAt[index]! - sentAt[index - 1]!;
+      assert.ok(gap >= 50, `request ${index} sent ${gap} ms after request ${index - 1}`);
     }
     assert.equal(bridge.connectionsAccepted, 1);
   }, { minGapMs: 50 });
@@ -177,4 +186,167 @@ Deno.test("serve: a bus event while idle is reported at once and never taken by 
     const status = await requestControl(socketPath, "status") as { idle_telegrams: number };
     assert.equal(status.idle_telegrams, 2);
   });
+});
+
+Deno.test("serve: the minimum gap holds across a reconnect (one bus, whichever connection)", async () => {
+  await withDaemon(async ({ socketPath, bridge }) => {
+    const first = await send(socketPath, ["S0020044964F02D12"]);
+    assert.ok(first?.accepted);
+    bridge.disconnectClient();
+    await waitFor(async () => {
+      const status = await requestControl(socketPath, "status") as { reconnection_count: number };
+      return status.reconnection_count === 1;
+    }, "the reconnect");
+    const second = await send(socketPath, ["S0020044964F02D12"]);
+    assert.ok(second?.accepted);
+    assert.equal(second.report.outcome, "replied");
+    assert.equal(bridge.connectionsAccepted, 2);
+    const gapMs = Date.parse(second.report.sent[0]!.time) - Date.parse(first.report.sent[0]!.time);
+    assert.ok(gapMs >= 1000, `second telegram ${gapMs} ms after the first`);
+  }, { minGapMs: 1000 });
+});
+
+Deno.test("serve: a flood while idle is reported within the budget, the rest counted — nothing retained", async () => {
+  const dir = await mkdtemp(join(tmpdir(), "tether-conbus-"));
+  const bridge = await FakeConbusBridge.start();
+  const shown: Incoming[] = [];
+  const notShown: number[] = [];
+  const daemon = await ConbusDaemon.start({
+    endpoint: { host: "127.0.0.1", port: bridge.port },
+    socketPath: join(dir, "tether", "conbus.sock"),
+    minGapMs: 0,
+    logger,
+    maxIdleReportsPerSecond: 50,
+    onIdleTelegram: (incoming) => shown.push(incoming),
+    onIdleNotShown: (count) => notShown.push(count),
+  });
+  try {
+    await daemon.waitForConnected(AbortSignal.timeout(5000));
+    await waitFor(() => bridge.hasClient, "the fake to accept");
+    const startedAt = Date.now();
+    await bridge.flood("E07L06I80B", 20_000);
+    await waitFor(() => daemon.status().idle_telegrams === 20_000, "the flood to arrive");
+    const windows = Math.ceil((Date.now() - startedAt) / 1000) + 1;
+    assert.ok(shown.length >= 50, `${shown.length} shown`);
+    assert.ok(shown.length <= 50 * windows, `${shown.length} shown in ≤ ${windows} windows`);
+    assert.equal(daemon.status().idle_telegrams_not_shown, 20_000 - shown.length);
+    await waitFor(
+      () => notShown.reduce((sum, count) => sum + count, 0) === 20_000 - shown.length,
+      "the not-shown summary",
+    );
+    // Still serving: the flood left nothing behind to be read as the next request's reply.
+    const reply = await send(join(dir, "tether", "conbus.sock"), ["S0020044964F02D12"]);
+    assert.equal(reply?.accepted && reply.report.outcome, "replied");
+    assert.ok(reply?.accepted && reply.report.events.length === 0);
+  } finally {
+    await daemon.stop();
+    await bridge.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+Deno.test("serve: a read with no reply is retried on a fresh connection; the suspect one is discarded", async () => {
+  await withDaemon(async ({ socketPath, bridge }) => {
+    bridge.dropReplies(1);
+    const reply = await send(socketPath, ["S0020044964F02D12"]);
+    assert.ok(reply?.accepted);
+    assert.equal(reply.report.outcome, "replied");
+    assert.deepEqual(reply.report.sent.map((each) => each.attempt), [1, 2]);
+    const status = await requestControl(socketPath, "status") as {
+      pool: { discarded: number };
+      reconnection_count: number;
+    };
+    assert.equal(status.pool.discarded, 1);
+    assert.equal(status.reconnection_count, 0, "a connection the pool discards is not a loss");
+    assert.equal(bridge.connectionsAccepted, 2);
+  });
+});
+
+Deno.test("serve: the status reply and socket-health report status, reply latency, reconnections and uptime", async () => {
+  await withDaemon(async ({ socketPath, bridge }) => {
+    const startedAt = Date.now();
+    const reply = await send(socketPath, ["S0020044964F02D12"]);
+    assert.ok(reply?.accepted);
+    const status = await requestControl(socketPath, "status") as {
+      daemon: string;
+      pid: number;
+      uptime_seconds: number;
+      reconnection_count: number;
+      endpoint: string;
+      requests_served: number;
+      connection: { status: string; latency_ms: number; uptime_seconds: number };
+    };
+    assert.equal(status.daemon, "conbus");
+    assert.equal(status.pid, process.pid);
+    assert.equal(status.endpoint, `127.0.0.1:${bridge.port}`);
+    assert.equal(status.connection.status, "connected");
+    // The bridge's own reply latency (the fake answers after 30-80 ms), not the socket's.
+    assert.ok(
+      status.connection.latency_ms >= 25 && status.connection.latency_ms <= 1000,
+      `latency ${status.connection.latency_ms} ms`,
+    );
+    assert.equal(status.reconnection_count, 0);
+    assert.equal(status.requests_served, 1);
+    const elapsedSeconds = Math.ceil((Date.now() - startedAt) / 1000) + 5;
+    assert.ok(Number.isInteger(status.uptime_seconds) && status.uptime_seconds <= elapsedSeconds);
+
+    const env = { XDG_RUNTIME_DIR: dirname(dirname(socketPath)), NO_COLOR: "1" };
+    const health = async () => {
+      const result = await runInProcess(["--json", "socket-health", "--kind", "tether"], { env });
+      const rows = JSON.parse(result.stdout).sockets as Record<string, unknown>[];
+      return rows.find((row) => row.socket_path === socketPath)!;
+    };
+    const row = await health();
+    assert.equal(row.status, "healthy");
+    assert.equal(row.owner_pid, process.pid);
+    assert.equal(row.detail, "tether conbus");
+    assert.equal(row.connection_status, "connected");
+    assert.equal(row.reconnection_count, 0);
+    assert.equal(typeof row.uptime_seconds, "number");
+
+    bridge.disconnectClient();
+    await waitFor(async () => {
+      const next = await requestControl(socketPath, "status") as { reconnection_count: number };
+      return next.reconnection_count === 1;
+    }, "the reconnect");
+    assert.equal((await health()).reconnection_count, 1);
+  });
+});
+
+Deno.test('serve: {"cmd":"reconnect"} replaces the bridge connection now', async () => {
+  await withDaemon(async ({ socketPath, bridge }) => {
+    assert.deepEqual(await requestControl(socketPath, "reconnect"), { reconnecting: true });
+    await waitFor(async () => {
+      const status = await requestControl(socketPath, "status") as {
+        connection: { status: string };
+      };
+      return bridge.connectionsAccepted === 2 && status.connection.status === "connected";
+    }, "the new connection");
+    const reply = await send(socketPath, ["S0020044964F02D12"]);
+    assert.equal(reply?.accepted && reply.report.outcome, "replied");
+    assert.equal(bridge.connectionsAccepted, 2);
+  });
+});
+
+Deno.test("serve: at most 64 requests in the queue (the one in flight included); the next is refused as busy", async () => {
+  await withDaemon(async ({ daemon }) => {
+    const request = {
+      cmd: "send",
+      telegrams: ["S0020044964F02D12"],
+      timeout_ms: 2000,
+      quiet_ms: 300,
+    };
+    const accepted = Array.from({ length: 64 }, () => daemon.handleSend(request));
+    assert.equal(daemon.status().queue_length, 64);
+    assert.throws(
+      () => daemon.handleSend(request),
+      (error) =>
+        error instanceof ConnectionError && error.category === "busy" &&
+        /64 requests already waiting; try again later/.test(error.message),
+    );
+    const replies = await Promise.all(accepted);
+    assert.ok(replies.every((reply) => reply.accepted && reply.report.outcome === "replied"));
+    assert.equal(daemon.status().queue_length, 0);
+    await daemon.handleSend(request); // room again
+  }, { minGapMs: 0, bridge: { replyDelayMs: [0, 0] } });
 });

@@ -24,9 +24,8 @@ class MemoryConnection implements BridgeConnection {
   write(): number {
     return this.createdAtMs;
   }
-  listen(): () => void {
-    return () => {};
-  }
+  listen(): void {}
+  unlisten(): void {}
   onClose(listener: (error: ConnectionError) => void): () => void {
     this.#closeListeners.push(listener);
     return () => {};
@@ -131,5 +130,54 @@ Deno.test("a background-opened connection that died before first use is replaced
   assert.equal(lease.connection.alive, true);
   assert.equal(connections.length, 2);
   lease.release();
+  await pool.close();
+});
+
+Deno.test("acquireNow: an idle live connection is leased at once (no promise); otherwise acquire's promise", async () => {
+  const { pool, key, connections, clock } = setup();
+  const first = pool.acquireNow(key);
+  assert.ok(first instanceof Promise, "nothing idle yet: the connection is opened");
+  (await first).release();
+  const now = pool.acquireNow(key);
+  assert.ok(!(now instanceof Promise), "idle and alive: leased synchronously");
+  assert.equal(now.connection, connections[0]);
+  assert.equal(now.reused, true);
+  const waiting = pool.acquireNow(key);
+  assert.ok(waiting instanceof Promise, "the one connection is leased: wait");
+  now.release();
+  (await waiting).release();
+
+  connections[0]!.peerClosed();
+  const replaced = pool.acquireNow(key);
+  assert.ok(replaced instanceof Promise, "failed the aliveness check: discarded, a new one");
+  const lease = await replaced;
+  assert.equal(lease.connection, connections[1]);
+  assert.equal(pool.stats().discarded, 1);
+  lease.release();
+
+  await pool.close();
+});
+
+Deno.test("acquireNow: a connection past its lifetime is closed, not leased, even without the collector", async () => {
+  const clock = new VirtualClock();
+  const connections: MemoryConnection[] = [];
+  const pool = createBridgePool({ host: "bridge.test", port: 10001 }, {
+    clock,
+    reapIntervalMs: 0,
+    connect: () => {
+      connections.push(new MemoryConnection(clock.now()));
+      return Promise.resolve(connections.at(-1)!);
+    },
+  });
+  const key = "bridge.test:10001";
+  (await pool.acquire(key)).release();
+  await clock.advance(SIX_HOURS_MS);
+  const afterLifetime = pool.acquireNow(key);
+  assert.ok(afterLifetime instanceof Promise, "past its lifetime: closed, a new one");
+  const fresh = await afterLifetime;
+  assert.equal(fresh.connection, connections[1]);
+  assert.equal(connections[0]!.closedByUs, true);
+  assert.equal(pool.stats().expired, 1);
+  fresh.release();
   await pool.close();
 });

@@ -2,7 +2,11 @@ import assert from "node:assert/strict";
 import { mkdir, mkdtemp, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { ConbusDaemon } from "../../src/conbus/bridge_daemon.ts";
+import { sendViaDaemon } from "../../src/conbus/daemon_client.ts";
+import { createLogger } from "../../src/platform/logger.ts";
 import { requestControl } from "../../src/resilience/control_socket.ts";
+import { exponentialPolicy } from "../../src/resilience/retry.ts";
 import { defaultModules, FakeConbusBridge } from "../fakes/conbus_bridge.ts";
 import { runInProcess, runProcess, tetherCommand } from "../support/cli.ts";
 
@@ -24,12 +28,17 @@ Deno.test("conbus send: usage and config errors exit 2 with one line", async () 
     const cases: [string[], RegExp][] = [
       [["conbus", "send", "S00"], /^tether: telegram "S00": serial must be 10 digits, got "00"\n$/],
       [["conbus", "send", "<S0020044964F02D12FA>"], /checksum FJ expected, got FA\n$/],
+      [["conbus", "send", "R0020044964F18D"], /an R telegram is a module's reply, not a request/],
       [
         ["conbus", "send", "--port", "0", "S0020044964F02D12"],
         /--port must be a port number 1-65535/,
       ],
       [["conbus", "send", "--timeout", "-1", "S0020044964F02D12"], /--timeout must be a positive/],
       [["conbus", "send", "S0020044964F02D12"], /no Conbus bridge configured: pass --host/],
+      [
+        ["conbus", "send", "--direct", "--host", "nosuch.invalid", "S0020044964F02D12"],
+        /^tether: Conbus bridge nosuch\.invalid:10001: host "nosuch\.invalid" not found — check --host/,
+      ],
       [["conbus", "serve", "--min-gap-ms", "x", "--host", "h"], /--min-gap-ms must be a number/],
     ];
     for (const [args, message] of cases) {
@@ -134,8 +143,8 @@ async function startServe(env: Record<string, string | undefined>, port: number)
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   return {
-    stop: async () => {
-      child.kill("SIGTERM");
+    stop: async (signal: "SIGTERM" | "SIGINT" = "SIGTERM") => {
+      child.kill(signal);
       const status = await child.status;
       await stderrDone;
       return status.code;
@@ -191,9 +200,347 @@ Deno.test("conbus serve: 20 concurrent send processes each get their own reply; 
     assert.match(direct.stderr, /^tether: bridge busy: .*tether conbus serve \(pid \d+\) holds it/);
   } finally {
     const code = await serve.stop();
+    await waitUntil(() => !bridge.hasClient);
+    const bridgeStillConnected = bridge.hasClient;
     await bridge.close();
     assert.equal(code, 0, serve.stderr());
+    assert.equal(bridgeStillConnected, false, "serve closed the bridge connection");
     await assert.rejects(stat(serve.socketPath));
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+async function waitUntil(condition: () => boolean, timeoutMs = 3000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!condition() && Date.now() < until) {
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+Deno.test("conbus serve: SIGINT finishes the request in flight, closes the bridge connection, removes the socket, exit 0", async () => {
+  const { dir, env } = await tempEnv();
+  const bridge = await FakeConbusBridge.start();
+  const serve = await startServe(env, bridge.port);
+  try {
+    assert.ok(bridge.hasClient, serve.stderr());
+    // A discover takes ~600 ms (replies over ~300 ms, then the quiet window): in flight at SIGINT.
+    const inFlight = sendViaDaemon(serve.socketPath, {
+      telegrams: ["S0000000000F01D00"],
+      timeout_ms: 3000,
+      quiet_ms: 300,
+    });
+    await waitUntil(() => bridge.receivedCount === 1);
+    const code = await serve.stop("SIGINT");
+    const reply = await inFlight;
+    assert.equal(code, 0, serve.stderr());
+    assert.equal(reply?.accepted && reply.report.results[0]!.outcome, "replied");
+    assert.equal(reply?.accepted && reply.report.replies.length, 4);
+    await waitUntil(() => !bridge.hasClient);
+    assert.equal(bridge.hasClient, false, "serve closed the bridge connection");
+    await assert.rejects(stat(serve.socketPath));
+  } finally {
+    await bridge.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+Deno.test("conbus send --json: an unreachable bridge still prints the document (no_reply, error), plus one stderr line", async () => {
+  const { dir, env } = await tempEnv();
+  const bridge = await FakeConbusBridge.start();
+  const port = bridge.port;
+  await bridge.close();
+  try {
+    const result = await runInProcess([
+      "--json",
+      "conbus",
+      "send",
+      "--direct",
+      "--host",
+      "127.0.0.1",
+      "--port",
+      String(port),
+      "--timeout",
+      "0.5",
+      "S0020044964F02D12",
+    ], { env });
+    assert.equal(result.code, 1);
+    const report = JSON.parse(result.stdout);
+    assert.equal(report.outcome, "no_reply");
+    assert.match(report.error, /ECONNREFUSED.*nothing sent/);
+    assert.deepEqual(report.sent, []);
+    assert.deepEqual(report.results, [{
+      telegram: "<S0020044964F02D12FJ>",
+      outcome: "no_reply",
+      writes: 0,
+      detail: report.error,
+    }]);
+    assert.equal(result.stderr, `tether: ${report.error}\n`);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+Deno.test("conbus send --json through serve: a bridge serve cannot reach still prints the document", async () => {
+  const { dir, env } = await tempEnv();
+  const bridge = await FakeConbusBridge.start();
+  const daemon = await ConbusDaemon.start({
+    endpoint: { host: "127.0.0.1", port: bridge.port },
+    socketPath: join(dir, "tether", "conbus.sock"),
+    minGapMs: 0,
+    logger: createLogger({ level: "silent" }),
+    reconnectPolicy: exponentialPolicy({ maxAttempts: 0, initialDelayMs: 60_000 }),
+  });
+  try {
+    await daemon.waitForConnected(AbortSignal.timeout(5000));
+    await bridge.close();
+    for (let step = 0; step < 300; step++) {
+      if ((daemon.status().connection as { status: string }).status === "reconnecting") break;
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    const result = await runInProcess(["--json", "conbus", "send", "S0020044964F02D12"], { env });
+    assert.equal(result.code, 1);
+    const report = JSON.parse(result.stdout);
+    assert.equal(report.outcome, "no_reply");
+    assert.match(
+      report.error,
+      /^tether conbus serve: Conbus bridge 127\.0\.0\.1:\d+ is reconnecting/,
+    );
+    assert.equal(report.results[0].writes, 0);
+    assert.equal(result.stderr, `tether: ${report.error}\n`);
+  } finally {
+    await daemon.stop();
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+Deno.test("conbus send from a directory with xp's cli.yml (timeout: 0.1): the bridge is used and a 150 ms reply still arrives", async () => {
+  const { dir, env } = await tempEnv();
+  const bridge = await FakeConbusBridge.start({ replyDelayMs: [150, 150] });
+  try {
+    await writeFile(
+      join(dir, "cli.yml"),
+      `conbus:\n  ip: 127.0.0.1\n  ip_local: 127.0.0.1\n  port: ${bridge.port}\n  timeout: 0.1\n`,
+    );
+    const [command, ...prefix] = tetherCommand();
+    const output = await new Deno.Command(command!, {
+      args: [...prefix, "--json", "conbus", "send", "--direct", "S0020044964F02D12"],
+      cwd: dir,
+      env: env as Record<string, string>,
+      clearEnv: true,
+      stdin: "null",
+    }).output();
+    const stderr = new TextDecoder().decode(output.stderr);
+    assert.equal(output.code, 0, stderr);
+    const report = JSON.parse(new TextDecoder().decode(output.stdout));
+    assert.equal(report.outcome, "replied");
+    assert.equal(report.results[0].writes, 1);
+  } finally {
+    await bridge.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+/** `tether conbus serve` in this process (captured output); stop() plays SIGTERM. */
+async function serveInProcess(
+  env: Record<string, string | undefined>,
+  port: number,
+  extraArgs: string[] = [],
+) {
+  const shutdown = new AbortController();
+  const args = ["conbus", "serve", "--host", "127.0.0.1", "--port", String(port), ...extraArgs];
+  const json = extraArgs.includes("--json");
+  const done = runInProcess(json ? ["--json", ...args.filter((arg) => arg !== "--json")] : args, {
+    env,
+    signal: shutdown.signal,
+  });
+  const socketPath = join(env.XDG_RUNTIME_DIR!, "tether", "conbus.sock");
+  for (let step = 0; step < 300; step++) {
+    const status = await requestControl(socketPath, "status").catch(() => null) as
+      | { connection: { status: string } }
+      | null;
+    if (status?.connection.status === "connected") break;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  return {
+    socketPath,
+    stop: () => {
+      shutdown.abort();
+      return done;
+    },
+  };
+}
+
+Deno.test("conbus serve: bus telegrams while idle are printed as [RX] … (while idle) lines, or bus_telegram JSON lines", async () => {
+  const { dir, env } = await tempEnv();
+  const bridge = await FakeConbusBridge.start();
+  try {
+    for (const json of [false, true]) {
+      const serve = await serveInProcess(env, bridge.port, json ? ["--json"] : []);
+      await waitUntil(() => bridge.hasClient);
+      assert.ok(bridge.sendUnsolicited("E14L00I02M"));
+      assert.ok(bridge.sendUnsolicited("<O06L00I07MAG>"));
+      await waitUntil(() => false, 200);
+      const result = await serve.stop();
+      assert.equal(result.code, 0, result.stderr);
+      const lines = result.stdout.trimEnd().split("\n");
+      if (json) {
+        const events = lines.map((line) => JSON.parse(line));
+        assert.deepEqual(events.map((event) => [event.event, event.frame]), [
+          ["bus_telegram", "<E14L00I02MAK>"],
+          ["bus_telegram", "<O06L00I07MAG>"],
+        ]);
+        assert.match(events[0].time, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+      } else {
+        assert.equal(lines.length, 2, result.stdout);
+        assert.match(lines[0]!, /^\d\d:\d\d:\d\d\.\d{3} \[RX\] <E14L00I02MAK> {2}\(while idle\)$/);
+        assert.match(lines[1]!, /^\d\d:\d\d:\d\d\.\d{3} \[RX\] <O06L00I07MAG> {2}\(while idle\)$/);
+      }
+      await waitUntil(() => !bridge.hasClient);
+    }
+  } finally {
+    await bridge.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+Deno.test("conbus serve --min-gap-ms: telegrams of one send go out that far apart", async () => {
+  const { dir, env } = await tempEnv();
+  const bridge = await FakeConbusBridge.start();
+  const serve = await serveInProcess(env, bridge.port, ["--min-gap-ms", "300"]);
+  try {
+    const result = await runInProcess([
+      "--json",
+      "conbus",
+      "send",
+      "S0020044964F02D12",
+      "S0020044966F02D18",
+      "S0020030837F02D02",
+    ], { env });
+    assert.equal(result.code, 0, result.stderr);
+    const sent = JSON.parse(result.stdout).sent.map((each: { time: string }) =>
+      Date.parse(each.time)
+    );
+    assert.equal(sent.length, 3);
+    for (let index = 1; index < sent.length; index++) {
+      assert.ok(sent[index] - sent[index - 1] >= 300, `gap ${sent[index] - sent[index - 1]} ms`);
+    }
+    assert.equal(bridge.connectionsAccepted, 1, "sent through serve");
+  } finally {
+    assert.equal((await serve.stop()).code, 0);
+    await bridge.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+Deno.test("conbus serve: exit 1 when another serve already owns the socket", async () => {
+  const { dir, env } = await tempEnv();
+  const bridge = await FakeConbusBridge.start();
+  const serve = await serveInProcess(env, bridge.port);
+  try {
+    const second = await runInProcess(
+      ["conbus", "serve", "--host", "127.0.0.1", "--port", String(bridge.port)],
+      { env },
+    );
+    assert.equal(second.code, 1);
+    assert.match(
+      second.stderr,
+      /^tether: another tether daemon already listens on .*conbus\.sock\n$/,
+    );
+    assert.equal(bridge.connectionsAccepted, 1, "the second serve never touched the bridge");
+  } finally {
+    assert.equal((await serve.stop()).code, 0);
+    await bridge.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+Deno.test("conbus send: when serve serves another bridge, send connects directly to the one asked for", async () => {
+  const { dir, env } = await tempEnv();
+  const served = await FakeConbusBridge.start();
+  const other = await FakeConbusBridge.start();
+  const serve = await serveInProcess(env, served.port);
+  try {
+    const result = await runInProcess([
+      "--json",
+      "conbus",
+      "send",
+      "--host",
+      "127.0.0.1",
+      "--port",
+      String(other.port),
+      "S0020044964F02D12",
+    ], { env });
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(JSON.parse(result.stdout).outcome, "replied");
+    assert.equal(other.receivedCount, 1);
+    assert.equal(served.receivedCount, 0);
+  } finally {
+    assert.equal((await serve.stop()).code, 0);
+    await served.close();
+    await other.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+Deno.test("conbus send --quiet-ms: a discover collects what arrives within the window", async () => {
+  const { dir, env } = await tempEnv();
+  // Replies 30 ms after the request, then one every 200 ms (4 modules over 600 ms).
+  const bridge = await FakeConbusBridge.start({ replyDelayMs: [30, 30], discoverSpreadMs: 600 });
+  try {
+    const discover = async (quietMs: string) => {
+      const result = await runInProcess([
+        "--json",
+        "conbus",
+        "send",
+        "--direct",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        String(bridge.port),
+        "--quiet-ms",
+        quietMs,
+        "S0000000000F01D00",
+      ], { env });
+      assert.equal(result.code, 0, result.stderr);
+      return JSON.parse(result.stdout).replies.length;
+    };
+    assert.equal(await discover("100"), 1);
+    assert.equal(await discover("400"), 4);
+  } finally {
+    await bridge.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+Deno.test("conbus send --timeout: the overall deadline decides whether a 300 ms reply is waited for", async () => {
+  const { dir, env } = await tempEnv();
+  const bridge = await FakeConbusBridge.start({ replyDelayMs: [300, 300] });
+  try {
+    const read = async (timeout: string) => {
+      const result = await runInProcess([
+        "--json",
+        "conbus",
+        "send",
+        "--direct",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        String(bridge.port),
+        "--timeout",
+        timeout,
+        "S0020044964F02D12",
+      ], { env });
+      return { code: result.code, report: JSON.parse(result.stdout) };
+    };
+    const short = await read("0.2");
+    assert.equal(short.code, 1);
+    assert.equal(short.report.outcome, "no_reply");
+    assert.equal(short.report.results[0].writes, 1, "no time left for a retry");
+    const long = await read("2");
+    assert.equal(long.code, 0);
+    assert.equal(long.report.outcome, "replied");
+  } finally {
+    await bridge.close();
     await rm(dir, { recursive: true, force: true });
   }
 });

@@ -57,14 +57,26 @@ Deno.test("an unknown function gets a NAK", async () => {
   });
 });
 
-Deno.test("a write ends at its ACK; the output event that follows is an event", async () => {
+Deno.test("a write ends at its ACK; the output event that follows is an event, never a reply", async () => {
   await withBridge(async (bridge, options) => {
-    const result = await sendTelegrams([tel("S0020044964F27D00AB"), tel("S0020044966F02D00")], {
+    // Pipelined (one write): the fake answers latest-first, so the F27's ACK comes at +30 ms, its
+    // event 20 ms later, and the read's reply last, at +80 ms: the event arrives mid-exchange.
+    const result = await sendTelegrams([tel("S0020044966F02D00"), tel("S0020044964F27D00AB")], {
       ...options,
-      minGapMs: 40,
+      minGapMs: 0,
     });
     assert.equal(result.outcome, "replied");
-    assert.equal(result.results[0]!.replies[0]!.functionCode, "18");
+    assert.deepEqual(result.results[1]!.replies.map((reply) => reply.frame), [
+      "<R0020044964F18DFA>",
+    ]);
+    assert.deepEqual(result.results[0]!.replies.map((reply) => reply.body), [
+      "R0020044966F02D00XP24",
+    ]);
+    // Output 0 of the XP24 on link 06 went on: E07L06I80M (conbus.md §2.5, make = on).
+    assert.deepEqual(
+      result.events.map((each) => each.kind === "telegram" && each.telegram.frame),
+      [tel("E07L06I80M").frame],
+    );
     assert.deepEqual(bridge.outputsOf("0020044964"), [true, true, true, true]);
   });
 });
@@ -87,6 +99,30 @@ Deno.test("discover collects every module's reply until the quiet window passes"
       ["0020012521", "0020030837", "0020044964", "0020044966"],
     );
   });
+});
+
+Deno.test("a discover still collecting when the time runs out is replied, never resent", async () => {
+  // Replies at +30, +230, +430, +630 ms; a 400 ms quiet window would run until ~1030 ms, past
+  // half the 2 s timeout (a targeted read's retry point) — and a 800 ms one past the deadline.
+  const bridge = await FakeConbusBridge.start({ replyDelayMs: [30, 30], discoverSpreadMs: 600 });
+  const endpoint = { host: "127.0.0.1", port: bridge.port };
+  try {
+    for (const [quietMs, timeoutMs] of [[400, 2000], [800, 1000]]) {
+      const result = await sendTelegrams([tel("S0000000000F01D00")], {
+        acquire: oneShotAcquirer(endpoint),
+        timeoutMs: timeoutMs!,
+        quietMs: quietMs!,
+        minGapMs: 0,
+      });
+      assert.equal(result.outcome, "replied", `quiet ${quietMs} ms`);
+      assert.equal(result.results[0]!.writes, 1, `quiet ${quietMs} ms`);
+      assert.equal(result.results[0]!.replies.length, 4, `quiet ${quietMs} ms`);
+      await waitFor(() => !bridge.hasClient, "the fake to free its slot");
+    }
+    assert.equal(bridge.receivedCount, 2);
+  } finally {
+    await bridge.close();
+  }
 });
 
 Deno.test("pipelined reads answered out of order each get their own reply", async () => {
@@ -284,4 +320,72 @@ Deno.test("a host name that does not resolve is a not_configured error, not retr
       /host "no-such-bridge\.invalid" not found/.test(error.message),
   );
   assert.equal(retries, 0);
+});
+
+Deno.test("a refused connect (the bridge's one slot taken) is retried and then succeeds", async () => {
+  await withBridge(async (bridge, options) => {
+    const holder = await connectBridge({ host: "127.0.0.1", port: bridge.port });
+    await waitFor(() => bridge.hasClient, "the holder to take the slot");
+    const retries: string[] = [];
+    setTimeout(() => holder.close(), 150);
+    const result = await sendTelegrams([tel("S0020044964F02D12")], {
+      ...options,
+      onConnectRetry: (error) => retries.push((error as ConnectionError).category),
+    });
+    assert.equal(result.outcome, "replied");
+    assert.equal(result.results[0]!.writes, 1);
+    assert.ok(
+      retries.length >= 1 && retries.every((category) => category === "refused"),
+      `${retries}`,
+    );
+    assert.equal(bridge.receivedCount, 1);
+  });
+});
+
+Deno.test("busy before any byte was written: an event telegram is retried, and written exactly once", async () => {
+  await withBridge(async (bridge, options) => {
+    let acquires = 0;
+    const retries: string[] = [];
+    const result = await sendTelegrams([tel("E14L00I02M")], {
+      ...options,
+      quietMs: 100,
+      acquire: (signal) => {
+        acquires++;
+        if (acquires === 1) {
+          return Promise.reject(new ConnectionError("busy", "pool: no connection free"));
+        }
+        return options.acquire(signal);
+      },
+      onConnectRetry: (error) => retries.push((error as ConnectionError).category),
+    });
+    assert.deepEqual(retries, ["busy"]);
+    assert.equal(acquires, 2);
+    assert.equal(result.results[0]!.writes, 1);
+    assert.equal(result.outcome, "outcome_unknown", "the bus never acknowledges an event");
+    assert.match(result.results[0]!.detail ?? "", /does not acknowledge event telegrams/);
+    assert.deepEqual(bridge.received, ["<E14L00I02MAK>"]);
+  });
+});
+
+Deno.test("pool: a read with no reply is retried on a fresh connection; the suspect one is discarded", async () => {
+  const bridge = await FakeConbusBridge.start();
+  const endpoint = { host: "127.0.0.1", port: bridge.port };
+  const pool = createBridgePool(endpoint);
+  try {
+    bridge.dropReplies(1);
+    const result = await sendTelegrams([tel("S0020044964F02D12")], {
+      acquire: poolAcquirer(pool, endpoint),
+      timeoutMs: 2000,
+      quietMs: 300,
+      minGapMs: 0,
+    });
+    assert.equal(result.outcome, "replied");
+    assert.equal(result.results[0]!.writes, 2);
+    assert.equal(pool.stats().discarded, 1);
+    assert.equal(pool.stats().created, 2);
+    assert.equal(bridge.connectionsAccepted, 2);
+  } finally {
+    await pool.close();
+    await bridge.close();
+  }
 });

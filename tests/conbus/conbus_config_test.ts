@@ -31,6 +31,23 @@ Deno.test("xp's cli.yml conbus section is read (ip, port, timeout in seconds)", 
   assert.equal(settings.endpointSource, "xp");
 });
 
+Deno.test("xp's timeout only extends the overall deadline: current xp's 0.1 s inactivity value keeps 2 s", async () => {
+  const timeoutFor = async (value: string) =>
+    (await loadConbusSettings({}, {
+      ...base,
+      read: files({ [XP]: `conbus:\n  ip: 10.0.0.9\n  timeout: ${value}\n` }),
+    })).timeoutMs;
+  assert.equal(await timeoutFor("0.1"), 2000);
+  assert.equal(await timeoutFor("1.5"), 2000);
+  assert.equal(await timeoutFor("2.5"), 2500);
+  assert.equal(await timeoutFor("10"), 10000);
+  const settings = await loadConbusSettings({}, {
+    ...base,
+    read: files({ [XP]: "conbus:\n  ip: 10.0.0.9\n  timeout: 0.1\n" }),
+  });
+  assert.equal(settings.quietMs, 500, "not taken as the quiet window either");
+});
+
 Deno.test("precedence: flags > env > config.yml > cli.yml > defaults", async () => {
   const read = files({
     [CONFIG]: "conbus:\n  host: config.example\n  port: 3000\n  quiet_ms: 700\n",

@@ -3,7 +3,9 @@ import type {
   BridgeConnection,
   BridgeEndpoint,
   Incoming,
+  Receiver,
 } from "../../src/conbus/bridge_connection.ts";
+import { BusPacer } from "../../src/conbus/bus_pacer.ts";
 import { runExchange } from "../../src/conbus/exchange.ts";
 import { ReplyMatcher } from "../../src/conbus/reply_matcher.ts";
 import { telegramFromBody } from "../../src/conbus/telegram_codec.ts";
@@ -17,11 +19,11 @@ const REPLY = telegramFromBody("R0020044964F02D12xxxx1110");
 class AnsweringConnection implements BridgeConnection {
   readonly endpoint: BridgeEndpoint = { host: "bridge.test", port: 10001 };
   readonly createdAtMs: number;
-  lastWriteAtMs: number | null = null;
+  readonly writes: number[] = [];
   droppedIdleEvents = 0;
   alive = true;
   silent = false;
-  #listener: ((incoming: Incoming) => void) | null = null;
+  #receiver: Receiver | null = null;
   #closeListeners: ((error: ConnectionError) => void)[] = [];
 
   constructor(private readonly clock: VirtualClock) {
@@ -29,17 +31,21 @@ class AnsweringConnection implements BridgeConnection {
   }
   write(): number {
     if (!this.alive) throw new ConnectionError("closed", "closed");
-    this.lastWriteAtMs = this.clock.now();
+    const atMs = this.clock.now();
+    this.writes.push(atMs);
     if (!this.silent) {
       queueMicrotask(() =>
-        this.#listener?.({ kind: "telegram", telegram: REPLY, atMs: this.clock.now() })
+        this.#receiver?.receive({ kind: "telegram", telegram: REPLY, atMs: this.clock.now() })
       );
     }
-    return this.lastWriteAtMs;
+    return atMs;
   }
-  listen(listener: (incoming: Incoming) => void): () => void {
-    this.#listener = listener;
-    return () => this.#listener = null;
+  listen(receiver: Receiver): void {
+    if (!this.alive) receiver.closed?.(new ConnectionError("closed", "closed"));
+    else this.#receiver = receiver;
+  }
+  unlisten(receiver: Receiver): void {
+    if (this.#receiver === receiver) this.#receiver = null;
   }
   onClose(listener: (error: ConnectionError) => void): () => void {
     if (!this.alive) {
@@ -49,21 +55,29 @@ class AnsweringConnection implements BridgeConnection {
     this.#closeListeners.push(listener);
     return () => this.#closeListeners = this.#closeListeners.filter((each) => each !== listener);
   }
-  takeIdleEvents(): Incoming[] {
+  takeIdleEvents(): readonly Incoming[] {
     return [];
   }
   close(): void {
     this.alive = false;
+    const receiver = this.#receiver;
+    this.#receiver = null;
+    receiver?.closed?.(new ConnectionError("closed", "closed"));
     for (const listener of this.#closeListeners) listener(new ConnectionError("closed", "closed"));
   }
 }
 
-function read(connection: BridgeConnection, clock: VirtualClock, deadlineInMs = 1000) {
+function read(
+  connection: BridgeConnection,
+  clock: VirtualClock,
+  deadlineInMs = 1000,
+  pacer = new BusPacer(0),
+) {
   const matcher = new ReplyMatcher([READ], { quietMs: 500 });
   const exchange = runExchange(connection, matcher, [0], {
     clock,
     deadlineMs: clock.now() + deadlineInMs,
-    minGapMs: 0,
+    pacer,
   });
   return { matcher, exchange };
 }
@@ -114,4 +128,23 @@ Deno.test("an exchange on a connection that is already dead leaves no timer behi
   const result = await exchange;
   assert.equal(result.failure?.category, "closed");
   assert.deepEqual(clock.pending(), []);
+});
+
+Deno.test("the minimum gap holds across connections: the first write on a new one waits for it", async () => {
+  const clock = new VirtualClock();
+  const pacer = new BusPacer(100);
+  const startedAt = clock.now();
+  const first = new AnsweringConnection(clock);
+  await read(first, clock, 1000, pacer).exchange;
+  assert.deepEqual(first.writes, [startedAt]);
+  first.close(); // e.g. the bridge dropped it and serve reconnected
+  await clock.advance(30);
+  const second = new AnsweringConnection(clock);
+  const { matcher, exchange } = read(second, clock, 1000, pacer);
+  await clock.advance(69);
+  assert.deepEqual(second.writes, [], "written before the gap since the last telegram passed");
+  await clock.advance(1);
+  await exchange;
+  assert.deepEqual(second.writes, [startedAt + 100]);
+  assert.equal(matcher.requests[0]!.outcome, "replied");
 });

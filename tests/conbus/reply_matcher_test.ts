@@ -2,8 +2,8 @@ import assert from "node:assert/strict";
 import {
   expectationFor,
   isRetrySafe,
-  overallOutcome,
   ReplyMatcher,
+  worseOutcome,
 } from "../../src/conbus/reply_matcher.ts";
 import { decodeFrame, telegramFromBody } from "../../src/conbus/telegram_codec.ts";
 import { bytes } from "./vectors.ts";
@@ -108,6 +108,26 @@ Deno.test("discover collects replies until the quiet window passes after the las
   assert.equal(matcher.requests[0]!.replies.length, 1);
 });
 
+Deno.test("settleCollecting: a broadcast cut off mid-window with replies is replied (all NAKs: nak); others stay open", () => {
+  const discover = new ReplyMatcher([body("S0000000000F01D00"), body("S0000000000F02D12")], {
+    quietMs: 500,
+  });
+  discover.markSent(0, 0);
+  discover.markSent(1, 0);
+  discover.receive(frame("<R0020030837F01DFM>"), 40);
+  discover.settleCollecting();
+  assert.deepEqual(discover.requests.map((request) => request.outcome), ["replied", null]);
+
+  const action = new ReplyMatcher([body("S0000000000F27D00AA"), body("S0020044964F02D12")], {
+    quietMs: 500,
+  });
+  action.markSent(0, 0);
+  action.markSent(1, 0);
+  action.receive(frame("<R0020044966F19DFD>"), 50);
+  action.settleCollecting();
+  assert.deepEqual(action.requests.map((request) => request.outcome), ["nak", null]);
+});
+
 Deno.test("a broadcast with no replies ends as no_reply; an event telegram as outcome_unknown", () => {
   const matcher = new ReplyMatcher([body("S0000000000F01D00"), body("E14L00I02M")], {
     quietMs: 500,
@@ -119,6 +139,16 @@ Deno.test("a broadcast with no replies ends as no_reply; an event telegram as ou
     "no_reply",
     "outcome_unknown",
   ]);
+});
+
+Deno.test("bus events do not extend an event telegram's quiet window", () => {
+  const matcher = new ReplyMatcher([body("E14L00I02M")], { quietMs: 500 });
+  matcher.markSent(0, 0);
+  assert.deepEqual(matcher.receive(frame("<E07L06I80BAL>"), 300), { kind: "event" });
+  assert.deepEqual(matcher.receive(frame("<E14L00I02MAK>"), 450), { kind: "event" });
+  assert.equal(matcher.settleQuiet(460), 500);
+  assert.equal(matcher.settleQuiet(500), null);
+  assert.equal(matcher.requests[0]!.outcome, "outcome_unknown");
 });
 
 Deno.test("two identical reads take replies in send order", () => {
@@ -138,8 +168,10 @@ Deno.test("two identical reads take replies in send order", () => {
 });
 
 Deno.test("the overall outcome is the worst one", () => {
-  assert.equal(overallOutcome(["replied", "replied"]), "replied");
-  assert.equal(overallOutcome(["replied", "unsupported"]), "unsupported");
-  assert.equal(overallOutcome(["nak", "no_reply"]), "no_reply");
-  assert.equal(overallOutcome(["no_reply", "outcome_unknown"]), "outcome_unknown");
+  const ordered = ["replied", "unsupported", "nak", "no_reply", "outcome_unknown"] as const;
+  for (const [i, a] of ordered.entries()) {
+    for (const [j, b] of ordered.entries()) {
+      assert.equal(worseOutcome(a, b), ordered[Math.max(i, j)], `${a} vs ${b}`);
+    }
+  }
 });

@@ -96,6 +96,19 @@ Deno.test("a user argument may be a body (checksum added) or a full frame (check
   assert.throws(() => parseTelegramArgument("S0020044964F02D\u20ac1"), /outside latin-1/);
 });
 
+Deno.test("a user argument may not be an R telegram (a module's reply), as body or as frame", () => {
+  for (const text of ["R0020044964F18D", "<R0020044964F18DFA>"]) {
+    assert.throws(
+      () => parseTelegramArgument(text),
+      (error) =>
+        error instanceof TelegramError && error.input === "<R0020044964F18DFA>" &&
+        /an R telegram is a module's reply, not a request/.test(error.message),
+    );
+  }
+  assert.equal(parseTelegramArgument("E14L00I02M").type, "E");
+  assert.equal(parseTelegramArgument("<O06L00I07MAG>").type, "O");
+});
+
 function randomBody(random: () => number): string {
   const digits = (count: number) =>
     Array.from({ length: count }, () => String(Math.floor(random() * 10))).join("");

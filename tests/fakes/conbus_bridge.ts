@@ -203,9 +203,12 @@ export class FakeConbusBridge {
   async flood(frameOrBody: string, count: number, perWrite = 100): Promise<void> {
     const client = this.#client;
     if (client === null) return;
-    const chunk = latin1Encode(toFrame(frameOrBody).repeat(perWrite))!;
+    const frame = latin1Encode(toFrame(frameOrBody))!;
+    const chunk = new Uint8Array(frame.length * perWrite);
+    for (let index = 0; index < perWrite; index++) chunk.set(frame, index * frame.length);
     for (let sent = 0; sent < count && !client.destroyed; sent += perWrite) {
-      if (!client.write(chunk)) {
+      const frames = Math.min(perWrite, count - sent);
+      if (!client.write(frames === perWrite ? chunk : chunk.slice(0, frames * frame.length))) {
         await new Promise<void>((resolve) => {
           client.once("drain", resolve);
           client.once("close", resolve);
