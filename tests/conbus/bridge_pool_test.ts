@@ -134,7 +134,7 @@ Deno.test("a background-opened connection that died before first use is replaced
 });
 
 Deno.test("acquireNow: an idle live connection is leased at once (no promise); otherwise acquire's promise", async () => {
-  const { pool, key, connections, clock } = setup();
+  const { pool, key, connections } = setup();
   const first = pool.acquireNow(key);
   assert.ok(first instanceof Promise, "nothing idle yet: the connection is opened");
   (await first).release();

@@ -27,7 +27,7 @@ import {
 } from "../../src/kitty/crypto.ts";
 import { findKittyPublicKey } from "../../src/kitty/public_key.ts";
 import { childPids, readStartTimeMs } from "../../src/platform/proc.ts";
-import { type XServer } from "./xvfb.ts";
+import type { XServer } from "./xvfb.ts";
 
 /** How a test kitty accepts remote control. */
 export type RemoteControlSetup =
