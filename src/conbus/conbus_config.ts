@@ -1,6 +1,5 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { parse } from "yaml";
 import { ConfigError } from "../platform/config_error.ts";
 import { type Environment, tetherConfigDir } from "../platform/paths.ts";
 
@@ -91,13 +90,16 @@ export async function loadConbusSettings(
     ["flag", flagLayer(flags)],
     ["env", envLayer(options.env)],
   ];
+  // Loaded only when there is a file to read: evaluating the YAML library costs ~10 ms of
+  // start-up in the compiled binary, which every other subcommand would pay for nothing.
+  const parseYaml = configText !== null || xpText !== null ? (await import("yaml")).parse : null;
   if (configText !== null) {
     files.push(configPath);
-    layers.push(["config", tetherLayer(configPath, configText)]);
+    layers.push(["config", tetherLayer(section(configPath, configText, parseYaml!))]);
   }
   if (xpText !== null) {
     files.push(xpPath);
-    layers.push(["xp", xpLayer(xpPath, xpText)]);
+    layers.push(["xp", xpLayer(section(xpPath, xpText, parseYaml!))]);
   }
   const pick = <K extends keyof Layer>(key: K): [Layer[K] | undefined, SettingSource] => {
     for (const [source, layer] of layers) {
@@ -150,28 +152,37 @@ function envLayer(env: Environment): Layer {
   };
 }
 
-function section(path: string, text: string): Record<string, unknown> | null {
+/** A file's `conbus:` mapping with the path it came from, or null when it has none. */
+interface ConbusSection {
+  path: string;
+  conbus: Record<string, unknown> | null;
+}
+
+function section(
+  path: string,
+  text: string,
+  parseYaml: (text: string) => unknown,
+): ConbusSection {
   let document: unknown;
   try {
-    document = parse(text);
+    document = parseYaml(text);
   } catch (error) {
     const detail = error instanceof Error ? error.message.split("\n")[0] : String(error);
     throw new ConfigError(`${path}: not valid YAML: ${detail}`);
   }
-  if (document === null || document === undefined) return null;
+  if (document === null || document === undefined) return { path, conbus: null };
   if (typeof document !== "object" || Array.isArray(document)) {
     throw new ConfigError(`${path}: expected a mapping at the top level`);
   }
   const conbus = (document as Record<string, unknown>).conbus;
-  if (conbus === undefined || conbus === null) return null;
+  if (conbus === undefined || conbus === null) return { path, conbus: null };
   if (typeof conbus !== "object" || Array.isArray(conbus)) {
     throw new ConfigError(`${path}: "conbus" must be a mapping (host, port, …)`);
   }
-  return conbus as Record<string, unknown>;
+  return { path, conbus: conbus as Record<string, unknown> };
 }
 
-function tetherLayer(path: string, text: string): Layer {
-  const conbus = section(path, text);
+function tetherLayer({ path, conbus }: ConbusSection): Layer {
   if (conbus === null) return {};
   const known = ["host", "port", "timeout_ms", "quiet_ms", "min_gap_ms"];
   for (const key of Object.keys(conbus)) {
@@ -195,8 +206,7 @@ function tetherLayer(path: string, text: string): Layer {
   };
 }
 
-function xpLayer(path: string, text: string): Layer {
-  const conbus = section(path, text);
+function xpLayer({ path, conbus }: ConbusSection): Layer {
   if (conbus === null) return {};
   const where = (key: string) => `${path}: conbus.${key}`;
   return {
