@@ -1,7 +1,7 @@
 import type { Environment } from "../platform/paths.ts";
 import type { Clock } from "../resilience/clock.ts";
 import type { ConnectionError } from "../resilience/errors.ts";
-import { exponentialPolicy, type RetryPolicy } from "../resilience/retry.ts";
+import { exponentialPolicy, type RetryPolicy } from "../resilience/retry_policy.ts";
 import type { Supervisor } from "../resilience/supervisor.ts";
 
 /**

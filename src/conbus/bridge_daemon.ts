@@ -6,7 +6,7 @@ import {
 } from "../resilience/control_socket.ts";
 import { ConnectionError } from "../resilience/errors.ts";
 import type { Lease } from "../resilience/pool.ts";
-import { exponentialPolicy, type RetryPolicy } from "../resilience/retry.ts";
+import { exponentialPolicy, type RetryPolicy } from "../resilience/retry_policy.ts";
 import { Supervisor, supervisorStatusToJson } from "../resilience/supervisor.ts";
 import type { Logger } from "../platform/logger.ts";
 import {

@@ -1,13 +1,13 @@
 import { type Clock, systemClock } from "../resilience/clock.ts";
 import { ConnectionError, toConnectionError } from "../resilience/errors.ts";
 import type { Lease } from "../resilience/pool.ts";
+import { retry } from "../resilience/retry.ts";
 import {
   delayBeforeAttempt,
   isRetryable,
-  retry,
   type RetryPolicy,
   schedulePolicy,
-} from "../resilience/retry.ts";
+} from "../resilience/retry_policy.ts";
 import type { BridgeConnection, Incoming } from "./bridge_connection.ts";
 import { BusPacer } from "./bus_pacer.ts";
 import { type ExchangeResult, runExchange } from "./exchange.ts";

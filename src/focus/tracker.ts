@@ -1,7 +1,8 @@
 import type { FocusedWindow, FocusTransition } from "../compositor/focus_source.ts";
 import { type Clock, systemClock } from "../resilience/clock.ts";
 import { ConnectionError } from "../resilience/errors.ts";
-import { retry, schedulePolicy } from "../resilience/retry.ts";
+import { retry } from "../resilience/retry.ts";
+import { schedulePolicy } from "../resilience/retry_policy.ts";
 import type { FontChangeResult, KittyRegistry } from "../kitty/registry.ts";
 import type { EnlargedKitty } from "./enlarged_record.ts";
 

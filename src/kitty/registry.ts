@@ -5,12 +5,12 @@ import { DEFAULT_PROC_ROOT, isProcessAlive, readStartTimeMs } from "../platform/
 import { type Clock, systemClock } from "../resilience/clock.ts";
 import { ConnectionError, type ErrorCategory, toConnectionError } from "../resilience/errors.ts";
 import { TypedEmitter } from "../resilience/events.ts";
+import { retry } from "../resilience/retry.ts";
 import {
   KITTY_COMMAND_POLICY,
-  retry,
   type RetryPolicy,
   schedulePolicy,
-} from "../resilience/retry.ts";
+} from "../resilience/retry_policy.ts";
 import { statusToJson, TargetStatus, type TargetStatusJson } from "../resilience/status.ts";
 import {
   fontSizeChangeCommand,

@@ -7,7 +7,7 @@ import {
   isRetryable,
   RECONNECT_POLICY,
   type RetryPolicy,
-} from "./retry.ts";
+} from "./retry_policy.ts";
 import { type ErrorRecord, TargetStatus } from "./status.ts";
 
 /**

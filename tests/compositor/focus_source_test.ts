@@ -4,7 +4,7 @@ import {
   focusTransitions,
   sameFocus,
 } from "../../src/compositor/focus_source.ts";
-import { delaySequence, hasAttemptsLeft } from "../../src/resilience/retry.ts";
+import { delaySequence, hasAttemptsLeft } from "../../src/resilience/retry_policy.ts";
 
 const kitty = { windowId: 7, pid: 100, appId: "kitty" };
 const foot = { windowId: 8, pid: 200, appId: "foot" };

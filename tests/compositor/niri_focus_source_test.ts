@@ -5,7 +5,7 @@ import { join } from "node:path";
 import type { FocusTransition } from "../../src/compositor/focus_source.ts";
 import { startNiriFocusSource } from "../../src/compositor/niri_focus_source.ts";
 import type { ConnectionError } from "../../src/resilience/errors.ts";
-import { exponentialPolicy } from "../../src/resilience/retry.ts";
+import { exponentialPolicy } from "../../src/resilience/retry_policy.ts";
 import { startFakeNiri } from "../fakes/niri_server.ts";
 import { VirtualClock } from "../support/virtual_clock.ts";
 

@@ -16,7 +16,7 @@ import {
 } from "../../src/compositor/i3ipc_codec.ts";
 import { startSwayFocusSource } from "../../src/compositor/sway_focus_source.ts";
 import type { ConnectionError } from "../../src/resilience/errors.ts";
-import { exponentialPolicy } from "../../src/resilience/retry.ts";
+import { exponentialPolicy } from "../../src/resilience/retry_policy.ts";
 
 const kitty = (id: number, pid: number, focused = false) => ({
   id,

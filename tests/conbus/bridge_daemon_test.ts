@@ -8,7 +8,7 @@ import { sendViaDaemon } from "../../src/conbus/daemon_client.ts";
 import { createLogger } from "../../src/platform/logger.ts";
 import { requestControl } from "../../src/resilience/control_socket.ts";
 import { ConnectionError } from "../../src/resilience/errors.ts";
-import { exponentialPolicy } from "../../src/resilience/retry.ts";
+import { exponentialPolicy } from "../../src/resilience/retry_policy.ts";
 import { type FakeBridgeOptions, FakeConbusBridge } from "../fakes/conbus_bridge.ts";
 import { runInProcess } from "../support/cli.ts";
 

@@ -6,7 +6,7 @@ import { ConbusDaemon } from "../../src/conbus/bridge_daemon.ts";
 import { sendViaDaemon } from "../../src/conbus/daemon_client.ts";
 import { createLogger } from "../../src/platform/logger.ts";
 import { requestControl } from "../../src/resilience/control_socket.ts";
-import { exponentialPolicy } from "../../src/resilience/retry.ts";
+import { exponentialPolicy } from "../../src/resilience/retry_policy.ts";
 import { defaultModules, FakeConbusBridge } from "../fakes/conbus_bridge.ts";
 import { runInProcess, runProcess, tetherCommand } from "../support/cli.ts";
 

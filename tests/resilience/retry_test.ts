@@ -1,18 +1,13 @@
 import assert from "node:assert/strict";
 import { ConnectionError } from "../../src/resilience/errors.ts";
+import { type GiveUpEvent, retry, type RetryEvent } from "../../src/resilience/retry.ts";
 import {
   delayBeforeAttempt,
-  delaySequence,
   exponentialPolicy,
-  type GiveUpEvent,
   hasAttemptsLeft,
-  isRetryable,
   KITTY_COMMAND_POLICY,
-  RECONNECT_POLICY,
-  retry,
-  type RetryEvent,
   schedulePolicy,
-} from "../../src/resilience/retry.ts";
+} from "../../src/resilience/retry_policy.ts";
 import { VirtualClock } from "../support/virtual_clock.ts";
 
 const refused = () => new ConnectionError("refused", "kitty 1: connection refused");
@@ -87,27 +82,6 @@ Deno.test("errors that are not connection errors are never retried", async () =>
   assert.deepEqual(attemptTimes, [0]);
 });
 
-Deno.test("isRetryable: recoverable categories, retryOn, raw errno errors", () => {
-  assert.equal(isRetryable(KITTY_COMMAND_POLICY, refused()), true);
-  assert.equal(isRetryable(KITTY_COMMAND_POLICY, new ConnectionError("protocol", "x")), false);
-  assert.equal(
-    isRetryable(KITTY_COMMAND_POLICY, new ConnectionError("timeout", "x", { recoverable: false })),
-    false,
-  );
-  const onlyRefused = schedulePolicy([0, 10], { retryOn: ["refused"] });
-  assert.equal(isRetryable(onlyRefused, refused()), true);
-  assert.equal(isRetryable(onlyRefused, new ConnectionError("timeout", "x")), false);
-  assert.equal(
-    isRetryable(KITTY_COMMAND_POLICY, Object.assign(new Error(), { code: "EPIPE" })),
-    true,
-  );
-  assert.equal(
-    isRetryable(KITTY_COMMAND_POLICY, Object.assign(new Error(), { code: "EACCES" })),
-    false,
-  );
-  assert.equal(isRetryable(KITTY_COMMAND_POLICY, null), false);
-});
-
 Deno.test("retryOn restricts which categories a policy retries", async () => {
   const clock = new VirtualClock(0);
   const { attemptTimes, run } = failingRun(clock, () => new ConnectionError("busy", "bridge busy"));
@@ -146,52 +120,6 @@ Deno.test("attempts receive the signal; aborting during an attempt rejects with 
   await assert.rejects(result, /stop now/);
 });
 
-Deno.test("reconnect preset: 1 s ×2 capped at 60 s, half jitter, 10 attempts", () => {
-  assert.equal(RECONNECT_POLICY.maxAttempts, 10);
-  const expected = [1000, 2000, 4000, 8000, 16000, 32000, 60000, 60000, 60000, 60000];
-  const low = expected.map((_, index) => delayBeforeAttempt(RECONNECT_POLICY, index + 1, () => 0));
-  assert.deepEqual(low, expected.map((delay) => delay / 2));
-  const high = expected.map((_, index) =>
-    delayBeforeAttempt(RECONNECT_POLICY, index + 1, () => 0.999999)
-  );
-  high.forEach((delay, index) => {
-    assert.ok(delay < expected[index]! && delay >= expected[index]! - 1, `${delay}`);
-  });
-});
-
-Deno.test("jittered delays stay within [d/2, d) over many draws", () => {
-  for (let attempt = 1; attempt <= 12; attempt++) {
-    const capped = Math.min(60_000, 1000 * 2 ** (attempt - 1));
-    for (let draw = 0; draw < 200; draw++) {
-      const delay = delayBeforeAttempt(RECONNECT_POLICY, attempt);
-      assert.ok(delay >= capped / 2 && delay < capped, `attempt ${attempt}: ${delay}`);
-      assert.equal(delay, Math.floor(delay));
-    }
-  }
-});
-
-Deno.test("jitter none is exact; full jitter lies in [0, d); multiplier is honoured", () => {
-  const none = exponentialPolicy({
-    jitter: "none",
-    initialDelayMs: 100,
-    multiplier: 3,
-    maxDelayMs: 2000,
-  });
-  assert.deepEqual(
-    [1, 2, 3, 4, 5].map((attempt) => delayBeforeAttempt(none, attempt)),
-    [100, 300, 900, 2000, 2000],
-  );
-  const full = exponentialPolicy({ jitter: "full", initialDelayMs: 1000 });
-  assert.equal(delayBeforeAttempt(full, 1, () => 0), 0);
-  assert.equal(delayBeforeAttempt(full, 2, () => 0.5), 1000);
-});
-
-Deno.test("immediateFirstAttempt runs attempt 1 at once, then the exponential delays", () => {
-  const policy = exponentialPolicy({ jitter: "none", immediateFirstAttempt: true });
-  const sequence = delaySequence(policy);
-  assert.deepEqual([sequence.next(), sequence.next(), sequence.next()], [0, 1000, 2000]);
-});
-
 Deno.test("exponential retry waits the schedule on virtual time and stops at maxAttempts", async () => {
   const clock = new VirtualClock(0);
   const { attemptTimes, giveUps, run } = failingRun(clock);
@@ -214,22 +142,6 @@ Deno.test("maxAttempts 0 is unlimited", async () => {
   controller.abort(new Error("enough"));
   await assert.rejects(result, /enough/);
   assert.equal(delayBeforeAttempt(policy, 10_000_000), 1000);
-});
-
-Deno.test("a schedule shorter than maxAttempts repeats its last delay", () => {
-  const policy = schedulePolicy([0, 50], { maxAttempts: 4 });
-  assert.deepEqual([1, 2, 3, 4].map((n) => delayBeforeAttempt(policy, n)), [0, 50, 50, 50]);
-  assert.equal(hasAttemptsLeft(policy, 3), true);
-  assert.equal(hasAttemptsLeft(policy, 4), false);
-});
-
-Deno.test("policy builders validate their input", () => {
-  assert.throws(() => schedulePolicy([]), RangeError);
-  assert.throws(() => schedulePolicy([-1]), RangeError);
-  assert.throws(() => exponentialPolicy({ maxAttempts: -1 }), RangeError);
-  assert.throws(() => exponentialPolicy({ multiplier: 0.5 }), RangeError);
-  assert.throws(() => delayBeforeAttempt(KITTY_COMMAND_POLICY, 0), RangeError);
-  assert.equal(schedulePolicy([0, 100, 200]).maxAttempts, 3);
 });
 
 Deno.test("retry draws jitter from the injected random and waits exactly the drawn delays", async () => {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { ConnectionError } from "../../src/resilience/errors.ts";
-import { exponentialPolicy, type RetryPolicy } from "../../src/resilience/retry.ts";
+import { exponentialPolicy, type RetryPolicy } from "../../src/resilience/retry_policy.ts";
 import {
   Supervisor,
   type SupervisorEvents,

@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { toConnectionError } from "../../src/resilience/errors.ts";
 import { KeyedPool } from "../../src/resilience/pool.ts";
-import { exponentialPolicy } from "../../src/resilience/retry.ts";
+import { exponentialPolicy } from "../../src/resilience/retry_policy.ts";
 import { Supervisor, type SupervisorState } from "../../src/resilience/supervisor.ts";
 
 const GENEROUS_MS = 10_000;
