@@ -7,7 +7,8 @@ import {
 import { ConnectionError } from "../resilience/errors.ts";
 import type { Lease } from "../resilience/pool.ts";
 import { exponentialPolicy, type RetryPolicy } from "../resilience/retry_policy.ts";
-import { Supervisor, supervisorStatusToJson } from "../resilience/supervisor.ts";
+import { Supervisor } from "../resilience/supervisor.ts";
+import { supervisorStatusToJson } from "../resilience/supervisor_status.ts";
 import type { Logger } from "../platform/logger.ts";
 import {
   type BridgeConnection,

@@ -11,7 +11,7 @@ import { isProcessAlive, readStartTimeMs } from "../platform/proc.ts";
 import { type Clock, systemClock } from "../resilience/clock.ts";
 import { type ControlServer, serveControlSocket } from "../resilience/control_socket.ts";
 import { ConnectionError } from "../resilience/errors.ts";
-import { supervisorStatusToJson } from "../resilience/supervisor.ts";
+import { supervisorStatusToJson } from "../resilience/supervisor_status.ts";
 import { readEnlargedRecord, writeEnlargedRecord } from "./enlarged_record.ts";
 import { resolveKittyPid } from "./kitty_pid.ts";
 import { keepJitIdle, memoryReport } from "./runtime_memory.ts";

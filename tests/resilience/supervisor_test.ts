@@ -5,8 +5,8 @@ import {
   Supervisor,
   type SupervisorEvents,
   type SupervisorOptions,
-  supervisorStatusToJson,
 } from "../../src/resilience/supervisor.ts";
+import { supervisorStatusToJson } from "../../src/resilience/supervisor_status.ts";
 import { VirtualClock } from "../support/virtual_clock.ts";
 
 const START = Date.UTC(2026, 0, 1);
