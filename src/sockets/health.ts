@@ -30,6 +30,8 @@ export interface HealthRow {
   uptime_seconds?: number | null;
   /** tether daemons only: their upstream connection state (`reconnecting` shows orange). */
   connection_status?: string | null;
+  /** tether daemons only: their upstream's latency as they measured it (ms). */
+  connection_latency_ms?: number | null;
 }
 
 /** Whether an entry needs a probe at all (a missing path or a non-socket file does not). */
@@ -92,6 +94,7 @@ export function classifyHealth(
           reconnection_count: daemon.reconnection_count,
           uptime_seconds: daemon.uptime_seconds,
           connection_status: daemon.connection_status,
+          connection_latency_ms: daemon.connection_latency_ms,
         }
         : {}),
     };

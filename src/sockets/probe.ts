@@ -17,6 +17,11 @@ export interface DaemonFacts {
   reconnection_count: number | null;
   /** Its upstream connection state (`connected`, `reconnecting`, ...), if it reports one. */
   connection_status: string | null;
+  /**
+   * Latency of its upstream as it measured it (focus: the compositor's last health ping;
+   * conbus: the bridge's last reply), in ms, if it reports one.
+   */
+  connection_latency_ms: number | null;
 }
 
 /** What a successful probe learnt. */
@@ -66,6 +71,9 @@ export const DEFAULT_PROBERS: Readonly<Record<ProbeProtocol, Prober>> = {
         uptime_seconds: number(status.uptime_seconds),
         reconnection_count: number(status.reconnection_count),
         connection_status: connectionStatus(status.connection),
+        connection_latency_ms: number(
+          (status.connection as { latency_ms?: unknown } | null)?.latency_ms,
+        ),
       },
     };
   },

@@ -301,6 +301,7 @@ Deno.test("serve: the status reply and socket-health report status, reply latenc
     assert.equal(row.owner_pid, process.pid);
     assert.equal(row.detail, "tether conbus");
     assert.equal(row.connection_status, "connected");
+    assert.equal(row.connection_latency_ms, status.connection.latency_ms, "the bridge's latency");
     assert.equal(row.reconnection_count, 0);
     assert.equal(typeof row.uptime_seconds, "number");
 

@@ -79,6 +79,7 @@ Deno.test("tether daemons report reconnections, uptime and their PID from status
           uptime_seconds: 12.5,
           reconnection_count: 3,
           connection_status: "connected",
+          connection_latency_ms: 41.5,
         },
       },
     },
@@ -87,6 +88,8 @@ Deno.test("tether daemons report reconnections, uptime and their PID from status
   assert.equal(row.owner_pid, 99);
   assert.equal(row.reconnection_count, 3);
   assert.equal(row.uptime_seconds, 12.5);
+  assert.equal(row.connection_status, "connected");
+  assert.equal(row.connection_latency_ms, 41.5);
 });
 
 Deno.test("allHealthy is true only when every row is healthy", () => {
