@@ -337,17 +337,21 @@ export class FocusTracker {
     const fresh = kitty.startTimeMs !== null &&
       this.#clock.now() - kitty.startTimeMs < FRESH_KITTY_MS;
     let last: FontChangeResult | null = null;
+    // Every command sent for this grow counts, over all tries (README: `attempts`).
+    let attempts = 0;
+    const counted = () => ({ ...last!, attempts });
     try {
       return await retry(FRESH_KITTY_GROW_POLICY, async () => {
-        if (last !== null && this.#wanted !== pid) return last; // focus moved on: stop trying
+        if (last !== null && this.#wanted !== pid) return counted(); // focus moved on: stop
         last = await this.#options.kitty.changeFontSize(pid, this.#options.deltaPt);
+        attempts += last.attempts;
         if (fresh && last.status === "not_configured" && this.#wanted === pid) {
           throw new ConnectionError("not_configured", last.error ?? "", { recoverable: true });
         }
-        return last;
+        return counted();
       }, { clock: this.#clock });
     } catch {
-      return last!;
+      return counted();
     }
   }
 

@@ -321,11 +321,11 @@ Deno.test("a just-opened kitty whose socket is not there yet is grown once it is
   answers.set(100, () => {
     calls++;
     return Promise.resolve(
-      calls < 3 ? result("not_configured", 0, "kitty 100: no remote-control socket") : result(
-        "success",
-        1,
-        null,
-      ),
+      // The first try reached kitty before it was found unusable (1 command), the second did
+      // not (no socket yet), the third succeeded after one retry (2 commands).
+      calls < 3
+        ? result("not_configured", calls === 1 ? 1 : 0, "kitty 100: no remote-control socket")
+        : result("success", 2, null),
     );
   });
   tracker.onTransition({ previous: null, focused: kitty(1, 100) });
@@ -337,6 +337,7 @@ Deno.test("a just-opened kitty whose socket is not there yet is grown once it is
   assert.equal(calls, 3);
   assert.deepEqual(byPid(commands), { 100: [3, 3, 3] });
   assert.deepEqual(summary(lines), ["focus_gained 100 success"]);
+  assert.equal(lines[0]!.attempts, 3, "attempts count every command sent for the grow");
 });
 
 Deno.test("an old kitty that is not configured is reported at once, not retried", async () => {
