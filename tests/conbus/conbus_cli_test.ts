@@ -7,10 +7,20 @@ import { sendViaDaemon } from "../../src/conbus/daemon_client.ts";
 import { createLogger } from "../../src/platform/logger.ts";
 import { requestControl } from "../../src/resilience/control_socket.ts";
 import { exponentialPolicy } from "../../src/resilience/retry_policy.ts";
-import { defaultModules, FakeConbusBridge } from "../fakes/conbus_bridge.ts";
+import {
+  defaultModules,
+  type FakeBridgeOptions,
+  FakeConbusBridge,
+} from "../fakes/conbus_bridge.ts";
 import { runInProcess, runProcess, tetherCommand } from "../support/cli.ts";
 
-async function tempEnv() {
+interface TempEnv {
+  dir: string;
+  env: Record<string, string>;
+}
+
+/** Runs `run` with a fresh runtime/config dir and an environment naming it; removes the dir after. */
+async function withTempEnv(run: (context: TempEnv) => Promise<void>): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), "tether-conbus-cli-"));
   const env: Record<string, string> = {
     ...process.env as Record<string, string>,
@@ -19,12 +29,33 @@ async function tempEnv() {
     TETHER_CONBUS_HOST: "",
     TETHER_CONBUS_PORT: "",
   };
-  return { dir, env };
+  try {
+    await run({ dir, env });
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 }
 
-Deno.test("conbus send: usage and config errors exit 2 with one line", async () => {
-  const { dir, env } = await tempEnv();
-  try {
+/** {@link withTempEnv} plus a fake bridge, closed after `run` (closing it earlier is harmless). */
+function withBridge(
+  options: FakeBridgeOptions,
+  run: (context: TempEnv & { bridge: FakeConbusBridge }) => Promise<void>,
+): Promise<void> {
+  return withTempEnv(async (context) => {
+    const bridge = await FakeConbusBridge.start(options);
+    try {
+      await run({ ...context, bridge });
+    } finally {
+      await bridge.close();
+    }
+  });
+}
+
+/** `--host 127.0.0.1 --port <port>`: the fake bridge on `port`. */
+const bridgeFlags = (port: number) => ["--host", "127.0.0.1", "--port", String(port)];
+
+Deno.test("conbus send: usage and config errors exit 2 with one line", () =>
+  withTempEnv(async ({ env }) => {
     const cases: [string[], RegExp][] = [
       [["conbus", "send", "S00"], /^tether: telegram "S00": serial must be 10 digits, got "00"\n$/],
       [["conbus", "send", "<S0020044964F02D12FA>"], /checksum FJ expected, got FA\n$/],
@@ -47,14 +78,10 @@ Deno.test("conbus send: usage and config errors exit 2 with one line", async () 
       assert.match(result.stderr, message);
       assert.equal(result.stderr.split("\n").length, 2, "one line");
     }
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-});
+  }));
 
-Deno.test("conbus send: a malformed config file exits 2 naming the file and the problem", async () => {
-  const { dir, env } = await tempEnv();
-  try {
+Deno.test("conbus send: a malformed config file exits 2 naming the file and the problem", () =>
+  withTempEnv(async ({ dir, env }) => {
     await mkdir(join(dir, "config", "tether"), { recursive: true });
     const path = join(dir, "config", "tether", "config.yml");
     await writeFile(path, "conbus:\n  port: seventy\n");
@@ -66,51 +93,33 @@ Deno.test("conbus send: a malformed config file exits 2 naming the file and the 
       result.stderr,
       `tether: ${path}: conbus.port must be a port number 1-65535, got "seventy"\n`,
     );
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-});
+  }));
 
-Deno.test("conbus send --direct: [TX]/[RX] lines, exit 0 when replied, 1 when unsupported", async () => {
-  const { dir, env } = await tempEnv();
-  const bridge = await FakeConbusBridge.start();
-  try {
-    const flags = ["--host", "127.0.0.1", "--port", String(bridge.port), "--direct"];
+Deno.test("conbus send --direct: [TX]/[RX] lines, exit 0 when replied, 1 when unsupported", () =>
+  withBridge({}, async ({ env, bridge }) => {
+    const flags = [...bridgeFlags(bridge.port), "--direct"];
     const ok = await runInProcess(["conbus", "send", ...flags, "S0020044964F02D12"], { env });
     assert.equal(ok.code, 0, ok.stderr);
     assert.match(ok.stdout, /^\d\d:\d\d:\d\d\.\d{3} \[TX\] <S0020044964F02D12FJ>$/m);
     assert.match(ok.stdout, /\[RX\] <R0020044964F02D12xxxx1110FJ> {2}\(reply to #1\)$/m);
     assert.match(ok.stdout, /^#1 <S0020044964F02D12FJ>: replied$/m);
-    const unsupported = await runInProcess([
-      "--json",
-      "conbus",
-      "send",
-      ...flags,
-      "S0020044966F02D19",
-    ], { env });
+    const unsupported = await runInProcess(
+      ["--json", "conbus", "send", ...flags, "S0020044966F02D19"],
+      { env },
+    );
     assert.equal(unsupported.code, 1);
     const report = JSON.parse(unsupported.stdout);
     assert.deepEqual(Object.keys(report).slice(0, 4), ["sent", "replies", "events", "invalid"]);
     assert.equal(report.outcome, "unsupported");
-  } finally {
-    await bridge.close();
-    await rm(dir, { recursive: true, force: true });
-  }
-});
+  }));
 
-Deno.test("conbus send: the environment selects the bridge (TETHER_CONBUS_HOST/PORT)", async () => {
-  const { dir, env } = await tempEnv();
-  const bridge = await FakeConbusBridge.start();
-  try {
+Deno.test("conbus send: the environment selects the bridge (TETHER_CONBUS_HOST/PORT)", () =>
+  withBridge({}, async ({ env, bridge }) => {
     const result = await runInProcess(["conbus", "send", "S0020044964F02D12"], {
       env: { ...env, TETHER_CONBUS_HOST: "127.0.0.1", TETHER_CONBUS_PORT: String(bridge.port) },
     });
     assert.equal(result.code, 0, result.stderr);
-  } finally {
-    await bridge.close();
-    await rm(dir, { recursive: true, force: true });
-  }
-});
+  }));
 
 function expectedValue(datapoint: string): string {
   const module = defaultModules().find((each) => each.serial === "0020044966")!;
@@ -118,13 +127,24 @@ function expectedValue(datapoint: string): string {
   return module.datapoints[datapoint] ?? "??";
 }
 
-async function startServe(env: Record<string, string | undefined>, port: number) {
+/** Polls `tether conbus serve`'s control socket (300 times at most) until the bridge is connected. */
+async function waitForServeConnected(socketPath: string, pollMs: number): Promise<void> {
+  for (let step = 0; step < 300; step++) {
+    const status = await requestControl(socketPath, "status").catch(() => null) as
+      | { connection: { status: string } }
+      | null;
+    if (status?.connection.status === "connected") return;
+    await new Promise((resolve) => setTimeout(resolve, pollMs));
+  }
+}
+
+async function startServe(env: Record<string, string>, port: number) {
   const [command, ...prefix] = tetherCommand();
   // Deno.Command, not node:child_process: Deno's node compat reports a child that handled
   // SIGTERM and exited 0 as "killed by SIGTERM".
   const child = new Deno.Command(command!, {
-    args: [...prefix, "conbus", "serve", "--host", "127.0.0.1", "--port", String(port)],
-    env: env as Record<string, string>,
+    args: [...prefix, "conbus", "serve", ...bridgeFlags(port)],
+    env,
     clearEnv: true,
     stdin: "null",
     stdout: "null",
@@ -135,30 +155,43 @@ async function startServe(env: Record<string, string | undefined>, port: number)
     new WritableStream({ write: (chunk) => void (stderr += chunk) }),
   );
   const socketPath = join(env.XDG_RUNTIME_DIR!, "tether", "conbus.sock");
-  for (let step = 0; step < 300; step++) {
-    const status = await requestControl(socketPath, "status").catch(() => null) as
-      | { connection: { status: string } }
-      | null;
-    if (status?.connection.status === "connected") break;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+  await waitForServeConnected(socketPath, 100);
+  let exitCode: Promise<number> | null = null;
   return {
-    stop: async (signal: "SIGTERM" | "SIGINT" = "SIGTERM") => {
-      child.kill(signal);
-      const status = await child.status;
-      await stderrDone;
-      return status.code;
-    },
+    /** Sends `signal` and resolves with the exit code; later calls only wait for that exit. */
+    stop: (signal: "SIGTERM" | "SIGINT" = "SIGTERM") =>
+      exitCode ??= (async () => {
+        child.kill(signal);
+        const status = await child.status;
+        await stderrDone;
+        return status.code;
+      })(),
     socketPath,
     stderr: () => stderr,
   };
 }
 
-Deno.test("conbus serve: 20 concurrent send processes each get their own reply; --direct is told the bridge is busy; SIGTERM removes the socket", async () => {
-  const { dir, env } = await tempEnv();
-  const bridge = await FakeConbusBridge.start();
-  const serve = await startServe(env, bridge.port);
-  try {
+/** {@link withBridge} plus `tether conbus serve` as a child process, stopped after `run`. */
+function withServeProcess(
+  run: (
+    context: TempEnv & {
+      bridge: FakeConbusBridge;
+      serve: Awaited<ReturnType<typeof startServe>>;
+    },
+  ) => Promise<void>,
+): Promise<void> {
+  return withBridge({}, async (context) => {
+    const serve = await startServe(context.env, context.bridge.port);
+    try {
+      await run({ ...context, serve });
+    } finally {
+      await serve.stop();
+    }
+  });
+}
+
+Deno.test("conbus serve: 20 concurrent send processes each get their own reply; --direct is told the bridge is busy; SIGTERM removes the socket", () =>
+  withServeProcess(async ({ env, bridge, serve }) => {
     const status = await requestControl(serve.socketPath, "status") as {
       connection: { status: string };
     };
@@ -184,31 +217,18 @@ Deno.test("conbus serve: 20 concurrent send processes each get their own reply; 
     assert.equal(bridge.connectionsAccepted, 1, "every send went through serve's one connection");
 
     const direct = await runProcess(
-      [
-        "conbus",
-        "send",
-        "--direct",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        String(bridge.port),
-        "S0020044964F02D12",
-      ],
+      ["conbus", "send", "--direct", ...bridgeFlags(bridge.port), "S0020044964F02D12"],
       { env, timeoutMs: 60_000 },
     );
     assert.equal(direct.code, 1);
     assert.match(direct.stderr, /^tether: bridge busy: .*tether conbus serve \(pid \d+\) holds it/);
-  } finally {
+
     const code = await serve.stop();
     await waitUntil(() => !bridge.hasClient);
-    const bridgeStillConnected = bridge.hasClient;
-    await bridge.close();
     assert.equal(code, 0, serve.stderr());
-    assert.equal(bridgeStillConnected, false, "serve closed the bridge connection");
+    assert.equal(bridge.hasClient, false, "serve closed the bridge connection");
     await assert.rejects(stat(serve.socketPath));
-    await rm(dir, { recursive: true, force: true });
-  }
-});
+  }));
 
 async function waitUntil(condition: () => boolean, timeoutMs = 3000): Promise<void> {
   const until = Date.now() + timeoutMs;
@@ -217,11 +237,8 @@ async function waitUntil(condition: () => boolean, timeoutMs = 3000): Promise<vo
   }
 }
 
-Deno.test("conbus serve: SIGINT finishes the request in flight, closes the bridge connection, removes the socket, exit 0", async () => {
-  const { dir, env } = await tempEnv();
-  const bridge = await FakeConbusBridge.start();
-  const serve = await startServe(env, bridge.port);
-  try {
+Deno.test("conbus serve: SIGINT finishes the request in flight, closes the bridge connection, removes the socket, exit 0", () =>
+  withServeProcess(async ({ bridge, serve }) => {
     assert.ok(bridge.hasClient, serve.stderr());
     // A discover takes ~600 ms (replies over ~300 ms, then the quiet window): in flight at SIGINT.
     const inFlight = sendViaDaemon(serve.socketPath, {
@@ -238,31 +255,24 @@ Deno.test("conbus serve: SIGINT finishes the request in flight, closes the bridg
     await waitUntil(() => !bridge.hasClient);
     assert.equal(bridge.hasClient, false, "serve closed the bridge connection");
     await assert.rejects(stat(serve.socketPath));
-  } finally {
-    await bridge.close();
-    await rm(dir, { recursive: true, force: true });
-  }
-});
+  }));
 
-Deno.test("conbus send --json: an unreachable bridge still prints the document (no_reply, error), plus one stderr line", async () => {
-  const { dir, env } = await tempEnv();
-  const bridge = await FakeConbusBridge.start();
-  const port = bridge.port;
-  await bridge.close();
-  try {
-    const result = await runInProcess([
-      "--json",
-      "conbus",
-      "send",
-      "--direct",
-      "--host",
-      "127.0.0.1",
-      "--port",
-      String(port),
-      "--timeout",
-      "0.5",
-      "S0020044964F02D12",
-    ], { env });
+Deno.test("conbus send --json: an unreachable bridge still prints the document (no_reply, error), plus one stderr line", () =>
+  withBridge({}, async ({ env, bridge }) => {
+    await bridge.close(); // nothing listens on its port any more
+    const result = await runInProcess(
+      [
+        "--json",
+        "conbus",
+        "send",
+        "--direct",
+        ...bridgeFlags(bridge.port),
+        "--timeout",
+        "0.5",
+        "S0020044964F02D12",
+      ],
+      { env },
+    );
     assert.equal(result.code, 1);
     const report = JSON.parse(result.stdout);
     assert.equal(report.outcome, "no_reply");
@@ -275,48 +285,43 @@ Deno.test("conbus send --json: an unreachable bridge still prints the document (
       detail: report.error,
     }]);
     assert.equal(result.stderr, `tether: ${report.error}\n`);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-});
+  }));
 
-Deno.test("conbus send --json through serve: a bridge serve cannot reach still prints the document", async () => {
-  const { dir, env } = await tempEnv();
-  const bridge = await FakeConbusBridge.start();
-  const daemon = await ConbusDaemon.start({
-    endpoint: { host: "127.0.0.1", port: bridge.port },
-    socketPath: join(dir, "tether", "conbus.sock"),
-    minGapMs: 0,
-    logger: createLogger({ level: "silent" }),
-    reconnectPolicy: exponentialPolicy({ maxAttempts: 0, initialDelayMs: 60_000 }),
-  });
-  try {
-    await daemon.waitForConnected(AbortSignal.timeout(5000));
-    await bridge.close();
-    for (let step = 0; step < 300; step++) {
-      if ((daemon.status().connection as { status: string }).status === "reconnecting") break;
-      await new Promise((resolve) => setTimeout(resolve, 10));
+Deno.test("conbus send --json through serve: a bridge serve cannot reach still prints the document", () =>
+  withBridge({}, async ({ dir, env, bridge }) => {
+    const daemon = await ConbusDaemon.start({
+      endpoint: { host: "127.0.0.1", port: bridge.port },
+      socketPath: join(dir, "tether", "conbus.sock"),
+      minGapMs: 0,
+      logger: createLogger({ level: "silent" }),
+      reconnectPolicy: exponentialPolicy({ maxAttempts: 0, initialDelayMs: 60_000 }),
+    });
+    try {
+      await daemon.waitForConnected(AbortSignal.timeout(5000));
+      await bridge.close();
+      for (let step = 0; step < 300; step++) {
+        if ((daemon.status().connection as { status: string }).status === "reconnecting") break;
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      const result = await runInProcess(["--json", "conbus", "send", "S0020044964F02D12"], {
+        env,
+      });
+      assert.equal(result.code, 1);
+      const report = JSON.parse(result.stdout);
+      assert.equal(report.outcome, "no_reply");
+      assert.match(
+        report.error,
+        /^tether conbus serve: Conbus bridge 127\.0\.0\.1:\d+ is reconnecting/,
+      );
+      assert.equal(report.results[0].writes, 0);
+      assert.equal(result.stderr, `tether: ${report.error}\n`);
+    } finally {
+      await daemon.stop();
     }
-    const result = await runInProcess(["--json", "conbus", "send", "S0020044964F02D12"], { env });
-    assert.equal(result.code, 1);
-    const report = JSON.parse(result.stdout);
-    assert.equal(report.outcome, "no_reply");
-    assert.match(
-      report.error,
-      /^tether conbus serve: Conbus bridge 127\.0\.0\.1:\d+ is reconnecting/,
-    );
-    assert.equal(report.results[0].writes, 0);
-    assert.equal(result.stderr, `tether: ${report.error}\n`);
-  } finally {
-    await daemon.stop();
-    await rm(dir, { recursive: true, force: true });
-  }
-});
+  }));
 
-Deno.test("conbus send from a directory with xp's cli.yml (timeout: 0.1): the bridge is used and a 150 ms reply still arrives", async () => {
-  const { dir, env } = await tempEnv();
-  const bridge = await FakeConbusBridge.start({ replyDelayMs: [150, 150] });
-  try {
+Deno.test("conbus send from a directory with xp's cli.yml (timeout: 0.1): the bridge is used and a 150 ms reply still arrives", () =>
+  withBridge({ replyDelayMs: [150, 150] }, async ({ dir, env, bridge }) => {
     await writeFile(
       join(dir, "cli.yml"),
       `conbus:\n  ip: 127.0.0.1\n  ip_local: 127.0.0.1\n  port: ${bridge.port}\n  timeout: 0.1\n`,
@@ -325,7 +330,7 @@ Deno.test("conbus send from a directory with xp's cli.yml (timeout: 0.1): the br
     const output = await new Deno.Command(command!, {
       args: [...prefix, "--json", "conbus", "send", "--direct", "S0020044964F02D12"],
       cwd: dir,
-      env: env as Record<string, string>,
+      env,
       clearEnv: true,
       stdin: "null",
     }).output();
@@ -334,33 +339,23 @@ Deno.test("conbus send from a directory with xp's cli.yml (timeout: 0.1): the br
     const report = JSON.parse(new TextDecoder().decode(output.stdout));
     assert.equal(report.outcome, "replied");
     assert.equal(report.results[0].writes, 1);
-  } finally {
-    await bridge.close();
-    await rm(dir, { recursive: true, force: true });
-  }
-});
+  }));
 
 /** `tether conbus serve` in this process (captured output); stop() plays SIGTERM. */
 async function serveInProcess(
-  env: Record<string, string | undefined>,
+  env: Record<string, string>,
   port: number,
   extraArgs: string[] = [],
 ) {
   const shutdown = new AbortController();
-  const args = ["conbus", "serve", "--host", "127.0.0.1", "--port", String(port), ...extraArgs];
+  const args = ["conbus", "serve", ...bridgeFlags(port), ...extraArgs];
   const json = extraArgs.includes("--json");
   const done = runInProcess(json ? ["--json", ...args.filter((arg) => arg !== "--json")] : args, {
     env,
     signal: shutdown.signal,
   });
   const socketPath = join(env.XDG_RUNTIME_DIR!, "tether", "conbus.sock");
-  for (let step = 0; step < 300; step++) {
-    const status = await requestControl(socketPath, "status").catch(() => null) as
-      | { connection: { status: string } }
-      | null;
-    if (status?.connection.status === "connected") break;
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
+  await waitForServeConnected(socketPath, 10);
   return {
     socketPath,
     stop: () => {
@@ -370,10 +365,24 @@ async function serveInProcess(
   };
 }
 
-Deno.test("conbus serve: bus telegrams while idle are printed as [RX] … (while idle) lines, or bus_telegram JSON lines", async () => {
-  const { dir, env } = await tempEnv();
-  const bridge = await FakeConbusBridge.start();
-  try {
+/** {@link withBridge} plus {@link serveInProcess} with `extraArgs`; serve must exit 0 after `run`. */
+function withServe(
+  extraArgs: string[],
+  run: (context: TempEnv & { bridge: FakeConbusBridge }) => Promise<void>,
+): Promise<void> {
+  return withBridge({}, async (context) => {
+    const serve = await serveInProcess(context.env, context.bridge.port, extraArgs);
+    try {
+      await run(context);
+    } finally {
+      const result = await serve.stop();
+      assert.equal(result.code, 0, result.stderr);
+    }
+  });
+}
+
+Deno.test("conbus serve: bus telegrams while idle are printed as [RX] … (while idle) lines, or bus_telegram JSON lines", () =>
+  withBridge({}, async ({ env, bridge }) => {
     for (const json of [false, true]) {
       const serve = await serveInProcess(env, bridge.port, json ? ["--json"] : []);
       await waitUntil(() => bridge.hasClient);
@@ -397,25 +406,14 @@ Deno.test("conbus serve: bus telegrams while idle are printed as [RX] … (while
       }
       await waitUntil(() => !bridge.hasClient);
     }
-  } finally {
-    await bridge.close();
-    await rm(dir, { recursive: true, force: true });
-  }
-});
+  }));
 
-Deno.test("conbus serve --min-gap-ms: telegrams of one send go out that far apart", async () => {
-  const { dir, env } = await tempEnv();
-  const bridge = await FakeConbusBridge.start();
-  const serve = await serveInProcess(env, bridge.port, ["--min-gap-ms", "300"]);
-  try {
-    const result = await runInProcess([
-      "--json",
-      "conbus",
-      "send",
-      "S0020044964F02D12",
-      "S0020044966F02D18",
-      "S0020030837F02D02",
-    ], { env });
+Deno.test("conbus serve --min-gap-ms: telegrams of one send go out that far apart", () =>
+  withServe(["--min-gap-ms", "300"], async ({ env, bridge }) => {
+    const result = await runInProcess(
+      ["--json", "conbus", "send", "S0020044964F02D12", "S0020044966F02D18", "S0020030837F02D02"],
+      { env },
+    );
     assert.equal(result.code, 0, result.stderr);
     const sent = JSON.parse(result.stdout).sent.map((each: { time: string }) =>
       Date.parse(each.time)
@@ -425,111 +423,76 @@ Deno.test("conbus serve --min-gap-ms: telegrams of one send go out that far apar
       assert.ok(sent[index] - sent[index - 1] >= 300, `gap ${sent[index] - sent[index - 1]} ms`);
     }
     assert.equal(bridge.connectionsAccepted, 1, "sent through serve");
-  } finally {
-    assert.equal((await serve.stop()).code, 0);
-    await bridge.close();
-    await rm(dir, { recursive: true, force: true });
-  }
-});
+  }));
 
-Deno.test("conbus serve: exit 1 when another serve already owns the socket", async () => {
-  const { dir, env } = await tempEnv();
-  const bridge = await FakeConbusBridge.start();
-  const serve = await serveInProcess(env, bridge.port);
-  try {
-    const second = await runInProcess(
-      ["conbus", "serve", "--host", "127.0.0.1", "--port", String(bridge.port)],
-      { env },
-    );
+Deno.test("conbus serve: exit 1 when another serve already owns the socket", () =>
+  withServe([], async ({ env, bridge }) => {
+    const second = await runInProcess(["conbus", "serve", ...bridgeFlags(bridge.port)], { env });
     assert.equal(second.code, 1);
     assert.match(
       second.stderr,
       /^tether: another tether daemon already listens on .*conbus\.sock\n$/,
     );
     assert.equal(bridge.connectionsAccepted, 1, "the second serve never touched the bridge");
-  } finally {
-    assert.equal((await serve.stop()).code, 0);
-    await bridge.close();
-    await rm(dir, { recursive: true, force: true });
-  }
-});
+  }));
 
-Deno.test("conbus send: when serve serves another bridge, send connects directly to the one asked for", async () => {
-  const { dir, env } = await tempEnv();
-  const served = await FakeConbusBridge.start();
-  const other = await FakeConbusBridge.start();
-  const serve = await serveInProcess(env, served.port);
-  try {
-    const result = await runInProcess([
-      "--json",
-      "conbus",
-      "send",
-      "--host",
-      "127.0.0.1",
-      "--port",
-      String(other.port),
-      "S0020044964F02D12",
-    ], { env });
-    assert.equal(result.code, 0, result.stderr);
-    assert.equal(JSON.parse(result.stdout).outcome, "replied");
-    assert.equal(other.receivedCount, 1);
-    assert.equal(served.receivedCount, 0);
-  } finally {
-    assert.equal((await serve.stop()).code, 0);
-    await served.close();
-    await other.close();
-    await rm(dir, { recursive: true, force: true });
-  }
-});
+Deno.test("conbus send: when serve serves another bridge, send connects directly to the one asked for", () =>
+  withServe([], async ({ env, bridge: served }) => {
+    const other = await FakeConbusBridge.start();
+    try {
+      const result = await runInProcess(
+        ["--json", "conbus", "send", ...bridgeFlags(other.port), "S0020044964F02D12"],
+        { env },
+      );
+      assert.equal(result.code, 0, result.stderr);
+      assert.equal(JSON.parse(result.stdout).outcome, "replied");
+      assert.equal(other.receivedCount, 1);
+      assert.equal(served.receivedCount, 0);
+    } finally {
+      await other.close();
+    }
+  }));
 
-Deno.test("conbus send --quiet-ms: a discover collects what arrives within the window", async () => {
-  const { dir, env } = await tempEnv();
+Deno.test("conbus send --quiet-ms: a discover collects what arrives within the window", () =>
   // Replies 30 ms after the request, then one every 200 ms (4 modules over 600 ms).
-  const bridge = await FakeConbusBridge.start({ replyDelayMs: [30, 30], discoverSpreadMs: 600 });
-  try {
+  withBridge({ replyDelayMs: [30, 30], discoverSpreadMs: 600 }, async ({ env, bridge }) => {
     const discover = async (quietMs: string) => {
-      const result = await runInProcess([
-        "--json",
-        "conbus",
-        "send",
-        "--direct",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        String(bridge.port),
-        "--quiet-ms",
-        quietMs,
-        "S0000000000F01D00",
-      ], { env });
+      const result = await runInProcess(
+        [
+          "--json",
+          "conbus",
+          "send",
+          "--direct",
+          ...bridgeFlags(bridge.port),
+          "--quiet-ms",
+          quietMs,
+          "S0000000000F01D00",
+        ],
+        { env },
+      );
       assert.equal(result.code, 0, result.stderr);
       return JSON.parse(result.stdout).replies.length;
     };
     assert.equal(await discover("100"), 1);
     assert.equal(await discover("400"), 4);
-  } finally {
-    await bridge.close();
-    await rm(dir, { recursive: true, force: true });
-  }
-});
+  }));
 
-Deno.test("conbus send --timeout: the overall deadline decides whether a 300 ms reply is waited for", async () => {
-  const { dir, env } = await tempEnv();
-  const bridge = await FakeConbusBridge.start({ replyDelayMs: [300, 300] });
-  try {
+Deno.test("conbus send --timeout: the overall deadline decides whether a 300 ms reply is waited for", () =>
+  withBridge({ replyDelayMs: [300, 300] }, async ({ env, bridge }) => {
     const read = async (timeout: string) => {
-      const result = await runInProcess([
-        "--json",
-        "conbus",
-        "send",
-        "--direct",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        String(bridge.port),
-        "--timeout",
-        timeout,
-        "S0020044964F02D12",
-      ], { env });
+      const result = await runInProcess(
+        [
+          "--json",
+          "conbus",
+          "send",
+          "--direct",
+          ...bridgeFlags(bridge.port),
+          "--timeout",
+          timeout,
+          "S0020044964F02D12",
+        ],
+        { env },
+      );
       return { code: result.code, report: JSON.parse(result.stdout) };
     };
     const short = await read("0.2");
@@ -539,8 +502,4 @@ Deno.test("conbus send --timeout: the overall deadline decides whether a 300 ms 
     const long = await read("2");
     assert.equal(long.code, 0);
     assert.equal(long.report.outcome, "replied");
-  } finally {
-    await bridge.close();
-    await rm(dir, { recursive: true, force: true });
-  }
-});
+  }));
