@@ -54,6 +54,11 @@ function withBridge(
 /** `--host 127.0.0.1 --port <port>`: the fake bridge on `port`. */
 const bridgeFlags = (port: number) => ["--host", "127.0.0.1", "--port", String(port)];
 
+/** `--json conbus send --direct` to the fake bridge on `port`; telegrams and options follow. */
+const directJsonSend = (
+  port: number,
+) => ["--json", "conbus", "send", "--direct", ...bridgeFlags(port)];
+
 Deno.test("conbus send: usage and config errors exit 2 with one line", () =>
   withTempEnv(async ({ env }) => {
     const cases: [string[], RegExp][] = [
@@ -261,16 +266,7 @@ Deno.test("conbus send --json: an unreachable bridge still prints the document (
   withBridge({}, async ({ env, bridge }) => {
     await bridge.close(); // nothing listens on its port any more
     const result = await runInProcess(
-      [
-        "--json",
-        "conbus",
-        "send",
-        "--direct",
-        ...bridgeFlags(bridge.port),
-        "--timeout",
-        "0.5",
-        "S0020044964F02D12",
-      ],
+      [...directJsonSend(bridge.port), "--timeout", "0.5", "S0020044964F02D12"],
       { env },
     );
     assert.equal(result.code, 1);
@@ -458,16 +454,7 @@ Deno.test("conbus send --quiet-ms: a discover collects what arrives within the w
   withBridge({ replyDelayMs: [30, 30], discoverSpreadMs: 600 }, async ({ env, bridge }) => {
     const discover = async (quietMs: string) => {
       const result = await runInProcess(
-        [
-          "--json",
-          "conbus",
-          "send",
-          "--direct",
-          ...bridgeFlags(bridge.port),
-          "--quiet-ms",
-          quietMs,
-          "S0000000000F01D00",
-        ],
+        [...directJsonSend(bridge.port), "--quiet-ms", quietMs, "S0000000000F01D00"],
         { env },
       );
       assert.equal(result.code, 0, result.stderr);
@@ -481,16 +468,7 @@ Deno.test("conbus send --timeout: the overall deadline decides whether a 300 ms 
   withBridge({ replyDelayMs: [300, 300] }, async ({ env, bridge }) => {
     const read = async (timeout: string) => {
       const result = await runInProcess(
-        [
-          "--json",
-          "conbus",
-          "send",
-          "--direct",
-          ...bridgeFlags(bridge.port),
-          "--timeout",
-          timeout,
-          "S0020044964F02D12",
-        ],
+        [...directJsonSend(bridge.port), "--timeout", timeout, "S0020044964F02D12"],
         { env },
       );
       return { code: result.code, report: JSON.parse(result.stdout) };
