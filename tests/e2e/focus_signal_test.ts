@@ -10,14 +10,8 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startFakeNiri } from "../fakes/niri_server.ts";
-import { type FakeKittyServer, startFakeKitty } from "../kitty/fake_kitty_server.ts";
+import { type FakeKittyServer, openModeKitty, startFakeKitty } from "../kitty/fake_kitty_server.ts";
 import { startTracker, type TrackerProcess } from "./focus_support.ts";
-
-const NEWER = {
-  ok: false,
-  error:
-    "The kitty client you are using to send remote commands is newer than this kitty instance. This is not supported.",
-};
 
 /**
  * Generous bound on signal -> exit, in ms: the promise is 2 s (a 1.5 s shutdown budget), the
@@ -44,11 +38,10 @@ async function stopWithSignal(
   const sleeper: ChildProcess = spawn("sleep", ["600"], { stdio: "ignore" });
   const pid = sleeper.pid!;
   let hung = false;
-  const kitty = await startFakeKitty((request) => {
-    if (hung) return null;
-    if ((request.version as number[])[1]! > 26) return NEWER; // kitty 0.26: not pooled
-    return request.cmd === "ls" ? { ok: true, data: "[]" } : { ok: true };
-  }, { socketPath: join(runtimeDir, "kitty", `kitty-${pid}.sock`) });
+  const kitty026 = openModeKitty(26); // not pooled
+  const kitty = await startFakeKitty((request) => hung ? null : kitty026(request), {
+    socketPath: join(runtimeDir, "kitty", `kitty-${pid}.sock`),
+  });
   const env = {
     PATH: "/usr/bin:/bin",
     HOME: root,

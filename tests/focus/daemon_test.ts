@@ -15,23 +15,14 @@ import { type FakeNiriServer, type FakeNiriWindow, startFakeNiri } from "../fake
 import {
   type FakeKittyHandler,
   type FakeKittyServer,
+  openModeKitty,
   startFakeKitty,
 } from "../kitty/fake_kitty_server.ts";
 
 type Line = Record<string, unknown>;
 
-const NEWER = {
-  ok: false,
-  error:
-    "The kitty client you are using to send remote commands is newer than this kitty instance. This is not supported.",
-};
-
 /** kitty >= 0.43 in open mode: runs the 0.43 ls, so the registry pools it. */
-const newKitty: FakeKittyHandler = (request) => {
-  const version = request.version as number[];
-  if (version[1]! > 48) return NEWER;
-  return request.cmd === "ls" ? { ok: true, data: "[]" } : { ok: true };
-};
+const newKitty = openModeKitty(48);
 
 const PASSWORD = `daemon-test-${crypto.randomUUID()}`;
 
@@ -179,205 +170,188 @@ const fontChanges = (kitty: FakeKittyServer) =>
 const isAction = (event: string, pid: number) => (line: Line) =>
   line.event === event && line.pid === pid;
 
-const testOptions = { sanitizeResources: false, sanitizeOps: false };
+/** A test of `tether focus` in a fresh {@link Sandbox}, closed however the test ends. */
+function focusTest(name: string, run: (box: Sandbox) => Promise<void>): void {
+  Deno.test({
+    name,
+    sanitizeResources: false,
+    sanitizeOps: false,
+    async fn() {
+      const box = new Sandbox();
+      try {
+        await run(box);
+      } finally {
+        await box.close();
+      }
+    },
+  });
+}
 
-Deno.test({
-  name:
-    "tether focus: kitty status changes are JSON lines; --app-id and --font-delta reach the tracker",
-  ...testOptions,
-  async fn() {
-    const box = new Sandbox();
-    try {
-      const a = box.kittyPid();
-      const b = box.kittyPid();
-      const c = box.kittyPid(); // no socket: not configured
-      const kittyA = await box.kitty(a);
-      const kittyB = await box.kitty(b);
-      const niri = await box.startNiri([
-        { id: 1, app_id: "term", pid: a },
-        { id: 2, app_id: "kitty", pid: b },
-        { id: 3, app_id: "term", pid: c },
-      ], 1);
-      const tracker = box.track(["--app-id", "term", "--font-delta", "2"]);
+focusTest(
+  "tether focus: kitty status changes are JSON lines; --app-id and --font-delta reach the tracker",
+  async (box) => {
+    const a = box.kittyPid();
+    const b = box.kittyPid();
+    const c = box.kittyPid(); // no socket: not configured
+    const kittyA = await box.kitty(a);
+    const kittyB = await box.kitty(b);
+    const niri = await box.startNiri([
+      { id: 1, app_id: "term", pid: a },
+      { id: 2, app_id: "kitty", pid: b },
+      { id: 3, app_id: "term", pid: c },
+    ], 1);
+    const tracker = box.track(["--app-id", "term", "--font-delta", "2"]);
 
-      const gained = await tracker.waitForLine("A grown", isAction("focus_gained", a));
-      assert.equal(gained.status, "success");
-      assert.deepEqual(fontChanges(kittyA), [{ size: 2, increment_op: "+", all: false }]);
-      const ready = await tracker.waitForLine(
-        "A's status line",
-        (line) => line.event === "status_changed" && line.kitty_pid === a,
-      );
-      assert.deepEqual({ ...ready, ts: undefined }, {
-        ts: undefined,
-        event: "status_changed",
-        kitty_pid: a,
-        from: "unknown",
-        to: "ready",
-        reason: null,
-        category: null,
-      });
-      assert.match(String(ready.ts), /^\d{4}-\d\d-\d\dT/);
+    const gained = await tracker.waitForLine("A grown", isAction("focus_gained", a));
+    assert.equal(gained.status, "success");
+    assert.deepEqual(fontChanges(kittyA), [{ size: 2, increment_op: "+", all: false }]);
+    const ready = await tracker.waitForLine(
+      "A's status line",
+      (line) => line.event === "status_changed" && line.kitty_pid === a,
+    );
+    assert.deepEqual({ ...ready, ts: undefined }, {
+      ts: undefined,
+      event: "status_changed",
+      kitty_pid: a,
+      from: "unknown",
+      to: "ready",
+      reason: null,
+      category: null,
+    });
+    assert.match(String(ready.ts), /^\d{4}-\d\d-\d\dT/);
 
-      // Window 2 says "kitty", which is not --app-id: A shrinks by 2, B is never contacted.
-      let from = tracker.lines.length;
-      niri.focus(2);
-      const lost = await tracker.waitForLine("A shrunk", isAction("focus_lost", a), from);
-      assert.equal(lost.status, "success");
-      assert.deepEqual(fontChanges(kittyA)[1], { size: 2, increment_op: "-", all: false });
+    // Window 2 says "kitty", which is not --app-id: A shrinks by 2, B is never contacted.
+    let from = tracker.lines.length;
+    niri.focus(2);
+    const lost = await tracker.waitForLine("A shrunk", isAction("focus_lost", a), from);
+    assert.equal(lost.status, "success");
+    assert.deepEqual(fontChanges(kittyA)[1], { size: 2, increment_op: "-", all: false });
 
-      from = tracker.lines.length;
-      niri.focus(3);
-      const unconfigured = await tracker.waitForLine(
-        "C's status line",
-        (line) => line.event === "status_changed" && line.kitty_pid === c,
-        from,
-      );
-      assert.equal(unconfigured.to, "not_configured");
-      assert.equal(unconfigured.category, "not_configured");
-      assert.match(String(unconfigured.reason), /no remote-control socket .*tether kitty setup/);
-      const line = await tracker.waitForLine("C's grow", isAction("focus_gained", c), from);
-      assert.equal(line.status, "not_configured");
+    from = tracker.lines.length;
+    niri.focus(3);
+    const unconfigured = await tracker.waitForLine(
+      "C's status line",
+      (line) => line.event === "status_changed" && line.kitty_pid === c,
+      from,
+    );
+    assert.equal(unconfigured.to, "not_configured");
+    assert.equal(unconfigured.category, "not_configured");
+    assert.match(String(unconfigured.reason), /no remote-control socket .*tether kitty setup/);
+    const line = await tracker.waitForLine("C's grow", isAction("focus_gained", c), from);
+    assert.equal(line.status, "not_configured");
 
-      assert.equal(await tracker.stop(), 0);
-      assert.equal(kittyB.connections, 0);
-      assert.equal(
-        tracker.lines.filter((l) => l.event === "focus_gained" || l.event === "focus_lost")
-          .filter((l) => l.pid === b).length,
-        0,
-      );
-      const { stdout, stderr } = tracker.output();
-      assert.ok(!stdout.includes(PASSWORD) && !stderr.includes(PASSWORD));
-    } finally {
-      await box.close();
-    }
+    assert.equal(await tracker.stop(), 0);
+    assert.equal(kittyB.connections, 0);
+    assert.equal(
+      tracker.lines.filter((l) => l.event === "focus_gained" || l.event === "focus_lost")
+        .filter((l) => l.pid === b).length,
+      0,
+    );
+    const { stdout, stderr } = tracker.output();
+    assert.ok(!stdout.includes(PASSWORD) && !stderr.includes(PASSWORD));
   },
-});
+);
 
-Deno.test({
-  name: "tether focus reconnect: the running tracker reconnects to niri now, counts it, prints it",
-  ...testOptions,
-  async fn() {
-    const box = new Sandbox();
-    try {
-      const a = box.kittyPid();
-      const kittyA = await box.kitty(a);
-      const niri = await box.startNiri([{ id: 1, app_id: "kitty", pid: a }], 1);
-      const tracker = box.track();
-      await tracker.waitForLine("A grown", isAction("focus_gained", a));
-      const from = tracker.lines.length;
+focusTest(
+  "tether focus reconnect: the running tracker reconnects to niri now, counts it, prints it",
+  async (box) => {
+    const a = box.kittyPid();
+    const kittyA = await box.kitty(a);
+    const niri = await box.startNiri([{ id: 1, app_id: "kitty", pid: a }], 1);
+    const tracker = box.track();
+    await tracker.waitForLine("A grown", isAction("focus_gained", a));
+    const from = tracker.lines.length;
 
-      const reconnect = await box.run(["focus", "reconnect"]);
-      assert.equal(reconnect.code, 0, reconnect.stderr);
-      assert.equal(reconnect.stdout, "tether focus: reconnecting to the compositor\n");
+    const reconnect = await box.run(["focus", "reconnect"]);
+    assert.equal(reconnect.code, 0, reconnect.stderr);
+    assert.equal(reconnect.stdout, "tether focus: reconnecting to the compositor\n");
 
-      const connected = (line: Line) =>
-        line.event === "status_changed" && line.compositor === "niri" && line.to === "connected";
-      await tracker.waitForLine("connected again", connected, from);
-      const events = tracker.lines.slice(from).map((line) =>
-        line.event === "reconnect_attempt"
-          ? `reconnect_attempt ${line.attempt} in ${line.next_retry_ms} ms`
-          : `${line.event} ${line.from}->${line.to}`
-      );
-      assert.deepEqual(events, [
-        "status_changed connected->reconnecting",
-        "reconnect_attempt 1 in 0 ms",
-        "status_changed reconnecting->connected",
-      ]);
-      assert.equal(niri.requests.filter((request) => request === "EventStream").length, 2);
-      await waitUntil("one stream left", () => niri.streamCount() === 1);
+    const connected = (line: Line) =>
+      line.event === "status_changed" && line.compositor === "niri" && line.to === "connected";
+    await tracker.waitForLine("connected again", connected, from);
+    const events = tracker.lines.slice(from).map((line) =>
+      line.event === "reconnect_attempt"
+        ? `reconnect_attempt ${line.attempt} in ${line.next_retry_ms} ms`
+        : `${line.event} ${line.from}->${line.to}`
+    );
+    assert.deepEqual(events, [
+      "status_changed connected->reconnecting",
+      "reconnect_attempt 1 in 0 ms",
+      "status_changed reconnecting->connected",
+    ]);
+    assert.equal(niri.requests.filter((request) => request === "EventStream").length, 2);
+    await waitUntil("one stream left", () => niri.streamCount() === 1);
 
-      const status = await box.run(["--json", "focus", "status"]);
-      assert.equal(status.code, 0, status.stderr);
-      const data = JSON.parse(status.stdout);
-      assert.equal(data.reconnection_count, 1);
-      assert.equal(data.connection.status, "connected");
-      // The same focus after the reconnect: no transition, the kitty is not touched again.
-      assert.equal(fontChanges(kittyA).length, 1);
-      assert.equal(await tracker.stop(), 0);
-    } finally {
-      await box.close();
-    }
+    const status = await box.run(["--json", "focus", "status"]);
+    assert.equal(status.code, 0, status.stderr);
+    const data = JSON.parse(status.stdout);
+    assert.equal(data.reconnection_count, 1);
+    assert.equal(data.connection.status, "connected");
+    // The same focus after the reconnect: no transition, the kitty is not touched again.
+    assert.equal(fontChanges(kittyA).length, 1);
+    assert.equal(await tracker.stop(), 0);
   },
-});
+);
 
-Deno.test({
-  name: "tether focus --idle-timeout/--reap-interval: an idle pooled kitty connection is reaped",
-  ...testOptions,
-  async fn() {
-    const box = new Sandbox();
-    try {
-      const a = box.kittyPid();
-      const kittyA = await box.kitty(a);
-      await box.startNiri([{ id: 1, app_id: "kitty", pid: a }], 1);
-      const tracker = box.track(["--idle-timeout", "1", "--reap-interval", "1"]);
-      await tracker.waitForLine("A grown", isAction("focus_gained", a));
-      const status = JSON.parse((await box.run(["--json", "focus", "status"])).stdout);
-      assert.equal(status.kitties[0].pooled, true);
-      // The probe's and the first contact's connections are closed; the pooled one stays open.
-      await waitUntil("probe connections closed", () => kittyA.closedConnections === 2);
-      assert.equal(kittyA.connections, 3);
-      const grownAt = Date.now();
-      await waitUntil("the pooled connection reaped", () => kittyA.closedConnections === 3);
-      // Idle >= 1 s, found by a reaper pass every 1 s (the defaults would keep it 30 min).
-      const idleMs = Date.now() - grownAt;
-      assert.ok(idleMs < 10_000, `reaped after ${idleMs} ms`);
-      assert.equal(await tracker.stop(), 0);
-    } finally {
-      await box.close();
-    }
+focusTest(
+  "tether focus --idle-timeout/--reap-interval: an idle pooled kitty connection is reaped",
+  async (box) => {
+    const a = box.kittyPid();
+    const kittyA = await box.kitty(a);
+    await box.startNiri([{ id: 1, app_id: "kitty", pid: a }], 1);
+    const tracker = box.track(["--idle-timeout", "1", "--reap-interval", "1"]);
+    await tracker.waitForLine("A grown", isAction("focus_gained", a));
+    const status = JSON.parse((await box.run(["--json", "focus", "status"])).stdout);
+    assert.equal(status.kitties[0].pooled, true);
+    // The probe's and the first contact's connections are closed; the pooled one stays open.
+    await waitUntil("probe connections closed", () => kittyA.closedConnections === 2);
+    assert.equal(kittyA.connections, 3);
+    const grownAt = Date.now();
+    await waitUntil("the pooled connection reaped", () => kittyA.closedConnections === 3);
+    // Idle >= 1 s, found by a reaper pass every 1 s (the defaults would keep it 30 min).
+    const idleMs = Date.now() - grownAt;
+    assert.ok(idleMs < 10_000, `reaped after ${idleMs} ms`);
+    assert.equal(await tracker.stop(), 0);
   },
-});
+);
 
-Deno.test({
-  name:
-    "tether focus --max-connections 1: a second pooled kitty evicts the first's idle connection",
-  ...testOptions,
-  async fn() {
-    const box = new Sandbox();
-    try {
-      const a = box.kittyPid();
-      const b = box.kittyPid();
-      const kittyA = await box.kitty(a);
-      const kittyB = await box.kitty(b);
-      const niri = await box.startNiri([
-        { id: 1, app_id: "kitty", pid: a },
-        { id: 2, app_id: "kitty", pid: b },
-      ], 1);
-      const tracker = box.track(["--max-connections", "1"]);
-      await tracker.waitForLine("A grown", isAction("focus_gained", a));
-      await waitUntil("A's pooled connection idle", () => kittyA.closedConnections === 2);
-      assert.equal(kittyA.connections, 3);
-      niri.focus(2);
-      await tracker.waitForLine("B grown", isAction("focus_gained", b));
-      await tracker.waitForLine("A shrunk", isAction("focus_lost", a));
-      await waitUntil("A's connection evicted", () => kittyA.closedConnections === 3);
-      assert.equal(kittyA.connections, 3, "A's shrink reused its pooled connection");
-      assert.equal(kittyB.connections - kittyB.closedConnections, 1, "B's stays open");
-      assert.equal(await tracker.stop(), 0);
-    } finally {
-      await box.close();
-    }
+focusTest(
+  "tether focus --max-connections 1: a second pooled kitty evicts the first's idle connection",
+  async (box) => {
+    const a = box.kittyPid();
+    const b = box.kittyPid();
+    const kittyA = await box.kitty(a);
+    const kittyB = await box.kitty(b);
+    const niri = await box.startNiri([
+      { id: 1, app_id: "kitty", pid: a },
+      { id: 2, app_id: "kitty", pid: b },
+    ], 1);
+    const tracker = box.track(["--max-connections", "1"]);
+    await tracker.waitForLine("A grown", isAction("focus_gained", a));
+    await waitUntil("A's pooled connection idle", () => kittyA.closedConnections === 2);
+    assert.equal(kittyA.connections, 3);
+    niri.focus(2);
+    await tracker.waitForLine("B grown", isAction("focus_gained", b));
+    await tracker.waitForLine("A shrunk", isAction("focus_lost", a));
+    await waitUntil("A's connection evicted", () => kittyA.closedConnections === 3);
+    assert.equal(kittyA.connections, 3, "A's shrink reused its pooled connection");
+    assert.equal(kittyB.connections - kittyB.closedConnections, 1, "B's stays open");
+    assert.equal(await tracker.stop(), 0);
   },
-});
+);
 
-Deno.test({
-  name: "tether focus --max-retries 2 --socket-timeout 0.2: a silent kitty is tried exactly twice",
-  ...testOptions,
-  async fn() {
-    const box = new Sandbox();
-    try {
-      const a = box.kittyPid();
-      const kittyA = await box.kitty(a, () => null);
-      await box.startNiri([{ id: 1, app_id: "kitty", pid: a }], 1);
-      const tracker = box.track(["--max-retries", "2", "--socket-timeout", "0.2"]);
-      const line = await tracker.waitForLine("A's grow", isAction("focus_gained", a));
-      assert.equal(line.status, "failed");
-      assert.equal(line.attempts, 2);
-      assert.match(String(line.error), /timeout|no reply/i);
-      assert.equal(kittyA.requests.length, 2);
-      assert.equal(await tracker.stop(), 0);
-    } finally {
-      await box.close();
-    }
+focusTest(
+  "tether focus --max-retries 2 --socket-timeout 0.2: a silent kitty is tried exactly twice",
+  async (box) => {
+    const a = box.kittyPid();
+    const kittyA = await box.kitty(a, () => null);
+    await box.startNiri([{ id: 1, app_id: "kitty", pid: a }], 1);
+    const tracker = box.track(["--max-retries", "2", "--socket-timeout", "0.2"]);
+    const line = await tracker.waitForLine("A's grow", isAction("focus_gained", a));
+    assert.equal(line.status, "failed");
+    assert.equal(line.attempts, 2);
+    assert.match(String(line.error), /timeout|no reply/i);
+    assert.equal(kittyA.requests.length, 2);
+    assert.equal(await tracker.stop(), 0);
   },
-});
+);

@@ -7,6 +7,25 @@ import { ResponseSplitter } from "../../src/kitty/codec.ts";
 /** Decides the reply to one request body (JSON text); null = stay silent. */
 export type FakeKittyHandler = (request: Record<string, unknown>) => object | null;
 
+/** kitty's reply to a request whose `version` is newer than the kitty itself (it runs nothing). */
+export const NEWER_THAN_KITTY = {
+  ok: false,
+  error:
+    "The kitty client you are using to send remote commands is newer than this kitty instance. This is not supported.",
+};
+
+/**
+ * A kitty 0.`minor` in open mode (no password): a request with a newer version gets
+ * {@link NEWER_THAN_KITTY}; otherwise `ls` answers an empty window list and any other command ok.
+ */
+export function openModeKitty(minor: number): FakeKittyHandler {
+  return (request) => {
+    const version = request.version as number[];
+    if (version[1]! > minor) return NEWER_THAN_KITTY;
+    return request.cmd === "ls" ? { ok: true, data: "[]" } : { ok: true };
+  };
+}
+
 /** A unix socket server speaking kitty's framing, for client unit tests. */
 export interface FakeKittyServer {
   socketPath: string;

@@ -7,12 +7,8 @@ import {
   poolingForVersion,
 } from "../../src/kitty/pooling.ts";
 import { ConnectionError } from "../../src/resilience/errors.ts";
+import { NEWER_THAN_KITTY } from "./fake_kitty_server.ts";
 
-const NEWER = {
-  ok: false,
-  error:
-    "The kitty client you are using to send remote commands is newer than this kitty instance. This is not supported.",
-};
 const REJECTED = {
   ok: false,
   error:
@@ -45,7 +41,7 @@ Deno.test("first contact without a version: the reply decides (heuristic)", () =
     pooled: true,
     unknownBecause: unknown.unknownBecause,
   });
-  assert.equal(decideFromFirstContact(NEWER, "kitty 1", unknown).pooled, false);
+  assert.equal(decideFromFirstContact(NEWER_THAN_KITTY, "kitty 1", unknown).pooled, false);
   assert.throws(() => decideFromFirstContact(REJECTED, "kitty 1", unknown), isCategory("auth"));
   assert.throws(
     () => decideFromFirstContact({ ok: false, error: "boom" }, "kitty 1", unknown),
@@ -55,7 +51,7 @@ Deno.test("first contact without a version: the reply decides (heuristic)", () =
 
 Deno.test("first contact with a version: 'newer' proves the password, the version decides", () => {
   const decision = poolingForVersion([0, 26, 5], SOURCE);
-  assert.equal(decideFromFirstContact(NEWER, "kitty 1", { decision }), decision);
+  assert.equal(decideFromFirstContact(NEWER_THAN_KITTY, "kitty 1", { decision }), decision);
   assert.throws(
     () => decideFromFirstContact(REJECTED, "kitty 1", { decision }),
     isCategory("auth"),

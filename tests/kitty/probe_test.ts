@@ -4,13 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { probeKitty, probeReplyKind } from "../../src/kitty/probe.ts";
 import { ConnectionError } from "../../src/resilience/errors.ts";
-import { startFakeKitty } from "./fake_kitty_server.ts";
+import { NEWER_THAN_KITTY, startFakeKitty } from "./fake_kitty_server.ts";
 
-const NEWER = {
-  ok: false,
-  error:
-    "The kitty client you are using to send remote commands is newer than this kitty instance. This is not supported.",
-};
 const DISABLED = {
   ok: false,
   error: "Remote control is disabled. Add allow_remote_control to your kitty.conf",
@@ -20,7 +15,7 @@ const isCategory = (category: string) => (error: unknown) =>
   error instanceof ConnectionError && error.category === category;
 
 Deno.test("probeKitty sends the unencrypted ls with version 0.99 and closes", async () => {
-  const server = await startFakeKitty(() => NEWER);
+  const server = await startFakeKitty(() => NEWER_THAN_KITTY);
   try {
     await probeKitty(server.socketPath);
     assert.deepEqual(server.requests, [{ cmd: "ls", version: [0, 99, 0] }]);
@@ -31,7 +26,7 @@ Deno.test("probeKitty sends the unencrypted ls with version 0.99 and closes", as
 });
 
 Deno.test("probeKitty reports open mode for the 'newer than this kitty' reply", async () => {
-  const server = await startFakeKitty(() => NEWER);
+  const server = await startFakeKitty(() => NEWER_THAN_KITTY);
   try {
     const result = await probeKitty(server.socketPath);
     assert.equal(result.mode, "open");
@@ -93,7 +88,7 @@ Deno.test("probeKitty: a socket file without a listener is refused", async () =>
 
 Deno.test("probeReplyKind classifies kitty's error texts", () => {
   assert.equal(probeReplyKind({ ok: true, data: "[]" }), "ok");
-  assert.equal(probeReplyKind(NEWER), "newer_than_kitty");
+  assert.equal(probeReplyKind(NEWER_THAN_KITTY), "newer_than_kitty");
   assert.equal(probeReplyKind(DISABLED), "remote_control_disabled");
   assert.equal(
     probeReplyKind({

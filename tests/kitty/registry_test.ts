@@ -12,28 +12,14 @@ import {
   type KittyRegistryOptions,
   MAX_GONE_KITTIES_KEPT,
 } from "../../src/kitty/registry.ts";
-import { type FakeKittyHandler, startFakeKitty } from "./fake_kitty_server.ts";
+import { NEWER_THAN_KITTY, openModeKitty, startFakeKitty } from "./fake_kitty_server.ts";
 import { constantsPy, createFakeProc, type FakeProc } from "./fake_proc.ts";
 
-const NEWER = {
-  ok: false,
-  error:
-    "The kitty client you are using to send remote commands is newer than this kitty instance. This is not supported.",
-};
-
 /** kitty 0.26 in open mode: versions above 0.26 get the "newer" error. */
-const oldKitty: FakeKittyHandler = (request) => {
-  const version = request.version as number[];
-  if (version[1]! > 26) return NEWER;
-  return request.cmd === "ls" ? { ok: true, data: "[]" } : { ok: true };
-};
+const oldKitty = openModeKitty(26);
 
 /** kitty >= 0.43 in open mode. */
-const newKitty: FakeKittyHandler = (request) => {
-  const version = request.version as number[];
-  if (version[1]! > 48) return NEWER;
-  return request.cmd === "ls" ? { ok: true, data: "[]" } : { ok: true };
-};
+const newKitty = openModeKitty(48);
 
 const PID = 4242;
 const PACKAGE = "/opt/kitty/lib/kitty/kitty";
@@ -459,7 +445,7 @@ Deno.test("registry: a PID that names a new process (start time changed) starts 
 
     // kitty restarted and got the same PID: a new start time.
     proc.setProcess({ pid: PID, startTicks: 900, children });
-    encryptedReplies = [NEWER, { ok: true }]; // first contact (not pooled), then set-font-size
+    encryptedReplies = [NEWER_THAN_KITTY, { ok: true }]; // first contact (not pooled), then set-font-size
     const result = await registry.changeFontSize(PID, 3);
     assert.equal(result.status, "success", result.error ?? "");
     const status = registry.snapshot()[0]!;
