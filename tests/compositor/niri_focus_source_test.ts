@@ -2,11 +2,11 @@ import assert from "node:assert/strict";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { FocusTransition } from "../../src/compositor/focus_source.ts";
+import type { FocusSourceOptions, FocusTransition } from "../../src/compositor/focus_source.ts";
 import { startNiriFocusSource } from "../../src/compositor/niri_focus_source.ts";
 import type { ConnectionError } from "../../src/resilience/errors.ts";
 import { exponentialPolicy } from "../../src/resilience/retry_policy.ts";
-import { startFakeNiri } from "../fakes/niri_server.ts";
+import { type FakeNiriOptions, type FakeNiriServer, startFakeNiri } from "../fakes/niri_server.ts";
 import { VirtualClock } from "../support/virtual_clock.ts";
 
 const FAST_RECONNECT = exponentialPolicy({
@@ -36,22 +36,47 @@ async function withRuntimeDir(run: (dir: string) => Promise<void>): Promise<void
 const focusedIds = (transitions: FocusTransition[]) =>
   transitions.map((transition) => transition.focused?.windowId ?? null);
 
-Deno.test("niri source: initial focus, both focus paths, id:null and closing", () =>
-  withRuntimeDir(async (dir) => {
+/**
+ * Runs `run` with a fake niri (`niri`) and a niri focus source on it (FAST_RECONNECT, `options`
+ * added) that has reported the initial focus; closes both and removes the runtime dir afterwards.
+ */
+function withNiriSource(
+  niriOptions: Omit<FakeNiriOptions, "path">,
+  options: Omit<FocusSourceOptions, "env" | "onTransition">,
+  run: (context: {
+    niri: FakeNiriServer;
+    source: ReturnType<typeof startNiriFocusSource>;
+    transitions: FocusTransition[];
+  }) => Promise<void>,
+): Promise<void> {
+  return withRuntimeDir(async (dir) => {
     const path = join(dir, "niri.wayland-1.100.sock");
-    const niri = await startFakeNiri({
-      path,
-      windows: [{ id: 1, app_id: "kitty", pid: 4000 }, { id: 2, app_id: "foot", pid: 4100 }],
-      focusedId: 1,
-    });
+    const niri = await startFakeNiri({ path, ...niriOptions });
     const transitions: FocusTransition[] = [];
     const source = startNiriFocusSource({
       env: { NIRI_SOCKET: path, XDG_RUNTIME_DIR: dir },
       onTransition: (transition) => transitions.push(transition),
       policy: FAST_RECONNECT,
+      ...options,
     });
     try {
       await waitFor("initial focus", () => transitions.length === 1);
+      await run({ niri, source, transitions });
+    } finally {
+      await source.close();
+      await niri.close();
+    }
+  });
+}
+
+Deno.test("niri source: initial focus, both focus paths, id:null and closing", () =>
+  withNiriSource(
+    {
+      windows: [{ id: 1, app_id: "kitty", pid: 4000 }, { id: 2, app_id: "foot", pid: 4100 }],
+      focusedId: 1,
+    },
+    {},
+    async ({ niri, source, transitions }) => {
       assert.deepEqual(transitions[0], {
         previous: null,
         focused: { windowId: 1, pid: 4000, appId: "kitty" },
@@ -67,11 +92,8 @@ Deno.test("niri source: initial focus, both focus paths, id:null and closing", (
       // there is no "nothing focused" in between.
       assert.deepEqual(focusedIds(transitions), [1, 2, 3, null, 3, 1]);
       assert.equal(source.supervisor.state, "connected");
-    } finally {
-      await source.close();
-      await niri.close();
-    }
-  }));
+    },
+  ));
 
 Deno.test("niri source: a restarted niri on a new socket path is found again and focus resumes", () =>
   withRuntimeDir(async (dir) => {
@@ -111,24 +133,15 @@ Deno.test("niri source: a restarted niri on a new socket path is found again and
     }
   }));
 
-Deno.test("niri source: malformed and oversized lines are reported and skipped, focus keeps working", () =>
-  withRuntimeDir(async (dir) => {
-    const path = join(dir, "niri.wayland-1.100.sock");
-    const niri = await startFakeNiri({
-      path,
+Deno.test("niri source: malformed and oversized lines are reported and skipped, focus keeps working", () => {
+  const problems: ConnectionError[] = [];
+  return withNiriSource(
+    {
       windows: [{ id: 1, app_id: "kitty", pid: 4000 }, { id: 2, app_id: "kitty", pid: 4100 }],
       focusedId: 1,
-    });
-    const transitions: FocusTransition[] = [];
-    const problems: ConnectionError[] = [];
-    const source = startNiriFocusSource({
-      env: { NIRI_SOCKET: path, XDG_RUNTIME_DIR: dir },
-      onTransition: (transition) => transitions.push(transition),
-      onProblem: (problem) => problems.push(problem),
-      policy: FAST_RECONNECT,
-    });
-    try {
-      await waitFor("initial focus", () => transitions.length === 1);
+    },
+    { onProblem: (problem) => problems.push(problem) },
+    async ({ niri, source, transitions }) => {
       niri.sendRaw("{not json");
       niri.sendRaw(`{"WindowFocusChanged":{"id":"x"}}`);
       niri.sendRaw("x".repeat(5 * 1024 * 1024)); // over the 4 MiB line limit
@@ -140,40 +153,24 @@ Deno.test("niri source: malformed and oversized lines are reported and skipped, 
       await waitFor("focus after the bad lines", () => transitions.length === 2);
       assert.equal(transitions[1]!.focused?.windowId, 2);
       assert.ok(problems.every((problem) => problem.category === "protocol"));
-    } finally {
-      await source.close();
-      await niri.close();
-    }
-  }));
+    },
+  );
+});
 
-Deno.test("niri source: a window opening is reported once through onWindowOpened; the initial burst is not", () =>
-  withRuntimeDir(async (dir) => {
-    const path = join(dir, "niri.wayland-1.150.sock");
-    const niri = await startFakeNiri({
-      path,
-      windows: [{ id: 1, app_id: "kitty", pid: 4000 }],
-      focusedId: 1,
-    });
-    const transitions: FocusTransition[] = [];
-    const opened: unknown[] = [];
-    const source = startNiriFocusSource({
-      env: { NIRI_SOCKET: path, XDG_RUNTIME_DIR: dir },
-      onTransition: (transition) => transitions.push(transition),
-      onWindowOpened: (window) => opened.push(window),
-      policy: FAST_RECONNECT,
-    });
-    try {
-      await waitFor("initial focus", () => transitions.length === 1);
+Deno.test("niri source: a window opening is reported once through onWindowOpened; the initial burst is not", () => {
+  const opened: unknown[] = [];
+  return withNiriSource(
+    { windows: [{ id: 1, app_id: "kitty", pid: 4000 }], focusedId: 1 },
+    { onWindowOpened: (window) => opened.push(window) },
+    async ({ niri, transitions }) => {
       niri.openWindow({ id: 5, app_id: "kitty", pid: 4500 }, { focused: false });
       niri.retitle(5, "vim"); // a change to a known window: not opened again
       niri.focus(5);
       await waitFor("focus on the new window", () => transitions.length === 2);
       assert.deepEqual(opened, [{ windowId: 5, pid: 4500, appId: "kitty" }]);
-    } finally {
-      await source.close();
-      await niri.close();
-    }
-  }));
+    },
+  );
+});
 
 Deno.test("niri source: however long niri was gone, the first attempt after it returns comes within 10 s", () =>
   withRuntimeDir(async (dir) => {
@@ -228,10 +225,8 @@ Deno.test("niri source: however long niri was gone, the first attempt after it r
   }));
 
 Deno.test("niri source: workspace and focus-timestamp events cause no transition of their own", () =>
-  withRuntimeDir(async (dir) => {
-    const path = join(dir, "niri.wayland-1.160.sock");
-    const niri = await startFakeNiri({
-      path,
+  withNiriSource(
+    {
       windows: [
         { id: 1, app_id: "kitty", pid: 4000, workspace_id: 1 },
         { id: 2, app_id: "kitty", pid: 4100, workspace_id: 1 },
@@ -240,15 +235,9 @@ Deno.test("niri source: workspace and focus-timestamp events cause no transition
       workspaceIds: [3],
       focusedId: 1,
       focusTimestampDebounceMs: 0, // every focus change is followed by its timestamp event
-    });
-    const transitions: FocusTransition[] = [];
-    const source = startNiriFocusSource({
-      env: { NIRI_SOCKET: path, XDG_RUNTIME_DIR: dir },
-      onTransition: (transition) => transitions.push(transition),
-      policy: FAST_RECONNECT,
-    });
-    try {
-      await waitFor("initial focus", () => transitions.length === 1);
+    },
+    {},
+    async ({ niri, transitions }) => {
       const steps: [() => void, number | null][] = [
         [() => niri.focus(2), 2], // WorkspaceActiveWindowChanged, WindowFocusChanged, timestamp
         [() => niri.focus(3), 3], // WorkspaceActivated (2), WindowFocusChanged, timestamp
@@ -264,8 +253,5 @@ Deno.test("niri source: workspace and focus-timestamp events cause no transition
       // Let the last timestamp event arrive; it must not repeat or undo anything.
       await new Promise((resolve) => setTimeout(resolve, 50));
       assert.deepEqual(focusedIds(transitions), [1, 2, 3, null, 2]);
-    } finally {
-      await source.close();
-      await niri.close();
-    }
-  }));
+    },
+  ));

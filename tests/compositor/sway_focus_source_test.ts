@@ -7,7 +7,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { createServer, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { FocusTransition } from "../../src/compositor/focus_source.ts";
+import type { FocusSourceOptions, FocusTransition } from "../../src/compositor/focus_source.ts";
 import {
   encodeMessage,
   EventType,
@@ -95,61 +95,6 @@ async function waitFor(what: string, check: () => boolean, timeoutMs = 10_000): 
   }
 }
 
-Deno.test("sway source: a malformed or unusable event is reported and skipped, focus keeps working", async () => {
-  const dir = await mkdtemp(join(tmpdir(), "tether-sway-source-"));
-  const path = join(dir, "sway-ipc.sock");
-  const sway = await startFakeSway(path);
-  const transitions: FocusTransition[] = [];
-  const problems: ConnectionError[] = [];
-  const source = startSwayFocusSource({
-    env: { SWAYSOCK: path, XDG_RUNTIME_DIR: dir },
-    onTransition: (transition) => transitions.push(transition),
-    onProblem: (problem) => problems.push(problem),
-  });
-  try {
-    await waitFor("initial focus from the tree", () => transitions.length === 1);
-    assert.equal(transitions[0]!.focused?.windowId, 1);
-    sway.send("{not json");
-    sway.send(JSON.stringify({ change: "focus" })); // no container
-    await waitFor("two problems", () => problems.length === 2);
-    assert.ok(problems.every((problem) => problem.category === "protocol"));
-    sway.send(JSON.stringify({ change: "focus", container: kitty(2, 4100, true) }));
-    await waitFor("focus after the bad events", () => transitions.length === 2);
-    assert.equal(transitions[1]!.focused?.windowId, 2);
-    assert.equal(source.supervisor.snapshot().reconnectionCount, 0);
-    assert.equal(sway.connections(), 1);
-  } finally {
-    await source.close();
-    await sway.close();
-    await rm(dir, { recursive: true, force: true });
-  }
-});
-
-Deno.test("sway source: a window opening (change new) is reported through onWindowOpened", async () => {
-  const dir = await mkdtemp(join(tmpdir(), "tether-sway-source-"));
-  const path = join(dir, "sway-ipc.sock");
-  const sway = await startFakeSway(path);
-  const transitions: FocusTransition[] = [];
-  const opened: unknown[] = [];
-  const source = startSwayFocusSource({
-    env: { SWAYSOCK: path, XDG_RUNTIME_DIR: dir },
-    onTransition: (transition) => transitions.push(transition),
-    onWindowOpened: (window) => opened.push(window),
-  });
-  try {
-    await waitFor("initial focus from the tree", () => transitions.length === 1);
-    assert.deepEqual(opened, [], "the windows of the initial tree are not 'opened'");
-    sway.send(JSON.stringify({ change: "new", container: kitty(3, 4200) }));
-    await waitFor("the opened window", () => opened.length === 1);
-    assert.deepEqual(opened[0], { windowId: 3, pid: 4200, appId: "kitty" });
-    assert.equal(transitions.length, 1, "opening a window does not move focus");
-  } finally {
-    await source.close();
-    await sway.close();
-    await rm(dir, { recursive: true, force: true });
-  }
-});
-
 const FAST_RECONNECT = exponentialPolicy({
   initialDelayMs: 20,
   maxDelayMs: 100,
@@ -165,104 +110,119 @@ const workspace = (id: number, nodes: unknown[]) => ({
   floating_nodes: [],
 });
 
-async function withFakeSway(
-  run: (
-    sway: Awaited<ReturnType<typeof startFakeSway>>,
-    dir: string,
-    path: string,
-  ) => Promise<void>,
+/**
+ * Runs `run` with a fake sway (window 1 focused) and a sway focus source on it (`options` added)
+ * that has reported that initial focus; closes both and removes the runtime dir afterwards.
+ */
+async function withSwaySource(
+  options: Omit<FocusSourceOptions, "env" | "onTransition">,
+  run: (context: {
+    sway: Awaited<ReturnType<typeof startFakeSway>>;
+    source: ReturnType<typeof startSwayFocusSource>;
+    transitions: FocusTransition[];
+  }) => void | Promise<void>,
 ): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), "tether-sway-source-"));
   const path = join(dir, "sway-ipc.sock");
   const sway = await startFakeSway(path);
+  const transitions: FocusTransition[] = [];
+  const source = startSwayFocusSource({
+    env: { SWAYSOCK: path, XDG_RUNTIME_DIR: dir },
+    onTransition: (transition) => transitions.push(transition),
+    ...options,
+  });
   try {
-    await run(sway, dir, path);
+    await waitFor("initial focus from the tree", () => transitions.length === 1);
+    await run({ sway, source, transitions });
   } finally {
+    await source.close();
     await sway.close();
     await rm(dir, { recursive: true, force: true });
   }
 }
 
+Deno.test("sway source: a malformed or unusable event is reported and skipped, focus keeps working", () => {
+  const problems: ConnectionError[] = [];
+  return withSwaySource(
+    { onProblem: (problem) => problems.push(problem) },
+    async ({ sway, source, transitions }) => {
+      assert.equal(transitions[0]!.focused?.windowId, 1);
+      sway.send("{not json");
+      sway.send(JSON.stringify({ change: "focus" })); // no container
+      await waitFor("two problems", () => problems.length === 2);
+      assert.ok(problems.every((problem) => problem.category === "protocol"));
+      sway.send(JSON.stringify({ change: "focus", container: kitty(2, 4100, true) }));
+      await waitFor("focus after the bad events", () => transitions.length === 2);
+      assert.equal(transitions[1]!.focused?.windowId, 2);
+      assert.equal(source.supervisor.snapshot().reconnectionCount, 0);
+      assert.equal(sway.connections(), 1);
+    },
+  );
+});
+
+Deno.test("sway source: a window opening (change new) is reported through onWindowOpened", () => {
+  const opened: unknown[] = [];
+  return withSwaySource(
+    { onWindowOpened: (window) => opened.push(window) },
+    async ({ sway, transitions }) => {
+      assert.deepEqual(opened, [], "the windows of the initial tree are not 'opened'");
+      sway.send(JSON.stringify({ change: "new", container: kitty(3, 4200) }));
+      await waitFor("the opened window", () => opened.length === 1);
+      assert.deepEqual(opened[0], { windowId: 3, pid: 4200, appId: "kitty" });
+      assert.equal(transitions.length, 1, "opening a window does not move focus");
+    },
+  );
+});
+
 Deno.test('sway source: SUBSCRIBE carries exactly ["window","workspace"], then GET_TREE', () =>
-  withFakeSway(async (sway, dir, path) => {
-    const transitions: FocusTransition[] = [];
-    const source = startSwayFocusSource({
-      env: { SWAYSOCK: path, XDG_RUNTIME_DIR: dir },
-      onTransition: (transition) => transitions.push(transition),
-    });
-    try {
-      await waitFor("initial focus from the tree", () => transitions.length === 1);
-      assert.deepEqual(sway.requests.slice(0, 2), [
-        { type: MessageType.SUBSCRIBE, payload: '["window","workspace"]' },
-        { type: MessageType.GET_TREE, payload: "" },
-      ]);
-    } finally {
-      await source.close();
-    }
+  withSwaySource({}, ({ sway }) => {
+    assert.deepEqual(sway.requests.slice(0, 2), [
+      { type: MessageType.SUBSCRIBE, payload: '["window","workspace"]' },
+      { type: MessageType.GET_TREE, payload: "" },
+    ]);
   }));
 
 Deno.test("sway source: focus moving to an empty workspace means nothing is focused", () =>
-  withFakeSway(async (sway, dir, path) => {
-    const transitions: FocusTransition[] = [];
-    const source = startSwayFocusSource({
-      env: { SWAYSOCK: path, XDG_RUNTIME_DIR: dir },
-      onTransition: (transition) => transitions.push(transition),
+  withSwaySource({}, async ({ sway, transitions }) => {
+    sway.sendWorkspace({
+      change: "focus",
+      current: workspace(20, []),
+      old: workspace(10, [kitty(1, 4000)]),
     });
-    try {
-      await waitFor("initial focus from the tree", () => transitions.length === 1);
-      sway.sendWorkspace({
-        change: "focus",
-        current: workspace(20, []),
-        old: workspace(10, [kitty(1, 4000)]),
-      });
-      await waitFor("nothing focused", () => transitions.length === 2);
-      assert.deepEqual(transitions[1], {
-        previous: { windowId: 1, pid: 4000, appId: "kitty" },
-        focused: null,
-      });
-      // Back to a workspace with windows: sway follows with the window's focus event.
-      sway.sendWorkspace({
-        change: "focus",
-        current: workspace(10, [kitty(1, 4000, true)]),
-        old: workspace(20, []),
-      });
-      sway.send(JSON.stringify({ change: "focus", container: kitty(1, 4000, true) }));
-      await waitFor("focus back on window 1", () => transitions.length === 3);
-      assert.equal(transitions[2]!.focused?.windowId, 1);
-    } finally {
-      await source.close();
-    }
+    await waitFor("nothing focused", () => transitions.length === 2);
+    assert.deepEqual(transitions[1], {
+      previous: { windowId: 1, pid: 4000, appId: "kitty" },
+      focused: null,
+    });
+    // Back to a workspace with windows: sway follows with the window's focus event.
+    sway.sendWorkspace({
+      change: "focus",
+      current: workspace(10, [kitty(1, 4000, true)]),
+      old: workspace(20, []),
+    });
+    sway.send(JSON.stringify({ change: "focus", container: kitty(1, 4000, true) }));
+    await waitFor("focus back on window 1", () => transitions.length === 3);
+    assert.equal(transitions[2]!.focused?.windowId, 1);
   }));
 
 Deno.test("sway source: after a reconnect the tree is read again and events during GET_TREE are replayed", () =>
-  withFakeSway(async (sway, dir, path) => {
-    const transitions: FocusTransition[] = [];
-    const source = startSwayFocusSource({
-      env: { SWAYSOCK: path, XDG_RUNTIME_DIR: dir },
-      onTransition: (transition) => transitions.push(transition),
-      policy: FAST_RECONNECT,
+  withSwaySource({ policy: FAST_RECONNECT }, async ({ sway, source, transitions }) => {
+    // While tether is away focus moved to window 2; during the next GET_TREE it moves on to 3.
+    sway.setTree({ id: 0, type: "root", nodes: [kitty(1, 4000), kitty(2, 4100, true)] });
+    sway.onTreeRequest((socket) => {
+      const event = { change: "focus", container: kitty(3, 4200, true) };
+      socket.write(encodeMessage(EventType.window, JSON.stringify(event)));
     });
-    try {
-      await waitFor("initial focus from the tree", () => transitions.length === 1);
-      // While tether is away focus moved to window 2; during the next GET_TREE it moves on to 3.
-      sway.setTree({ id: 0, type: "root", nodes: [kitty(1, 4000), kitty(2, 4100, true)] });
-      sway.onTreeRequest((socket) => {
-        const event = { change: "focus", container: kitty(3, 4200, true) };
-        socket.write(encodeMessage(EventType.window, JSON.stringify(event)));
-      });
-      sway.dropClients();
-      await waitFor("reconnected", () => source.supervisor.snapshot().reconnectionCount === 1);
-      await waitFor("focus after the restore", () => transitions.length === 2);
-      // The tree (window 2) is read, then the event that arrived meanwhile (window 3) applies.
-      assert.deepEqual(transitions[1], {
-        previous: { windowId: 1, pid: 4000, appId: "kitty" },
-        focused: { windowId: 3, pid: 4200, appId: "kitty" },
-      });
-      const subscribes = sway.requests.filter((request) => request.type === MessageType.SUBSCRIBE);
-      const trees = sway.requests.filter((request) => request.type === MessageType.GET_TREE);
-      assert.equal(subscribes.length, 2, "subscribed again on the new connection");
-      assert.equal(trees.length, 2, "the tree is read again");
-    } finally {
-      await source.close();
-    }
+    sway.dropClients();
+    await waitFor("reconnected", () => source.supervisor.snapshot().reconnectionCount === 1);
+    await waitFor("focus after the restore", () => transitions.length === 2);
+    // The tree (window 2) is read, then the event that arrived meanwhile (window 3) applies.
+    assert.deepEqual(transitions[1], {
+      previous: { windowId: 1, pid: 4000, appId: "kitty" },
+      focused: { windowId: 3, pid: 4200, appId: "kitty" },
+    });
+    const subscribes = sway.requests.filter((request) => request.type === MessageType.SUBSCRIBE);
+    const trees = sway.requests.filter((request) => request.type === MessageType.GET_TREE);
+    assert.equal(subscribes.length, 2, "subscribed again on the new connection");
+    assert.equal(trees.length, 2, "the tree is read again");
   }));
