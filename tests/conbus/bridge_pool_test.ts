@@ -1,47 +1,7 @@
 import assert from "node:assert/strict";
-import type {
-  BridgeConnection,
-  BridgeEndpoint,
-  Incoming,
-} from "../../src/conbus/bridge_connection.ts";
 import { createBridgePool, poolAcquirer, SIX_HOURS_MS } from "../../src/conbus/bridge_pool.ts";
-import { ConnectionError } from "../../src/resilience/errors.ts";
 import { VirtualClock } from "../support/virtual_clock.ts";
-
-/** An in-memory bridge connection: no socket, state only (for pool behaviour on virtual time). */
-class MemoryConnection implements BridgeConnection {
-  readonly endpoint: BridgeEndpoint = { host: "bridge.test", port: 10001 };
-  readonly createdAtMs: number;
-  lastWriteAtMs: number | null = null;
-  droppedIdleEvents = 0;
-  alive = true;
-  closedByUs = false;
-  #closeListeners: ((error: ConnectionError) => void)[] = [];
-
-  constructor(now: number) {
-    this.createdAtMs = now;
-  }
-  write(): number {
-    return this.createdAtMs;
-  }
-  listen(): void {}
-  unlisten(): void {}
-  onClose(listener: (error: ConnectionError) => void): () => void {
-    this.#closeListeners.push(listener);
-    return () => {};
-  }
-  takeIdleEvents(): Incoming[] {
-    return [];
-  }
-  close(): void {
-    this.closedByUs = true;
-    this.peerClosed();
-  }
-  peerClosed(): void {
-    this.alive = false;
-    for (const listener of this.#closeListeners) listener(new ConnectionError("closed", "gone"));
-  }
-}
+import { MemoryConnection } from "./memory_connection.ts";
 
 function setup() {
   const clock = new VirtualClock();

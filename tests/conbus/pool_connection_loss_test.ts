@@ -1,42 +1,9 @@
 import assert from "node:assert/strict";
-import type {
-  BridgeConnection,
-  BridgeEndpoint,
-  Incoming,
-} from "../../src/conbus/bridge_connection.ts";
 import { createBridgePool } from "../../src/conbus/bridge_pool.ts";
 import { poolConnectionLoss } from "../../src/conbus/pool_connection_loss.ts";
 import { ConnectionError } from "../../src/resilience/errors.ts";
 import { flushMicrotasks, VirtualClock } from "../support/virtual_clock.ts";
-
-/** A connection with state only; `peerClosed` plays the bridge dropping it. */
-class MemoryConnection implements BridgeConnection {
-  readonly endpoint: BridgeEndpoint = { host: "bridge.test", port: 10001 };
-  readonly createdAtMs = 0;
-  readonly droppedIdleEvents = 0;
-  alive = true;
-  #closeListeners: ((error: ConnectionError) => void)[] = [];
-  write(): number {
-    return 0;
-  }
-  listen(): void {}
-  unlisten(): void {}
-  onClose(listener: (error: ConnectionError) => void): () => void {
-    this.#closeListeners.push(listener);
-    return () => this.#closeListeners = this.#closeListeners.filter((each) => each !== listener);
-  }
-  takeIdleEvents(): readonly Incoming[] {
-    return [];
-  }
-  close(): void {
-    this.peerClosed();
-  }
-  peerClosed(): void {
-    if (!this.alive) return;
-    this.alive = false;
-    for (const listener of this.#closeListeners) listener(new ConnectionError("closed", "gone"));
-  }
-}
+import { MemoryConnection } from "./memory_connection.ts";
 
 function setup(failConnects: number) {
   const clock = new VirtualClock();
