@@ -58,11 +58,8 @@ export const DEFAULT_PROBERS: Readonly<Record<ProbeProtocol, Prober>> = {
     return { detail: `kitty (${result.mode === "open" ? "no password" : "password mode"})` };
   },
   tether: async (path, timeoutMs) => {
-    const data = await requestControl(path, "status", { timeoutMs });
-    const status = (typeof data === "object" && data !== null ? data : {}) as Record<
-      string,
-      unknown
-    >;
+    const status = asRecord(await requestControl(path, "status", { timeoutMs }));
+    const connection = asRecord(status.connection);
     const number = (value: unknown) => (typeof value === "number" ? value : null);
     return {
       detail: typeof status.daemon === "string" ? `tether ${status.daemon}` : "tether daemon",
@@ -70,10 +67,8 @@ export const DEFAULT_PROBERS: Readonly<Record<ProbeProtocol, Prober>> = {
         pid: number(status.pid),
         uptime_seconds: number(status.uptime_seconds),
         reconnection_count: number(status.reconnection_count),
-        connection_status: connectionStatus(status.connection),
-        connection_latency_ms: number(
-          (status.connection as { latency_ms?: unknown } | null)?.latency_ms,
-        ),
+        connection_status: typeof connection.status === "string" ? connection.status : null,
+        connection_latency_ms: number(connection.latency_ms),
       },
     };
   },
@@ -84,9 +79,9 @@ export const DEFAULT_PROBERS: Readonly<Record<ProbeProtocol, Prober>> = {
   },
 };
 
-function connectionStatus(connection: unknown): string | null {
-  const status = (connection as { status?: unknown } | null)?.status;
-  return typeof status === "string" ? status : null;
+/** A daemon's reply field as an object to read from; anything else reads as empty. */
+function asRecord(value: unknown): Record<string, unknown> {
+  return typeof value === "object" && value !== null ? value as Record<string, unknown> : {};
 }
 
 /** Options for {@link probeSocket}. */
