@@ -3,6 +3,7 @@ import { type Clock, systemClock } from "../resilience/clock.ts";
 import { ConnectionError } from "../resilience/errors.ts";
 import { retry } from "../resilience/retry.ts";
 import { schedulePolicy } from "../resilience/retry_policy.ts";
+import { waitAtMost } from "../resilience/wait_at_most.ts";
 import type { FontChangeResult, KittyRegistry } from "../kitty/registry.ts";
 import type { EnlargedKitty } from "./enlarged_record.ts";
 
@@ -215,12 +216,7 @@ export class FocusTracker {
       }
       await this.idle();
     })();
-    let timer: ReturnType<Clock["setTimeout"]> | undefined;
-    const timeout = new Promise<void>((resolve) => {
-      timer = this.#clock.setTimeout(resolve, Math.max(0, deadline - this.#clock.now()));
-    });
-    await Promise.race([work, timeout]);
-    if (timer !== undefined) this.#clock.clearTimeout(timer);
+    await waitAtMost(work, deadline - this.#clock.now(), this.#clock);
     await this.#saves;
   }
 

@@ -1,6 +1,7 @@
 import type { Duplex } from "node:stream";
 import { ConnectionError, toConnectionError } from "../resilience/errors.ts";
 import { connectUnix, type UnixConnector } from "../resilience/unix_connect.ts";
+import { waitAtMost } from "../resilience/wait_at_most.ts";
 import { encodeFrame, type KittyResponse, parseResponse, ResponseSplitter } from "./codec.ts";
 
 /**
@@ -160,12 +161,7 @@ export class KittyConnection {
   async close(timeoutMs = DEFAULT_KITTY_TIMEOUT_MS): Promise<void> {
     if (this.#stream.destroyed) return;
     this.#stream.end();
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    await Promise.race([
-      this.#closed,
-      new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs))),
-    ]);
-    clearTimeout(timer);
+    await waitAtMost(this.#closed, timeoutMs);
     this.#fail(new ConnectionError("closed", `${this.#label}: connection closed by tether`));
   }
 

@@ -2,6 +2,7 @@ import { chmod, lstat, mkdir, unlink } from "node:fs/promises";
 import { createConnection, createServer, type Server, type Socket } from "node:net";
 import { dirname } from "node:path";
 import { ConnectionError, toConnectionError } from "./errors.ts";
+import { waitAtMost } from "./wait_at_most.ts";
 
 /** A request on a control socket: one JSON object per line with at least `cmd`. */
 export interface ControlRequest {
@@ -83,23 +84,12 @@ async function closeServer(
   await Promise.all([...clients].map(async ([client, pendingReplies]) => {
     client.pause();
     // Bounded: a handler that itself awaits close() must not deadlock shutdown.
-    await withinMs(pendingReplies(), CLOSE_DRAIN_TIMEOUT_MS);
+    await waitAtMost(pendingReplies(), CLOSE_DRAIN_TIMEOUT_MS);
     await new Promise<void>((resolve) => client.end(resolve));
     client.destroy();
   }));
   await closed;
   await unlink(path).catch(() => {});
-}
-
-/** Waits for `work` or `limitMs`, whichever is first; the timer never outlives the wait. */
-async function withinMs(work: Promise<void>, limitMs: number): Promise<void> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const limit = new Promise<void>((resolve) => (timer = setTimeout(resolve, limitMs)));
-  try {
-    await Promise.race([work, limit]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 async function removeLeftoverSocket(path: string): Promise<void> {
