@@ -28,6 +28,7 @@ import {
 import { findKittyPublicKey } from "../../src/kitty/public_key.ts";
 import { childPids, readStartTimeMs } from "../../src/platform/proc.ts";
 import type { XServer } from "./xvfb.ts";
+import { DEBIAN12, type PeerSet } from "./peer_set.ts";
 
 /** How a test kitty accepts remote control. */
 export type RemoteControlSetup =
@@ -51,11 +52,15 @@ export interface StartKittyOptions {
   env?: Record<string, string>;
   /** How long to wait for the socket (default 20 s: kitty takes 1-4 s, more under load). */
   startTimeoutMs?: number;
+  /** Whose kitty to run (as the caller, root in tests); default {@link DEBIAN12}. */
+  peers?: PeerSet;
 }
 
 /** A running kitty. */
 export interface RealKitty {
   pid: number;
+  /** The peer set this kitty comes from. */
+  peers: PeerSet;
   /** Its socket (`<runtimeDir>/kitty/kitty-<pid>.sock`); does not exist in mode `none`. */
   socketPath: string;
   /** The `$XDG_RUNTIME_DIR` kitty was started with. */
@@ -151,7 +156,8 @@ export async function startKitty(
     }
   }
   let output = "";
-  const child = spawn("kitty", args, {
+  const argv = (options.peers ?? DEBIAN12).wrap(["kitty", ...args]);
+  const child = spawn(argv[0]!, argv.slice(1), {
     env: {
       ...process.env,
       DISPLAY: x.display,
@@ -170,6 +176,7 @@ export async function startKitty(
   const startedChildren: { pid: number; startTimeMs: number | null }[] = [];
   const kitty: RealKitty = {
     pid,
+    peers: options.peers ?? DEBIAN12,
     socketPath,
     runtimeDir,
     output: () => output,
