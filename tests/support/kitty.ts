@@ -29,6 +29,7 @@ import { findKittyPublicKey } from "../../src/kitty/public_key.ts";
 import { childPids, readStartTimeMs } from "../../src/platform/proc.ts";
 import type { XServer } from "./xvfb.ts";
 import { DEBIAN12, type PeerSet } from "./peer_set.ts";
+import { runAsUser } from "./test_user.ts";
 
 /** How a test kitty accepts remote control. */
 export type RemoteControlSetup =
@@ -256,6 +257,37 @@ export async function startKitty(
     throw error;
   }
   return kitty;
+}
+
+/**
+ * kitty's own `kitty @ ls` (from `peers`), run as `user` with the password in `passwordFile`:
+ * how a test reads a kitty owned by another user, since kitty >= 0.36.2 closes connections
+ * from any other uid (root included) without a reply.
+ *
+ * @example
+ * ```ts
+ * const [osWindow] = await lsAsUser(SID, "tethertest", kittyPid, socketPath, passwordFile);
+ * ```
+ */
+export async function lsAsUser(
+  peers: PeerSet,
+  user: string,
+  kittyPid: number,
+  socketPath: string,
+  passwordFile: string,
+): Promise<KittyOsWindowInfo[]> {
+  const key = await findKittyPublicKey(kittyPid);
+  if (key === null) throw new Error(`kitty ${kittyPid}: no public key in its children`);
+  const result = await runAsUser(
+    user,
+    ["kitty", "@", "--to", `unix:${socketPath}`, "--password-file", passwordFile, "ls"],
+    { KITTY_PUBLIC_KEY: key },
+    { peers, timeoutMs: 15_000 },
+  );
+  if (result.code !== 0) {
+    throw new Error(`kitty @ ls of kitty ${kittyPid} as ${user}: ${result.stderr.trim()}`);
+  }
+  return parseLsData(result.stdout);
 }
 
 /**
