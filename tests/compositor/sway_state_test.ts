@@ -76,7 +76,7 @@ Deno.test("GET_TREE: a focused floating window is found", () => {
 
 Deno.test("window focus event sets the focused window", () => {
   const state = reduceSwayEvent(INITIAL_SWAY_STATE, "window", FOCUS_KITTY);
-  assert.deepEqual(state.focused, { windowId: 5, pid: 4268, appId: "kitty" });
+  assert.deepEqual(state.focused, { windowId: 5, pid: 4268, appId: "kitty", title: "one" });
 });
 
 Deno.test("Xwayland windows use window_properties.class as app id", () => {
@@ -91,7 +91,8 @@ Deno.test("Xwayland windows use window_properties.class as app id", () => {
       window_properties: { class: "kitty" },
     },
   });
-  assert.deepEqual(state.focused, { windowId: 8, pid: 300, appId: "kitty" });
+  // The X11 window id maps the window to kitty's OS window exactly (platform_window_id).
+  assert.deepEqual(state.focused, { windowId: 8, pid: 300, appId: "kitty", x11WindowId: 4194310 });
 });
 
 Deno.test("closing the focused window clears focus; closing another window does not", () => {

@@ -55,7 +55,7 @@ Deno.test({
       const remoteControl = {
         mode: "password" as const,
         password: PASSWORD,
-        commands: ["set-font-size", "ls"],
+        commands: ["set-font-size", "action", "ls"],
       };
       const a = await startKitty(x, { runtimeDir, remoteControl });
       kitties.push(a);
