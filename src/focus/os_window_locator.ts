@@ -14,6 +14,8 @@ export interface OsWindowRef {
 /** What {@link OsWindowLocator.locate} found for a compositor window. */
 export type LocateResult =
   | { kind: "found"; window: OsWindowRef; how: "x11" | "only" | "focused" | "cached" }
+  /** Focus moved on before kitty confirmed this window: nothing learned, nothing to do. */
+  | { kind: "moved_on"; pid: number }
   /**
    * Not safely known: nothing may be resized for this window (the reason says why; `category`
    * is set when kitty could not be asked).
@@ -50,6 +52,13 @@ export const FOCUS_REPORT_WAIT_MS = 500;
 /** Poll period while waiting for kitty's focus report. */
 export const FOCUS_REPORT_POLL_MS = 20;
 
+/**
+ * How long kitty must report the same OS window focused before it is believed: kitty passes
+ * through the focus of windows the compositor focused a moment earlier (it hears of focus
+ * changes in order, a little late), and such a passing state must not be taken for the answer.
+ */
+export const FOCUS_REPORT_STABLE_MS = 50;
+
 interface Binding {
   window: OsWindowRef;
   /** The compositor's PID for the window when bound (ids restart with the compositor). */
@@ -64,10 +73,11 @@ interface Binding {
  *   is asked.
  * - Wayland, a kitty with one OS window: that one.
  * - Wayland, several OS windows: the one kitty itself reports `is_focused`, asked right after
- *   the focus event and polled for up to {@link FOCUS_REPORT_WAIT_MS} — accepted only if it is
- *   not already bound to another compositor window (kitty reports its *previous* focus until it
- *   has processed the new one). Without keyboard focus kitty never reports a focused OS window:
- *   then the answer is `ambiguous` and nothing is resized.
+ *   the focus event and polled for up to {@link FOCUS_REPORT_WAIT_MS} — accepted only once kitty
+ *   has reported it for {@link FOCUS_REPORT_STABLE_MS} in a row, only if it is not bound to
+ *   another compositor window (kitty reports its *previous* focus until it has processed the new
+ *   one), and only while the compositor's focus is still there. Without keyboard focus kitty
+ *   never reports a focused OS window: then the answer is `ambiguous` and nothing is resized.
  *
  * A binding is kept per compositor window until the OS window disappears from kitty's `ls` or
  * the PID the compositor reports for that window id changes (a restarted compositor reuses ids).
@@ -103,8 +113,15 @@ export class OsWindowLocator {
     }
   }
 
-  /** Finds the kitty OS window of compositor window `window` (a kitty by app id). */
-  async locate(window: FocusedWindow): Promise<LocateResult> {
+  /**
+   * Finds the kitty OS window of compositor window `window` (a kitty by app id). `stillFocused`
+   * tells whether the compositor still has focus there: kitty's focus report is only taken for
+   * `window` while it does (else kitty may already report the window focus moved on to).
+   */
+  async locate(
+    window: FocusedWindow,
+    stillFocused: () => boolean = () => true,
+  ): Promise<LocateResult> {
     const cached = this.peek(window);
     if (cached !== null) return { kind: "found", window: cached, how: "cached" };
     this.#bindings.delete(window.windowId);
@@ -120,7 +137,7 @@ export class OsWindowLocator {
         reason: "the compositor did not report this window's PID (niri < 25.01?)",
       };
     }
-    return await this.#locateWayland(window, pid);
+    return await this.#locateWayland(window, pid, stillFocused);
   }
 
   async #locateX11(window: FocusedWindow, pid: number | null, x11: number): Promise<LocateResult> {
@@ -149,9 +166,15 @@ export class OsWindowLocator {
     };
   }
 
-  async #locateWayland(window: FocusedWindow, pid: number): Promise<LocateResult> {
+  async #locateWayland(
+    window: FocusedWindow,
+    pid: number,
+    stillFocused: () => boolean,
+  ): Promise<LocateResult> {
     const deadline = this.#clock.now() + (this.#options.focusWaitMs ?? FOCUS_REPORT_WAIT_MS);
     let last = "";
+    /** The OS window kitty reports focused (and unbound) since when. */
+    let candidate = null as { osWindowId: number; sinceMs: number } | null;
     for (;;) {
       let osWindows: KittyOsWindowInfo[];
       try {
@@ -164,14 +187,29 @@ export class OsWindowLocator {
       if (osWindows.length === 1) {
         return this.#bind(window, { pid, osWindowId: osWindows[0]!.id }, "only");
       }
+      if (!stillFocused()) return { kind: "moved_on", pid };
       const focused = osWindows.filter((osWindow) => osWindow.is_focused);
       if (focused.length === 1) {
         const ref = { pid, osWindowId: focused[0]!.id };
         const owner = this.compositorWindowOf(ref);
-        if (owner === null || owner === window.windowId) return this.#bind(window, ref, "focused");
-        last = `kitty ${pid} still reports OS window ${ref.osWindowId} focused, which is ` +
-          `compositor window ${owner}`;
+        if (owner === null || owner === window.windowId) {
+          const now = this.#clock.now();
+          if (candidate?.osWindowId !== ref.osWindowId) {
+            candidate = { osWindowId: ref.osWindowId, sinceMs: now };
+          }
+          if (owner === window.windowId || now - candidate.sinceMs >= FOCUS_REPORT_STABLE_MS) {
+            return this.#bind(window, ref, "focused");
+          }
+          last = `kitty ${pid} reported OS window ${ref.osWindowId} focused for only ${
+            now - candidate.sinceMs
+          } ms`;
+        } else {
+          candidate = null;
+          last = `kitty ${pid} still reports OS window ${ref.osWindowId} focused, which is ` +
+            `compositor window ${owner}`;
+        }
       } else {
+        candidate = null;
         last = `kitty ${pid} has ${osWindows.length} OS windows and reports ${
           focused.length === 0 ? "none" : focused.length
         } focused (no keyboard focus reaches kitty?)`;

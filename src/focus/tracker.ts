@@ -6,7 +6,13 @@ import { schedulePolicy } from "../resilience/retry_policy.ts";
 import { waitAtMost } from "../resilience/wait_at_most.ts";
 import type { FontChangeResult, KittyRegistry } from "../kitty/registry.ts";
 import type { EnlargedKitty } from "./enlarged_record.ts";
-import type { LocateResult, OsWindowLocator, OsWindowRef } from "./os_window_locator.ts";
+import {
+  FOCUS_REPORT_POLL_MS,
+  FOCUS_REPORT_WAIT_MS,
+  type LocateResult,
+  type OsWindowLocator,
+  type OsWindowRef,
+} from "./os_window_locator.ts";
 
 /**
  * What the tracker needs from the kitty side: change one OS window's font size by `deltaPt`
@@ -165,6 +171,8 @@ export class FocusTracker {
   /** The OS window that should be enlarged once queued commands ran (the focused one). */
   #wanted: string | null = null;
   #decisions: Promise<void> = Promise.resolve();
+  /** Transitions received so far: a decision knows whether a newer one is waiting. */
+  #received = 0;
   #saves: Promise<void> = Promise.resolve();
   #stopped = false;
   readonly #openedTimers = new Set<ReturnType<Clock["setTimeout"]>>();
@@ -195,7 +203,8 @@ export class FocusTracker {
   onTransition(transition: FocusTransition): void {
     if (this.#stopped) return;
     const arrivedAt = this.#clock.now();
-    this.#decisions = this.#decisions.then(() => this.#decide(transition, arrivedAt));
+    const sequence = ++this.#received;
+    this.#decisions = this.#decisions.then(() => this.#decide(transition, arrivedAt, sequence));
   }
 
   /**
@@ -297,12 +306,14 @@ export class FocusTracker {
     await this.#saves;
   }
 
-  async #decide(transition: FocusTransition, arrivedAt: number): Promise<void> {
+  async #decide(transition: FocusTransition, arrivedAt: number, sequence: number): Promise<void> {
     const gained = transition.focused;
     const lost = transition.previous;
     let gainedRef: OsWindowRef | null = null;
     if (gained !== null && this.#isKitty(gained)) {
-      const located = this.#excluded(gained) ? null : await this.#options.locator.locate(gained);
+      const located = this.#excluded(gained)
+        ? null
+        : await this.#options.locator.locate(gained, () => this.#received === sequence);
       if (located === null) {
         this.#line("focus_gained", gained.pid, null, gained.windowId, "skipped", 0, arrivedAt, {
           error: "the title matches --exclude-title",
@@ -364,6 +375,12 @@ export class FocusTracker {
 
   #unlocatedLine(gained: FocusedWindow, located: LocateResult, arrivedAt: number): void {
     if (located.kind === "found") return;
+    if (located.kind === "moved_on") {
+      this.#line("focus_gained", located.pid, null, gained.windowId, "skipped", 0, arrivedAt, {
+        error: "focus moved on",
+      });
+      return;
+    }
     this.#line(
       "focus_gained",
       located.pid,
@@ -491,8 +508,23 @@ export class FocusTracker {
     this.#resultLine("focus_gained", window, result, arrivedAt);
   }
 
-  /** One grow; for a just-opened kitty, `not_configured` is retried while it keeps focus. */
+  /**
+   * One grow; for a just-opened kitty, `not_configured` is retried while it keeps focus. On
+   * kitty < 0.35 a grow that finds another OS window active (kitty has not seen the keyboard
+   * focus move yet) is tried again every {@link FOCUS_REPORT_POLL_MS} for up to
+   * {@link FOCUS_REPORT_WAIT_MS}, as long as the window keeps focus.
+   */
   async #growWithGrace(key: string, window: WindowState): Promise<FontChangeResult> {
+    const deadline = this.#clock.now() + FOCUS_REPORT_WAIT_MS;
+    for (;;) {
+      const result = await this.#growOnce(key, window);
+      if (result.effect !== "not_active" || this.#wanted !== key) return result;
+      if (this.#clock.now() >= deadline) return result;
+      await this.#clock.sleep(FOCUS_REPORT_POLL_MS);
+    }
+  }
+
+  async #growOnce(key: string, window: WindowState): Promise<FontChangeResult> {
     const kitty = this.#process(window.pid);
     kitty.startTimeMs ??= await this.#options.startTimeMs(window.pid);
     const fresh = kitty.startTimeMs !== null &&

@@ -61,9 +61,10 @@ export interface FontChangeResult {
   /**
    * Besides (or instead of) the change asked for: `reset_all` = every OS window of that kitty went
    * back to its configured size (kitty < 0.35, see os_window_font.ts); `gone` = that OS window
-   * no longer exists, nothing was sent.
+   * no longer exists, nothing was sent; `not_active` = kitty < 0.35 and that OS window is not
+   * kitty's active one (yet), nothing was sent.
    */
-  effect?: "reset_all" | "gone";
+  effect?: "reset_all" | "gone" | "not_active";
 }
 
 /** One kitty as `tether focus status` shows it. */
@@ -328,7 +329,11 @@ export class KittyRegistry {
           });
         }
         if (plan.kind === "unreachable") {
-          return done({ status: "failed", error: `kitty ${pid}: ${plan.reason}` });
+          return done({
+            status: "failed",
+            error: `kitty ${pid}: ${plan.reason}`,
+            effect: "not_active",
+          });
         }
         await this.#command(instance, plan.command, tally);
         return done(plan.kind === "reset_all" ? { effect: "reset_all" } : {});

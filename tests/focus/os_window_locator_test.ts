@@ -138,7 +138,8 @@ Deno.test("bindings: a closed OS window or another PID for the same window id (r
   windows = [osw(3, false), osw(4, true)];
   await locate(wayland(9, 100));
   assert.equal(locator.peek(wayland(5, 100)), null);
-  assert.deepEqual(asked, [100, 200, 100]);
+  assert.deepEqual(asked.slice(0, 3), [100, 200, 100]);
+  assert.ok(asked.length >= 4, "OS window 4 was believed only after it stayed focused");
 });
 
 Deno.test("a kitty that cannot be asked is unknown with its reason; no PID on Wayland is unknown", async () => {
