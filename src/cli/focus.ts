@@ -16,10 +16,12 @@ import { ExitCode } from "./exit_codes.ts";
  */
 export function focusCommand(context: CliContext): Command {
   const focus = new Command("focus")
-    .description("grow the focused kitty's font, shrink the one that lost focus (niri, sway)")
+    .description(
+      "grow the focused kitty OS window's font, shrink the one that lost focus (niri, sway, i3)",
+    )
     .addOption(
       // choices() lists them in --help and completions; the parser keeps tether's own message
-      // (with the i3 hint) instead of commander's.
+      // instead of commander's.
       new Option("--compositor <name>", "which compositor to follow")
         .choices(COMPOSITOR_CHOICES)
         .default("auto")
@@ -228,12 +230,11 @@ function renderStatus(data: FocusStatus): string {
   return lines.join("\n") + "\n";
 }
 
-const COMPOSITOR_CHOICES: readonly CompositorChoice[] = ["auto", "niri", "sway"];
+const COMPOSITOR_CHOICES: readonly CompositorChoice[] = ["auto", "niri", "sway", "i3"];
 
 function parseCompositor(value: string): CompositorChoice {
   if ((COMPOSITOR_CHOICES as readonly string[]).includes(value)) return value as CompositorChoice;
-  const hint = value === "i3" ? " (i3 reports no window PIDs, so it cannot drive kitty)" : "";
-  throw new ConfigError(`--compositor must be auto, niri or sway, got "${value}"${hint}`);
+  throw new ConfigError(`--compositor must be auto, niri, sway or i3, got "${value}"`);
 }
 
 function parseTitlePattern(value: string): RegExp {

@@ -2,7 +2,7 @@ import { join } from "node:path";
 import { type CompositorChoice, findCompositorSocket } from "../compositor/compositor_socket.ts";
 import type { CompositorKind, FocusSource } from "../compositor/focus_source.ts";
 import { startNiriFocusSource } from "../compositor/niri_focus_source.ts";
-import { startSwayFocusSource } from "../compositor/sway_focus_source.ts";
+import { startI3FocusSource, startSwayFocusSource } from "../compositor/sway_focus_source.ts";
 import { KittyRegistry } from "../kitty/registry.ts";
 import { ConfigError } from "../platform/config_error.ts";
 import type { Logger } from "../platform/logger.ts";
@@ -127,6 +127,8 @@ export async function runFocusDaemon(options: FocusDaemonOptions): Promise<void>
   };
   const source: FocusSource = kind === "niri"
     ? startNiriFocusSource(sourceOptions)
+    : kind === "i3"
+    ? startI3FocusSource(sourceOptions)
     : startSwayFocusSource(sourceOptions);
   source.supervisor.events.on("status_changed", (event) => {
     emit({
@@ -234,7 +236,7 @@ async function chooseCompositor(
   } catch (error) {
     if (error instanceof ConnectionError) {
       throw new ConfigError(
-        `${error.message}; or name it with --compositor niri|sway (tether then waits for it)`,
+        `${error.message}; or name it with --compositor niri|sway|i3 (tether then waits for it)`,
       );
     }
     throw error;

@@ -175,3 +175,23 @@ Deno.test("swayOpenedWindow reads the container of a new event and ignores other
   assert.equal(swayOpenedWindow({ change: "new" }), null);
   assert.equal(swayOpenedWindow("garbage"), null);
 });
+
+Deno.test("i3 windows: no PID, the X11 window id, class as app id, the title", () => {
+  const state = reduceSwayEvent(INITIAL_SWAY_STATE, "window", {
+    change: "focus",
+    container: {
+      id: 94179,
+      type: "con",
+      name: "~ — zsh",
+      window: 6291463,
+      window_properties: { class: "kitty", instance: "kitty", title: "~ — zsh" },
+    },
+  });
+  assert.deepEqual(state.focused, {
+    windowId: 94179,
+    pid: null,
+    appId: "kitty",
+    x11WindowId: 6291463,
+    title: "~ — zsh",
+  });
+});
