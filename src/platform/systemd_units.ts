@@ -46,12 +46,14 @@ export const DEFAULT_UNIT_SETTINGS: UnitSettings = {
 
 /**
  * The lines sway's config needs (Debian's sway never starts graphical-session.target, only
- * imports the environment): start tether's session target with sway, stop it when sway sends
- * its `shutdown` event on exit. niri's own systemd integration starts the target itself.
+ * imports the environment): start tether's session target with sway, and stop it when sway
+ * ends. sway 1.7 closes the connection on `exit` without sending the `shutdown` event (swaymsg
+ * then fails), and splits an `exec` line at `;`: hence `|| true &&`, which stops the target
+ * however the subscription ends. niri's own systemd integration starts the target itself.
  */
 export const SWAY_EXEC_LINES = [
   "exec systemctl --user start tether-session.target",
-  `exec swaymsg -t subscribe '["shutdown"]' && systemctl --user stop tether-session.target`,
+  `exec swaymsg -t subscribe '["shutdown"]' || true && systemctl --user stop tether-session.target`,
 ] as const;
 
 /**

@@ -126,7 +126,7 @@ Deno.test("install prints the two lines for sway's config and writes --composito
       result.stdout.endsWith(
         "sway: add these lines to ~/.config/sway/config (niri starts the session itself):\n" +
           "  exec systemctl --user start tether-session.target\n" +
-          `  exec swaymsg -t subscribe '["shutdown"]' && systemctl --user stop tether-session.target\n`,
+          `  exec swaymsg -t subscribe '["shutdown"]' || true && systemctl --user stop tether-session.target\n`,
       ),
       result.stdout,
     );
