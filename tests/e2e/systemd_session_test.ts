@@ -10,6 +10,7 @@
 import assert from "node:assert/strict";
 import { chownSync, existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
+import process from "node:process";
 import { join } from "node:path";
 import { SWAY_EXEC_LINES } from "../../src/platform/systemd_units.ts";
 import { REPO_ROOT } from "../support/cli.ts";
@@ -123,6 +124,86 @@ Deno.test("units under a real systemd --user: focus starts and stops with each s
     if (sway !== null) await (sway as SwayInstance).stop();
     await manager?.stop();
     assert.ok(manager === null || !pidExists(manager.pid));
+    rmSync(home, { recursive: true, force: true });
+    rmSync(runtimeDir, { recursive: true, force: true });
+  }
+});
+
+/**
+ * niri's unit as niri ships it (resources/niri.service: BindsTo= and Before=
+ * graphical-session.target, Wants=/After= graphical-session-pre.target), running the fake niri
+ * instead of niri (no niri package here; Type=simple, since the fake sends no sd_notify).
+ */
+function niriStandIn(): string {
+  const deno = process.execPath;
+  const main = join(REPO_ROOT, "tests", "fakes", "niri_server_main.ts");
+  return `[Unit]
+Description=stand-in for niri.service (tether's fake niri)
+BindsTo=graphical-session.target
+Before=graphical-session.target
+Wants=graphical-session-pre.target
+After=graphical-session-pre.target
+
+[Service]
+Slice=session.slice
+Environment=DENO_DIR=/tmp/tether-deno-${TEST_USER} DENO_NO_UPDATE_CHECK=1 NO_COLOR=1
+ExecStart=${deno} run --allow-all --no-check --quiet ${main}
+`;
+}
+
+Deno.test("units under a real systemd --user: niri's own unit starts and stops the focus service with it", async () => {
+  assert.ok(existsSync(BIN), `${BIN} is missing: bash scripts/build.sh compile`);
+  const { uid, gid } = userIds();
+  const home = mkdtempSync(join(tmpdir(), "tether-systemd-home-"));
+  chownSync(home, uid, gid);
+  const runtimeDir = await makeRuntimeDir();
+  const env = { HOME: home, XDG_CONFIG_HOME: join(home, ".config"), XDG_RUNTIME_DIR: runtimeDir };
+  let manager: UserManager | null = null;
+  try {
+    // The default install: --compositor auto, which waits for niri under systemd.
+    const install = await runAsUser(TEST_USER, [BIN, "systemd", "install"], env);
+    assert.equal(install.code, 0, install.stderr);
+    const write = await runAsUser(
+      TEST_USER,
+      ["tee", join(home, ".config", "systemd", "user", "niri.service")],
+      env,
+      { stdin: niriStandIn() },
+    );
+    assert.equal(write.code, 0, write.stderr);
+    manager = await startUserManager({ runtimeDir, home });
+    const enable = await manager.systemctl(["enable", "tether-focus.service"]);
+    assert.equal(enable.code, 0, enable.stderr);
+    for (const round of [1, 2]) {
+      // What niri-session does: start niri.service.
+      const start = await manager.systemctl(["start", "niri.service"]);
+      assert.equal(start.code, 0, start.stderr);
+      await waitFor(
+        `round ${round}: tether-focus.service to start with niri`,
+        async () => await manager!.isActive("tether-focus.service") === "active" ? true : undefined,
+        20_000,
+      );
+      const status = await waitFor(`round ${round}: tether focus to follow niri`, async () => {
+        const result = await runAsUser(TEST_USER, [BIN, "--json", "focus", "status"], env);
+        if (result.code !== 0) return undefined;
+        const parsed = JSON.parse(result.stdout);
+        return parsed.connection.status === "connected" && parsed.focused !== null
+          ? parsed
+          : undefined;
+      }, 20_000);
+      assert.equal(status.connection.compositor, "niri");
+      assert.match(status.connection.socket_path, /\/niri\.wayland-1\.\d+\.sock$/);
+      const stop = await manager.systemctl(["stop", "niri.service"]);
+      assert.equal(stop.code, 0, stop.stderr);
+      await waitFor(
+        `round ${round}: tether-focus.service to stop with niri`,
+        async () =>
+          await manager!.isActive("tether-focus.service") === "inactive" ? true : undefined,
+        20_000,
+      );
+      assert.equal(await manager.isActive("graphical-session.target"), "inactive");
+    }
+  } finally {
+    await manager?.stop();
     rmSync(home, { recursive: true, force: true });
     rmSync(runtimeDir, { recursive: true, force: true });
   }
