@@ -3,6 +3,7 @@ import { resolve } from "node:path";
 import type { CompositorChoice } from "../compositor/compositor_socket.ts";
 import { focusControlSocketPath, runFocusDaemon } from "../focus/daemon.ts";
 import { ConfigError } from "../platform/config_error.ts";
+import { stdoutIsJournal } from "../platform/journal_stream.ts";
 import { requestControl } from "../resilience/control_socket.ts";
 import { ConnectionError } from "../resilience/errors.ts";
 import type { CliContext } from "./context.ts";
@@ -44,7 +45,11 @@ export function focusCommand(context: CliContext): Command {
       (value: string, previous: string[]) => [...previous, value],
       [] as string[],
     )
+    .option("--wait", "with no compositor yet, wait for one (default under systemd)", false)
     .action(async (options) => {
+      // Under systemd the JSON lines would fill the journal, one per focus change: they become
+      // debug log lines there (shown with --log-level debug).
+      const toJournal = stdoutIsJournal(context.env);
       await runFocusDaemon({
         compositor: parseCompositor(options.compositor),
         appId: parseAppId(options.appId),
@@ -76,9 +81,12 @@ export function focusCommand(context: CliContext): Command {
           ? undefined
           : resolve(options.passwordFile),
         env: context.env,
-        writeLine: (line) => context.stdout(line + "\n"),
+        writeLine: toJournal
+          ? (line) => context.logger().debug(line)
+          : (line) => context.stdout(line + "\n"),
         logger: context.logger(),
         signal: context.shutdownSignal,
+        waitForCompositor: options.wait || Boolean(context.env.INVOCATION_ID),
       });
       context.setExitCode(ExitCode.ok);
     });

@@ -51,7 +51,16 @@ export interface FocusDaemonOptions {
   signal: AbortSignal;
   /** Default {@link systemClock}. */
   clock?: Clock;
+  /**
+   * `--wait` (or running under systemd): with `--compositor auto` and no compositor yet, wait
+   * for one (one log line, then a silent check every {@link COMPOSITOR_POLL_MS}) instead of
+   * failing with a configuration error.
+   */
+  waitForCompositor?: boolean;
 }
+
+/** How often `tether focus --wait` looks for a compositor socket while none is there. */
+export const COMPOSITOR_POLL_MS = 1000;
 
 /** Time allowed for shrinking back and closing on SIGINT/SIGTERM (the process exits by 2 s). */
 export const SHUTDOWN_BUDGET_MS = 1500;
@@ -80,7 +89,10 @@ export async function runFocusDaemon(options: FocusDaemonOptions): Promise<void>
   if (keepJitIdle()) logger.debug("focus: JIT tier-up off (the tracker idles between events)");
   const controlPath = focusControlSocketPath(env);
   const recordPath = enlargedRecordPath(env);
-  const kind = await chooseCompositor(options.compositor, env, options.socketTimeoutMs);
+  const kind = options.waitForCompositor && options.compositor === "auto"
+    ? await waitForCompositor(env, options, clock)
+    : await chooseCompositor(options.compositor, env, options.socketTimeoutMs);
+  if (kind === null) return; // stopped while waiting
   const emit = (event: Record<string, unknown>) =>
     options.writeLine(JSON.stringify({ ts: new Date(clock.now()).toISOString(), ...event }));
 
@@ -241,6 +253,30 @@ async function chooseCompositor(
     }
     throw error;
   }
+}
+
+/** Polls for a live niri, sway or i3 socket until one answers (its kind) or `signal` aborts (null). */
+async function waitForCompositor(
+  env: Environment,
+  options: Pick<FocusDaemonOptions, "socketTimeoutMs" | "logger" | "signal">,
+  clock: Clock,
+): Promise<CompositorKind | null> {
+  let logged = false;
+  while (!options.signal.aborted) {
+    try {
+      return (await findCompositorSocket("auto", env, { timeoutMs: options.socketTimeoutMs })).kind;
+    } catch (error) {
+      if (!(error instanceof ConnectionError)) throw error;
+      if (!logged) {
+        options.logger.warn(
+          `focus: no compositor yet (${error.message}); waiting for niri, sway or i3`,
+        );
+        logged = true;
+      }
+    }
+    await clock.sleep(COMPOSITOR_POLL_MS, options.signal).catch(() => {});
+  }
+  return null;
 }
 
 /**
