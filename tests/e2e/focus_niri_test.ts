@@ -58,7 +58,7 @@ forEachPeerSet((set) =>
         const remoteControl = {
           mode: "password" as const,
           password: PASSWORD,
-          commands: ["set-font-size", "ls"],
+          commands: ["set-font-size", "action", "ls"],
         };
         const a = await startKitty(x, { runtimeDir, remoteControl, peers: set });
         kitties.push(a);
