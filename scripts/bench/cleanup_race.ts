@@ -1,0 +1,184 @@
+// The race figure of README "Reliability": ROUNDS rounds of SOCKETS stale sockets, each with
+// scripts/bench/socket_racer.ts renaming decoys (files, symlinks) over half of them while the
+// cleanup runs. Counts decoys that did not survive at their path (must be 0), races cleanup
+// noticed after its first check (a file kept because it was replaced or vanished), and sockets removed. Exit 1 if a decoy was lost
+// or a stale socket nobody raced was left behind.
+// Usage: deno run -A scripts/bench/cleanup_race.ts [rounds (10)] [sockets (2000)] [seed]
+// CLEANUP=in-process runs src/sockets/cleanup.ts in this process (what the test suite does);
+// default: the compiled binary dist/tether.
+import { runCleanup } from "../../src/sockets/cleanup.ts";
+
+const here = new URL(".", import.meta.url).pathname;
+const binary = new URL("../../dist/tether", import.meta.url).pathname;
+const uid = Deno.uid()!;
+
+interface Decoy {
+  path: string;
+  ino: number;
+  kind: string;
+}
+
+/** One round's outcome. */
+export interface RaceRound {
+  swaps: number;
+  lost: string[];
+  caught: number;
+  removed: number;
+  leftUnraced: number;
+  /** Quarantine directories cleanup left behind (must be 0). */
+  quarantines: number;
+}
+
+async function readUntil(reader: ReadableStreamDefaultReader<string>, marker: string) {
+  let text = "";
+  while (!text.includes(marker)) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error(`stream ended before "${marker}": ${text}`);
+    text += value;
+  }
+  return text;
+}
+
+async function makeStale(paths: string[]): Promise<void> {
+  const holder = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "--no-check", `${here}socket_holder.ts`],
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  const writer = holder.stdin.getWriter();
+  await writer.write(new TextEncoder().encode(paths.join("\n") + "\n"));
+  await writer.close();
+  await readUntil(holder.stdout.pipeThrough(new TextDecoderStream()).getReader(), "ready");
+  holder.kill("SIGKILL");
+  await holder.status;
+}
+
+/** Options for {@link raceRound}. */
+export interface RaceOptions {
+  /** Stale sockets made (the racer swaps decoys over half of them). */
+  sockets: number;
+  /** The racer's seed. */
+  seed: number;
+  /** Run src/sockets/cleanup.ts in this process instead of dist/tether. */
+  inProcess: boolean;
+  /** Over how long the racer spreads its swaps. Default 300 ms. */
+  spanMs?: number;
+}
+
+/** One round: stale sockets, a racer, a cleanup; what survived. */
+export async function raceRound(options: RaceOptions): Promise<RaceRound> {
+  const { sockets, seed, inProcess } = options;
+  const rt = await Deno.makeTempDir({ prefix: "tether-race-" });
+  await Deno.chmod(rt, 0o700);
+  try {
+    await Deno.mkdir(`${rt}/kitty`, { mode: 0o700 });
+    await Deno.mkdir(`${rt}/.racer`);
+    const paths = Array.from(
+      { length: sockets },
+      (_, i) =>
+        i % 2 === 0
+          ? `${rt}/sway-ipc.${uid}.${5_000_000 + i}.sock`
+          : `${rt}/kitty/kitty-${5_000_000 + i}.sock`,
+    );
+    await makeStale(paths);
+    const racer = new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", "--no-check", `${here}socket_racer.ts`],
+      env: {
+        RACE_SEED: String(seed),
+        RACE_STAGE: `${rt}/.racer`,
+        RACE_SPAN_MS: String(options.spanMs ?? 300),
+      },
+      stdin: "piped",
+      stdout: "piped",
+      stderr: "inherit",
+    }).spawn();
+    const writer = racer.stdin.getWriter();
+    const reader = racer.stdout.pipeThrough(new TextDecoderStream()).getReader();
+    await writer.write(new TextEncoder().encode(paths.join("\n") + "\n\n"));
+    await readUntil(reader, "ready");
+    await writer.write(new TextEncoder().encode("go\n"));
+    const cleanup = inProcess
+      ? runCleanup({ runtimeDir: rt, env: {}, uid, dryRun: false }).then((report) => report)
+      : new Deno.Command(binary, {
+        args: ["cleanup", "--json"],
+        env: { XDG_RUNTIME_DIR: rt },
+        stdout: "piped",
+        stderr: "inherit",
+      }).output().then((out) => {
+        const text = new TextDecoder().decode(out.stdout);
+        try {
+          return JSON.parse(text);
+        } catch {
+          throw new Error(`tether cleanup exited ${out.code}, printed: ${text.slice(0, 500)}`);
+        }
+      });
+    const [report, racerText] = await Promise.all([cleanup, readUntil(reader, "done")]);
+    await writer.close();
+    await racer.status;
+    const decoys: Decoy[] = racerText.split("\n").filter((line) => line.startsWith("{")).map((
+      line,
+    ) => JSON.parse(line));
+    const raced = new Set(decoys.map((decoy) => decoy.path));
+    const lost = decoys.filter((decoy) => {
+      try {
+        return Deno.lstatSync(decoy.path).ino !== decoy.ino;
+      } catch {
+        return true;
+      }
+    }).map((decoy) => `${decoy.kind} ${decoy.path}`);
+    const leftUnraced = paths.filter((path) => {
+      if (raced.has(path)) return false;
+      try {
+        Deno.lstatSync(path);
+        return true;
+      } catch {
+        return false;
+      }
+    }).length;
+    // Races cleanup noticed only after its first lstat: the file changed under it.
+    const caught = (report.kept as { reason: string }[]).filter((kept) =>
+      /replaced|vanished/.test(kept.reason)
+    ).length;
+    const quarantines = [...Deno.readDirSync(rt)].filter((entry) =>
+      entry.name.startsWith(".tether-cleanup-")
+    ).length;
+    return {
+      swaps: decoys.length,
+      lost,
+      caught,
+      removed: report.removed.length,
+      leftUnraced,
+      quarantines,
+    };
+  } finally {
+    await Deno.remove(rt, { recursive: true });
+  }
+}
+
+if (import.meta.main) {
+  const rounds = Number(Deno.args[0] ?? "10");
+  const sockets = Number(Deno.args[1] ?? "2000");
+  const seed = Number(Deno.args[2] ?? Date.now() % 1_000_000);
+  const inProcess = Deno.env.get("CLEANUP") === "in-process";
+  console.log(
+    `cleanup race: ${rounds} rounds x ${sockets} stale sockets, racer swaps half (seed ${seed}, ${
+      inProcess ? "in-process" : "dist/tether"
+    })`,
+  );
+  let lost = 0;
+  let unraced = 0;
+  for (let index = 0; index < rounds; index++) {
+    const result = await raceRound({ sockets, seed: seed + index, inProcess });
+    lost += result.lost.length;
+    unraced += result.leftUnraced + result.quarantines;
+    console.log(
+      `  round ${index}: ${result.swaps} decoys swapped in, ${result.lost.length} lost, ` +
+        `${result.caught} caught after the first check (replaced/vanished), ${result.removed} removed, ` +
+        `${result.leftUnraced} unraced stale left, ${result.quarantines} quarantine dirs left`,
+    );
+    for (const path of result.lost.slice(0, 5)) console.log(`    LOST ${path}`);
+  }
+  console.log(`  total: ${lost} decoys lost, ${unraced} unraced stale sockets left`);
+  Deno.exit(lost === 0 && unraced === 0 ? 0 : 1);
+}
