@@ -5,11 +5,12 @@
 // or a stale socket nobody raced was left behind.
 // Usage: deno run -A scripts/bench/cleanup_race.ts [rounds (10)] [sockets (2000)] [seed]
 // CLEANUP=in-process runs src/sockets/cleanup.ts in this process (what the test suite does);
-// default: the compiled binary dist/tether.
+// default: the compiled binary dist/tether (TETHER_BIN=path: another build, e.g. an older one).
 import { runCleanup } from "../../src/sockets/cleanup.ts";
 
 const here = new URL(".", import.meta.url).pathname;
-const binary = new URL("../../dist/tether", import.meta.url).pathname;
+const binary = Deno.env.get("TETHER_BIN") ??
+  new URL("../../dist/tether", import.meta.url).pathname;
 const uid = Deno.uid()!;
 
 interface Decoy {
@@ -20,8 +21,14 @@ interface Decoy {
 
 /** One round's outcome. */
 export interface RaceRound {
+  /** Decoys the racer used. */
   swaps: number;
+  /** Swaps (socket out, decoy in, or back) it made while cleanup ran. */
+  flips: number;
+  /** Decoys whose inode no longer exists anywhere below the runtime dir (must be none). */
   lost: string[];
+  /** Decoys not at their own path at the end (still existing, e.g. left in quarantine). */
+  displaced: number;
   caught: number;
   removed: number;
   leftUnraced: number;
@@ -62,7 +69,7 @@ export interface RaceOptions {
   seed: number;
   /** Run src/sockets/cleanup.ts in this process instead of dist/tether. */
   inProcess: boolean;
-  /** Over how long the racer spreads its swaps. Default 300 ms. */
+  /** How long the racer keeps swapping. Default 1000 ms (about one cleanup of 2,000). */
   spanMs?: number;
 }
 
@@ -87,7 +94,7 @@ export async function raceRound(options: RaceOptions): Promise<RaceRound> {
       env: {
         RACE_SEED: String(seed),
         RACE_STAGE: `${rt}/.racer`,
-        RACE_SPAN_MS: String(options.spanMs ?? 300),
+        RACE_SPAN_MS: String(options.spanMs ?? 1000),
       },
       stdin: "piped",
       stdout: "piped",
@@ -100,13 +107,13 @@ export async function raceRound(options: RaceOptions): Promise<RaceRound> {
     await writer.write(new TextEncoder().encode("go\n"));
     const cleanup = inProcess
       ? runCleanup({ runtimeDir: rt, env: {}, uid, dryRun: false }).then((report) => report)
-      : new Deno.Command(binary, {
-        args: ["cleanup", "--json"],
+      : new Deno.Command("sh", {
+        // Into a file, not a pipe: older builds cut their output at 64 KB when the reader lagged.
+        args: ["-c", `"$0" cleanup --json > "$1"`, binary, `${rt}/.racer/report.json`],
         env: { XDG_RUNTIME_DIR: rt },
-        stdout: "piped",
         stderr: "inherit",
       }).output().then((out) => {
-        const text = new TextDecoder().decode(out.stdout);
+        const text = Deno.readTextFileSync(`${rt}/.racer/report.json`);
         try {
           return JSON.parse(text);
         } catch {
@@ -119,14 +126,28 @@ export async function raceRound(options: RaceOptions): Promise<RaceRound> {
     const decoys: Decoy[] = racerText.split("\n").filter((line) => line.startsWith("{")).map((
       line,
     ) => JSON.parse(line));
-    const raced = new Set(decoys.map((decoy) => decoy.path));
-    const lost = decoys.filter((decoy) => {
+    // A decoy is lost only if its inode is gone: it may legitimately sit elsewhere (parked by
+    // the racer, or left in cleanup's quarantine when the racer refilled its path).
+    const present = new Set<number>();
+    const walk = (dir: string) => {
+      for (const entry of Deno.readDirSync(dir)) {
+        const path = `${dir}/${entry.name}`;
+        present.add(Deno.lstatSync(path).ino!);
+        if (entry.isDirectory) walk(path);
+      }
+    };
+    walk(rt);
+    const lost = decoys.filter((decoy) => !present.has(decoy.ino))
+      .map((decoy) => `${decoy.kind} ${decoy.path}`);
+    const displaced = decoys.filter((decoy) => {
       try {
         return Deno.lstatSync(decoy.path).ino !== decoy.ino;
       } catch {
         return true;
       }
-    }).map((decoy) => `${decoy.kind} ${decoy.path}`);
+    }).length;
+    const flips = Number(racerText.match(/flips (\d+)/)?.[1] ?? 0);
+    const raced = new Set(decoys.map((decoy) => decoy.path));
     const leftUnraced = paths.filter((path) => {
       if (raced.has(path)) return false;
       try {
@@ -136,7 +157,7 @@ export async function raceRound(options: RaceOptions): Promise<RaceRound> {
         return false;
       }
     }).length;
-    // Races cleanup noticed only after its first lstat: the file changed under it.
+    // Races cleanup noticed after its first check: the file changed under it.
     const caught = (report.kept as { reason: string }[]).filter((kept) =>
       /replaced|vanished/.test(kept.reason)
     ).length;
@@ -145,7 +166,9 @@ export async function raceRound(options: RaceOptions): Promise<RaceRound> {
     ).length;
     return {
       swaps: decoys.length,
+      flips,
       lost,
+      displaced,
       caught,
       removed: report.removed.length,
       leftUnraced,
@@ -173,7 +196,8 @@ if (import.meta.main) {
     lost += result.lost.length;
     unraced += result.leftUnraced + result.quarantines;
     console.log(
-      `  round ${index}: ${result.swaps} decoys swapped in, ${result.lost.length} lost, ` +
+      `  round ${index}: ${result.swaps} decoys, ${result.flips} swaps, ${result.lost.length} lost, ` +
+        `${result.displaced} displaced, ` +
         `${result.caught} caught after the first check (replaced/vanished), ${result.removed} removed, ` +
         `${result.leftUnraced} unraced stale left, ${result.quarantines} quarantine dirs left`,
     );

@@ -1,11 +1,12 @@
 // The racer of the cleanup race figure (scripts/bench/cleanup_race.sh) and of the randomized
-// race test: while `tether cleanup` runs, it renames decoys — regular files and symlinks, never
-// sockets — over stale socket paths, trying to land between cleanup's checks and its removal.
-// Paths come on stdin (one per line, then an empty line); it prints "ready", waits for "go" on
-// stdin, then swaps a seeded random half of the paths (each once) spread over RACE_SPAN_MS, and
-// prints one JSON line per decoy ({path, ino, kind}) and finally "done". The caller checks that
-// every decoy is still at its path afterwards. Env: RACE_SEED, RACE_SPAN_MS (default 300),
-// RACE_STAGE (a directory on the same filesystem for staging decoys).
+// race test: while `tether cleanup` runs, it keeps swapping decoys — regular files and
+// symlinks, never sockets — in and out of stale socket paths, so some of cleanup's checks see
+// the socket and its removal meets the decoy (the window a check-then-unlink cleanup loses
+// in). Paths come on stdin (one per line, then an empty line); it prints "ready", waits for
+// "go" on stdin, then flips a seeded random half of the paths between socket and decoy for
+// RACE_SPAN_MS, and prints one JSON line per decoy ({path, ino, kind}) and finally "done".
+// The caller checks that every decoy inode still exists somewhere. Env: RACE_SEED,
+// RACE_SPAN_MS (default 300), RACE_STAGE (a directory on the same filesystem to park files in).
 const seed = Number(Deno.env.get("RACE_SEED") ?? "1");
 const spanMs = Number(Deno.env.get("RACE_SPAN_MS") ?? "300");
 const stage = Deno.env.get("RACE_STAGE")!;
@@ -37,26 +38,52 @@ for (let i = paths.length - 1; i > 0; i--) {
   const j = Math.floor(random() * (i + 1));
   [paths[i], paths[j]] = [paths[j]!, paths[i]!];
 }
-const targets = paths.slice(0, Math.ceil(paths.length / 2));
-// Decoys are staged before "go", so each swap is one rename(2).
-const staged = targets.map((path, index) => {
+// Decoys are staged before "go", so each swap is two rename(2) calls.
+const targets = paths.slice(0, Math.ceil(paths.length / 2)).map((path, index) => {
   const decoy = `${stage}/decoy-${index}`;
   const kind = index % 2 === 0 ? "file" : "symlink";
   if (kind === "file") Deno.writeTextFileSync(decoy, "decoy\n");
   else Deno.symlinkSync(`${stage}/nowhere-${index}`, decoy);
-  return { path, decoy, kind, ino: Deno.lstatSync(decoy).ino };
+  return {
+    path,
+    decoy,
+    parked: `${stage}/socket-${index}`,
+    kind,
+    ino: Deno.lstatSync(decoy).ino,
+    decoyIn: false,
+  };
 });
+const rename = (from: string, to: string) => {
+  try {
+    Deno.renameSync(from, to);
+    return true;
+  } catch {
+    return false; // cleanup moved it first (or put something back): carry on
+  }
+};
 console.log("ready");
 await nextLine(); // "go"
-const spacingMs = spanMs / Math.max(1, staged.length);
-const started = performance.now();
-const out: string[] = [];
-for (const [index, swap] of staged.entries()) {
-  // Spread the swaps evenly, with jitter, over the span (busy-wait: timers are too coarse).
-  const due = started + (index + random()) * spacingMs;
-  while (performance.now() < due) { /* spin */ }
-  Deno.renameSync(swap.decoy, swap.path);
-  out.push(JSON.stringify({ path: swap.path, ino: swap.ino, kind: swap.kind }));
+const until = performance.now() + spanMs;
+let flips = 0;
+while (performance.now() < until) {
+  const target = targets[Math.floor(random() * targets.length)]!;
+  if (target.decoyIn) {
+    rename(target.path, target.decoy);
+    rename(target.parked, target.path);
+  } else {
+    rename(target.path, target.parked);
+    rename(target.decoy, target.path);
+  }
+  target.decoyIn = !target.decoyIn;
+  flips++;
 }
-console.log(out.join("\n"));
+// Leave each decoy in place, so the end state is easy to check.
+for (const target of targets) {
+  if (!target.decoyIn) rename(target.decoy, target.path);
+}
+console.log(
+  targets.map((target) => JSON.stringify({ path: target.path, ino: target.ino, kind: target.kind }))
+    .join("\n"),
+);
+console.log(`flips ${flips}`);
 console.log("done");
