@@ -14,6 +14,7 @@ import {
 import type { Telegram } from "../conbus/telegram.ts";
 import { parseTelegramArgument } from "../conbus/telegram_codec.ts";
 import { TelegramError } from "../conbus/telegram_error.ts";
+import { prepareTetherRuntimeDir } from "../platform/runtime_dir.ts";
 import { ConfigError } from "../platform/config_error.ts";
 import { ConnectionError } from "../resilience/errors.ts";
 import type { CliContext } from "./context.ts";
@@ -208,6 +209,8 @@ function serveCommand(context: CliContext) {
         { env: context.env },
       );
       const endpoint = { host: requireHost(settings), port: settings.port };
+      // The runtime dir and its tether/ checked as cleanup checks them, before anything exists.
+      prepareTetherRuntimeDir(context.env, process.getuid!());
       const socketPath = conbusSocketPath(context.env);
       if (socketPath === null) {
         throw new ConfigError(

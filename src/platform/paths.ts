@@ -15,7 +15,13 @@ export type Environment = Record<string, string | undefined>;
  * ```
  */
 export function runtimeDir(env: Environment = process.env): string {
-  const dir = env.XDG_RUNTIME_DIR;
+  let dir: string | undefined;
+  try {
+    dir = env.XDG_RUNTIME_DIR;
+  } catch {
+    // Deno's process.env throws for a value that is not valid UTF-8 (Bun decodes it lossily).
+    throw new ConfigError("XDG_RUNTIME_DIR is not valid UTF-8; tether uses only UTF-8 paths");
+  }
   if (dir === undefined || dir === "") {
     throw new ConfigError(
       "XDG_RUNTIME_DIR is not set; run tether inside your login session or export XDG_RUNTIME_DIR=/run/user/$(id -u)",

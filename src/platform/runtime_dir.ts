@@ -45,7 +45,15 @@ export function verifyRuntimeDir(runtimeDir: string, uid: number): string {
  * ```
  */
 export function prepareTetherRuntimeDir(env: Environment, uid: number): string {
-  const dir = join(verifyRuntimeDir(runtimeDir(env), uid), "tether");
+  return ensurePrivateDir(join(verifyRuntimeDir(runtimeDir(env), uid), "tether"), uid);
+}
+
+/**
+ * Creates `dir` (mode 0700, parent must exist) unless it exists, then checks it as the runtime
+ * dir is checked: a directory, not a symlink, owned by `uid`, no group/other access. Never
+ * chmods: a chmod would follow a planted symlink to its target. Returns `dir`.
+ */
+export function ensurePrivateDir(dir: string, uid: number): string {
   try {
     mkdirSync(dir, { mode: 0o700 });
   } catch (error) {

@@ -1,6 +1,7 @@
-import { chmod, lstat, mkdir, unlink } from "node:fs/promises";
+import { chmod, lstat, unlink } from "node:fs/promises";
 import { createConnection, createServer, type Server, type Socket } from "node:net";
 import { dirname } from "node:path";
+import { ensurePrivateDir } from "../platform/runtime_dir.ts";
 import { ConnectionError, toConnectionError } from "./errors.ts";
 import { waitAtMost } from "./wait_at_most.ts";
 
@@ -31,8 +32,9 @@ export const MAX_CONTROL_LINE_BYTES = 64 * 1024;
 
 /**
  * Serves JSON-lines commands on a unix socket, mode 0600 in a 0700 directory (created if
- * missing, tightened to 0700 if it exists: the socket has the umask's mode between `listen` and
- * `chmod`, so the directory is what keeps other users out). Each request line `{"cmd":"status"}` gets one reply line, `{"ok":true,"data":…}` or
+ * missing; an existing one must already be a 0700 directory of ours, not a symlink, else a
+ * ConfigError: the socket has the umask's mode between `listen` and `chmod`, so the directory
+ * is what keeps other users out). Each request line `{"cmd":"status"}` gets one reply line, `{"ok":true,"data":…}` or
  * `{"ok":false,"error":"…"}`; a connection may carry many requests. A leftover socket file whose
  * listener is gone is replaced; a live one means another instance runs: `busy`.
  *
@@ -48,8 +50,7 @@ export async function serveControlSocket(
   path: string,
   handlers: Readonly<Record<string, ControlHandler>>,
 ): Promise<ControlServer> {
-  await mkdir(dirname(path), { recursive: true, mode: 0o700 });
-  await chmod(dirname(path), 0o700);
+  ensurePrivateDir(dirname(path), process.getuid!());
   await removeLeftoverSocket(path);
   // Each client's chain of pending replies, so close() can let them finish first.
   const clients = new Map<Socket, () => Promise<void>>();
