@@ -38,7 +38,7 @@ for (let i = paths.length - 1; i > 0; i--) {
   const j = Math.floor(random() * (i + 1));
   [paths[i], paths[j]] = [paths[j]!, paths[i]!];
 }
-// Decoys are staged before "go", so each swap is two rename(2) calls.
+// Decoys are staged before "go", so each swap is two moves.
 const targets = paths.slice(0, Math.ceil(paths.length / 2)).map((path, index) => {
   const decoy = `${stage}/decoy-${index}`;
   const kind = index % 2 === 0 ? "file" : "symlink";
@@ -53,13 +53,21 @@ const targets = paths.slice(0, Math.ceil(paths.length / 2)).map((path, index) =>
     decoyIn: false,
   };
 });
+// Every move is link + unlink, which never replaces what is at the destination: a racer
+// using rename(2) would itself destroy a decoy that cleanup had put back under it, and that
+// loss would be blamed on cleanup.
 const rename = (from: string, to: string) => {
   try {
-    Deno.renameSync(from, to);
-    return true;
+    Deno.linkSync(from, to);
   } catch {
-    return false; // cleanup moved it first (or put something back): carry on
+    return false; // cleanup moved it first, or something is there already: carry on
   }
+  try {
+    Deno.removeSync(from);
+  } catch {
+    // cleanup moved `from` away in between: the file now has two names, both fine
+  }
+  return true;
 };
 console.log("ready");
 await nextLine(); // "go"
