@@ -1,4 +1,4 @@
-import { readFile } from "node:fs/promises";
+import { readFileSafely } from "../platform/safe_file.ts";
 import { join } from "node:path";
 import { ConfigError } from "../platform/config_error.ts";
 import { type Environment, tetherConfigDir } from "../platform/paths.ts";
@@ -121,14 +121,26 @@ export async function loadConbusSettings(
   };
 }
 
-async function readIfExists(path: string): Promise<string | null> {
-  try {
-    return await readFile(path, "utf8");
-  } catch (error) {
-    const code = (error as { code?: string }).code;
-    if (code === "ENOENT" || code === "ENOTDIR") return null;
-    throw new ConfigError(`${path}: cannot read (${code ?? String(error)})`);
-  }
+/**
+ * Largest config file read (bytes), checked before parsing: a Conbus section is a few lines,
+ * and a 60 MB file once cost minutes of CPU and 3.6 GB in the synchronous YAML parse.
+ */
+export const MAX_CONFIG_BYTES = 256 * 1024;
+
+/**
+ * Reads a config file (tether's config.yml or xp's cli.yml) the safe way: a regular file (a
+ * symlink to one is fine), opened without blocking (a FIFO or device is refused at once), at
+ * most {@link MAX_CONFIG_BYTES}, owned by you or root and not writable by group or others (a
+ * cli.yml someone else planted in the working directory could redirect `send` to their host).
+ */
+function readIfExists(path: string): Promise<string | null> {
+  return Promise.resolve(readFileSafely(path, {
+    maxBytes: MAX_CONFIG_BYTES,
+    followSymlinks: true,
+    ownerUid: process.getuid!(),
+    refuseSharedWrite: true,
+    label: "config file",
+  }));
 }
 
 function flagLayer(flags: ConbusFlags): Layer {

@@ -128,7 +128,7 @@ export function readFileSafely(path: string, options: ReadSafelyOptions): string
     );
   } catch (error) {
     const code = errorCode(error);
-    if (code === "ENOENT") return null;
+    if (code === "ENOENT" || code === "ENOTDIR") return null;
     if (code === "ELOOP") throw new ConfigError(`${label} ${path} is a symlink; refused`);
     throw new ConfigError(`cannot read ${label} ${path}: ${code}`);
   }
