@@ -1,5 +1,6 @@
 import { readFileSafely } from "../platform/safe_file.ts";
 import { join } from "node:path";
+import { MAX_TIMER_MS } from "../resilience/clock.ts";
 import { ConfigError } from "../platform/config_error.ts";
 import { type Environment, tetherConfigDir } from "../platform/paths.ts";
 
@@ -262,7 +263,19 @@ function positive(value: unknown, where: string, unit = "milliseconds"): number 
   if (!Number.isFinite(number) || number <= 0 || String(value).trim() === "") {
     throw new ConfigError(`${where} must be a positive number of ${unit}, got ${show(value)}`);
   }
+  checkWithinTimer(unit === "seconds" ? number * 1000 : number, where, value);
   return number;
+}
+
+/** Throws a ConfigError (exit 2) naming `where` and the limit when `ms` does not fit a timer. */
+function checkWithinTimer(ms: number, where: string, value: unknown): void {
+  if (ms > MAX_TIMER_MS) {
+    throw new ConfigError(
+      `${where} must be at most ${MAX_TIMER_MS} ms (${
+        Math.floor(MAX_TIMER_MS / 1000)
+      } s, the longest timer), got ${show(value)}`,
+    );
+  }
 }
 
 function nonNegative(value: unknown, where: string): number {
@@ -270,6 +283,7 @@ function nonNegative(value: unknown, where: string): number {
   if (!Number.isFinite(number) || number < 0 || String(value).trim() === "") {
     throw new ConfigError(`${where} must be a number of milliseconds ≥ 0, got ${show(value)}`);
   }
+  checkWithinTimer(number, where, value);
   return number;
 }
 
@@ -283,6 +297,7 @@ function timeoutFlag(text: string): number {
   if (!Number.isFinite(value) || value <= 0) {
     throw new ConfigError(`--timeout must be a positive number of seconds, got "${text}"`);
   }
+  checkWithinTimer(value, "--timeout", text);
   return value;
 }
 
