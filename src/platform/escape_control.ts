@@ -21,3 +21,28 @@ export function escapeControl(text: string): string {
       : `\\u${code.toString(16).padStart(4, "0")}`;
   });
 }
+
+/** C1 controls and bidi overrides: what JSON.stringify leaves raw (it escapes only C0). */
+const JSON_UNESCAPED_CONTROL = /[\u0080-\u009f\u202a-\u202e\u2066-\u2069]/g;
+
+/**
+ * Makes serialised JSON safe to print: JSON.stringify escapes C0 controls but leaves C1
+ * controls (U+009B is a CSI on many terminals) and bidi overrides raw; this writes them as
+ * `\u009b` escapes, which parse back to the same string.
+ *
+ * @example
+ * ```ts
+ * escapeJsonControl(JSON.stringify({ frame: "<\u009b2J>" })); // '{"frame":"<\\u009b2J>"}'
+ * ```
+ */
+export function escapeJsonControl(json: string): string {
+  return json.replace(
+    JSON_UNESCAPED_CONTROL,
+    (character) => `\\u${character.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
+}
+
+/** {@link escapeControl} for each line of a multi-line text (the newlines stay). */
+export function escapeControlLines(text: string): string {
+  return text.split("\n").map(escapeControl).join("\n");
+}
