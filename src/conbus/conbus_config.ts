@@ -1,5 +1,6 @@
-import { readFile } from "node:fs/promises";
+import { readFileSafely } from "../platform/safe_file.ts";
 import { join } from "node:path";
+import { MAX_TIMER_MS } from "../resilience/clock.ts";
 import { ConfigError } from "../platform/config_error.ts";
 import { type Environment, tetherConfigDir } from "../platform/paths.ts";
 
@@ -121,14 +122,26 @@ export async function loadConbusSettings(
   };
 }
 
-async function readIfExists(path: string): Promise<string | null> {
-  try {
-    return await readFile(path, "utf8");
-  } catch (error) {
-    const code = (error as { code?: string }).code;
-    if (code === "ENOENT" || code === "ENOTDIR") return null;
-    throw new ConfigError(`${path}: cannot read (${code ?? String(error)})`);
-  }
+/**
+ * Largest config file read (bytes), checked before parsing: a Conbus section is a few lines,
+ * and a 60 MB file once cost minutes of CPU and 3.6 GB in the synchronous YAML parse.
+ */
+export const MAX_CONFIG_BYTES = 256 * 1024;
+
+/**
+ * Reads a config file (tether's config.yml or xp's cli.yml) the safe way: a regular file (a
+ * symlink to one is fine), opened without blocking (a FIFO or device is refused at once), at
+ * most {@link MAX_CONFIG_BYTES}, owned by you or root and not writable by group or others (a
+ * cli.yml someone else planted in the working directory could redirect `send` to their host).
+ */
+function readIfExists(path: string): Promise<string | null> {
+  return Promise.resolve(readFileSafely(path, {
+    maxBytes: MAX_CONFIG_BYTES,
+    followSymlinks: true,
+    ownerUid: process.getuid!(),
+    refuseSharedWrite: true,
+    label: "config file",
+  }));
 }
 
 function flagLayer(flags: ConbusFlags): Layer {
@@ -250,7 +263,19 @@ function positive(value: unknown, where: string, unit = "milliseconds"): number 
   if (!Number.isFinite(number) || number <= 0 || String(value).trim() === "") {
     throw new ConfigError(`${where} must be a positive number of ${unit}, got ${show(value)}`);
   }
+  checkWithinTimer(unit === "seconds" ? number * 1000 : number, where, value);
   return number;
+}
+
+/** Throws a ConfigError (exit 2) naming `where` and the limit when `ms` does not fit a timer. */
+function checkWithinTimer(ms: number, where: string, value: unknown): void {
+  if (ms > MAX_TIMER_MS) {
+    throw new ConfigError(
+      `${where} must be at most ${MAX_TIMER_MS} ms (${
+        Math.floor(MAX_TIMER_MS / 1000)
+      } s, the longest timer), got ${show(value)}`,
+    );
+  }
 }
 
 function nonNegative(value: unknown, where: string): number {
@@ -258,6 +283,7 @@ function nonNegative(value: unknown, where: string): number {
   if (!Number.isFinite(number) || number < 0 || String(value).trim() === "") {
     throw new ConfigError(`${where} must be a number of milliseconds ≥ 0, got ${show(value)}`);
   }
+  checkWithinTimer(number, where, value);
   return number;
 }
 
@@ -271,6 +297,7 @@ function timeoutFlag(text: string): number {
   if (!Number.isFinite(value) || value <= 0) {
     throw new ConfigError(`--timeout must be a positive number of seconds, got "${text}"`);
   }
+  checkWithinTimer(value, "--timeout", text);
   return value;
 }
 

@@ -2,12 +2,13 @@ import { join } from "node:path";
 import { type CompositorChoice, findCompositorSocket } from "../compositor/compositor_socket.ts";
 import type { CompositorKind, FocusSource } from "../compositor/focus_source.ts";
 import { startNiriFocusSource } from "../compositor/niri_focus_source.ts";
-import { startSwayFocusSource } from "../compositor/sway_focus_source.ts";
+import { startI3FocusSource, startSwayFocusSource } from "../compositor/sway_focus_source.ts";
 import { KittyRegistry } from "../kitty/registry.ts";
 import { ConfigError } from "../platform/config_error.ts";
 import type { Logger } from "../platform/logger.ts";
 import { type Environment, tetherRuntimeDir } from "../platform/paths.ts";
 import { isProcessAlive, readStartTimeMs } from "../platform/proc.ts";
+import { prepareTetherRuntimeDir } from "../platform/runtime_dir.ts";
 import { type Clock, systemClock } from "../resilience/clock.ts";
 import { type ControlServer, serveControlSocket } from "../resilience/control_socket.ts";
 import { ConnectionError } from "../resilience/errors.ts";
@@ -16,6 +17,7 @@ import { readEnlargedRecord, writeEnlargedRecord } from "./enlarged_record.ts";
 import { resolveKittyPid } from "./kitty_pid.ts";
 import { keepJitIdle, memoryReport } from "./runtime_memory.ts";
 import { shutDownWithin } from "./shutdown.ts";
+import { OsWindowLocator } from "./os_window_locator.ts";
 import { FocusTracker } from "./tracker.ts";
 
 /** Settings of `tether focus` (flags, already validated). */
@@ -36,6 +38,8 @@ export interface FocusDaemonOptions {
   idleTimeoutMs: number;
   /** `--reap-interval`, ms. */
   reapIntervalMs: number;
+  /** `--exclude-title` patterns: windows whose title matches are never resized. */
+  excludeTitles?: readonly RegExp[];
   /** `--password-file`, or undefined for the default. */
   passwordFile?: string;
   /** Environment (runtime dir, compositor variables, config home). */
@@ -84,6 +88,8 @@ export async function runFocusDaemon(options: FocusDaemonOptions): Promise<void>
   const startedAt = clock.now();
   const { env, logger } = options;
   if (keepJitIdle()) logger.debug("focus: JIT tier-up off (the tracker idles between events)");
+  // The runtime dir and its tether/ checked as cleanup checks them, before anything exists.
+  prepareTetherRuntimeDir(env, process.getuid!());
   const controlPath = focusControlSocketPath(env);
   const recordPath = enlargedRecordPath(env);
   const kind = options.waitForCompositor && options.compositor === "auto"
@@ -103,10 +109,18 @@ export async function runFocusDaemon(options: FocusDaemonOptions): Promise<void>
     reapIntervalMs: options.reapIntervalMs,
     clock,
   });
+  const locator = new OsWindowLocator({
+    listOsWindows: (pid) => registry.listWindows(pid),
+    candidatePids: () => registry.socketPids(),
+    resolvePid: (pid) => resolveKittyPid(pid),
+    clock,
+  });
   const tracker = new FocusTracker({
     appId: options.appId,
     deltaPt: options.deltaPt,
     kitty: registry,
+    locator,
+    excludeTitles: options.excludeTitles,
     emit: (line) => options.writeLine(JSON.stringify(line)),
     resolvePid: (pid) => resolveKittyPid(pid),
     isAlive: isProcessAlive,
@@ -128,6 +142,8 @@ export async function runFocusDaemon(options: FocusDaemonOptions): Promise<void>
   };
   const source: FocusSource = kind === "niri"
     ? startNiriFocusSource(sourceOptions)
+    : kind === "i3"
+    ? startI3FocusSource(sourceOptions)
     : startSwayFocusSource(sourceOptions);
   source.supervisor.events.on("status_changed", (event) => {
     emit({
@@ -174,9 +190,25 @@ export async function runFocusDaemon(options: FocusDaemonOptions): Promise<void>
           ...supervisorStatusToJson(source.supervisor.snapshot()),
         },
         focused: source.current(),
-        settings: { app_id: options.appId, font_delta: options.deltaPt },
+        settings: {
+          app_id: options.appId,
+          font_delta: options.deltaPt,
+          exclude_titles: (options.excludeTitles ?? []).map((pattern) => pattern.source),
+        },
         kitties: kittyStatus(registry, tracker),
+        os_windows: tracker.osWindows(),
       }),
+      pin: async () => {
+        const pinned = await tracker.pin();
+        if (pinned === null) {
+          throw new ConnectionError(
+            "not_configured",
+            "no kitty OS window has focus: nothing to pin",
+          );
+        }
+        return { pinned };
+      },
+      unpin: async () => ({ unpinned: await tracker.unpin() }),
       reconnect: () => {
         source.reconnectNow();
         return { reconnecting: kind };
@@ -219,14 +251,14 @@ async function chooseCompositor(
   } catch (error) {
     if (error instanceof ConnectionError) {
       throw new ConfigError(
-        `${error.message}; or name it with --compositor niri|sway (tether then waits for it)`,
+        `${error.message}; or name it with --compositor niri|sway|i3 (tether then waits for it)`,
       );
     }
     throw error;
   }
 }
 
-/** Polls for a live niri or sway socket until one answers (its kind) or `signal` aborts (null). */
+/** Polls for a live niri, sway or i3 socket until one answers (its kind) or `signal` aborts (null). */
 async function waitForCompositor(
   env: Environment,
   options: Pick<FocusDaemonOptions, "socketTimeoutMs" | "logger" | "signal">,
@@ -240,7 +272,7 @@ async function waitForCompositor(
       if (!(error instanceof ConnectionError)) throw error;
       if (!logged) {
         options.logger.warn(
-          `focus: no compositor yet (${error.message}); waiting for niri or sway`,
+          `focus: no compositor yet (${error.message}); waiting for niri, sway or i3`,
         );
         logged = true;
       }
@@ -250,27 +282,26 @@ async function waitForCompositor(
   return null;
 }
 
+/**
+ * One row per kitty process (connection status) with its OS windows; the enlarged points and
+ * focus of a kitty are those of its OS windows (at most one is enlarged outside a pin).
+ */
 function kittyStatus(registry: KittyRegistry, tracker: FocusTracker): unknown[] {
-  const tracked = new Map(tracker.kitties().map((kitty) => [kitty.pid, kitty]));
-  const rows: unknown[] = registry.snapshot().map((kitty) => {
-    const view = tracked.get(kitty.pid);
-    tracked.delete(kitty.pid);
+  const windows = tracker.osWindows();
+  const byPid = new Map<number, typeof windows>();
+  for (const window of windows) byPid.set(window.pid, [...(byPid.get(window.pid) ?? []), window]);
+  const summary = (pid: number) => {
+    const own = byPid.get(pid) ?? [];
+    byPid.delete(pid);
     return {
-      ...kitty,
-      enlarged_pt: view?.applied_pt ?? 0,
-      window_id: view?.window_id ?? null,
-      focused: view?.focused ?? false,
+      enlarged_pt: Math.max(0, ...own.map((window) => window.enlarged_pt)),
+      focused: own.some((window) => window.focused),
+      os_windows: own,
     };
-  });
-  for (const view of tracked.values()) {
-    rows.push({
-      pid: view.pid,
-      status: "unknown",
-      reason: "not contacted yet",
-      enlarged_pt: view.applied_pt,
-      window_id: view.window_id,
-      focused: view.focused,
-    });
+  };
+  const rows: unknown[] = registry.snapshot().map((kitty) => ({ ...kitty, ...summary(kitty.pid) }));
+  for (const pid of [...byPid.keys()]) {
+    rows.push({ pid, status: "unknown", reason: "not contacted yet", ...summary(pid) });
   }
   return rows;
 }
