@@ -63,9 +63,10 @@ export const I3_EXEC_LINES = [
 ] as const;
 
 /**
- * Quotes a path (or another argument) for an `ExecStart=` line (systemd.service(5) "Command lines"): plain when it
- * has only safe characters, else double-quoted with `\` and `"` escaped; `%` is doubled so
- * systemd does not expand it as a specifier. Control characters are refused.
+ * Quotes a path (or another argument) for an `ExecStart=` line (systemd.service(5) "Command
+ * lines"): plain when it has only safe characters, else double-quoted with `\` and `"`
+ * escaped; `%` is doubled so systemd does not expand it as a specifier. Control characters
+ * are refused.
  */
 export function quoteExecPath(path: string): string {
   // deno-lint-ignore no-control-regex
