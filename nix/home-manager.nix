@@ -81,7 +81,7 @@ in
         Install.WantedBy = [ "graphical-session.target" ];
       };
       systemd.user.targets.tether-session.Unit = {
-        Description = "tether: compositor session for compositors that do not start graphical-session.target (sway)";
+        Description = "tether: compositor session for compositors that do not start graphical-session.target (sway, i3)";
         Documentation = "man:tether(1)";
         BindsTo = "graphical-session.target";
         Wants = "graphical-session-pre.target";
