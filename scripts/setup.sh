@@ -10,10 +10,11 @@ as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
 # Real peers for tests and figures (see README "Tests"):
 # sway + foot (headless Wayland), i3 + xterm + Xvfb (X11), kitty (+ EGL for Wayland clients),
-# socat (cleanup baseline), hyperfine (benchmarks), systemd (systemd-analyze verify).
+# socat (cleanup baseline), hyperfine (benchmarks), systemd (systemd-analyze verify),
+# zsh + fish + tmux (completion scripts tested with real TAB presses in a real terminal).
 APT_PACKAGES=(
   sway foot i3-wm xvfb xterm x11-utils kitty libwayland-egl1 libegl1 libgl1-mesa-dri
-  socat hyperfine systemd procps psmisc bash-completion time python3
+  socat hyperfine systemd procps psmisc bash-completion time python3 zsh fish tmux
 )
 # npm fetches the pinned deno and bun; a machine without Node.js gets Debian's.
 command -v npm >/dev/null 2>&1 || APT_PACKAGES+=(nodejs npm)

@@ -354,12 +354,13 @@ Deno.test("--timeout and --interval take the one duration syntax (500ms, 2s, pla
       assert.equal(result.code, 0, `${timeout}: ${result.stderr}`);
       assert.deepEqual(JSON.parse(result.stdout), { sockets: [] });
     }
-    for (const [interval, message] of [["1000h", /longest timer/], ["25h", /at most 86400s/]]) {
+    const cases: [string, RegExp][] = [["1000h", /longest timer/], ["25h", /at most 86400s/]];
+    for (const [interval, message] of cases) {
       const result = await runInProcess(["socket-health", "--watch", "--interval", interval], {
         env: { XDG_RUNTIME_DIR: rt },
       });
       assertOneLineUsageError(result);
-      assert.match(result.stderr, message as RegExp);
+      assert.match(result.stderr, message);
     }
   } finally {
     rmSync(rt, { recursive: true, force: true });

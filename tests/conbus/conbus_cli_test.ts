@@ -69,7 +69,10 @@ Deno.test("conbus send: usage and config errors exit 2 with one line", () =>
         ["conbus", "send", "--port", "0", "S0020044964F02D12"],
         /--port must be a port number 1-65535/,
       ],
-      [["conbus", "send", "--timeout", "-1", "S0020044964F02D12"], /--timeout must be a positive/],
+      [
+        ["conbus", "send", "--timeout", "-1", "S0020044964F02D12"],
+        /--timeout must be a duration like 500ms, 2s or a plain number of seconds, got "-1"/,
+      ],
       [["conbus", "send", "S0020044964F02D12"], /no Conbus bridge configured: pass --host/],
       [
         ["conbus", "send", "--direct", "--host", "nosuch.invalid", "S0020044964F02D12"],
