@@ -78,7 +78,10 @@ Deno.test("conbus send: usage and config errors exit 2 with one line", () =>
         ["conbus", "send", "--direct", "--host", "nosuch.invalid", "S0020044964F02D12"],
         /^tether: Conbus bridge nosuch\.invalid:10001: host "nosuch\.invalid" not found — check --host/,
       ],
-      [["conbus", "serve", "--min-gap-ms", "x", "--host", "h"], /--min-gap-ms must be a number/],
+      [
+        ["conbus", "serve", "--min-gap-ms", "x", "--host", "h"],
+        /--min-gap-ms must be a duration like 500ms, 2s or a plain number of milliseconds/,
+      ],
     ];
     for (const [args, message] of cases) {
       const result = await runInProcess(args, { env });
