@@ -2,6 +2,7 @@ import { Command, type CommandUnknownOpts, Option } from "@commander-js/extra-ty
 import { LOG_LEVELS } from "../platform/logger.ts";
 import { cleanupCommand } from "./cleanup.ts";
 import { conbusCommand } from "./conbus.ts";
+import { doctorCommand } from "./doctor.ts";
 import { kittyCommand } from "./kitty.ts";
 import { addCompletions } from "./completions.ts";
 import type { CliContext } from "./context.ts";
@@ -21,6 +22,7 @@ const SUBCOMMANDS: readonly SubcommandFactory[] = [
   systemdCommand,
   conbusCommand,
   kittyCommand,
+  doctorCommand,
 ];
 
 /**
