@@ -360,7 +360,7 @@ export function conbusCheck({ conbus }: DoctorFacts): CheckResult {
       `${who}: bridge connection ${conbus.serve.status ?? "unknown"}${
         conbus.serve.lastError ? ` (${conbus.serve.lastError})` : ""
       }`,
-      "check the bridge's power and network; tether conbus reconnect is automatic (tether socket-health shows it)",
+      "check the bridge's power and network: serve keeps reconnecting by itself (tether socket-health shows its state)",
     );
   }
   if (conbus.endpoint === null) return result(name, "skip", "no Conbus bridge configured");

@@ -12,7 +12,7 @@ import { INCLUDE_FILE_NAME, INCLUDE_LINE } from "../kitty/setup.ts";
 import { loadTetherConfig, tetherConfigPath } from "../platform/config.ts";
 import { ConfigError } from "../platform/config_error.ts";
 import { configHome, type Environment } from "../platform/paths.ts";
-import { DEFAULT_PROC_ROOT, readComm } from "../platform/proc.ts";
+import { DEFAULT_PROC_ROOT, readComm, readEnviron } from "../platform/proc.ts";
 import { GENERATED_MARKER, UNIT_NAMES } from "../platform/systemd_units.ts";
 import { requestControl } from "../resilience/control_socket.ts";
 import { discoverSockets } from "../sockets/discovery.ts";
@@ -50,7 +50,7 @@ export async function gatherDoctorFacts(options: GatherOptions): Promise<DoctorF
   const includePath = join(kittyDir, INCLUDE_FILE_NAME);
   const [sockets, kitties, systemd, conbus, passwordFacts, includeFacts] = await Promise.all([
     socketRows(env, uid, timeoutMs),
-    kittyProcesses(uid, options.procRoot ?? DEFAULT_PROC_ROOT),
+    kittyProcesses(uid, runtimeValue, options.procRoot ?? DEFAULT_PROC_ROOT),
     systemdFacts(env, timeoutMs),
     conbusFacts(env, timeoutMs),
     pathFacts(config.passwordFile),
@@ -134,8 +134,12 @@ async function socketRows(env: Environment, uid: number, timeoutMs: number) {
   return await checkHealth(found.entries, { timeoutMs });
 }
 
-/** Every process named `kitty` owned by `uid`, with its declared version. */
-async function kittyProcesses(uid: number, procRoot: string) {
+/**
+ * Every process named `kitty` owned by `uid` in this session, with its declared version. A
+ * kitty started with another `XDG_RUNTIME_DIR` (another login session) keeps its socket
+ * there, out of this session's reach: it is not this session's to check.
+ */
+async function kittyProcesses(uid: number, runtimeDir: string | undefined, procRoot: string) {
   const pids = (await readdir(procRoot).catch(() => [] as string[]))
     .filter((name) => /^\d+$/.test(name)).map(Number);
   const kitties: DoctorFacts["kitties"] = [];
@@ -143,6 +147,8 @@ async function kittyProcesses(uid: number, procRoot: string) {
     if ((await readComm(pid, procRoot)) !== "kitty") continue;
     const owner = await lstat(join(procRoot, String(pid))).then((stats) => stats.uid, () => null);
     if (owner !== uid) continue;
+    const session = (await readEnviron(pid, procRoot))?.get("XDG_RUNTIME_DIR");
+    if (session !== undefined && session !== runtimeDir) continue;
     kitties.push({ pid, version: await readRunningKittyVersion(pid, procRoot) });
   }
   return kitties.sort((a, b) => a.pid - b.pid);
