@@ -114,7 +114,7 @@ export function compositorCheck({ sockets, compositorEnv }: DoctorFacts): CheckR
       "fail",
       variables.length === 0
         ? "no compositor found: $SWAYSOCK and $NIRI_SOCKET are unset and no live socket is in the runtime dir"
-        : `no compositor answers (${variables.map(([key, path]) => `$${key}=${path}`).join(", ")})`,
+        : `no compositor answers: ${namedPaths(variables)}`,
       "start sway or niri (tether focus follows them), or run tether inside your graphical session",
     );
   }
@@ -133,6 +133,13 @@ export function compositorCheck({ sockets, compositorEnv }: DoctorFacts): CheckR
     );
   }
   return result(name, "ok", found);
+}
+
+/** `/path ($SWAYSOCK, $I3SOCK)`: each path once, with every variable that names it. */
+function namedPaths(variables: [string, string | undefined][]): string {
+  const byPath = new Map<string, string[]>();
+  for (const [key, path] of variables) byPath.set(path!, [...byPath.get(path!) ?? [], `$${key}`]);
+  return [...byPath].map(([path, keys]) => `${path} (${keys.join(", ")})`).join(", ");
 }
 
 /** i3's log-stream socket accepts connections but is no IPC socket. */
