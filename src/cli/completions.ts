@@ -40,18 +40,29 @@ export function addCompletions(program: CommandUnknownOpts, context: CliContext)
   );
 }
 
+/** One completion: the word, and what it does (shown by fish; empty for values). */
+export interface Candidate {
+  /** The word to insert. */
+  value: string;
+  /** A subcommand's or flag's help line, or "". */
+  description: string;
+}
+
 /**
  * The candidates for the last of `words` (the words after `tether`; the last is the one being
- * typed, "" after a space), one per line, or {@link FILES_DIRECTIVE} when the word is the
- * value of a path-valued flag. Pure: reads only the command tree.
+ * typed, "" after a space), or {@link FILES_DIRECTIVE} alone when the word is the value of a
+ * path-valued flag. Pure: reads only the command tree.
  *
  * @example
  * ```ts
- * completeWords(program, ["focus", "--comp"]); // ["--compositor"]
- * completeWords(program, ["systemd", "install", "--bin", ""]); // [":files"]
+ * completeWords(program, ["focus", "--comp"]); // [{ value: "--compositor", description: "which compositor …" }]
+ * completeWords(program, ["systemd", "install", "--bin", ""]); // [{ value: ":files", description: "" }]
  * ```
  */
-export function completeWords(program: CommandUnknownOpts, words: readonly string[]): string[] {
+export function completeWords(
+  program: CommandUnknownOpts,
+  words: readonly string[],
+): Candidate[] {
   const current = words.at(-1) ?? "";
   let command = program;
   let pendingValue: Option | null = null;
@@ -69,20 +80,38 @@ export function completeWords(program: CommandUnknownOpts, words: readonly strin
       if (option !== undefined && (option.required || option.optional)) pendingValue = option;
     }
   }
-  const matching = (candidates: readonly string[]) =>
-    candidates.filter((candidate) => candidate.startsWith(current));
+  const matching = (candidates: readonly Candidate[]) =>
+    candidates.filter((candidate) => candidate.value.startsWith(current));
+  const plain = (values: readonly string[]) => values.map((value) => ({ value, description: "" }));
   if (pendingValue !== null) {
-    if (pendingValue.argChoices) return matching(pendingValue.argChoices);
-    return PATH_VALUE.test(pendingValue.flags) ? [FILES_DIRECTIVE] : [];
+    if (pendingValue.argChoices) return matching(plain(pendingValue.argChoices));
+    return PATH_VALUE.test(pendingValue.flags) ? plain([FILES_DIRECTIVE]) : [];
   }
   if (current.startsWith("-") && !operandsOnly) {
-    const names = optionsFor(command).flatMap((option) => option.long ? [option.long] : []);
-    return matching([...names, "--help"]);
+    const flags = optionsFor(command).flatMap((option) =>
+      option.long ? [{ value: option.long, description: firstLine(option.description) }] : []
+    );
+    return matching([...flags, { value: "--help", description: "display help for command" }]);
   }
-  const subcommands = visibleCommands(command).map((child) => child.name());
+  const subcommands = visibleCommands(command).map((child) => ({
+    value: child.name(),
+    description: firstLine(child.description()),
+  }));
   if (subcommands.length > 0) return matching(subcommands);
-  const choices = command.registeredArguments.flatMap((argument) => argument.argChoices ?? []);
-  return matching(choices);
+  return matching(
+    plain(command.registeredArguments.flatMap((argument) => argument.argChoices ?? [])),
+  );
+}
+
+/** `value<TAB>description` lines, as the scripts read them. */
+export function formatCandidates(candidates: readonly Candidate[]): string {
+  return candidates.map(({ value, description }) =>
+    description === "" ? value : `${value}\t${description}`
+  ).join("\n");
+}
+
+function firstLine(text: string): string {
+  return text.split("\n")[0]!.replace(/\t/g, " ");
 }
 
 /** The options that work at `command`: its own, then the root's (`--json`, `--log-level`). */
@@ -118,7 +147,7 @@ _tether_complete() {
     compopt -o filenames 2>/dev/null
     mapfile -t COMPREPLY < <(compgen -f -- "$cur")
   else
-    COMPREPLY=("\${out[@]}")
+    COMPREPLY=("\${out[@]%%$'\\t'*}")
   fi
 }
 complete -F _tether_complete tether
@@ -133,7 +162,7 @@ _tether() {
   if [[ \${out[-1]} == "${FILES_DIRECTIVE}" ]]; then
     _files
   elif [[ -n \${out[1]} ]]; then
-    compadd -- "\${out[@]}"
+    compadd -- "\${(@)out%%$'\\t'*}"
   fi
 }
 if [[ \${zsh_eval_context[-1]} == loadautoload ]]; then

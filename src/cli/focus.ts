@@ -6,6 +6,7 @@ import {
   resolveFocusSettings,
 } from "../focus/focus_config.ts";
 import { loadTetherConfig, tetherConfigPath } from "../platform/config.ts";
+import { stdoutIsJournal } from "../platform/journal_stream.ts";
 import { requestControl } from "../resilience/control_socket.ts";
 import { ConnectionError } from "../resilience/errors.ts";
 import type { CliContext } from "./context.ts";
@@ -19,10 +20,12 @@ import { ExitCode } from "./exit_codes.ts";
  */
 export function focusCommand(context: CliContext): Command {
   const focus = new Command("focus")
-    .description("grow the focused kitty's font, shrink the one that lost focus (niri, sway)")
+    .description(
+      "grow the focused kitty OS window's font, shrink the one that lost focus (niri, sway, i3)",
+    )
     .addOption(
       // choices() lists them in --help and completions; the parser keeps tether's own message
-      // (with the i3 hint) instead of commander's.
+      // instead of commander's.
       new Option("--compositor <name>", withDefault("which compositor to follow", "compositor"))
         .choices(COMPOSITOR_CHOICES)
         .argParser((value) => value),
@@ -56,7 +59,17 @@ export function focusCommand(context: CliContext): Command {
       "--password-file <path>",
       withDefault("kitty remote-control password", "password_file"),
     )
+    .option(
+      "--exclude-title <regex>",
+      "never resize windows whose title matches (repeatable)",
+      (value: string, previous: string[]) => [...previous, value],
+      [] as string[],
+    )
+    .option("--wait", "with no compositor yet, wait for one (always under systemd)", false)
     .action(async (options) => {
+      // Under systemd the JSON lines would fill the journal, one per focus change: they become
+      // debug log lines there (shown with --log-level debug).
+      const toJournal = stdoutIsJournal(context.env);
       const config = await loadTetherConfig(context.env);
       const settings = resolveFocusSettings(
         {
@@ -69,6 +82,7 @@ export function focusCommand(context: CliContext): Command {
           idle_timeout: options.idleTimeout,
           reap_interval: options.reapInterval,
           password_file: options.passwordFile,
+          exclude_titles: options.excludeTitle.length > 0 ? options.excludeTitle : undefined,
         },
         {
           env: context.env,
@@ -79,9 +93,12 @@ export function focusCommand(context: CliContext): Command {
       await runFocusDaemon({
         ...settings,
         env: context.env,
-        writeLine: (line) => context.stdout(line + "\n"),
+        writeLine: toJournal
+          ? (line) => context.logger().debug(line)
+          : (line) => context.stdout(line + "\n"),
         logger: context.logger(),
         signal: context.shutdownSignal,
+        waitForCompositor: options.wait || Boolean(context.env.INVOCATION_ID),
       });
       context.setExitCode(ExitCode.ok);
     });
@@ -95,6 +112,31 @@ export function focusCommand(context: CliContext): Command {
       }),
   );
   focus.addCommand(
+    new Command("pin")
+      .description("leave the focused kitty OS window as it is (enlarged or not) until unpin")
+      .action(async () => {
+        const data = await askTracker(context, "pin") as { pinned: OsWindowRow };
+        if (context.globals().json) context.stdout(JSON.stringify(data) + "\n");
+        else context.stdout(`tether focus: pinned ${describeOsWindow(data.pinned)}\n`);
+      }),
+  );
+  focus.addCommand(
+    new Command("unpin")
+      .description("unpin every pinned OS window (each is brought in line with focus at once)")
+      .action(async () => {
+        const data = await askTracker(context, "unpin") as { unpinned: OsWindowRow[] };
+        if (context.globals().json) context.stdout(JSON.stringify(data) + "\n");
+        else {
+          context.stdout(
+            data.unpinned.length === 0
+              ? "tether focus: nothing was pinned\n"
+              : data.unpinned.map((row) => `tether focus: unpinned ${describeOsWindow(row)}\n`)
+                .join(""),
+          );
+        }
+      }),
+  );
+  focus.addCommand(
     new Command("reconnect")
       .description("make the running tracker reconnect to the compositor now")
       .action(async () => {
@@ -104,6 +146,27 @@ export function focusCommand(context: CliContext): Command {
       }),
   );
   return focus;
+}
+
+/** One kitty OS window in the tracker's status. */
+interface OsWindowRow {
+  pid: number;
+  os_window_id: number | null;
+  window_id: number | null;
+  enlarged_pt: number;
+  focused: boolean;
+  pinned: boolean;
+}
+
+function describeOsWindow(row: OsWindowRow): string {
+  const flags = [
+    row.focused ? "focused" : null,
+    row.enlarged_pt > 0 ? `enlarged +${row.enlarged_pt} pt` : "normal size",
+    row.pinned ? "pinned" : null,
+  ].filter((flag) => flag !== null);
+  return `kitty ${row.pid} OS window ${row.os_window_id ?? "(active)"} (compositor window ${
+    row.window_id ?? "–"
+  }): ${flags.join(", ")}`;
 }
 
 interface FocusStatus {
@@ -131,6 +194,7 @@ interface FocusStatus {
     errors?: { time: string; category: string; message: string }[];
     enlarged_pt: number;
     focused: boolean;
+    os_windows?: OsWindowRow[];
   }[];
 }
 
@@ -179,6 +243,7 @@ function renderStatus(data: FocusStatus): string {
     ].filter((flag) => flag !== null);
     lines.push(`kitty ${kitty.pid}: ${kitty.status} — ${flags.join(", ")}`);
     if (kitty.reason) lines.push(`  ${kitty.reason}`);
+    for (const row of kitty.os_windows ?? []) lines.push(`  ${describeOsWindow(row)}`);
     const last = kitty.errors?.at(-1);
     if (last) lines.push(`  last error ${last.time} [${last.category}] ${last.message}`);
   }

@@ -31,7 +31,8 @@ export const HELP_CONFIG: Partial<Help> = {
     const extra: string[] = [];
     if (option.argChoices) extra.push(`choices: ${option.argChoices.join(", ")}`);
     const takesValue = option.required || option.optional;
-    if (takesValue && option.defaultValue !== undefined) {
+    const emptyList = Array.isArray(option.defaultValue) && option.defaultValue.length === 0;
+    if (takesValue && option.defaultValue !== undefined && !emptyList) {
       extra.push(`default: ${option.defaultValueDescription ?? String(option.defaultValue)}`);
     }
     return extra.length === 0 ? option.description : `${option.description} (${extra.join(", ")})`;

@@ -5,7 +5,7 @@ import { ConnectionError } from "../resilience/errors.ts";
 import { loggerFor } from "./context.ts";
 import type { CliContext, GlobalOptions } from "./context.ts";
 import { ExitCode, type ExitCodeValue } from "./exit_codes.ts";
-import { COMPLETE_COMMAND, completeWords } from "./completions.ts";
+import { COMPLETE_COMMAND, completeWords, formatCandidates } from "./completions.ts";
 import { buildProgram } from "./program.ts";
 import { versionInfo, versionLine, versionRequest } from "./version.ts";
 
@@ -43,7 +43,7 @@ export async function runCli(args: readonly string[], io: CliIo): Promise<ExitCo
   if (args[0] === COMPLETE_COMMAND) {
     const words = args[1] === "--" ? args.slice(2) : args.slice(1);
     const candidates = completeWords(program, words);
-    if (candidates.length > 0) io.stdout(candidates.join("\n") + "\n");
+    if (candidates.length > 0) io.stdout(formatCandidates(candidates) + "\n");
     return ExitCode.ok;
   }
   program.hook("preAction", (_root, action) => {

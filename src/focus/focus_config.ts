@@ -6,7 +6,7 @@ import { type DurationSpec, parseDurationMs } from "../platform/duration.ts";
 import { type Environment, homeDir } from "../platform/paths.ts";
 
 /** The compositors `--compositor` names. */
-export const COMPOSITOR_CHOICES: readonly CompositorChoice[] = ["auto", "niri", "sway"];
+export const COMPOSITOR_CHOICES: readonly CompositorChoice[] = ["auto", "niri", "sway", "i3"];
 
 /** `tether focus` settings, resolved and validated (what the daemon runs with). */
 export interface FocusSettings {
@@ -28,10 +28,17 @@ export interface FocusSettings {
   reapIntervalMs: number;
   /** kitty's remote-control password file, or undefined for the default. */
   passwordFile?: string;
+  /** Windows whose title matches one of these are never resized. */
+  excludeTitles: RegExp[];
 }
 
-/** Values as typed on the command line (undefined = not given); keys are the settings'. */
-export type FocusFlags = Partial<Record<FocusKey, string>>;
+/**
+ * Values as typed on the command line (undefined = not given); keys are the settings'.
+ * `exclude_titles` collects every `--exclude-title`.
+ */
+export type FocusFlags = Partial<Record<Exclude<FocusKey, "exclude_titles">, string>> & {
+  exclude_titles?: string[];
+};
 
 type FocusKey = keyof typeof FOCUS_KEYS;
 
@@ -78,8 +85,7 @@ const FOCUS_KEYS = {
     parse: (value: unknown, where: string): CompositorChoice => {
       const text = String(value);
       if ((COMPOSITOR_CHOICES as readonly string[]).includes(text)) return text as CompositorChoice;
-      const hint = text === "i3" ? " (i3 reports no window PIDs, so it cannot drive kitty)" : "";
-      throw new ConfigError(`${where} must be auto, niri or sway, got ${show(value)}${hint}`);
+      throw new ConfigError(`${where} must be auto, niri, sway or i3, got ${show(value)}`);
     },
   },
   app_id: {
@@ -126,6 +132,26 @@ const FOCUS_KEYS = {
         throw new ConfigError(`${where} must be a file path`);
       }
       return value;
+    },
+  },
+  exclude_titles: {
+    flag: "--exclude-title",
+    defaultText: null,
+    /** A list of regular expressions (a single one as a string, e.g. in the environment). */
+    parse: (value: unknown, where: string): RegExp[] => {
+      const patterns = Array.isArray(value) ? value : [value];
+      return patterns.map((pattern) => {
+        if (typeof pattern !== "string") {
+          throw new ConfigError(`${where} must be regular expressions, got ${show(pattern)}`);
+        }
+        try {
+          return new RegExp(pattern);
+        } catch (error) {
+          throw new ConfigError(
+            `${where} "${pattern}" is not a valid regular expression: ${(error as Error).message}`,
+          );
+        }
+      });
     },
   },
 } satisfies Record<string, KeySpec>;
@@ -194,6 +220,7 @@ export function resolveFocusSettings(flags: FocusFlags, sources: FocusSources): 
     maxConnections: pick("max_connections") ?? 10,
     idleTimeoutMs: pick("idle_timeout") ?? 1_800_000,
     reapIntervalMs: pick("reap_interval") ?? 300_000,
+    excludeTitles: pick("exclude_titles") ?? [],
     passwordFile: password === null
       ? undefined
       : passwordFlag !== undefined

@@ -16,7 +16,10 @@ async function withDir(run: (dir: string) => Promise<void>) {
 Deno.test("the record round-trips, is 0600, and an empty list removes it", () =>
   withDir(async (dir) => {
     const path = join(dir, "tether", "focus-enlarged.json");
-    const enlarged = [{ pid: 4268, start_time_ms: 1700000000000, delta_pt: 3 }];
+    const enlarged = [
+      { pid: 4268, start_time_ms: 1700000000000, os_window_id: 1, delta_pt: 3 },
+      { pid: 4268, start_time_ms: 1700000000000, os_window_id: 2, delta_pt: 3 },
+    ];
     await writeEnlargedRecord(path, enlarged);
     assert.deepEqual(await readEnlargedRecord(path), enlarged);
     assert.equal((await stat(path)).mode & 0o777, 0o600);
@@ -40,9 +43,11 @@ Deno.test("a malformed record reads as empty and bad entries are dropped", () =>
         }],
       }),
     );
+    // The older per-kitty form (no os_window_id) reads as "kitty's active OS window".
     assert.deepEqual(await readEnlargedRecord(path), [{
       pid: 5,
       start_time_ms: null,
+      os_window_id: null,
       delta_pt: 2,
     }]);
   }));

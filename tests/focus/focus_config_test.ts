@@ -21,6 +21,7 @@ Deno.test("defaults when nothing is set", () => {
     idleTimeoutMs: 1_800_000,
     reapIntervalMs: 300_000,
     passwordFile: undefined,
+    excludeTitles: [],
   });
 });
 
@@ -49,6 +50,7 @@ Deno.test("config.yml's focus: section is read, durations in the one syntax", ()
     idleTimeoutMs: 1_800_000,
     reapIntervalMs: 60_000,
     passwordFile: "/home/me/.secret/rc.password",
+    excludeTitles: [],
   });
 });
 
@@ -94,7 +96,7 @@ Deno.test("bad values and unknown keys name where they came from", () => {
       {},
       { compositor: "weston" },
       {},
-      /^\/cfg\/tether\/config\.yml: focus\.compositor must be auto, niri or sway, got "weston"$/,
+      /^\/cfg\/tether\/config\.yml: focus\.compositor must be auto, niri, sway or i3, got "weston"$/,
     ],
     [{}, { socket_timeout: "3000000000" }, {}, /focus\.socket_timeout .*longest timer/],
     [
@@ -114,4 +116,34 @@ Deno.test("bad values and unknown keys name where they came from", () => {
       String(message),
     );
   }
+});
+
+Deno.test("exclude_titles: a list in config.yml, one regex in the environment, every --exclude-title as flags", () => {
+  const titles = (
+    flags: Parameters<typeof resolveFocusSettings>[0],
+    section: Record<string, unknown> | null,
+    env: Record<string, string> = {},
+  ) =>
+    resolveFocusSettings(flags, sources(section, env)).excludeTitles.map((pattern) =>
+      pattern.source
+    );
+  assert.deepEqual(titles({}, null), []);
+  assert.deepEqual(titles({}, { exclude_titles: ["^vim", "htop$"] }), ["^vim", "htop$"]);
+  assert.deepEqual(titles({}, { exclude_titles: "^vim" }), ["^vim"]);
+  assert.deepEqual(
+    titles({}, { exclude_titles: ["^vim"] }, { TETHER_FOCUS_EXCLUDE_TITLES: "ssh" }),
+    ["ssh"],
+  );
+  assert.deepEqual(titles({ exclude_titles: ["a", "b"] }, { exclude_titles: ["^vim"] }), [
+    "a",
+    "b",
+  ]);
+  assert.throws(
+    () => resolveFocusSettings({}, sources({ exclude_titles: ["(unclosed"] })),
+    /config\.yml: focus\.exclude_titles "\(unclosed" is not a valid regular expression/,
+  );
+  assert.throws(
+    () => resolveFocusSettings({ exclude_titles: ["["] }, sources(null)),
+    /^ConfigError: --exclude-title "\[" is not a valid regular expression/,
+  );
 });
