@@ -34,7 +34,7 @@ in
     focus = {
       enable = mkEnableOption "tether focus: the focused kitty's font grows, following niri or sway";
       compositor = mkOption {
-        type = types.enum [ "auto" "niri" "sway" ];
+        type = types.enum [ "auto" "niri" "sway" "i3" ];
         default = "auto";
         description = "Which compositor to follow (tether focus --compositor).";
       };

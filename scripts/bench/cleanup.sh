@@ -16,7 +16,8 @@ cd "$(dirname "$0")/../.."
 export NO_COLOR=1 # plain output for logs and the parsers below
 stale="${1:-10000}"
 live="${2:-100}"
-[ -x dist/tether ] || bash scripts/build.sh compile
+tether="${TETHER_BIN:-dist/tether}"
+[ -n "${TETHER_BIN:-}" ] || [ -x dist/tether ] || bash scripts/build.sh compile
 ulimit -n "$(( stale + live + 1024 ))" 2>/dev/null || true
 uid="$(id -u)"
 rt="$(mktemp -d)"
@@ -66,7 +67,7 @@ run_tether() { # sets tether_ms and left_tether
   [ "$(count)" -eq $(( stale + live )) ] || { echo "setup failed: $(count) sockets" >&2; exit 1; }
   local t0 t1
   t0="$(now_ns)"
-  XDG_RUNTIME_DIR="$rt" dist/tether cleanup >/dev/null
+  XDG_RUNTIME_DIR="$rt" "$tether" cleanup >/dev/null
   t1="$(now_ns)"
   tether_ms=$(( (t1 - t0) / 1000000 ))
   left_tether="$(count)"

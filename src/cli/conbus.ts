@@ -14,6 +14,12 @@ import {
 import type { Telegram } from "../conbus/telegram.ts";
 import { parseTelegramArgument } from "../conbus/telegram_codec.ts";
 import { TelegramError } from "../conbus/telegram_error.ts";
+import {
+  escapeControl,
+  escapeControlLines,
+  escapeJsonControl,
+} from "../platform/escape_control.ts";
+import { prepareTetherRuntimeDir } from "../platform/runtime_dir.ts";
 import { ConfigError } from "../platform/config_error.ts";
 import { ConnectionError } from "../resilience/errors.ts";
 import type { CliContext } from "./context.ts";
@@ -60,8 +66,9 @@ function sendCommand(context: CliContext) {
         socketPath: conbusSocketPath(context.env),
         context,
       });
-      if (context.globals().json) context.stdout(JSON.stringify(report) + "\n");
-      else context.stdout(renderReport(report));
+      // Frames are bytes from the network: never raw control characters on a terminal.
+      if (context.globals().json) context.stdout(escapeJsonControl(JSON.stringify(report)) + "\n");
+      else context.stdout(escapeControlLines(renderReport(report)));
       context.setExitCode(report.outcome === "replied" ? ExitCode.ok : ExitCode.failed);
     });
 }
@@ -208,6 +215,8 @@ function serveCommand(context: CliContext) {
         { env: context.env },
       );
       const endpoint = { host: requireHost(settings), port: settings.port };
+      // The runtime dir and its tether/ checked as cleanup checks them, before anything exists.
+      prepareTetherRuntimeDir(context.env, process.getuid!());
       const socketPath = conbusSocketPath(context.env);
       if (socketPath === null) {
         throw new ConfigError(
@@ -225,9 +234,12 @@ function serveCommand(context: CliContext) {
           const time = new Date(incoming.atMs).toISOString();
           const frame = incoming.kind === "telegram" ? incoming.telegram.frame : incoming.frame;
           if (json) {
-            context.stdout(JSON.stringify({ event: "bus_telegram", time, frame }) + "\n");
+            context.stdout(
+              escapeJsonControl(JSON.stringify({ event: "bus_telegram", time, frame })) + "\n",
+            );
           } else {
-            context.stdout(`${time.slice(11, 23)} [RX] ${frame}  (while idle)\n`);
+            // A bridge sending garbage must not drive the terminal (escape injection).
+            context.stdout(`${time.slice(11, 23)} [RX] ${escapeControl(frame)}  (while idle)\n`);
           }
         },
         onIdleNotShown: (count, atMs) => {

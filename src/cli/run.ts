@@ -1,4 +1,5 @@
 import { CommanderError } from "@commander-js/extra-typings";
+import { escapeControl } from "../platform/escape_control.ts";
 import { ConfigError } from "../platform/config_error.ts";
 import { LOG_LEVELS, type LogLevel, parseLogLevel } from "../platform/logger.ts";
 import { ConnectionError } from "../resilience/errors.ts";
@@ -64,7 +65,9 @@ function logLevelFromEnv(io: CliIo): LogLevel {
   if (value === undefined || value === "") return "warn";
   const level = parseLogLevel(value);
   if (level === null) {
-    throw new ConfigError(`TETHER_LOG="${value}" is not a log level (${LOG_LEVELS.join(", ")})`);
+    throw new ConfigError(
+      `TETHER_LOG=${JSON.stringify(value)} is not a log level (${LOG_LEVELS.join(", ")})`,
+    );
   }
   return level;
 }
@@ -93,6 +96,7 @@ function reportError(error: unknown, context: CliContext): ExitCodeValue {
   return ExitCode.failed;
 }
 
+/** One line, with control characters from echoed input shown escaped (never sent raw). */
 function oneLine(text: string): string {
-  return text.replace(/\s*\n\s*/g, " ").trim();
+  return escapeControl(text.replace(/\s*\n\s*/g, " ").trim());
 }

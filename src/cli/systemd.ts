@@ -1,20 +1,10 @@
 import { Command, Option } from "@commander-js/extra-typings";
 import type { Dirent } from "node:fs";
-import {
-  access,
-  constants,
-  lstat,
-  mkdir,
-  readdir,
-  readFile,
-  rename,
-  stat,
-  unlink,
-  writeFile,
-} from "node:fs/promises";
+import { access, constants, lstat, mkdir, readdir, readFile, stat, unlink } from "node:fs/promises";
 import { basename, join, resolve } from "node:path";
 import { ConfigError } from "../platform/config_error.ts";
 import { configHome } from "../platform/paths.ts";
+import { writeFileSafely } from "../platform/safe_file.ts";
 import {
   DEFAULT_UNIT_SETTINGS,
   isUnchangedGenerated,
@@ -96,7 +86,8 @@ export function systemdCommand(context: CliContext): Command {
         await mkdir(dir, { recursive: true, mode: 0o755 });
         for (const step of plan) {
           if (step.action === "create" || step.action === "replace") {
-            await writeAtomically(join(dir, step.unit.name), step.unit.content);
+            // New temp file, fsync, rename: never through a symlink or into another's file.
+            writeFileSafely(join(dir, step.unit.name), step.unit.content, { mode: 0o644 });
           }
         }
       }
@@ -278,10 +269,4 @@ async function readOrNull(path: string): Promise<string | null> {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return null;
     throw new ConfigError(`cannot read ${path}: ${(error as NodeJS.ErrnoException).code}`);
   }
-}
-
-async function writeAtomically(path: string, content: string): Promise<void> {
-  const temporary = `${path}.tmp-${process.pid}`;
-  await writeFile(temporary, content, { mode: 0o644 });
-  await rename(temporary, path);
 }

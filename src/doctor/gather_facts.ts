@@ -17,7 +17,7 @@ import { GENERATED_MARKER, UNIT_NAMES } from "../platform/systemd_units.ts";
 import { requestControl } from "../resilience/control_socket.ts";
 import { discoverSockets } from "../sockets/discovery.ts";
 import { checkHealth } from "../sockets/health_check.ts";
-import { verifyRuntimeDir } from "../sockets/runtime_dir.ts";
+import { verifyRuntimeDir } from "../platform/runtime_dir.ts";
 import type { DoctorFacts, PathFacts } from "./facts.ts";
 
 /** Options for {@link gatherDoctorFacts}. */

@@ -1,7 +1,7 @@
-import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { ConfigError } from "./config_error.ts";
 import { type Environment, tetherConfigDir } from "./paths.ts";
+import { readFileSafely } from "./safe_file.ts";
 import { didYouMean } from "./suggest.ts";
 
 /** The sections `config.yml` may have; anything else at the top level is an error (exit 2). */
@@ -27,17 +27,27 @@ export function tetherConfigPath(env: Environment): string {
 }
 
 /**
- * The one place a config file (tether's `config.yml`, xp's `cli.yml`) is read from disk:
- * its text, or null when it does not exist. Anything else unreadable is a {@link ConfigError}.
+ * Largest config file read (bytes), checked before parsing: a config is a few lines, and a
+ * 60 MB file once cost minutes of CPU and 3.6 GB in the synchronous YAML parse.
  */
-export async function readConfigText(path: string): Promise<string | null> {
-  try {
-    return await readFile(path, "utf8");
-  } catch (error) {
-    const code = (error as { code?: string }).code;
-    if (code === "ENOENT" || code === "ENOTDIR") return null;
-    throw new ConfigError(`${path}: cannot read (${code ?? String(error)})`);
-  }
+export const MAX_CONFIG_BYTES = 256 * 1024;
+
+/**
+ * The one place a config file (tether's `config.yml`, xp's `cli.yml`) is read from disk: its
+ * text, or null when it does not exist. Read the safe way: a regular file (a symlink to one is
+ * fine), opened without blocking (a FIFO or device is refused at once), at most
+ * {@link MAX_CONFIG_BYTES}, owned by you or root and not writable by group or others (a
+ * cli.yml someone else planted in the working directory could redirect `send` to their host).
+ * Anything refused or unreadable is a {@link ConfigError}.
+ */
+export function readConfigText(path: string): Promise<string | null> {
+  return Promise.resolve(readFileSafely(path, {
+    maxBytes: MAX_CONFIG_BYTES,
+    followSymlinks: true,
+    ownerUid: process.getuid!(),
+    refuseSharedWrite: true,
+    label: "config file",
+  }));
 }
 
 /**

@@ -22,7 +22,7 @@ export const UNIT_NAMES = [
 ] as const;
 
 /** Which compositor the focus service follows (`tether focus --compositor`). */
-export type UnitCompositor = "auto" | "niri" | "sway";
+export type UnitCompositor = "auto" | "niri" | "sway" | "i3";
 
 /** What the units run, besides the binary (defaults: auto, kitty, 3 points, 5min). */
 export interface UnitSettings {
@@ -200,9 +200,9 @@ Before=graphical-session.target
 }
 
 function validateSettings(settings: UnitSettings): void {
-  if (!["auto", "niri", "sway"].includes(settings.compositor)) {
+  if (!["auto", "niri", "sway", "i3"].includes(settings.compositor)) {
     throw new ConfigError(
-      `--compositor must be auto, niri or sway, got "${settings.compositor}"`,
+      `--compositor must be auto, niri, sway or i3, got "${settings.compositor}"`,
     );
   }
   if (settings.appId.trim() === "") throw new ConfigError("--app-id must not be empty");

@@ -1,6 +1,7 @@
-import { chmod, lstat, mkdir, unlink } from "node:fs/promises";
+import { chmod, lstat, unlink } from "node:fs/promises";
 import { createConnection, createServer, type Server, type Socket } from "node:net";
 import { dirname } from "node:path";
+import { ensurePrivateDir } from "../platform/runtime_dir.ts";
 import { ConnectionError, toConnectionError } from "./errors.ts";
 import { waitAtMost } from "./wait_at_most.ts";
 
@@ -30,11 +31,36 @@ const CLOSE_DRAIN_TIMEOUT_MS = 1000;
 export const MAX_CONTROL_LINE_BYTES = 64 * 1024;
 
 /**
+ * Limits of one control socket. Memory is bounded by them: at most `maxConnections` clients,
+ * each holding at most one request line being read ({@link MAX_CONTROL_LINE_BYTES} plus one
+ * read chunk), one request being answered, and one reply not yet taken by the client (reading
+ * stops until the client drains it) — about 64 × 200 KB = 13 MB in the worst case.
+ */
+export interface ControlLimits {
+  /** Clients at once; one more is told "busy" and disconnected. Default 64. */
+  maxConnections: number;
+  /** A client with no traffic for this long, and no request being answered, is disconnected. Default 60 s. */
+  idleTimeoutMs: number;
+}
+
+/** The defaults of {@link ControlLimits}. */
+export const DEFAULT_CONTROL_LIMITS: Readonly<ControlLimits> = {
+  maxConnections: 64,
+  idleTimeoutMs: 60_000,
+};
+
+/**
  * Serves JSON-lines commands on a unix socket, mode 0600 in a 0700 directory (created if
- * missing, tightened to 0700 if it exists: the socket has the umask's mode between `listen` and
- * `chmod`, so the directory is what keeps other users out). Each request line `{"cmd":"status"}` gets one reply line, `{"ok":true,"data":…}` or
- * `{"ok":false,"error":"…"}`; a connection may carry many requests. A leftover socket file whose
- * listener is gone is replaced; a live one means another instance runs: `busy`.
+ * missing; an existing one must already be a 0700 directory of ours, not a symlink, else a
+ * ConfigError: the socket has the umask's mode between `listen` and `chmod`, so the directory
+ * is what keeps other users out). Each request line `{"cmd":"status"}` gets one reply line, `{"ok":true,"data":…}` or
+ * `{"ok":false,"error":"…"}`; a connection may carry many requests, answered one at a time.
+ * A leftover socket file whose listener is gone is replaced; a live one means another instance
+ * runs: `busy`. Under abuse it stays answerable ({@link ControlLimits}): a client that pipelines
+ * requests without reading the replies is not read from until it does (backpressure) and is
+ * dropped when idle that way; connections past the cap are refused at once, so a flood of
+ * idle connections never exhausts file descriptors (the accept loop then had nothing to
+ * accept with and spun at 100 % CPU).
  *
  * @example
  * ```ts
@@ -47,25 +73,32 @@ export const MAX_CONTROL_LINE_BYTES = 64 * 1024;
 export async function serveControlSocket(
   path: string,
   handlers: Readonly<Record<string, ControlHandler>>,
+  limits: Partial<ControlLimits> = {},
 ): Promise<ControlServer> {
-  await mkdir(dirname(path), { recursive: true, mode: 0o700 });
-  await chmod(dirname(path), 0o700);
+  const { maxConnections, idleTimeoutMs } = { ...DEFAULT_CONTROL_LIMITS, ...limits };
+  ensurePrivateDir(dirname(path), process.getuid!());
   await removeLeftoverSocket(path);
-  // Each client's chain of pending replies, so close() can let them finish first.
-  const clients = new Map<Socket, () => Promise<void>>();
+  // Every client, oldest first, with its reply in progress (close() lets it finish first).
+  const clients = new Map<Socket, ControlClient>();
   const server = createServer((socket) => {
-    socket.on("close", () => clients.delete(socket));
     socket.on("error", () => socket.destroy());
-    const pendingReplies = forEachLine(socket, async (line) => {
-      const reply = await answer(line, handlers);
-      if (!socket.destroyed) socket.write(JSON.stringify(reply) + "\n");
-    });
-    clients.set(socket, pendingReplies);
+    if (clients.size >= maxConnections && !dropOldestIdle(clients)) {
+      socket.end(
+        JSON.stringify({ ok: false, error: `busy: ${maxConnections} clients connected` }) + "\n",
+      );
+      socket.destroySoon();
+      return;
+    }
+    socket.on("close", () => clients.delete(socket));
+    clients.set(socket, serveClient(socket, handlers, idleTimeoutMs));
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", (error) => reject(toConnectionError(error, `control socket ${path}`)));
     server.listen(path, () => resolve());
   });
+  // After listen, errors are accept() failures (EMFILE, ENFILE): that one client is lost, the
+  // server goes on (an unhandled 'error' would end the daemon).
+  server.on("error", () => {});
   await chmod(path, 0o600);
   return {
     path,
@@ -73,18 +106,34 @@ export async function serveControlSocket(
   };
 }
 
+/**
+ * At the connection cap, makes room by disconnecting the oldest client that is not waiting for
+ * an answer: a flood of idle connections then displaces only itself, while a client that just
+ * connected to ask something is served. False when every client is waiting for an answer.
+ */
+function dropOldestIdle(clients: Map<Socket, ControlClient>): boolean {
+  for (const [socket, client] of clients) {
+    if (!client.answering()) {
+      clients.delete(socket);
+      socket.destroy();
+      return true;
+    }
+  }
+  return false;
+}
+
 async function closeServer(
   server: Server,
-  clients: Map<Socket, () => Promise<void>>,
+  clients: Map<Socket, ControlClient>,
   path: string,
 ): Promise<void> {
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
   // Replies already being computed (e.g. the answer to a "stop" request) are written and
   // flushed before the connection ends; requests arriving from now on are not read.
-  await Promise.all([...clients].map(async ([client, pendingReplies]) => {
+  await Promise.all([...clients].map(async ([client, state]) => {
     client.pause();
     // Bounded: a handler that itself awaits close() must not deadlock shutdown.
-    await waitAtMost(pendingReplies(), CLOSE_DRAIN_TIMEOUT_MS);
+    await waitAtMost(state.replied(), CLOSE_DRAIN_TIMEOUT_MS);
     await new Promise<void>((resolve) => client.end(resolve));
     client.destroy();
   }));
@@ -144,30 +193,85 @@ async function answer(
 }
 
 /**
- * Calls `onLine` for each complete line, one at a time; an over-long line ends the connection.
- * Returns a function that resolves once every line read so far has been handled.
+ * Reads requests from one client and answers them one at a time. Reading stops while a line is
+ * being answered and there is already a full line waiting, or while the last reply has not
+ * been taken by the client (write backpressure), so a client that floods requests without
+ * reading replies costs one buffered line and one reply, not memory without end. An over-long
+ * line ends the connection.
  */
-function forEachLine(
+function serveClient(
   socket: Socket,
-  onLine: (line: string) => Promise<void>,
-): () => Promise<void> {
+  handlers: Readonly<Record<string, ControlHandler>>,
+  idleTimeoutMs: number,
+): ControlClient {
   let buffered = "";
-  let queue = Promise.resolve();
-  socket.setEncoding("utf8");
-  socket.on("data", (chunk: string) => {
-    buffered += chunk;
-    let newline: number;
-    while ((newline = buffered.indexOf("\n")) >= 0) {
+  let answering: Promise<void> | null = null;
+  let replyNotTaken = false;
+  const pump = () => {
+    while (answering === null && !replyNotTaken && !socket.destroyed) {
+      const newline = buffered.indexOf("\n");
+      if (newline < 0) {
+        if (Buffer.byteLength(buffered) > MAX_CONTROL_LINE_BYTES) {
+          socket.end(JSON.stringify({ ok: false, error: "request line too long" }) + "\n");
+          buffered = "";
+          return;
+        }
+        socket.resume();
+        return;
+      }
       const line = buffered.slice(0, newline).trim();
       buffered = buffered.slice(newline + 1);
-      if (line !== "") queue = queue.then(() => onLine(line));
+      if (line === "") continue;
+      // One request at a time; while it is answered, read on only until the next full line.
+      if (buffered.includes("\n")) socket.pause();
+      // Set before the handler runs: a handler may call close(), which must wait for this reply.
+      let replied!: () => void;
+      answering = new Promise<void>((resolve) => (replied = resolve));
+      answer(line, handlers).then((reply) => {
+        if (socket.destroyed) return;
+        if (!socket.write(JSON.stringify(reply) + "\n")) {
+          replyNotTaken = true;
+          socket.pause();
+          socket.once("drain", () => {
+            replyNotTaken = false;
+            pump();
+          });
+        }
+      }).finally(() => {
+        answering = null;
+        replied();
+        pump();
+      });
     }
-    if (Buffer.byteLength(buffered) > MAX_CONTROL_LINE_BYTES) {
+  };
+  socket.setEncoding("utf8");
+  // Idle: no traffic either way for idleTimeoutMs. A client waiting for a slow answer (a
+  // Conbus send with a long timeout) is not idle; one not reading its replies is.
+  socket.setTimeout(idleTimeoutMs, () => {
+    if (answering === null || replyNotTaken) socket.destroy();
+  });
+  socket.on("data", (chunk: string) => {
+    buffered += chunk;
+    if (answering !== null && buffered.includes("\n")) socket.pause();
+    if (Buffer.byteLength(buffered) > MAX_CONTROL_LINE_BYTES && !buffered.includes("\n")) {
       socket.end(JSON.stringify({ ok: false, error: "request line too long" }) + "\n");
       buffered = "";
+      return;
     }
+    pump();
   });
-  return () => queue;
+  return {
+    replied: () => answering ?? Promise.resolve(),
+    answering: () => answering !== null && !replyNotTaken,
+  };
+}
+
+/** One connected client, as the server sees it. */
+interface ControlClient {
+  /** Resolves once the reply in progress (if any) was written. */
+  replied(): Promise<void>;
+  /** Whether a request of it is being answered (it is not idle). */
+  answering(): boolean;
 }
 
 /** Options for {@link requestControl}. */

@@ -1,5 +1,6 @@
 import type { ProbeOutcome } from "./probe.ts";
 import type { FileFacts } from "./file_facts.ts";
+import type { ListenerFiles } from "./listener_files.ts";
 import type { SocketEntry } from "./socket_entry.ts";
 
 /**
@@ -54,33 +55,27 @@ export function keepReasonAfterProbe(outcome: ProbeOutcome): string | null {
 }
 
 /**
- * A refused socket that still has a listener (per /proc/net/unix) is a hung peer with a full
- * backlog, not a dead one: the compiled binary's runtime reports that EAGAIN as ECONNREFUSED.
- * Without the listener list (`null`), no refused socket can be proven dead.
+ * A refused socket whose file some process listens on (in any network namespace) is a hung
+ * peer with a full backlog, not a dead one: the compiled binary's runtime reports that EAGAIN
+ * as ECONNREFUSED. Files are compared by inode, never by path text. While
+ * some listener could not be matched to a file (`doubt`), no refused socket is proven dead.
  */
-export function keepReasonListening(
-  path: string,
-  listening: ReadonlySet<string> | null,
-): string | null {
-  if (listening === null) {
-    return "cannot read /proc/net/unix to rule out a hung listener; left alone";
-  }
-  if (listening.has(path)) {
+export function keepReasonListening(file: FileFacts, listeners: ListenerFiles): string | null {
+  if (listeners.alive.has(file.ino)) {
     return "a process still listens on it (refuses only because its backlog is full: hung?)";
   }
+  if (listeners.doubt !== null) return `cannot rule out a hung listener: ${listeners.doubt}`;
   return null;
 }
 
 /**
- * §4.1 step 7, right before unlink: the path must still be the same socket (same device,
- * inode and times; still a socket, still ours) and must still refuse connections. A new
- * compositor that reused the PID has a new file (ext4 may even reuse the inode number, hence
- * the times).
+ * Whether `now` is still the file `before` described: same device, inode and times, still a
+ * socket we own. A new compositor that reused the PID has a new file (ext4 may even reuse the
+ * inode number, hence the times); a racer's file or symlink put in its place differs too.
  */
-export function keepReasonBeforeUnlink(
+function keepReasonReplaced(
   before: FileFacts,
   now: FileFacts | null,
-  reprobe: ProbeOutcome,
   uid: number,
 ): string | null {
   if (now === null) return "vanished before removal";
@@ -90,6 +85,22 @@ export function keepReasonBeforeUnlink(
   ) {
     return "replaced since it was checked (different file now): left alone";
   }
+  return null;
+}
+
+/**
+ * §4.1 step 7, right before unlink: the file (moved into cleanup's private quarantine
+ * directory) must still be the same socket ({@link keepReasonReplaced}) and must still refuse
+ * connections.
+ */
+export function keepReasonBeforeUnlink(
+  before: FileFacts,
+  now: FileFacts | null,
+  reprobe: ProbeOutcome,
+  uid: number,
+): string | null {
+  const replaced = keepReasonReplaced(before, now, uid);
+  if (replaced !== null) return replaced;
   const reason = keepReasonAfterProbe(reprobe);
   return reason === null ? null : `re-check before removal: ${reason}`;
 }

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { loadConbusSettings } from "../../src/conbus/conbus_config.ts";
+import { MAX_CONFIG_BYTES } from "../../src/platform/config.ts";
 import { ConfigError } from "../../src/platform/config_error.ts";
 
 const CONFIG = "/cfg/tether/config.yml";
@@ -141,4 +142,42 @@ Deno.test("flag and environment values are validated", async () => {
     { ...base, read },
   );
   assert.deepEqual([units.timeoutMs, units.quietMs, units.minGapMs], [1500, 500, 20]);
+});
+
+Deno.test("config files are read safely: FIFO, device, oversized, foreign or shared-writable ones are refused", async () => {
+  const root = Deno.makeTempDirSync({ prefix: "tether-config-" });
+  const env = { XDG_CONFIG_HOME: `${root}/cfg` };
+  const configPath = `${root}/cfg/tether/config.yml`;
+  const xpPath = `${root}/cli.yml`;
+  Deno.mkdirSync(`${root}/cfg/tether`, { recursive: true });
+  const load = () => loadConbusSettings({}, { env, cwd: root });
+  const refused = async (pattern: RegExp) => {
+    const started = performance.now();
+    await assert.rejects(
+      load(),
+      (error) => error instanceof ConfigError && pattern.test(error.message),
+    );
+    assert.ok(performance.now() - started < 1000, "refused at once, nothing read or parsed");
+  };
+  try {
+    new Deno.Command("mkfifo", { args: [xpPath] }).outputSync();
+    await refused(/cli\.yml is a FIFO, not a regular file; refused/); // used to hang forever
+    Deno.removeSync(xpPath);
+    Deno.symlinkSync("/dev/zero", configPath);
+    await refused(/config\.yml is a device, not a regular file/); // used to grow to 9.4 GB
+    Deno.removeSync(configPath);
+    Deno.writeTextFileSync(configPath, "# x\n".repeat(MAX_CONFIG_BYTES / 4 + 1));
+    await refused(/config\.yml is 262148 bytes, more than the 262144 allowed/);
+    Deno.writeTextFileSync(configPath, "conbus:\n  host: 10.0.0.1\n");
+    Deno.chmodSync(configPath, 0o644);
+    assert.equal((await load()).host, "10.0.0.1");
+    Deno.writeTextFileSync(xpPath, "conbus:\n  ip: 10.6.6.6\n");
+    Deno.chmodSync(xpPath, 0o666);
+    await refused(/cli\.yml is writable by (its group|others)/);
+    Deno.chmodSync(xpPath, 0o644);
+    Deno.chownSync(xpPath, 1500, 1500); // planted by another user (the test user)
+    await refused(/cli\.yml is owned by uid 1500, not by you/);
+  } finally {
+    Deno.removeSync(root, { recursive: true });
+  }
 });

@@ -146,7 +146,7 @@ Deno.test("home-manager module: bad settings fail the evaluation with the option
         /services\.tether\.focus\.appIds: tether focus follows exactly one app id/,
       ],
       [{ cleanup: { enable: true, interval: "often" } }, /services\.tether\.cleanup\.interval/],
-      [{ focus: { enable: true, compositor: "i3" } }, /services\.tether\.focus\.compositor/],
+      [{ focus: { enable: true, compositor: "hyprland" } }, /services\.tether\.focus\.compositor/],
     ] as const
   ) {
     const result = await evaluate({ package: pkg, ...config });

@@ -105,9 +105,14 @@ Deno.test("removal needs the same inode, still a socket of ours, still refusing"
   );
 });
 
-Deno.test("a refused socket that still has a listener is hung, not dead", () => {
-  const path = `${RT}/sway-ipc.1000.812.sock`;
-  assert.equal(keepReasonListening(path, new Set()), null);
-  assert.match(keepReasonListening(path, new Set([path]))!, /listens/);
-  assert.match(keepReasonListening(path, null)!, /cannot read/);
+Deno.test("a refused socket whose file (dev + inode) has a listener is hung, not dead", () => {
+  assert.equal(keepReasonListening(SOCKET, { alive: new Set([2]), doubt: null }), null);
+  assert.match(
+    keepReasonListening(SOCKET, { alive: new Set([SOCKET.ino]), doubt: null })!,
+    /listens/,
+  );
+  assert.match(
+    keepReasonListening(SOCKET, { alive: new Set<number>(), doubt: "process 7 is odd" })!,
+    /cannot rule out a hung listener: process 7 is odd/,
+  );
 });

@@ -283,7 +283,7 @@ Deno.test("a refused socket with a listener (hung, full backlog) is kept", async
       env: {},
       uid: UID,
       dryRun: false,
-      readListening: () => Promise.resolve(new Set([path])),
+      readListeners: () => ({ alive: new Set([lstatSync(path).ino]), doubt: null }),
     });
     assert.deepEqual(report.removed, []);
     assert.match(report.kept[0]!.reason, /listens/);
@@ -292,7 +292,7 @@ Deno.test("a refused socket with a listener (hung, full backlog) is kept", async
       env: {},
       uid: UID,
       dryRun: false,
-      readListening: () => Promise.resolve(null),
+      readListeners: () => ({ alive: new Set<number>(), doubt: "a test says so" }),
     });
     assert.deepEqual(blind.removed, []);
     assert.equal(existsSync(path), true);

@@ -1,0 +1,115 @@
+import assert from "node:assert/strict";
+import { mkdtemp, rm } from "node:fs/promises";
+import { createConnection, type Socket } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { requestControl, serveControlSocket } from "../../src/resilience/control_socket.ts";
+
+async function withServer(
+  limits: { maxConnections?: number; idleTimeoutMs?: number },
+  test: (path: string, calls: () => number) => Promise<void>,
+): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), "tether-control-abuse-"));
+  const path = join(dir, "c.sock");
+  let calls = 0;
+  const server = await serveControlSocket(path, {
+    status: () => {
+      calls++;
+      return { daemon: "test", padding: "x".repeat(1000) };
+    },
+  }, limits);
+  try {
+    await test(path, () => calls);
+  } finally {
+    await server.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** A well-behaved status: answered, and how long it took. */
+async function timedStatus(path: string): Promise<number> {
+  const started = performance.now();
+  await requestControl(path, "status", { timeoutMs: 1000 });
+  return performance.now() - started;
+}
+
+const connect = (path: string) =>
+  new Promise<Socket>((resolve, reject) => {
+    const socket = createConnection(path);
+    socket.once("connect", () => resolve(socket));
+    socket.once("error", reject);
+  });
+
+const closed = (socket: Socket) =>
+  socket.destroyed ? Promise.resolve() : new Promise((resolve) => socket.once("close", resolve));
+
+Deno.test("a client pipelining requests without reading replies is not read from, and is dropped when idle", async () => {
+  await withServer({ idleTimeoutMs: 400 }, async (path, calls) => {
+    const flooder = await connect(path);
+    flooder.pause(); // never reads a reply
+    flooder.on("error", () => {});
+    const request = '{"cmd":"status"}\n';
+    const sent = 100_000;
+    flooder.write(request.repeat(sent)); // 1.7 MB of requests
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const latencyMs = await timedStatus(path);
+    assert.ok(latencyMs < 1000, `status took ${latencyMs} ms during the flood`);
+    // Only what fits the kernel's socket buffers was answered: the rest is never read.
+    assert.ok(calls() < 2000, `${calls()} of ${sent} requests answered for a client not reading`);
+    const answeredBefore = calls();
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    assert.ok(calls() - answeredBefore < 50, "no more work while the client does not read");
+    await Promise.race([
+      closed(flooder),
+      new Promise((_, reject) => setTimeout(() => reject(new Error("not dropped")), 3000)),
+    ]);
+  });
+});
+
+Deno.test("past the connection cap the oldest idle client makes room; status is still answered", async () => {
+  await withServer({ maxConnections: 8 }, async (path) => {
+    const idle: Socket[] = [];
+    for (let i = 0; i < 50; i++) {
+      const socket = await connect(path);
+      socket.on("error", () => {});
+      idle.push(socket);
+    }
+    const latencyMs = await timedStatus(path);
+    assert.ok(latencyMs < 1000, `status took ${latencyMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const open = idle.filter((socket) => !socket.destroyed && socket.readyState === "open");
+    assert.ok(open.length <= 8, `${open.length} idle connections still open (cap 8)`);
+    for (const socket of idle) socket.destroy();
+  });
+});
+
+Deno.test("during a connect/close flood every well-behaved status is answered within 1 s", async () => {
+  await withServer({}, async (path) => {
+    let stop = false;
+    let cycles = 0;
+    const flood = (async () => {
+      while (!stop) {
+        await Promise.all(Array.from({ length: 50 }, async () => {
+          try {
+            (await connect(path)).destroy();
+            cycles++;
+          } catch {
+            // refused under load: the flood goes on
+          }
+        }));
+      }
+    })();
+    const latencies: number[] = [];
+    try {
+      for (let i = 0; i < 10; i++) {
+        latencies.push(await timedStatus(path));
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    } finally {
+      stop = true;
+      await flood;
+    }
+    assert.ok(cycles > 100, `${cycles} connect/close cycles`);
+    assert.ok(Math.max(...latencies) < 1000, `latencies ${latencies.map(Math.round)}`);
+  });
+});
