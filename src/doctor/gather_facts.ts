@@ -136,8 +136,9 @@ async function socketRows(env: Environment, uid: number, timeoutMs: number) {
 
 /**
  * Every process named `kitty` owned by `uid` in this session, with its declared version. A
- * kitty started with another `XDG_RUNTIME_DIR` (another login session) keeps its socket
- * there, out of this session's reach: it is not this session's to check.
+ * kitty started with another `XDG_RUNTIME_DIR` (another login session), or none, keeps its
+ * socket elsewhere (tether.conf's `listen_on` expands `${XDG_RUNTIME_DIR}` from kitty's own
+ * environment), out of this session's reach: it is not this session's to check.
  */
 async function kittyProcesses(uid: number, runtimeDir: string | undefined, procRoot: string) {
   const pids = (await readdir(procRoot).catch(() => [] as string[]))
@@ -148,7 +149,7 @@ async function kittyProcesses(uid: number, runtimeDir: string | undefined, procR
     const owner = await lstat(join(procRoot, String(pid))).then((stats) => stats.uid, () => null);
     if (owner !== uid) continue;
     const session = (await readEnviron(pid, procRoot))?.get("XDG_RUNTIME_DIR");
-    if (session !== undefined && session !== runtimeDir) continue;
+    if (session !== runtimeDir) continue;
     kitties.push({ pid, version: await readRunningKittyVersion(pid, procRoot) });
   }
   return kitties.sort((a, b) => a.pid - b.pid);

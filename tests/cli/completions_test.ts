@@ -46,7 +46,11 @@ async function shellHome() {
     ZDOTDIR: home,
     LANG: "C.UTF-8",
   };
-  return { home, env, cleanup: () => rm(home, { recursive: true, force: true }) };
+  return {
+    home,
+    env,
+    cleanup: () => rm(home, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 }),
+  };
 }
 
 /**
