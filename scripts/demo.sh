@@ -7,5 +7,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/env.sh
+export NO_COLOR=1 # plain output for logs and the parsers below
 [ -x dist/tether ] || bash scripts/build.sh compile
 exec "$DENO" run --allow-all --no-check scripts/demo.ts

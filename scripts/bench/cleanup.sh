@@ -13,6 +13,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 . scripts/env.sh
+export NO_COLOR=1 # plain output for logs and the parsers below
 stale="${1:-10000}"
 live="${2:-100}"
 tether="${TETHER_BIN:-dist/tether}"

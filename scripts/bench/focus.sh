@@ -7,5 +7,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 . scripts/env.sh
+export NO_COLOR=1 # plain output for logs and the parsers below
 bash scripts/build.sh compile
 TETHER_BIN="$TETHER_ROOT/dist/tether" "$DENO" run --allow-all --no-check scripts/bench/focus_bench.ts

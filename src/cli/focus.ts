@@ -3,6 +3,7 @@ import { resolve } from "node:path";
 import type { CompositorChoice } from "../compositor/compositor_socket.ts";
 import { focusControlSocketPath, runFocusDaemon } from "../focus/daemon.ts";
 import { ConfigError } from "../platform/config_error.ts";
+import { stdoutIsJournal } from "../platform/journal_stream.ts";
 import { requestControl } from "../resilience/control_socket.ts";
 import { ConnectionError } from "../resilience/errors.ts";
 import type { CliContext } from "./context.ts";
@@ -16,10 +17,12 @@ import { ExitCode } from "./exit_codes.ts";
  */
 export function focusCommand(context: CliContext): Command {
   const focus = new Command("focus")
-    .description("grow the focused kitty's font, shrink the one that lost focus (niri, sway)")
+    .description(
+      "grow the focused kitty OS window's font, shrink the one that lost focus (niri, sway, i3)",
+    )
     .addOption(
       // choices() lists them in --help and completions; the parser keeps tether's own message
-      // (with the i3 hint) instead of commander's.
+      // instead of commander's.
       new Option("--compositor <name>", "which compositor to follow")
         .choices(COMPOSITOR_CHOICES)
         .default("auto")
@@ -36,7 +39,17 @@ export function focusCommand(context: CliContext): Command {
       "--password-file <path>",
       "kitty remote-control password (default ~/.config/kitty/rc.password)",
     )
+    .option(
+      "--exclude-title <regex>",
+      "never resize windows whose title matches (repeatable)",
+      (value: string, previous: string[]) => [...previous, value],
+      [] as string[],
+    )
+    .option("--wait", "with no compositor yet, wait for one (default under systemd)", false)
     .action(async (options) => {
+      // Under systemd the JSON lines would fill the journal, one per focus change: they become
+      // debug log lines there (shown with --log-level debug).
+      const toJournal = stdoutIsJournal(context.env);
       await runFocusDaemon({
         compositor: parseCompositor(options.compositor),
         appId: parseAppId(options.appId),
@@ -63,13 +76,17 @@ export function focusCommand(context: CliContext): Command {
           min: 1,
           max: 86_400,
         }) * 1000,
+        excludeTitles: options.excludeTitle.map(parseTitlePattern),
         passwordFile: options.passwordFile === undefined
           ? undefined
           : resolve(options.passwordFile),
         env: context.env,
-        writeLine: (line) => context.stdout(line + "\n"),
+        writeLine: toJournal
+          ? (line) => context.logger().debug(line)
+          : (line) => context.stdout(line + "\n"),
         logger: context.logger(),
         signal: context.shutdownSignal,
+        waitForCompositor: options.wait || Boolean(context.env.INVOCATION_ID),
       });
       context.setExitCode(ExitCode.ok);
     });
@@ -83,6 +100,31 @@ export function focusCommand(context: CliContext): Command {
       }),
   );
   focus.addCommand(
+    new Command("pin")
+      .description("leave the focused kitty OS window as it is (enlarged or not) until unpin")
+      .action(async () => {
+        const data = await askTracker(context, "pin") as { pinned: OsWindowRow };
+        if (context.globals().json) context.stdout(JSON.stringify(data) + "\n");
+        else context.stdout(`tether focus: pinned ${describeOsWindow(data.pinned)}\n`);
+      }),
+  );
+  focus.addCommand(
+    new Command("unpin")
+      .description("unpin every pinned OS window (each is brought in line with focus at once)")
+      .action(async () => {
+        const data = await askTracker(context, "unpin") as { unpinned: OsWindowRow[] };
+        if (context.globals().json) context.stdout(JSON.stringify(data) + "\n");
+        else {
+          context.stdout(
+            data.unpinned.length === 0
+              ? "tether focus: nothing was pinned\n"
+              : data.unpinned.map((row) => `tether focus: unpinned ${describeOsWindow(row)}\n`)
+                .join(""),
+          );
+        }
+      }),
+  );
+  focus.addCommand(
     new Command("reconnect")
       .description("make the running tracker reconnect to the compositor now")
       .action(async () => {
@@ -92,6 +134,27 @@ export function focusCommand(context: CliContext): Command {
       }),
   );
   return focus;
+}
+
+/** One kitty OS window in the tracker's status. */
+interface OsWindowRow {
+  pid: number;
+  os_window_id: number | null;
+  window_id: number | null;
+  enlarged_pt: number;
+  focused: boolean;
+  pinned: boolean;
+}
+
+function describeOsWindow(row: OsWindowRow): string {
+  const flags = [
+    row.focused ? "focused" : null,
+    row.enlarged_pt > 0 ? `enlarged +${row.enlarged_pt} pt` : "normal size",
+    row.pinned ? "pinned" : null,
+  ].filter((flag) => flag !== null);
+  return `kitty ${row.pid} OS window ${row.os_window_id ?? "(active)"} (compositor window ${
+    row.window_id ?? "–"
+  }): ${flags.join(", ")}`;
 }
 
 interface FocusStatus {
@@ -119,6 +182,7 @@ interface FocusStatus {
     errors?: { time: string; category: string; message: string }[];
     enlarged_pt: number;
     focused: boolean;
+    os_windows?: OsWindowRow[];
   }[];
 }
 
@@ -167,18 +231,28 @@ function renderStatus(data: FocusStatus): string {
     ].filter((flag) => flag !== null);
     lines.push(`kitty ${kitty.pid}: ${kitty.status} — ${flags.join(", ")}`);
     if (kitty.reason) lines.push(`  ${kitty.reason}`);
+    for (const row of kitty.os_windows ?? []) lines.push(`  ${describeOsWindow(row)}`);
     const last = kitty.errors?.at(-1);
     if (last) lines.push(`  last error ${last.time} [${last.category}] ${last.message}`);
   }
   return lines.join("\n") + "\n";
 }
 
-const COMPOSITOR_CHOICES: readonly CompositorChoice[] = ["auto", "niri", "sway"];
+const COMPOSITOR_CHOICES: readonly CompositorChoice[] = ["auto", "niri", "sway", "i3"];
 
 function parseCompositor(value: string): CompositorChoice {
   if ((COMPOSITOR_CHOICES as readonly string[]).includes(value)) return value as CompositorChoice;
-  const hint = value === "i3" ? " (i3 reports no window PIDs, so it cannot drive kitty)" : "";
-  throw new ConfigError(`--compositor must be auto, niri or sway, got "${value}"${hint}`);
+  throw new ConfigError(`--compositor must be auto, niri, sway or i3, got "${value}"`);
+}
+
+function parseTitlePattern(value: string): RegExp {
+  try {
+    return new RegExp(value);
+  } catch (error) {
+    throw new ConfigError(
+      `--exclude-title "${value}" is not a valid regular expression: ${(error as Error).message}`,
+    );
+  }
 }
 
 function parseAppId(value: string): string {

@@ -1,4 +1,4 @@
-import { Command } from "@commander-js/extra-typings";
+import { Command, Option } from "@commander-js/extra-typings";
 import type { Dirent } from "node:fs";
 import { access, constants, lstat, mkdir, readdir, readFile, stat, unlink } from "node:fs/promises";
 import { basename, join, resolve } from "node:path";
@@ -6,14 +6,18 @@ import { ConfigError } from "../platform/config_error.ts";
 import { configHome } from "../platform/paths.ts";
 import { writeFileSafely } from "../platform/safe_file.ts";
 import {
-  GENERATED_MARKER,
+  DEFAULT_UNIT_SETTINGS,
+  isUnchangedGenerated,
   planInstall,
   renderUnits,
+  SWAY_EXEC_LINES,
   UNIT_NAMES,
+  type UnitCompositor,
 } from "../platform/systemd_units.ts";
 import type { CliContext } from "./context.ts";
 import { ExitCode } from "./exit_codes.ts";
 
+/** The systemctl commands to run after install; the sway lines follow them. */
 const ENABLE_COMMANDS = [
   "systemctl --user daemon-reload",
   "systemctl --user enable --now tether-cleanup.timer",
@@ -34,14 +38,38 @@ export function systemdCommand(context: CliContext): Command {
     "install or remove tether's systemd user units (cleanup timer, focus service)",
   );
   command.command("install")
-    .description("write tether-cleanup.service/.timer and tether-focus.service")
+    .description(
+      "write tether-cleanup.service/.timer, tether-focus.service and tether-session.target",
+    )
     .option("--dry-run", "print the units and what would be written, write nothing", false)
     .option("--bin <path>", "absolute path of the tether binary (default: this executable)")
-    .option("--force", "overwrite units that differ from tether's", false)
+    .option("--force", "overwrite units that were edited by hand", false)
+    .addOption(
+      new Option("--compositor <name>", "which compositor the focus service follows")
+        .choices(["auto", "niri", "sway"] as const)
+        .default(DEFAULT_UNIT_SETTINGS.compositor),
+    )
+    .option("--app-id <id>", "app id of kitty windows (focus service)", DEFAULT_UNIT_SETTINGS.appId)
+    .option(
+      "--font-delta <points>",
+      "points the focus service grows the focused kitty by",
+      String(DEFAULT_UNIT_SETTINGS.fontDeltaPt),
+    )
+    .option(
+      "--cleanup-interval <span>",
+      "how often the timer runs cleanup (systemd time span: 300s, 5min, 1h)",
+      DEFAULT_UNIT_SETTINGS.cleanupInterval,
+    )
     .action(async (options) => {
       const binPath = await resolveBinary(options.bin);
       const dir = unitDir(context);
-      const units = renderUnits(binPath);
+      const fontDeltaPt = /^\d+(\.\d+)?$/.test(options.fontDelta) ? Number(options.fontDelta) : NaN;
+      const units = renderUnits(binPath, {
+        compositor: options.compositor as UnitCompositor,
+        appId: options.appId,
+        fontDeltaPt,
+        cleanupInterval: options.cleanupInterval,
+      });
       const existing = new Map<string, string | null>();
       for (const unit of units) existing.set(unit.name, await readOrNull(join(dir, unit.name)));
       const plan = planInstall(units, existing, options.force);
@@ -73,6 +101,7 @@ export function systemdCommand(context: CliContext): Command {
           action: step.action,
         })),
         commands: ENABLE_COMMANDS,
+        sway_config_lines: SWAY_EXEC_LINES,
       };
       if (json) {
         context.stdout(JSON.stringify(report) + "\n");
@@ -94,7 +123,11 @@ export function systemdCommand(context: CliContext): Command {
           context.stdout(`${verb(unit.action).padEnd(14)} ${unit.path}\n`);
         }
         if (conflicts.length === 0) {
-          context.stdout(`\nThen run:\n${ENABLE_COMMANDS.map((line) => `  ${line}\n`).join("")}`);
+          context.stdout(
+            `\nThen run:\n${ENABLE_COMMANDS.map((line) => `  ${line}\n`).join("")}` +
+              "\nsway: add these lines to ~/.config/sway/config (niri starts the session itself):\n" +
+              SWAY_EXEC_LINES.map((line) => `  ${line}\n`).join(""),
+          );
         }
       }
       context.setExitCode(conflicts.length > 0 ? ExitCode.failed : ExitCode.ok);
@@ -121,7 +154,7 @@ export function systemdCommand(context: CliContext): Command {
         const content = await readOrNull(path);
         let action: string;
         if (content === null) action = "absent";
-        else if (!content.startsWith(GENERATED_MARKER) && !options.force) action = "kept (changed)";
+        else if (!isUnchangedGenerated(content) && !options.force) action = "kept (changed)";
         else if (stillEnabled) action = "kept (enabled)";
         else {
           action = options.dryRun ? "would remove" : "removed";

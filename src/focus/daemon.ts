@@ -2,7 +2,7 @@ import { join } from "node:path";
 import { type CompositorChoice, findCompositorSocket } from "../compositor/compositor_socket.ts";
 import type { CompositorKind, FocusSource } from "../compositor/focus_source.ts";
 import { startNiriFocusSource } from "../compositor/niri_focus_source.ts";
-import { startSwayFocusSource } from "../compositor/sway_focus_source.ts";
+import { startI3FocusSource, startSwayFocusSource } from "../compositor/sway_focus_source.ts";
 import { KittyRegistry } from "../kitty/registry.ts";
 import { ConfigError } from "../platform/config_error.ts";
 import type { Logger } from "../platform/logger.ts";
@@ -17,6 +17,7 @@ import { readEnlargedRecord, writeEnlargedRecord } from "./enlarged_record.ts";
 import { resolveKittyPid } from "./kitty_pid.ts";
 import { keepJitIdle, memoryReport } from "./runtime_memory.ts";
 import { shutDownWithin } from "./shutdown.ts";
+import { OsWindowLocator } from "./os_window_locator.ts";
 import { FocusTracker } from "./tracker.ts";
 
 /** Settings of `tether focus` (flags, already validated). */
@@ -37,6 +38,8 @@ export interface FocusDaemonOptions {
   idleTimeoutMs: number;
   /** `--reap-interval`, ms. */
   reapIntervalMs: number;
+  /** `--exclude-title` patterns: windows whose title matches are never resized. */
+  excludeTitles?: readonly RegExp[];
   /** `--password-file`, or undefined for the default. */
   passwordFile?: string;
   /** Environment (runtime dir, compositor variables, config home). */
@@ -49,7 +52,16 @@ export interface FocusDaemonOptions {
   signal: AbortSignal;
   /** Default {@link systemClock}. */
   clock?: Clock;
+  /**
+   * `--wait` (or running under systemd): with `--compositor auto` and no compositor yet, wait
+   * for one (one log line, then a silent check every {@link COMPOSITOR_POLL_MS}) instead of
+   * failing with a configuration error.
+   */
+  waitForCompositor?: boolean;
 }
+
+/** How often `tether focus --wait` looks for a compositor socket while none is there. */
+export const COMPOSITOR_POLL_MS = 1000;
 
 /** Time allowed for shrinking back and closing on SIGINT/SIGTERM (the process exits by 2 s). */
 export const SHUTDOWN_BUDGET_MS = 1500;
@@ -80,7 +92,10 @@ export async function runFocusDaemon(options: FocusDaemonOptions): Promise<void>
   prepareTetherRuntimeDir(env, process.getuid!());
   const controlPath = focusControlSocketPath(env);
   const recordPath = enlargedRecordPath(env);
-  const kind = await chooseCompositor(options.compositor, env, options.socketTimeoutMs);
+  const kind = options.waitForCompositor && options.compositor === "auto"
+    ? await waitForCompositor(env, options, clock)
+    : await chooseCompositor(options.compositor, env, options.socketTimeoutMs);
+  if (kind === null) return; // stopped while waiting
   const emit = (event: Record<string, unknown>) =>
     options.writeLine(JSON.stringify({ ts: new Date(clock.now()).toISOString(), ...event }));
 
@@ -94,10 +109,18 @@ export async function runFocusDaemon(options: FocusDaemonOptions): Promise<void>
     reapIntervalMs: options.reapIntervalMs,
     clock,
   });
+  const locator = new OsWindowLocator({
+    listOsWindows: (pid) => registry.listWindows(pid),
+    candidatePids: () => registry.socketPids(),
+    resolvePid: (pid) => resolveKittyPid(pid),
+    clock,
+  });
   const tracker = new FocusTracker({
     appId: options.appId,
     deltaPt: options.deltaPt,
     kitty: registry,
+    locator,
+    excludeTitles: options.excludeTitles,
     emit: (line) => options.writeLine(JSON.stringify(line)),
     resolvePid: (pid) => resolveKittyPid(pid),
     isAlive: isProcessAlive,
@@ -119,6 +142,8 @@ export async function runFocusDaemon(options: FocusDaemonOptions): Promise<void>
   };
   const source: FocusSource = kind === "niri"
     ? startNiriFocusSource(sourceOptions)
+    : kind === "i3"
+    ? startI3FocusSource(sourceOptions)
     : startSwayFocusSource(sourceOptions);
   source.supervisor.events.on("status_changed", (event) => {
     emit({
@@ -165,9 +190,25 @@ export async function runFocusDaemon(options: FocusDaemonOptions): Promise<void>
           ...supervisorStatusToJson(source.supervisor.snapshot()),
         },
         focused: source.current(),
-        settings: { app_id: options.appId, font_delta: options.deltaPt },
+        settings: {
+          app_id: options.appId,
+          font_delta: options.deltaPt,
+          exclude_titles: (options.excludeTitles ?? []).map((pattern) => pattern.source),
+        },
         kitties: kittyStatus(registry, tracker),
+        os_windows: tracker.osWindows(),
       }),
+      pin: async () => {
+        const pinned = await tracker.pin();
+        if (pinned === null) {
+          throw new ConnectionError(
+            "not_configured",
+            "no kitty OS window has focus: nothing to pin",
+          );
+        }
+        return { pinned };
+      },
+      unpin: async () => ({ unpinned: await tracker.unpin() }),
       reconnect: () => {
         source.reconnectNow();
         return { reconnecting: kind };
@@ -210,34 +251,57 @@ async function chooseCompositor(
   } catch (error) {
     if (error instanceof ConnectionError) {
       throw new ConfigError(
-        `${error.message}; or name it with --compositor niri|sway (tether then waits for it)`,
+        `${error.message}; or name it with --compositor niri|sway|i3 (tether then waits for it)`,
       );
     }
     throw error;
   }
 }
 
+/** Polls for a live niri, sway or i3 socket until one answers (its kind) or `signal` aborts (null). */
+async function waitForCompositor(
+  env: Environment,
+  options: Pick<FocusDaemonOptions, "socketTimeoutMs" | "logger" | "signal">,
+  clock: Clock,
+): Promise<CompositorKind | null> {
+  let logged = false;
+  while (!options.signal.aborted) {
+    try {
+      return (await findCompositorSocket("auto", env, { timeoutMs: options.socketTimeoutMs })).kind;
+    } catch (error) {
+      if (!(error instanceof ConnectionError)) throw error;
+      if (!logged) {
+        options.logger.warn(
+          `focus: no compositor yet (${error.message}); waiting for niri, sway or i3`,
+        );
+        logged = true;
+      }
+    }
+    await clock.sleep(COMPOSITOR_POLL_MS, options.signal).catch(() => {});
+  }
+  return null;
+}
+
+/**
+ * One row per kitty process (connection status) with its OS windows; the enlarged points and
+ * focus of a kitty are those of its OS windows (at most one is enlarged outside a pin).
+ */
 function kittyStatus(registry: KittyRegistry, tracker: FocusTracker): unknown[] {
-  const tracked = new Map(tracker.kitties().map((kitty) => [kitty.pid, kitty]));
-  const rows: unknown[] = registry.snapshot().map((kitty) => {
-    const view = tracked.get(kitty.pid);
-    tracked.delete(kitty.pid);
+  const windows = tracker.osWindows();
+  const byPid = new Map<number, typeof windows>();
+  for (const window of windows) byPid.set(window.pid, [...(byPid.get(window.pid) ?? []), window]);
+  const summary = (pid: number) => {
+    const own = byPid.get(pid) ?? [];
+    byPid.delete(pid);
     return {
-      ...kitty,
-      enlarged_pt: view?.applied_pt ?? 0,
-      window_id: view?.window_id ?? null,
-      focused: view?.focused ?? false,
+      enlarged_pt: Math.max(0, ...own.map((window) => window.enlarged_pt)),
+      focused: own.some((window) => window.focused),
+      os_windows: own,
     };
-  });
-  for (const view of tracked.values()) {
-    rows.push({
-      pid: view.pid,
-      status: "unknown",
-      reason: "not contacted yet",
-      enlarged_pt: view.applied_pt,
-      window_id: view.window_id,
-      focused: view.focused,
-    });
+  };
+  const rows: unknown[] = registry.snapshot().map((kitty) => ({ ...kitty, ...summary(kitty.pid) }));
+  for (const pid of [...byPid.keys()]) {
+    rows.push({ pid, status: "unknown", reason: "not contacted yet", ...summary(pid) });
   }
   return rows;
 }

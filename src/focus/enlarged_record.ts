@@ -8,22 +8,29 @@ import { readFileSafely, writeFileSafely } from "../platform/safe_file.ts";
  */
 export const MAX_ENLARGED_RECORD_BYTES = 64 * 1024;
 
-/** One kitty tether enlarged and has not shrunk back yet. */
+/** One kitty OS window tether enlarged and has not shrunk back yet. */
 export interface EnlargedKitty {
   /** kitty's PID. */
   pid: number;
   /** When that process started (ms since epoch), to tell a restarted PID from the same kitty. */
   start_time_ms: number | null;
+  /**
+   * kitty's id of the enlarged OS window; null in a record written before tether tracked OS
+   * windows (then kitty's active OS window is meant).
+   */
+  os_window_id: number | null;
   /** How many points it was enlarged by. */
   delta_pt: number;
 }
 
 /**
- * Reads the crash-repair record: the kitties a previous tether left enlarged. A missing file is
- * an empty list; an unreadable or malformed one is treated as empty too (repair is best effort:
- * the worst case is one kitty left a few points too large). Only a regular file of ours up to
- * {@link MAX_ENLARGED_RECORD_BYTES} is read, opened without blocking and without following a
- * symlink: a FIFO, /dev/zero or a huge file there is ignored, not waited on or swallowed.
+ * Reads the crash-repair record: the OS windows a previous tether left enlarged. A missing file
+ * is an empty list; an unreadable or malformed one is treated as empty too (repair is best
+ * effort: the worst case is one window left a few points too large). Entries of the older
+ * per-kitty form (no `os_window_id`) are read with `os_window_id: null`. Only a regular file of
+ * ours up to {@link MAX_ENLARGED_RECORD_BYTES} is read, opened without blocking and without
+ * following a symlink: a FIFO, /dev/zero or a huge file there is ignored, not waited on or
+ * swallowed.
  */
 export function readEnlargedRecord(path: string): Promise<EnlargedKitty[]> {
   let text: string | null;
@@ -44,7 +51,12 @@ function parseEnlargedRecord(text: string): EnlargedKitty[] {
   try {
     const parsed = JSON.parse(text) as { enlarged?: unknown };
     if (!Array.isArray(parsed?.enlarged)) return [];
-    return parsed.enlarged.filter(isEnlargedKitty);
+    return parsed.enlarged.filter(isEnlargedKitty).map((entry) => ({
+      pid: entry.pid,
+      start_time_ms: entry.start_time_ms,
+      os_window_id: entry.os_window_id ?? null,
+      delta_pt: entry.delta_pt,
+    }));
   } catch {
     return [];
   }
@@ -71,5 +83,7 @@ function isEnlargedKitty(value: unknown): value is EnlargedKitty {
   return typeof record === "object" && record !== null &&
     Number.isInteger(record.pid) && (record.pid ?? 0) > 0 &&
     (record.start_time_ms === null || typeof record.start_time_ms === "number") &&
+    (record.os_window_id === undefined || record.os_window_id === null ||
+      (Number.isInteger(record.os_window_id) && record.os_window_id > 0)) &&
     typeof record.delta_pt === "number" && record.delta_pt > 0;
 }

@@ -8,10 +8,12 @@ import { defaultPasswordFile, readPasswordFile } from "./password_file.ts";
 export const PASSWORD_LENGTH = 48;
 
 /**
- * The only commands tether sends: `set-font-size` (focus) and `ls` (the version check that
- * decides pooling and proves the password on first contact).
+ * The only commands tether sends (kitty matches a password's list against the command name):
+ * `set-font-size` (focus, kitty < 0.35), `action` (focus on one OS window, kitty >= 0.35: only
+ * `change_font_size`) and `ls` (which OS window has focus, and the version check that decides
+ * pooling and proves the password on first contact).
  */
-export const TETHER_KITTY_COMMANDS: readonly string[] = ["set-font-size", "ls"];
+export const TETHER_KITTY_COMMANDS: readonly string[] = ["set-font-size", "action", "ls"];
 
 /** The include file's name, next to kitty.conf. */
 export const INCLUDE_FILE_NAME = "tether.conf";

@@ -44,13 +44,17 @@ Deno.test("tether focus rejects bad flag values with exit 2 and one line", async
   for (const [args, flag] of cases) await assertUsageError(args, flag);
 });
 
-Deno.test("tether focus --compositor i3 explains that i3 cannot drive kitty", async () => {
-  await assertUsageError(["--compositor", "i3"], "no window PIDs");
+Deno.test("tether focus --compositor names the compositors it can follow", async () => {
+  await assertUsageError(["--compositor", "hyprland"], "auto, niri, sway or i3");
+});
+
+Deno.test("tether focus --exclude-title with a broken regular expression is a usage error", async () => {
+  await assertUsageError(["--exclude-title", "(unclosed"], "--exclude-title");
 });
 
 Deno.test("tether focus without any compositor is a configuration error (exit 2)", async () => {
   // No $NIRI_SOCKET / $SWAYSOCK and an empty runtime dir: nothing to follow.
-  await assertUsageError([], "--compositor niri|sway");
+  await assertUsageError([], "--compositor niri|sway|i3");
 });
 
 Deno.test("tether focus status and reconnect without a running tracker exit 1", async () => {

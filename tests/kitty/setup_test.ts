@@ -43,7 +43,7 @@ Deno.test("generatePassword: 48 letters and digits, different each time", () => 
 Deno.test("renderKittyInclude limits the password to tether's commands and sets listen_on", () => {
   const text = renderKittyInclude("abc123");
   assert.match(text, /^allow_remote_control password$/m);
-  assert.match(text, /^remote_control_password "abc123" set-font-size ls$/m);
+  assert.match(text, /^remote_control_password "abc123" set-font-size action ls$/m);
   assert.match(text, /^listen_on unix:\$\{XDG_RUNTIME_DIR\}\/kitty\/kitty-\{kitty_pid\}\.sock$/m);
   assert.throws(() => renderKittyInclude('a"b'), RangeError);
 });
