@@ -58,3 +58,37 @@ Deno.test("a bridge flooding valid telegrams does not starve serve's control soc
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+Deno.test("a bridge that closes every connection at once: reconnect lines per doubling, not two per cycle", async () => {
+  let accepted = 0;
+  const bridge = createServer((socket) => {
+    accepted++;
+    socket.on("error", () => {});
+    socket.end(); // half-close right after accepting
+  });
+  await new Promise<void>((resolve) => bridge.listen(0, "127.0.0.1", resolve));
+  const dir = mkdtempSync(join(tmpdir(), "tether-bridge-flap-"));
+  const lines: string[] = [];
+  const daemon = await ConbusDaemon.start({
+    endpoint: { host: "127.0.0.1", port: (bridge.address() as { port: number }).port },
+    socketPath: join(dir, "tether", "conbus.sock"),
+    minGapMs: 0,
+    logger: createLogger({ level: "info", journal: false, write: (line) => lines.push(line) }),
+    reconnectPolicy: exponentialPolicy({ maxAttempts: 0, initialDelayMs: 20, jitter: "none" }),
+  });
+  try {
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+  } finally {
+    await daemon.stop();
+    await new Promise((resolve) => bridge.close(resolve));
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const cycles = accepted;
+  const statusLines = lines.filter((line) => / -> /.test(line));
+  assert.ok(cycles >= 16, `${cycles} connect/close cycles`);
+  assert.ok(
+    statusLines.length <= 2 * (Math.log2(cycles) + 3), // two per doubling, start, stop
+    `${statusLines.length} lines for ${cycles} cycles:\n${statusLines.join("\n")}`,
+  );
+  assert.ok(statusLines.some((line) => /short-lived connections in a row/.test(line)));
+});
