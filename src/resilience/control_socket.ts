@@ -34,10 +34,14 @@ export const MAX_CONTROL_LINE_BYTES = 64 * 1024;
  * Limits of one control socket. Memory is bounded by them: at most `maxConnections` clients,
  * each holding at most one request line being read ({@link MAX_CONTROL_LINE_BYTES} plus one
  * read chunk), one request being answered, and one reply not yet taken by the client (reading
- * stops until the client drains it) — about 64 × 200 KB = 13 MB in the worst case.
+ * stops until the client drains it) — about 256 × 200 KB = 50 MB in the worst case, a few MB
+ * in practice (measured: README "Reliability").
  */
 export interface ControlLimits {
-  /** Clients at once; one more is told "busy" and disconnected. Default 64. */
+  /**
+   * Clients at once. A newcomer past it displaces the oldest client idle for at least
+   * {@link EVICTABLE_AFTER_MS}, else is told "busy" and disconnected. Default 256.
+   */
   maxConnections: number;
   /** A client with no traffic for this long, and no request being answered, is disconnected. Default 60 s. */
   idleTimeoutMs: number;
@@ -45,7 +49,7 @@ export interface ControlLimits {
 
 /** The defaults of {@link ControlLimits}. */
 export const DEFAULT_CONTROL_LIMITS: Readonly<ControlLimits> = {
-  maxConnections: 64,
+  maxConnections: 256,
   idleTimeoutMs: 60_000,
 };
 
@@ -94,7 +98,8 @@ export async function serveControlSocket(
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", (error) => reject(toConnectionError(error, `control socket ${path}`)));
-    server.listen(path, () => resolve());
+    // The kernel caps the backlog at net.core.somaxconn; a deep one rides out connect floods.
+    server.listen({ path, backlog: 4096 }, () => resolve());
   });
   // After listen, errors are accept() failures (EMFILE, ENFILE): that one client is lost, the
   // server goes on (an unhandled 'error' would end the daemon).
@@ -107,13 +112,21 @@ export async function serveControlSocket(
 }
 
 /**
+ * How long a client must have been silent before a newcomer may displace it: a client that
+ * just connected gets this long to send its request (its bytes may still sit unread).
+ */
+export const EVICTABLE_AFTER_MS = 1000;
+
+/**
  * At the connection cap, makes room by disconnecting the oldest client that is not waiting for
- * an answer: a flood of idle connections then displaces only itself, while a client that just
- * connected to ask something is served. False when every client is waiting for an answer.
+ * an answer and has been silent for {@link EVICTABLE_AFTER_MS}: a flood of idle connections
+ * then displaces only itself, while a client that just connected to ask something is served.
+ * False when there is none.
  */
 function dropOldestIdle(clients: Map<Socket, ControlClient>): boolean {
+  const now = performance.now();
   for (const [socket, client] of clients) {
-    if (!client.answering()) {
+    if (!client.answering() && now - client.lastActiveAt() >= EVICTABLE_AFTER_MS) {
       clients.delete(socket);
       socket.destroy();
       return true;
@@ -207,6 +220,7 @@ function serveClient(
   let buffered = "";
   let answering: Promise<void> | null = null;
   let replyNotTaken = false;
+  let lastActiveAt = performance.now();
   const pump = () => {
     while (answering === null && !replyNotTaken && !socket.destroyed) {
       const newline = buffered.indexOf("\n");
@@ -251,6 +265,7 @@ function serveClient(
     if (answering === null || replyNotTaken) socket.destroy();
   });
   socket.on("data", (chunk: string) => {
+    lastActiveAt = performance.now();
     buffered += chunk;
     if (answering !== null && buffered.includes("\n")) socket.pause();
     if (Buffer.byteLength(buffered) > MAX_CONTROL_LINE_BYTES && !buffered.includes("\n")) {
@@ -263,6 +278,7 @@ function serveClient(
   return {
     replied: () => answering ?? Promise.resolve(),
     answering: () => answering !== null && !replyNotTaken,
+    lastActiveAt: () => lastActiveAt,
   };
 }
 
@@ -272,6 +288,8 @@ interface ControlClient {
   replied(): Promise<void>;
   /** Whether a request of it is being answered (it is not idle). */
   answering(): boolean;
+  /** When it connected or last sent something (`performance.now()` ms). */
+  lastActiveAt(): number;
 }
 
 /** Options for {@link requestControl}. */

@@ -3,7 +3,11 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { createConnection, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { requestControl, serveControlSocket } from "../../src/resilience/control_socket.ts";
+import {
+  EVICTABLE_AFTER_MS,
+  requestControl,
+  serveControlSocket,
+} from "../../src/resilience/control_socket.ts";
 
 async function withServer(
   limits: { maxConnections?: number; idleTimeoutMs?: number },
@@ -68,12 +72,15 @@ Deno.test("a client pipelining requests without reading replies is not read from
 
 Deno.test("past the connection cap the oldest idle client makes room; status is still answered", async () => {
   await withServer({ maxConnections: 8 }, async (path) => {
+    // Idle long enough to be displaced (a newcomer cannot displace a client that just came).
     const idle: Socket[] = [];
     for (let i = 0; i < 50; i++) {
       const socket = await connect(path);
       socket.on("error", () => {});
+      socket.resume(); // reads (and so notices) a "busy" line and the server's close
       idle.push(socket);
     }
+    await new Promise((resolve) => setTimeout(resolve, EVICTABLE_AFTER_MS + 100));
     const latencyMs = await timedStatus(path);
     assert.ok(latencyMs < 1000, `status took ${latencyMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 100));
