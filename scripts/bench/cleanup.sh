@@ -67,9 +67,15 @@ run_tether() { # sets tether_ms and left_tether
   [ "$(count)" -eq $(( stale + live )) ] || { echo "setup failed: $(count) sockets" >&2; exit 1; }
   local t0 t1
   t0="$(now_ns)"
-  XDG_RUNTIME_DIR="$rt" "$tether" cleanup >/dev/null
+  if [ -x /usr/bin/time ]; then
+    XDG_RUNTIME_DIR="$rt" /usr/bin/time -f %M -o "$rt/.peak_kb" "$tether" cleanup >/dev/null
+  else
+    XDG_RUNTIME_DIR="$rt" "$tether" cleanup >/dev/null
+  fi
   t1="$(now_ns)"
   tether_ms=$(( (t1 - t0) / 1000000 ))
+  peak_mb="$( [ -f "$rt/.peak_kb" ] && echo "$(( $(cat "$rt/.peak_kb") / 1024 )) MB" || echo "?")"
+  rm -f "$rt/.peak_kb"
   left_tether="$(count)"
 }
 check_left() { # $1 = what, $2 = sockets left
@@ -87,7 +93,7 @@ if [ -n "${TETHER_ONLY:-}" ]; then
   for _ in $(seq "$TETHER_ONLY"); do
     run_tether
     check_left tether "$left_tether"
-    echo "  tether cleanup (dist/tether): ${tether_ms} ms, left $left_tether:" \
+    echo "  tether cleanup (dist/tether): ${tether_ms} ms, peak RSS $peak_mb, left $left_tether:" \
       "<= ${target_ms} ms $(verdict $(( tether_ms <= target_ms )))"
   done
   exit 0
@@ -111,7 +117,7 @@ left_bash="$(count)"
 
 bash_ms=$(( (t3 - t2) / 1000000 ))
 echo "cleanup of $stale stale + $live live sockets"
-echo "  tether cleanup (dist/tether): ${tether_ms} ms, left $left_tether"
+echo "  tether cleanup (dist/tether): ${tether_ms} ms, peak RSS $peak_mb, left $left_tether"
 echo "  bash baseline (cut, kill -0, socat): ${bash_ms} ms, left $left_bash"
 awk -v b="$bash_ms" -v t="$tether_ms" 'BEGIN { printf "  ratio: %.1fx faster\n", b / (t > 0 ? t : 1) }'
 check_left tether "$left_tether"
