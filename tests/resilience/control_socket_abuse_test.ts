@@ -120,3 +120,44 @@ Deno.test("during a connect/close flood every well-behaved status is answered wi
     assert.ok(Math.max(...latencies) < 1000, `latencies ${latencies.map(Math.round)}`);
   });
 });
+
+Deno.test("with few file descriptors left, the cap shrinks: no EMFILE spin, status still answered", async () => {
+  const dir = await mkdtemp(join(tmpdir(), "tether-control-emfile-"));
+  const path = join(dir, "c.sock");
+  const module = new URL("../../src/resilience/control_socket.ts", import.meta.url).href;
+  const script = `const { serveControlSocket } = await import(${JSON.stringify(module)});
+    await serveControlSocket(${JSON.stringify(path)}, { status: () => "ok" });
+    console.log("ready");`;
+  const child = new Deno.Command("sh", {
+    args: ["-c", `ulimit -n 64 && exec "$0" eval --quiet "$1"`, Deno.execPath(), script],
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  const sockets: Socket[] = [];
+  try {
+    const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+    let text = "";
+    while (!text.includes("ready")) text += (await reader.read()).value ?? "";
+    for (let i = 0; i < 150; i++) {
+      const socket = await connect(path);
+      socket.on("error", () => {});
+      socket.resume();
+      sockets.push(socket);
+      await new Promise((resolve) => setTimeout(resolve, 2)); // a refused one closes meanwhile
+    }
+    const ticks = () => {
+      const fields = Deno.readTextFileSync(`/proc/${child.pid}/stat`).split(") ")[1]!.split(" ");
+      return Number(fields[11]) + Number(fields[12]);
+    };
+    const before = ticks();
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const used = ticks() - before;
+    assert.ok(used < 30, `the server used ${used} ticks of CPU in 1 s with 150 clients at 64 fds`);
+    assert.ok((await timedStatus(path)) < 1000);
+  } finally {
+    for (const socket of sockets) socket.destroy();
+    child.kill("SIGKILL");
+    await child.status;
+    await rm(dir, { recursive: true, force: true });
+  }
+});
