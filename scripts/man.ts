@@ -81,8 +81,8 @@ export function renderManPage(program: CommandUnknownOpts): string {
     ".SH DESCRIPTION",
     roff(
       "One command-line program for tiling Wayland desktops (niri, sway; i3 on X11) with the " +
-        "kitty terminal and Conson XP home-automation bridges. Every command speaks --json and " +
-        "stays quiet unless something is wrong; stdout carries data, stderr carries log lines.",
+        "kitty terminal and Conson XP home-automation bridges. stdout carries data (--json: " +
+        "JSON), stderr carries log lines; commands stay quiet unless something is wrong.",
     ),
     ".SH GLOBAL OPTIONS",
     ...globals.flatMap((option) => [

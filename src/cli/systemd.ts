@@ -7,6 +7,7 @@ import { configHome } from "../platform/paths.ts";
 import { writeFileSafely } from "../platform/safe_file.ts";
 import {
   DEFAULT_UNIT_SETTINGS,
+  I3_EXEC_LINES,
   isUnchangedGenerated,
   planInstall,
   renderUnits,
@@ -46,7 +47,7 @@ export function systemdCommand(context: CliContext): Command {
     .option("--force", "overwrite units that were edited by hand", false)
     .addOption(
       new Option("--compositor <name>", "which compositor the focus service follows")
-        .choices(["auto", "niri", "sway"] as const)
+        .choices(["auto", "niri", "sway", "i3"] as const)
         .default(DEFAULT_UNIT_SETTINGS.compositor),
     )
     .option("--app-id <id>", "app id of kitty windows (focus service)", DEFAULT_UNIT_SETTINGS.appId)
@@ -102,6 +103,7 @@ export function systemdCommand(context: CliContext): Command {
         })),
         commands: ENABLE_COMMANDS,
         sway_config_lines: SWAY_EXEC_LINES,
+        i3_config_lines: I3_EXEC_LINES,
       };
       if (json) {
         context.stdout(JSON.stringify(report) + "\n");
@@ -125,8 +127,7 @@ export function systemdCommand(context: CliContext): Command {
         if (conflicts.length === 0) {
           context.stdout(
             `\nThen run:\n${ENABLE_COMMANDS.map((line) => `  ${line}\n`).join("")}` +
-              "\nsway: add these lines to ~/.config/sway/config (niri starts the session itself):\n" +
-              SWAY_EXEC_LINES.map((line) => `  ${line}\n`).join(""),
+              sessionLines(options.compositor),
           );
         }
       }
@@ -205,6 +206,18 @@ export function systemdCommand(context: CliContext): Command {
       context.setExitCode(kept || stillEnabled ? ExitCode.failed : ExitCode.ok);
     });
   return command;
+}
+
+/** What to add to the compositor's config so that it starts (and stops) the session. */
+function sessionLines(compositor: string): string {
+  const block = (name: string, lines: readonly string[]) =>
+    `\n${name}: add these lines to ~/.config/${name}/config:\n` +
+    lines.map((line) => `  ${line}\n`).join("");
+  return (compositor === "auto" || compositor === "niri"
+    ? "\nniri: nothing to add (niri's systemd integration starts graphical-session.target)\n"
+    : "") +
+    (compositor === "auto" || compositor === "sway" ? block("sway", SWAY_EXEC_LINES) : "") +
+    (compositor === "auto" || compositor === "i3" ? block("i3", I3_EXEC_LINES) : "");
 }
 
 function unitDir(context: CliContext): string {

@@ -83,7 +83,12 @@ Deno.test("bash: flags and their choices complete", async () => {
 Deno.test("bash: nested subcommands and a subcommand's own flags complete", async () => {
   assert.deepEqual(await completeInBash("tether cleanup --d"), ["--dry-run"]);
   assert.deepEqual(await completeInBash("tether focus --comp"), ["--compositor"]);
-  assert.deepEqual(await completeInBash("tether focus --compositor "), ["auto", "niri", "sway"]);
+  assert.deepEqual(await completeInBash("tether focus --compositor "), [
+    "auto",
+    "niri",
+    "sway",
+    "i3",
+  ]);
   assert.deepEqual(await completeInBash("tether socket-health --kind "), [
     "sway",
     "i3",
