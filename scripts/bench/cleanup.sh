@@ -18,7 +18,7 @@ stale="${1:-10000}"
 live="${2:-100}"
 tether="${TETHER_BIN:-dist/tether}"
 [ -n "${TETHER_BIN:-}" ] || [ -x dist/tether ] || bash scripts/build.sh compile
-ulimit -n "$(( stale + live + 1024 ))" 2>/dev/null || true
+ulimit -n "$(( (stale < 10000 ? stale : 10000) + live + 1024 ))" 2>/dev/null || true
 uid="$(id -u)"
 rt="$(mktemp -d)"
 chmod 0700 "$rt"
@@ -45,12 +45,15 @@ hold() { # paths on stdin; prints the holder's PID once it listens on all of the
   echo "$pid"
 }
 make_stale() {
-  local pid
-  pid="$(names "$dead_pid_base" "$stale" | hold)"
-  kill -9 "$pid"
-  # Not our child (it ran in a command substitution): poll until it is gone, else the first
-  # sockets still have a listener when the measurement starts.
-  while kill -0 "$pid" 2>/dev/null; do sleep 0.01; done
+  # In batches of 10,000: one holder may not have more descriptors than the hard limit allows.
+  local pid first
+  for (( first = 0; first < stale; first += 10000 )); do
+    pid="$(names $(( dead_pid_base + first )) $(( stale - first < 10000 ? stale - first : 10000 )) | hold)"
+    kill -9 "$pid"
+    # Not our child (it ran in a command substitution): poll until it is gone, else the first
+    # sockets still have a listener when the measurement starts.
+    while kill -0 "$pid" 2>/dev/null; do sleep 0.01; done
+  done
 }
 count() { find "$rt" -maxdepth 1 -name 'sway-ipc.*.sock' -type s | wc -l; }
 
