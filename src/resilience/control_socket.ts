@@ -325,11 +325,19 @@ export function requestControl(
   options: ControlRequestOptions = {},
 ): Promise<unknown> {
   const timeoutMs = options.timeoutMs ?? 1000;
+  const startedAt = performance.now();
+  // A connect refused for lack of room (a full backlog during a connect flood: EAGAIN, which
+  // the compiled binary's runtime reports as ECONNREFUSED) or a "busy" answer is tried again
+  // for a short while; a dead daemon's leftover socket then costs at most this much more.
+  const retryWindowMs = Math.min(CONNECT_RETRY_WINDOW_MS, timeoutMs / 2);
   return new Promise((resolve, reject) => {
-    const socket = createConnection(path);
-    let buffered = "";
+    let socket: Socket;
+    let retryTimer: ReturnType<typeof setTimeout> | undefined;
+    let done = false;
     const finish = (outcome: () => void) => {
+      done = true;
       clearTimeout(timer);
+      clearTimeout(retryTimer);
       socket.destroy();
       outcome();
     };
@@ -340,21 +348,57 @@ export function requestControl(
         ),
       timeoutMs,
     );
-    socket.setEncoding("utf8");
-    socket.once("connect", () => socket.write(JSON.stringify({ ...options.args, cmd }) + "\n"));
-    socket.on("error", (error) => finish(() => reject(toConnectionError(error, path))));
-    socket.on(
-      "end",
-      () => finish(() => reject(new ConnectionError("closed", `${path}: closed before replying`))),
-    );
-    socket.on("data", (chunk: string) => {
-      buffered += chunk;
-      const newline = buffered.indexOf("\n");
-      if (newline < 0) return;
-      finish(() => settleReply(buffered.slice(0, newline), path, resolve, reject));
-    });
+    const retryOr = (fail: () => void) => {
+      if (performance.now() - startedAt >= retryWindowMs) return finish(fail);
+      socket.destroy();
+      retryTimer = setTimeout(() => {
+        if (!done) attempt();
+      }, CONNECT_RETRY_DELAY_MS);
+    };
+    const attempt = () => {
+      const current = createConnection(path);
+      socket = current;
+      // Events of an attempt given up (destroyed for a retry) are ignored.
+      const live = () => socket === current && !done;
+      let buffered = "";
+      let connected = false;
+      socket.setEncoding("utf8");
+      socket.once("connect", () => {
+        connected = true;
+        socket.write(JSON.stringify({ ...options.args, cmd }) + "\n");
+      });
+      socket.on("error", (error: NodeJS.ErrnoException) => {
+        if (!live()) return;
+        const fail = () => reject(toConnectionError(error, path));
+        if (!connected && (error.code === "ECONNREFUSED" || error.code === "EAGAIN")) {
+          retryOr(fail);
+        } else finish(fail);
+      });
+      socket.on("end", () => {
+        if (!live()) return;
+        finish(() => reject(new ConnectionError("closed", `${path}: closed before replying`)));
+      });
+      socket.on("data", (chunk: string) => {
+        if (!live()) return;
+        buffered += chunk;
+        const newline = buffered.indexOf("\n");
+        if (newline < 0) return;
+        const line = buffered.slice(0, newline);
+        if (line.startsWith('{"ok":false,"error":"busy: ')) {
+          return retryOr(() => settleReply(line, path, resolve, reject));
+        }
+        finish(() => settleReply(line, path, resolve, reject));
+      });
+    };
+    attempt();
   });
 }
+
+/** How long {@link requestControl} keeps retrying a connect refused for lack of room. */
+const CONNECT_RETRY_WINDOW_MS = 250;
+
+/** Pause between those retries. */
+const CONNECT_RETRY_DELAY_MS = 10;
 
 function settleReply(
   line: string,

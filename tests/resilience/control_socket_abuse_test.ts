@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { mkdtemp, rm } from "node:fs/promises";
 import { createConnection, type Socket } from "node:net";
 import { tmpdir } from "node:os";
+import { ConnectionError } from "../../src/resilience/errors.ts";
 import { join } from "node:path";
 import {
   EVICTABLE_AFTER_MS,
@@ -158,6 +159,36 @@ Deno.test("with few file descriptors left, the cap shrinks: no EMFILE spin, stat
     for (const socket of sockets) socket.destroy();
     child.kill("SIGKILL");
     await child.status;
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+Deno.test("a well-behaved client retries a 'busy' answer briefly; a dead socket still fails fast", async () => {
+  await withServer({ maxConnections: 1 }, async (path) => {
+    const holder = await connect(path); // holds the only slot, too fresh to be displaced
+    holder.on("error", () => {});
+    setTimeout(() => holder.destroy(), 100);
+    const latencyMs = await timedStatus(path);
+    assert.ok(latencyMs >= 90 && latencyMs < 1000, `answered after ${latencyMs} ms`);
+  });
+  const dir = await mkdtemp(join(tmpdir(), "tether-control-dead-"));
+  try {
+    const path = join(dir, "dead.sock");
+    const stale = new Deno.Command(Deno.execPath(), {
+      args: [
+        "eval",
+        `Deno.listen({ transport: "unix", path: ${JSON.stringify(path)} }); Deno.exit(0)`,
+      ],
+    }).outputSync();
+    assert.ok(stale.success);
+    const started = performance.now();
+    await assert.rejects(
+      requestControl(path, "status", { timeoutMs: 1000 }),
+      (error) => error instanceof ConnectionError && error.category === "refused",
+    );
+    const elapsedMs = performance.now() - started;
+    assert.ok(elapsedMs < 500, `a dead daemon's socket took ${elapsedMs} ms to refuse`);
+  } finally {
     await rm(dir, { recursive: true, force: true });
   }
 });
