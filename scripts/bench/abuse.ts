@@ -1,10 +1,11 @@
 // Abuse figures for README "Reliability": `tether conbus serve` (the compiled binary) under the
 // floods of issue 14, with its RSS sampled from /proc and a well-behaved `status` sent every
-// 100 ms (latency, failures). Phases: a client pipelining requests without reading; thousands
+// 100 ms through tether's own client (latency, failures). Phases: a client pipelining requests without reading; thousands
 // of idle connections; connect/close churn; a bridge flooding telegrams. Each phase ends by
-// stopping the abuse and reading RSS again after 3 s (memory back to its baseline?).
+// stopping the abuse and reading RSS again after 3 s and 10 s (memory back to its baseline?).
 // Usage: scripts/bench/abuse.sh (raises the fd limit, builds dist/tether if missing).
 import { telegramFromBody } from "../../src/conbus/telegram_codec.ts";
+import { requestControl } from "../../src/resilience/control_socket.ts";
 
 const binary = Deno.env.get("TETHER_BIN") ?? new URL("../../dist/tether", import.meta.url).pathname;
 const idleConnections = Number(Deno.args[0] ?? "18000");
@@ -59,26 +60,16 @@ function cpuSeconds(): number {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 const failureKinds = new Map<string, number>();
+/** A well-behaved `status`, as tether's own clients send it (requestControl, 1 s timeout). */
 async function status(): Promise<number | null> {
   const started = performance.now();
-  let connection: Deno.UnixConn | null = null;
-  const timer = setTimeout(() => connection?.close(), 1000);
   try {
-    connection = await Deno.connect({ transport: "unix", path: socketPath });
-    await connection.write(new TextEncoder().encode('{"cmd":"status"}\n'));
-    const buffer = new Uint8Array(65536);
-    const read = await connection.read(buffer);
-    if (read === null) return null;
+    await requestControl(socketPath, "status", { timeoutMs: 1000 });
     return performance.now() - started;
   } catch (error) {
-    const name = error instanceof Error ? error.name : String(error);
+    const name = error instanceof Error ? error.message.replace(/^.*: /, "") : String(error);
     failureKinds.set(name, (failureKinds.get(name) ?? 0) + 1);
     return null;
-  } finally {
-    clearTimeout(timer);
-    try {
-      connection?.close();
-    } catch { /* closed by the timer */ }
   }
 }
 
@@ -100,6 +91,8 @@ async function phase(name: string, ms: number, start: () => Promise<() => Promis
   const cpu = cpuSeconds() - cpuBefore;
   await stop();
   await sleep(3000);
+  const after3s = rssMb();
+  await sleep(7000);
   const sorted = latencies.sort((a, b) => a - b);
   if (failures > 0) {
     console.log(`    failures: ${JSON.stringify(Object.fromEntries(failureKinds))}`);
@@ -113,9 +106,9 @@ async function phase(name: string, ms: number, start: () => Promise<() => Promis
     `  ${name}: status ${latencies.length} ok / ${failures} failed, median ${p(0.5)} ms, max ${
       p(1)
     } ms; ` +
-      `serve RSS peak ${peak.toFixed(1)} MB, ${rssMb().toFixed(1)} MB 3 s after; serve CPU ${
-        (cpu / (ms / 1000) * 100).toFixed(0)
-      } %`,
+      `serve RSS peak ${peak.toFixed(1)} MB, ${after3s.toFixed(1)} MB 3 s after, ${
+        rssMb().toFixed(1)
+      } MB 10 s after; serve CPU ${(cpu / (ms / 1000) * 100).toFixed(0)} %`,
   );
 }
 

@@ -124,7 +124,7 @@ export async function serveControlSocket(
  * How long a client must have been silent before a newcomer may displace it: a client that
  * just connected gets this long to send its request (its bytes may still sit unread).
  */
-export const EVICTABLE_AFTER_MS = 1000;
+export const EVICTABLE_AFTER_MS = 250;
 
 /**
  * At the connection cap, makes room by disconnecting the oldest client that is not waiting for
@@ -370,9 +370,12 @@ export function requestControl(
       socket.on("error", (error: NodeJS.ErrnoException) => {
         if (!live()) return;
         const fail = () => reject(toConnectionError(error, path));
-        if (!connected && (error.code === "ECONNREFUSED" || error.code === "EAGAIN")) {
-          retryOr(fail);
-        } else finish(fail);
+        // Refused for lack of room, or dropped at once to make room (written into a closed
+        // connection, or reset) before any answer: worth another try.
+        const noRoom = !connected && (error.code === "ECONNREFUSED" || error.code === "EAGAIN");
+        const dropped = buffered === "" && (error.code === "EPIPE" || error.code === "ECONNRESET");
+        if (noRoom || dropped) retryOr(fail);
+        else finish(fail);
       });
       socket.on("end", () => {
         if (!live()) return;
