@@ -7,6 +7,7 @@ import {
 import { ConnectionError } from "../resilience/errors.ts";
 import type { Lease } from "../resilience/pool.ts";
 import { exponentialPolicy, type RetryPolicy } from "../resilience/retry_policy.ts";
+import { FlapLogThrottle } from "../resilience/flap_log_throttle.ts";
 import { Supervisor } from "../resilience/supervisor.ts";
 import { waitAtMost } from "../resilience/wait_at_most.ts";
 import { supervisorStatusToJson } from "../resilience/supervisor_status.ts";
@@ -130,10 +131,20 @@ export class ConbusDaemon {
       retryable: () => true,
       clock: options.clock,
     });
+    // A bridge that accepts and at once closes again would log two lines a cycle forever.
+    const flaps = new FlapLogThrottle({ stableMs: 10_000 });
     this.#supervisor.events.on("status_changed", (event) => {
+      let note = "";
+      if (event.to === "connected") {
+        if (!flaps.connected(this.#clock.now()).log) return;
+      } else if (event.from === "connected") {
+        const verdict = flaps.lost(this.#clock.now());
+        if (!verdict.log) return;
+        note = verdict.note === "" ? "" : ` ${verdict.note}`;
+      }
       const line = `${event.name}: ${event.from} -> ${event.to}${
         event.reason === null ? "" : ` (${event.reason})`
-      }`;
+      }${note}`;
       const trouble = event.to === "reconnecting" ||
         (event.to === "disconnected" && event.reason !== "stopped");
       if (trouble) options.logger.warn(line);

@@ -1,6 +1,7 @@
 import { chmod, lstat, unlink } from "node:fs/promises";
 import { createConnection, createServer, type Server, type Socket } from "node:net";
 import { dirname } from "node:path";
+import { fileDescriptorHeadroom } from "../platform/proc.ts";
 import { ensurePrivateDir } from "../platform/runtime_dir.ts";
 import { ConnectionError, toConnectionError } from "./errors.ts";
 import { waitAtMost } from "./wait_at_most.ts";
@@ -34,10 +35,15 @@ export const MAX_CONTROL_LINE_BYTES = 64 * 1024;
  * Limits of one control socket. Memory is bounded by them: at most `maxConnections` clients,
  * each holding at most one request line being read ({@link MAX_CONTROL_LINE_BYTES} plus one
  * read chunk), one request being answered, and one reply not yet taken by the client (reading
- * stops until the client drains it) — about 64 × 200 KB = 13 MB in the worst case.
+ * stops until the client drains it) — about 256 × 200 KB = 50 MB in the worst case, a few MB
+ * in practice (measured: README "Reliability").
  */
 export interface ControlLimits {
-  /** Clients at once; one more is told "busy" and disconnected. Default 64. */
+  /**
+   * Clients at once (and at most half the file descriptors left at start). A newcomer past it
+   * displaces the oldest client idle for at least {@link EVICTABLE_AFTER_MS}, else is told
+   * "busy" and disconnected. Default 256.
+   */
   maxConnections: number;
   /** A client with no traffic for this long, and no request being answered, is disconnected. Default 60 s. */
   idleTimeoutMs: number;
@@ -45,7 +51,7 @@ export interface ControlLimits {
 
 /** The defaults of {@link ControlLimits}. */
 export const DEFAULT_CONTROL_LIMITS: Readonly<ControlLimits> = {
-  maxConnections: 64,
+  maxConnections: 256,
   idleTimeoutMs: 60_000,
 };
 
@@ -75,7 +81,14 @@ export async function serveControlSocket(
   handlers: Readonly<Record<string, ControlHandler>>,
   limits: Partial<ControlLimits> = {},
 ): Promise<ControlServer> {
-  const { maxConnections, idleTimeoutMs } = { ...DEFAULT_CONTROL_LIMITS, ...limits };
+  const configured = { ...DEFAULT_CONTROL_LIMITS, ...limits };
+  const { idleTimeoutMs } = configured;
+  // Never more clients than half the descriptors left: at EMFILE the runtime's accept loop
+  // spins (measured: 47 % CPU with the limit at 128) instead of waiting.
+  const headroom = fileDescriptorHeadroom();
+  const maxConnections = headroom === null
+    ? configured.maxConnections
+    : Math.max(1, Math.min(configured.maxConnections, Math.floor(headroom / 2)));
   ensurePrivateDir(dirname(path), process.getuid!());
   await removeLeftoverSocket(path);
   // Every client, oldest first, with its reply in progress (close() lets it finish first).
@@ -94,7 +107,8 @@ export async function serveControlSocket(
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", (error) => reject(toConnectionError(error, `control socket ${path}`)));
-    server.listen(path, () => resolve());
+    // The kernel caps the backlog at net.core.somaxconn; a deep one rides out connect floods.
+    server.listen({ path, backlog: 4096 }, () => resolve());
   });
   // After listen, errors are accept() failures (EMFILE, ENFILE): that one client is lost, the
   // server goes on (an unhandled 'error' would end the daemon).
@@ -107,13 +121,21 @@ export async function serveControlSocket(
 }
 
 /**
+ * How long a client must have been silent before a newcomer may displace it: a client that
+ * just connected gets this long to send its request (its bytes may still sit unread).
+ */
+export const EVICTABLE_AFTER_MS = 250;
+
+/**
  * At the connection cap, makes room by disconnecting the oldest client that is not waiting for
- * an answer: a flood of idle connections then displaces only itself, while a client that just
- * connected to ask something is served. False when every client is waiting for an answer.
+ * an answer and has been silent for {@link EVICTABLE_AFTER_MS}: a flood of idle connections
+ * then displaces only itself, while a client that just connected to ask something is served.
+ * False when there is none.
  */
 function dropOldestIdle(clients: Map<Socket, ControlClient>): boolean {
+  const now = performance.now();
   for (const [socket, client] of clients) {
-    if (!client.answering()) {
+    if (!client.answering() && now - client.lastActiveAt() >= EVICTABLE_AFTER_MS) {
       clients.delete(socket);
       socket.destroy();
       return true;
@@ -207,6 +229,7 @@ function serveClient(
   let buffered = "";
   let answering: Promise<void> | null = null;
   let replyNotTaken = false;
+  let lastActiveAt = performance.now();
   const pump = () => {
     while (answering === null && !replyNotTaken && !socket.destroyed) {
       const newline = buffered.indexOf("\n");
@@ -251,6 +274,7 @@ function serveClient(
     if (answering === null || replyNotTaken) socket.destroy();
   });
   socket.on("data", (chunk: string) => {
+    lastActiveAt = performance.now();
     buffered += chunk;
     if (answering !== null && buffered.includes("\n")) socket.pause();
     if (Buffer.byteLength(buffered) > MAX_CONTROL_LINE_BYTES && !buffered.includes("\n")) {
@@ -263,6 +287,7 @@ function serveClient(
   return {
     replied: () => answering ?? Promise.resolve(),
     answering: () => answering !== null && !replyNotTaken,
+    lastActiveAt: () => lastActiveAt,
   };
 }
 
@@ -272,6 +297,8 @@ interface ControlClient {
   replied(): Promise<void>;
   /** Whether a request of it is being answered (it is not idle). */
   answering(): boolean;
+  /** When it connected or last sent something (`performance.now()` ms). */
+  lastActiveAt(): number;
 }
 
 /** Options for {@link requestControl}. */
@@ -298,11 +325,19 @@ export function requestControl(
   options: ControlRequestOptions = {},
 ): Promise<unknown> {
   const timeoutMs = options.timeoutMs ?? 1000;
+  const startedAt = performance.now();
+  // A connect refused for lack of room (a full backlog during a connect flood: EAGAIN, which
+  // the compiled binary's runtime reports as ECONNREFUSED) or a "busy" answer is tried again
+  // for a short while; a dead daemon's leftover socket then costs at most this much more.
+  const retryWindowMs = Math.min(CONNECT_RETRY_WINDOW_MS, timeoutMs / 2);
   return new Promise((resolve, reject) => {
-    const socket = createConnection(path);
-    let buffered = "";
+    let socket: Socket;
+    let retryTimer: ReturnType<typeof setTimeout> | undefined;
+    let done = false;
     const finish = (outcome: () => void) => {
+      done = true;
       clearTimeout(timer);
+      clearTimeout(retryTimer);
       socket.destroy();
       outcome();
     };
@@ -313,21 +348,60 @@ export function requestControl(
         ),
       timeoutMs,
     );
-    socket.setEncoding("utf8");
-    socket.once("connect", () => socket.write(JSON.stringify({ ...options.args, cmd }) + "\n"));
-    socket.on("error", (error) => finish(() => reject(toConnectionError(error, path))));
-    socket.on(
-      "end",
-      () => finish(() => reject(new ConnectionError("closed", `${path}: closed before replying`))),
-    );
-    socket.on("data", (chunk: string) => {
-      buffered += chunk;
-      const newline = buffered.indexOf("\n");
-      if (newline < 0) return;
-      finish(() => settleReply(buffered.slice(0, newline), path, resolve, reject));
-    });
+    const retryOr = (fail: () => void) => {
+      if (performance.now() - startedAt >= retryWindowMs) return finish(fail);
+      socket.destroy();
+      retryTimer = setTimeout(() => {
+        if (!done) attempt();
+      }, CONNECT_RETRY_DELAY_MS);
+    };
+    const attempt = () => {
+      const current = createConnection(path);
+      socket = current;
+      // Events of an attempt given up (destroyed for a retry) are ignored.
+      const live = () => socket === current && !done;
+      let buffered = "";
+      let connected = false;
+      socket.setEncoding("utf8");
+      socket.once("connect", () => {
+        connected = true;
+        socket.write(JSON.stringify({ ...options.args, cmd }) + "\n");
+      });
+      socket.on("error", (error: NodeJS.ErrnoException) => {
+        if (!live()) return;
+        const fail = () => reject(toConnectionError(error, path));
+        // Refused for lack of room, or dropped at once to make room (written into a closed
+        // connection, or reset) before any answer: worth another try.
+        const noRoom = !connected && (error.code === "ECONNREFUSED" || error.code === "EAGAIN");
+        const dropped = buffered === "" && (error.code === "EPIPE" || error.code === "ECONNRESET");
+        if (noRoom || dropped) retryOr(fail);
+        else finish(fail);
+      });
+      socket.on("end", () => {
+        if (!live()) return;
+        finish(() => reject(new ConnectionError("closed", `${path}: closed before replying`)));
+      });
+      socket.on("data", (chunk: string) => {
+        if (!live()) return;
+        buffered += chunk;
+        const newline = buffered.indexOf("\n");
+        if (newline < 0) return;
+        const line = buffered.slice(0, newline);
+        if (line.startsWith('{"ok":false,"error":"busy: ')) {
+          return retryOr(() => settleReply(line, path, resolve, reject));
+        }
+        finish(() => settleReply(line, path, resolve, reject));
+      });
+    };
+    attempt();
   });
 }
+
+/** How long {@link requestControl} keeps retrying a connect refused for lack of room. */
+const CONNECT_RETRY_WINDOW_MS = 250;
+
+/** Pause between those retries. */
+const CONNECT_RETRY_DELAY_MS = 10;
 
 function settleReply(
   line: string,

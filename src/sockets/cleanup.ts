@@ -79,8 +79,8 @@ const QUARANTINE_PREFIX = ".tether-cleanup-";
  * directories skipped); connect refused; no process in any network namespace listening on that
  * file (by device + inode, see listener_files.ts). Removal cannot be raced: the file is first
  * renamed (atomic) into a fresh private 0700 directory inside the runtime dir, and only if the
- * moved file is still the same socket (dev, inode, times) and still refuses is it unlinked
- * there; anything else is moved back. A hung peer, a full backlog or EACCES keeps the file.
+ * moved file is still the same socket (dev, inode, times) that refused is it unlinked there;
+ * anything else is moved back. A hung peer, a full backlog or EACCES keeps the file.
  * Nothing outside `$XDG_RUNTIME_DIR` is touched, including a `$SWAYSOCK` pointing elsewhere;
  * the current session's socket goes only if proven dead. Throws a ConfigError for a bad
  * runtime dir or an unreadable directory, before any removal.
@@ -128,7 +128,7 @@ export async function runCleanup(options: CleanupOptions): Promise<CleanupReport
     return reason === null;
   });
   // Phase 3: move into quarantine (a dry run looks in place), check the moved file is still
-  // the socket that refused and still refuses, then unlink it there; else put it back.
+  // the socket that refused, then unlink it there; else put it back.
   const quarantine = options.dryRun || candidates.length === 0
     ? null
     : mkdtempSync(join(runtimeDir, QUARANTINE_PREFIX));
@@ -147,8 +147,7 @@ export async function runCleanup(options: CleanupOptions): Promise<CleanupReport
         return;
       }
     }
-    const reprobe = await probe(checkedPath);
-    const late = keepReasonBeforeUnlink(entry.file!, readFileFacts(checkedPath), reprobe, uid);
+    const late = keepReasonBeforeUnlink(entry.file!, readFileFacts(checkedPath), uid);
     if (late !== null) {
       if (quarantine !== null) {
         const stuck = putBack(checkedPath, entry.path);

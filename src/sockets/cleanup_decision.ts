@@ -69,11 +69,15 @@ export function keepReasonListening(file: FileFacts, listeners: ListenerFiles): 
 }
 
 /**
- * Whether `now` is still the file `before` described: same device, inode and times, still a
- * socket we own. A new compositor that reused the PID has a new file (ext4 may even reuse the
- * inode number, hence the times); a racer's file or symlink put in its place differs too.
+ * §4.1 step 7, right before unlink: the file — moved by then into cleanup's private quarantine
+ * directory, where nothing can be swapped in under its name — must still be the socket that
+ * refused: same device, inode and times, still a socket we own. A new compositor that reused
+ * the PID has a new file (ext4 may even reuse the inode number, hence the times); a racer's
+ * file or symlink put in its place differs too. No second connect is needed: nothing can start
+ * listening on an existing socket file (bind needs a new one), and the listener check by inode
+ * ran after the refusal.
  */
-function keepReasonReplaced(
+export function keepReasonBeforeUnlink(
   before: FileFacts,
   now: FileFacts | null,
   uid: number,
@@ -86,23 +90,6 @@ function keepReasonReplaced(
     return "replaced since it was checked (different file now): left alone";
   }
   return null;
-}
-
-/**
- * §4.1 step 7, right before unlink: the file (moved into cleanup's private quarantine
- * directory) must still be the same socket ({@link keepReasonReplaced}) and must still refuse
- * connections.
- */
-export function keepReasonBeforeUnlink(
-  before: FileFacts,
-  now: FileFacts | null,
-  reprobe: ProbeOutcome,
-  uid: number,
-): string | null {
-  const replaced = keepReasonReplaced(before, now, uid);
-  if (replaced !== null) return replaced;
-  const reason = keepReasonAfterProbe(reprobe);
-  return reason === null ? null : `re-check before removal: ${reason}`;
 }
 
 /** Whether `path` lies strictly below `dir` (both absolute, normalised). */

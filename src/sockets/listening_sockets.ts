@@ -1,6 +1,3 @@
-import { readFile } from "node:fs/promises";
-import { join } from "node:path";
-
 /** `__SO_ACCEPTCON` in /proc/net/unix's Flags column: the socket is listening. */
 const SO_ACCEPTCON = 0x10000;
 
@@ -41,19 +38,4 @@ export function parseUnixListeners(text: string): UnixListener[] {
     }
   }
   return listeners;
-}
-
-/**
- * Paths of the unix sockets some process in this network namespace is listening on, as bound
- * (`socket-health` uses them only to label a refused socket "hung" rather than "stale"; the
- * decision to delete is made on file identities, see listener_files.ts). Returns null when
- * `/proc/net/unix` cannot be read.
- */
-export async function readListeningPaths(procRoot = "/proc"): Promise<Set<string> | null> {
-  try {
-    const text = await readFile(join(procRoot, "net", "unix"), "utf8");
-    return new Set(parseUnixListeners(text).map((listener) => listener.path));
-  } catch {
-    return null;
-  }
 }

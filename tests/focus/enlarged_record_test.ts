@@ -66,7 +66,7 @@ Deno.test("a FIFO, a symlink to /dev/zero or an oversized record reads as empty 
     await symlink("/dev/zero", path);
     assert.deepEqual(await readEnlargedRecord(path), []); // used to grow past 3 GB
     await rm(path);
-    const entry = { pid: 5, start_time_ms: null, delta_pt: 2 };
+    const entry = { pid: 5, start_time_ms: null, os_window_id: null, delta_pt: 2 };
     const huge = JSON.stringify({
       enlarged: Array(Math.ceil(MAX_ENLARGED_RECORD_BYTES / 40)).fill(entry),
     });

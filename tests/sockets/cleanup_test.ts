@@ -175,10 +175,10 @@ Deno.test("a socket replaced between probe and unlink is kept (same-inode check)
       env: {},
       uid: UID,
       dryRun: false,
-      // The second probe (right before unlink) finds that a new compositor took the name.
+      // Right after the probe, a new compositor (same PID, new file) takes the name.
       connectProber: async (probed) => {
         probes++;
-        if (probes === 2) {
+        if (probes === 1) {
           rmSync(probed);
           await createStaleSockets([probed]);
         }
