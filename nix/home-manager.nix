@@ -34,7 +34,7 @@ in
     focus = {
       enable = mkEnableOption "tether focus: the focused kitty's font grows, following niri or sway";
       compositor = mkOption {
-        type = types.enum [ "auto" "niri" "sway" ];
+        type = types.enum [ "auto" "niri" "sway" "i3" ];
         default = "auto";
         description = "Which compositor to follow (tether focus --compositor).";
       };
@@ -81,7 +81,7 @@ in
         Install.WantedBy = [ "graphical-session.target" ];
       };
       systemd.user.targets.tether-session.Unit = {
-        Description = "tether: compositor session for compositors that do not start graphical-session.target (sway)";
+        Description = "tether: compositor session for compositors that do not start graphical-session.target (sway, i3)";
         Documentation = "man:tether(1)";
         BindsTo = "graphical-session.target";
         Wants = "graphical-session-pre.target";

@@ -7,9 +7,14 @@
 { lib, stdenvNoCC, deno, bun, depsHash ? lib.fakeHash }:
 let
   version = (builtins.fromJSON (builtins.readFile ../deno.json)).version;
-  src = lib.fileset.toSource {
-    root = ../.;
-    fileset = lib.fileset.unions [ ../deno.json ../deno.lock ../main.ts ../src ../scripts/man.ts ];
+  # What the build reads: the program, its lock file, and the man page generator.
+  kept = [ "deno.json" "deno.lock" "main.ts" "src" "scripts" "scripts/man.ts" ];
+  src = lib.cleanSourceWith {
+    name = "tether-source";
+    src = ../.;
+    filter = path: type:
+      let relative = lib.removePrefix (toString ../. + "/") (toString path);
+      in builtins.elem relative kept || lib.hasPrefix "src/" relative;
   };
   denoEnv = ''
     export HOME="$TMPDIR" DENO_NO_UPDATE_CHECK=1 NO_COLOR=1
@@ -59,6 +64,8 @@ stdenvNoCC.mkDerivation {
   # would cut the program off.
   dontStrip = true;
   dontPatchELF = true;
+  # `nix build .#tether.deps` builds (and prints the hash of) the dependencies alone.
+  passthru = { inherit deps; };
   meta = {
     description = "Keeps a Linux desktop's local connections healthy: compositor, kitty, Conbus";
     mainProgram = "tether";

@@ -1,22 +1,13 @@
 import { Command, Option } from "@commander-js/extra-typings";
 import type { Dirent } from "node:fs";
-import {
-  access,
-  constants,
-  lstat,
-  mkdir,
-  readdir,
-  readFile,
-  rename,
-  stat,
-  unlink,
-  writeFile,
-} from "node:fs/promises";
+import { access, constants, lstat, mkdir, readdir, readFile, stat, unlink } from "node:fs/promises";
 import { basename, join, resolve } from "node:path";
 import { ConfigError } from "../platform/config_error.ts";
 import { configHome } from "../platform/paths.ts";
+import { writeFileSafely } from "../platform/safe_file.ts";
 import {
   DEFAULT_UNIT_SETTINGS,
+  I3_EXEC_LINES,
   isUnchangedGenerated,
   planInstall,
   renderUnits,
@@ -56,7 +47,7 @@ export function systemdCommand(context: CliContext): Command {
     .option("--force", "overwrite units that were edited by hand", false)
     .addOption(
       new Option("--compositor <name>", "which compositor the focus service follows")
-        .choices(["auto", "niri", "sway"] as const)
+        .choices(["auto", "niri", "sway", "i3"] as const)
         .default(DEFAULT_UNIT_SETTINGS.compositor),
     )
     .option("--app-id <id>", "app id of kitty windows (focus service)", DEFAULT_UNIT_SETTINGS.appId)
@@ -96,7 +87,8 @@ export function systemdCommand(context: CliContext): Command {
         await mkdir(dir, { recursive: true, mode: 0o755 });
         for (const step of plan) {
           if (step.action === "create" || step.action === "replace") {
-            await writeAtomically(join(dir, step.unit.name), step.unit.content);
+            // New temp file, fsync, rename: never through a symlink or into another's file.
+            writeFileSafely(join(dir, step.unit.name), step.unit.content, { mode: 0o644 });
           }
         }
       }
@@ -111,6 +103,7 @@ export function systemdCommand(context: CliContext): Command {
         })),
         commands: ENABLE_COMMANDS,
         sway_config_lines: SWAY_EXEC_LINES,
+        i3_config_lines: I3_EXEC_LINES,
       };
       if (json) {
         context.stdout(JSON.stringify(report) + "\n");
@@ -134,8 +127,7 @@ export function systemdCommand(context: CliContext): Command {
         if (conflicts.length === 0) {
           context.stdout(
             `\nThen run:\n${ENABLE_COMMANDS.map((line) => `  ${line}\n`).join("")}` +
-              "\nsway: add these lines to ~/.config/sway/config (niri starts the session itself):\n" +
-              SWAY_EXEC_LINES.map((line) => `  ${line}\n`).join(""),
+              sessionLines(options.compositor),
           );
         }
       }
@@ -216,6 +208,18 @@ export function systemdCommand(context: CliContext): Command {
   return command;
 }
 
+/** What to add to the compositor's config so that it starts (and stops) the session. */
+function sessionLines(compositor: string): string {
+  const block = (name: string, lines: readonly string[]) =>
+    `\n${name}: add these lines to ~/.config/${name}/config:\n` +
+    lines.map((line) => `  ${line}\n`).join("");
+  return (compositor === "auto" || compositor === "niri"
+    ? "\nniri: nothing to add (niri's systemd integration starts graphical-session.target)\n"
+    : "") +
+    (compositor === "auto" || compositor === "sway" ? block("sway", SWAY_EXEC_LINES) : "") +
+    (compositor === "auto" || compositor === "i3" ? block("i3", I3_EXEC_LINES) : "");
+}
+
 function unitDir(context: CliContext): string {
   return join(configHome(context.env), "systemd", "user");
 }
@@ -278,10 +282,4 @@ async function readOrNull(path: string): Promise<string | null> {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return null;
     throw new ConfigError(`cannot read ${path}: ${(error as NodeJS.ErrnoException).code}`);
   }
-}
-
-async function writeAtomically(path: string, content: string): Promise<void> {
-  const temporary = `${path}.tmp-${process.pid}`;
-  await writeFile(temporary, content, { mode: 0o644 });
-  await rename(temporary, path);
 }

@@ -8,6 +8,7 @@ import { ConfigError } from "../platform/config_error.ts";
 import type { Logger } from "../platform/logger.ts";
 import { type Environment, tetherRuntimeDir } from "../platform/paths.ts";
 import { isProcessAlive, readStartTimeMs } from "../platform/proc.ts";
+import { prepareTetherRuntimeDir } from "../platform/runtime_dir.ts";
 import { type Clock, systemClock } from "../resilience/clock.ts";
 import { type ControlServer, serveControlSocket } from "../resilience/control_socket.ts";
 import { ConnectionError } from "../resilience/errors.ts";
@@ -87,6 +88,8 @@ export async function runFocusDaemon(options: FocusDaemonOptions): Promise<void>
   const startedAt = clock.now();
   const { env, logger } = options;
   if (keepJitIdle()) logger.debug("focus: JIT tier-up off (the tracker idles between events)");
+  // The runtime dir and its tether/ checked as cleanup checks them, before anything exists.
+  prepareTetherRuntimeDir(env, process.getuid!());
   const controlPath = focusControlSocketPath(env);
   const recordPath = enlargedRecordPath(env);
   const kind = options.waitForCompositor && options.compositor === "auto"

@@ -22,7 +22,7 @@ export const UNIT_NAMES = [
 ] as const;
 
 /** Which compositor the focus service follows (`tether focus --compositor`). */
-export type UnitCompositor = "auto" | "niri" | "sway";
+export type UnitCompositor = "auto" | "niri" | "sway" | "i3";
 
 /** What the units run, besides the binary (defaults: auto, kitty, 3 points, 5min). */
 export interface UnitSettings {
@@ -56,10 +56,17 @@ export const SWAY_EXEC_LINES = [
   `exec swaymsg -t subscribe '["shutdown"]' || true && systemctl --user stop tether-session.target`,
 ] as const;
 
+/** The same two lines for i3's config (i3 does not start graphical-session.target either). */
+export const I3_EXEC_LINES = [
+  "exec --no-startup-id systemctl --user start tether-session.target",
+  `exec --no-startup-id i3-msg -t subscribe '["shutdown"]' || true && systemctl --user stop tether-session.target`,
+] as const;
+
 /**
- * Quotes a path (or another argument) for an `ExecStart=` line (systemd.service(5) "Command lines"): plain when it
- * has only safe characters, else double-quoted with `\` and `"` escaped; `%` is doubled so
- * systemd does not expand it as a specifier. Control characters are refused.
+ * Quotes a path (or another argument) for an `ExecStart=` line (systemd.service(5) "Command
+ * lines"): plain when it has only safe characters, else double-quoted with `\` and `"`
+ * escaped; `%` is doubled so systemd does not expand it as a specifier. Control characters
+ * are refused.
  */
 export function quoteExecPath(path: string): string {
   // deno-lint-ignore no-control-regex
@@ -98,7 +105,7 @@ export function isUnchangedGenerated(content: string): boolean {
  * - `tether-focus.service`: `ExecStart=<bin> focus --compositor … --app-id … --font-delta …`,
  *   started by, stopped with and ordered after graphical-session.target;
  * - `tether-session.target`: binds graphical-session.target for compositors that do not start
- *   it (sway: {@link SWAY_EXEC_LINES}).
+ *   it (sway: {@link SWAY_EXEC_LINES}, i3: {@link I3_EXEC_LINES}).
  * Each starts with {@link GENERATED_MARKER} and the checksum of the rest of the file.
  *
  * @example
@@ -180,9 +187,9 @@ WantedBy=graphical-session.target
     [
       "tether-session.target",
       `[Unit]
-Description=tether: compositor session for compositors that do not start graphical-session.target (sway)
+Description=tether: compositor session for compositors that do not start graphical-session.target (sway, i3)
 Documentation=man:tether(1)
-# sway's config starts and stops this target (tether systemd install prints the two lines);
+# sway's or i3's config starts and stops this target (tether systemd install prints the lines);
 # binding it to graphical-session.target starts the session's services and stops them with it.
 BindsTo=graphical-session.target
 Wants=graphical-session-pre.target
@@ -200,9 +207,9 @@ Before=graphical-session.target
 }
 
 function validateSettings(settings: UnitSettings): void {
-  if (!["auto", "niri", "sway"].includes(settings.compositor)) {
+  if (!["auto", "niri", "sway", "i3"].includes(settings.compositor)) {
     throw new ConfigError(
-      `--compositor must be auto, niri or sway, got "${settings.compositor}"`,
+      `--compositor must be auto, niri, sway or i3, got "${settings.compositor}"`,
     );
   }
   if (settings.appId.trim() === "") throw new ConfigError("--app-id must not be empty");

@@ -124,18 +124,31 @@ Deno.test("install prints the two lines for sway's config and writes --composito
     assert.equal(result.code, 0, result.stderr);
     assert.ok(
       result.stdout.endsWith(
-        "sway: add these lines to ~/.config/sway/config (niri starts the session itself):\n" +
+        "\nsway: add these lines to ~/.config/sway/config:\n" +
           "  exec systemctl --user start tether-session.target\n" +
           `  exec swaymsg -t subscribe '["shutdown"]' || true && systemctl --user stop tether-session.target\n`,
       ),
       result.stdout,
     );
+    assert.doesNotMatch(result.stdout, /i3:|niri:/);
     assert.match(
       readFileSync(unitPath(home, "tether-focus.service"), "utf8"),
       /^ExecStart=\/bin\/true focus --compositor sway --app-id kitty --font-delta 3$/m,
     );
     const json = JSON.parse((await runInProcess(["--json", ...args], { env })).stdout);
     assert.equal(json.sway_config_lines.length, 2);
+    assert.equal(json.i3_config_lines.length, 2);
+    // auto: what each compositor needs; i3: only i3's lines.
+    const auto = await runInProcess([...args.slice(0, 4), "--dry-run"], { env });
+    assert.match(
+      auto.stdout,
+      /\nniri: nothing to add .*\n\nsway: .*\n.*\n.*\n\ni3: add these lines to ~\/\.config\/i3\/config:\n {2}exec --no-startup-id systemctl --user start tether-session.target\n/,
+    );
+    const i3 = await runInProcess([...args.slice(0, 4), "--dry-run", "--compositor", "i3"], {
+      env,
+    });
+    assert.match(i3.stdout, /focus --compositor i3 /);
+    assert.doesNotMatch(i3.stdout, /sway:|niri:/);
     // Other settings replace tether's own unedited unit without --force.
     const niri = await runInProcess([...args.slice(0, 4), "--compositor", "niri"], { env });
     assert.equal(niri.code, 0, niri.stderr);

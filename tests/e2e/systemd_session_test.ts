@@ -12,8 +12,9 @@ import { chownSync, existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import process from "node:process";
 import { join } from "node:path";
-import { SWAY_EXEC_LINES } from "../../src/platform/systemd_units.ts";
+import { I3_EXEC_LINES, SWAY_EXEC_LINES } from "../../src/platform/systemd_units.ts";
 import { REPO_ROOT } from "../support/cli.ts";
+import { type I3Instance, startI3 } from "../support/i3.ts";
 import { createStaleSockets } from "../support/stale_sockets.ts";
 import { startSway, type SwayInstance } from "../support/sway.ts";
 import {
@@ -203,6 +204,60 @@ Deno.test("units under a real systemd --user: niri's own unit starts and stops t
       assert.equal(await manager.isActive("graphical-session.target"), "inactive");
     }
   } finally {
+    await manager?.stop();
+    rmSync(home, { recursive: true, force: true });
+    rmSync(runtimeDir, { recursive: true, force: true });
+  }
+});
+
+Deno.test("units under a real systemd --user: i3's two config lines start and stop the focus service with i3", async () => {
+  assert.ok(existsSync(BIN), `${BIN} is missing: bash scripts/build.sh compile`);
+  const { uid, gid } = userIds();
+  const home = mkdtempSync(join(tmpdir(), "tether-systemd-home-"));
+  chownSync(home, uid, gid);
+  const runtimeDir = await makeRuntimeDir();
+  const env = { HOME: home, XDG_CONFIG_HOME: join(home, ".config"), XDG_RUNTIME_DIR: runtimeDir };
+  let manager: UserManager | null = null;
+  let i3: I3Instance | null = null;
+  try {
+    const install = await runAsUser(
+      TEST_USER,
+      [BIN, "systemd", "install", "--compositor", "i3"],
+      env,
+    );
+    assert.equal(install.code, 0, install.stderr);
+    for (const line of I3_EXEC_LINES) {
+      assert.ok(install.stdout.includes(`  ${line}\n`), install.stdout);
+    }
+    manager = await startUserManager({ runtimeDir, home });
+    const enable = await manager.systemctl(["enable", "tether-focus.service"]);
+    assert.equal(enable.code, 0, enable.stderr);
+    assert.equal(await manager.isActive("tether-focus.service"), "inactive");
+    const started = await startI3({ runtimeDir, config: I3_EXEC_LINES.join("\n") });
+    i3 = started;
+    await waitFor(
+      "tether-focus.service to start with i3",
+      async () => await manager!.isActive("tether-focus.service") === "active" ? true : undefined,
+      20_000,
+    );
+    const status = await waitFor("tether focus to follow i3", async () => {
+      const result = await runAsUser(TEST_USER, [BIN, "--json", "focus", "status"], env);
+      if (result.code !== 0) return undefined;
+      const parsed = JSON.parse(result.stdout);
+      return parsed.connection.status === "connected" ? parsed : undefined;
+    }, 20_000);
+    assert.equal(status.connection.compositor, "i3");
+    assert.equal(status.connection.socket_path, started.socketPath);
+    await started.i3msg(["exit"]);
+    await waitForExit(started.pid);
+    await waitFor(
+      "tether-focus.service to stop with i3",
+      async () => await manager!.isActive("tether-focus.service") === "inactive" ? true : undefined,
+      20_000,
+    );
+    assert.equal(await manager.isActive("graphical-session.target"), "inactive");
+  } finally {
+    if (i3 !== null) await (i3 as I3Instance).stop();
     await manager?.stop();
     rmSync(home, { recursive: true, force: true });
     rmSync(runtimeDir, { recursive: true, force: true });

@@ -43,7 +43,7 @@ for (
         stdoutIsTty: false,
         shutdownSignal: stop.signal,
       });
-      await until("the waiting line", () => stderr.includes("waiting for niri or sway"));
+      await until("the waiting line", () => stderr.includes("waiting for niri, sway or i3"));
       // Several polls (1 s apart) pass without another line.
       await new Promise((resolve) => setTimeout(resolve, 2500));
       assert.equal(stderr.trim().split("\n").length, 1, stderr);

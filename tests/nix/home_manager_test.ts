@@ -101,12 +101,12 @@ Deno.test("home-manager module, defaults: the four units tether systemd install 
 Deno.test("home-manager module, every setting: the same units as install with the same flags", async () => {
   const result = await evaluate({
     package: pkg,
-    focus: { enable: true, compositor: "sway", fontDelta: 5, appIds: ["my kitty"] },
+    focus: { enable: true, compositor: "i3", fontDelta: 5, appIds: ["my kitty"] },
     cleanup: { enable: true, interval: "10min" },
   });
   assert.equal(result.code, 0, result.stderr);
   const expected = tetherUnits({
-    compositor: "sway",
+    compositor: "i3",
     appId: "my kitty",
     fontDeltaPt: 5,
     cleanupInterval: "10min",
@@ -146,7 +146,7 @@ Deno.test("home-manager module: bad settings fail the evaluation with the option
         /services\.tether\.focus\.appIds: tether focus follows exactly one app id/,
       ],
       [{ cleanup: { enable: true, interval: "often" } }, /services\.tether\.cleanup\.interval/],
-      [{ focus: { enable: true, compositor: "i3" } }, /services\.tether\.focus\.compositor/],
+      [{ focus: { enable: true, compositor: "hyprland" } }, /services\.tether\.focus\.compositor/],
     ] as const
   ) {
     const result = await evaluate({ package: pkg, ...config });

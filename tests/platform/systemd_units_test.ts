@@ -65,7 +65,7 @@ Deno.test("focus settings and the cleanup interval reach the units", () => {
   assert.match(rendered["tether-cleanup.timer"]!, /^OnUnitActiveSec=90s$/m);
   for (
     const [settings, flag] of [
-      [{ compositor: "i3" }, "--compositor"],
+      [{ compositor: "hyprland" }, "--compositor"],
       [{ appId: " " }, "--app-id"],
       [{ fontDeltaPt: 0 }, "--font-delta"],
       [{ cleanupInterval: "5 minutes" }, "--cleanup-interval"],
