@@ -4,7 +4,7 @@ import { access, constants, lstat, mkdir, readdir, readFile, stat, unlink } from
 import { basename, join, resolve } from "node:path";
 import { ConfigError } from "../platform/config_error.ts";
 import { configHome } from "../platform/paths.ts";
-import { writeFileSafely } from "../platform/safe_file.ts";
+import { readFileSafely, writeFileSafely } from "../platform/safe_file.ts";
 import {
   DEFAULT_UNIT_SETTINGS,
   I3_EXEC_LINES,
@@ -275,11 +275,9 @@ async function enablementLinks(dir: string): Promise<string[]> {
   return links.sort();
 }
 
-async function readOrNull(path: string): Promise<string | null> {
-  try {
-    return await readFile(path, "utf8");
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return null;
-    throw new ConfigError(`cannot read ${path}: ${(error as NodeJS.ErrnoException).code}`);
-  }
+/** An existing unit's text, or null: a regular file only, opened without blocking, ≤ 1 MiB. */
+function readOrNull(path: string): Promise<string | null> {
+  return Promise.resolve(
+    readFileSafely(path, { maxBytes: 1024 * 1024, followSymlinks: true, label: "unit file" }),
+  );
 }

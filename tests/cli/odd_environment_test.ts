@@ -115,3 +115,20 @@ Deno.test("an XDG_RUNTIME_DIR that is not valid UTF-8: one line, exit 2, nothing
     box.cleanup();
   }
 });
+
+Deno.test("systemd install: a FIFO where a unit goes is one line, exit 2, at once", async () => {
+  const box = sandbox();
+  try {
+    const unitDir = join(box.root, "config", "systemd", "user");
+    mkdirSync(unitDir, { recursive: true });
+    new Deno.Command("mkfifo", { args: [join(unitDir, "tether-cleanup.service")] }).outputSync();
+    const started = performance.now();
+    const result = await runInProcess(["systemd", "install", "--bin", "/usr/bin/true"], {
+      env: { ...box.env, XDG_CONFIG_HOME: join(box.root, "config") },
+    });
+    assertOneLineUsage(result, /tether-cleanup\.service is a FIFO, not a regular file/);
+    assert.ok(performance.now() - started < 2000);
+  } finally {
+    box.cleanup();
+  }
+});
