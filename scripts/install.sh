@@ -121,8 +121,8 @@ for index in "${!targets[@]}"; do
 done
 staged=()
 
-"${targets[0]}" --version >/dev/null || fail "the installed ${targets[0]} does not run"
-say "installed tether into $prefix"
+version="$("${targets[0]}" --version)" || fail "the installed ${targets[0]} does not run"
+say "installed $version into $prefix"
 case ":$PATH:" in
   *":$prefix/bin:"*) ;;
   *) say "note: $prefix/bin is not on PATH; add it (man also finds the page through PATH)" ;;

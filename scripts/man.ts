@@ -14,7 +14,9 @@
  */
 import { Help } from "@commander-js/extra-typings";
 import type { CommandUnknownOpts } from "@commander-js/extra-typings";
-import { buildProgram, VERSION } from "../src/cli/program.ts";
+import { HELP_CONFIG } from "../src/cli/help_format.ts";
+import { buildProgram } from "../src/cli/program.ts";
+import { VERSION } from "../src/cli/version.ts";
 
 /** Environment variables tether reads, with what they do (each is checked against src/). */
 export const ENVIRONMENT: readonly (readonly [string, string])[] = [
@@ -23,11 +25,13 @@ export const ENVIRONMENT: readonly (readonly [string, string])[] = [
   ["XDG_RUNTIME_DIR", "the runtime directory: compositor, kitty and tether sockets live here."],
   [
     "XDG_CONFIG_HOME",
-    "where config.yml, kitty's rc.password and the systemd units live (default ~/.config).",
+    "where config.yml, kitty's rc.password and the systemd units live (default ~/.config). Every key of config.yml's focus: section can also be set as TETHER_FOCUS_<KEY> (e.g. TETHER_FOCUS_FONT_DELTA).",
   ],
   ["HOME", "the default for XDG_CONFIG_HOME."],
   ["NIRI_SOCKET", "niri's IPC socket, tried first by --compositor auto."],
   ["SWAYSOCK", "sway's IPC socket, tried after NIRI_SOCKET."],
+  ["I3SOCK", "i3's IPC socket (sway sets it too); doctor checks the compositor it names."],
+  ["PATH", "where doctor looks for systemctl."],
   ["TETHER_CONBUS_HOST", "the Conbus bridge's host (conbus send, conbus serve)."],
   ["TETHER_CONBUS_PORT", "the Conbus bridge's TCP port."],
   [
@@ -69,7 +73,8 @@ function commandTree(command: CommandUnknownOpts, help: Help, prefix: string): s
 
 /** tether(1) in man(7) roff, built from `program`. */
 export function renderManPage(program: CommandUnknownOpts): string {
-  const help = new Help();
+  // The same defaults and choices as `--help` writes them: `(default: 3)`.
+  const help = Object.assign(new Help(), HELP_CONFIG);
   const globals = help.visibleOptions(program).filter((option) => option.long !== "--help");
   return [
     `.TH TETHER 1 "" "tether ${VERSION}" "User Commands"`,

@@ -46,9 +46,9 @@ function sendCommand(context: CliContext) {
     )
     .argument("<telegrams...>", "full frames (checksum verified) or bodies (checksum added)")
     .option("--host <host>", "bridge address (else $TETHER_CONBUS_HOST, config.yml, ./cli.yml)")
-    .option("--port <port>", "bridge TCP port (default 10001)")
-    .option("--timeout <seconds>", "overall deadline incl. retries (default 2)")
-    .option("--quiet-ms <ms>", "broadcast/discover/event quiet window (default 500)")
+    .option("--port <port>", "bridge TCP port (default: 10001)")
+    .option("--timeout <duration>", "overall deadline incl. retries (default: 2s)")
+    .option("--quiet-ms <duration>", "broadcast/discover/event quiet window (default: 500ms)")
     .option("--direct", "connect to the bridge even if `tether conbus serve` runs", false)
     .action(async (telegramArgs, options) => {
       const telegrams = parseTelegrams(telegramArgs);
@@ -207,8 +207,8 @@ function serveCommand(context: CliContext) {
       "own the bridge's single TCP connection and serve `tether conbus send` on $XDG_RUNTIME_DIR/tether/conbus.sock",
     )
     .option("--host <host>", "bridge address (else $TETHER_CONBUS_HOST, config.yml, ./cli.yml)")
-    .option("--port <port>", "bridge TCP port (default 10001)")
-    .option("--min-gap-ms <ms>", "minimum time between telegrams on the bus (default 50)")
+    .option("--port <port>", "bridge TCP port (default: 10001)")
+    .option("--min-gap-ms <duration>", "minimum time between telegrams on the bus (default: 50ms)")
     .action(async (options) => {
       const settings = await loadConbusSettings(
         { host: options.host, port: options.port, minGapMs: options.minGapMs },

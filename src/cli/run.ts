@@ -6,7 +6,9 @@ import { ConnectionError } from "../resilience/errors.ts";
 import { loggerFor } from "./context.ts";
 import type { CliContext, GlobalOptions } from "./context.ts";
 import { ExitCode, type ExitCodeValue } from "./exit_codes.ts";
+import { COMPLETE_COMMAND, completeWords, formatCandidates } from "./completions.ts";
 import { buildProgram } from "./program.ts";
+import { versionInfo, versionLine, versionRequest } from "./version.ts";
 
 /** The parts of a {@link CliContext} that the process supplies; the rest is derived here. */
 export type CliIo = Omit<CliContext, "globals" | "logger" | "setExitCode">;
@@ -17,10 +19,16 @@ export type CliIo = Omit<CliContext, "globals" | "logger" | "setExitCode">;
  *
  * @example
  * ```ts
- * const code = await runCli(["--version"], io); // prints "0.1.0", returns 0
+ * const code = await runCli(["--version"], io); // prints "tether 0.1.0 (…, bun 1.4.5)", returns 0
  * ```
  */
 export async function runCli(args: readonly string[], io: CliIo): Promise<ExitCodeValue> {
+  const version = versionRequest(args);
+  if (version !== null) {
+    const info = versionInfo();
+    io.stdout((version.json ? JSON.stringify(info) : versionLine(info)) + "\n");
+    return ExitCode.ok;
+  }
   let exitCode: ExitCodeValue = ExitCode.ok;
   let globals: GlobalOptions = { json: false, logLevel: "warn" };
   let logger = loggerFor(globals, io);
@@ -33,6 +41,12 @@ export async function runCli(args: readonly string[], io: CliIo): Promise<ExitCo
     },
   };
   const program = buildProgram(context);
+  if (args[0] === COMPLETE_COMMAND) {
+    const words = args[1] === "--" ? args.slice(2) : args.slice(1);
+    const candidates = completeWords(program, words);
+    if (candidates.length > 0) io.stdout(formatCandidates(candidates) + "\n");
+    return ExitCode.ok;
+  }
   program.hook("preAction", (_root, action) => {
     const options = action.optsWithGlobals() as Partial<GlobalOptions>;
     globals = { json: options.json ?? false, logLevel: options.logLevel ?? logLevelFromEnv(io) };

@@ -26,7 +26,7 @@ export function socketHealthCommand(context: CliContext): Command {
     .description(
       "probe sway, i3, niri, kitty and tether sockets: healthy, unresponsive, stale or missing",
     )
-    .option("--timeout <seconds>", "deadline per socket", "1")
+    .option("--timeout <duration>", "deadline per socket", "1s")
     .addOption(
       // choices() lists them in --help and completions; parseKind gives tether's own message.
       new Option("--kind <kind>", "only sockets of this kind").choices(SOCKET_KINDS)
@@ -34,7 +34,7 @@ export function socketHealthCommand(context: CliContext): Command {
     )
     .option("--path <socket>", "probe only this socket")
     .option("--watch", "re-probe forever; live lines on a terminal, JSON lines otherwise", false)
-    .option("--interval <seconds>", "seconds between --watch rounds", "30")
+    .option("--interval <duration>", "time between --watch rounds", "30s")
     .action(async (options) => {
       const timeoutMs = parseTimeoutSeconds(options.timeout);
       const intervalMs = parseIntervalSeconds(options.interval);

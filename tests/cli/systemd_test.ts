@@ -142,7 +142,7 @@ Deno.test("install prints the two lines for sway's config and writes --composito
     const auto = await runInProcess([...args.slice(0, 4), "--dry-run"], { env });
     assert.match(
       auto.stdout,
-      /\nniri: nothing to add .*\n\nsway: .*\n.*\n.*\n\ni3: add these lines to ~\/\.config\/i3\/config:\n  exec --no-startup-id systemctl --user start tether-session.target\n/,
+      /\nniri: nothing to add .*\n\nsway: .*\n.*\n.*\n\ni3: add these lines to ~\/\.config\/i3\/config:\n {2}exec --no-startup-id systemctl --user start tether-session.target\n/,
     );
     const i3 = await runInProcess([...args.slice(0, 4), "--dry-run", "--compositor", "i3"], {
       env,

@@ -148,7 +148,7 @@ Deno.test("durations past the longest timer are a usage error (exit 2), not an i
   assert.equal(result.code, 2, result.stderr);
   assert.match(
     result.stderr.trim(),
-    /^tether: --timeout must be at most 2147483647 ms \(2147483 s, the longest timer\)/,
+    /^tether: --timeout "2147484" is longer than the longest timer \(2147483\.647s, about 24\.8 days\)$/,
   );
   assert.equal(result.stderr.trim().split("\n").length, 1);
   assert.throws(

@@ -89,7 +89,10 @@ Deno.test("install.sh into ~/.local: the files, where shells and man look, twice
   try {
     const first = await install([], env);
     assert.equal(first.code, 0, first.stderr);
-    assert.match(first.stderr, /installed tether into .*\/home\/\.local\n/);
+    assert.match(
+      first.stderr,
+      /installed tether \S+ \([0-9a-f]{12}(-dirty)?, bun [\d.]+\) into .*\/home\/\.local\n/,
+    );
     assert.deepEqual(tree(prefix), [...FILES].sort());
     const bin = join(prefix, "bin", "tether");
     assert.equal(statSync(bin).mode & 0o777, 0o755);
