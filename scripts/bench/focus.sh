@@ -2,10 +2,15 @@
 # Figures for README "tether focus", measured in one run (see scripts/bench/focus_bench.ts):
 # focus event -> font change acknowledged (tether vs 3 x `kitty @ set-font-size`, kitty in
 # password and in socket-only mode), coalesced vs separate commands, p50/p99 over 200 switches,
-# tracker RSS over 10,000 focus events with the <= 60 MB and flatness targets met or missed.
+# tracker RSS over 10,000 focus events with the <= 60 MB and flatness targets met or missed;
+# then a move between two OS windows of one kitty next to one between two kitties (real i3).
 # Needs the packages from scripts/setup.sh (kitty, Xvfb) and builds dist/tether first.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 . scripts/env.sh
 bash scripts/build.sh compile
 TETHER_BIN="$TETHER_ROOT/dist/tether" "$DENO" run --allow-all --no-check scripts/bench/focus_bench.ts
+# Focus moves between two OS windows of one kitty vs between two kitties, on real i3, per peer
+# set (needs the sid root from scripts/peers.sh for the second set; TETHER_PEER_SETS narrows).
+TETHER_BIN="$TETHER_ROOT/dist/tether" flock /tmp/tether-realpeers.lock \
+  "$DENO" run --allow-all --no-check scripts/bench/focus_os_windows.ts
