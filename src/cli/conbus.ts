@@ -14,6 +14,12 @@ import {
 import type { Telegram } from "../conbus/telegram.ts";
 import { parseTelegramArgument } from "../conbus/telegram_codec.ts";
 import { TelegramError } from "../conbus/telegram_error.ts";
+import {
+  escapeControl,
+  escapeControlLines,
+  escapeJsonControl,
+} from "../platform/escape_control.ts";
+import { prepareTetherRuntimeDir } from "../platform/runtime_dir.ts";
 import { ConfigError } from "../platform/config_error.ts";
 import { ConnectionError } from "../resilience/errors.ts";
 import type { CliContext } from "./context.ts";
@@ -40,9 +46,9 @@ function sendCommand(context: CliContext) {
     )
     .argument("<telegrams...>", "full frames (checksum verified) or bodies (checksum added)")
     .option("--host <host>", "bridge address (else $TETHER_CONBUS_HOST, config.yml, ./cli.yml)")
-    .option("--port <port>", "bridge TCP port (default 10001)")
-    .option("--timeout <seconds>", "overall deadline incl. retries (default 2)")
-    .option("--quiet-ms <ms>", "broadcast/discover/event quiet window (default 500)")
+    .option("--port <port>", "bridge TCP port (default: 10001)")
+    .option("--timeout <duration>", "overall deadline incl. retries (default: 2s)")
+    .option("--quiet-ms <duration>", "broadcast/discover/event quiet window (default: 500ms)")
     .option("--direct", "connect to the bridge even if `tether conbus serve` runs", false)
     .action(async (telegramArgs, options) => {
       const telegrams = parseTelegrams(telegramArgs);
@@ -60,8 +66,9 @@ function sendCommand(context: CliContext) {
         socketPath: conbusSocketPath(context.env),
         context,
       });
-      if (context.globals().json) context.stdout(JSON.stringify(report) + "\n");
-      else context.stdout(renderReport(report));
+      // Frames are bytes from the network: never raw control characters on a terminal.
+      if (context.globals().json) context.stdout(escapeJsonControl(JSON.stringify(report)) + "\n");
+      else context.stdout(escapeControlLines(renderReport(report)));
       context.setExitCode(report.outcome === "replied" ? ExitCode.ok : ExitCode.failed);
     });
 }
@@ -200,14 +207,16 @@ function serveCommand(context: CliContext) {
       "own the bridge's single TCP connection and serve `tether conbus send` on $XDG_RUNTIME_DIR/tether/conbus.sock",
     )
     .option("--host <host>", "bridge address (else $TETHER_CONBUS_HOST, config.yml, ./cli.yml)")
-    .option("--port <port>", "bridge TCP port (default 10001)")
-    .option("--min-gap-ms <ms>", "minimum time between telegrams on the bus (default 50)")
+    .option("--port <port>", "bridge TCP port (default: 10001)")
+    .option("--min-gap-ms <duration>", "minimum time between telegrams on the bus (default: 50ms)")
     .action(async (options) => {
       const settings = await loadConbusSettings(
         { host: options.host, port: options.port, minGapMs: options.minGapMs },
         { env: context.env },
       );
       const endpoint = { host: requireHost(settings), port: settings.port };
+      // The runtime dir and its tether/ checked as cleanup checks them, before anything exists.
+      prepareTetherRuntimeDir(context.env, process.getuid!());
       const socketPath = conbusSocketPath(context.env);
       if (socketPath === null) {
         throw new ConfigError(
@@ -225,9 +234,12 @@ function serveCommand(context: CliContext) {
           const time = new Date(incoming.atMs).toISOString();
           const frame = incoming.kind === "telegram" ? incoming.telegram.frame : incoming.frame;
           if (json) {
-            context.stdout(JSON.stringify({ event: "bus_telegram", time, frame }) + "\n");
+            context.stdout(
+              escapeJsonControl(JSON.stringify({ event: "bus_telegram", time, frame })) + "\n",
+            );
           } else {
-            context.stdout(`${time.slice(11, 23)} [RX] ${frame}  (while idle)\n`);
+            // A bridge sending garbage must not drive the terminal (escape injection).
+            context.stdout(`${time.slice(11, 23)} [RX] ${escapeControl(frame)}  (while idle)\n`);
           }
         },
         onIdleNotShown: (count, atMs) => {

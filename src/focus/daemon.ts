@@ -8,6 +8,7 @@ import { ConfigError } from "../platform/config_error.ts";
 import type { Logger } from "../platform/logger.ts";
 import { type Environment, tetherRuntimeDir } from "../platform/paths.ts";
 import { isProcessAlive, readStartTimeMs } from "../platform/proc.ts";
+import { prepareTetherRuntimeDir } from "../platform/runtime_dir.ts";
 import { type Clock, systemClock } from "../resilience/clock.ts";
 import { type ControlServer, serveControlSocket } from "../resilience/control_socket.ts";
 import { ConnectionError } from "../resilience/errors.ts";
@@ -51,7 +52,16 @@ export interface FocusDaemonOptions {
   signal: AbortSignal;
   /** Default {@link systemClock}. */
   clock?: Clock;
+  /**
+   * `--wait` (or running under systemd): with `--compositor auto` and no compositor yet, wait
+   * for one (one log line, then a silent check every {@link COMPOSITOR_POLL_MS}) instead of
+   * failing with a configuration error.
+   */
+  waitForCompositor?: boolean;
 }
+
+/** How often `tether focus --wait` looks for a compositor socket while none is there. */
+export const COMPOSITOR_POLL_MS = 1000;
 
 /** Time allowed for shrinking back and closing on SIGINT/SIGTERM (the process exits by 2 s). */
 export const SHUTDOWN_BUDGET_MS = 1500;
@@ -78,9 +88,14 @@ export async function runFocusDaemon(options: FocusDaemonOptions): Promise<void>
   const startedAt = clock.now();
   const { env, logger } = options;
   if (keepJitIdle()) logger.debug("focus: JIT tier-up off (the tracker idles between events)");
+  // The runtime dir and its tether/ checked as cleanup checks them, before anything exists.
+  prepareTetherRuntimeDir(env, process.getuid!());
   const controlPath = focusControlSocketPath(env);
   const recordPath = enlargedRecordPath(env);
-  const kind = await chooseCompositor(options.compositor, env, options.socketTimeoutMs);
+  const kind = options.waitForCompositor && options.compositor === "auto"
+    ? await waitForCompositor(env, options, clock)
+    : await chooseCompositor(options.compositor, env, options.socketTimeoutMs);
+  if (kind === null) return; // stopped while waiting
   const emit = (event: Record<string, unknown>) =>
     options.writeLine(JSON.stringify({ ts: new Date(clock.now()).toISOString(), ...event }));
 
@@ -241,6 +256,30 @@ async function chooseCompositor(
     }
     throw error;
   }
+}
+
+/** Polls for a live niri, sway or i3 socket until one answers (its kind) or `signal` aborts (null). */
+async function waitForCompositor(
+  env: Environment,
+  options: Pick<FocusDaemonOptions, "socketTimeoutMs" | "logger" | "signal">,
+  clock: Clock,
+): Promise<CompositorKind | null> {
+  let logged = false;
+  while (!options.signal.aborted) {
+    try {
+      return (await findCompositorSocket("auto", env, { timeoutMs: options.socketTimeoutMs })).kind;
+    } catch (error) {
+      if (!(error instanceof ConnectionError)) throw error;
+      if (!logged) {
+        options.logger.warn(
+          `focus: no compositor yet (${error.message}); waiting for niri, sway or i3`,
+        );
+        logged = true;
+      }
+    }
+    await clock.sleep(COMPOSITOR_POLL_MS, options.signal).catch(() => {});
+  }
+  return null;
 }
 
 /**

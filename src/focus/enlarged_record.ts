@@ -1,5 +1,12 @@
-import { mkdir, readFile, rename, unlink, writeFile } from "node:fs/promises";
+import { mkdir, unlink } from "node:fs/promises";
 import { dirname } from "node:path";
+import { readFileSafely, writeFileSafely } from "../platform/safe_file.ts";
+
+/**
+ * Largest record read back (bytes). A record of a few kitties is ~100 bytes; anything near
+ * this is not tether's (a 130 MB file once cost the tracker 2 GB).
+ */
+export const MAX_ENLARGED_RECORD_BYTES = 64 * 1024;
 
 /** One kitty OS window tether enlarged and has not shrunk back yet. */
 export interface EnlargedKitty {
@@ -20,15 +27,27 @@ export interface EnlargedKitty {
  * Reads the crash-repair record: the OS windows a previous tether left enlarged. A missing file
  * is an empty list; an unreadable or malformed one is treated as empty too (repair is best
  * effort: the worst case is one window left a few points too large). Entries of the older
- * per-kitty form (no `os_window_id`) are read with `os_window_id: null`.
+ * per-kitty form (no `os_window_id`) are read with `os_window_id: null`. Only a regular file of
+ * ours up to {@link MAX_ENLARGED_RECORD_BYTES} is read, opened without blocking and without
+ * following a symlink: a FIFO, /dev/zero or a huge file there is ignored, not waited on or
+ * swallowed.
  */
-export async function readEnlargedRecord(path: string): Promise<EnlargedKitty[]> {
-  let text: string;
+export function readEnlargedRecord(path: string): Promise<EnlargedKitty[]> {
+  let text: string | null;
   try {
-    text = await readFile(path, "utf8");
+    text = readFileSafely(path, {
+      maxBytes: MAX_ENLARGED_RECORD_BYTES,
+      followSymlinks: false,
+      ownerUid: process.getuid!(),
+    });
   } catch {
-    return [];
+    return Promise.resolve([]);
   }
+  if (text === null) return Promise.resolve([]);
+  return Promise.resolve(parseEnlargedRecord(text));
+}
+
+function parseEnlargedRecord(text: string): EnlargedKitty[] {
   try {
     const parsed = JSON.parse(text) as { enlarged?: unknown };
     if (!Array.isArray(parsed?.enlarged)) return [];
@@ -44,8 +63,8 @@ export async function readEnlargedRecord(path: string): Promise<EnlargedKitty[]>
 }
 
 /**
- * Replaces the record (atomically: temp file + rename, mode 0600, directory 0700). An empty
- * list removes the file.
+ * Replaces the record (new 0600 temp file, fsync, rename: never through a symlink; directory
+ * 0700). An empty list removes the file.
  */
 export async function writeEnlargedRecord(
   path: string,
@@ -56,9 +75,7 @@ export async function writeEnlargedRecord(
     return;
   }
   await mkdir(dirname(path), { recursive: true, mode: 0o700 });
-  const temporary = `${path}.${process.pid}.tmp`;
-  await writeFile(temporary, JSON.stringify({ enlarged }) + "\n", { mode: 0o600 });
-  await rename(temporary, path);
+  writeFileSafely(path, JSON.stringify({ enlarged }) + "\n", { mode: 0o600 });
 }
 
 function isEnlargedKitty(value: unknown): value is EnlargedKitty {
