@@ -21,7 +21,10 @@ import {
 export type KittyFontPort = Pick<KittyRegistry, "changeOsWindowFontSize">;
 
 /** What the tracker needs to map compositor windows to kitty OS windows. */
-export type OsWindowFinder = Pick<OsWindowLocator, "locate" | "peek" | "forgetKitty">;
+export type OsWindowFinder = Pick<
+  OsWindowLocator,
+  "locate" | "peek" | "forgetKitty" | "observeAfterLoss"
+>;
 
 /**
  * A kitty window takes focus the moment it maps, but kitty 0.26 creates its socket (and spawns
@@ -366,6 +369,12 @@ export class FocusTracker {
     }
     this.#wanted = wanted;
     this.#forgetDeadKitties();
+    // Focus left a kitty for another program: what kitty reports then shows whether its focus
+    // reports follow the compositor (os_window_locator.ts).
+    const lostPid = lostRef?.pid ?? null;
+    if (lostPid !== null && lostPid !== gainedRef?.pid && this.#options.isAlive(lostPid)) {
+      this.#options.locator.observeAfterLoss(lostPid).catch(() => {});
+    }
 
     if (gainedRef === null || wanted === null) return;
     const window = this.#window(gainedRef);

@@ -76,6 +76,7 @@ function harness(options: Partial<FocusTrackerOptions> = {}): Harness {
         return { kind: "found", window: ref, how: "only" };
       },
       peek: (window: FocusedWindow) => bound.get(window.windowId) ?? null,
+      observeAfterLoss: () => Promise.resolve(),
       forgetKitty: (pid: number) => {
         for (const [id, ref] of bound) if (ref.pid === pid) bound.delete(id);
       },
