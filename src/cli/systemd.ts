@@ -23,6 +23,7 @@ import {
 } from "../platform/systemd_units.ts";
 import type { CliContext } from "./context.ts";
 import { ExitCode } from "./exit_codes.ts";
+import { modeFor } from "./output_mode.ts";
 
 const ENABLE_COMMANDS = [
   "systemctl --user daemon-reload",
@@ -56,7 +57,7 @@ export function systemdCommand(context: CliContext): Command {
       for (const unit of units) existing.set(unit.name, await readOrNull(join(dir, unit.name)));
       const plan = planInstall(units, existing, options.force);
       const conflicts = plan.filter((step) => step.action === "conflict");
-      const json = context.globals().json;
+      const json = modeFor(context, { stream: false }) === "json";
       if (conflicts.length > 0) {
         const names = conflicts.map((step) => join(dir, step.unit.name)).join(", ");
         context.logger().error(
@@ -78,7 +79,7 @@ export function systemdCommand(context: CliContext): Command {
         bin: binPath,
         units: plan.map((step) => ({
           name: step.unit.name,
-          path: join(dir, step.unit.name),
+          unit_file: join(dir, step.unit.name),
           action: step.action,
         })),
         commands: ENABLE_COMMANDS,
@@ -100,7 +101,7 @@ export function systemdCommand(context: CliContext): Command {
             ? "replaced"
             : action;
         for (const unit of report.units) {
-          context.stdout(`${verb(unit.action).padEnd(14)} ${unit.path}\n`);
+          context.stdout(`${verb(unit.action).padEnd(14)} ${unit.unit_file}\n`);
         }
         if (conflicts.length === 0) {
           context.stdout(`\nThen run:\n${ENABLE_COMMANDS.map((line) => `  ${line}\n`).join("")}`);
@@ -124,7 +125,7 @@ export function systemdCommand(context: CliContext): Command {
       // Removing an enabled unit's file leaves its .wants/ link dangling and the unit running:
       // disabling first is the clean order.
       const stillEnabled = links.length > 0 && !options.force;
-      const results: { name: string; path: string; action: string }[] = [];
+      const results: { name: string; unit_file: string; action: string }[] = [];
       for (const name of UNIT_NAMES) {
         const path = join(dir, name);
         const content = await readOrNull(path);
@@ -136,10 +137,10 @@ export function systemdCommand(context: CliContext): Command {
           action = options.dryRun ? "would remove" : "removed";
           if (!options.dryRun) await unlink(path);
         }
-        results.push({ name, path, action });
+        results.push({ name, unit_file: path, action });
       }
       const [disable, reload] = DISABLE_COMMANDS;
-      if (context.globals().json) {
+      if (modeFor(context, { stream: false }) === "json") {
         context.stdout(
           JSON.stringify({
             dry_run: options.dryRun,
@@ -151,7 +152,7 @@ export function systemdCommand(context: CliContext): Command {
             "\n",
         );
       } else {
-        const lines = results.map((result) => `${result.action.padEnd(14)} ${result.path}\n`);
+        const lines = results.map((result) => `${result.action.padEnd(14)} ${result.unit_file}\n`);
         if (stillEnabled) {
           context.stdout(
             `${lines.join("")}First run:\n  ${disable}\nthen tether systemd uninstall again.\n`,

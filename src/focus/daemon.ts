@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { type CompositorChoice, findCompositorSocket } from "../compositor/compositor_socket.ts";
-import type { CompositorKind, FocusSource } from "../compositor/focus_source.ts";
+import type { CompositorKind, FocusedWindow, FocusSource } from "../compositor/focus_source.ts";
 import { startNiriFocusSource } from "../compositor/niri_focus_source.ts";
 import { startSwayFocusSource } from "../compositor/sway_focus_source.ts";
 import { KittyRegistry } from "../kitty/registry.ts";
@@ -10,13 +10,47 @@ import { type Environment, tetherRuntimeDir } from "../platform/paths.ts";
 import { isProcessAlive, readStartTimeMs } from "../platform/proc.ts";
 import { type Clock, systemClock } from "../resilience/clock.ts";
 import { type ControlServer, serveControlSocket } from "../resilience/control_socket.ts";
-import { ConnectionError } from "../resilience/errors.ts";
+import { ConnectionError, type ErrorJson, errorJson } from "../resilience/errors.ts";
+import type { SupervisorState } from "../resilience/supervisor.ts";
+import { isoTimestamp, roundMs } from "../platform/time_format.ts";
 import { supervisorStatusToJson } from "../resilience/supervisor_status.ts";
 import { readEnlargedRecord, writeEnlargedRecord } from "./enlarged_record.ts";
 import { resolveKittyPid } from "./kitty_pid.ts";
 import { keepJitIdle, memoryReport } from "./runtime_memory.ts";
 import { shutDownWithin } from "./shutdown.ts";
-import { FocusTracker } from "./tracker.ts";
+import { type FocusActionLine, FocusTracker } from "./tracker.ts";
+import type { KittyState } from "../kitty/registry.ts";
+
+/** A connection change of `tether focus` (one JSON line each; see README "Output"). */
+export type FocusConnectionLine =
+  | {
+    ts: string;
+    event: "status_changed";
+    compositor: CompositorKind;
+    from: SupervisorState;
+    to: SupervisorState;
+    error: ErrorJson | null;
+  }
+  | {
+    ts: string;
+    event: "status_changed";
+    kitty_pid: number;
+    from: KittyState;
+    to: KittyState;
+    error: ErrorJson | null;
+  }
+  | {
+    ts: string;
+    event: "reconnect_attempt";
+    compositor: CompositorKind;
+    attempt: number;
+    max_attempts: number | null;
+    next_retry_ms: number | null;
+    error: ErrorJson;
+  };
+
+/** Everything `tether focus` reports while it runs: actions and connection changes. */
+export type FocusLine = FocusActionLine | FocusConnectionLine;
 
 /** Settings of `tether focus` (flags, already validated). */
 export interface FocusDaemonOptions {
@@ -40,8 +74,8 @@ export interface FocusDaemonOptions {
   passwordFile?: string;
   /** Environment (runtime dir, compositor variables, config home). */
   env: Environment;
-  /** Writes one JSON line (newline included by the daemon). */
-  writeLine: (line: string) => void;
+  /** Receives every action and connection change (the CLI renders them). */
+  emit: (line: FocusLine) => void;
   /** Logs to stderr. */
   logger: Logger;
   /** Aborted on SIGINT/SIGTERM. */
@@ -78,8 +112,7 @@ export async function runFocusDaemon(options: FocusDaemonOptions): Promise<void>
   const controlPath = focusControlSocketPath(env);
   const recordPath = enlargedRecordPath(env);
   const kind = await chooseCompositor(options.compositor, env, options.socketTimeoutMs);
-  const emit = (event: Record<string, unknown>) =>
-    options.writeLine(JSON.stringify({ ts: new Date(clock.now()).toISOString(), ...event }));
+  const ts = () => isoTimestamp(clock.now());
 
   const registry = new KittyRegistry({
     env,
@@ -95,7 +128,7 @@ export async function runFocusDaemon(options: FocusDaemonOptions): Promise<void>
     appId: options.appId,
     deltaPt: options.deltaPt,
     kitty: registry,
-    emit: (line) => options.writeLine(JSON.stringify(line)),
+    emit: options.emit,
     resolvePid: (pid) => resolveKittyPid(pid),
     isAlive: isProcessAlive,
     startTimeMs: (pid) => readStartTimeMs(pid),
@@ -118,33 +151,40 @@ export async function runFocusDaemon(options: FocusDaemonOptions): Promise<void>
     ? startNiriFocusSource(sourceOptions)
     : startSwayFocusSource(sourceOptions);
   source.supervisor.events.on("status_changed", (event) => {
-    emit({
+    const lastError = source.supervisor.snapshot().lastError;
+    options.emit({
+      ts: ts(),
       event: "status_changed",
       compositor: kind,
       from: event.from,
       to: event.to,
-      reason: event.reason,
+      error: event.to === "connected" || event.reason === null
+        ? null
+        : { category: lastError?.category ?? "closed", message: event.reason },
     });
     if (event.to === "connected") logger.info(`${kind}: connected to ${source.socketPath()}`);
   });
   registry.events.on("status_changed", (event) => {
-    emit({
+    options.emit({
+      ts: ts(),
       event: "status_changed",
       kitty_pid: event.pid,
       from: event.previous,
       to: event.status,
-      reason: event.reason,
-      category: event.category,
+      error: event.reason === null
+        ? null
+        : { category: event.category ?? "not_configured", message: event.reason },
     });
   });
   source.supervisor.events.on("reconnect_attempt", (event) => {
-    emit({
+    options.emit({
+      ts: ts(),
       event: "reconnect_attempt",
       compositor: kind,
       attempt: event.attempt,
-      max_attempts: event.maxAttempts,
-      next_retry_ms: event.nextRetryMs,
-      error: event.error.message,
+      max_attempts: event.maxAttempts === 0 ? null : event.maxAttempts,
+      next_retry_ms: event.nextRetryMs === null ? null : roundMs(event.nextRetryMs),
+      error: errorJson(event.error),
     });
   });
 
@@ -154,16 +194,16 @@ export async function runFocusDaemon(options: FocusDaemonOptions): Promise<void>
       status: () => ({
         daemon: "focus",
         pid: process.pid,
-        uptime_seconds: Math.floor((clock.now() - startedAt) / 1000),
+        uptime_ms: Math.round(clock.now() - startedAt),
         reconnection_count: source.supervisor.snapshot().reconnectionCount,
         connection: {
           compositor: kind,
           socket_path: source.socketPath(),
           ...supervisorStatusToJson(source.supervisor.snapshot()),
         },
-        focused: source.current(),
+        focused: focusedJson(source.current()),
         settings: { app_id: options.appId, font_delta: options.deltaPt },
-        kitties: kittyStatus(registry, tracker),
+        kitties: kittyStatus(registry, tracker, isProcessAlive),
       }),
       reconnect: () => {
         source.reconnectNow();
@@ -214,9 +254,27 @@ async function chooseCompositor(
   }
 }
 
-function kittyStatus(registry: KittyRegistry, tracker: FocusTracker): unknown[] {
-  const tracked = new Map(tracker.kitties().map((kitty) => [kitty.pid, kitty]));
-  const rows: unknown[] = registry.snapshot().map((kitty) => {
+/** The focused window in the JSON vocabulary (snake_case), or null. */
+function focusedJson(
+  focused: FocusedWindow | null,
+): { window_id: number; pid: number | null; app_id: string | null } | null {
+  if (focused === null) return null;
+  return { window_id: focused.windowId, pid: focused.pid, app_id: focused.appId };
+}
+
+/**
+ * Every kitty the registry or the tracker knows whose process still runs: a kitty that died
+ * (its compositor was killed, its last window closed) leaves the status at once.
+ */
+function kittyStatus(
+  registry: KittyRegistry,
+  tracker: FocusTracker,
+  isAlive: (pid: number) => boolean,
+): unknown[] {
+  const tracked = new Map(
+    tracker.kitties().filter((kitty) => isAlive(kitty.pid)).map((kitty) => [kitty.pid, kitty]),
+  );
+  const rows: unknown[] = registry.snapshot().filter((kitty) => isAlive(kitty.pid)).map((kitty) => {
     const view = tracked.get(kitty.pid);
     tracked.delete(kitty.pid);
     return {
@@ -230,7 +288,7 @@ function kittyStatus(registry: KittyRegistry, tracker: FocusTracker): unknown[] 
     rows.push({
       pid: view.pid,
       status: "unknown",
-      reason: "not contacted yet",
+      error: null,
       enlarged_pt: view.applied_pt,
       window_id: view.window_id,
       focused: view.focused,

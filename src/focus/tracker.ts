@@ -1,11 +1,12 @@
 import type { FocusedWindow, FocusTransition } from "../compositor/focus_source.ts";
 import { type Clock, systemClock } from "../resilience/clock.ts";
-import { ConnectionError } from "../resilience/errors.ts";
+import { ConnectionError, type ErrorJson } from "../resilience/errors.ts";
 import { retry } from "../resilience/retry.ts";
 import { schedulePolicy } from "../resilience/retry_policy.ts";
 import { waitAtMost } from "../resilience/wait_at_most.ts";
 import type { FontChangeResult, KittyRegistry } from "../kitty/registry.ts";
 import type { EnlargedKitty } from "./enlarged_record.ts";
+import { isoTimestamp, roundMs } from "../platform/time_format.ts";
 
 /**
  * What the tracker needs from the kitty side: change one kitty's font size by `deltaPt` with
@@ -51,8 +52,10 @@ export interface FocusActionLine {
   attempts: number;
   /** From the focus event's arrival to kitty's acknowledgement (or giving up), ms. */
   latency_ms: number;
-  /** Why it failed or was skipped, or null. */
-  error: string | null;
+  /** What went wrong (`failed`, `not_configured`), or null. */
+  error: ErrorJson | null;
+  /** Why nothing was sent (`skipped`), or null. */
+  reason: string | null;
 }
 
 /** Options for {@link FocusTracker}. */
@@ -392,7 +395,10 @@ export class FocusTracker {
     result: FontChangeResult,
     arrivedAt: number,
   ): void {
-    this.#line(event, pid, windowId, result.status, result.attempts, arrivedAt, result.error);
+    const error = result.error === null
+      ? null
+      : { category: result.category ?? "closed", message: result.error };
+    this.#line(event, pid, windowId, result.status, result.attempts, arrivedAt, error);
   }
 
   #line(
@@ -402,18 +408,20 @@ export class FocusTracker {
     status: ActionStatus,
     attempts: number,
     arrivedAt: number,
-    error: string | null,
+    problem: ErrorJson | string | null,
   ): void {
     const now = this.#clock.now();
     this.#options.emit({
-      ts: new Date(now).toISOString(),
+      ts: isoTimestamp(now),
       event,
       pid,
       window_id: windowId,
       status,
       attempts,
-      latency_ms: Math.max(0, Math.round((now - arrivedAt) * 100) / 100),
-      error,
+      latency_ms: Math.max(0, roundMs(now - arrivedAt)),
+      // A skip says why in words; a failure is a problem with a category.
+      error: typeof problem === "string" ? null : problem,
+      reason: typeof problem === "string" ? problem : null,
     });
   }
 }

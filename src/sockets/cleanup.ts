@@ -1,5 +1,6 @@
 import { unlinkSync } from "node:fs";
 import type { Environment } from "../platform/paths.ts";
+import { categoryForErrno, type ErrorJson } from "../resilience/errors.ts";
 import {
   keepReasonAfterProbe,
   keepReasonBeforeProbe,
@@ -17,7 +18,7 @@ import type { SocketEntry, SocketKind } from "./socket_entry.ts";
 /** A file left in place and why. */
 export interface KeptEntry {
   /** The path. */
-  path: string;
+  socket_path: string;
   /** Which program's socket it would be. */
   kind: SocketKind;
   /** Why it stayed. */
@@ -27,9 +28,9 @@ export interface KeptEntry {
 /** A removal that was attempted and failed. */
 export interface FailedRemoval {
   /** The path. */
-  path: string;
-  /** What unlink said. */
-  error: string;
+  socket_path: string;
+  /** What unlink said (its errno in the message; EACCES/EPERM are `auth`). */
+  error: ErrorJson;
 }
 
 /** What `tether cleanup` did (the `--json` document). */
@@ -92,10 +93,10 @@ export async function runCleanup(options: CleanupOptions): Promise<CleanupReport
   const concurrency = options.concurrency ?? 256;
   const report: CleanupReport = { dry_run: options.dryRun, removed: [], kept: [], failed: [] };
   const keep = (entry: SocketEntry, reason: string) =>
-    report.kept.push({ path: entry.path, kind: entry.kind, reason });
+    report.kept.push({ socket_path: entry.path, kind: entry.kind, reason });
   for (const skipped of discovery.skipped) {
     report.kept.push({
-      path: skipped.path,
+      socket_path: skipped.path,
       kind: kindOfDirectory(skipped.path),
       reason: skipped.reason,
     });
@@ -129,7 +130,13 @@ export async function runCleanup(options: CleanupOptions): Promise<CleanupReport
       } catch (error) {
         const code = (error as NodeJS.ErrnoException).code;
         if (code === "ENOENT") return keep(entry, "vanished before removal");
-        report.failed.push({ path: entry.path, error: code ?? String(error) });
+        report.failed.push({
+          socket_path: entry.path,
+          error: {
+            category: (code && categoryForErrno(code)) || "closed",
+            message: `unlink failed: ${code ?? String(error)}`,
+          },
+        });
         return;
       }
     }
@@ -137,7 +144,7 @@ export async function runCleanup(options: CleanupOptions): Promise<CleanupReport
     options.onRemoved?.(entry);
   });
   report.removed.sort();
-  report.kept.sort((a, b) => a.path.localeCompare(b.path));
+  report.kept.sort((a, b) => a.socket_path.localeCompare(b.socket_path));
   return report;
 }
 

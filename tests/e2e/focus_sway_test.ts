@@ -215,7 +215,10 @@ Deno.test({
           assert.equal((await line(tracker, "focus_lost", b.pid, from)).status, "success");
           const notConfigured = await line(tracker, "focus_gained", c.pid, from);
           assert.equal(notConfigured.status, "not_configured");
-          assert.match(String(notConfigured.error), /socket|remote control/i);
+          assert.match(
+            (notConfigured.error as { message: string }).message,
+            /socket|remote control/i,
+          );
           from = tracker.lines.length;
           await focus(sway, d);
           const denied = await line(tracker, "focus_gained", d.pid, from);

@@ -44,7 +44,12 @@ function result(
   attempts: number,
   error: string | null,
 ): FontChangeResult {
-  return { status, attempts, latencyMs: 1, error, category: error === null ? null : "timeout" };
+  const category = error === null
+    ? null
+    : status === "not_configured"
+    ? "not_configured"
+    : "timeout";
+  return { status, attempts, latencyMs: 1, error, category };
 }
 
 interface Harness {
@@ -168,7 +173,10 @@ Deno.test("a kitty that could not be grown is not shrunk; its lines say why", as
     "focus_lost 100 skipped",
     "focus_gained 200 success",
   ]);
-  assert.match(lines[0]!.error!, /tether kitty setup/);
+  assert.match(lines[0]!.error!.message, /tether kitty setup/);
+  assert.equal(lines[0]!.error!.category, "not_configured");
+  assert.equal(lines[1]!.error, null, "a skip is not a problem");
+  assert.equal(lines[1]!.reason, "not enlarged");
 });
 
 Deno.test("a hung kitty does not delay the others", async () => {

@@ -101,7 +101,7 @@ Deno.test({
                 status!.pooling,
                 /kitty 0\.26\.5 \(from \/usr\/lib\/kitty\/kitty\/constants\.py\) < 0\.42\.2/,
               );
-              assert.notEqual(status!.last_activity, null);
+              assert.notEqual(status!.last_activity_at, null);
             } finally {
               await registry.close();
             }

@@ -80,12 +80,18 @@ Deno.test("socket-health and cleanup classify real sway/i3 sockets and decoys ex
     assert.equal(currentRow.owner_pid, current.pid);
     assert.equal(currentRow.kind, "sway");
     assert.equal(typeof currentRow.latency_ms, "number");
-    assert.match(currentRow.detail!, /sway 1\.7/);
-    assert.match(rows.find((row) => row.socket_path === hung.socketPath)!.error!, /no answer/);
-    assert.match(rows.find((row) => row.socket_path === foreign)!.error!, /permission denied/);
+    assert.match(currentRow.peer!, /sway 1\.7/);
+    assert.match(
+      rows.find((row) => row.socket_path === hung.socketPath)!.error!.message,
+      /no answer/,
+    );
+    assert.match(
+      rows.find((row) => row.socket_path === foreign)!.error!.message,
+      /permission denied/,
+    );
     const i3Row = rows.find((row) => row.socket_path === i3.socketPath)!;
     assert.deepEqual([i3Row.kind, i3Row.current, i3Row.owner_pid], ["i3", true, i3.pid]);
-    assert.match(i3Row.detail!, /^i3 4\.22/);
+    assert.match(i3Row.peer!, /^i3 4\.22/);
     const currentPaths = rows.filter((row) => row.current).map((row) => row.socket_path).sort();
     assert.deepEqual(currentPaths, [current.socketPath, i3.socketPath].sort());
 
