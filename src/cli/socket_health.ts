@@ -15,7 +15,7 @@ import { ExitCode } from "./exit_codes.ts";
 import { modeFor, type OutputFormat, terminalStyle } from "./output_mode.ts";
 import { renderTable } from "./socket_health_render.ts";
 import { plainWatchView, terminalWatchView, type WatchView } from "./socket_health_watch.ts";
-import { healthWaybarLine } from "./socket_health_waybar.ts";
+import { healthWaybarLine, waybarChangeKey } from "./socket_health_waybar.ts";
 import { waybarJson } from "./waybar.ts";
 import { type DebouncedSocket, debounceHealth } from "../sockets/health_debounce.ts";
 import { isoTimestamp } from "../platform/time_format.ts";
@@ -93,7 +93,7 @@ export function socketHealthCommand(context: CliContext): Command {
       const view = mode === "human" ? watchView(context, intervalMs) : null;
       let state = new Map<string, WatchedSocket>();
       let debounced = new Map<string, DebouncedSocket>();
-      let lastBarLine: string | null = null;
+      let lastBarKey: string | null = null;
       let healthy = true;
       try {
         while (!context.shutdownSignal.aborted) {
@@ -105,9 +105,10 @@ export function socketHealthCommand(context: CliContext): Command {
             for (const event of diff.events) context.stdout(JSON.stringify(event) + "\n");
           } else if (mode === "waybar") {
             debounced = debounceHealth(debounced, rows, failAfter);
-            const line = waybarJson(healthWaybarLine([...debounced.values()]));
-            if (line !== lastBarLine) context.stdout(line + "\n");
-            lastBarLine = line;
+            const sockets = [...debounced.values()];
+            const key = waybarChangeKey(sockets);
+            if (key !== lastBarKey) context.stdout(waybarJson(healthWaybarLine(sockets)) + "\n");
+            lastBarKey = key;
           }
           await systemClock.sleep(intervalMs, context.shutdownSignal).catch(() => {});
         }

@@ -27,14 +27,10 @@ export function healthWaybarLine(sockets: readonly DebouncedSocket[]): WaybarLin
       : `last good ${formatLatency(socket.latency_ms)} at ${
         localClockTime(new Date(socket.last_good_at))
       }`;
-    const failing = socket.failures > 0
-      ? ` — ${socket.failures} failed probe${socket.failures === 1 ? "" : "s"}`
+    const problem = socket.last_error !== null && socket.status !== "healthy"
+      ? `: ${socket.last_error.message}`
       : "";
-    const problem =
-      socket.last_error !== null && (socket.failures > 0 || socket.status !== "healthy")
-        ? `: ${socket.last_error.message}`
-        : "";
-    return `${name}: ${socket.status} (${good})${failing}${problem}`;
+    return `${name}: ${socket.status} (${good})${problem}`;
   }).join("\n");
   return {
     text: `${up}/${sockets.length}`,
@@ -42,4 +38,17 @@ export function healthWaybarLine(sockets: readonly DebouncedSocket[]): WaybarLin
     class: className,
     percentage: Math.round((100 * up) / sockets.length),
   };
+}
+
+/**
+ * What makes a new Waybar line worth printing: each socket's shown status and problem. A
+ * latency that moves by a few µs, or a failure still below `--fail-after`, is no change, so
+ * the bar gets a line per change, not per round.
+ */
+export function waybarChangeKey(sockets: readonly DebouncedSocket[]): string {
+  return JSON.stringify(sockets.map((socket) => [
+    socket.socket_path,
+    socket.status,
+    socket.status === "healthy" ? null : socket.last_error?.message ?? null,
+  ]));
 }
