@@ -57,8 +57,20 @@ versions() {
   printf 'peers: sid kitty %s\npeers: sid sway %s\npeers: sid i3 %s\n' "$kitty" "$sway" "$i3"
 }
 
+# The tests run peers as the host's unprivileged test user (scripts/setup.sh makes it); kitty
+# looks its uid up (getpwuid) and dies without an entry, so the root knows the same user.
+share_test_user() {
+  local user=tethertest line
+  for db in passwd group; do
+    line="$(getent "$db" "$user" || true)"
+    [ -n "$line" ] || continue
+    grep -q "^$user:" "$1/etc/$db" || printf '%s\n' "$line" | as_root tee -a "$1/etc/$db" >/dev/null
+  done
+}
+
 if [ "$force" -eq 0 ] && fresh; then
   say "sid root present at $ROOT (made $(date -r "$STAMP" +%F))"
+  share_test_user "$ROOT"
   versions
   exit 0
 fi
@@ -104,6 +116,7 @@ as_root chroot "$ROOT.new" env DEBIAN_FRONTEND=noninteractive apt-get install -y
   exit 1
 }
 as_root chroot "$ROOT.new" apt-get clean
+share_test_user "$ROOT.new"
 printf '%s\n' "$wanted_stamp" | as_root tee "$ROOT.new/.tether-peers" >/dev/null
 as_root rm -rf "$ROOT"
 as_root mv "$ROOT.new" "$ROOT"

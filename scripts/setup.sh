@@ -10,10 +10,11 @@ as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
 # Real peers for tests and figures (see README "Tests"):
 # sway + foot (headless Wayland), i3 + xterm + Xvfb (X11), kitty (+ EGL for Wayland clients),
-# socat (cleanup baseline), hyperfine (benchmarks), systemd (systemd-analyze verify).
+# socat (cleanup baseline), hyperfine (benchmarks), systemd (systemd-analyze verify), wtype
+# (a virtual keyboard in headless sway), debootstrap (scripts/peers.sh's sid root).
 APT_PACKAGES=(
-  sway foot i3-wm xvfb xterm x11-utils kitty libwayland-egl1 libegl1 libgl1-mesa-dri
-  socat hyperfine systemd procps psmisc bash-completion time python3
+  sway foot i3-wm xvfb xterm x11-utils kitty libwayland-egl1 libegl1 libgl1-mesa-dri wtype
+  socat hyperfine systemd procps psmisc bash-completion time python3 debootstrap
 )
 # npm fetches the pinned deno and bun; a machine without Node.js gets Debian's.
 command -v npm >/dev/null 2>&1 || APT_PACKAGES+=(nodejs npm)
@@ -41,6 +42,10 @@ if ! id -u "$TEST_USER" >/dev/null 2>&1; then
 else
   say "test user $TEST_USER present"
 fi
+
+# The second real-peer set: current kitty, sway and i3 in a Debian sid root (README "Tests").
+# A root that cannot be made fails setup, and so the test run: never a silent skip.
+bash scripts/peers.sh || { say "the sid peer root could not be made (scripts/peers.sh)"; exit 1; }
 
 if [ ! -x tools/node_modules/@deno/linux-x64-glibc/deno ] ||
   [ ! -x tools/node_modules/@oven/bun-linux-x64/bin/bun ]; then

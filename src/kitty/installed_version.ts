@@ -1,4 +1,4 @@
-import { readFile, stat } from "node:fs/promises";
+import { readFile, readlink, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { DEFAULT_PROC_ROOT, readStartTimeMs } from "../platform/proc.ts";
 import {
@@ -26,7 +26,9 @@ export interface UnknownKittyVersion {
  * `kitty/fast_data_types.so` its process mapped (`/proc/<pid>/maps`), then reads
  * `constants.py` from the same directory through `/proc/<pid>/root` (the process's own view
  * of the file system), where kitty's source declares `version: Version = Version(0, 26, 5)`.
- * No `kitty @`, no request, no side effect.
+ * No `kitty @`, no request, no side effect. The paths in `maps` are relative to the *reader's*
+ * root, so for a kitty in a chroot (`/proc/<pid>/root` → `/srv/sid`) they read
+ * `/srv/sid/usr/lib/kitty/...`: that prefix is taken off before joining onto `root`.
  *
  * Answers "unknown" (the caller falls back to asking kitty) when the map is unreadable, kitty
  * runs from a frozen build without a `constants.py`, the mapped core was replaced, or
@@ -57,7 +59,7 @@ export async function readRunningKittyVersion(
   if (location.kind === "absent") {
     return { unknownBecause: "no kitty/fast_data_types.so in its memory map (a frozen build?)" };
   }
-  const source = join(location.dir, "constants.py");
+  const source = join(await asSeenByProcess(location.dir, processDir), "constants.py");
   const path = join(processDir, "root", source);
   try {
     const [text, info, startTimeMs] = await Promise.all([
@@ -75,6 +77,22 @@ export async function readRunningKittyVersion(
   } catch (error) {
     return { unknownBecause: `${source} is unreadable (${errorCode(error)})` };
   }
+}
+
+/**
+ * `dir` (from maps, relative to this reader's root) as the process sees it: without the
+ * process's root directory when that is a prefix (a chroot). An unreadable root link (another
+ * user's process) leaves `dir` as it is.
+ */
+async function asSeenByProcess(dir: string, processDir: string): Promise<string> {
+  let processRoot: string;
+  try {
+    processRoot = await readlink(join(processDir, "root"));
+  } catch {
+    return dir;
+  }
+  if (processRoot === "/" || !dir.startsWith(`${processRoot}/`)) return dir;
+  return dir.slice(processRoot.length);
 }
 
 function errorCode(error: unknown): string {

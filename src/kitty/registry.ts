@@ -527,11 +527,13 @@ export class KittyRegistry {
     instance.status.recordError(failure);
     instance.status.count("failures");
     instance.category = failure.category;
-    if (failure.category === "not_configured") {
+    // A missing socket means "not configured" only while kitty runs: kitty >= 0.39 removes its
+    // socket itself when it dies (even by SIGKILL), so a dead kitty's is gone too.
+    const gone = !this.#isAlive(instance.pid);
+    if (failure.category === "not_configured" && !gone) {
       this.#setStatus(instance, "not_configured", failure.message);
       return failure;
     }
-    const gone = !this.#isAlive(instance.pid);
     if (failure.category === "auth" || gone) instance.permanent = true;
     this.#setStatus(
       instance,

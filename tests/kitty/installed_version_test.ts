@@ -21,6 +21,32 @@ Deno.test("readRunningKittyVersion reads constants.py next to the mapped core", 
   }
 });
 
+Deno.test("readRunningKittyVersion: a kitty in a chroot (maps paths carry the root's prefix)", async () => {
+  const proc = createFakeProc();
+  try {
+    // What the process sees at /opt/kitty/lib/kitty/kitty lives at <chroot>/opt/...; the reader's
+    // maps name it with the <chroot> prefix, and <pid>/root links to <chroot>.
+    const chroot = `${proc.root}/chroot`;
+    proc.setProcess({
+      pid: PID,
+      kitty: { packageDir: PACKAGE, constantsPy: constantsPy([0, 48, 2]) },
+    });
+    Deno.renameSync(`${proc.root}/${PID}/root`, chroot);
+    Deno.symlinkSync(chroot, `${proc.root}/${PID}/root`);
+    const maps = Deno.readTextFileSync(`${proc.root}/${PID}/maps`);
+    Deno.writeTextFileSync(
+      `${proc.root}/${PID}/maps`,
+      maps.replaceAll(PACKAGE, `${chroot}${PACKAGE}`),
+    );
+    assert.deepEqual(await readRunningKittyVersion(PID, proc.root), {
+      version: [0, 48, 2],
+      source: `${PACKAGE}/constants.py`,
+    });
+  } finally {
+    proc.cleanup();
+  }
+});
+
 Deno.test("readRunningKittyVersion: unknown, with the reason, whenever it cannot be sure", async () => {
   const cases: [string, (proc: ReturnType<typeof createFakeProc>) => void, RegExp][] = [
     ["no such process", () => {}, /memory map is unreadable/],

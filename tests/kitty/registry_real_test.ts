@@ -1,5 +1,6 @@
 /**
- * KittyRegistry against real kitty 0.26.5 under Xvfb: password mode, no remote control, a wrong
+ * KittyRegistry against real kitty under Xvfb, once per peer set (Debian 12's 0.26.5, not
+ * pooled; sid's current kitty, pooled since 0.42.2): password mode, no remote control, a wrong
  * password (one prompt, never retried), kill -9 and kill -STOP. One Xvfb for the file; every
  * kitty is stopped by PID in a finally block.
  */
@@ -14,6 +15,7 @@ import {
 } from "../../src/kitty/registry.ts";
 import { type RealKitty, startKitty } from "../support/kitty.ts";
 import { startXvfb, type XServer } from "../support/xvfb.ts";
+import { forEachPeerSet, type PeerSet } from "../support/peer_set.ts";
 
 const PASSWORD = "registry-real-password-7Hq2Lx";
 const WRONG_PASSWORD = "registry-wrong-password-9Pz4Kd";
@@ -47,10 +49,12 @@ function registryFor(kitty: RealKitty, options: KittyRegistryOptions = {}): Kitt
 
 async function withKitty(
   x: XServer,
+  peers: PeerSet,
   password: string | null,
   fn: (kitty: RealKitty) => Promise<void>,
 ): Promise<void> {
   const kitty = await startKitty(x, {
+    peers,
     remoteControl: password === null
       ? { mode: "none" }
       : { mode: "password", password, commands: ["set-font-size", "ls"] },
@@ -62,197 +66,216 @@ async function withKitty(
   }
 }
 
-Deno.test({
-  name: "registry against real kitty 0.26.5",
-  sanitizeResources: false,
-  sanitizeOps: false,
-  fn: async (t) => {
-    const x = await startXvfb();
-    const secret = passwordFile(PASSWORD);
-    try {
-      await t.step(
-        "password mode: ready, version 0.26.5 read from its installation, not pooled, the font grows and shrinks back",
-        async () => {
-          await withKitty(x, PASSWORD, async (kitty) => {
-            const registry = registryFor(kitty, { passwordFile: secret.path });
-            try {
-              const before = await kitty.windowSize();
-              const grow = record(await registry.changeFontSize(kitty.pid, 3));
-              assert.equal(grow.status, "success", grow.error ?? "");
-              assert.equal(grow.attempts, 1);
-              const grown = await kitty.windowSize();
-              assert.ok(grown.columns < before.columns, `${grown.columns} < ${before.columns}`);
-              assert.equal(record(await registry.changeFontSize(kitty.pid, -3)).status, "success");
-              assert.deepEqual(await kitty.windowSize(), before);
-              // Coalescing is exact: one +3 gives the geometry of three +1 from the same start.
-              for (let step = 0; step < 3; step++) {
-                assert.equal(record(await registry.changeFontSize(kitty.pid, 1)).status, "success");
-              }
-              assert.deepEqual(await kitty.windowSize(), grown);
-              assert.equal(record(await registry.changeFontSize(kitty.pid, -3)).status, "success");
-              assert.deepEqual(await kitty.windowSize(), before);
-              const [status] = registry.snapshot();
-              produced.push(JSON.stringify(registry.snapshot()));
-              assert.equal(status!.status, "ready");
-              assert.equal(status!.mode, "password");
-              assert.equal(status!.pooled, false);
-              assert.equal(status!.version, "0.26.5");
-              assert.match(
-                status!.pooling,
-                /kitty 0\.26\.5 \(from \/usr\/lib\/kitty\/kitty\/constants\.py\) < 0\.42\.2/,
-              );
-              assert.notEqual(status!.last_activity_at, null);
-            } finally {
-              await registry.close();
-            }
-          });
-        },
-      );
-
-      await t.step("no remote control: not_configured, naming the missing socket", async () => {
-        await withKitty(x, null, async (kitty) => {
-          const registry = registryFor(kitty, { passwordFile: secret.path });
-          try {
-            const result = record(await registry.changeFontSize(kitty.pid, 3));
-            assert.equal(result.status, "not_configured");
-            assert.match(result.error ?? "", /no remote-control socket.*tether kitty setup/);
-          } finally {
-            await registry.close();
-          }
-        });
-      });
-
-      await t.step("missing or group-readable password file: not_configured", async () => {
-        await withKitty(x, PASSWORD, async (kitty) => {
-          const missing = registryFor(kitty, { passwordFile: "/nonexistent/rc.password" });
-          const loose = passwordFile(PASSWORD, 0o640);
-          const unsafe = registryFor(kitty, { passwordFile: loose.path });
-          try {
-            const noFile = record(await missing.changeFontSize(kitty.pid, 3));
-            assert.equal(noFile.status, "not_configured");
-            assert.match(noFile.error ?? "", /tether kitty setup/);
-            const looseResult = record(await unsafe.changeFontSize(kitty.pid, 3));
-            assert.equal(looseResult.status, "not_configured");
-            assert.match(looseResult.error ?? "", /chmod 600/);
-          } finally {
-            await missing.close();
-            await unsafe.close();
-            loose.cleanup();
-          }
-        });
-      });
-
-      await t.step(
-        "wrong password: failed(auth) after one silent attempt, one prompt only",
-        async () => {
-          await withKitty(x, PASSWORD, async (kitty) => {
-            const wrong = passwordFile(WRONG_PASSWORD);
-            const registry = registryFor(kitty, { passwordFile: wrong.path });
-            try {
-              const windowsBefore = (await kitty.ls()).flatMap((osWindow) =>
-                osWindow.windows
-              ).length;
-              const first = record(await registry.changeFontSize(kitty.pid, 3));
-              assert.equal(first.status, "failed");
-              assert.equal(first.category, "auth");
-              const second = record(await registry.changeFontSize(kitty.pid, 3));
-              assert.equal(second.status, "failed");
-              assert.equal(second.attempts, 0);
-              const [status] = registry.snapshot();
-              produced.push(JSON.stringify(registry.snapshot()));
-              assert.equal(status!.permanent, true);
-              assert.equal(status!.counters.retries, 0);
-              // kitty's Allow/Deny prompt is an overlay window: exactly one was opened.
-              const windowsAfter = (await kitty.ls()).flatMap((osWindow) =>
-                osWindow.windows
-              ).length;
-              assert.equal(windowsAfter, windowsBefore + 1);
-            } finally {
-              await registry.close();
-              wrong.cleanup();
-            }
-          });
-        },
-      );
-
-      await t.step("kill -9 mid-run: failed, permanent, not contacted again", async () => {
-        await withKitty(x, PASSWORD, async (kitty) => {
-          const registry = registryFor(kitty, { passwordFile: secret.path });
-          try {
-            assert.equal(record(await registry.changeFontSize(kitty.pid, 2)).status, "success");
-            kitty.signal("SIGKILL");
-            await kitty.exited();
-            const result = record(await registry.changeFontSize(kitty.pid, -2));
-            assert.equal(result.status, "failed");
-            assert.match(result.error ?? "", /gone/);
-            const [status] = registry.snapshot();
-            assert.equal(status!.permanent, true);
-            const again = record(await registry.changeFontSize(kitty.pid, 2));
-            assert.equal(again.attempts, 0);
-          } finally {
-            await registry.close();
-          }
-        });
-      });
-
-      await t.step(
-        "kill -STOP: times out, retried, failed; another kitty keeps working",
-        async () => {
-          await withKitty(x, PASSWORD, async (stopped) => {
-            await withKitty(x, PASSWORD, async (healthy) => {
-              const registry = registryFor(stopped, {
-                passwordFile: secret.path,
-                socketTimeoutMs: 500,
-                // Both kittys share the runtime dir layout, not the dir: map each PID to its socket.
-                socketPathFor: (pid) =>
-                  pid === stopped.pid ? stopped.socketPath : healthy.socketPath,
-              });
+forEachPeerSet((set) =>
+  Deno.test({
+    name: `registry against real kitty ${set.label("kitty")}`,
+    sanitizeResources: false,
+    sanitizeOps: false,
+    fn: async (t) => {
+      const version = set.versions().kitty;
+      const pooled = set.atLeast("kitty", "0.42.2");
+      const x = await startXvfb(set);
+      const secret = passwordFile(PASSWORD);
+      try {
+        await t.step(
+          `password mode: ready, version ${version} read from its installation, ${
+            pooled ? "pooled" : "not pooled"
+          }, the font grows and shrinks back`,
+          async () => {
+            await withKitty(x, set, PASSWORD, async (kitty) => {
+              const registry = registryFor(kitty, { passwordFile: secret.path });
               try {
+                const before = await kitty.windowSize();
+                const grow = record(await registry.changeFontSize(kitty.pid, 3));
+                assert.equal(grow.status, "success", grow.error ?? "");
+                assert.equal(grow.attempts, 1);
+                const grown = await kitty.windowSize();
+                assert.ok(grown.columns < before.columns, `${grown.columns} < ${before.columns}`);
                 assert.equal(
-                  record(await registry.changeFontSize(stopped.pid, 1)).status,
+                  record(await registry.changeFontSize(kitty.pid, -3)).status,
                   "success",
                 );
-                assert.equal(
-                  record(await registry.changeFontSize(healthy.pid, 1)).status,
-                  "success",
-                );
-                stopped.signal("SIGSTOP");
-                try {
-                  const [frozen, other] = await Promise.all([
-                    registry.changeFontSize(stopped.pid, -1),
-                    registry.changeFontSize(healthy.pid, -1),
-                  ]);
-                  record(frozen);
-                  record(other);
-                  assert.equal(frozen.status, "failed");
-                  assert.equal(frozen.category, "timeout");
-                  assert.equal(frozen.attempts, 3);
-                  assert.equal(other.status, "success");
-                  const status = registry.snapshot().find((entry) => entry.pid === stopped.pid)!;
-                  assert.equal(status.status, "failed");
-                  assert.equal(status.permanent, false);
-                  assert.equal(status.counters.retries, 2);
-                } finally {
-                  stopped.signal("SIGCONT");
+                assert.deepEqual(await kitty.windowSize(), before);
+                // Coalescing is exact: one +3 gives the geometry of three +1 from the same start.
+                for (let step = 0; step < 3; step++) {
+                  assert.equal(
+                    record(await registry.changeFontSize(kitty.pid, 1)).status,
+                    "success",
+                  );
                 }
+                assert.deepEqual(await kitty.windowSize(), grown);
+                assert.equal(
+                  record(await registry.changeFontSize(kitty.pid, -3)).status,
+                  "success",
+                );
+                assert.deepEqual(await kitty.windowSize(), before);
+                const [status] = registry.snapshot();
+                produced.push(JSON.stringify(registry.snapshot()));
+                assert.equal(status!.status, "ready");
+                assert.equal(status!.mode, "password");
+                assert.equal(status!.pooled, pooled);
+                assert.equal(status!.version, version);
+                assert.ok(
+                  status!.pooling.includes(
+                    `kitty ${version} (from /usr/lib/kitty/kitty/constants.py) ${
+                      pooled ? ">=" : "<"
+                    } 0.42.2`,
+                  ),
+                  status!.pooling,
+                );
+                assert.notEqual(status!.last_activity_at, null);
               } finally {
                 await registry.close();
               }
             });
-          });
-        },
-      );
+          },
+        );
 
-      await t.step("the password appears in no result, status, event or error text", () => {
-        assert.ok(produced.length > 10);
-        for (const text of produced) {
-          assert.ok(!text.includes(PASSWORD), text);
-          assert.ok(!text.includes(WRONG_PASSWORD), text);
-        }
-      });
-    } finally {
-      secret.cleanup();
-      await x.stop();
-    }
-  },
-});
+        await t.step("no remote control: not_configured, naming the missing socket", async () => {
+          await withKitty(x, set, null, async (kitty) => {
+            const registry = registryFor(kitty, { passwordFile: secret.path });
+            try {
+              const result = record(await registry.changeFontSize(kitty.pid, 3));
+              assert.equal(result.status, "not_configured");
+              assert.match(result.error ?? "", /no remote-control socket.*tether kitty setup/);
+            } finally {
+              await registry.close();
+            }
+          });
+        });
+
+        await t.step("missing or group-readable password file: not_configured", async () => {
+          await withKitty(x, set, PASSWORD, async (kitty) => {
+            const missing = registryFor(kitty, { passwordFile: "/nonexistent/rc.password" });
+            const loose = passwordFile(PASSWORD, 0o640);
+            const unsafe = registryFor(kitty, { passwordFile: loose.path });
+            try {
+              const noFile = record(await missing.changeFontSize(kitty.pid, 3));
+              assert.equal(noFile.status, "not_configured");
+              assert.match(noFile.error ?? "", /tether kitty setup/);
+              const looseResult = record(await unsafe.changeFontSize(kitty.pid, 3));
+              assert.equal(looseResult.status, "not_configured");
+              assert.match(looseResult.error ?? "", /chmod 600/);
+            } finally {
+              await missing.close();
+              await unsafe.close();
+              loose.cleanup();
+            }
+          });
+        });
+
+        await t.step(
+          "wrong password: failed(auth) after one silent attempt, one prompt only",
+          async () => {
+            await withKitty(x, set, PASSWORD, async (kitty) => {
+              const wrong = passwordFile(WRONG_PASSWORD);
+              const registry = registryFor(kitty, { passwordFile: wrong.path });
+              try {
+                const windowsBefore = (await kitty.ls()).flatMap((osWindow) =>
+                  osWindow.windows
+                ).length;
+                const first = record(await registry.changeFontSize(kitty.pid, 3));
+                assert.equal(first.status, "failed");
+                assert.equal(first.category, "auth");
+                const second = record(await registry.changeFontSize(kitty.pid, 3));
+                assert.equal(second.status, "failed");
+                assert.equal(second.attempts, 0);
+                const [status] = registry.snapshot();
+                produced.push(JSON.stringify(registry.snapshot()));
+                assert.equal(status!.permanent, true);
+                assert.equal(status!.counters.retries, 0);
+                // kitty's Allow/Deny prompt is an overlay window: exactly one was opened.
+                const windowsAfter = (await kitty.ls()).flatMap((osWindow) =>
+                  osWindow.windows
+                ).length;
+                assert.equal(windowsAfter, windowsBefore + 1);
+              } finally {
+                await registry.close();
+                wrong.cleanup();
+              }
+            });
+          },
+        );
+
+        await t.step("kill -9 mid-run: failed, permanent, not contacted again", async () => {
+          await withKitty(x, set, PASSWORD, async (kitty) => {
+            const registry = registryFor(kitty, { passwordFile: secret.path });
+            try {
+              assert.equal(record(await registry.changeFontSize(kitty.pid, 2)).status, "success");
+              kitty.signal("SIGKILL");
+              await kitty.exited();
+              const result = record(await registry.changeFontSize(kitty.pid, -2));
+              assert.equal(result.status, "failed");
+              assert.match(result.error ?? "", /gone/);
+              const [status] = registry.snapshot();
+              assert.equal(status!.permanent, true);
+              const again = record(await registry.changeFontSize(kitty.pid, 2));
+              assert.equal(again.attempts, 0);
+            } finally {
+              await registry.close();
+            }
+          });
+        });
+
+        await t.step(
+          "kill -STOP: times out, retried, failed; another kitty keeps working",
+          async () => {
+            await withKitty(x, set, PASSWORD, async (stopped) => {
+              await withKitty(x, set, PASSWORD, async (healthy) => {
+                const registry = registryFor(stopped, {
+                  passwordFile: secret.path,
+                  socketTimeoutMs: 500,
+                  // Both kittys share the runtime dir layout, not the dir: map each PID to its socket.
+                  socketPathFor: (pid) =>
+                    pid === stopped.pid ? stopped.socketPath : healthy.socketPath,
+                });
+                try {
+                  assert.equal(
+                    record(await registry.changeFontSize(stopped.pid, 1)).status,
+                    "success",
+                  );
+                  assert.equal(
+                    record(await registry.changeFontSize(healthy.pid, 1)).status,
+                    "success",
+                  );
+                  stopped.signal("SIGSTOP");
+                  try {
+                    const [frozen, other] = await Promise.all([
+                      registry.changeFontSize(stopped.pid, -1),
+                      registry.changeFontSize(healthy.pid, -1),
+                    ]);
+                    record(frozen);
+                    record(other);
+                    assert.equal(frozen.status, "failed");
+                    assert.equal(frozen.category, "timeout");
+                    assert.equal(frozen.attempts, 3);
+                    assert.equal(other.status, "success");
+                    const status = registry.snapshot().find((entry) => entry.pid === stopped.pid)!;
+                    assert.equal(status.status, "failed");
+                    assert.equal(status.permanent, false);
+                    assert.equal(status.counters.retries, 2);
+                  } finally {
+                    stopped.signal("SIGCONT");
+                  }
+                } finally {
+                  await registry.close();
+                }
+              });
+            });
+          },
+        );
+
+        await t.step("the password appears in no result, status, event or error text", () => {
+          assert.ok(produced.length > 10);
+          for (const text of produced) {
+            assert.ok(!text.includes(PASSWORD), text);
+            assert.ok(!text.includes(WRONG_PASSWORD), text);
+          }
+        });
+      } finally {
+        secret.cleanup();
+        await x.stop();
+      }
+    },
+  })
+);

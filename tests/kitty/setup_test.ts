@@ -13,6 +13,7 @@ import {
 } from "../../src/kitty/setup.ts";
 import { startKitty } from "../support/kitty.ts";
 import { startXvfb } from "../support/xvfb.ts";
+import { forEachPeerSet } from "../support/peer_set.ts";
 
 function sandbox() {
   const root = mkdtempSync(join(tmpdir(), "tether-kitty-setup-"));
@@ -49,51 +50,56 @@ Deno.test("setupKitty writes the tmpfiles entry and tightens a loose existing pa
   }
 });
 
-Deno.test({
-  name: "a real kitty started with kitty.conf including the generated tether.conf is ready",
-  sanitizeResources: false,
-  sanitizeOps: false,
-  fn: async () => {
-    const box = sandbox();
-    const x = await startXvfb();
-    try {
-      const report = await setupKitty({ env: box.env });
-      const kittyDir = join(box.env.HOME, ".config", "kitty");
-      writeFileSync(report.kitty_conf, `font_size 11\n${report.include_line}\n`);
-      const password = readFileSync(report.password_file, "utf8").trim();
-      const kitty = await startKitty(x, {
-        configFile: report.kitty_conf,
-        runtimeDir: box.env.XDG_RUNTIME_DIR,
-        remoteControl: { mode: "password", password },
-        env: { KITTY_CONFIG_DIRECTORY: kittyDir },
-      });
-      const registry = new KittyRegistry({ env: box.env, socketTimeoutMs: 5000 });
+forEachPeerSet((set) =>
+  Deno.test({
+    name: `a real kitty started with kitty.conf including the generated tether.conf is ready ${
+      set.label("kitty")
+    }`,
+    sanitizeResources: false,
+    sanitizeOps: false,
+    fn: async () => {
+      const box = sandbox();
+      const x = await startXvfb(set);
       try {
-        const before = await kitty.windowSize();
-        const result = await registry.changeFontSize(kitty.pid, 2);
-        assert.equal(result.status, "success", result.error ?? "");
-        assert.ok((await kitty.windowSize()).columns < before.columns);
-        assert.equal(registry.snapshot()[0]!.mode, "password");
-        assert.equal((await registry.changeFontSize(kitty.pid, -2)).status, "success");
-        // Commands outside the generated allow-list are refused.
-        const key = parseKittyPublicKey(await kitty.publicKey());
-        const connection = await KittyConnection.open(kitty.socketPath);
+        const report = await setupKitty({ env: box.env });
+        const kittyDir = join(box.env.HOME, ".config", "kitty");
+        writeFileSync(report.kitty_conf, `font_size 11\n${report.include_line}\n`);
+        const password = readFileSync(report.password_file, "utf8").trim();
+        const kitty = await startKitty(x, {
+          peers: set,
+          configFile: report.kitty_conf,
+          runtimeDir: box.env.XDG_RUNTIME_DIR,
+          remoteControl: { mode: "password", password },
+          env: { KITTY_CONFIG_DIRECTORY: kittyDir },
+        });
+        const registry = new KittyRegistry({ env: box.env, socketTimeoutMs: 5000 });
         try {
-          const reply = await connection.request(
-            await encryptCommand({ cmd: "get-colors", version: [0, 26, 0] }, password, key),
-            { timeoutMs: 5000 },
-          );
-          assert.match(reply.error ?? "", /disallowed by remote_control_password/);
+          const before = await kitty.windowSize();
+          const result = await registry.changeFontSize(kitty.pid, 2);
+          assert.equal(result.status, "success", result.error ?? "");
+          assert.ok((await kitty.windowSize()).columns < before.columns);
+          assert.equal(registry.snapshot()[0]!.mode, "password");
+          assert.equal((await registry.changeFontSize(kitty.pid, -2)).status, "success");
+          // Commands outside the generated allow-list are refused.
+          const key = parseKittyPublicKey(await kitty.publicKey());
+          const connection = await KittyConnection.open(kitty.socketPath);
+          try {
+            const reply = await connection.request(
+              await encryptCommand({ cmd: "get-colors", version: [0, 26, 0] }, password, key),
+              { timeoutMs: 5000 },
+            );
+            assert.match(reply.error ?? "", /disallowed by remote_control_password/);
+          } finally {
+            await connection.close();
+          }
         } finally {
-          await connection.close();
+          await registry.close();
+          await kitty.stop();
         }
       } finally {
-        await registry.close();
-        await kitty.stop();
+        await x.stop();
+        box.cleanup();
       }
-    } finally {
-      await x.stop();
-      box.cleanup();
-    }
-  },
-});
+    },
+  })
+);

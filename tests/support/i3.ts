@@ -12,6 +12,7 @@ import {
   waitForExit,
 } from "./test_user.ts";
 import { startXvfb } from "./xvfb.ts";
+import { DEBIAN12, type PeerSet } from "./peer_set.ts";
 
 /** Options for {@link startI3}. */
 export interface I3Options {
@@ -21,6 +22,8 @@ export interface I3Options {
   runtimeDir?: string;
   /** An X display to use; default: a fresh Xvfb, stopped by stop(). */
   display?: string;
+  /** Whose i3 (and i3-msg, Xvfb and session clients) to run; default {@link DEBIAN12}. */
+  peers?: PeerSet;
 }
 
 /** A running i3 under Xvfb (compositor-ipc.md §3.2). */
@@ -35,6 +38,8 @@ export interface I3Instance {
   display: string;
   /** The user i3 runs as. */
   user: string;
+  /** The peer set this i3 comes from. */
+  peers: PeerSet;
   /** The environment a client of this session sees. */
   sessionEnv: Record<string, string>;
   /** Runs `i3-msg -s <socket> ...args` as the user. */
@@ -53,15 +58,16 @@ export interface I3Instance {
  */
 export async function startI3(options: I3Options = {}): Promise<I3Instance> {
   const user = options.user ?? TEST_USER;
+  const peers = options.peers ?? DEBIAN12;
   const ownsRuntimeDir = options.runtimeDir === undefined;
   const runtimeDir = options.runtimeDir ?? await makeRuntimeDir(user);
-  const xvfb = options.display === undefined ? await startXvfb() : null;
+  const xvfb = options.display === undefined ? await startXvfb(peers) : null;
   const display = options.display ?? xvfb!.display;
   const configPath = join(runtimeDir, `i3-${Date.now()}.conf`);
   // The v4 header matters: without it i3 migrates the config and starts i3bar.
   writeFileSync(configPath, "# i3 config file (v4)\nfont pango:monospace 8\n", { mode: 0o644 });
   const sessionEnv = { XDG_RUNTIME_DIR: runtimeDir, DISPLAY: display };
-  const argv = asUserArgv(user, ["i3", "-c", configPath], sessionEnv);
+  const argv = asUserArgv(user, ["i3", "-c", configPath], sessionEnv, peers);
   const child: ChildProcess = spawn(argv[0]!, argv.slice(1), {
     stdio: ["ignore", "ignore", "pipe"],
   });
@@ -90,7 +96,10 @@ export async function startI3(options: I3Options = {}): Promise<I3Instance> {
   }
   const pid = Number(socketPath.match(/\.(\d+)$/)![1]);
   const i3msg = (args: readonly string[]) =>
-    runAsUser(user, ["i3-msg", "-s", socketPath, ...args], sessionEnv, { timeoutMs: 10_000 });
+    runAsUser(user, ["i3-msg", "-s", socketPath, ...args], sessionEnv, {
+      timeoutMs: 10_000,
+      peers,
+    });
   await waitFor(
     "i3 to answer get_version",
     async () => (await i3msg(["-t", "get_version"])).code === 0 ? true : undefined,
@@ -102,6 +111,7 @@ export async function startI3(options: I3Options = {}): Promise<I3Instance> {
     runtimeDir,
     display,
     user,
+    peers,
     sessionEnv: { ...sessionEnv, I3SOCK: socketPath },
     i3msg,
     exec: (command) => i3msg(["exec", command]),

@@ -28,6 +28,8 @@ import {
 import { findKittyPublicKey } from "../../src/kitty/public_key.ts";
 import { childPids, readStartTimeMs } from "../../src/platform/proc.ts";
 import type { XServer } from "./xvfb.ts";
+import { DEBIAN12, type PeerSet } from "./peer_set.ts";
+import { runAsUser } from "./test_user.ts";
 
 /** How a test kitty accepts remote control. */
 export type RemoteControlSetup =
@@ -51,11 +53,15 @@ export interface StartKittyOptions {
   env?: Record<string, string>;
   /** How long to wait for the socket (default 20 s: kitty takes 1-4 s, more under load). */
   startTimeoutMs?: number;
+  /** Whose kitty to run (as the caller, root in tests); default {@link DEBIAN12}. */
+  peers?: PeerSet;
 }
 
 /** A running kitty. */
 export interface RealKitty {
   pid: number;
+  /** The peer set this kitty comes from. */
+  peers: PeerSet;
   /** Its socket (`<runtimeDir>/kitty/kitty-<pid>.sock`); does not exist in mode `none`. */
   socketPath: string;
   /** The `$XDG_RUNTIME_DIR` kitty was started with. */
@@ -151,7 +157,8 @@ export async function startKitty(
     }
   }
   let output = "";
-  const child = spawn("kitty", args, {
+  const argv = (options.peers ?? DEBIAN12).wrap(["kitty", ...args]);
+  const child = spawn(argv[0]!, argv.slice(1), {
     env: {
       ...process.env,
       DISPLAY: x.display,
@@ -170,6 +177,7 @@ export async function startKitty(
   const startedChildren: { pid: number; startTimeMs: number | null }[] = [];
   const kitty: RealKitty = {
     pid,
+    peers: options.peers ?? DEBIAN12,
     socketPath,
     runtimeDir,
     output: () => output,
@@ -249,6 +257,37 @@ export async function startKitty(
     throw error;
   }
   return kitty;
+}
+
+/**
+ * kitty's own `kitty @ ls` (from `peers`), run as `user` with the password in `passwordFile`:
+ * how a test reads a kitty owned by another user, since kitty >= 0.36.2 closes connections
+ * from any other uid (root included) without a reply.
+ *
+ * @example
+ * ```ts
+ * const [osWindow] = await lsAsUser(SID, "tethertest", kittyPid, socketPath, passwordFile);
+ * ```
+ */
+export async function lsAsUser(
+  peers: PeerSet,
+  user: string,
+  kittyPid: number,
+  socketPath: string,
+  passwordFile: string,
+): Promise<KittyOsWindowInfo[]> {
+  const key = await findKittyPublicKey(kittyPid);
+  if (key === null) throw new Error(`kitty ${kittyPid}: no public key in its children`);
+  const result = await runAsUser(
+    user,
+    ["kitty", "@", "--to", `unix:${socketPath}`, "--password-file", passwordFile, "ls"],
+    { KITTY_PUBLIC_KEY: key },
+    { peers, timeoutMs: 15_000 },
+  );
+  if (result.code !== 0) {
+    throw new Error(`kitty @ ls of kitty ${kittyPid} as ${user}: ${result.stderr.trim()}`);
+  }
+  return parseLsData(result.stdout);
 }
 
 /**

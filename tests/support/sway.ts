@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { DEBIAN12, type PeerSet } from "./peer_set.ts";
 import {
   asUserArgv,
   childPidsOf,
@@ -30,6 +31,8 @@ export interface SwayOptions {
    * when that path does not exist yet): e.g. a name that carries a dead PID.
    */
   socketPath?: string;
+  /** Whose sway (and swaymsg, and session clients) to run; default {@link DEBIAN12}. */
+  peers?: PeerSet;
 }
 
 /** A running headless sway (compositor-ipc.md §3.1). */
@@ -45,13 +48,15 @@ export interface SwayInstance {
   /** The user sway runs as, and its uid. */
   user: string;
   uid: number;
+  /** The peer set this sway comes from. */
+  peers: PeerSet;
   /** The environment a client of this session sees (XDG_RUNTIME_DIR, SWAYSOCK, WAYLAND_DISPLAY). */
   sessionEnv: Record<string, string>;
   /** Runs `swaymsg -s <socket> ...args` as the user. */
   swaymsg(args: readonly string[]): Promise<RunResult>;
   /** `swaymsg exec <command>`: starts a client inside the session (it inherits sway's env). */
   exec(command: string): Promise<RunResult>;
-  /** Runs any command as the user with the session environment (plus `env`). */
+  /** Runs any command (from the same peer set) as the user with the session environment (plus `env`). */
   runAsUser(argv: readonly string[], env?: Record<string, string>): Promise<RunResult>;
   /** SIGSTOP sway: it keeps accepting connections into its backlog but never answers. */
   hang(): void;
@@ -75,6 +80,7 @@ export interface SwayInstance {
  */
 export async function startSway(options: SwayOptions = {}): Promise<SwayInstance> {
   const user = options.user ?? TEST_USER;
+  const peers = options.peers ?? DEBIAN12;
   const { uid } = userIds(user);
   const ownsRuntimeDir = options.runtimeDir === undefined;
   const runtimeDir = options.runtimeDir ?? await makeRuntimeDir(user);
@@ -93,7 +99,7 @@ export async function startSway(options: SwayOptions = {}): Promise<SwayInstance
     LANG: "C.UTF-8",
     ...(options.socketPath ? { SWAYSOCK: options.socketPath } : {}),
     ...options.env,
-  });
+  }, peers);
   const child: ChildProcess = spawn(argv[0]!, argv.slice(1), {
     stdio: ["ignore", "ignore", "pipe"],
   });
@@ -120,7 +126,11 @@ export async function startSway(options: SwayOptions = {}): Promise<SwayInstance
   const pid = options.socketPath
     ? await waitFor(
       "sway's PID",
-      () => childPidsOf(runuserPid).find((candidate) => readComm(candidate) === "sway"),
+      // runuser forks sway; the sid wrapper execs into it (runuserPid is then sway itself).
+      () =>
+        [runuserPid, ...childPidsOf(runuserPid)].find((candidate) =>
+          readComm(candidate) === "sway"
+        ),
     )
     : Number(socketPath.match(/\.(\d+)\.sock$/)![1]);
   const wayland =
@@ -133,7 +143,10 @@ export async function startSway(options: SwayOptions = {}): Promise<SwayInstance
     WAYLAND_DISPLAY: wayland,
   };
   const swaymsg = (args: readonly string[]) =>
-    runAsUser(user, ["swaymsg", "-s", socketPath, ...args], sessionEnv, { timeoutMs: 10_000 });
+    runAsUser(user, ["swaymsg", "-s", socketPath, ...args], sessionEnv, {
+      timeoutMs: 10_000,
+      peers,
+    });
   // The socket file appears before sway serves it: wait for a real answer.
   await waitFor(
     "sway to answer get_version",
@@ -147,11 +160,12 @@ export async function startSway(options: SwayOptions = {}): Promise<SwayInstance
     runtimeDir,
     user,
     uid,
+    peers,
     sessionEnv,
     swaymsg,
     exec: (command) => swaymsg(["exec", command]),
     runAsUser: (command, env = {}) =>
-      runAsUser(user, command, { ...sessionEnv, ...env }, { timeoutMs: 30_000 }),
+      runAsUser(user, command, { ...sessionEnv, ...env }, { timeoutMs: 30_000, peers }),
     hang: () => Deno.kill(pid, "SIGSTOP"),
     resume: () => {
       for (const target of [pid, runuserPid]) {

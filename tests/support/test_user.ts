@@ -3,6 +3,7 @@ import { chownSync, mkdtempSync } from "node:fs";
 import { chmod } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { DEBIAN12, type PeerSet } from "./peer_set.ts";
 
 /** The unprivileged user scripts/setup.sh creates: sway 1.7 refuses to run as root. */
 export const TEST_USER = "tethertest";
@@ -36,25 +37,38 @@ export async function makeRuntimeDir(user: string = TEST_USER): Promise<string> 
   return dir;
 }
 
-/** argv that runs `argv` as `user` with exactly `env` (plus PATH and HOME). */
+/**
+ * argv that runs `argv` as `user` with exactly `env` (plus PATH and HOME), from the binaries of
+ * `peers` (default the host's Debian 12 set).
+ */
 export function asUserArgv(
   user: string,
   argv: readonly string[],
   env: Record<string, string>,
+  peers: PeerSet = DEBIAN12,
 ): string[] {
   const base = { PATH: "/usr/local/bin:/usr/bin:/bin", HOME: `/home/${user}`, ...env };
   const assignments = Object.entries(base).map(([key, value]) => `${key}=${value}`);
-  return ["runuser", "-u", user, "--", "env", "-i", ...assignments, ...argv];
+  if (peers.root === null) {
+    return ["runuser", "-u", user, "--", "env", "-i", ...assignments, ...argv];
+  }
+  return peers.wrap(["env", "-i", ...assignments, ...argv], userIds(user));
 }
 
-/** Runs `argv` as `user` to completion (killed after `timeoutMs`, default 30 s). */
+/**
+ * Runs `argv` as `user` to completion (killed after `timeoutMs`, default 30 s), from the
+ * binaries of `options.peers` (default Debian 12).
+ */
 export function runAsUser(
   user: string,
   argv: readonly string[],
   env: Record<string, string>,
-  options: { timeoutMs?: number; stdin?: string } = {},
+  options: { timeoutMs?: number; stdin?: string; peers?: PeerSet } = {},
 ): Promise<RunResult> {
-  return run(asUserArgv(user, argv, env), { timeoutMs: options.timeoutMs, stdin: options.stdin });
+  return run(asUserArgv(user, argv, env, options.peers), {
+    timeoutMs: options.timeoutMs,
+    stdin: options.stdin,
+  });
 }
 
 /** Runs a command to completion, capturing its output; killed (by PID) after the timeout. */

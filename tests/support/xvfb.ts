@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
+import { DEBIAN12, type PeerSet } from "./peer_set.ts";
 import { killTree, waitFor, waitForExit } from "./test_user.ts";
 
 /** A running Xvfb server. */
@@ -13,7 +14,7 @@ export interface XServer {
 
 /**
  * Starts Xvfb on a display it picks itself (`-displayfd`: no race with other servers for a
- * number) and waits until it is ready. The screen is 1280x1024 (kitty tests read window sizes).
+ * number) and waits until it is ready, from the binaries of `peers` (default Debian 12). The screen is 1280x1024 (kitty tests read window sizes).
  *
  * @example
  * ```ts
@@ -21,12 +22,14 @@ export interface XServer {
  * try { spawn("i3", [], { env: { DISPLAY: x.display } }); } finally { await x.stop(); }
  * ```
  */
-export async function startXvfb(): Promise<XServer> {
-  const child: ChildProcess = spawn(
+export async function startXvfb(peers: PeerSet = DEBIAN12): Promise<XServer> {
+  const argv = peers.wrap([
     "Xvfb",
-    ["-displayfd", "1", "-screen", "0", "1280x1024x24", "-nolisten", "tcp"],
-    { stdio: ["ignore", "pipe", "ignore"] },
-  );
+    ...["-displayfd", "1", "-screen", "0", "1280x1024x24", "-nolisten", "tcp"],
+  ]);
+  const child: ChildProcess = spawn(argv[0]!, argv.slice(1), {
+    stdio: ["ignore", "pipe", "ignore"],
+  });
   let out = "";
   child.stdout!.on("data", (chunk) => (out += chunk));
   const display = await waitFor("Xvfb to report its display", () => {
