@@ -216,10 +216,13 @@ Deno.test("a stale socket that cannot be unlinked: reported failed, one error li
     const cleanup = await runTetherAsUser(["--json", "cleanup"], { XDG_RUNTIME_DIR: rt });
     assert.equal(cleanup.code, 1, cleanup.stderr);
     const report = JSON.parse(cleanup.stdout);
-    assert.deepEqual(report.failed, [{ path: stale, error: "EACCES" }]);
+    assert.deepEqual(report.failed, [{
+      socket_path: stale,
+      error: { category: "auth", message: "unlink failed: EACCES" },
+    }]);
     assert.deepEqual(report.removed, [removable]);
     assert.equal(cleanup.stderr.trim().split("\n").length, 1, cleanup.stderr);
-    assert.match(cleanup.stderr, /could not remove .*kitty-4194305\.sock: EACCES/);
+    assert.match(cleanup.stderr, /could not remove .*kitty-4194305\.sock: unlink failed: EACCES/);
     assert.equal(existsSync(stale), true);
     assert.equal(existsSync(removable), false);
   } finally {
