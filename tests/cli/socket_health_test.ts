@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { createServer, type Server } from "node:net";
 import { basename, join } from "node:path";
 import type { HealthRow } from "../../src/sockets/health.ts";
+import { serveControlSocket } from "../../src/resilience/control_socket.ts";
 import { startFakeNiri } from "../fakes/niri_server.ts";
 import { runInProcess } from "../support/cli.ts";
 import { createStaleSockets } from "../support/stale_sockets.ts";
@@ -407,6 +408,49 @@ Deno.test("--watch --json on a terminal prints JSON lines, not the live table", 
     assert.ok(events.slice(2).every((event) => event.event === "health_update"));
   } finally {
     await close(server);
+    rmSync(rt, { recursive: true, force: true });
+  }
+});
+
+Deno.test("a tether daemon whose upstream is reconnecting is degraded in the table, in JSON and with NO_COLOR, exit 1", async () => {
+  const rt = runtime();
+  let upstream = "reconnecting";
+  const daemon = await serveControlSocket(join(rt, "tether", "focus.sock"), {
+    status: () => ({
+      daemon: "focus",
+      pid: process.pid,
+      uptime_ms: 5000,
+      reconnection_count: 2,
+      connection: {
+        status: upstream,
+        latency_ms: null,
+        error: upstream === "connected"
+          ? null
+          : { category: "refused", message: "no live sway IPC socket" },
+      },
+    }),
+  });
+  try {
+    const env = { XDG_RUNTIME_DIR: rt, NO_COLOR: "1" };
+    const table = await runInProcess(["socket-health", "--kind", "tether"], { env });
+    assert.equal(table.code, 1, table.stderr);
+    assert.match(
+      table.stdout,
+      /^tether +degraded .*focus\.sock +its upstream is reconnecting: no live sway IPC socket/m,
+    );
+    assert.doesNotMatch(table.stdout, /healthy/);
+    const json = await runInProcess(["--json", "socket-health", "--kind", "tether"], { env });
+    assert.equal(json.code, 1);
+    const row = JSON.parse(json.stdout).sockets[0];
+    assert.equal(row.status, "degraded");
+    assert.equal(row.connection_status, "reconnecting");
+    assert.equal(row.error.message, "its upstream is reconnecting: no live sway IPC socket");
+    upstream = "connected";
+    const healthy = await runInProcess(["--json", "socket-health", "--kind", "tether"], { env });
+    assert.equal(healthy.code, 0, "connected upstream: healthy again");
+    assert.equal(JSON.parse(healthy.stdout).sockets[0].status, "healthy");
+  } finally {
+    await daemon.close();
     rmSync(rt, { recursive: true, force: true });
   }
 });
