@@ -83,9 +83,14 @@ export function renderFocusLine(line: FocusLine): string {
   }
 }
 
-/** `n thing` / `n things`. */
-export function plural(count: number, noun: string): string {
-  return `${count} ${noun}${count === 1 ? "" : "s"}`;
+/** How long something has been up, in whole units: `under 1 s`, `42 s`, `2 min 5 s`. */
+function uptime(ms: number): string {
+  return ms < 1000 ? "under 1 s" : humanDuration(Math.floor(ms / 1000) * 1000);
+}
+
+/** `1 error` / `2 errors`; `nouns` for irregular plurals (`kitties`). */
+export function plural(count: number, noun: string, nouns = `${noun}s`): string {
+  return `${count} ${count === 1 ? noun : nouns}`;
 }
 
 /** The human `tether focus status`: the tracker, its compositor link, one block per kitty. */
@@ -94,7 +99,7 @@ export function renderFocusStatus(data: FocusStatus): string {
   const parts = [`${link.compositor} ${link.status}`];
   if (link.socket_path) parts[0] += ` ${link.socket_path}`;
   if (link.status === "connected") {
-    parts.push(`for ${humanDuration(link.uptime_ms)}`);
+    parts.push(`for ${uptime(link.uptime_ms)}`);
     if (link.latency_ms !== null) parts.push(`latency ${humanDuration(link.latency_ms)}`);
   } else {
     parts.push(`since ${localClockTime(new Date(link.since_at))}`);
@@ -161,7 +166,7 @@ export function focusWaybarLine(data: FocusStatus | null, problem: string | null
     kitty === null
       ? "focused window: " + (data.focused === null ? "none" : `${data.focused.app_id ?? "?"}`)
       : `kitty ${kitty.pid}: ${kitty.status}` + (kitty.error ? ` (${kitty.error.message})` : ""),
-    `${plural(data.kitties.length, "kitty")} known`.replace("kittys", "kitties"),
+    `${plural(data.kitties.length, "kitty", "kitties")} known`,
   ].join("\n");
   const className = link.status !== "connected"
     ? link.status
