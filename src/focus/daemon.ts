@@ -11,7 +11,7 @@ import { isProcessAlive, readStartTimeMs } from "../platform/proc.ts";
 import { type Clock, systemClock } from "../resilience/clock.ts";
 import { type ControlServer, serveControlSocket } from "../resilience/control_socket.ts";
 import { ConnectionError, type ErrorJson, errorJson } from "../resilience/errors.ts";
-import type { SupervisorState } from "../resilience/supervisor.ts";
+import { STOPPED_REASON, type SupervisorState } from "../resilience/supervisor.ts";
 import { isoTimestamp, roundMs } from "../platform/time_format.ts";
 import { supervisorStatusToJson } from "../resilience/supervisor_status.ts";
 import { readEnlargedRecord, writeEnlargedRecord } from "./enlarged_record.ts";
@@ -158,7 +158,7 @@ export async function runFocusDaemon(options: FocusDaemonOptions): Promise<void>
       compositor: kind,
       from: event.from,
       to: event.to,
-      error: event.to === "connected" || event.reason === null
+      error: event.to === "connected" || event.reason === null || event.reason === STOPPED_REASON
         ? null
         : { category: lastError?.category ?? "closed", message: event.reason },
     });

@@ -1,6 +1,6 @@
 import { isoTimestamp, roundMs } from "../platform/time_format.ts";
 import type { ErrorCategory, ErrorJson } from "./errors.ts";
-import type { SupervisorSnapshot, SupervisorState } from "./supervisor.ts";
+import { STOPPED_REASON, type SupervisorSnapshot, type SupervisorState } from "./supervisor.ts";
 
 /**
  * JSON form of a {@link SupervisorSnapshot} in tether's JSON vocabulary, as daemons report it:
@@ -13,7 +13,7 @@ export interface SupervisorStatusJson {
   status: SupervisorState;
   /** When the state last changed (ISO 8601). */
   since_at: string;
-  /** Why the connection is not up (its problem), or null when it is connected. */
+  /** Why the connection is not up (its problem), or null when it is connected or was stopped. */
   error: ErrorJson | null;
   /** Last ping latency, ms, or null. */
   latency_ms: number | null;
@@ -47,7 +47,7 @@ export function supervisorStatusToJson(snapshot: SupervisorSnapshot): Supervisor
     name: snapshot.name,
     status: snapshot.state,
     since_at: isoTimestamp(snapshot.since),
-    error: up || snapshot.reason === null ? null : {
+    error: up || snapshot.reason === null || snapshot.reason === STOPPED_REASON ? null : {
       category: snapshot.lastError?.category ?? "closed",
       message: snapshot.reason,
     },

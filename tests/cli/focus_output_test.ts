@@ -125,6 +125,8 @@ Deno.test("tether focus on a terminal prints readable lines; --json or a pipe ge
       assert.ok(
         parsed.every((line) => typeof line.ts === "string" && typeof line.event === "string"),
       );
+      const stop = parsed.filter((line) => line.compositor === "niri").at(-1);
+      assert.deepEqual([stop.to, stop.error], ["disconnected", null], "a clean stop is no problem");
     }
   });
 });
