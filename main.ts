@@ -7,16 +7,34 @@
  */
 import process from "node:process";
 import { runCli } from "./src/cli/run.ts";
+import { StdoutGuard } from "./src/cli/stdout_guard.ts";
 
 const shutdown = new AbortController();
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.on(signal, () => shutdown.abort(signal));
 }
+// A reader that went away (EPIPE: `tether … | head -1`) ends the command quietly; any other
+// write error (ENOSPC: `>/dev/full`) is one line on stderr and exit 1. Either way a long-running
+// command stops as on SIGTERM. finish() waits until everything written has left the process.
+const stdout = new StdoutGuard(process.stdout, {
+  stderr: (text) => process.stderr.write(text),
+  onBroken: () => shutdown.abort("stdout"),
+});
+
+/**
+ * Settles once everything written to stderr so far has left the process: a slower reader (a
+ * full pipe) makes writes asynchronous, and exiting before their callbacks ran cuts output.
+ * A stream's callbacks run in write order, so the last one is enough.
+ */
+let stderrWritten = Promise.resolve();
+const writeStderr = (text: string) => {
+  stderrWritten = new Promise((resolve) => process.stderr.write(text, () => resolve()));
+};
 
 runCli(process.argv.slice(2), {
   env: process.env,
-  stdout: (text) => process.stdout.write(text),
-  stderr: (text) => process.stderr.write(text),
+  stdout: (text) => stdout.write(text),
+  stderr: writeStderr,
   stdoutIsTty: Boolean(process.stdout.isTTY),
   terminalSize: () => {
     if (!process.stdout.isTTY) return null;
@@ -30,8 +48,9 @@ runCli(process.argv.slice(2), {
     return () => process.off("SIGWINCH", listener);
   },
   shutdownSignal: shutdown.signal,
-}).then((exitCode) => {
+}).then(async (commandExitCode) => {
   // Daemons have closed their sockets by now; exiting explicitly ends stray unref'd timers.
+  const exitCode = await stdout.finish(commandExitCode);
   process.exitCode = exitCode;
-  process.stdout.write("", () => process.exit(exitCode));
+  stderrWritten.then(() => process.exit(exitCode));
 });

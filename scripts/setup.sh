@@ -12,9 +12,13 @@ as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 # sway + foot (headless Wayland), i3 + xterm + Xvfb (X11), kitty (+ EGL for Wayland clients),
 # socat (cleanup baseline), hyperfine (benchmarks), systemd (systemd-analyze verify), wtype
 # (a virtual keyboard in headless sway), debootstrap (scripts/peers.sh's sid root).
+# For scripts/install.sh's tests: zsh, fish and man-db/groff (the shells and man find the
+# installed files), nix-bin (nix-instantiate evaluates the home-manager module); zsh, fish and
+# tmux also for the completion tests (real TAB presses in a real terminal).
 APT_PACKAGES=(
   sway foot i3-wm xvfb xterm x11-utils kitty libwayland-egl1 libegl1 libgl1-mesa-dri wtype
   socat hyperfine systemd procps psmisc bash-completion time python3 debootstrap
+  zsh fish tmux man-db groff-base nix-bin
 )
 # npm fetches the pinned deno and bun; a machine without Node.js gets Debian's.
 command -v npm >/dev/null 2>&1 || APT_PACKAGES+=(nodejs npm)

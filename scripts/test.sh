@@ -8,6 +8,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh || { echo "0 passed, 1 failed"; exit 1; }
 . scripts/env.sh
+export NO_COLOR=1 # plain output for logs and the parsers below
 
 failed_steps=()
 step() {

@@ -18,7 +18,18 @@ const layer = (path: string) => relative(join(REPO_ROOT, "src"), path).split("/"
 
 /** Which src/ folders each folder may import (DESIGN.md: arrows point downward only). */
 const ALLOWED_IMPORTS: Record<string, string[]> = {
-  cli: ["cli", "focus", "sockets", "conbus", "kitty", "compositor", "resilience", "platform"],
+  cli: [
+    "cli",
+    "doctor",
+    "focus",
+    "sockets",
+    "conbus",
+    "kitty",
+    "compositor",
+    "resilience",
+    "platform",
+  ],
+  doctor: ["doctor", "focus", "sockets", "conbus", "kitty", "compositor", "resilience", "platform"],
   focus: ["focus", "kitty", "compositor", "resilience", "platform"],
   sockets: ["sockets", "kitty", "compositor", "resilience", "platform"],
   conbus: ["conbus", "resilience", "platform"],

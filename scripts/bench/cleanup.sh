@@ -13,10 +13,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 . scripts/env.sh
+export NO_COLOR=1 # plain output for logs and the parsers below
 stale="${1:-10000}"
 live="${2:-100}"
-[ -x dist/tether ] || bash scripts/build.sh compile
-ulimit -n "$(( stale + live + 1024 ))" 2>/dev/null || true
+tether="${TETHER_BIN:-dist/tether}"
+[ -n "${TETHER_BIN:-}" ] || [ -x dist/tether ] || bash scripts/build.sh compile
+ulimit -n "$(( (stale < 10000 ? stale : 10000) + live + 1024 ))" 2>/dev/null || true
 uid="$(id -u)"
 rt="$(mktemp -d)"
 chmod 0700 "$rt"
@@ -43,12 +45,15 @@ hold() { # paths on stdin; prints the holder's PID once it listens on all of the
   echo "$pid"
 }
 make_stale() {
-  local pid
-  pid="$(names "$dead_pid_base" "$stale" | hold)"
-  kill -9 "$pid"
-  # Not our child (it ran in a command substitution): poll until it is gone, else the first
-  # sockets still have a listener when the measurement starts.
-  while kill -0 "$pid" 2>/dev/null; do sleep 0.01; done
+  # In batches of 10,000: one holder may not have more descriptors than the hard limit allows.
+  local pid first
+  for (( first = 0; first < stale; first += 10000 )); do
+    pid="$(names $(( dead_pid_base + first )) $(( stale - first < 10000 ? stale - first : 10000 )) | hold)"
+    kill -9 "$pid"
+    # Not our child (it ran in a command substitution): poll until it is gone, else the first
+    # sockets still have a listener when the measurement starts.
+    while kill -0 "$pid" 2>/dev/null; do sleep 0.01; done
+  done
 }
 count() { find "$rt" -maxdepth 1 -name 'sway-ipc.*.sock' -type s | wc -l; }
 
@@ -65,9 +70,15 @@ run_tether() { # sets tether_ms and left_tether
   [ "$(count)" -eq $(( stale + live )) ] || { echo "setup failed: $(count) sockets" >&2; exit 1; }
   local t0 t1
   t0="$(now_ns)"
-  XDG_RUNTIME_DIR="$rt" dist/tether cleanup >/dev/null
+  if [ -x /usr/bin/time ]; then
+    XDG_RUNTIME_DIR="$rt" /usr/bin/time -f %M -o "$rt/.peak_kb" "$tether" cleanup >/dev/null
+  else
+    XDG_RUNTIME_DIR="$rt" "$tether" cleanup >/dev/null
+  fi
   t1="$(now_ns)"
   tether_ms=$(( (t1 - t0) / 1000000 ))
+  peak_mb="$( [ -f "$rt/.peak_kb" ] && echo "$(( $(cat "$rt/.peak_kb") / 1024 )) MB" || echo "?")"
+  rm -f "$rt/.peak_kb"
   left_tether="$(count)"
 }
 check_left() { # $1 = what, $2 = sockets left
@@ -85,7 +96,7 @@ if [ -n "${TETHER_ONLY:-}" ]; then
   for _ in $(seq "$TETHER_ONLY"); do
     run_tether
     check_left tether "$left_tether"
-    echo "  tether cleanup (dist/tether): ${tether_ms} ms, left $left_tether:" \
+    echo "  tether cleanup (dist/tether): ${tether_ms} ms, peak RSS $peak_mb, left $left_tether:" \
       "<= ${target_ms} ms $(verdict $(( tether_ms <= target_ms )))"
   done
   exit 0
@@ -109,7 +120,7 @@ left_bash="$(count)"
 
 bash_ms=$(( (t3 - t2) / 1000000 ))
 echo "cleanup of $stale stale + $live live sockets"
-echo "  tether cleanup (dist/tether): ${tether_ms} ms, left $left_tether"
+echo "  tether cleanup (dist/tether): ${tether_ms} ms, peak RSS $peak_mb, left $left_tether"
 echo "  bash baseline (cut, kill -0, socat): ${bash_ms} ms, left $left_bash"
 awk -v b="$bash_ms" -v t="$tether_ms" 'BEGIN { printf "  ratio: %.1fx faster\n", b / (t > 0 ? t : 1) }'
 check_left tether "$left_tether"

@@ -11,6 +11,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 . scripts/env.sh
+export NO_COLOR=1 # plain output for logs and the parsers below
 reads="${1:-1000}"
 loops="${2:-200}"
 rounds="${3:-9}"

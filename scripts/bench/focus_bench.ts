@@ -1,13 +1,14 @@
 /**
  * Figures for README "tether focus" (run by scripts/bench/focus.sh; all ratios from one run):
  *
- * 1. focus event -> font change acknowledged: tether (fake niri event -> real kitty 0.26.5 under
- *    Xvfb, `latency_ms` of the tracker's JSON lines) vs the old way, three `kitty @ --to …
+ * 1. focus event -> font change acknowledged: tether (fake niri event -> real kitty under Xvfb,
+ *    once per peer set: Debian 12's kitty 0.26.5, never pooled, and sid's current kitty, pooled
+ *    from 0.42.2 on; `latency_ms` of the tracker's JSON lines) vs the old way, three `kitty @ --to …
  *    set-font-size -- +1` subprocesses; p50/p99 over 200 switches. Measured twice: kitty in
  *    password mode (what `tether kitty setup` configures: every command encrypted, on both
  *    sides) and in socket-only mode (no password, no encryption).
  * 2. one coalesced `set-font-size +3` vs three `+1` commands (KittyRegistry, real kitty), in
- *    both modes.
+ *    both modes and for both kitty versions, with whether tether pools that kitty's connection.
  * 3. Memory of the tracker over 10,000 focus events (fake niri + fake kitty sockets): RSS (and
  *    its file-backed/anonymous parts) from /proc before, and the live heap after, a full garbage
  *    collection (the tracker's `memory` control command), every 2,500 events, with the slope
@@ -25,6 +26,7 @@ import { startKitty } from "../../tests/support/kitty.ts";
 import { startXvfb } from "../../tests/support/xvfb.ts";
 import { startTracker, tetherBinary } from "../../tests/e2e/focus_support.ts";
 import { requestControl } from "../../src/resilience/control_socket.ts";
+import { PEER_SETS, type PeerSet } from "../../tests/support/peer_set.ts";
 
 const SWITCHES = Number(Deno.env.get("FOCUS_BENCH_SWITCHES") ?? 200);
 const OLD_WAY_RUNS = Number(Deno.env.get("FOCUS_BENCH_OLD_RUNS") ?? 10);
@@ -50,17 +52,17 @@ type Mode = "password" | "socket-only";
 
 const BENCH_PASSWORD = `bench-${crypto.randomUUID()}`;
 
-async function realKittyFigures(mode: Mode): Promise<void> {
+async function realKittyFigures(mode: Mode, peers: PeerSet): Promise<void> {
   const runtimeDir = mkdtempSync(join(tmpdir(), "tether-bench-"));
   const passwordFile = join(runtimeDir, "rc.password");
   writeFileSync(passwordFile, BENCH_PASSWORD + "\n", { mode: 0o600 });
   const remoteControl = mode === "password"
     ? { mode: "password" as const, password: BENCH_PASSWORD, commands: ["set-font-size", "ls"] }
     : { mode: "socket-only" as const };
-  const x = await startXvfb();
+  const x = await startXvfb(peers);
   const kitties = [
-    await startKitty(x, { runtimeDir, remoteControl }),
-    await startKitty(x, { runtimeDir, remoteControl }),
+    await startKitty(x, { runtimeDir, remoteControl, peers }),
+    await startKitty(x, { runtimeDir, remoteControl, peers }),
   ];
   const niriPath = join(runtimeDir, "niri.wayland-1.1.sock");
   const niri = await startFakeNiri({
@@ -104,11 +106,17 @@ async function realKittyFigures(mode: Mode): Promise<void> {
       ? { ...process.env, KITTY_PUBLIC_KEY: await kitties[0]!.publicKey() }
       : process.env;
     const kittyAt = (delta: string) => {
-      const result = spawnSync(
+      const argv = peers.wrap([
         "kitty",
-        ["@", "--to", socket, ...passwordArgs, "set-font-size", "--", delta],
-        { env: kittyAtEnv },
-      );
+        "@",
+        "--to",
+        socket,
+        ...passwordArgs,
+        "set-font-size",
+        "--",
+        delta,
+      ]);
+      const result = spawnSync(argv[0]!, argv.slice(1), { env: kittyAtEnv });
       if (result.status !== 0) throw new Error(`kitty @ failed: ${result.stderr}`);
     };
     for (let run = 0; run < OLD_WAY_RUNS; run++) {
@@ -139,13 +147,15 @@ async function realKittyFigures(mode: Mode): Promise<void> {
       separate.push(performance.now() - started);
       await registry.changeFontSize(pid, -3);
     }
+    const pooling = registry.snapshot()[0]!.pooling;
     await registry.close();
 
     const p50 = percentile(gained, 50);
     const what = mode === "password"
       ? "password mode: every command encrypted"
       : "socket-only mode: no password";
-    console.log(`## ${what} (kitty 0.26.5, Xvfb/llvmpipe)`);
+    console.log(`## ${what} (kitty ${peers.versions().kitty}, ${peers.name}, Xvfb/llvmpipe)`);
+    console.log(`connection: ${pooling}`);
     console.log(
       `focus event -> font change acknowledged, tether (${SWITCHES} switches): p50 ${
         ms(p50)
@@ -305,7 +315,9 @@ async function rssFigures(): Promise<void> {
 }
 
 if (Deno.env.get("FOCUS_BENCH_PART") !== "rss") {
-  await realKittyFigures("password");
-  await realKittyFigures("socket-only");
+  for (const peers of PEER_SETS) {
+    await realKittyFigures("password", peers);
+    await realKittyFigures("socket-only", peers);
+  }
 }
 if (Deno.env.get("FOCUS_BENCH_PART") !== "kitty") await rssFigures();

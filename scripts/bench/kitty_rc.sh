@@ -6,4 +6,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 . scripts/env.sh
+export NO_COLOR=1 # plain output for logs and the parsers below
 "$DENO" run --allow-all --no-check scripts/bench/kitty_rc.ts "$@"

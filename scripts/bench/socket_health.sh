@@ -11,6 +11,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 . scripts/env.sh
+export NO_COLOR=1 # plain output for logs and the parsers below
 runs="${1:-10}"
 user=tethertest
 [ -x dist/tether ] || bash scripts/build.sh compile

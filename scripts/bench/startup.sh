@@ -8,6 +8,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 . scripts/env.sh
+export NO_COLOR=1 # plain output for logs and the parsers below
 [ -x dist/tether ] || bash scripts/build.sh compile
 work="$(mktemp -d)"
 # deno bundle resolves the npm import through deno.json, so the probe file sits in the repo.

@@ -8,7 +8,8 @@ import { parseTimeoutSeconds } from "./socket_flags.ts";
 
 /**
  * `tether cleanup`: removes stale IPC socket files (sway, i3, niri, kitty, tether) from
- * `$XDG_RUNTIME_DIR`, only when every safety check holds. Exit 0 even when nothing was stale,
+ * `$XDG_RUNTIME_DIR`, only when every safety check holds. Prints nothing when nothing was
+ * removed and nothing failed (`--verbose` lists the kept sockets too). Exit 0 even when nothing was stale,
  * 1 when a removal failed, 2 for usage/config errors (nothing is removed then).
  */
 export function cleanupCommand(context: CliContext): Command {
@@ -17,7 +18,8 @@ export function cleanupCommand(context: CliContext): Command {
       "remove stale IPC sockets (nothing listening) from $XDG_RUNTIME_DIR; live, hung, foreign and odd files are kept",
     )
     .option("--dry-run", "report what would be removed, remove nothing", false)
-    .option("--timeout <seconds>", "connect deadline per socket", "1")
+    .option("--timeout <duration>", "connect deadline per socket", "1s")
+    .option("--verbose", "also list the sockets kept, and why", false)
     .action(async (options) => {
       const timeoutMs = parseTimeoutSeconds(options.timeout);
       const logger = context.logger();
@@ -40,13 +42,17 @@ export function cleanupCommand(context: CliContext): Command {
       }
       if (modeFor(context, { stream: false }) === "json") {
         context.stdout(JSON.stringify(report) + "\n");
-      } else {
-        // One write: 10,000 removals are 10,000 lines, and a write per line costs more than
+      } else if (
+        options.verbose || report.removed.length > 0 || report.failed.length > 0
+      ) {
+        // Quiet unless something happened (a timer runs this every 5 minutes). One write: 10,000 removals are 10,000 lines, and a write per line costs more than
         // building the text.
         const verb = options.dryRun ? "would remove" : "removed";
         const lines = [
           ...report.removed.map((path) => `${verb} ${path}`),
-          ...report.kept.map((kept) => `kept    ${kept.socket_path}: ${kept.reason}`),
+          ...(options.verbose
+            ? report.kept.map((kept) => `kept    ${kept.socket_path}: ${kept.reason}`)
+            : []),
           ...report.failed.map((failed) =>
             `FAILED  ${failed.socket_path}: ${failed.error.message}`
           ),

@@ -14,6 +14,12 @@ import {
 import type { Telegram } from "../conbus/telegram.ts";
 import { parseTelegramArgument } from "../conbus/telegram_codec.ts";
 import { TelegramError } from "../conbus/telegram_error.ts";
+import {
+  escapeControl,
+  escapeControlLines,
+  escapeJsonControl,
+} from "../platform/escape_control.ts";
+import { prepareTetherRuntimeDir } from "../platform/runtime_dir.ts";
 import { ConfigError } from "../platform/config_error.ts";
 import { ConnectionError, errorJson } from "../resilience/errors.ts";
 import { isoTimestamp } from "../platform/time_format.ts";
@@ -42,9 +48,9 @@ function sendCommand(context: CliContext) {
     )
     .argument("<telegrams...>", "full frames (checksum verified) or bodies (checksum added)")
     .option("--host <host>", "bridge address (else $TETHER_CONBUS_HOST, config.yml, ./cli.yml)")
-    .option("--port <port>", "bridge TCP port (default 10001)")
-    .option("--timeout <seconds>", "overall deadline incl. retries (default 2)")
-    .option("--quiet-ms <ms>", "broadcast/discover/event quiet window (default 500)")
+    .option("--port <port>", "bridge TCP port (default: 10001)")
+    .option("--timeout <duration>", "overall deadline incl. retries (default: 2s)")
+    .option("--quiet-ms <duration>", "broadcast/discover/event quiet window (default: 500ms)")
     .option("--direct", "connect to the bridge even if `tether conbus serve` runs", false)
     .action(async (telegramArgs, options) => {
       const telegrams = parseTelegrams(telegramArgs);
@@ -62,9 +68,10 @@ function sendCommand(context: CliContext) {
         socketPath: conbusSocketPath(context.env),
         context,
       });
+      // Frames are bytes from the network: never raw control characters on a terminal.
       if (modeFor(context, { stream: false }) === "json") {
-        context.stdout(JSON.stringify(report) + "\n");
-      } else context.stdout(renderReport(report));
+        context.stdout(escapeJsonControl(JSON.stringify(report)) + "\n");
+      } else context.stdout(escapeControlLines(renderReport(report)));
       context.setExitCode(report.outcome === "replied" ? ExitCode.ok : ExitCode.failed);
     });
 }
@@ -207,14 +214,16 @@ function serveCommand(context: CliContext) {
       "own the bridge's single TCP connection and serve `tether conbus send` on $XDG_RUNTIME_DIR/tether/conbus.sock",
     )
     .option("--host <host>", "bridge address (else $TETHER_CONBUS_HOST, config.yml, ./cli.yml)")
-    .option("--port <port>", "bridge TCP port (default 10001)")
-    .option("--min-gap-ms <ms>", "minimum time between telegrams on the bus (default 50)")
+    .option("--port <port>", "bridge TCP port (default: 10001)")
+    .option("--min-gap-ms <duration>", "minimum time between telegrams on the bus (default: 50ms)")
     .action(async (options) => {
       const settings = await loadConbusSettings(
         { host: options.host, port: options.port, minGapMs: options.minGapMs },
         { env: context.env },
       );
       const endpoint = { host: requireHost(settings), port: settings.port };
+      // The runtime dir and its tether/ checked as cleanup checks them, before anything exists.
+      prepareTetherRuntimeDir(context.env, process.getuid!());
       const socketPath = conbusSocketPath(context.env);
       if (socketPath === null) {
         throw new ConfigError(
@@ -233,10 +242,15 @@ function serveCommand(context: CliContext) {
           const ts = isoTimestamp(incoming.atMs);
           const frame = incoming.kind === "telegram" ? incoming.telegram.frame : incoming.frame;
           if (json) {
-            context.stdout(JSON.stringify({ ts, event: "bus_telegram", frame }) + "\n");
-          } else {
             context.stdout(
-              `${isoTimestamp(incoming.atMs).slice(11, 23)} [RX] ${frame}  (while idle)\n`,
+              escapeJsonControl(JSON.stringify({ ts, event: "bus_telegram", frame })) + "\n",
+            );
+          } else {
+            // A bridge sending garbage must not drive the terminal (escape injection).
+            context.stdout(
+              `${isoTimestamp(incoming.atMs).slice(11, 23)} [RX] ${
+                escapeControl(frame)
+              }  (while idle)\n`,
             );
           }
         },

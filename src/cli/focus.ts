@@ -1,16 +1,22 @@
 import { Command, Option } from "@commander-js/extra-typings";
-import { resolve } from "node:path";
-import type { CompositorChoice } from "../compositor/compositor_socket.ts";
 import { focusControlSocketPath, runFocusDaemon } from "../focus/daemon.ts";
-import { ConfigError } from "../platform/config_error.ts";
+import {
+  COMPOSITOR_CHOICES,
+  focusDefaultText,
+  resolveFocusSettings,
+} from "../focus/focus_config.ts";
+import { loadTetherConfig, tetherConfigPath } from "../platform/config.ts";
+import { stdoutIsJournal } from "../platform/journal_stream.ts";
 import { requestControl } from "../resilience/control_socket.ts";
 import { ConnectionError } from "../resilience/errors.ts";
 import { errorJson } from "../resilience/errors.ts";
 import type { CliContext } from "./context.ts";
 import { ExitCode } from "./exit_codes.ts";
 import {
+  describeOsWindow,
   type FocusStatus,
   focusWaybarLine,
+  type OsWindowRow,
   renderFocusLine,
   renderFocusStatus,
 } from "./focus_render.ts";
@@ -26,62 +32,89 @@ import { waybarJson } from "./waybar.ts";
  */
 export function focusCommand(context: CliContext): Command {
   const focus = new Command("focus")
-    .description("grow the focused kitty's font, shrink the one that lost focus (niri, sway)")
+    .description(
+      "grow the focused kitty OS window's font, shrink the one that lost focus (niri, sway, i3)",
+    )
     .addOption(
       // choices() lists them in --help and completions; the parser keeps tether's own message
-      // (with the i3 hint) instead of commander's.
-      new Option("--compositor <name>", "which compositor to follow")
+      // instead of commander's.
+      new Option("--compositor <name>", withDefault("which compositor to follow", "compositor"))
         .choices(COMPOSITOR_CHOICES)
-        .default("auto")
         .argParser((value) => value),
     )
-    .option("--app-id <id>", "app id of kitty windows", "kitty")
-    .option("--font-delta <points>", "points to grow the focused kitty by", "3")
-    .option("--socket-timeout <seconds>", "connect/reply timeout per attempt", "2")
-    .option("--max-retries <n>", "attempts per kitty command (delays 0, 100, 200 ms)", "3")
-    .option("--max-connections <n>", "pooled kitty connections in total (kitty >= 0.42.2)", "10")
-    .option("--idle-timeout <seconds>", "close pooled kitty connections idle this long", "1800")
-    .option("--reap-interval <seconds>", "how often idle connections are reaped", "300")
+    .option("--app-id <id>", withDefault("app id of kitty windows", "app_id"))
+    .option(
+      "--font-delta <points>",
+      withDefault("points to grow the focused kitty by", "font_delta"),
+    )
+    .option(
+      "--socket-timeout <duration>",
+      withDefault("connect/reply timeout per attempt", "socket_timeout"),
+    )
+    .option(
+      "--max-retries <n>",
+      withDefault("attempts per kitty command (delays 0, 100, 200 ms)", "max_retries"),
+    )
+    .option(
+      "--max-connections <n>",
+      withDefault("pooled kitty connections in total (kitty >= 0.42.2)", "max_connections"),
+    )
+    .option(
+      "--idle-timeout <duration>",
+      withDefault("close pooled kitty connections idle this long", "idle_timeout"),
+    )
+    .option(
+      "--reap-interval <duration>",
+      withDefault("how often idle connections are reaped", "reap_interval"),
+    )
     .option(
       "--password-file <path>",
-      "kitty remote-control password (default ~/.config/kitty/rc.password)",
+      withDefault("kitty remote-control password", "password_file"),
     )
+    .option(
+      "--exclude-title <regex>",
+      "never resize windows whose title matches (repeatable)",
+      (value: string, previous: string[]) => [...previous, value],
+      [] as string[],
+    )
+    .option("--wait", "with no compositor yet, wait for one (always under systemd)", false)
     .action(async (options) => {
+      // Under systemd the JSON lines would fill the journal, one per focus change: they become
+      // debug log lines there (shown with --log-level debug).
+      const toJournal = stdoutIsJournal(context.env);
+      const config = await loadTetherConfig(context.env);
+      const settings = resolveFocusSettings(
+        {
+          compositor: options.compositor,
+          app_id: options.appId,
+          font_delta: options.fontDelta,
+          socket_timeout: options.socketTimeout,
+          max_retries: options.maxRetries,
+          max_connections: options.maxConnections,
+          idle_timeout: options.idleTimeout,
+          reap_interval: options.reapInterval,
+          password_file: options.passwordFile,
+          exclude_titles: options.excludeTitle.length > 0 ? options.excludeTitle : undefined,
+        },
+        {
+          env: context.env,
+          section: config?.sections.focus ?? null,
+          configPath: config?.path ?? tetherConfigPath(context.env),
+        },
+      );
       const mode = modeFor(context, { stream: true });
       await runFocusDaemon({
-        compositor: parseCompositor(options.compositor),
-        appId: parseAppId(options.appId),
-        deltaPt: parseNumber("--font-delta", options.fontDelta, { min: 0.5, max: 50 }),
-        socketTimeoutMs: parseNumber("--socket-timeout", options.socketTimeout, {
-          min: 0.05,
-          max: 60,
-        }) * 1000,
-        maxAttempts: parseNumber("--max-retries", options.maxRetries, {
-          min: 1,
-          max: 10,
-          integer: true,
-        }),
-        maxConnections: parseNumber("--max-connections", options.maxConnections, {
-          min: 1,
-          max: 256,
-          integer: true,
-        }),
-        idleTimeoutMs: parseNumber("--idle-timeout", options.idleTimeout, {
-          min: 1,
-          max: 86_400,
-        }) * 1000,
-        reapIntervalMs: parseNumber("--reap-interval", options.reapInterval, {
-          min: 1,
-          max: 86_400,
-        }) * 1000,
-        passwordFile: options.passwordFile === undefined
-          ? undefined
-          : resolve(options.passwordFile),
+        ...settings,
         env: context.env,
-        emit: (line) =>
-          context.stdout((mode === "human" ? renderFocusLine(line) : JSON.stringify(line)) + "\n"),
+        emit: toJournal
+          ? (line) => context.logger().debug(JSON.stringify(line))
+          : (line) =>
+            context.stdout(
+              (mode === "human" ? renderFocusLine(line) : JSON.stringify(line)) + "\n",
+            ),
         logger: context.logger(),
         signal: context.shutdownSignal,
+        waitForCompositor: options.wait || Boolean(context.env.INVOCATION_ID),
       });
       context.setExitCode(ExitCode.ok);
     });
@@ -116,6 +149,33 @@ export function focusCommand(context: CliContext): Command {
         else if (isJsonMode(mode)) {
           context.stdout(JSON.stringify({ running: true, ...data }) + "\n");
         } else context.stdout(renderFocusStatus(data));
+      }),
+  );
+  focus.addCommand(
+    new Command("pin")
+      .description("leave the focused kitty OS window as it is (enlarged or not) until unpin")
+      .action(async () => {
+        const data = await askTracker(context, "pin") as { pinned: OsWindowRow };
+        if (modeFor(context, { stream: false }) === "json") {
+          context.stdout(JSON.stringify(data) + "\n");
+        } else context.stdout(`tether focus: pinned ${describeOsWindow(data.pinned)}\n`);
+      }),
+  );
+  focus.addCommand(
+    new Command("unpin")
+      .description("unpin every pinned OS window (each is brought in line with focus at once)")
+      .action(async () => {
+        const data = await askTracker(context, "unpin") as { unpinned: OsWindowRow[] };
+        if (modeFor(context, { stream: false }) === "json") {
+          context.stdout(JSON.stringify(data) + "\n");
+        } else {
+          context.stdout(
+            data.unpinned.length === 0
+              ? "tether focus: nothing was pinned\n"
+              : data.unpinned.map((row) => `tether focus: unpinned ${describeOsWindow(row)}\n`)
+                .join(""),
+          );
+        }
       }),
   );
   focus.addCommand(
@@ -158,33 +218,8 @@ async function askTracker(context: CliContext, cmd: string): Promise<unknown> {
   }
 }
 
-const COMPOSITOR_CHOICES: readonly CompositorChoice[] = ["auto", "niri", "sway"];
-
-function parseCompositor(value: string): CompositorChoice {
-  if ((COMPOSITOR_CHOICES as readonly string[]).includes(value)) return value as CompositorChoice;
-  const hint = value === "i3" ? " (i3 reports no window PIDs, so it cannot drive kitty)" : "";
-  throw new ConfigError(`--compositor must be auto, niri or sway, got "${value}"${hint}`);
-}
-
-function parseAppId(value: string): string {
-  if (value.trim() === "") throw new ConfigError("--app-id must not be empty");
-  return value;
-}
-
-function parseNumber(
-  flag: string,
-  value: string,
-  limits: { min: number; max: number; integer?: boolean },
-): number {
-  const number = /^\d+(\.\d+)?$/.test(value.trim()) ? Number(value) : NaN;
-  const valid = Number.isFinite(number) && number >= limits.min && number <= limits.max &&
-    (!limits.integer || Number.isInteger(number));
-  if (!valid) {
-    throw new ConfigError(
-      `${flag} must be ${
-        limits.integer ? "a whole number" : "a number"
-      } from ${limits.min} to ${limits.max}, got "${value}"`,
-    );
-  }
-  return number;
+/** A flag's help line with its default, written the way every tether help line writes it. */
+function withDefault(description: string, key: Parameters<typeof focusDefaultText>[0]): string {
+  const value = focusDefaultText(key);
+  return value === null ? description : `${description} (default: ${value})`;
 }

@@ -3,6 +3,34 @@ import type { ErrorJson } from "../resilience/errors.ts";
 import { humanDuration, localClockTime } from "../platform/time_format.ts";
 import type { WaybarLine } from "./waybar.ts";
 
+/** One kitty OS window in the tracker's status (and in `focus pin`/`unpin` replies). */
+export interface OsWindowRow {
+  /** kitty's PID. */
+  pid: number;
+  /** kitty's OS window id, or null when only the active one is known. */
+  os_window_id: number | null;
+  /** The compositor's window id, or null. */
+  window_id: number | null;
+  /** Points tether grew it by (0 = normal size). */
+  enlarged_pt: number;
+  /** Whether it has focus. */
+  focused: boolean;
+  /** Whether `focus pin` holds it as it is. */
+  pinned: boolean;
+}
+
+/** One OS window in words: `kitty 4121 OS window 2 (compositor window 5): focused, enlarged +3 pt`. */
+export function describeOsWindow(row: OsWindowRow): string {
+  const flags = [
+    row.focused ? "focused" : null,
+    row.enlarged_pt > 0 ? `enlarged +${row.enlarged_pt} pt` : "normal size",
+    row.pinned ? "pinned" : null,
+  ].filter((flag) => flag !== null);
+  return `kitty ${row.pid} OS window ${row.os_window_id ?? "(active)"} (compositor window ${
+    row.window_id ?? "–"
+  }): ${flags.join(", ")}`;
+}
+
 /** The `status` reply of a running `tether focus`, as far as the renderers read it. */
 export interface FocusStatus {
   /** The tracker's PID. */
@@ -37,6 +65,7 @@ export interface FocusStatus {
     errors?: { ts: string; category: string; message: string }[];
     enlarged_pt: number;
     focused: boolean;
+    os_windows?: OsWindowRow[];
   }[];
 }
 
@@ -57,15 +86,25 @@ export function renderFocusLine(line: FocusLine): string {
     case "focus_lost": {
       const grow = line.event === "focus_gained";
       const who = `kitty ${line.pid ?? "?"}` +
-        (line.window_id === null ? "" : ` window ${line.window_id}`);
+        (line.os_window_id === null ? "" : ` OS window ${line.os_window_id}`) +
+        (line.window_id === null ? "" : ` (compositor window ${line.window_id})`);
+      const effect = line.effect === "reset_all"
+        ? " (every OS window of it reset: kitty < 0.35)"
+        : "";
       const tries = line.attempts > 1 ? `, ${line.attempts} attempts` : "";
       const result = line.status === "success"
-        ? `${grow ? "grown" : "shrunk"} in ${humanDuration(line.latency_ms)}${tries}`
+        ? `${grow ? "grown" : "shrunk"} in ${humanDuration(line.latency_ms)}${tries}${effect}`
         : line.status === "skipped"
         ? `skipped (${line.reason ?? "nothing to do"})`
-        : `${line.status === "failed" ? "FAILED" : "not configured"} after ${
-          humanDuration(line.latency_ms)
-        }${tries}: ${line.error?.message ?? "no reason given"}`;
+        : `${
+          line.status === "failed"
+            ? "FAILED"
+            : line.status === "ambiguous"
+            ? "left alone (ambiguous)"
+            : "not configured"
+        } after ${humanDuration(line.latency_ms)}${tries}: ${
+          line.error?.message ?? "no reason given"
+        }`;
       return `${time} ${grow ? "↑" : "↓"} ${who}: ${result}`;
     }
     case "status_changed": {
@@ -133,6 +172,7 @@ export function renderFocusStatus(data: FocusStatus): string {
     ].filter((flag) => flag !== null);
     lines.push(`kitty ${kitty.pid}: ${kitty.status} — ${flags.join(", ")}`);
     if (kitty.error) lines.push(`  ${kitty.error.message}`);
+    for (const row of kitty.os_windows ?? []) lines.push(`  ${describeOsWindow(row)}`);
     const last = kitty.errors?.at(-1);
     if (last && last.message !== kitty.error?.message) {
       lines.push(

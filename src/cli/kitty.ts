@@ -21,7 +21,7 @@ export function kittyCommand(context: CliContext): Command {
     .option("--force", "replace an existing password file with a new password", false)
     .option(
       "--password-file <path>",
-      "where to keep the password (default ~/.config/kitty/rc.password)",
+      "where to keep the password (default: ~/.config/kitty/rc.password)",
     )
     .action(async (options) => {
       if (options.passwordFile !== undefined && !isAbsolute(options.passwordFile)) {

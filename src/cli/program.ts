@@ -1,17 +1,15 @@
 import { Command, type CommandUnknownOpts, Option } from "@commander-js/extra-typings";
-import denoConfig from "../../deno.json" with { type: "json" };
 import { LOG_LEVELS } from "../platform/logger.ts";
 import { cleanupCommand } from "./cleanup.ts";
 import { conbusCommand } from "./conbus.ts";
+import { doctorCommand } from "./doctor.ts";
 import { kittyCommand } from "./kitty.ts";
 import { addCompletions } from "./completions.ts";
 import type { CliContext } from "./context.ts";
 import { focusCommand } from "./focus.ts";
+import { applyHelpFormat } from "./help_format.ts";
 import { socketHealthCommand } from "./socket_health.ts";
 import { systemdCommand } from "./systemd.ts";
-
-/** The version printed by `tether --version` (single source: deno.json). */
-export const VERSION: string = denoConfig.version;
 
 /** Builds one subcommand; receives the shared context so it can print and set the exit code. */
 export type SubcommandFactory = (context: CliContext) => CommandUnknownOpts;
@@ -24,6 +22,7 @@ const SUBCOMMANDS: readonly SubcommandFactory[] = [
   systemdCommand,
   conbusCommand,
   kittyCommand,
+  doctorCommand,
 ];
 
 /**
@@ -34,10 +33,14 @@ const SUBCOMMANDS: readonly SubcommandFactory[] = [
 export function buildProgram(context: CliContext): CommandUnknownOpts {
   const program = new Command("tether")
     .description("Keeps a Linux desktop's local connections healthy: compositor, kitty, Conbus.")
-    .version(VERSION, "-V, --version", "print the version and exit")
-    .option("--json", "machine-readable JSON on stdout", false)
+    // Handled by runCli before parsing (so `--version --json` prints JSON); declared for --help.
+    .option("-V, --version", "print the version, build commit and runtime, and exit")
+    .option("--json", "machine-readable JSON on stdout")
     .addOption(
-      new Option("--log-level <level>", "lowest log level on stderr (default warn, or $TETHER_LOG)")
+      new Option(
+        "--log-level <level>",
+        "lowest log level on stderr (default: warn, or $TETHER_LOG)",
+      )
         .choices(LOG_LEVELS),
     )
     .showSuggestionAfterError(true)
@@ -48,14 +51,19 @@ export function buildProgram(context: CliContext): CommandUnknownOpts {
       // runCli prints commander's errors itself, as one line.
       outputError: () => {},
     });
-  for (const factory of SUBCOMMANDS) {
-    program.addCommand(routeOutputAndErrors(factory(context), context));
-  }
-  addCompletions(program);
+  for (const factory of SUBCOMMANDS) program.addCommand(factory(context));
+  addCompletions(program, context);
+  for (const command of program.commands) routeOutputAndErrors(command, context);
+  applyHelpFormat(program);
   return program;
 }
 
-/** Subcommands added with addCommand inherit nothing: give each the root's output and errors. */
+/**
+ * Subcommands added with addCommand inherit nothing: give each the root's output and errors.
+ * A command with subcommands of its own accepts `help [subcommand]`, and a word that names
+ * none of them is an unknown command with a suggestion — also for `tether focus`, whose own
+ * action would otherwise take `stauts` as a surplus argument.
+ */
 function routeOutputAndErrors(
   command: CommandUnknownOpts,
   context: CliContext,
@@ -64,6 +72,15 @@ function routeOutputAndErrors(
     .exitOverride()
     .showSuggestionAfterError(true)
     .configureOutput({ writeOut: context.stdout, writeErr: context.stderr, outputError: () => {} });
+  if (command.commands.length > 0) {
+    command.helpCommand(true);
+    command.allowExcessArguments(true).hook("preAction", (self, action) => {
+      if (self === action && self.args.length > 0) {
+        // commander's own message and suggestion for an unknown subcommand.
+        (self as unknown as { unknownCommand(): never }).unknownCommand();
+      }
+    });
+  }
   for (const child of command.commands) routeOutputAndErrors(child, context);
   return command;
 }

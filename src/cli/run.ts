@@ -1,11 +1,14 @@
 import { CommanderError } from "@commander-js/extra-typings";
+import { escapeControl } from "../platform/escape_control.ts";
 import { ConfigError } from "../platform/config_error.ts";
 import { LOG_LEVELS, type LogLevel, parseLogLevel } from "../platform/logger.ts";
 import { ConnectionError } from "../resilience/errors.ts";
 import { loggerFor } from "./context.ts";
 import type { CliContext, GlobalOptions } from "./context.ts";
 import { ExitCode, type ExitCodeValue } from "./exit_codes.ts";
+import { COMPLETE_COMMAND, completeWords, formatCandidates } from "./completions.ts";
 import { buildProgram } from "./program.ts";
+import { versionInfo, versionLine, versionRequest } from "./version.ts";
 
 /** The parts of a {@link CliContext} that the process supplies; the rest is derived here. */
 export type CliIo = Omit<CliContext, "globals" | "logger" | "setExitCode">;
@@ -16,10 +19,16 @@ export type CliIo = Omit<CliContext, "globals" | "logger" | "setExitCode">;
  *
  * @example
  * ```ts
- * const code = await runCli(["--version"], io); // prints "0.1.0", returns 0
+ * const code = await runCli(["--version"], io); // prints "tether 0.1.0 (…, bun 1.4.5)", returns 0
  * ```
  */
 export async function runCli(args: readonly string[], io: CliIo): Promise<ExitCodeValue> {
+  const version = versionRequest(args);
+  if (version !== null) {
+    const info = versionInfo();
+    io.stdout((version.json ? JSON.stringify(info) : versionLine(info)) + "\n");
+    return ExitCode.ok;
+  }
   let exitCode: ExitCodeValue = ExitCode.ok;
   let globals: GlobalOptions = { json: false, logLevel: "warn" };
   let logger = loggerFor(globals, io);
@@ -32,6 +41,12 @@ export async function runCli(args: readonly string[], io: CliIo): Promise<ExitCo
     },
   };
   const program = buildProgram(context);
+  if (args[0] === COMPLETE_COMMAND) {
+    const words = args[1] === "--" ? args.slice(2) : args.slice(1);
+    const candidates = completeWords(program, words);
+    if (candidates.length > 0) io.stdout(formatCandidates(candidates) + "\n");
+    return ExitCode.ok;
+  }
   program.hook("preAction", (_root, action) => {
     const options = action.optsWithGlobals() as Partial<GlobalOptions>;
     globals = { json: options.json ?? false, logLevel: options.logLevel ?? logLevelFromEnv(io) };
@@ -50,7 +65,9 @@ function logLevelFromEnv(io: CliIo): LogLevel {
   if (value === undefined || value === "") return "warn";
   const level = parseLogLevel(value);
   if (level === null) {
-    throw new ConfigError(`TETHER_LOG="${value}" is not a log level (${LOG_LEVELS.join(", ")})`);
+    throw new ConfigError(
+      `TETHER_LOG=${JSON.stringify(value)} is not a log level (${LOG_LEVELS.join(", ")})`,
+    );
   }
   return level;
 }
@@ -79,6 +96,7 @@ function reportError(error: unknown, context: CliContext): ExitCodeValue {
   return ExitCode.failed;
 }
 
+/** One line, with control characters from echoed input shown escaped (never sent raw). */
 function oneLine(text: string): string {
-  return text.replace(/\s*\n\s*/g, " ").trim();
+  return escapeControl(text.replace(/\s*\n\s*/g, " ").trim());
 }

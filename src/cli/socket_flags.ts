@@ -1,28 +1,19 @@
 import { ConfigError } from "../platform/config_error.ts";
+import { parseDurationMs } from "../platform/duration.ts";
 import { SOCKET_KINDS, type SocketKind } from "../sockets/socket_entry.ts";
 
-/** Parses `--timeout <seconds>` (0 < s <= 60, fractions allowed) into milliseconds. */
+/** Parses `--timeout <duration>` (plain numbers are seconds; 0 < t <= 60 s) into milliseconds. */
 export function parseTimeoutSeconds(value: string): number {
-  return parseSeconds("--timeout", value, 60) * 1000;
+  return parseDurationMs(value, { name: "--timeout", unit: "s", maxMs: 60_000 });
 }
 
-/** Parses `--interval <seconds>` (0 < s <= 86400) into milliseconds. */
+/** Parses `--interval <duration>` (plain numbers are seconds; 0 < t <= 1 day) into milliseconds. */
 export function parseIntervalSeconds(value: string): number {
-  return parseSeconds("--interval", value, 86_400) * 1000;
+  return parseDurationMs(value, { name: "--interval", unit: "s", maxMs: 86_400_000 });
 }
 
 /** Parses `--kind` (one of sway, i3, niri, kitty, tether). */
 export function parseKind(value: string): SocketKind {
   if ((SOCKET_KINDS as readonly string[]).includes(value)) return value as SocketKind;
   throw new ConfigError(`--kind must be one of ${SOCKET_KINDS.join(", ")}, got "${value}"`);
-}
-
-function parseSeconds(flag: string, value: string, max: number): number {
-  const seconds = /^\d+(\.\d+)?$/.test(value.trim()) ? Number(value) : NaN;
-  if (!Number.isFinite(seconds) || seconds <= 0 || seconds > max) {
-    throw new ConfigError(
-      `${flag} must be a number of seconds greater than 0 and at most ${max}, got "${value}"`,
-    );
-  }
-  return seconds;
 }

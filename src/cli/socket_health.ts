@@ -8,7 +8,7 @@ import { allHealthy, type HealthRow } from "../sockets/health.ts";
 import { checkHealth } from "../sockets/health_check.ts";
 import { diffHealth, type WatchedSocket } from "../sockets/health_watch.ts";
 import { readFileFacts } from "../sockets/file_facts.ts";
-import { verifyRuntimeDir } from "../sockets/runtime_dir.ts";
+import { verifyRuntimeDir } from "../platform/runtime_dir.ts";
 import { SOCKET_KINDS, type SocketEntry, type SocketKind } from "../sockets/socket_entry.ts";
 import type { CliContext } from "./context.ts";
 import { ExitCode } from "./exit_codes.ts";
@@ -33,7 +33,7 @@ export function socketHealthCommand(context: CliContext): Command {
     .description(
       "probe sway, i3, niri, kitty and tether sockets: healthy, degraded, unresponsive, stale or missing",
     )
-    .option("--timeout <seconds>", "deadline per socket", "1")
+    .option("--timeout <duration>", "deadline per socket", "1s")
     .addOption(
       // choices() lists them in --help and completions; parseKind gives tether's own message.
       new Option("--kind <kind>", "only sockets of this kind").choices(SOCKET_KINDS)
@@ -41,7 +41,7 @@ export function socketHealthCommand(context: CliContext): Command {
     )
     .option("--path <socket>", "probe only this socket")
     .option("--watch", "re-probe forever; live lines on a terminal, JSON lines otherwise", false)
-    .option("--interval <seconds>", "seconds between --watch rounds", "30")
+    .option("--interval <duration>", "time between --watch rounds", "30s")
     .addOption(
       new Option("--format <format>", "human, json (= --json) or waybar (Waybar custom module)")
         .choices(["human", "json", "waybar"] as const),
@@ -59,8 +59,7 @@ export function socketHealthCommand(context: CliContext): Command {
       const uid = process.getuid!();
       const discover = async (): Promise<SocketEntry[]> => {
         if (options.path !== undefined) return [pathEntry(options.path, kind, context.env)];
-        const dir = runtimeDir(context.env);
-        verifyRuntimeDir(dir, uid);
+        const dir = verifyRuntimeDir(runtimeDir(context.env), uid);
         const found = await discoverSockets({ runtimeDir: dir, env: context.env, uid });
         return found.entries.filter((entry) => kind === undefined || entry.kind === kind);
       };

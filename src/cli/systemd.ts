@@ -1,30 +1,25 @@
-import { Command } from "@commander-js/extra-typings";
+import { Command, Option } from "@commander-js/extra-typings";
 import type { Dirent } from "node:fs";
-import {
-  access,
-  constants,
-  lstat,
-  mkdir,
-  readdir,
-  readFile,
-  rename,
-  stat,
-  unlink,
-  writeFile,
-} from "node:fs/promises";
+import { access, constants, lstat, mkdir, readdir, readFile, stat, unlink } from "node:fs/promises";
 import { basename, join, resolve } from "node:path";
 import { ConfigError } from "../platform/config_error.ts";
 import { configHome } from "../platform/paths.ts";
+import { writeFileSafely } from "../platform/safe_file.ts";
 import {
-  GENERATED_MARKER,
+  DEFAULT_UNIT_SETTINGS,
+  I3_EXEC_LINES,
+  isUnchangedGenerated,
   planInstall,
   renderUnits,
+  SWAY_EXEC_LINES,
   UNIT_NAMES,
+  type UnitCompositor,
 } from "../platform/systemd_units.ts";
 import type { CliContext } from "./context.ts";
 import { ExitCode } from "./exit_codes.ts";
 import { modeFor } from "./output_mode.ts";
 
+/** The systemctl commands to run after install; the sway lines follow them. */
 const ENABLE_COMMANDS = [
   "systemctl --user daemon-reload",
   "systemctl --user enable --now tether-cleanup.timer",
@@ -45,14 +40,38 @@ export function systemdCommand(context: CliContext): Command {
     "install or remove tether's systemd user units (cleanup timer, focus service)",
   );
   command.command("install")
-    .description("write tether-cleanup.service/.timer and tether-focus.service")
+    .description(
+      "write tether-cleanup.service/.timer, tether-focus.service and tether-session.target",
+    )
     .option("--dry-run", "print the units and what would be written, write nothing", false)
     .option("--bin <path>", "absolute path of the tether binary (default: this executable)")
-    .option("--force", "overwrite units that differ from tether's", false)
+    .option("--force", "overwrite units that were edited by hand", false)
+    .addOption(
+      new Option("--compositor <name>", "which compositor the focus service follows")
+        .choices(["auto", "niri", "sway", "i3"] as const)
+        .default(DEFAULT_UNIT_SETTINGS.compositor),
+    )
+    .option("--app-id <id>", "app id of kitty windows (focus service)", DEFAULT_UNIT_SETTINGS.appId)
+    .option(
+      "--font-delta <points>",
+      "points the focus service grows the focused kitty by",
+      String(DEFAULT_UNIT_SETTINGS.fontDeltaPt),
+    )
+    .option(
+      "--cleanup-interval <span>",
+      "how often the timer runs cleanup (systemd time span: 300s, 5min, 1h)",
+      DEFAULT_UNIT_SETTINGS.cleanupInterval,
+    )
     .action(async (options) => {
       const binPath = await resolveBinary(options.bin);
       const dir = unitDir(context);
-      const units = renderUnits(binPath);
+      const fontDeltaPt = /^\d+(\.\d+)?$/.test(options.fontDelta) ? Number(options.fontDelta) : NaN;
+      const units = renderUnits(binPath, {
+        compositor: options.compositor as UnitCompositor,
+        appId: options.appId,
+        fontDeltaPt,
+        cleanupInterval: options.cleanupInterval,
+      });
       const existing = new Map<string, string | null>();
       for (const unit of units) existing.set(unit.name, await readOrNull(join(dir, unit.name)));
       const plan = planInstall(units, existing, options.force);
@@ -69,7 +88,8 @@ export function systemdCommand(context: CliContext): Command {
         await mkdir(dir, { recursive: true, mode: 0o755 });
         for (const step of plan) {
           if (step.action === "create" || step.action === "replace") {
-            await writeAtomically(join(dir, step.unit.name), step.unit.content);
+            // New temp file, fsync, rename: never through a symlink or into another's file.
+            writeFileSafely(join(dir, step.unit.name), step.unit.content, { mode: 0o644 });
           }
         }
       }
@@ -83,6 +103,8 @@ export function systemdCommand(context: CliContext): Command {
           action: step.action,
         })),
         commands: ENABLE_COMMANDS,
+        sway_config_lines: SWAY_EXEC_LINES,
+        i3_config_lines: I3_EXEC_LINES,
       };
       if (json) {
         context.stdout(JSON.stringify(report) + "\n");
@@ -104,7 +126,10 @@ export function systemdCommand(context: CliContext): Command {
           context.stdout(`${verb(unit.action).padEnd(14)} ${unit.unit_file}\n`);
         }
         if (conflicts.length === 0) {
-          context.stdout(`\nThen run:\n${ENABLE_COMMANDS.map((line) => `  ${line}\n`).join("")}`);
+          context.stdout(
+            `\nThen run:\n${ENABLE_COMMANDS.map((line) => `  ${line}\n`).join("")}` +
+              sessionLines(options.compositor),
+          );
         }
       }
       context.setExitCode(conflicts.length > 0 ? ExitCode.failed : ExitCode.ok);
@@ -131,7 +156,7 @@ export function systemdCommand(context: CliContext): Command {
         const content = await readOrNull(path);
         let action: string;
         if (content === null) action = "absent";
-        else if (!content.startsWith(GENERATED_MARKER) && !options.force) action = "kept (changed)";
+        else if (!isUnchangedGenerated(content) && !options.force) action = "kept (changed)";
         else if (stillEnabled) action = "kept (enabled)";
         else {
           action = options.dryRun ? "would remove" : "removed";
@@ -182,6 +207,18 @@ export function systemdCommand(context: CliContext): Command {
       context.setExitCode(kept || stillEnabled ? ExitCode.failed : ExitCode.ok);
     });
   return command;
+}
+
+/** What to add to the compositor's config so that it starts (and stops) the session. */
+function sessionLines(compositor: string): string {
+  const block = (name: string, lines: readonly string[]) =>
+    `\n${name}: add these lines to ~/.config/${name}/config:\n` +
+    lines.map((line) => `  ${line}\n`).join("");
+  return (compositor === "auto" || compositor === "niri"
+    ? "\nniri: nothing to add (niri's systemd integration starts graphical-session.target)\n"
+    : "") +
+    (compositor === "auto" || compositor === "sway" ? block("sway", SWAY_EXEC_LINES) : "") +
+    (compositor === "auto" || compositor === "i3" ? block("i3", I3_EXEC_LINES) : "");
 }
 
 function unitDir(context: CliContext): string {
@@ -246,10 +283,4 @@ async function readOrNull(path: string): Promise<string | null> {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return null;
     throw new ConfigError(`cannot read ${path}: ${(error as NodeJS.ErrnoException).code}`);
   }
-}
-
-async function writeAtomically(path: string, content: string): Promise<void> {
-  const temporary = `${path}.tmp-${process.pid}`;
-  await writeFile(temporary, content, { mode: 0o644 });
-  await rename(temporary, path);
 }

@@ -26,12 +26,22 @@ export interface FindCompositorSocketOptions {
 
 const NIRI_NAME = /^niri\..+\.(\d+)\.sock$/;
 const SWAY_NAME = /^sway-ipc\.(\d+)\.(\d+)\.sock$/;
+const I3_NAME = /^ipc-socket\.(\d+)$/;
+
+/** The variable that names each compositor's socket. */
+const SOCKET_VARIABLE: Record<CompositorKind, string> = {
+  niri: "NIRI_SOCKET",
+  sway: "SWAYSOCK",
+  i3: "I3SOCK",
+};
 
 /**
  * Finds the compositor socket to follow, checking that something listens on it: for `auto`,
- * `$NIRI_SOCKET`, then `$SWAYSOCK`, then discovery in `$XDG_RUNTIME_DIR`; for `niri`/`sway`
- * only that compositor's variable and files. Discovery takes `niri.<display>.<pid>.sock` and
- * `sway-ipc.<uid>.<pid>.sock` (uid = the runtime dir's owner) and picks the newest live one.
+ * `$NIRI_SOCKET`, then `$SWAYSOCK`, then `$I3SOCK`, then discovery in `$XDG_RUNTIME_DIR`; for
+ * `niri`/`sway`/`i3` only that compositor's variable and files. Discovery takes
+ * `niri.<display>.<pid>.sock`, `sway-ipc.<uid>.<pid>.sock` (uid = the runtime dir's owner) and
+ * i3's `i3/ipc-socket.<pid>`, and picks the newest live one. (sway also sets `$I3SOCK`, to its
+ * own socket: `$SWAYSOCK` comes first, so `auto` calls it sway.)
  * It runs again on every reconnect, because a restarted compositor has a new PID and path and
  * the variables inherited at start then name a dead socket. Nothing live is `not_configured`.
  *
@@ -45,11 +55,11 @@ export async function findCompositorSocket(
   env: Environment,
   options: FindCompositorSocketOptions = {},
 ): Promise<CompositorSocket> {
-  const kinds: CompositorKind[] = choice === "auto" ? ["niri", "sway"] : [choice];
+  const kinds: CompositorKind[] = choice === "auto" ? ["niri", "sway", "i3"] : [choice];
   const candidates: (CompositorSocket & { from: string })[] = [];
   const unset: string[] = [];
   for (const kind of kinds) {
-    const name = kind === "niri" ? "NIRI_SOCKET" : "SWAYSOCK";
+    const name = SOCKET_VARIABLE[kind];
     const variable = env[name];
     if (variable) candidates.push({ kind, path: variable, from: `$${name}` });
     else unset.push(`$${name}`);
@@ -64,7 +74,7 @@ export async function findCompositorSocket(
     if (problem === null) return { kind: candidate.kind, path: candidate.path };
     tried.set(candidate.path, { from: candidate.from, problem });
   }
-  const what = choice === "auto" ? "niri or sway" : choice;
+  const what = choice === "auto" ? "niri, sway or i3" : choice;
   const facts = [...tried].map(([path, { from, problem }]) => `${from} ${path}: ${problem}`);
   if (unset.length > 0) facts.unshift(`${unset.join(" and ")} not set`);
   if (discovered.length === 0) {
@@ -105,6 +115,16 @@ async function discoverSockets(
     found.push({ socket: { kind, path }, mtimeMs: info.mtimeMs });
   }
   // Newest first; niri before sway at equal times follows the `auto` order.
+  if (kinds.includes("i3")) {
+    const i3Dir = join(runtimeDir, "i3");
+    for (const name of await readdir(i3Dir).catch(() => [] as string[])) {
+      if (!I3_NAME.test(name)) continue;
+      const path = join(i3Dir, name);
+      const info = await lstat(path).catch(() => null);
+      if (info === null || !info.isSocket()) continue;
+      found.push({ socket: { kind: "i3", path }, mtimeMs: info.mtimeMs });
+    }
+  }
   found.sort((a, b) =>
     b.mtimeMs - a.mtimeMs || kinds.indexOf(a.socket.kind) - kinds.indexOf(b.socket.kind)
   );

@@ -21,6 +21,13 @@ export interface FocusedWindow {
   pid: number | null;
   /** Wayland app id (or X11 class for Xwayland windows), when known. */
   appId: string | null;
+  /**
+   * The X11 window id of an X11 client (i3 `window`, sway's Xwayland `window`): kitty reports
+   * the same number as `platform_window_id`, an exact map to its OS window. Absent on Wayland.
+   */
+  x11WindowId?: number | null;
+  /** The window's title, when the compositor reports it (`--exclude-title`). */
+  title?: string | null;
 }
 
 /** One change of focus: what had it before and what has it now (null = nothing focused). */
@@ -32,7 +39,7 @@ export interface FocusTransition {
 }
 
 /** Which compositor a source talks to. */
-export type CompositorKind = "niri" | "sway";
+export type CompositorKind = "niri" | "sway" | "i3";
 
 /** A running focus source: emits transitions until closed. */
 export interface FocusSource {

@@ -59,6 +59,7 @@ export function niriFocusedWindow(state: NiriState): FocusedWindow | null {
     windowId: state.focusedId,
     pid: pid !== null && pid > 0 ? pid : null,
     appId: window?.app_id ?? null,
+    ...(typeof window?.title === "string" ? { title: window.title } : {}),
   };
 }
 

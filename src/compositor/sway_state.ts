@@ -129,10 +129,18 @@ function toFocusedWindow(container: Record<string, unknown>): FocusedWindow {
     : typeof windowProperties.class === "string"
     ? windowProperties.class
     : null;
+  const x11 = container.window;
+  const title = typeof container.name === "string"
+    ? container.name
+    : typeof windowProperties.title === "string"
+    ? windowProperties.title
+    : null;
   return {
     windowId: container.id as number,
     pid: typeof pid === "number" && Number.isInteger(pid) && pid > 0 ? pid : null,
     appId,
+    ...(typeof x11 === "number" && Number.isInteger(x11) && x11 > 0 ? { x11WindowId: x11 } : {}),
+    ...(title !== null ? { title } : {}),
   };
 }
 

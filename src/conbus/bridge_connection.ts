@@ -37,6 +37,9 @@ export interface Receiver {
   closed?(error: ConnectionError): void;
 }
 
+/** Telegrams handled from one read before the bridge socket yields to other I/O for a turn. */
+const FRAMES_PER_TURN = 256;
+
 /** Default number of telegrams kept from idle periods (older ones are dropped and counted). */
 export const DEFAULT_MAX_IDLE_EVENTS = 256;
 
@@ -227,7 +230,9 @@ class TcpBridgeConnection implements BridgeConnection {
   }
 
   #onData(chunk: Uint8Array): void {
+    let frames = 0;
     for (const frame of this.#splitter.push(chunk)) {
+      frames++;
       const atMs = this.#clock.now();
       let incoming: Incoming;
       try {
@@ -245,6 +250,17 @@ class TcpBridgeConnection implements BridgeConnection {
           this.droppedIdleEvents++;
         }
       }
+    }
+
+    // A flooding bridge: after a big batch, stop reading for a timer tick so everything else
+    // (the control socket's `status`) is served; otherwise reads follow each other and the
+    // daemon stops answering (measured: `status` went unanswered for 3 s; with this, ~50 ms).
+    // A timer, not setImmediate: resuming in the same loop turn did not let the rest in.
+    if (frames >= FRAMES_PER_TURN && this.alive) {
+      this.#socket.pause();
+      setTimeout(() => {
+        if (this.alive) this.#socket.resume();
+      }, 1);
     }
   }
 

@@ -7,7 +7,9 @@ import {
 import { ConnectionError } from "../resilience/errors.ts";
 import type { Lease } from "../resilience/pool.ts";
 import { exponentialPolicy, type RetryPolicy } from "../resilience/retry_policy.ts";
+import { FlapLogThrottle } from "../resilience/flap_log_throttle.ts";
 import { Supervisor } from "../resilience/supervisor.ts";
+import { waitAtMost } from "../resilience/wait_at_most.ts";
 import { supervisorStatusToJson } from "../resilience/supervisor_status.ts";
 import type { Logger } from "../platform/logger.ts";
 import {
@@ -58,11 +60,20 @@ export interface ConbusDaemonOptions {
 }
 
 /**
+ * How long stop() lets the request in flight finish before cutting its bridge connection (its
+ * outcome is then unknown). With the control socket's own 1 s drain, SIGTERM ends serve within
+ * about 3 s whatever is in flight or queued.
+ */
+export const STOP_GRACE_MS = 1000;
+
+/**
  * `tether conbus serve`: owns the bridge's single TCP connection (shared pool: max 1, min idle
  * 1, 6 h idle timeout and lifetime, collector, aliveness check) under the shared supervisor
  * (reconnect with backoff), and serves `send` requests from many clients on a control socket one
  * at a time, FIFO, with `minGapMs` between telegrams. A request while the bridge is disconnected
- * fails at once with the next retry time; it is not queued.
+ * fails at once with the next retry time; it is not queued. Each request's timeout counts from
+ * its arrival: time spent waiting behind others is taken from it, and one whose time ran out
+ * in the queue is answered without sending anything, so no client is held past its timeout.
  *
  * @example
  * ```ts
@@ -84,6 +95,8 @@ export class ConbusDaemon {
   #queue: Promise<unknown> = Promise.resolve();
   #queued = 0;
   #stopping = false;
+  /** The bridge connection a request is using right now (cut by stop() after the grace). */
+  #inFlight: BridgeConnection | null = null;
   #served = 0;
   readonly #idle: IdleReporter;
   readonly #idleReceiver: Receiver = { receive: (incoming) => this.#idle.report(incoming) };
@@ -119,10 +132,20 @@ export class ConbusDaemon {
       retryable: () => true,
       clock: options.clock,
     });
+    // A bridge that accepts and at once closes again would log two lines a cycle forever.
+    const flaps = new FlapLogThrottle({ stableMs: 10_000 });
     this.#supervisor.events.on("status_changed", (event) => {
+      let note = "";
+      if (event.to === "connected") {
+        if (!flaps.connected(this.#clock.now()).log) return;
+      } else if (event.from === "connected") {
+        const verdict = flaps.lost(this.#clock.now());
+        if (!verdict.log) return;
+        note = verdict.note === "" ? "" : ` ${verdict.note}`;
+      }
       const line = `${event.name}: ${event.from} -> ${event.to}${
         event.reason === null ? "" : ` (${event.reason})`
-      }`;
+      }${note}`;
       const trouble = event.to === "reconnecting" ||
         (event.to === "disconnected" && event.reason !== "stopped");
       if (trouble) options.logger.warn(line);
@@ -196,7 +219,8 @@ export class ConbusDaemon {
       );
     }
     this.#queued++;
-    const run = this.#queue.then(() => this.#serve(send)).finally(() => this.#queued--);
+    const deadlineMs = this.#clock.now() + send.timeoutMs;
+    const run = this.#queue.then(() => this.#serve(send, deadlineMs)).finally(() => this.#queued--);
     this.#queue = run.catch(() => {});
     return run;
   }
@@ -217,11 +241,18 @@ export class ConbusDaemon {
     return run;
   }
 
-  /** Stops: refuses new requests, finishes the one in flight, closes the bridge and the socket. */
+  /**
+   * Stops within a bounded time: refuses new requests, answers queued ones with "shutting
+   * down; nothing sent", gives the one in flight {@link STOP_GRACE_MS} and then cuts its
+   * connection (its client gets the report, outcome unknown), closes the bridge and the socket.
+   */
   async stop(): Promise<void> {
     this.#stopping = true;
     this.#lifecycle.abort();
-    await this.#queue;
+    if (!(await waitAtMost(this.#queue, STOP_GRACE_MS, this.#clock))) {
+      this.#inFlight?.close();
+      await waitAtMost(this.#queue, STOP_GRACE_MS, this.#clock);
+    }
     // close() lets the control socket finish writing replies in progress.
     await this.#control?.close();
     await this.#supervisor.stop();
@@ -229,16 +260,28 @@ export class ConbusDaemon {
     this.#idle.flush();
   }
 
-  async #serve(send: DaemonSend): Promise<DaemonSendReply> {
+  async #serve(send: DaemonSend, deadlineMs: number): Promise<DaemonSendReply> {
     if (this.#stopping) {
-      throw new ConnectionError("closed", "tether conbus serve is shutting down; try again");
+      throw new ConnectionError(
+        "closed",
+        "tether conbus serve is shutting down; nothing sent, try again",
+      );
+    }
+    const remainingMs = deadlineMs - this.#clock.now();
+    if (remainingMs <= 0) {
+      throw new ConnectionError(
+        "timeout",
+        `waited in tether conbus serve's queue past its ${send.timeoutMs} ms timeout; nothing sent`,
+      );
     }
     this.#refuseWhileDisconnected();
     const recorder = new TranscriptRecorder();
     const sentAt = new Map<string, number>();
     const result = await sendTelegrams(send.telegrams, {
       acquire: (signal) => this.#acquire(signal),
-      timeoutMs: send.timeoutMs,
+      // Aborted by stop(): a request whose connection stop() cut gets no fresh one.
+      signal: this.#lifecycle.signal,
+      timeoutMs: remainingMs,
       quietMs: send.quietMs,
       minGapMs: this.#options.minGapMs,
       pacer: this.#pacer,
@@ -275,12 +318,14 @@ export class ConbusDaemon {
   #forRequest(lease: Lease<BridgeConnection>): Lease<BridgeConnection> {
     const connection = lease.connection;
     for (const incoming of connection.takeIdleEvents()) this.#idle.report(incoming);
+    this.#inFlight = connection;
     return {
       connection,
       key: lease.key,
       reused: lease.reused,
       createdAt: lease.createdAt,
       release: (options) => {
+        if (this.#inFlight === connection) this.#inFlight = null;
         lease.release(options);
         this.#listenIdle(connection);
       },

@@ -199,6 +199,11 @@ class SendRun {
         onReceived: this.#options.onReceived,
       });
       this.#keep(exchange);
+      // The exchange stopped listening at its last reply; telegrams that came in the same read
+      // after it went to the connection's idle buffer by now (the rest of a read is handed
+      // over synchronously, before this continuation runs). They are this send's events: with
+      // a one-shot connection nobody else would ever see them.
+      this.#keepTrailing(lease.connection.takeIdleEvents());
       this.#matcher.settleCollecting();
       pending = this.#classify(exchange, pending);
       // After an unanswered request the connection is discarded: a late reply on it must not
@@ -250,6 +255,13 @@ class SendRun {
 
   #setDetail(index: number, detail: string): void {
     (this.#details ??= this.#telegrams.map(() => null))[index] = detail;
+  }
+
+  #keepTrailing(trailing: readonly Incoming[]): void {
+    for (const incoming of trailing) {
+      if (incoming.kind === "telegram") (this.#events ??= []).push(incoming);
+      else (this.#invalid ??= []).push(incoming);
+    }
   }
 
   #keep(exchange: ExchangeResult): void {

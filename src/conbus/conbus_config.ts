@@ -1,7 +1,15 @@
-import { readFile } from "node:fs/promises";
 import { join } from "node:path";
+import {
+  checkSectionKeys,
+  type ConfigReader,
+  loadTetherConfig,
+  parseYamlMapping,
+  readConfigText,
+  sectionOf,
+} from "../platform/config.ts";
 import { ConfigError } from "../platform/config_error.ts";
-import { type Environment, tetherConfigDir } from "../platform/paths.ts";
+import { parseDurationMs } from "../platform/duration.ts";
+import type { Environment } from "../platform/paths.ts";
 
 /** Where a setting came from, most specific first. */
 export type SettingSource = "flag" | "env" | "config" | "xp" | "default";
@@ -38,11 +46,11 @@ export interface ConbusFlags {
   host?: string;
   /** `--port`. */
   port?: string;
-  /** `--timeout` (seconds, or with an `ms` suffix). */
+  /** `--timeout` (a duration; plain numbers are seconds). */
   timeout?: string;
-  /** `--quiet-ms`. */
+  /** `--quiet-ms` (a duration; plain numbers are milliseconds). */
   quietMs?: string;
-  /** `--min-gap-ms`. */
+  /** `--min-gap-ms` (a duration; plain numbers are milliseconds). */
   minGapMs?: string;
 }
 
@@ -52,8 +60,8 @@ export interface LoadOptions {
   env: Environment;
   /** Directory searched for xp's `cli.yml`. Default `process.cwd()`. */
   cwd?: string;
-  /** Reads a file; resolves null when it does not exist. Default node:fs. */
-  read?: (path: string) => Promise<string | null>;
+  /** Reads a file; resolves null when it does not exist. Default {@link readConfigText}. */
+  read?: ConfigReader;
 }
 
 interface Layer {
@@ -80,26 +88,23 @@ export async function loadConbusSettings(
   flags: ConbusFlags,
   options: LoadOptions,
 ): Promise<ConbusSettings> {
-  const read = options.read ?? readIfExists;
-  const configPath = join(tetherConfigDir(options.env), "config.yml");
+  const read = options.read ?? readConfigText;
   const xpPath = join(options.cwd ?? process.cwd(), "cli.yml");
   const files: string[] = [];
-  const configText = await read(configPath);
-  const xpText = await read(xpPath);
   const layers: [SettingSource, Layer][] = [
     ["flag", flagLayer(flags)],
     ["env", envLayer(options.env)],
   ];
-  // Loaded only when there is a file to read: evaluating the YAML library costs ~10 ms of
-  // start-up in the compiled binary, which every other subcommand would pay for nothing.
-  const parseYaml = configText !== null || xpText !== null ? (await import("yaml")).parse : null;
-  if (configText !== null) {
-    files.push(configPath);
-    layers.push(["config", tetherLayer(section(configPath, configText, parseYaml!))]);
+  const config = await loadTetherConfig(options.env, read);
+  if (config !== null) {
+    files.push(config.path);
+    layers.push(["config", tetherLayer(config.path, config.sections.conbus ?? null)]);
   }
+  const xpText = await read(xpPath);
   if (xpText !== null) {
     files.push(xpPath);
-    layers.push(["xp", xpLayer(section(xpPath, xpText, parseYaml!))]);
+    const document = await parseYamlMapping(xpPath, xpText);
+    layers.push(["xp", xpLayer(xpPath, sectionOf(xpPath, "conbus", document?.conbus))]);
   }
   const pick = <K extends keyof Layer>(key: K): [Layer[K] | undefined, SettingSource] => {
     for (const [source, layer] of layers) {
@@ -121,25 +126,19 @@ export async function loadConbusSettings(
   };
 }
 
-async function readIfExists(path: string): Promise<string | null> {
-  try {
-    return await readFile(path, "utf8");
-  } catch (error) {
-    const code = (error as { code?: string }).code;
-    if (code === "ENOENT" || code === "ENOTDIR") return null;
-    throw new ConfigError(`${path}: cannot read (${code ?? String(error)})`);
-  }
-}
-
 function flagLayer(flags: ConbusFlags): Layer {
   return {
     host: flags.host === undefined ? undefined : host(flags.host, "--host"),
     port: flags.port === undefined ? undefined : port(flags.port, "--port"),
-    timeoutMs: flags.timeout === undefined ? undefined : timeoutFlag(flags.timeout),
-    quietMs: flags.quietMs === undefined ? undefined : positive(flags.quietMs, "--quiet-ms"),
+    timeoutMs: flags.timeout === undefined
+      ? undefined
+      : parseDurationMs(flags.timeout, { name: "--timeout", unit: "s" }),
+    quietMs: flags.quietMs === undefined
+      ? undefined
+      : parseDurationMs(flags.quietMs, { name: "--quiet-ms", unit: "ms" }),
     minGapMs: flags.minGapMs === undefined
       ? undefined
-      : nonNegative(flags.minGapMs, "--min-gap-ms"),
+      : parseDurationMs(flags.minGapMs, { name: "--min-gap-ms", unit: "ms", allowZero: true }),
   };
 }
 
@@ -152,61 +151,31 @@ function envLayer(env: Environment): Layer {
   };
 }
 
-/** A file's `conbus:` mapping with the path it came from, or null when it has none. */
-interface ConbusSection {
-  path: string;
-  conbus: Record<string, unknown> | null;
-}
+/** The keys of `config.yml`'s `conbus:` section. */
+export const CONBUS_CONFIG_KEYS = ["host", "port", "timeout_ms", "quiet_ms", "min_gap_ms"] as const;
 
-function section(
-  path: string,
-  text: string,
-  parseYaml: (text: string) => unknown,
-): ConbusSection {
-  let document: unknown;
-  try {
-    document = parseYaml(text);
-  } catch (error) {
-    const detail = error instanceof Error ? error.message.split("\n")[0] : String(error);
-    throw new ConfigError(`${path}: not valid YAML: ${detail}`);
-  }
-  if (document === null || document === undefined) return { path, conbus: null };
-  if (typeof document !== "object" || Array.isArray(document)) {
-    throw new ConfigError(`${path}: expected a mapping at the top level`);
-  }
-  const conbus = (document as Record<string, unknown>).conbus;
-  if (conbus === undefined || conbus === null) return { path, conbus: null };
-  if (typeof conbus !== "object" || Array.isArray(conbus)) {
-    throw new ConfigError(`${path}: "conbus" must be a mapping (host, port, …)`);
-  }
-  return { path, conbus: conbus as Record<string, unknown> };
-}
-
-function tetherLayer({ path, conbus }: ConbusSection): Layer {
+function tetherLayer(path: string, conbus: Record<string, unknown> | null): Layer {
   if (conbus === null) return {};
-  const known = ["host", "port", "timeout_ms", "quiet_ms", "min_gap_ms"];
-  for (const key of Object.keys(conbus)) {
-    if (!known.includes(key)) {
-      throw new ConfigError(`${path}: unknown key conbus.${key} (known: ${known.join(", ")})`);
-    }
-  }
+  checkSectionKeys(path, "conbus", conbus, CONBUS_CONFIG_KEYS);
   const where = (key: string) => `${path}: conbus.${key}`;
   return {
     host: conbus.host === undefined ? undefined : host(conbus.host, where("host")),
     port: conbus.port === undefined ? undefined : port(conbus.port, where("port")),
     timeoutMs: conbus.timeout_ms === undefined
       ? undefined
-      : positive(conbus.timeout_ms, where("timeout_ms")),
+      : parseDurationMs(conbus.timeout_ms, { name: where("timeout_ms"), unit: "ms" }),
     quietMs: conbus.quiet_ms === undefined
       ? undefined
-      : positive(conbus.quiet_ms, where("quiet_ms")),
-    minGapMs: conbus.min_gap_ms === undefined
-      ? undefined
-      : nonNegative(conbus.min_gap_ms, where("min_gap_ms")),
+      : parseDurationMs(conbus.quiet_ms, { name: where("quiet_ms"), unit: "ms" }),
+    minGapMs: conbus.min_gap_ms === undefined ? undefined : parseDurationMs(conbus.min_gap_ms, {
+      name: where("min_gap_ms"),
+      unit: "ms",
+      allowZero: true,
+    }),
   };
 }
 
-function xpLayer({ path, conbus }: ConbusSection): Layer {
+function xpLayer(path: string, conbus: Record<string, unknown> | null): Layer {
   if (conbus === null) return {};
   const where = (key: string) => `${path}: conbus.${key}`;
   return {
@@ -214,7 +183,7 @@ function xpLayer({ path, conbus }: ConbusSection): Layer {
     port: conbus.port === undefined ? undefined : port(conbus.port, where("port")),
     timeoutMs: conbus.timeout === undefined
       ? undefined
-      : xpTimeoutMs(positive(conbus.timeout, where("timeout"), "seconds")),
+      : xpTimeoutMs(parseDurationMs(conbus.timeout, { name: where("timeout"), unit: "s" })),
   };
 }
 
@@ -226,8 +195,8 @@ function xpLayer({ path, conbus }: ConbusSection): Layer {
  * deadline: max(its value, the 2 s default). It never becomes the quiet window either: a
  * discover's replies span ~270 ms.
  */
-function xpTimeoutMs(seconds: number): number {
-  return Math.max(CONBUS_DEFAULTS.timeoutMs, Math.round(seconds * 1000));
+function xpTimeoutMs(ms: number): number {
+  return Math.max(CONBUS_DEFAULTS.timeoutMs, Math.round(ms));
 }
 
 function host(value: unknown, where: string): string {
@@ -243,42 +212,6 @@ function port(value: unknown, where: string): number {
     throw new ConfigError(`${where} must be a port number 1-65535, got ${show(value)}`);
   }
   return number;
-}
-
-function positive(value: unknown, where: string, unit = "milliseconds"): number {
-  const number = typeof value === "number" ? value : durationMs(String(value).trim());
-  if (!Number.isFinite(number) || number <= 0 || String(value).trim() === "") {
-    throw new ConfigError(`${where} must be a positive number of ${unit}, got ${show(value)}`);
-  }
-  return number;
-}
-
-function nonNegative(value: unknown, where: string): number {
-  const number = typeof value === "number" ? value : durationMs(String(value).trim());
-  if (!Number.isFinite(number) || number < 0 || String(value).trim() === "") {
-    throw new ConfigError(`${where} must be a number of milliseconds ≥ 0, got ${show(value)}`);
-  }
-  return number;
-}
-
-/** `--timeout` is in seconds like every tether timeout flag ("2", "0.5"); "500ms" also works. */
-function timeoutFlag(text: string): number {
-  const trimmed = text.trim();
-  const milliseconds = trimmed.endsWith("ms") ? durationMs(trimmed) : durationMs(trimmed) * 1000;
-  const value = trimmed.endsWith("s") && !trimmed.endsWith("ms")
-    ? durationMs(trimmed)
-    : milliseconds;
-  if (!Number.isFinite(value) || value <= 0) {
-    throw new ConfigError(`--timeout must be a positive number of seconds, got "${text}"`);
-  }
-  return value;
-}
-
-/** "2000", "2000ms" and "2s" are all 2000; anything else is NaN. */
-function durationMs(text: string): number {
-  const match = /^(\d+(?:\.\d+)?)\s*(ms|s)?$/.exec(text);
-  if (match === null) return NaN;
-  return Number(match[1]) * (match[2] === "s" ? 1000 : 1);
 }
 
 function show(value: unknown): string {

@@ -5,8 +5,13 @@ import { requestControl } from "../resilience/control_socket.ts";
 import { ConnectionError } from "../resilience/errors.ts";
 import type { DaemonSendReply, DaemonSendRequest } from "./daemon_protocol.ts";
 
-/** How long a client waits in `serve`'s queue on top of its own timeout. */
-export const QUEUE_ALLOWANCE_MS = 30_000;
+/**
+ * How long a client waits for `serve`'s reply beyond its own timeout: only the reply's trip
+ * over the local socket. `serve` counts the request's timeout from its arrival (time in the
+ * queue included), so the client never waits on a stopped, busy or slow serve past its own
+ * `--timeout` (it used to allow 30 s more).
+ */
+export const REPLY_ALLOWANCE_MS = 250;
 
 /**
  * The control socket of `tether conbus serve`: `$XDG_RUNTIME_DIR/tether/conbus.sock`, or null
@@ -39,7 +44,7 @@ export async function sendViaDaemon(
   try {
     return await requestControl(socketPath, "send", {
       args: { ...request },
-      timeoutMs: request.timeout_ms + QUEUE_ALLOWANCE_MS,
+      timeoutMs: request.timeout_ms + REPLY_ALLOWANCE_MS,
     }) as DaemonSendReply;
   } catch (error) {
     if (

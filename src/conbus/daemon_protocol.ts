@@ -1,3 +1,4 @@
+import { MAX_TIMER_MS } from "../resilience/clock.ts";
 import type { ControlRequest } from "../resilience/control_socket.ts";
 import type { SendReport } from "./send_report.ts";
 import type { Telegram } from "./telegram.ts";
@@ -43,7 +44,8 @@ export interface DaemonSend {
 /**
  * Validates a `send` request from the control socket. Throws an `Error` whose message becomes
  * the `{"ok":false,"error":…}` reply: `"telegrams" must be a non-empty array of strings`,
- * `<S0020044964F02D12FA>: checksum FJ expected, got FA`, `"timeout_ms" must be > 0`.
+ * `<S0020044964F02D12FA>: checksum FJ expected, got FA`, `"timeout_ms" must be > 0` (and at
+ * most {@link MAX_TIMER_MS}).
  *
  * @example
  * ```ts
@@ -58,6 +60,7 @@ export function parseSendRequest(request: ControlRequest): DaemonSend {
   }
   const positive = (value: unknown, name: string) => {
     if (typeof value !== "number" || !(value > 0)) throw new Error(`"${name}" must be > 0`);
+    if (value > MAX_TIMER_MS) throw new Error(`"${name}" must be at most ${MAX_TIMER_MS}`);
     return value;
   };
   try {

@@ -1,25 +1,28 @@
 import { join } from "node:path";
 import { type CompositorChoice, findCompositorSocket } from "../compositor/compositor_socket.ts";
-import type { CompositorKind, FocusedWindow, FocusSource } from "../compositor/focus_source.ts";
+import type { CompositorKind, FocusSource } from "../compositor/focus_source.ts";
 import { startNiriFocusSource } from "../compositor/niri_focus_source.ts";
-import { startSwayFocusSource } from "../compositor/sway_focus_source.ts";
+import { startI3FocusSource, startSwayFocusSource } from "../compositor/sway_focus_source.ts";
 import { KittyRegistry } from "../kitty/registry.ts";
 import { ConfigError } from "../platform/config_error.ts";
 import type { Logger } from "../platform/logger.ts";
 import { type Environment, tetherRuntimeDir } from "../platform/paths.ts";
 import { isProcessAlive, readStartTimeMs } from "../platform/proc.ts";
+import { prepareTetherRuntimeDir } from "../platform/runtime_dir.ts";
 import { type Clock, systemClock } from "../resilience/clock.ts";
 import { type ControlServer, serveControlSocket } from "../resilience/control_socket.ts";
 import { ConnectionError, type ErrorJson, errorJson } from "../resilience/errors.ts";
 import { STOPPED_REASON, type SupervisorState } from "../resilience/supervisor.ts";
-import { isoTimestamp, roundMs } from "../platform/time_format.ts";
 import { supervisorStatusToJson } from "../resilience/supervisor_status.ts";
+import { isoTimestamp, roundMs } from "../platform/time_format.ts";
+import type { KittyState } from "../kitty/registry.ts";
+import type { FocusedWindow } from "../compositor/focus_source.ts";
 import { readEnlargedRecord, writeEnlargedRecord } from "./enlarged_record.ts";
 import { resolveKittyPid } from "./kitty_pid.ts";
 import { keepJitIdle, memoryReport } from "./runtime_memory.ts";
 import { shutDownWithin } from "./shutdown.ts";
+import { OsWindowLocator } from "./os_window_locator.ts";
 import { type FocusActionLine, FocusTracker } from "./tracker.ts";
-import type { KittyState } from "../kitty/registry.ts";
 
 /** A connection change of `tether focus` (one JSON line each; see README "Output"). */
 export type FocusConnectionLine =
@@ -70,6 +73,8 @@ export interface FocusDaemonOptions {
   idleTimeoutMs: number;
   /** `--reap-interval`, ms. */
   reapIntervalMs: number;
+  /** `--exclude-title` patterns: windows whose title matches are never resized. */
+  excludeTitles?: readonly RegExp[];
   /** `--password-file`, or undefined for the default. */
   passwordFile?: string;
   /** Environment (runtime dir, compositor variables, config home). */
@@ -82,7 +87,16 @@ export interface FocusDaemonOptions {
   signal: AbortSignal;
   /** Default {@link systemClock}. */
   clock?: Clock;
+  /**
+   * `--wait` (or running under systemd): with `--compositor auto` and no compositor yet, wait
+   * for one (one log line, then a silent check every {@link COMPOSITOR_POLL_MS}) instead of
+   * failing with a configuration error.
+   */
+  waitForCompositor?: boolean;
 }
+
+/** How often `tether focus --wait` looks for a compositor socket while none is there. */
+export const COMPOSITOR_POLL_MS = 1000;
 
 /** Time allowed for shrinking back and closing on SIGINT/SIGTERM (the process exits by 2 s). */
 export const SHUTDOWN_BUDGET_MS = 1500;
@@ -109,9 +123,14 @@ export async function runFocusDaemon(options: FocusDaemonOptions): Promise<void>
   const startedAt = clock.now();
   const { env, logger } = options;
   if (keepJitIdle()) logger.debug("focus: JIT tier-up off (the tracker idles between events)");
+  // The runtime dir and its tether/ checked as cleanup checks them, before anything exists.
+  prepareTetherRuntimeDir(env, process.getuid!());
   const controlPath = focusControlSocketPath(env);
   const recordPath = enlargedRecordPath(env);
-  const kind = await chooseCompositor(options.compositor, env, options.socketTimeoutMs);
+  const kind = options.waitForCompositor && options.compositor === "auto"
+    ? await waitForCompositor(env, options, clock)
+    : await chooseCompositor(options.compositor, env, options.socketTimeoutMs);
+  if (kind === null) return; // stopped while waiting
   const ts = () => isoTimestamp(clock.now());
 
   const registry = new KittyRegistry({
@@ -124,10 +143,18 @@ export async function runFocusDaemon(options: FocusDaemonOptions): Promise<void>
     reapIntervalMs: options.reapIntervalMs,
     clock,
   });
+  const locator = new OsWindowLocator({
+    listOsWindows: (pid) => registry.listWindows(pid),
+    candidatePids: () => registry.socketPids(),
+    resolvePid: (pid) => resolveKittyPid(pid),
+    clock,
+  });
   const tracker = new FocusTracker({
     appId: options.appId,
     deltaPt: options.deltaPt,
     kitty: registry,
+    locator,
+    excludeTitles: options.excludeTitles,
     emit: options.emit,
     resolvePid: (pid) => resolveKittyPid(pid),
     isAlive: isProcessAlive,
@@ -149,6 +176,8 @@ export async function runFocusDaemon(options: FocusDaemonOptions): Promise<void>
   };
   const source: FocusSource = kind === "niri"
     ? startNiriFocusSource(sourceOptions)
+    : kind === "i3"
+    ? startI3FocusSource(sourceOptions)
     : startSwayFocusSource(sourceOptions);
   source.supervisor.events.on("status_changed", (event) => {
     const lastError = source.supervisor.snapshot().lastError;
@@ -202,9 +231,25 @@ export async function runFocusDaemon(options: FocusDaemonOptions): Promise<void>
           ...supervisorStatusToJson(source.supervisor.snapshot()),
         },
         focused: focusedJson(source.current()),
-        settings: { app_id: options.appId, font_delta: options.deltaPt },
+        settings: {
+          app_id: options.appId,
+          font_delta: options.deltaPt,
+          exclude_titles: (options.excludeTitles ?? []).map((pattern) => pattern.source),
+        },
         kitties: kittyStatus(registry, tracker, isProcessAlive),
+        os_windows: tracker.osWindows().filter((window) => isProcessAlive(window.pid)),
       }),
+      pin: async () => {
+        const pinned = await tracker.pin();
+        if (pinned === null) {
+          throw new ConnectionError(
+            "not_configured",
+            "no kitty OS window has focus: nothing to pin",
+          );
+        }
+        return { pinned };
+      },
+      unpin: async () => ({ unpinned: await tracker.unpin() }),
       reconnect: () => {
         source.reconnectNow();
         return { reconnecting: kind };
@@ -247,11 +292,35 @@ async function chooseCompositor(
   } catch (error) {
     if (error instanceof ConnectionError) {
       throw new ConfigError(
-        `${error.message}; or name it with --compositor niri|sway (tether then waits for it)`,
+        `${error.message}; or name it with --compositor niri|sway|i3 (tether then waits for it)`,
       );
     }
     throw error;
   }
+}
+
+/** Polls for a live niri, sway or i3 socket until one answers (its kind) or `signal` aborts (null). */
+async function waitForCompositor(
+  env: Environment,
+  options: Pick<FocusDaemonOptions, "socketTimeoutMs" | "logger" | "signal">,
+  clock: Clock,
+): Promise<CompositorKind | null> {
+  let logged = false;
+  while (!options.signal.aborted) {
+    try {
+      return (await findCompositorSocket("auto", env, { timeoutMs: options.socketTimeoutMs })).kind;
+    } catch (error) {
+      if (!(error instanceof ConnectionError)) throw error;
+      if (!logged) {
+        options.logger.warn(
+          `focus: no compositor yet (${error.message}); waiting for niri, sway or i3`,
+        );
+        logged = true;
+      }
+    }
+    await clock.sleep(COMPOSITOR_POLL_MS, options.signal).catch(() => {});
+  }
+  return null;
 }
 
 /** The focused window in the JSON vocabulary (snake_case), or null. */
@@ -263,36 +332,32 @@ function focusedJson(
 }
 
 /**
- * Every kitty the registry or the tracker knows whose process still runs: a kitty that died
- * (its compositor was killed, its last window closed) leaves the status at once.
+ * One row per kitty process whose process still runs (connection status) with its OS windows;
+ * a kitty that died (its compositor was killed, its last window closed) leaves the status at
+ * once. The enlarged points and focus of a kitty are those of its OS windows (at most one is
+ * enlarged outside a pin).
  */
 function kittyStatus(
   registry: KittyRegistry,
   tracker: FocusTracker,
   isAlive: (pid: number) => boolean,
 ): unknown[] {
-  const tracked = new Map(
-    tracker.kitties().filter((kitty) => isAlive(kitty.pid)).map((kitty) => [kitty.pid, kitty]),
-  );
-  const rows: unknown[] = registry.snapshot().filter((kitty) => isAlive(kitty.pid)).map((kitty) => {
-    const view = tracked.get(kitty.pid);
-    tracked.delete(kitty.pid);
+  const windows = tracker.osWindows().filter((window) => isAlive(window.pid));
+  const byPid = new Map<number, typeof windows>();
+  for (const window of windows) byPid.set(window.pid, [...(byPid.get(window.pid) ?? []), window]);
+  const summary = (pid: number) => {
+    const own = byPid.get(pid) ?? [];
+    byPid.delete(pid);
     return {
-      ...kitty,
-      enlarged_pt: view?.applied_pt ?? 0,
-      window_id: view?.window_id ?? null,
-      focused: view?.focused ?? false,
+      enlarged_pt: Math.max(0, ...own.map((window) => window.enlarged_pt)),
+      focused: own.some((window) => window.focused),
+      os_windows: own,
     };
-  });
-  for (const view of tracked.values()) {
-    rows.push({
-      pid: view.pid,
-      status: "unknown",
-      error: null,
-      enlarged_pt: view.applied_pt,
-      window_id: view.window_id,
-      focused: view.focused,
-    });
+  };
+  const rows: unknown[] = registry.snapshot().filter((kitty) => isAlive(kitty.pid))
+    .map((kitty) => ({ ...kitty, ...summary(kitty.pid) }));
+  for (const pid of [...byPid.keys()]) {
+    rows.push({ pid, status: "unknown", error: null, ...summary(pid) });
   }
   return rows;
 }

@@ -1,18 +1,28 @@
 import type { FocusedWindow, FocusTransition } from "../compositor/focus_source.ts";
 import { type Clock, systemClock } from "../resilience/clock.ts";
-import { ConnectionError, type ErrorJson } from "../resilience/errors.ts";
+import { ConnectionError, type ErrorCategory, type ErrorJson } from "../resilience/errors.ts";
+import { isoTimestamp, roundMs } from "../platform/time_format.ts";
 import { retry } from "../resilience/retry.ts";
 import { schedulePolicy } from "../resilience/retry_policy.ts";
 import { waitAtMost } from "../resilience/wait_at_most.ts";
 import type { FontChangeResult, KittyRegistry } from "../kitty/registry.ts";
 import type { EnlargedKitty } from "./enlarged_record.ts";
-import { isoTimestamp, roundMs } from "../platform/time_format.ts";
+import {
+  FOCUS_REPORT_POLL_MS,
+  FOCUS_REPORT_WAIT_MS,
+  type LocateResult,
+  type OsWindowLocator,
+  type OsWindowRef,
+} from "./os_window_locator.ts";
 
 /**
- * What the tracker needs from the kitty side: change one kitty's font size by `deltaPt` with
- * one coalesced command (the {@link KittyRegistry} in production).
+ * What the tracker needs from the kitty side: change one OS window's font size by `deltaPt`
+ * with one coalesced change (the {@link KittyRegistry} in production).
  */
-export type KittyFontPort = Pick<KittyRegistry, "changeFontSize">;
+export type KittyFontPort = Pick<KittyRegistry, "changeOsWindowFontSize">;
+
+/** What the tracker needs to map compositor windows to kitty OS windows. */
+export type OsWindowFinder = Pick<OsWindowLocator, "locate" | "peek" | "forgetKitty">;
 
 /**
  * A kitty window takes focus the moment it maps, but kitty 0.26 creates its socket (and spawns
@@ -33,8 +43,11 @@ export const FRESH_KITTY_MS = 10_000;
  */
 export const OPENED_KITTY_CHECK_DELAY_MS = 2000;
 
-/** Status of one action line. */
-export type ActionStatus = "success" | "failed" | "not_configured" | "skipped";
+/**
+ * Status of one action line. `ambiguous`: the focused kitty window could not be mapped to one of
+ * its kitty's OS windows for sure, so nothing was resized.
+ */
+export type ActionStatus = "success" | "failed" | "not_configured" | "skipped" | "ambiguous";
 
 /** One JSON line on stdout per action (README "tether focus"). */
 export interface FocusActionLine {
@@ -42,9 +55,11 @@ export interface FocusActionLine {
   ts: string;
   /** Which side of the transition. */
   event: "focus_gained" | "focus_lost";
-  /** kitty's PID (null when the compositor did not report one). */
+  /** kitty's PID (null when the compositor did not report one and no kitty claimed the window). */
   pid: number | null;
-  /** The compositor's window id, or null (crash repair of a kitty seen by an earlier run). */
+  /** kitty's OS window id, or null when not known (or kitty's active one, for an old record). */
+  os_window_id: number | null;
+  /** The compositor's window id, or null (crash repair of a window seen by an earlier run). */
   window_id: number | null;
   /** Outcome. */
   status: ActionStatus;
@@ -52,10 +67,31 @@ export interface FocusActionLine {
   attempts: number;
   /** From the focus event's arrival to kitty's acknowledgement (or giving up), ms. */
   latency_ms: number;
-  /** What went wrong (`failed`, `not_configured`), or null. */
+  /** What went wrong (`failed`, `not_configured`, `ambiguous`), or null. */
   error: ErrorJson | null;
   /** Why nothing was sent (`skipped`), or null. */
   reason: string | null;
+  /**
+   * Present when the change did more than asked: `reset_all` = kitty < 0.35 could not shrink
+   * this OS window alone, so every OS window of that kitty went back to its configured size.
+   */
+  effect?: "reset_all";
+}
+
+/** One OS window as `tether focus status` shows it. */
+export interface OsWindowView {
+  /** kitty's PID. */
+  pid: number;
+  /** kitty's OS window id (null: kitty's active one, from an old crash record). */
+  os_window_id: number | null;
+  /** The compositor's window id last bound to it, or null. */
+  window_id: number | null;
+  /** Points tether has applied to it (0 = its normal size). */
+  enlarged_pt: number;
+  /** Whether it is the focused OS window. */
+  focused: boolean;
+  /** Pinned: left as it is until unpinned. */
+  pinned: boolean;
 }
 
 /** Options for {@link FocusTracker}. */
@@ -66,8 +102,12 @@ export interface FocusTrackerOptions {
   deltaPt: number;
   /** Changes font sizes. */
   kitty: KittyFontPort;
+  /** Maps compositor windows to kitty OS windows. */
+  locator: OsWindowFinder;
   /** Receives every action line. */
   emit: (line: FocusActionLine) => void;
+  /** Windows whose title matches one of these are never resized (`--exclude-title`). */
+  excludeTitles?: readonly RegExp[];
   /** Maps the compositor's window PID to kitty's PID (see kitty_pid.ts). Default: identity. */
   resolvePid?: (pid: number) => Promise<number>;
   /** Whether a process still exists (a dead kitty is no longer enlarged). */
@@ -79,37 +119,48 @@ export interface FocusTrackerOptions {
    * that opens is checked before it first gets focus. Default: no background checks.
    */
   checkInBackground?: (pid: number) => void;
-  /** Persists the enlarged kitties (crash repair); called after every change. */
+  /** Persists the enlarged OS windows (crash repair); called after every change. */
   saveRecord?: (enlarged: EnlargedKitty[]) => Promise<void>;
   /** Default {@link systemClock}. */
   clock?: Clock;
 }
 
-interface KittyState {
+interface WindowState {
+  readonly pid: number;
+  /** null: kitty's active OS window (crash record of a tether that did not track OS windows). */
+  readonly osWindowId: number | null;
   /** Points currently applied by tether (0 = normal size). */
   appliedPt: number;
-  /** The window id last seen for it. */
+  /** The compositor window last bound to it. */
   windowId: number | null;
-  /** Serialises the commands sent to this kitty; other kitties are never held up by it. */
-  chain: Promise<void>;
-  /** Process start time, for the crash record. */
-  startTimeMs: number | null;
   /** A shrink is queued and has not started: do not queue another. */
   shrinkQueued: boolean;
   /** Enlarged by an earlier run (crash record) and not yet repaired. */
   restored: boolean;
+  /** Left as it is (neither grown nor shrunk) until unpinned. */
+  pinned: boolean;
 }
 
+interface KittyProcess {
+  /** Serialises the commands sent to this kitty; other kitties are never held up by it. */
+  chain: Promise<void>;
+  /** Process start time, for the crash record. */
+  startTimeMs: number | null;
+}
+
+const keyOf = (pid: number, osWindowId: number | null) => `${pid}:${osWindowId ?? "active"}`;
+
 /**
- * The focus tracker: turns focus transitions into font changes so that at most the focused
- * kitty is enlarged. On A -> B it shrinks A's kitty only if tether enlarged it, grows B's only
- * if B is a kitty, and touches nothing else. Each change is one coalesced `set-font-size`
- * (`+3`, not three `+1`). Commands to one kitty run in order; a slow or stopped kitty never
- * delays another. Every action produces one {@link FocusActionLine}.
+ * The focus tracker: turns focus transitions into font changes so that exactly the focused kitty
+ * **OS window** is enlarged. On A -> B it shrinks A's OS window only if tether enlarged it, grows
+ * B's only if B is a kitty window it can map to one OS window (see {@link OsWindowLocator}), and
+ * touches nothing else — two OS windows of one kitty process are two separate units. Each change
+ * is one coalesced command (`+3`, not three `+1`). Commands to one kitty run in order; a slow or
+ * stopped kitty never delays another. Every action produces one {@link FocusActionLine}.
  *
  * @example
  * ```ts
- * const tracker = new FocusTracker({ appId: "kitty", deltaPt: 3, kitty, emit: console.log, isAlive, startTimeMs });
+ * const tracker = new FocusTracker({ appId: "kitty", deltaPt: 3, kitty, locator, emit: console.log, isAlive, startTimeMs });
  * await tracker.restore(await readEnlargedRecord(path));
  * tracker.onTransition({ previous: null, focused: { windowId: 5, pid: 4268, appId: "kitty" } });
  * await tracker.shutdown(1500);
@@ -118,10 +169,13 @@ interface KittyState {
 export class FocusTracker {
   readonly #options: FocusTrackerOptions;
   readonly #clock: Clock;
-  readonly #kitties = new Map<number, KittyState>();
-  /** The kitty that should be enlarged once queued commands ran (the focused kitty). */
-  #wanted: number | null = null;
+  readonly #windows = new Map<string, WindowState>();
+  readonly #processes = new Map<number, KittyProcess>();
+  /** The OS window that should be enlarged once queued commands ran (the focused one). */
+  #wanted: string | null = null;
   #decisions: Promise<void> = Promise.resolve();
+  /** Transitions received so far: a decision knows whether a newer one is waiting. */
+  #received = 0;
   #saves: Promise<void> = Promise.resolve();
   #stopped = false;
   readonly #openedTimers = new Set<ReturnType<Clock["setTimeout"]>>();
@@ -132,22 +186,19 @@ export class FocusTracker {
   }
 
   /**
-   * Adopts the kitties an earlier run left enlarged (its crash record). Those still alive with
-   * the same start time count as enlarged: the first transition shrinks them unless focused.
+   * Adopts the OS windows an earlier run left enlarged (its crash record). Those of kitties still
+   * alive with the same start time count as enlarged: the first transition shrinks them unless
+   * focused.
    */
   async restore(record: readonly EnlargedKitty[]): Promise<void> {
     for (const entry of record) {
       if (!this.#options.isAlive(entry.pid)) continue;
       const startTimeMs = await this.#options.startTimeMs(entry.pid);
       if (entry.start_time_ms !== null && startTimeMs !== entry.start_time_ms) continue;
-      this.#kitties.set(entry.pid, {
-        appliedPt: entry.delta_pt,
-        windowId: null,
-        chain: Promise.resolve(),
-        startTimeMs,
-        shrinkQueued: false,
-        restored: true,
-      });
+      this.#process(entry.pid).startTimeMs = startTimeMs;
+      const window = this.#window({ pid: entry.pid, osWindowId: entry.os_window_id });
+      window.appliedPt = entry.delta_pt;
+      window.restored = true;
     }
   }
 
@@ -155,7 +206,8 @@ export class FocusTracker {
   onTransition(transition: FocusTransition): void {
     if (this.#stopped) return;
     const arrivedAt = this.#clock.now();
-    this.#decisions = this.#decisions.then(() => this.#decide(transition, arrivedAt));
+    const sequence = ++this.#received;
+    this.#decisions = this.#decisions.then(() => this.#decide(transition, arrivedAt, sequence));
   }
 
   /**
@@ -179,32 +231,65 @@ export class FocusTracker {
     this.#openedTimers.add(timer);
   }
 
-  /** Resolves once every queued decision and command has finished. */
-  async idle(): Promise<void> {
+  /**
+   * Pins the focused OS window: it stays as it is (enlarged or not) until {@link unpin}, also
+   * when focus leaves it. Resolves to the pinned window, or null when no kitty OS window has
+   * focus.
+   */
+  async pin(): Promise<OsWindowView | null> {
     await this.#decisions;
-    await Promise.all([...this.#kitties.values()].map((kitty) => kitty.chain));
-    await this.#saves;
-  }
-
-  /** PIDs of the kitties tether has enlarged right now. */
-  enlargedPids(): number[] {
-    return [...this.#kitties].filter(([, kitty]) => kitty.appliedPt > 0).map(([pid]) => pid);
-  }
-
-  /** What the tracker knows per kitty: points applied and the last window id. */
-  kitties(): { pid: number; applied_pt: number; window_id: number | null; focused: boolean }[] {
-    return [...this.#kitties].map(([pid, kitty]) => ({
-      pid,
-      applied_pt: kitty.appliedPt,
-      window_id: kitty.windowId,
-      focused: pid === this.#wanted,
-    }));
+    const key = this.#wanted;
+    const window = key === null ? undefined : this.#windows.get(key);
+    if (window === undefined) return null;
+    // Its grow may be queued: pin the window as it is once that ran.
+    await this.#process(window.pid).chain;
+    if (this.#wanted !== key || this.#windows.get(key!) !== window) return null;
+    window.pinned = true;
+    return this.#view(key!, window);
   }
 
   /**
-   * Stops taking transitions, lets running commands finish, then shrinks every kitty still
-   * enlarged — all within `budgetMs`. Kitties it could not shrink in time stay in the crash
-   * record, so the next start repairs them.
+   * Unpins every pinned OS window and brings it in line at once: shrunk if it is enlarged and not
+   * focused, grown if it is focused and not enlarged. Resolves to the windows unpinned.
+   */
+  async unpin(): Promise<OsWindowView[]> {
+    await this.#decisions;
+    const unpinned: OsWindowView[] = [];
+    const now = this.#clock.now();
+    for (const [key, window] of this.#windows) {
+      if (!window.pinned) continue;
+      window.pinned = false;
+      unpinned.push(this.#view(key, window));
+      if (key === this.#wanted) {
+        this.#enqueue(window.pid, () => this.#grow(key, now));
+      } else if (window.appliedPt > 0 && !window.shrinkQueued) {
+        this.#queueShrink(key, now);
+      }
+    }
+    return unpinned;
+  }
+
+  /** Resolves once every queued decision and command has finished. */
+  async idle(): Promise<void> {
+    // A command can queue another (a re-grow after a reset): wait until nothing new was queued.
+    for (;;) {
+      const pending = [this.#decisions, ...[...this.#processes.values()].map((k) => k.chain)];
+      await Promise.all(pending);
+      await this.#saves;
+      const now = [this.#decisions, ...[...this.#processes.values()].map((k) => k.chain)];
+      if (now.length === pending.length && now.every((work, i) => work === pending[i])) return;
+    }
+  }
+
+  /** What the tracker knows per OS window: points applied, compositor window, focus, pin. */
+  osWindows(): OsWindowView[] {
+    return [...this.#windows].map(([key, window]) => this.#view(key, window));
+  }
+
+  /**
+   * Stops taking transitions, lets running commands finish, then shrinks every OS window still
+   * enlarged (pinned ones too) — all within `budgetMs`. Windows it could not shrink in time stay
+   * in the crash record, so the next start repairs them.
    */
   async shutdown(budgetMs: number): Promise<void> {
     this.#stopped = true;
@@ -214,8 +299,9 @@ export class FocusTracker {
     const work = (async () => {
       await this.#decisions;
       this.#wanted = null;
-      for (const [pid, kitty] of this.#kitties) {
-        if (kitty.appliedPt > 0 && !kitty.shrinkQueued) this.#queueShrink(pid, this.#clock.now());
+      for (const [key, window] of this.#windows) {
+        window.pinned = false;
+        if (window.appliedPt > 0 && !window.shrinkQueued) this.#queueShrink(key, this.#clock.now());
       }
       await this.idle();
     })();
@@ -223,116 +309,227 @@ export class FocusTracker {
     await this.#saves;
   }
 
-  async #decide(transition: FocusTransition, arrivedAt: number): Promise<void> {
+  async #decide(transition: FocusTransition, arrivedAt: number, sequence: number): Promise<void> {
     const gained = transition.focused;
     const lost = transition.previous;
-    const gainedKitty = gained !== null && this.#isKitty(gained);
-    const gainedPid = gainedKitty && gained.pid !== null ? await this.#resolve(gained.pid) : null;
-    const lostPid = lost !== null && this.#isKitty(lost) && lost.pid !== null
-      ? await this.#resolve(lost.pid)
-      : null;
-
-    // Shrink the kitty that had focus (enlarged, or about to be) and any kitty an earlier run
-    // left enlarged. A kitty whose shrink failed is retried when it next loses focus.
-    for (const [pid, kitty] of this.#kitties) {
-      if (pid === gainedPid || kitty.shrinkQueued) continue;
-      const enlarged = kitty.appliedPt > 0;
-      if (pid === this.#wanted || (enlarged && (kitty.restored || pid === lostPid))) {
-        this.#queueShrink(pid, arrivedAt);
-      } else if (pid === lostPid) {
-        this.#line("focus_lost", pid, lost!.windowId, "skipped", 0, arrivedAt, "not enlarged");
+    let gainedRef: OsWindowRef | null = null;
+    if (gained !== null && this.#isKitty(gained)) {
+      const located = this.#excluded(gained)
+        ? null
+        : await this.#options.locator.locate(gained, () => this.#received === sequence);
+      if (located === null) {
+        this.#line("focus_gained", gained.pid, null, gained.windowId, "skipped", 0, arrivedAt, {
+          error: "the title matches --exclude-title",
+        });
+      } else if (located.kind === "found") {
+        gainedRef = located.window;
+      } else {
+        this.#unlocatedLine(gained, located, arrivedAt);
       }
     }
-    if (lostPid !== null && !this.#kitties.has(lostPid) && lostPid !== gainedPid) {
-      this.#line("focus_lost", lostPid, lost!.windowId, "skipped", 0, arrivedAt, "not enlarged");
-    }
-    this.#wanted = gainedPid;
-    this.#forgetDeadKitties();
+    const wanted = gainedRef === null ? null : keyOf(gainedRef.pid, gainedRef.osWindowId);
+    const lostRef = lost !== null && this.#isKitty(lost) ? this.#options.locator.peek(lost) : null;
+    const lostKey = lostRef === null ? null : keyOf(lostRef.pid, lostRef.osWindowId);
 
-    if (gained === null || !gainedKitty) return;
-    if (gainedPid === null) {
+    // Shrink the OS window that had focus (enlarged, or about to be) and any an earlier run left
+    // enlarged. One whose shrink failed is retried when it next loses focus.
+    for (const [key, window] of this.#windows) {
+      if (key === wanted || window.shrinkQueued || window.pinned) continue;
+      const enlarged = window.appliedPt > 0;
+      if (key === this.#wanted || (enlarged && (window.restored || key === lostKey))) {
+        this.#queueShrink(key, arrivedAt);
+      } else if (key === lostKey) {
+        this.#line(
+          "focus_lost",
+          window.pid,
+          window.osWindowId,
+          lost!.windowId,
+          "skipped",
+          0,
+          arrivedAt,
+          {
+            error: "not enlarged",
+          },
+        );
+      }
+    }
+    if (lostRef !== null && !this.#windows.has(lostKey!) && lostKey !== wanted) {
       this.#line(
-        "focus_gained",
-        null,
-        gained.windowId,
-        "not_configured",
+        "focus_lost",
+        lostRef.pid,
+        lostRef.osWindowId,
+        lost!.windowId,
+        "skipped",
         0,
         arrivedAt,
-        "the compositor did not report this window's PID (niri < 25.01?)",
+        {
+          error: "not enlarged",
+        },
       );
+    }
+    this.#wanted = wanted;
+    this.#forgetDeadKitties();
+
+    if (gainedRef === null || wanted === null) return;
+    const window = this.#window(gainedRef);
+    window.windowId = gained!.windowId;
+    this.#enqueue(gainedRef.pid, () => this.#grow(wanted, arrivedAt));
+  }
+
+  #unlocatedLine(gained: FocusedWindow, located: LocateResult, arrivedAt: number): void {
+    if (located.kind === "found") return;
+    if (located.kind === "moved_on") {
+      this.#line("focus_gained", located.pid, null, gained.windowId, "skipped", 0, arrivedAt, {
+        error: "focus moved on",
+      });
       return;
     }
-    const kitty = this.#kitty(gainedPid);
-    kitty.windowId = gained.windowId;
-    this.#enqueue(gainedPid, () => this.#grow(gainedPid, arrivedAt));
+    this.#line(
+      "focus_gained",
+      located.pid,
+      null,
+      gained.windowId,
+      located.kind === "ambiguous"
+        ? "ambiguous"
+        : located.category === undefined || located.category === "not_configured"
+        ? "not_configured"
+        : "failed",
+      0,
+      arrivedAt,
+      { error: located.reason, category: located.category ?? null },
+    );
   }
 
   /** Drops idle records of kitties that exited, so a long session does not accumulate them. */
   #forgetDeadKitties(): void {
-    for (const [pid, kitty] of this.#kitties) {
-      if (kitty.appliedPt === 0 && pid !== this.#wanted && !this.#options.isAlive(pid)) {
-        kitty.chain.then(() => {
-          if (this.#kitties.get(pid) === kitty && kitty.appliedPt === 0) this.#kitties.delete(pid);
-        });
-      }
+    for (const [pid, kitty] of this.#processes) {
+      if (this.#options.isAlive(pid)) continue;
+      const idleWindows = () =>
+        [...this.#windows.entries()].filter(([, window]) => window.pid === pid)
+          .every(([key, window]) => window.appliedPt === 0 && key !== this.#wanted);
+      if (!idleWindows()) continue;
+      kitty.chain.then(() => {
+        if (this.#processes.get(pid) !== kitty || !idleWindows()) return;
+        this.#dropKitty(pid);
+      });
     }
+  }
+
+  #dropKitty(pid: number): void {
+    for (const [key, window] of this.#windows) {
+      if (window.pid === pid) this.#windows.delete(key);
+    }
+    this.#processes.delete(pid);
+    this.#options.locator.forgetKitty(pid);
   }
 
   #isKitty(window: FocusedWindow): boolean {
     return window.appId === this.#options.appId;
   }
 
+  #excluded(window: FocusedWindow): boolean {
+    const title = window.title ?? null;
+    if (title === null) return false;
+    return (this.#options.excludeTitles ?? []).some((pattern) => pattern.test(title));
+  }
+
   async #resolve(pid: number): Promise<number> {
     return this.#options.resolvePid ? await this.#options.resolvePid(pid) : pid;
   }
 
-  #kitty(pid: number): KittyState {
-    let kitty = this.#kitties.get(pid);
+  #process(pid: number): KittyProcess {
+    let kitty = this.#processes.get(pid);
     if (kitty === undefined) {
-      kitty = {
-        appliedPt: 0,
-        windowId: null,
-        chain: Promise.resolve(),
-        startTimeMs: null,
-        shrinkQueued: false,
-        restored: false,
-      };
-      this.#kitties.set(pid, kitty);
+      kitty = { chain: Promise.resolve(), startTimeMs: null };
+      this.#processes.set(pid, kitty);
     }
     return kitty;
   }
 
+  #window(ref: { pid: number; osWindowId: number | null }): WindowState {
+    const key = keyOf(ref.pid, ref.osWindowId);
+    let window = this.#windows.get(key);
+    if (window === undefined) {
+      window = {
+        pid: ref.pid,
+        osWindowId: ref.osWindowId,
+        appliedPt: 0,
+        windowId: null,
+        shrinkQueued: false,
+        restored: false,
+        pinned: false,
+      };
+      this.#windows.set(key, window);
+      this.#process(ref.pid);
+    }
+    return window;
+  }
+
+  #view(key: string, window: WindowState): OsWindowView {
+    return {
+      pid: window.pid,
+      os_window_id: window.osWindowId,
+      window_id: window.windowId,
+      enlarged_pt: window.appliedPt,
+      focused: key === this.#wanted,
+      pinned: window.pinned,
+    };
+  }
+
   #enqueue(pid: number, action: () => Promise<void>): void {
-    const kitty = this.#kitty(pid);
+    const kitty = this.#process(pid);
     kitty.chain = kitty.chain.then(action, action);
   }
 
-  #queueShrink(pid: number, arrivedAt: number): void {
-    this.#kitty(pid).shrinkQueued = true;
-    this.#enqueue(pid, () => this.#shrink(pid, arrivedAt));
+  #queueShrink(key: string, arrivedAt: number): void {
+    const window = this.#windows.get(key)!;
+    window.shrinkQueued = true;
+    this.#enqueue(window.pid, () => this.#shrink(key, arrivedAt));
   }
 
-  async #grow(pid: number, arrivedAt: number): Promise<void> {
-    const kitty = this.#kitty(pid);
-    // Decided against by a later transition, or already enlarged (crash repair, same kitty).
-    if (this.#wanted !== pid || kitty.appliedPt > 0) {
-      const reason = kitty.appliedPt > 0 ? "already enlarged" : "focus moved on";
-      this.#line("focus_gained", pid, kitty.windowId, "skipped", 0, arrivedAt, reason);
+  async #grow(key: string, arrivedAt: number): Promise<void> {
+    const window = this.#windows.get(key);
+    if (window === undefined) return;
+    // Decided against by a later transition, already enlarged (crash repair), or pinned.
+    if (this.#wanted !== key || window.appliedPt > 0 || window.pinned) {
+      const reason = window.pinned
+        ? "pinned"
+        : window.appliedPt > 0
+        ? "already enlarged"
+        : "focus moved on";
+      this.#windowLine("focus_gained", window, "skipped", 0, arrivedAt, reason);
       return;
     }
-    const result = await this.#growWithGrace(pid);
+    const result = await this.#growWithGrace(key, window);
     if (result.status === "success") {
-      kitty.appliedPt = this.#options.deltaPt;
-      kitty.startTimeMs ??= await this.#options.startTimeMs(pid);
+      window.appliedPt = this.#options.deltaPt;
+      const kitty = this.#process(window.pid);
+      kitty.startTimeMs ??= await this.#options.startTimeMs(window.pid);
       this.#save();
     }
-    this.#resultLine("focus_gained", pid, kitty.windowId, result, arrivedAt);
+    if (result.effect === "gone") this.#windows.delete(key);
+    this.#resultLine("focus_gained", window, result, arrivedAt);
   }
 
-  /** One grow; for a just-opened kitty, `not_configured` is retried while it keeps focus. */
-  async #growWithGrace(pid: number): Promise<FontChangeResult> {
-    const kitty = this.#kitty(pid);
-    kitty.startTimeMs ??= await this.#options.startTimeMs(pid);
+  /**
+   * One grow; for a just-opened kitty, `not_configured` is retried while it keeps focus. On
+   * kitty < 0.35 a grow that finds another OS window active (kitty has not seen the keyboard
+   * focus move yet) is tried again every {@link FOCUS_REPORT_POLL_MS} for up to
+   * {@link FOCUS_REPORT_WAIT_MS}, as long as the window keeps focus.
+   */
+  async #growWithGrace(key: string, window: WindowState): Promise<FontChangeResult> {
+    const deadline = this.#clock.now() + FOCUS_REPORT_WAIT_MS;
+    for (;;) {
+      const result = await this.#growOnce(key, window);
+      if (result.effect !== "not_active" || this.#wanted !== key) return result;
+      if (this.#clock.now() >= deadline) return result;
+      await this.#clock.sleep(FOCUS_REPORT_POLL_MS);
+    }
+  }
+
+  async #growOnce(key: string, window: WindowState): Promise<FontChangeResult> {
+    const kitty = this.#process(window.pid);
+    kitty.startTimeMs ??= await this.#options.startTimeMs(window.pid);
     const fresh = kitty.startTimeMs !== null &&
       this.#clock.now() - kitty.startTimeMs < FRESH_KITTY_MS;
     let last: FontChangeResult | null = null;
@@ -341,10 +538,15 @@ export class FocusTracker {
     const counted = () => ({ ...last!, attempts });
     try {
       return await retry(FRESH_KITTY_GROW_POLICY, async () => {
-        if (last !== null && this.#wanted !== pid) return counted(); // focus moved on: stop
-        last = await this.#options.kitty.changeFontSize(pid, this.#options.deltaPt);
+        if (last !== null && this.#wanted !== key) return counted(); // focus moved on: stop
+        last = await this.#options.kitty.changeOsWindowFontSize(
+          window.pid,
+          window.osWindowId,
+          this.#options.deltaPt,
+          { allowReset: false },
+        );
         attempts += last.attempts;
-        if (fresh && last.status === "not_configured" && this.#wanted === pid) {
+        if (fresh && last.status === "not_configured" && this.#wanted === key) {
           throw new ConnectionError("not_configured", last.error ?? "", { recoverable: true });
         }
         return counted();
@@ -354,74 +556,131 @@ export class FocusTracker {
     }
   }
 
-  async #shrink(pid: number, arrivedAt: number): Promise<void> {
-    const kitty = this.#kitty(pid);
-    kitty.shrinkQueued = false;
-    kitty.restored = false;
-    if (this.#wanted === pid) {
-      this.#line("focus_lost", pid, kitty.windowId, "skipped", 0, arrivedAt, "focus came back");
+  async #shrink(key: string, arrivedAt: number): Promise<void> {
+    const window = this.#windows.get(key);
+    if (window === undefined) return;
+    window.shrinkQueued = false;
+    window.restored = false;
+    if (this.#wanted === key) {
+      this.#windowLine("focus_lost", window, "skipped", 0, arrivedAt, "focus came back");
       return;
     }
-    if (kitty.appliedPt <= 0) {
-      this.#line("focus_lost", pid, kitty.windowId, "skipped", 0, arrivedAt, "not enlarged");
+    if (window.pinned) {
+      this.#windowLine("focus_lost", window, "skipped", 0, arrivedAt, "pinned");
       return;
     }
-    const result = await this.#options.kitty.changeFontSize(pid, -kitty.appliedPt);
-    if (result.status === "success" || !this.#options.isAlive(pid)) {
-      kitty.appliedPt = 0;
+    if (window.appliedPt <= 0) {
+      this.#windowLine("focus_lost", window, "skipped", 0, arrivedAt, "not enlarged");
+      return;
+    }
+    const result = await this.#options.kitty.changeOsWindowFontSize(
+      window.pid,
+      window.osWindowId,
+      -window.appliedPt,
+      { allowReset: true },
+    );
+    const alive = this.#options.isAlive(window.pid);
+    if (result.status === "success" || !alive || result.effect === "gone") {
+      window.appliedPt = 0;
+      if (result.effect === "reset_all") this.#afterReset(window.pid, arrivedAt);
       this.#save();
     }
-    this.#resultLine("focus_lost", pid, kitty.windowId, result, arrivedAt);
-    if (!this.#options.isAlive(pid)) this.#kitties.delete(pid);
+    this.#resultLine("focus_lost", window, result, arrivedAt);
+    if (result.effect === "gone") this.#windows.delete(key);
+    if (!alive) this.#dropKitty(window.pid);
+  }
+
+  /**
+   * Every OS window of kitty `pid` is back at its configured size (kitty < 0.35 reset): nothing
+   * of it is enlarged any more; the focused one, if it was, is grown again.
+   */
+  #afterReset(pid: number, arrivedAt: number): void {
+    for (const [key, window] of this.#windows) {
+      if (window.pid !== pid || window.appliedPt === 0) continue;
+      window.appliedPt = 0;
+      window.restored = false;
+      if (key === this.#wanted) this.#enqueue(pid, () => this.#grow(key, arrivedAt));
+    }
   }
 
   #save(): void {
     const save = this.#options.saveRecord;
     if (save === undefined) return;
-    const enlarged: EnlargedKitty[] = [...this.#kitties]
-      .filter(([, kitty]) => kitty.appliedPt > 0)
-      .map(([pid, kitty]) => ({
-        pid,
-        start_time_ms: kitty.startTimeMs,
-        delta_pt: kitty.appliedPt,
+    const enlarged: EnlargedKitty[] = [...this.#windows.values()]
+      .filter((window) => window.appliedPt > 0)
+      .map((window) => ({
+        pid: window.pid,
+        start_time_ms: this.#processes.get(window.pid)?.startTimeMs ?? null,
+        os_window_id: window.osWindowId,
+        delta_pt: window.appliedPt,
       }));
     this.#saves = this.#saves.then(() => save(enlarged)).catch(() => {});
   }
 
   #resultLine(
     event: FocusActionLine["event"],
-    pid: number,
-    windowId: number | null,
+    window: WindowState,
     result: FontChangeResult,
     arrivedAt: number,
   ): void {
-    const error = result.error === null
-      ? null
-      : { category: result.category ?? "closed", message: result.error };
-    this.#line(event, pid, windowId, result.status, result.attempts, arrivedAt, error);
+    this.#line(
+      event,
+      window.pid,
+      window.osWindowId,
+      window.windowId,
+      result.status,
+      result.attempts,
+      arrivedAt,
+      {
+        error: result.error,
+        category: result.category,
+        ...(result.effect === "reset_all" ? { effect: "reset_all" } : {}),
+      },
+    );
+  }
+
+  #windowLine(
+    event: FocusActionLine["event"],
+    window: WindowState,
+    status: ActionStatus,
+    attempts: number,
+    arrivedAt: number,
+    error: string | null,
+  ): void {
+    this.#line(event, window.pid, window.osWindowId, window.windowId, status, attempts, arrivedAt, {
+      error,
+    });
   }
 
   #line(
     event: FocusActionLine["event"],
     pid: number | null,
+    osWindowId: number | null,
     windowId: number | null,
     status: ActionStatus,
     attempts: number,
     arrivedAt: number,
-    problem: ErrorJson | string | null,
+    extra: { error: string | null; category?: ErrorCategory | null; effect?: "reset_all" },
   ): void {
     const now = this.#clock.now();
+    const { error: text, category, ...effect } = extra;
+    // A skip says why in words; anything else that went wrong is a problem with a category.
+    const skipped = status === "skipped";
     this.#options.emit({
       ts: isoTimestamp(now),
       event,
       pid,
+      os_window_id: osWindowId,
       window_id: windowId,
       status,
       attempts,
       latency_ms: Math.max(0, roundMs(now - arrivedAt)),
-      // A skip says why in words; a failure is a problem with a category.
-      error: typeof problem === "string" ? null : problem,
-      reason: typeof problem === "string" ? problem : null,
+      error: text === null || skipped ? null : {
+        category: category ?? (status === "failed" ? "closed" : "not_configured"),
+        message: text,
+      },
+      reason: skipped ? text : null,
+      ...effect,
     });
   }
 }

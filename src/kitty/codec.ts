@@ -134,6 +134,43 @@ export function setFontSizeCommand(payload: SetFontSizePayload): KittyCommand {
   return { cmd: "set-font-size", version: KITTY_PROTOCOL_VERSION, payload: { ...payload } };
 }
 
+/**
+ * The mappable action that changes one OS window's font by `deltaPt` points (kitty's
+ * `change_font_size current +3`). Only `+`/`-` are ever sent: kitty 0.26 to 0.41 read any other
+ * operator as `-`.
+ */
+export function fontSizeChangeAction(deltaPt: number): string {
+  if (!Number.isFinite(deltaPt) || deltaPt === 0) {
+    throw new RangeError(`font size change must be a non-zero number of points, got ${deltaPt}`);
+  }
+  return `change_font_size current ${deltaPt > 0 ? "+" : "-"}${Math.abs(deltaPt)}`;
+}
+
+/**
+ * An `action` command running `action` (a mappable action, as in kitty.conf) on the kitty window
+ * with id `kittyWindowId`. kitty >= 0.35 dispatches `change_font_size` to that window's OS
+ * window; older kitty runs it on its active OS window. The window is named twice: `match_window`
+ * is the field kitty's protocol spec and `kitten @` use, `match` the one kitty's shared matching
+ * code reads (kitty/rc/base.py `windows_for_match_payload`).
+ *
+ * @example
+ * ```ts
+ * actionCommand("change_font_size current +3", 7);
+ * // {cmd: "action", version: [0,26,0], payload: {action: "…", match_window: "id:7", match: "id:7", self: false}}
+ * ```
+ */
+export function actionCommand(action: string, kittyWindowId: number): KittyCommand {
+  if (!Number.isInteger(kittyWindowId) || kittyWindowId < 0) {
+    throw new RangeError(`kitty window id must be a whole number, got ${kittyWindowId}`);
+  }
+  const match = `id:${kittyWindowId}`;
+  return {
+    cmd: "action",
+    version: KITTY_PROTOCOL_VERSION,
+    payload: { action, match_window: match, match, self: false },
+  };
+}
+
 /** An `ls` command: every OS window, tab and window with geometry (`columns`, `lines`). */
 export function lsCommand(): KittyCommand {
   return { cmd: "ls", version: KITTY_PROTOCOL_VERSION };
@@ -285,10 +322,17 @@ export interface KittyWindowInfo {
 
 /** One OS window as `ls` reports it, with its windows flattened out of its tabs. */
 export interface KittyOsWindowInfo {
-  /** kitty's OS window id. */
+  /** kitty's OS window id (never reused within one kitty process). */
   id: number;
-  /** Whether this OS window has keyboard focus. */
+  /** The X11 window id on X11 (equal to i3's `window`, sway's for Xwayland); null on Wayland. */
+  platform_window_id: number | null;
+  /** Whether this OS window has keyboard focus (kitty learns it from the compositor). */
   is_focused: boolean;
+  /**
+   * Whether `set-font-size` with `all: false` acts on it on kitty < 0.35: the focused OS window,
+   * else the last focused one, else the current one (kitty's `active_tab_manager`).
+   */
+  is_active: boolean;
   /** Every window of every tab. */
   windows: KittyWindowInfo[];
 }
@@ -322,6 +366,13 @@ export function parseLsData(data: unknown): KittyOsWindowInfo[] {
         });
       }
     }
-    return { id: Number(osWindow?.id), is_focused: Boolean(osWindow?.is_focused), windows };
+    const platformId = osWindow?.platform_window_id;
+    return {
+      id: Number(osWindow?.id),
+      platform_window_id: typeof platformId === "number" && platformId > 0 ? platformId : null,
+      is_focused: Boolean(osWindow?.is_focused),
+      is_active: Boolean(osWindow?.is_active),
+      windows,
+    };
   });
 }

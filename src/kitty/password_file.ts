@@ -1,6 +1,8 @@
-import { readFile, stat } from "node:fs/promises";
+import { stat } from "node:fs/promises";
 import { join } from "node:path";
+import { ConfigError } from "../platform/config_error.ts";
 import { configHome, type Environment } from "../platform/paths.ts";
+import { readFileSafely } from "../platform/safe_file.ts";
 import { ConnectionError } from "../resilience/errors.ts";
 
 /**
@@ -46,11 +48,20 @@ export async function readPasswordFile(path: string): Promise<string> {
   }
   let text: string;
   try {
-    text = await readFile(path, "utf8");
+    // A regular file of ours, opened without blocking, at most 4 KiB (a FIFO there must not
+    // hang the tracker, nor /dev/zero fill its memory).
+    text = readFileSafely(path, {
+      maxBytes: 4096,
+      followSymlinks: true,
+      ownerUid: process.getuid!(),
+      label: "kitty password file",
+    }) ?? "";
   } catch (error) {
-    throw new ConnectionError("not_configured", `cannot read the kitty password file ${path}`, {
-      cause: error,
-    });
+    throw new ConnectionError(
+      "not_configured",
+      error instanceof ConfigError ? error.message : `cannot read the kitty password file ${path}`,
+      { cause: error },
+    );
   }
   const password = (text.split("\n")[0] ?? "").trim();
   if (password === "") {

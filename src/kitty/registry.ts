@@ -1,4 +1,4 @@
-import { lstat } from "node:fs/promises";
+import { lstat, readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { type Environment, runtimeDir } from "../platform/paths.ts";
 import { DEFAULT_PROC_ROOT, isProcessAlive, readStartTimeMs } from "../platform/proc.ts";
@@ -29,6 +29,7 @@ import {
   type UnknownKittyVersion,
 } from "./installed_version.ts";
 import { formatKittyVersion } from "./kitty_version.ts";
+import { type FontTargeting, fontTargetingFor, planOsWindowFontChange } from "./os_window_font.ts";
 import {
   decideFromFirstContact,
   describePooling,
@@ -57,6 +58,13 @@ export interface FontChangeResult {
   error: string | null;
   /** The failure's category, or null. */
   category: ErrorCategory | null;
+  /**
+   * Besides (or instead of) the change asked for: `reset_all` = every OS window of that kitty went
+   * back to its configured size (kitty < 0.35, see os_window_font.ts); `gone` = that OS window
+   * no longer exists, nothing was sent; `not_active` = kitty < 0.35 and that OS window is not
+   * kitty's active one (yet), nothing was sent.
+   */
+  effect?: "reset_all" | "gone" | "not_active";
 }
 
 /** One kitty as `tether focus status` shows it. */
@@ -185,9 +193,11 @@ export class KittyRegistry {
   readonly #connector: KittyConnector | undefined;
   readonly #isAlive: (pid: number) => boolean;
   readonly #lifecycle = new AbortController();
+  readonly #env: Environment;
 
   constructor(options: KittyRegistryOptions = {}) {
     const env = options.env ?? process.env;
+    this.#env = env;
     this.#clock = options.clock ?? systemClock;
     this.#timeoutMs = options.socketTimeoutMs ?? DEFAULT_KITTY_TIMEOUT_MS;
     const maxAttempts = options.maxAttempts ?? KITTY_COMMAND_POLICY.maxAttempts;
@@ -258,6 +268,107 @@ export class KittyRegistry {
         };
       }
     });
+  }
+
+  /**
+   * Changes the font of OS window `osWindowId` of kitty `pid` by `deltaPt` points, as
+   * {@link planOsWindowFontChange} plans it from a fresh `ls` (in the same job, so no other
+   * command of tether's comes between): an `action` naming that OS window on kitty >= 0.35, else
+   * `set-font-size` on kitty's active OS window — or, for a shrink of one that is not active and
+   * `allowReset`, a reset of all of them (`effect: "reset_all"`). `osWindowId` null = the active
+   * OS window without an `ls`. Never throws.
+   */
+  async changeOsWindowFontSize(
+    pid: number,
+    osWindowId: number | null,
+    deltaPt: number,
+    options: { allowReset: boolean },
+  ): Promise<FontChangeResult> {
+    const started = performance.now();
+    if (deltaPt === 0) {
+      return { status: "skipped", attempts: 0, latencyMs: 0, error: null, category: null };
+    }
+    const instance = this.#instance(pid);
+    return await this.#enqueue(instance, async () => {
+      const latencyMs = () => performance.now() - started;
+      const tally = newTally();
+      const state = await this.#ensureChecked(instance, tally);
+      if (state !== "ready") {
+        return {
+          status: state === "not_configured" ? "not_configured" : "failed",
+          attempts: attemptsOf(tally),
+          latencyMs: latencyMs(),
+          error: instance.status.reason,
+          category: instance.category,
+        };
+      }
+      try {
+        const osWindows = osWindowId === null
+          ? []
+          : parseLsData((await this.#command(instance, lsCommand(), tally)).data);
+        const plan = planOsWindowFontChange(
+          osWindows,
+          osWindowId,
+          deltaPt,
+          this.#targeting(instance),
+          options.allowReset,
+        );
+        const done = (extra: Partial<FontChangeResult>): FontChangeResult => ({
+          status: "success",
+          attempts: attemptsOf(tally),
+          latencyMs: latencyMs(),
+          error: null,
+          category: null,
+          ...extra,
+        });
+        if (plan.kind === "gone") {
+          return done({
+            status: "skipped",
+            error: `OS window ${osWindowId} is gone`,
+            effect: "gone",
+          });
+        }
+        if (plan.kind === "unreachable") {
+          return done({
+            status: "failed",
+            error: `kitty ${pid}: ${plan.reason}`,
+            effect: "not_active",
+          });
+        }
+        await this.#command(instance, plan.command, tally);
+        return done(plan.kind === "reset_all" ? { effect: "reset_all" } : {});
+      } catch (error) {
+        const failure = this.#recordFailure(instance, error);
+        return {
+          status: "failed",
+          attempts: attemptsOf(tally),
+          latencyMs: latencyMs(),
+          error: instance.status.reason ?? failure.message,
+          category: failure.category,
+        };
+      }
+    });
+  }
+
+  /**
+   * PIDs of the kitties whose rendezvous socket exists (`kitty-<pid>.sock` in the directory of
+   * the default rendezvous): the candidates for an X11 window whose PID the compositor does not
+   * report (i3).
+   */
+  async socketPids(): Promise<number[]> {
+    const directory = join(runtimeDir(this.#env), "kitty");
+    const names = await readdir(directory).catch(() => [] as string[]);
+    return names.flatMap((name) => {
+      const match = /^kitty-(\d+)\.sock$/.exec(name);
+      return match !== null && this.#isAlive(Number(match[1])) ? [Number(match[1])] : [];
+    });
+  }
+
+  #targeting(instance: Instance): FontTargeting {
+    const installed = instance.installed;
+    const version = installed !== undefined && "version" in installed ? installed.version : null;
+    const pooling = instance.pooling;
+    return fontTargetingFor(version, pooling?.basis === "reply" && pooling.pooled);
   }
 
   /** kitty's windows (`ls`), for status and tests. Throws a {@link ConnectionError}. */

@@ -1,16 +1,19 @@
-import { chmod, mkdir, readFile, stat, writeFile } from "node:fs/promises";
+import { lstat, mkdir } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { configHome, type Environment, runtimeDir } from "../platform/paths.ts";
+import { readFileSafely, writeFileSafely } from "../platform/safe_file.ts";
 import { defaultPasswordFile, readPasswordFile } from "./password_file.ts";
 
 /** Length of a generated password. */
 export const PASSWORD_LENGTH = 48;
 
 /**
- * The only commands tether sends: `set-font-size` (focus) and `ls` (the version check that
- * decides pooling and proves the password on first contact).
+ * The only commands tether sends (kitty matches a password's list against the command name):
+ * `set-font-size` (focus, kitty < 0.35), `action` (focus on one OS window, kitty >= 0.35: only
+ * `change_font_size`) and `ls` (which OS window has focus, and the version check that decides
+ * pooling and proves the password on first contact).
  */
-export const TETHER_KITTY_COMMANDS: readonly string[] = ["set-font-size", "ls"];
+export const TETHER_KITTY_COMMANDS: readonly string[] = ["set-font-size", "action", "ls"];
 
 /** The include file's name, next to kitty.conf. */
 export const INCLUDE_FILE_NAME = "tether.conf";
@@ -97,7 +100,10 @@ export interface SetupKittyReport {
  * Sets up kitty remote control for tether: a 48-character password in `rc.password` (0600, kept
  * unless `force`), the include file `tether.conf` beside kitty.conf (0600, rewritten), a
  * user-tmpfiles.d entry so `$XDG_RUNTIME_DIR/kitty` exists at login, and that directory now.
- * An existing password file with loose permissions is tightened to 0600.
+ * An existing password file with loose permissions is rewritten as a new 0600 file. Every file
+ * is written through {@link writeFileSafely} (new 0600 temp file, fsync, rename): never through
+ * a symlink, never into a file someone else owns, and a reader holding the old file open never
+ * sees the new password.
  */
 export async function setupKitty(options: SetupKittyOptions): Promise<SetupKittyReport> {
   const env = options.env;
@@ -108,7 +114,17 @@ export async function setupKitty(options: SetupKittyOptions): Promise<SetupKitty
   const existing = await exists(passwordFile);
   let password: string;
   if (existing && !options.force) {
-    await chmod(passwordFile, 0o600);
+    const mode = (await lstat(passwordFile)).mode;
+    if ((mode & 0o077) !== 0) {
+      // Re-created, not chmodded: a chmod would follow a symlink to its target.
+      const text = readFileSafely(passwordFile, {
+        maxBytes: 4096,
+        followSymlinks: false,
+        ownerUid: process.getuid!(),
+        label: "kitty password file",
+      }) ?? "";
+      await writePrivate(passwordFile, text);
+    }
     password = await readPasswordFile(passwordFile);
     if (!/^[A-Za-z0-9]+$/.test(password)) {
       throw new RangeError(
@@ -125,17 +141,22 @@ export async function setupKitty(options: SetupKittyOptions): Promise<SetupKitty
 
   const tmpfilesFile = join(configHome(env), "user-tmpfiles.d", "tether-kitty.conf");
   await mkdir(dirname(tmpfilesFile), { recursive: true });
-  await writeFile(
+  writeFileSafely(
     tmpfilesFile,
     "# Written by `tether kitty setup`: kitty's socket directory (kitty 0.26 exits without it).\n" +
       TMPFILES_LINE + "\n",
+    { mode: 0o644 },
   );
 
   const socketDirCreated = !(await exists(socketDir));
   await mkdir(socketDir, { recursive: true, mode: 0o700 });
 
   const kittyConf = join(kittyDir, "kitty.conf");
-  const conf = await readFile(kittyConf, "utf8").catch(() => "");
+  const conf = readFileSafely(kittyConf, {
+    maxBytes: 4 * 1024 * 1024,
+    followSymlinks: true,
+    label: "kitty.conf",
+  }) ?? "";
   const alreadyIncluded = conf.split("\n").some((line) => line.trim() === INCLUDE_LINE);
 
   return {
@@ -151,9 +172,10 @@ export async function setupKitty(options: SetupKittyOptions): Promise<SetupKitty
   };
 }
 
+/** Whether anything (even a dangling symlink) is at `path`. */
 async function exists(path: string): Promise<boolean> {
   try {
-    await stat(path);
+    await lstat(path);
     return true;
   } catch {
     return false;
@@ -163,6 +185,5 @@ async function exists(path: string): Promise<boolean> {
 /** Writes a file only its owner can read, creating the directory (0700) if needed. */
 async function writePrivate(path: string, text: string): Promise<void> {
   await mkdir(dirname(path), { recursive: true, mode: 0o700 });
-  await writeFile(path, text, { mode: 0o600 });
-  await chmod(path, 0o600); // an existing file keeps its old mode on write
+  writeFileSafely(path, text, { mode: 0o600 });
 }

@@ -1,3 +1,5 @@
+import { escapeControl } from "./escape_control.ts";
+
 /** Log severities, most verbose first; `silent` turns logging off. */
 export type LogLevel = "debug" | "info" | "warn" | "error" | "silent";
 
@@ -53,7 +55,8 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   const secrets: string[] = [];
   const emit = (level: Exclude<LogLevel, "silent">, message: string) => {
     if (LOG_LEVELS.indexOf(level) < threshold) return;
-    let text = message.replace(/\r?\n/g, " ");
+    // One line, and no terminal escapes from echoed input (TETHER_LOG, names, bridge bytes).
+    let text = escapeControl(message.replace(/\r?\n/g, " "));
     for (const secret of secrets) text = text.split(secret).join("***");
     write(journal ? `<${JOURNAL_PRIORITY[level]}>${text}` : `tether: ${level}: ${text}`);
   };

@@ -6,7 +6,7 @@ import { ConfigError } from "./config_error.ts";
 export type Environment = Record<string, string | undefined>;
 
 /**
- * The user's runtime directory, `$XDG_RUNTIME_DIR`. A missing or relative value is a
+ * The user's runtime directory, `$XDG_RUNTIME_DIR`. A missing, relative or non-UTF-8 value is a
  * {@link ConfigError} naming the variable: every IPC socket tether knows lives below it.
  *
  * @example
@@ -15,14 +15,27 @@ export type Environment = Record<string, string | undefined>;
  * ```
  */
 export function runtimeDir(env: Environment = process.env): string {
-  const dir = env.XDG_RUNTIME_DIR;
+  let dir: string | undefined;
+  try {
+    dir = env.XDG_RUNTIME_DIR;
+  } catch {
+    // Deno's process.env throws for a value that is not valid UTF-8 (Bun decodes it lossily).
+    throw new ConfigError("XDG_RUNTIME_DIR is not valid UTF-8; tether uses only UTF-8 paths");
+  }
   if (dir === undefined || dir === "") {
     throw new ConfigError(
       "XDG_RUNTIME_DIR is not set; run tether inside your login session or export XDG_RUNTIME_DIR=/run/user/$(id -u)",
     );
   }
+  // The runtime decodes the environment as UTF-8, replacing invalid bytes with U+FFFD: such a
+  // value names a different directory than the one the user set.
+  if (dir.includes("\uFFFD")) {
+    throw new ConfigError(
+      `XDG_RUNTIME_DIR is not valid UTF-8 (${JSON.stringify(dir)}); tether uses only UTF-8 paths`,
+    );
+  }
   if (!isAbsolute(dir)) {
-    throw new ConfigError(`XDG_RUNTIME_DIR must be an absolute path, got "${dir}"`);
+    throw new ConfigError(`XDG_RUNTIME_DIR must be an absolute path, got ${JSON.stringify(dir)}`);
   }
   return dir;
 }

@@ -1,3 +1,4 @@
+import { readdirSync, readFileSync } from "node:fs";
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 
@@ -124,6 +125,29 @@ async function readOrNull(path: string): Promise<string | null> {
 async function readdirOrNull(path: string): Promise<string[] | null> {
   try {
     return await readdir(path);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * How many more file descriptors this process may open: the soft `Max open files` limit from
+ * `/proc/self/limits` minus the descriptors open now. Null when either cannot be read.
+ * Daemons size their connection caps by it, so a flood of clients never drives them into
+ * EMFILE (where the runtime's accept loop spins instead of waiting).
+ *
+ * @example
+ * ```ts
+ * fileDescriptorHeadroom(); // e.g. 1000 with a limit of 1024 and 24 open
+ * ```
+ */
+export function fileDescriptorHeadroom(procRoot = DEFAULT_PROC_ROOT): number | null {
+  try {
+    const limits = readFileSync(join(procRoot, "self", "limits"), "utf8");
+    const soft = limits.match(/^Max open files\s+(\d+|unlimited)/m)?.[1];
+    if (soft === undefined) return null;
+    if (soft === "unlimited") return Number.MAX_SAFE_INTEGER;
+    return Number(soft) - readdirSync(join(procRoot, "self", "fd")).length;
   } catch {
     return null;
   }

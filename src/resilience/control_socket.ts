@@ -1,6 +1,8 @@
-import { chmod, lstat, mkdir, unlink } from "node:fs/promises";
+import { chmod, lstat, unlink } from "node:fs/promises";
 import { createConnection, createServer, type Server, type Socket } from "node:net";
 import { dirname } from "node:path";
+import { fileDescriptorHeadroom } from "../platform/proc.ts";
+import { ensurePrivateDir } from "../platform/runtime_dir.ts";
 import { ConnectionError, toConnectionError } from "./errors.ts";
 import { waitAtMost } from "./wait_at_most.ts";
 
@@ -30,11 +32,41 @@ const CLOSE_DRAIN_TIMEOUT_MS = 1000;
 export const MAX_CONTROL_LINE_BYTES = 64 * 1024;
 
 /**
+ * Limits of one control socket. Memory is bounded by them: at most `maxConnections` clients,
+ * each holding at most one request line being read ({@link MAX_CONTROL_LINE_BYTES} plus one
+ * read chunk), one request being answered, and one reply not yet taken by the client (reading
+ * stops until the client drains it) — about 256 × 200 KB = 50 MB in the worst case, a few MB
+ * in practice (measured: README "Reliability").
+ */
+export interface ControlLimits {
+  /**
+   * Clients at once (and at most half the file descriptors left at start). A newcomer past it
+   * displaces the oldest client idle for at least {@link EVICTABLE_AFTER_MS}, else is told
+   * "busy" and disconnected. Default 256.
+   */
+  maxConnections: number;
+  /** A client with no traffic for this long, and no request being answered, is disconnected. Default 60 s. */
+  idleTimeoutMs: number;
+}
+
+/** The defaults of {@link ControlLimits}. */
+export const DEFAULT_CONTROL_LIMITS: Readonly<ControlLimits> = {
+  maxConnections: 256,
+  idleTimeoutMs: 60_000,
+};
+
+/**
  * Serves JSON-lines commands on a unix socket, mode 0600 in a 0700 directory (created if
- * missing, tightened to 0700 if it exists: the socket has the umask's mode between `listen` and
- * `chmod`, so the directory is what keeps other users out). Each request line `{"cmd":"status"}` gets one reply line, `{"ok":true,"data":…}` or
- * `{"ok":false,"error":"…"}`; a connection may carry many requests. A leftover socket file whose
- * listener is gone is replaced; a live one means another instance runs: `busy`.
+ * missing; an existing one must already be a 0700 directory of ours, not a symlink, else a
+ * ConfigError: the socket has the umask's mode between `listen` and `chmod`, so the directory
+ * is what keeps other users out). Each request line `{"cmd":"status"}` gets one reply line, `{"ok":true,"data":…}` or
+ * `{"ok":false,"error":"…"}`; a connection may carry many requests, answered one at a time.
+ * A leftover socket file whose listener is gone is replaced; a live one means another instance
+ * runs: `busy`. Under abuse it stays answerable ({@link ControlLimits}): a client that pipelines
+ * requests without reading the replies is not read from until it does (backpressure) and is
+ * dropped when idle that way; connections past the cap are refused at once, so a flood of
+ * idle connections never exhausts file descriptors (the accept loop then had nothing to
+ * accept with and spun at 100 % CPU).
  *
  * @example
  * ```ts
@@ -47,25 +79,40 @@ export const MAX_CONTROL_LINE_BYTES = 64 * 1024;
 export async function serveControlSocket(
   path: string,
   handlers: Readonly<Record<string, ControlHandler>>,
+  limits: Partial<ControlLimits> = {},
 ): Promise<ControlServer> {
-  await mkdir(dirname(path), { recursive: true, mode: 0o700 });
-  await chmod(dirname(path), 0o700);
+  const configured = { ...DEFAULT_CONTROL_LIMITS, ...limits };
+  const { idleTimeoutMs } = configured;
+  // Never more clients than half the descriptors left: at EMFILE the runtime's accept loop
+  // spins (measured: 47 % CPU with the limit at 128) instead of waiting.
+  const headroom = fileDescriptorHeadroom();
+  const maxConnections = headroom === null
+    ? configured.maxConnections
+    : Math.max(1, Math.min(configured.maxConnections, Math.floor(headroom / 2)));
+  ensurePrivateDir(dirname(path), process.getuid!());
   await removeLeftoverSocket(path);
-  // Each client's chain of pending replies, so close() can let them finish first.
-  const clients = new Map<Socket, () => Promise<void>>();
+  // Every client, oldest first, with its reply in progress (close() lets it finish first).
+  const clients = new Map<Socket, ControlClient>();
   const server = createServer((socket) => {
-    socket.on("close", () => clients.delete(socket));
     socket.on("error", () => socket.destroy());
-    const pendingReplies = forEachLine(socket, async (line) => {
-      const reply = await answer(line, handlers);
-      if (!socket.destroyed) socket.write(JSON.stringify(reply) + "\n");
-    });
-    clients.set(socket, pendingReplies);
+    if (clients.size >= maxConnections && !dropOldestIdle(clients)) {
+      socket.end(
+        JSON.stringify({ ok: false, error: `busy: ${maxConnections} clients connected` }) + "\n",
+      );
+      socket.destroySoon();
+      return;
+    }
+    socket.on("close", () => clients.delete(socket));
+    clients.set(socket, serveClient(socket, handlers, idleTimeoutMs));
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", (error) => reject(toConnectionError(error, `control socket ${path}`)));
-    server.listen(path, () => resolve());
+    // The kernel caps the backlog at net.core.somaxconn; a deep one rides out connect floods.
+    server.listen({ path, backlog: 4096 }, () => resolve());
   });
+  // After listen, errors are accept() failures (EMFILE, ENFILE): that one client is lost, the
+  // server goes on (an unhandled 'error' would end the daemon).
+  server.on("error", () => {});
   await chmod(path, 0o600);
   return {
     path,
@@ -73,18 +120,42 @@ export async function serveControlSocket(
   };
 }
 
+/**
+ * How long a client must have been silent before a newcomer may displace it: a client that
+ * just connected gets this long to send its request (its bytes may still sit unread).
+ */
+export const EVICTABLE_AFTER_MS = 250;
+
+/**
+ * At the connection cap, makes room by disconnecting the oldest client that is not waiting for
+ * an answer and has been silent for {@link EVICTABLE_AFTER_MS}: a flood of idle connections
+ * then displaces only itself, while a client that just connected to ask something is served.
+ * False when there is none.
+ */
+function dropOldestIdle(clients: Map<Socket, ControlClient>): boolean {
+  const now = performance.now();
+  for (const [socket, client] of clients) {
+    if (!client.answering() && now - client.lastActiveAt() >= EVICTABLE_AFTER_MS) {
+      clients.delete(socket);
+      socket.destroy();
+      return true;
+    }
+  }
+  return false;
+}
+
 async function closeServer(
   server: Server,
-  clients: Map<Socket, () => Promise<void>>,
+  clients: Map<Socket, ControlClient>,
   path: string,
 ): Promise<void> {
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
   // Replies already being computed (e.g. the answer to a "stop" request) are written and
   // flushed before the connection ends; requests arriving from now on are not read.
-  await Promise.all([...clients].map(async ([client, pendingReplies]) => {
+  await Promise.all([...clients].map(async ([client, state]) => {
     client.pause();
     // Bounded: a handler that itself awaits close() must not deadlock shutdown.
-    await waitAtMost(pendingReplies(), CLOSE_DRAIN_TIMEOUT_MS);
+    await waitAtMost(state.replied(), CLOSE_DRAIN_TIMEOUT_MS);
     await new Promise<void>((resolve) => client.end(resolve));
     client.destroy();
   }));
@@ -144,30 +215,90 @@ async function answer(
 }
 
 /**
- * Calls `onLine` for each complete line, one at a time; an over-long line ends the connection.
- * Returns a function that resolves once every line read so far has been handled.
+ * Reads requests from one client and answers them one at a time. Reading stops while a line is
+ * being answered and there is already a full line waiting, or while the last reply has not
+ * been taken by the client (write backpressure), so a client that floods requests without
+ * reading replies costs one buffered line and one reply, not memory without end. An over-long
+ * line ends the connection.
  */
-function forEachLine(
+function serveClient(
   socket: Socket,
-  onLine: (line: string) => Promise<void>,
-): () => Promise<void> {
+  handlers: Readonly<Record<string, ControlHandler>>,
+  idleTimeoutMs: number,
+): ControlClient {
   let buffered = "";
-  let queue = Promise.resolve();
-  socket.setEncoding("utf8");
-  socket.on("data", (chunk: string) => {
-    buffered += chunk;
-    let newline: number;
-    while ((newline = buffered.indexOf("\n")) >= 0) {
+  let answering: Promise<void> | null = null;
+  let replyNotTaken = false;
+  let lastActiveAt = performance.now();
+  const pump = () => {
+    while (answering === null && !replyNotTaken && !socket.destroyed) {
+      const newline = buffered.indexOf("\n");
+      if (newline < 0) {
+        if (Buffer.byteLength(buffered) > MAX_CONTROL_LINE_BYTES) {
+          socket.end(JSON.stringify({ ok: false, error: "request line too long" }) + "\n");
+          buffered = "";
+          return;
+        }
+        socket.resume();
+        return;
+      }
       const line = buffered.slice(0, newline).trim();
       buffered = buffered.slice(newline + 1);
-      if (line !== "") queue = queue.then(() => onLine(line));
+      if (line === "") continue;
+      // One request at a time; while it is answered, read on only until the next full line.
+      if (buffered.includes("\n")) socket.pause();
+      // Set before the handler runs: a handler may call close(), which must wait for this reply.
+      let replied!: () => void;
+      answering = new Promise<void>((resolve) => (replied = resolve));
+      answer(line, handlers).then((reply) => {
+        if (socket.destroyed) return;
+        if (!socket.write(JSON.stringify(reply) + "\n")) {
+          replyNotTaken = true;
+          socket.pause();
+          socket.once("drain", () => {
+            replyNotTaken = false;
+            pump();
+          });
+        }
+      }).finally(() => {
+        answering = null;
+        replied();
+        pump();
+      });
     }
-    if (Buffer.byteLength(buffered) > MAX_CONTROL_LINE_BYTES) {
+  };
+  socket.setEncoding("utf8");
+  // Idle: no traffic either way for idleTimeoutMs. A client waiting for a slow answer (a
+  // Conbus send with a long timeout) is not idle; one not reading its replies is.
+  socket.setTimeout(idleTimeoutMs, () => {
+    if (answering === null || replyNotTaken) socket.destroy();
+  });
+  socket.on("data", (chunk: string) => {
+    lastActiveAt = performance.now();
+    buffered += chunk;
+    if (answering !== null && buffered.includes("\n")) socket.pause();
+    if (Buffer.byteLength(buffered) > MAX_CONTROL_LINE_BYTES && !buffered.includes("\n")) {
       socket.end(JSON.stringify({ ok: false, error: "request line too long" }) + "\n");
       buffered = "";
+      return;
     }
+    pump();
   });
-  return () => queue;
+  return {
+    replied: () => answering ?? Promise.resolve(),
+    answering: () => answering !== null && !replyNotTaken,
+    lastActiveAt: () => lastActiveAt,
+  };
+}
+
+/** One connected client, as the server sees it. */
+interface ControlClient {
+  /** Resolves once the reply in progress (if any) was written. */
+  replied(): Promise<void>;
+  /** Whether a request of it is being answered (it is not idle). */
+  answering(): boolean;
+  /** When it connected or last sent something (`performance.now()` ms). */
+  lastActiveAt(): number;
 }
 
 /** Options for {@link requestControl}. */
@@ -194,11 +325,19 @@ export function requestControl(
   options: ControlRequestOptions = {},
 ): Promise<unknown> {
   const timeoutMs = options.timeoutMs ?? 1000;
+  const startedAt = performance.now();
+  // A connect refused for lack of room (a full backlog during a connect flood: EAGAIN, which
+  // the compiled binary's runtime reports as ECONNREFUSED) or a "busy" answer is tried again
+  // for a short while; a dead daemon's leftover socket then costs at most this much more.
+  const retryWindowMs = Math.min(CONNECT_RETRY_WINDOW_MS, timeoutMs / 2);
   return new Promise((resolve, reject) => {
-    const socket = createConnection(path);
-    let buffered = "";
+    let socket: Socket;
+    let retryTimer: ReturnType<typeof setTimeout> | undefined;
+    let done = false;
     const finish = (outcome: () => void) => {
+      done = true;
       clearTimeout(timer);
+      clearTimeout(retryTimer);
       socket.destroy();
       outcome();
     };
@@ -209,21 +348,60 @@ export function requestControl(
         ),
       timeoutMs,
     );
-    socket.setEncoding("utf8");
-    socket.once("connect", () => socket.write(JSON.stringify({ ...options.args, cmd }) + "\n"));
-    socket.on("error", (error) => finish(() => reject(toConnectionError(error, path))));
-    socket.on(
-      "end",
-      () => finish(() => reject(new ConnectionError("closed", `${path}: closed before replying`))),
-    );
-    socket.on("data", (chunk: string) => {
-      buffered += chunk;
-      const newline = buffered.indexOf("\n");
-      if (newline < 0) return;
-      finish(() => settleReply(buffered.slice(0, newline), path, resolve, reject));
-    });
+    const retryOr = (fail: () => void) => {
+      if (performance.now() - startedAt >= retryWindowMs) return finish(fail);
+      socket.destroy();
+      retryTimer = setTimeout(() => {
+        if (!done) attempt();
+      }, CONNECT_RETRY_DELAY_MS);
+    };
+    const attempt = () => {
+      const current = createConnection(path);
+      socket = current;
+      // Events of an attempt given up (destroyed for a retry) are ignored.
+      const live = () => socket === current && !done;
+      let buffered = "";
+      let connected = false;
+      socket.setEncoding("utf8");
+      socket.once("connect", () => {
+        connected = true;
+        socket.write(JSON.stringify({ ...options.args, cmd }) + "\n");
+      });
+      socket.on("error", (error: NodeJS.ErrnoException) => {
+        if (!live()) return;
+        const fail = () => reject(toConnectionError(error, path));
+        // Refused for lack of room, or dropped at once to make room (written into a closed
+        // connection, or reset) before any answer: worth another try.
+        const noRoom = !connected && (error.code === "ECONNREFUSED" || error.code === "EAGAIN");
+        const dropped = buffered === "" && (error.code === "EPIPE" || error.code === "ECONNRESET");
+        if (noRoom || dropped) retryOr(fail);
+        else finish(fail);
+      });
+      socket.on("end", () => {
+        if (!live()) return;
+        finish(() => reject(new ConnectionError("closed", `${path}: closed before replying`)));
+      });
+      socket.on("data", (chunk: string) => {
+        if (!live()) return;
+        buffered += chunk;
+        const newline = buffered.indexOf("\n");
+        if (newline < 0) return;
+        const line = buffered.slice(0, newline);
+        if (line.startsWith('{"ok":false,"error":"busy: ')) {
+          return retryOr(() => settleReply(line, path, resolve, reject));
+        }
+        finish(() => settleReply(line, path, resolve, reject));
+      });
+    };
+    attempt();
   });
 }
+
+/** How long {@link requestControl} keeps retrying a connect refused for lack of room. */
+const CONNECT_RETRY_WINDOW_MS = 250;
+
+/** Pause between those retries. */
+const CONNECT_RETRY_DELAY_MS = 10;
 
 function settleReply(
   line: string,

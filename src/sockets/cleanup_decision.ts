@@ -1,5 +1,6 @@
 import type { ProbeOutcome } from "./probe.ts";
 import type { FileFacts } from "./file_facts.ts";
+import type { ListenerFiles } from "./listener_files.ts";
 import type { SocketEntry } from "./socket_entry.ts";
 
 /**
@@ -54,33 +55,31 @@ export function keepReasonAfterProbe(outcome: ProbeOutcome): string | null {
 }
 
 /**
- * A refused socket that still has a listener (per /proc/net/unix) is a hung peer with a full
- * backlog, not a dead one: the compiled binary's runtime reports that EAGAIN as ECONNREFUSED.
- * Without the listener list (`null`), no refused socket can be proven dead.
+ * A refused socket whose file some process listens on (in any network namespace) is a hung
+ * peer with a full backlog, not a dead one: the compiled binary's runtime reports that EAGAIN
+ * as ECONNREFUSED. Files are compared by inode, never by path text. While
+ * some listener could not be matched to a file (`doubt`), no refused socket is proven dead.
  */
-export function keepReasonListening(
-  path: string,
-  listening: ReadonlySet<string> | null,
-): string | null {
-  if (listening === null) {
-    return "cannot read /proc/net/unix to rule out a hung listener; left alone";
-  }
-  if (listening.has(path)) {
+export function keepReasonListening(file: FileFacts, listeners: ListenerFiles): string | null {
+  if (listeners.alive.has(file.ino)) {
     return "a process still listens on it (refuses only because its backlog is full: hung?)";
   }
+  if (listeners.doubt !== null) return `cannot rule out a hung listener: ${listeners.doubt}`;
   return null;
 }
 
 /**
- * §4.1 step 7, right before unlink: the path must still be the same socket (same device,
- * inode and times; still a socket, still ours) and must still refuse connections. A new
- * compositor that reused the PID has a new file (ext4 may even reuse the inode number, hence
- * the times).
+ * §4.1 step 7, right before unlink: the file — moved by then into cleanup's private quarantine
+ * directory, where nothing can be swapped in under its name — must still be the socket that
+ * refused: same device, inode and times, still a socket we own. A new compositor that reused
+ * the PID has a new file (ext4 may even reuse the inode number, hence the times); a racer's
+ * file or symlink put in its place differs too. No second connect is needed: nothing can start
+ * listening on an existing socket file (bind needs a new one), and the listener check by inode
+ * ran after the refusal.
  */
 export function keepReasonBeforeUnlink(
   before: FileFacts,
   now: FileFacts | null,
-  reprobe: ProbeOutcome,
   uid: number,
 ): string | null {
   if (now === null) return "vanished before removal";
@@ -90,8 +89,7 @@ export function keepReasonBeforeUnlink(
   ) {
     return "replaced since it was checked (different file now): left alone";
   }
-  const reason = keepReasonAfterProbe(reprobe);
-  return reason === null ? null : `re-check before removal: ${reason}`;
+  return null;
 }
 
 /** Whether `path` lies strictly below `dir` (both absolute, normalised). */

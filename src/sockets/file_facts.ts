@@ -14,9 +14,10 @@ export interface FileFacts {
   /** Permission bits (`mode & 0o7777`). */
   mode: number;
   /**
-   * The file's times (`ctimeMs/mtimeMs/birthtimeMs`, as precise as the runtime reports them).
+   * The file's times (`mtimeMs/birthtimeMs`, as precise as the runtime reports them).
    * ext4 hands a freed inode number to the next new file at once, so dev+ino alone cannot tell
-   * a replaced socket from the original; its times can.
+   * a replaced socket from the original; its times can. Not ctime: cleanup's own rename into
+   * quarantine changes it, and the moved file must still compare equal.
    */
   stamp: string;
 }
@@ -49,7 +50,7 @@ export function readFileFacts(path: string): FileFacts | null {
       dev: stats.dev,
       ino: stats.ino,
       mode: stats.mode & 0o7777,
-      stamp: `${stats.ctimeMs}/${stats.mtimeMs}/${stats.birthtimeMs}`,
+      stamp: `${stats.mtimeMs}/${stats.birthtimeMs}`,
     };
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;

@@ -50,8 +50,9 @@ export function needsProbe(entry: SocketEntry): boolean {
  * - a regular file or directory named like a socket -> `stale` (nothing can listen there);
  * - answered -> `healthy` (a symlink is followed by clients, so its target's health counts);
  *   a tether daemon that answered but whose upstream is not `connected` -> `degraded`;
- * - connection refused -> `stale`, unless a process still listens on the path (per
- *   /proc/net/unix, passed as `listening`): then its backlog is full -> `unresponsive`;
+ * - connection refused -> `stale`, unless a process still listens on that file (inodes of the
+ *   files listeners are bound to, in any network namespace, passed as `listening`): then its
+ *   backlog is full -> `unresponsive`;
  * - ENOENT during the probe -> `missing`;
  * - anything else (timeout, full backlog, EACCES, garbage) -> `unresponsive`: something is
  *   there, but it does not serve us.
@@ -60,7 +61,7 @@ export function classifyHealth(
   entry: SocketEntry,
   outcome: ProbeOutcome | null,
   validatedAt: Date,
-  listening: ReadonlySet<string> | null = null,
+  listening: ReadonlySet<number> | null = null,
 ): HealthRow {
   const row: HealthRow = {
     kind: entry.kind,
@@ -122,7 +123,9 @@ export function classifyHealth(
         : {}),
     };
   }
-  if (outcome.category === "refused" && listening?.has(entry.path)) {
+  if (
+    outcome.category === "refused" && entry.file !== null && listening?.has(entry.file.ino)
+  ) {
     // A full backlog (hung peer) looks like "refused" to the compiled binary's runtime.
     return {
       ...row,

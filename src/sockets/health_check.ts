@@ -1,5 +1,5 @@
 import { classifyHealth, type HealthRow, needsProbe } from "./health.ts";
-import { readListeningPaths } from "./listening_sockets.ts";
+import { readListenerFiles } from "./listener_files.ts";
 import { type Prober, probeSocket } from "./probe.ts";
 import type { ProbeProtocol, SocketEntry } from "./socket_entry.ts";
 
@@ -9,8 +9,11 @@ export interface CheckHealthOptions {
   timeoutMs: number;
   /** Probers by protocol (tests inject fakes). */
   probers?: Readonly<Partial<Record<ProbeProtocol, Prober>>>;
-  /** Lists listening socket paths (tests inject). Default: /proc/net/unix. */
-  readListening?: () => Promise<ReadonlySet<string> | null>;
+  /**
+   * Inodes of the files listening sockets are bound to (tests inject). Default: every network
+   * namespace's table (listener_files.ts).
+   */
+  readListening?: () => Promise<ReadonlySet<number> | null>;
   /** Wall clock for `last_validated`. Default `new Date()`. */
   wallClock?: () => Date;
   /**
@@ -23,8 +26,8 @@ export interface CheckHealthOptions {
 /**
  * Probes every entry in parallel, each with its own deadline, so one hung peer never delays
  * the other rows: the whole check takes about the slowest single probe, at most the timeout.
- * `/proc/net/unix` is read once, and only if some probe was refused (a refused socket that
- * still has a listener is hung with a full backlog, not stale). Rows come back in the order
+ * The listener tables are read once, and only if some probe was refused (a refused socket
+ * whose file still has a listener is hung with a full backlog, not stale). Rows come back in the order
  * of `entries`.
  */
 export async function checkHealth(
@@ -32,8 +35,8 @@ export async function checkHealth(
   options: CheckHealthOptions,
 ): Promise<HealthRow[]> {
   const wallClock = options.wallClock ?? (() => new Date());
-  let listening: Promise<ReadonlySet<string> | null> | undefined;
-  const listeningOnce = () => (listening ??= (options.readListening ?? readListeningPaths)());
+  let listening: Promise<ReadonlySet<number> | null> | undefined;
+  const listeningOnce = () => (listening ??= (options.readListening ?? readListenerInodes)());
   return await Promise.all(entries.map(async (entry, index) => {
     const outcome = needsProbe(entry)
       ? await probeSocket(entry.path, entry.protocol, {
@@ -47,4 +50,9 @@ export async function checkHealth(
     options.onRow?.(index, row);
     return row;
   }));
+}
+
+/** Listener inodes for labelling only: a doubt (cleanup's reason to keep everything) is moot here. */
+function readListenerInodes(): Promise<ReadonlySet<number>> {
+  return Promise.resolve(readListenerFiles({ runtimeDev: -1 }).alive);
 }

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { chmodSync, existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
+import { createServer } from "node:net";
 import { join } from "node:path";
 import { renderUnits } from "../../src/platform/systemd_units.ts";
 import { runInProcess } from "../support/cli.ts";
@@ -85,6 +86,35 @@ Deno.test("cleanup with nothing stale exits 0; --json has removed and kept", asy
       failed: [],
     });
   } finally {
+    rmSync(rt, { recursive: true, force: true });
+  }
+});
+
+Deno.test("cleanup with only live sockets prints nothing; --verbose lists the kept ones; --json unchanged", async () => {
+  const rt = mkdtempSync(join(tmpdir(), "tether-cli-cleanup-"));
+  chmodSync(rt, 0o700);
+  const live = join(rt, `sway-ipc.${UID}.${process.pid}.sock`);
+  const server = createServer((socket) => socket.end());
+  await new Promise<void>((resolve) => server.listen(live, resolve));
+  try {
+    const quiet = await runInProcess(["cleanup"], { env: { XDG_RUNTIME_DIR: rt } });
+    assert.equal(quiet.code, 0, quiet.stderr);
+    assert.equal(quiet.stdout, "", "nothing removed, nothing failed: nothing printed");
+    assert.equal(quiet.stderr, "");
+    const verbose = await runInProcess(["cleanup", "--verbose"], { env: { XDG_RUNTIME_DIR: rt } });
+    assert.equal(verbose.code, 0);
+    assert.match(verbose.stdout, new RegExp(`^kept    ${live}: `, "m"));
+    assert.match(verbose.stdout, /0 removed, 1 kept, 0 failed\n$/);
+    const json = await runInProcess(["--json", "cleanup"], { env: { XDG_RUNTIME_DIR: rt } });
+    assert.deepEqual(
+      JSON.parse(json.stdout).kept.map((kept: { socket_path: string }) => kept.socket_path),
+      [
+        live,
+      ],
+    );
+    assert.equal(existsSync(live), true);
+  } finally {
+    await new Promise((resolve) => server.close(resolve));
     rmSync(rt, { recursive: true, force: true });
   }
 });

@@ -98,9 +98,21 @@ Deno.test("tether focus on a terminal prints readable lines; --json or a pipe ge
   await withBox(async (box) => {
     const [a, b] = box.kittyPids as [number, number];
     const human = track(box, { tty: true });
-    await waitFor("A grown", () => human.stdout().includes(`↑ kitty ${a} window 1: grown`));
+    await waitFor(
+      "A grown",
+      () =>
+        new RegExp(`↑ kitty ${a} OS window \\d+ \\(compositor window 1\\): grown`).test(
+          human.stdout(),
+        ),
+    );
     box.niri.focus(2);
-    await waitFor("B grown", () => human.stdout().includes(`↑ kitty ${b} window 2: grown`));
+    await waitFor(
+      "B grown",
+      () =>
+        new RegExp(`↑ kitty ${b} OS window \\d+ \\(compositor window 2\\): grown`).test(
+          human.stdout(),
+        ),
+    );
     assert.equal(await human.stop(), 0);
     const lines = human.stdout().trimEnd().split("\n");
     const time = String.raw`\d\d:\d\d:\d\d`;
@@ -111,7 +123,9 @@ Deno.test("tether focus on a terminal prints readable lines; --json or a pipe ge
     assert.ok(lines.some((line) => new RegExp(`^${time} kitty ${a}: unknown → ready$`).test(line)));
     assert.ok(
       lines.some((line) =>
-        new RegExp(`^${time} ↓ kitty ${a} window 1: shrunk in [\\d.]+ m?s$`).test(line)
+        new RegExp(
+          `^${time} ↓ kitty ${a} OS window \\d+ \\(compositor window 1\\): shrunk in [\\d.]+ m?s$`,
+        ).test(line)
       ),
       human.stdout(),
     );
@@ -138,7 +152,12 @@ Deno.test("a kitty whose process is gone leaves focus status at once", async () 
     try {
       await waitFor("A grown", () => tracker.stdout().includes('"focus_gained"'));
       box.niri.focus(2);
-      await waitFor("B grown", () => tracker.stdout().includes(`"pid":${b},"window_id":2`));
+      await waitFor(
+        "B grown",
+        () =>
+          tracker.stdout().includes(`"pid":${b},`) &&
+          tracker.stdout().includes(`"window_id":2,"status":"success"`),
+      );
       const before = await runInProcess(["--json", "focus", "status"], { env: box.env });
       assert.deepEqual(
         JSON.parse(before.stdout).kitties.map((kitty: { pid: number }) => kitty.pid).sort(),

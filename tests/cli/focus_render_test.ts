@@ -17,6 +17,7 @@ Deno.test("an action is one readable line: local time, ↑/↓, kitty and window
       ts: TS,
       event: "focus_gained",
       pid: 4121,
+      os_window_id: 2,
       window_id: 5,
       status: "success",
       attempts: 1,
@@ -24,13 +25,14 @@ Deno.test("an action is one readable line: local time, ↑/↓, kitty and window
       error: null,
       reason: null,
     }),
-    `${CLOCK} ↑ kitty 4121 window 5: grown in 9.81 ms`,
+    `${CLOCK} ↑ kitty 4121 OS window 2 (compositor window 5): grown in 9.81 ms`,
   );
   assert.equal(
     renderFocusLine({
       ts: TS,
       event: "focus_lost",
       pid: 4121,
+      os_window_id: null,
       window_id: 5,
       status: "failed",
       attempts: 3,
@@ -38,13 +40,14 @@ Deno.test("an action is one readable line: local time, ↑/↓, kitty and window
       error: { category: "timeout", message: "kitty 4121: no answer within 2000 ms" },
       reason: null,
     }),
-    `${CLOCK} ↓ kitty 4121 window 5: FAILED after 612 ms, 3 attempts: kitty 4121: no answer within 2000 ms`,
+    `${CLOCK} ↓ kitty 4121 (compositor window 5): FAILED after 612 ms, 3 attempts: kitty 4121: no answer within 2000 ms`,
   );
   assert.equal(
     renderFocusLine({
       ts: TS,
       event: "focus_lost",
       pid: 7,
+      os_window_id: null,
       window_id: null,
       status: "skipped",
       attempts: 0,

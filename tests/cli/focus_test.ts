@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runInProcess } from "../support/cli.ts";
@@ -44,13 +44,17 @@ Deno.test("tether focus rejects bad flag values with exit 2 and one line", async
   for (const [args, flag] of cases) await assertUsageError(args, flag);
 });
 
-Deno.test("tether focus --compositor i3 explains that i3 cannot drive kitty", async () => {
-  await assertUsageError(["--compositor", "i3"], "no window PIDs");
+Deno.test("tether focus --compositor names the compositors it can follow", async () => {
+  await assertUsageError(["--compositor", "hyprland"], "auto, niri, sway or i3");
+});
+
+Deno.test("tether focus --exclude-title with a broken regular expression is a usage error", async () => {
+  await assertUsageError(["--exclude-title", "(unclosed"], "--exclude-title");
 });
 
 Deno.test("tether focus without any compositor is a configuration error (exit 2)", async () => {
   // No $NIRI_SOCKET / $SWAYSOCK and an empty runtime dir: nothing to follow.
-  await assertUsageError([], "--compositor niri|sway");
+  await assertUsageError([], "--compositor niri|sway|i3");
 });
 
 Deno.test("tether focus status and reconnect without a running tracker exit 1", async () => {
@@ -63,6 +67,76 @@ Deno.test("tether focus status and reconnect without a running tracker exit 1", 
       assert.match(result.stderr, /no tether focus is running .*focus\.sock/);
       assert.equal(result.stderr.trimEnd().split("\n").length, 1, result.stderr);
     }
+  } finally {
+    box.cleanup();
+  }
+});
+
+Deno.test("config.yml: an unknown section, an unknown focus key and a YAML error are one line, exit 2", async () => {
+  const box = sandbox();
+  try {
+    const configDir = join(box.env.HOME, ".config", "tether");
+    mkdirSync(configDir, { recursive: true });
+    const cases: [string, RegExp][] = [
+      [
+        "fcous:\n  font_delta: 2\n",
+        /config\.yml: unknown section "fcous" \(did you mean focus\?\)/,
+      ],
+      [
+        "focus:\n  font_detla: 2\n",
+        /config\.yml: unknown key focus\.font_detla \(did you mean font_delta\?\)/,
+      ],
+      ["focus: [a\n", /config\.yml: not valid YAML: .* at line 2, column 1$/],
+      [
+        "focus:\n  host: x\n  host: y\n",
+        /not valid YAML: Map keys must be unique at line 3, column 3$/,
+      ],
+      [
+        "focus:\n  compositor: weston\n",
+        /config\.yml: focus\.compositor must be auto, niri, sway or i3, got "weston"$/,
+      ],
+    ];
+    for (const [text, message] of cases) {
+      writeFileSync(join(configDir, "config.yml"), text);
+      for (const args of [["focus"], ["conbus", "send", "S0020044964F02D12"]]) {
+        // Keys inside focus: are focus's to check; the file's shape is every command's.
+        if (args[0] === "conbus" && /font_detla|compositor/.test(text)) continue;
+        const result = await runInProcess(args, { env: box.env });
+        assert.equal(result.code, 2, `${args[0]}: ${result.stderr}`);
+        assert.equal(result.stdout, "");
+        assert.equal(result.stderr.split("\n").length, 2, result.stderr);
+        assert.match(result.stderr.trimEnd(), message);
+        assert.doesNotMatch(result.stderr, /:\n$|\^/, "no dangling `column 1:` or caret line");
+      }
+    }
+  } finally {
+    box.cleanup();
+  }
+});
+
+Deno.test("config.yml's focus: section reaches the tracker; a flag overrides it", async () => {
+  const box = sandbox();
+  try {
+    const configDir = join(box.env.HOME, ".config", "tether");
+    mkdirSync(configDir, { recursive: true });
+    // A bad font_delta in the file is an error naming the file …
+    writeFileSync(join(configDir, "config.yml"), "focus:\n  font_delta: 99\n");
+    const fromFile = await runInProcess(["focus"], { env: box.env });
+    assert.equal(fromFile.code, 2);
+    assert.match(
+      fromFile.stderr,
+      /config\.yml: focus\.font_delta must be a number from 0\.5 to 50/,
+    );
+    // … the environment overrides the file, and a flag overrides both: the next error is the
+    // missing compositor, so the font delta was accepted.
+    const fromEnv = await runInProcess(["focus"], {
+      env: { ...box.env, TETHER_FOCUS_FONT_DELTA: "2" },
+    });
+    assert.match(fromEnv.stderr, /--compositor niri\|sway/);
+    const fromFlag = await runInProcess(["focus", "--font-delta", "2"], {
+      env: { ...box.env, TETHER_FOCUS_FONT_DELTA: "x" },
+    });
+    assert.match(fromFlag.stderr, /--compositor niri\|sway/);
   } finally {
     box.cleanup();
   }

@@ -156,6 +156,11 @@ Deno.test("every command's JSON follows the vocabulary", async () => {
     bridge.sendUnsolicited("E14L00I02M");
     await waitFor("an idle telegram line", () => serve.lines().length > 0);
 
+    const doctor = await runInProcess(["--json", "doctor"], { env });
+    assertVocabulary("doctor", documents(doctor.stdout));
+    const version = await runInProcess(["--version", "--json"], { env });
+    assertVocabulary("--version", documents(version.stdout));
+
     const status = await runInProcess(["--json", "focus", "status"], { env });
     assert.equal(status.code, 0, status.stderr);
     assertVocabulary("focus status", documents(status.stdout));

@@ -3,14 +3,158 @@ import { chmod, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import denoConfig from "../../deno.json" with { type: "json" };
-import { runInProcess, runProcess } from "../support/cli.ts";
+import { spawn } from "node:child_process";
+import { openSync } from "node:fs";
+import { buildProgram } from "../../src/cli/program.ts";
+import { runInProcess, runProcess, tetherCommand } from "../support/cli.ts";
 import { createStaleSockets } from "../support/stale_sockets.ts";
 
-Deno.test("--version prints the version from deno.json and exits 0", async () => {
+Deno.test("--version prints `tether <version> (<commit>, <runtime> <v>)`; with --json the same as JSON", async () => {
   const result = await runInProcess(["--version"]);
   assert.equal(result.code, 0);
-  assert.equal(result.stdout.trim(), denoConfig.version);
+  assert.equal(
+    result.stdout,
+    `tether ${denoConfig.version} (source, deno ${process.versions.deno})\n`,
+  );
   assert.equal(result.stderr, "");
+  for (const args of [["--version", "--json"], ["--json", "--version"], ["-V", "--json"]]) {
+    const json = await runInProcess(args);
+    assert.equal(json.code, 0);
+    assert.deepEqual(JSON.parse(json.stdout), {
+      name: "tether",
+      version: denoConfig.version,
+      commit: "source",
+      runtime: "deno",
+      runtime_version: process.versions.deno,
+    });
+  }
+});
+
+/** Every command path of the program, e.g. ["focus", "status"]. */
+function commandPaths(): string[][] {
+  const program = buildProgram({
+    env: {},
+    stdout: () => {},
+    stderr: () => {},
+    stdoutIsTty: false,
+    globals: () => ({ json: false, logLevel: "warn" }),
+    logger: () => {
+      throw new Error("unused");
+    },
+    setExitCode: () => {},
+    shutdownSignal: new AbortController().signal,
+  });
+  const paths: string[][] = [];
+  const walk = (command: typeof program, path: string[]) => {
+    for (const child of command.commands) {
+      if (child.name() === "help") continue;
+      paths.push([...path, child.name()]);
+      walk(child, [...path, child.name()]);
+    }
+  };
+  walk(program, []);
+  return paths;
+}
+
+Deno.test("every --help lists the global options and writes defaults one way", async () => {
+  const paths = commandPaths();
+  assert.ok(paths.length >= 12, String(paths));
+  for (const path of paths) {
+    const result = await runInProcess([...path, "--help"]);
+    const label = path.join(" ");
+    assert.equal(result.code, 0, label);
+    const global = result.stdout.split("Global Options:")[1] ?? "";
+    assert.match(global, /--json/, `${label}: no Global Options block with --json`);
+    assert.match(global, /--log-level <level>/, label);
+    // `(default: 3)`, never `(default: "3")`, `(default 10001)` or `(default: false)`.
+    const flat = result.stdout.replace(/\s+/g, " ");
+    assert.doesNotMatch(flat, /\(default [^:]|default: "|default: false|choices: "/, label);
+  }
+});
+
+Deno.test("commands with subcommands suggest on a typo and accept help", async () => {
+  for (
+    const [group, typo, suggestion] of [
+      ["focus", "stauts", "status"],
+      ["conbus", "sedn", "send"],
+      ["systemd", "instal", "install"],
+      ["kitty", "stup", "setup"],
+    ]
+  ) {
+    const result = await runInProcess([group!, typo!]);
+    assert.equal(result.code, 2, `${group} ${typo}`);
+    assert.equal(result.stdout, "");
+    assert.equal(
+      result.stderr,
+      `tether: unknown command '${typo}' (Did you mean ${suggestion}?)\n`,
+    );
+    const help = await runInProcess([group!, "help"]);
+    assert.equal(help.code, 0, `${group} help: ${help.stderr}`);
+    assert.match(help.stdout, new RegExp(`^Usage: tether ${group} `));
+    const sub = await runInProcess([group!, "help", suggestion!]);
+    assert.equal(sub.code, 0);
+    assert.match(sub.stdout, new RegExp(`^Usage: tether ${group} ${suggestion}`));
+  }
+});
+
+Deno.test("a write error on stdout: EPIPE is quiet, ENOSPC (>/dev/full) is one line and exit 1 — for every command", async () => {
+  const rt = await mkdtemp(join(tmpdir(), "tether-stdout-"));
+  await chmod(rt, 0o700);
+  const [command, ...prefix] = tetherCommand();
+  try {
+    const cases = [
+      ["--version"],
+      ["--help"],
+      ["focus", "--help"],
+      ["completions", "bash"],
+      ["socket-health"],
+      ["--json", "cleanup"],
+      ["cleanup", "--verbose"],
+      ["systemd", "install", "--dry-run", "--bin", "/bin/true"],
+      ["doctor"],
+    ];
+    for (const args of cases) {
+      if (args[0] === "doctor" && !commandPaths().some((path) => path[0] === "doctor")) continue;
+      const env = { ...process.env, XDG_RUNTIME_DIR: rt, XDG_CONFIG_HOME: join(rt, "config") };
+      const full = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+        const child = spawn(command!, [...prefix, ...args], {
+          env,
+          stdio: ["ignore", openSync("/dev/full", "w"), "pipe"],
+        });
+        let stderr = "";
+        child.stderr!.on("data", (chunk) => (stderr += chunk));
+        child.on("close", (code) => resolve({ code, stderr }));
+      });
+      const label = args.join(" ");
+      assert.equal(full.code, 1, `${label} >/dev/full: ${full.stderr}`);
+      assert.equal(
+        full.stderr,
+        "tether: cannot write to stdout: no space left on device (ENOSPC)\n",
+        label,
+      );
+      const piped = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+        const child = spawn(command!, [...prefix, ...args], {
+          env,
+          stdio: ["ignore", "pipe", "pipe"],
+        });
+        child.stdout!.destroy(); // the reader is gone before tether writes: EPIPE
+        let stderr = "";
+        child.stderr!.on("data", (chunk) => (stderr += chunk));
+        child.on("close", (code) => resolve({ code, stderr }));
+      });
+      const normal = await new Promise<number | null>((resolve) => {
+        const child = spawn(command!, [...prefix, ...args], {
+          env,
+          stdio: ["ignore", "ignore", "ignore"],
+        });
+        child.on("close", (code) => resolve(code));
+      });
+      assert.equal(piped.stderr, "", `${label} | (closed): ${piped.stderr}`);
+      assert.equal(piped.code, normal, `${label}: EPIPE keeps the command's own exit code`);
+    }
+  } finally {
+    await rm(rt, { recursive: true, force: true });
+  }
 });
 
 Deno.test("--help lists the global options and exits 0", async () => {
@@ -46,10 +190,18 @@ Deno.test("an invalid TETHER_LOG is a usage error naming the allowed levels", as
   assert.equal(result.stderr.split("\n").length, 2, "one line");
 });
 
-Deno.test("the compiled binary runs and reports the same version", async () => {
+Deno.test("the compiled binary runs and reports the same version, with its build commit", async () => {
   const result = await runProcess(["--version"]);
   assert.equal(result.code, 0);
-  assert.equal(result.stdout.trim(), denoConfig.version);
+  const binary = Boolean(process.env.TETHER_BIN);
+  assert.match(
+    result.stdout,
+    binary
+      ? new RegExp(
+        `^tether ${denoConfig.version} \\([0-9a-f]{12}(-dirty)?, bun \\d+\\.\\d+\\.\\d+\\)\\n$`,
+      )
+      : new RegExp(`^tether ${denoConfig.version} \\(source, deno `),
+  );
 });
 
 Deno.test("no subcommand prints the help on stderr and exits 2, with no extra error line", async () => {

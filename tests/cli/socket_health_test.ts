@@ -348,8 +348,31 @@ Deno.test("a bad --timeout is one line, exit 2", async () => {
         env: { XDG_RUNTIME_DIR: rt },
       });
       assertOneLineUsageError(result);
-      assert.match(result.stderr, /--timeout must be a number of seconds/);
+      assert.match(result.stderr, /--timeout must be (a duration|greater than 0)/);
       assert.equal(result.stdout, "");
+    }
+  } finally {
+    rmSync(rt, { recursive: true, force: true });
+  }
+});
+
+Deno.test("--timeout and --interval take the one duration syntax (500ms, 2s, plain seconds)", async () => {
+  const rt = runtime();
+  try {
+    for (const timeout of ["500ms", "0.5s", "0.5"]) {
+      const result = await runInProcess(["--json", "socket-health", "--timeout", timeout], {
+        env: { XDG_RUNTIME_DIR: rt },
+      });
+      assert.equal(result.code, 0, `${timeout}: ${result.stderr}`);
+      assert.deepEqual(JSON.parse(result.stdout), { sockets: [] });
+    }
+    const cases: [string, RegExp][] = [["1000h", /longest timer/], ["25h", /at most 86400s/]];
+    for (const [interval, message] of cases) {
+      const result = await runInProcess(["socket-health", "--watch", "--interval", interval], {
+        env: { XDG_RUNTIME_DIR: rt },
+      });
+      assertOneLineUsageError(result);
+      assert.match(result.stderr, message);
     }
   } finally {
     rmSync(rt, { recursive: true, force: true });

@@ -19,6 +19,13 @@ function configHome(): string {
 
 const unitPath = (home: string, name: string) => join(home, "systemd", "user", name);
 
+const UNITS = [
+  "tether-cleanup.service",
+  "tether-cleanup.timer",
+  "tether-focus.service",
+  "tether-session.target",
+];
+
 Deno.test("systemd install writes three units with the given binary and prints the commands", async () => {
   const home = configHome();
   try {
@@ -33,8 +40,9 @@ Deno.test("systemd install writes three units with the given binary and prints t
     assert.ok(existsSync(unitPath(home, "tether-cleanup.timer")));
     assert.match(
       readFileSync(unitPath(home, "tether-focus.service"), "utf8"),
-      /ExecStart=\/bin\/true focus/,
+      /ExecStart=\/bin\/true focus --compositor auto /,
     );
+    assert.ok(existsSync(unitPath(home, "tether-session.target")));
     assert.match(result.stdout, /systemctl --user daemon-reload/);
     assert.match(result.stdout, /systemctl --user enable --now tether-cleanup.timer/);
     assert.match(result.stdout, /systemctl --user enable --now tether-focus.service/);
@@ -90,6 +98,7 @@ Deno.test("--json reports each unit's action", async () => {
       "unchanged",
       "unchanged",
       "unchanged",
+      "unchanged",
     ]);
   } finally {
     rmSync(home, { recursive: true, force: true });
@@ -103,6 +112,76 @@ Deno.test("a relative or missing --bin is one line, exit 2", async () => {
     });
     assert.equal(result.code, 2);
     assert.equal(result.stderr.trim().split("\n").length, 1, result.stderr);
+  }
+});
+
+Deno.test("install prints the two lines for sway's config and writes --compositor into the unit", async () => {
+  const home = configHome();
+  try {
+    const env = { XDG_CONFIG_HOME: home };
+    const args = ["systemd", "install", "--bin", "/bin/true", "--compositor", "sway"];
+    const result = await runInProcess(args, { env });
+    assert.equal(result.code, 0, result.stderr);
+    assert.ok(
+      result.stdout.endsWith(
+        "\nsway: add these lines to ~/.config/sway/config:\n" +
+          "  exec systemctl --user start tether-session.target\n" +
+          `  exec swaymsg -t subscribe '["shutdown"]' || true && systemctl --user stop tether-session.target\n`,
+      ),
+      result.stdout,
+    );
+    assert.doesNotMatch(result.stdout, /i3:|niri:/);
+    assert.match(
+      readFileSync(unitPath(home, "tether-focus.service"), "utf8"),
+      /^ExecStart=\/bin\/true focus --compositor sway --app-id kitty --font-delta 3$/m,
+    );
+    const json = JSON.parse((await runInProcess(["--json", ...args], { env })).stdout);
+    assert.equal(json.sway_config_lines.length, 2);
+    assert.equal(json.i3_config_lines.length, 2);
+    // auto: what each compositor needs; i3: only i3's lines.
+    const auto = await runInProcess([...args.slice(0, 4), "--dry-run"], { env });
+    assert.match(
+      auto.stdout,
+      /\nniri: nothing to add .*\n\nsway: .*\n.*\n.*\n\ni3: add these lines to ~\/\.config\/i3\/config:\n {2}exec --no-startup-id systemctl --user start tether-session.target\n/,
+    );
+    const i3 = await runInProcess([...args.slice(0, 4), "--dry-run", "--compositor", "i3"], {
+      env,
+    });
+    assert.match(i3.stdout, /focus --compositor i3 /);
+    assert.doesNotMatch(i3.stdout, /sway:|niri:/);
+    // Other settings replace tether's own unedited unit without --force.
+    const niri = await runInProcess([...args.slice(0, 4), "--compositor", "niri"], { env });
+    assert.equal(niri.code, 0, niri.stderr);
+    assert.match(niri.stdout, /replaced +\S+tether-focus\.service/);
+    const bad = await runInProcess([...args.slice(0, 4), "--cleanup-interval", "often"], { env });
+    assert.equal(bad.code, 2);
+    assert.equal(bad.stderr.trim().split("\n").length, 1, bad.stderr);
+  } finally {
+    rmSync(home, { recursive: true, force: true });
+  }
+});
+
+Deno.test("uninstall keeps a unit edited below tether's marker line unless --force", async () => {
+  const home = configHome();
+  const env = { XDG_CONFIG_HOME: home };
+  try {
+    await runInProcess(["systemd", "install", "--bin", "/bin/true"], { env });
+    const path = unitPath(home, "tether-focus.service");
+    const edited = readFileSync(path, "utf8").replace("RestartSec=2s", "RestartSec=30s");
+    writeFileSync(path, edited);
+    const kept = await runInProcess(["systemd", "uninstall"], { env });
+    assert.equal(kept.code, 1, kept.stderr);
+    assert.match(kept.stdout, /kept \(changed\) +\S+tether-focus\.service/);
+    assert.equal(readFileSync(path, "utf8"), edited);
+    assert.equal(existsSync(unitPath(home, "tether-cleanup.timer")), false);
+    const refused = await runInProcess(["systemd", "install", "--bin", "/bin/true"], { env });
+    assert.equal(refused.code, 1);
+    assert.equal(readFileSync(path, "utf8"), edited);
+    const forced = await runInProcess(["systemd", "uninstall", "--force"], { env });
+    assert.equal(forced.code, 0, forced.stderr);
+    assert.equal(existsSync(path), false);
+  } finally {
+    rmSync(home, { recursive: true, force: true });
   }
 });
 
@@ -135,7 +214,7 @@ Deno.test("uninstall --dry-run lists what would go, prints the disable command, 
     const result = await runInProcess(["systemd", "uninstall", "--dry-run"], { env });
     assert.equal(result.code, 0, result.stderr);
     assert.ok(result.stdout.startsWith(`First run:\n  ${DISABLE}\n`), result.stdout);
-    for (const name of ["tether-cleanup.service", "tether-cleanup.timer", "tether-focus.service"]) {
+    for (const name of UNITS) {
       assert.match(result.stdout, new RegExp(`would remove +${unitPath(home, name)}`));
       assert.ok(existsSync(unitPath(home, name)), name);
     }
@@ -144,6 +223,7 @@ Deno.test("uninstall --dry-run lists what would go, prints the disable command, 
     const report = JSON.parse(json.stdout);
     assert.equal(report.dry_run, true);
     assert.deepEqual(report.units.map((unit: { action: string }) => unit.action), [
+      "would remove",
       "would remove",
       "would remove",
       "would remove",
@@ -190,7 +270,7 @@ Deno.test("uninstall of disabled units removes them and asks only for daemon-rel
     assert.equal(result.code, 0, result.stderr);
     assert.match(
       result.stdout,
-      /removed +\S+tether-focus\.service\nThen run:\n {2}systemctl --user daemon-reload\n$/,
+      /removed +\S+tether-session\.target\nThen run:\n {2}systemctl --user daemon-reload\n$/,
     );
     assert.equal(existsSync(unitPath(home, "tether-focus.service")), false);
   } finally {
@@ -243,7 +323,11 @@ Deno.test({
       const binary = process.env.TETHER_BIN!;
       const lines = (name: string) => readFileSync(unitPath(home, name), "utf8").split("\n");
       assert.ok(lines("tether-cleanup.service").includes(`ExecStart=${binary} cleanup`));
-      assert.ok(lines("tether-focus.service").includes(`ExecStart=${binary} focus`));
+      assert.ok(
+        lines("tether-focus.service").includes(
+          `ExecStart=${binary} focus --compositor auto --app-id kitty --font-delta 3`,
+        ),
+      );
     } finally {
       rmSync(home, { recursive: true, force: true });
     }

@@ -130,10 +130,39 @@ Deno.test("nothing live is not_configured, naming the socket that did not answer
       (error: unknown) => {
         assert.ok(error instanceof ConnectionError);
         assert.equal(error.category, "not_configured");
-        assert.match(error.message, /no live niri or sway IPC socket/);
+        assert.match(error.message, /no live niri, sway or i3 IPC socket/);
         assert.ok(error.message.includes(stale), error.message);
         return true;
       },
+    );
+  } finally {
+    await box.cleanup();
+  }
+});
+
+Deno.test("i3: $I3SOCK, or discovery of i3/ipc-socket.<pid>; auto takes $SWAYSOCK before $I3SOCK", async () => {
+  const box = sandbox();
+  try {
+    mkdirSync(join(box.runtimeDir, "i3"), { mode: 0o700 });
+    const i3 = await box.listen("i3/ipc-socket.4242");
+    assert.deepEqual(
+      await findCompositorSocket("auto", { XDG_RUNTIME_DIR: box.runtimeDir }),
+      { kind: "i3", path: i3 },
+      "discovered",
+    );
+    assert.deepEqual(
+      await findCompositorSocket("i3", { XDG_RUNTIME_DIR: box.runtimeDir, I3SOCK: i3 }),
+      { kind: "i3", path: i3 },
+    );
+    // Under sway $I3SOCK names sway's own socket: $SWAYSOCK decides that it is sway.
+    const sway = await box.listen(`sway-ipc.${box.uid}.300.sock`);
+    assert.deepEqual(
+      await findCompositorSocket("auto", {
+        XDG_RUNTIME_DIR: box.runtimeDir,
+        SWAYSOCK: sway,
+        I3SOCK: sway,
+      }),
+      { kind: "sway", path: sway },
     );
   } finally {
     await box.cleanup();

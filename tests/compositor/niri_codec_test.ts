@@ -8,36 +8,41 @@ import {
   versionFromReply,
 } from "../../src/compositor/niri_codec.ts";
 import { ConnectionError } from "../../src/resilience/errors.ts";
+import { NIRI_LINES } from "./niri_fixtures.ts";
 
 const bytes = (text: string) => new TextEncoder().encode(text);
 const isProtocolError = (error: unknown) =>
   error instanceof ConnectionError && error.category === "protocol";
 
-const WINDOW =
-  '{"id":7,"title":"nvim","app_id":"kitty","pid":41230,"workspace_id":1,"is_focused":true,"is_floating":false,"is_urgent":false,"layout":{"pos_in_scrolling_layout":[1,1],"tile_size":[960.0,1080.0]},"focus_timestamp":{"secs":5123,"nanos":250000000}}';
+const L = NIRI_LINES;
 
 Deno.test("requests encode as one JSON line: unit variants as strings", () => {
-  assert.equal(encodeNiriRequest("Version"), '"Version"\n');
-  assert.equal(encodeNiriRequest("EventStream"), '"EventStream"\n');
+  assert.equal(encodeNiriRequest("Version"), L.versionRequest.line + "\n");
+  assert.equal(encodeNiriRequest("EventStream"), L.eventStreamRequest.line + "\n");
   assert.equal(
     encodeNiriRequest({ Action: { FocusWindow: { id: 12 } } }),
-    '{"Action":{"FocusWindow":{"id":12}}}\n',
+    L.focusWindowRequest.line + "\n",
   );
 });
 
 Deno.test("Ok and Err replies decode; the version string is extracted", () => {
-  const ok = parseNiriReply('{"Ok":{"Version":"25.11 (b35bcae)"}}');
+  const ok = parseNiriReply(L.versionReply.line);
   assert.deepEqual(ok, { ok: true, value: { Version: "25.11 (b35bcae)" } });
   assert.equal(versionFromReply(ok.ok ? ok.value : null), "25.11 (b35bcae)");
-  assert.deepEqual(parseNiriReply('{"Ok":"Handled"}'), { ok: true, value: "Handled" });
-  assert.deepEqual(parseNiriReply('{"Ok":{"FocusedWindow":null}}'), {
+  assert.deepEqual(parseNiriReply(L.handledReply.line), { ok: true, value: "Handled" });
+  assert.deepEqual(parseNiriReply(L.noFocusedWindowReply.line), {
     ok: true,
     value: { FocusedWindow: null },
   });
-  assert.deepEqual(parseNiriReply('{"Err":"error parsing request"}'), {
+  assert.deepEqual(parseNiriReply(L.errorReply.line), {
     ok: false,
     error: "error parsing request",
   });
+});
+
+Deno.test("a Version with a patch number (niri 25.05.1) is taken whole", () => {
+  const reply = parseNiriReply(L.patchVersionReply.line);
+  assert.equal(versionFromReply(reply.ok ? reply.value : null), "25.05.1 (8ba57fc)");
 });
 
 Deno.test("replies that are not Ok/Err envelopes are protocol errors", () => {
@@ -48,7 +53,7 @@ Deno.test("replies that are not Ok/Err envelopes are protocol errors", () => {
 });
 
 Deno.test("WindowsChanged yields typed windows, ignoring unknown fields", () => {
-  const event = parseNiriEvent(`{"WindowsChanged":{"windows":[${WINDOW}]}}`);
+  const event = parseNiriEvent(L.windowsChanged.line);
   assert.deepEqual(event, {
     type: "WindowsChanged",
     windows: [{
@@ -79,18 +84,18 @@ Deno.test("pre-25.01 windows without pid/is_floating default to null/false", () 
 });
 
 Deno.test("focus events: opened-or-changed, focus change with id or null, closed", () => {
-  const opened = parseNiriEvent(`{"WindowOpenedOrChanged":{"window":${WINDOW}}}`);
+  const opened = parseNiriEvent(L.windowOpened.line);
   assert.equal(opened.type === "WindowOpenedOrChanged" && opened.window.pid, 41230);
-  assert.deepEqual(parseNiriEvent('{"WindowFocusChanged":{"id":7}}'), {
+  assert.deepEqual(parseNiriEvent(L.focusChanged.line), {
     type: "WindowFocusChanged",
     id: 7,
   });
-  assert.deepEqual(parseNiriEvent('{"WindowFocusChanged":{"id":null}}'), {
+  assert.deepEqual(parseNiriEvent(L.focusNone.line), {
     type: "WindowFocusChanged",
     id: null,
   });
-  assert.deepEqual(parseNiriEvent('{"WindowClosed":{"id":8}}'), { type: "WindowClosed", id: 8 });
-  assert.deepEqual(parseNiriEvent('{"WorkspaceActivated":{"id":2,"focused":true}}'), {
+  assert.deepEqual(parseNiriEvent(L.windowClosed.line), { type: "WindowClosed", id: 8 });
+  assert.deepEqual(parseNiriEvent(L.workspaceActivated.line), {
     type: "WorkspaceActivated",
     id: 2,
     focused: true,
@@ -104,7 +109,7 @@ Deno.test("unknown events are passed through as 'other', not rejected", () => {
     body: { stream_id: 4 },
   });
   assert.deepEqual(
-    parseNiriEvent('{"WindowFocusTimestampChanged":{"id":7,"focus_timestamp":null}}').type,
+    parseNiriEvent(L.focusTimestamp.line).type,
     "other",
   );
 });

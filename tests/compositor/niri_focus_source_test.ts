@@ -255,3 +255,53 @@ Deno.test("niri source: workspace and focus-timestamp events cause no transition
       assert.deepEqual(focusedIds(transitions), [1, 2, 3, null, 2]);
     },
   ));
+
+Deno.test("niri source: niri dropping a slow reader (EOF) means reconnect and resync, not a lost focus", () =>
+  withNiriSource(
+    {
+      windows: [{ id: 1, app_id: "kitty", pid: 4000 }, { id: 2, app_id: "kitty", pid: 4100 }],
+      focusedId: 1,
+    },
+    {},
+    async ({ niri, source, transitions }) => {
+      // niri ends the stream of a client whose buffer filled; focus moves before tether is back.
+      niri.dropStreams();
+      niri.focus(2);
+      assert.equal(niri.streamCount(), 0);
+      await waitFor("a new event stream", () => niri.streamCount() === 1);
+      await waitFor("focus resynced from the new stream's burst", () => transitions.length === 2);
+      assert.deepEqual(transitions[1]!.focused, { windowId: 2, pid: 4100, appId: "kitty" });
+      assert.equal(source.supervisor.snapshot().reconnectionCount, 1);
+      niri.focus(1);
+      await waitFor("live events again", () => transitions.length === 3);
+      assert.equal(transitions[2]!.focused?.windowId, 1);
+    },
+  ));
+
+for (const closedFirst of [false, true]) {
+  Deno.test(`niri source: closing the focused window, ${closedFirst ? "WindowClosed" : "WindowFocusChanged"} first, ends on the new focus`, () =>
+    withNiriSource(
+      {
+        windows: [{ id: 1, app_id: "kitty", pid: 4000 }, { id: 2, app_id: "kitty", pid: 4100 }],
+        focusedId: 1,
+      },
+      {},
+      async ({ niri, transitions }) => {
+        // niri does not promise which of the two comes first (it differs for the last window).
+        niri.closeWindow(1, 2, { closedFirst });
+        await waitFor("focus on 2", () => transitions.at(-1)?.focused?.windowId === 2);
+        // Either order: nothing ever points at the closed window after it closed, and the
+        // closed-first order passes through "nothing focused" on the way.
+        const after = transitions.slice(1);
+        assert.deepEqual(
+          after.map((transition) => transition.focused?.windowId ?? null),
+          closedFirst ? [null, 2] : [2],
+        );
+        niri.closeWindow(2, null, { closedFirst: !closedFirst });
+        await waitFor(
+          "nothing focused",
+          () => transitions.length > after.length + 1 && transitions.at(-1)!.focused === null,
+        );
+      },
+    ));
+}

@@ -42,13 +42,23 @@ Deno.test("the documented fixture stream yields focus 7, 8, 7, none, none in ord
 
 Deno.test("the initial WindowsChanged gives the focused window with pid and app id", () => {
   const [, windows] = replay(FIXTURE_LINES.slice(0, 2));
-  assert.deepEqual(niriFocusedWindow(windows!), { windowId: 7, pid: 41230, appId: "kitty" });
+  assert.deepEqual(niriFocusedWindow(windows!), {
+    windowId: 7,
+    pid: 41230,
+    appId: "kitty",
+    title: "nvim",
+  });
 });
 
 Deno.test("WindowOpenedOrChanged with is_focused:true takes focus and unfocuses the others", () => {
   const states = replay(FIXTURE_LINES.slice(0, 5));
   const state = states.at(-1)!;
-  assert.deepEqual(niriFocusedWindow(state), { windowId: 8, pid: 41301, appId: "firefox" });
+  assert.deepEqual(niriFocusedWindow(state), {
+    windowId: 8,
+    pid: 41301,
+    appId: "firefox",
+    title: "Mozilla Firefox",
+  });
   assert.equal(state.windows.get(7)!.is_focused, false);
 });
 
@@ -105,7 +115,12 @@ Deno.test("pre-25.01 windows without pid are accepted with pid null", () => {
   const [state] = replay([
     `{"WindowsChanged":{"windows":[{"id":1,"title":"t","app_id":"kitty","workspace_id":1,"is_focused":true}]}}`,
   ]);
-  assert.deepEqual(niriFocusedWindow(state!), { windowId: 1, pid: null, appId: "kitty" });
+  assert.deepEqual(niriFocusedWindow(state!), {
+    windowId: 1,
+    pid: null,
+    appId: "kitty",
+    title: "t",
+  });
 });
 
 Deno.test("unknown variants, workspace events and WindowFocusTimestampChanged leave the state as it was", () => {

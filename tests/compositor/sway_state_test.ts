@@ -76,7 +76,7 @@ Deno.test("GET_TREE: a focused floating window is found", () => {
 
 Deno.test("window focus event sets the focused window", () => {
   const state = reduceSwayEvent(INITIAL_SWAY_STATE, "window", FOCUS_KITTY);
-  assert.deepEqual(state.focused, { windowId: 5, pid: 4268, appId: "kitty" });
+  assert.deepEqual(state.focused, { windowId: 5, pid: 4268, appId: "kitty", title: "one" });
 });
 
 Deno.test("Xwayland windows use window_properties.class as app id", () => {
@@ -91,7 +91,8 @@ Deno.test("Xwayland windows use window_properties.class as app id", () => {
       window_properties: { class: "kitty" },
     },
   });
-  assert.deepEqual(state.focused, { windowId: 8, pid: 300, appId: "kitty" });
+  // The X11 window id maps the window to kitty's OS window exactly (platform_window_id).
+  assert.deepEqual(state.focused, { windowId: 8, pid: 300, appId: "kitty", x11WindowId: 4194310 });
 });
 
 Deno.test("closing the focused window clears focus; closing another window does not", () => {
@@ -173,4 +174,24 @@ Deno.test("swayOpenedWindow reads the container of a new event and ignores other
   assert.equal(swayOpenedWindow({ change: "focus", container: { id: 9, pid: 4300 } }), null);
   assert.equal(swayOpenedWindow({ change: "new" }), null);
   assert.equal(swayOpenedWindow("garbage"), null);
+});
+
+Deno.test("i3 windows: no PID, the X11 window id, class as app id, the title", () => {
+  const state = reduceSwayEvent(INITIAL_SWAY_STATE, "window", {
+    change: "focus",
+    container: {
+      id: 94179,
+      type: "con",
+      name: "~ — zsh",
+      window: 6291463,
+      window_properties: { class: "kitty", instance: "kitty", title: "~ — zsh" },
+    },
+  });
+  assert.deepEqual(state.focused, {
+    windowId: 94179,
+    pid: null,
+    appId: "kitty",
+    x11WindowId: 6291463,
+    title: "~ — zsh",
+  });
 });

@@ -69,13 +69,19 @@ Deno.test("conbus send: usage and config errors exit 2 with one line", () =>
         ["conbus", "send", "--port", "0", "S0020044964F02D12"],
         /--port must be a port number 1-65535/,
       ],
-      [["conbus", "send", "--timeout", "-1", "S0020044964F02D12"], /--timeout must be a positive/],
+      [
+        ["conbus", "send", "--timeout", "-1", "S0020044964F02D12"],
+        /--timeout must be a duration like 500ms, 2s or a plain number of seconds, got "-1"/,
+      ],
       [["conbus", "send", "S0020044964F02D12"], /no Conbus bridge configured: pass --host/],
       [
         ["conbus", "send", "--direct", "--host", "nosuch.invalid", "S0020044964F02D12"],
         /^tether: Conbus bridge nosuch\.invalid:10001: host "nosuch\.invalid" not found — check --host/,
       ],
-      [["conbus", "serve", "--min-gap-ms", "x", "--host", "h"], /--min-gap-ms must be a number/],
+      [
+        ["conbus", "serve", "--min-gap-ms", "x", "--host", "h"],
+        /--min-gap-ms must be a duration like 500ms, 2s or a plain number of milliseconds/,
+      ],
     ];
     for (const [args, message] of cases) {
       const result = await runInProcess(args, { env });

@@ -109,9 +109,10 @@ Deno.test({
     await stopWithSignal("SIGINT", { kittyHangs: true }, (stopped) => {
       assert.equal(stopped.code, 0);
       assert.ok(stopped.elapsedMs < EXIT_BOUND_MS, `exited ${stopped.elapsedMs} ms after SIGINT`);
-      // The shrink was sent but never acknowledged: the kitty stays in the crash record, so the
-      // next start repairs it.
-      assert.deepEqual(fontChanges(stopped.kitty), ["+3", "-3"]);
+      // The shrink started (its `ls`, which finds the OS window, went out) but was never
+      // acknowledged: the OS window stays in the crash record, so the next start repairs it.
+      assert.deepEqual(fontChanges(stopped.kitty), ["+3"]);
+      assert.equal(stopped.kitty.requests.at(-1)!.cmd, "ls");
       assert.ok(existsSync(join(stopped.runtimeDir, "tether", "focus-enlarged.json")));
       assert.ok(!existsSync(join(stopped.runtimeDir, "tether", "focus.sock")));
     });

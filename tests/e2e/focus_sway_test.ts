@@ -78,7 +78,7 @@ function writeKittyConfig(dir: string, config: KittyConfig): string {
     const password = config === "password" ? PASSWORD : WRONG_PASSWORD;
     lines.push(
       "allow_remote_control password",
-      `remote_control_password "${password}" set-font-size ls`,
+      `remote_control_password "${password}" set-font-size action ls`,
       listen,
     );
   }

@@ -26,6 +26,10 @@
  * - Windows have the full niri >= 25.11 shape (pid, layout, focus_timestamp, …); a window that
  *   opens has `focus_timestamp: null` until its timestamp is committed.
  * - `close()` unlinks the socket (niri's `Drop`); `crash()` leaves it behind, like SIGKILL.
+ * - niri drops an event-stream client that reads too slowly (its buffer fills): the connection
+ *   just ends ({@link FakeNiriServer.dropStreams}), niri itself keeps running.
+ * - Every line it writes is kept in {@link FakeNiriServer.sent}, for the conformance tests that
+ *   check them against niri-ipc's own JSON Schema (tests/compositor/niri_schema_test.ts).
  *
  * Tests drive it with {@link FakeNiriServer.focus}, {@link FakeNiriServer.focusWorkspace},
  * {@link FakeNiriServer.openWindow}, … or inject raw lines (malformed, oversized) with
@@ -74,6 +78,8 @@ export interface FakeNiriOptions {
 export interface FakeNiriServer {
   /** The socket path. */
   readonly path: string;
+  /** Every line it wrote as niri would (replies, events; not {@link sendRaw}'s), in order. */
+  sent: string[];
   /** Requests received (parsed JSON, or the raw text if unparsable), in order. */
   readonly requests: unknown[];
   /** How many event streams are connected now. */
@@ -92,8 +98,14 @@ export interface FakeNiriServer {
   openWindow(window: FakeNiriWindow, options?: { focused?: boolean }): void;
   /** Changes a window's title: `WindowOpenedOrChanged` with the full window. */
   retitle(id: number, title: string): void;
-  /** Closes a window; if it had focus, focus moves to `focusNext` (default none). */
-  closeWindow(id: number, focusNext?: number | null): void;
+  /**
+   * Closes a window; if it had focus, focus moves to `focusNext` (default none). niri does not
+   * promise the order of the focused window's `WindowClosed` and the new `WindowFocusChanged`:
+   * by default the order niri 25.11 uses (see the module doc); `closedFirst` reverses it.
+   */
+  closeWindow(id: number, focusNext?: number | null, order?: { closedFirst?: boolean }): void;
+  /** Ends every event-stream connection, as niri does to a client that reads too slowly. */
+  dropStreams(): void;
   /** Writes one raw line to every event stream (a newline is appended). */
   sendRaw(line: string): void;
   /** The focused window id. */
@@ -189,9 +201,14 @@ export async function startFakeNiri(options: FakeNiriOptions): Promise<FakeNiriS
     const index = [...windows.keys()].indexOf(id);
     return wire(windows.get(id)!, index);
   };
+  const sent: string[] = [];
+  const send = (socket: Socket, value: unknown) => {
+    const line = JSON.stringify(value);
+    sent.push(line);
+    socket.write(line + "\n");
+  };
   const broadcast = (event: unknown) => {
-    const line = JSON.stringify(event) + "\n";
-    for (const stream of streams) stream.write(line);
+    for (const stream of streams) send(stream, event);
   };
   const workspaceOf = (id: number) => windows.get(id)!.workspaceId;
   /** niri commits a focus timestamp only once the window kept focus for the debounce. */
@@ -248,7 +265,7 @@ export async function startFakeNiri(options: FakeNiriOptions): Promise<FakeNiriS
 
   const startStream = (socket: Socket) => {
     streams.add(socket);
-    socket.write(JSON.stringify({ Ok: "Handled" }) + "\n");
+    send(socket, { Ok: "Handled" });
     const burst = [
       {
         WorkspacesChanged: {
@@ -268,7 +285,7 @@ export async function startFakeNiri(options: FakeNiriOptions): Promise<FakeNiriS
       { OverviewOpenedOrClosed: { is_open: false } },
       { ConfigLoaded: { failed: false } },
     ];
-    for (const event of burst) socket.write(JSON.stringify(event) + "\n");
+    for (const event of burst) send(socket, event);
   };
 
   const listener: Server = createServer((socket) => {
@@ -290,7 +307,7 @@ export async function startFakeNiri(options: FakeNiriOptions): Promise<FakeNiriS
           request = JSON.parse(text);
         } catch {
           requests.push(text);
-          socket.write(JSON.stringify({ Err: "error parsing request" }) + "\n");
+          send(socket, { Err: "error parsing request" });
           continue;
         }
         requests.push(request);
@@ -300,7 +317,7 @@ export async function startFakeNiri(options: FakeNiriOptions): Promise<FakeNiriS
           startStream(socket);
           return;
         }
-        socket.write(JSON.stringify(reply(request)) + "\n");
+        send(socket, reply(request));
       }
     };
     socket.on("data", onData);
@@ -322,6 +339,7 @@ export async function startFakeNiri(options: FakeNiriOptions): Promise<FakeNiriS
 
   const server: FakeNiriServer = {
     path: options.path,
+    sent,
     requests,
     streamCount: () => streams.size,
     async waitForStreams(count, timeoutMs = 10_000) {
@@ -380,7 +398,7 @@ export async function startFakeNiri(options: FakeNiriOptions): Promise<FakeNiriS
       window.title = title;
       broadcast({ WindowOpenedOrChanged: { window: wireWindow(id) } });
     },
-    closeWindow(id, focusNext = null) {
+    closeWindow(id, focusNext = null, order = {}) {
       if (!windows.has(id)) throw new Error(`fake niri: no window ${id}`);
       if (focusNext !== null && !windows.has(focusNext)) {
         throw new Error(`fake niri: no window ${focusNext}`);
@@ -401,9 +419,10 @@ export async function startFakeNiri(options: FakeNiriOptions): Promise<FakeNiriS
       if (focusedId === id) {
         focusedId = focusNext;
         // A new focus comes from niri's per-window loop, before WindowClosed; none comes last.
-        if (focusNext !== null) events.push({ WindowFocusChanged: { id: focusNext } });
+        const focusFirst = focusNext !== null && !order.closedFirst;
+        if (focusFirst) events.push({ WindowFocusChanged: { id: focusNext } });
         events.push({ WindowClosed: { id } });
-        if (focusNext === null) events.push({ WindowFocusChanged: { id: null } });
+        if (!focusFirst) events.push({ WindowFocusChanged: { id: focusNext } });
         commitFocusTimestampLater(focusNext);
       } else {
         events.push({ WindowClosed: { id } });
@@ -412,6 +431,10 @@ export async function startFakeNiri(options: FakeNiriOptions): Promise<FakeNiriS
     },
     sendRaw(line) {
       for (const stream of streams) stream.write(line + "\n");
+    },
+    dropStreams() {
+      for (const stream of streams) stream.destroy();
+      streams.clear();
     },
     focusedId: () => focusedId,
     crash: () => stop(false),

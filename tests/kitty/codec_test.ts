@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import {
+  actionCommand,
   encodeFrame,
+  fontSizeChangeAction,
   fontSizeChangeCommand,
   lsCommand,
   MAX_RESPONSE_FRAME_BYTES,
@@ -142,7 +144,9 @@ Deno.test("parseLsData flattens tabs into windows with geometry", () => {
   const data = JSON.stringify([
     {
       id: 1,
+      platform_window_id: 4194307,
       is_focused: true,
+      is_active: true,
       tabs: [
         { windows: [{ id: 1, is_focused: true, columns: 71, lines: 22, pid: 42, title: "sh" }] },
         { windows: [{ id: 2, is_focused: false, columns: 64, lines: 19 }] },
@@ -152,13 +156,37 @@ Deno.test("parseLsData flattens tabs into windows with geometry", () => {
   assert.deepEqual(parseLsData(data), [
     {
       id: 1,
+      platform_window_id: 4194307,
       is_focused: true,
+      is_active: true,
       windows: [
         { id: 1, is_focused: true, columns: 71, lines: 22, pid: 42, title: "sh" },
         { id: 2, is_focused: false, columns: 64, lines: 19 },
       ],
     },
   ]);
+});
+
+Deno.test("parseLsData: a Wayland OS window has no platform window id", () => {
+  const [osWindow] = parseLsData(JSON.stringify([{ id: 2, platform_window_id: null, tabs: [] }]));
+  assert.equal(osWindow!.platform_window_id, null);
+  assert.equal(osWindow!.is_active, false);
+});
+
+Deno.test("actionCommand names the target window in both match fields; only + and - are sent", () => {
+  assert.deepEqual(actionCommand(fontSizeChangeAction(-3), 7), {
+    cmd: "action",
+    version: [0, 26, 0],
+    payload: {
+      action: "change_font_size current -3",
+      match_window: "id:7",
+      match: "id:7",
+      self: false,
+    },
+  });
+  assert.equal(fontSizeChangeAction(2.5), "change_font_size current +2.5");
+  assert.throws(() => fontSizeChangeAction(0), RangeError);
+  assert.throws(() => actionCommand("x", -1), RangeError);
 });
 
 Deno.test("parseLsData rejects data that is not a list", () => {

@@ -14,15 +14,25 @@ export const NEWER_THAN_KITTY = {
     "The kitty client you are using to send remote commands is newer than this kitty instance. This is not supported.",
 };
 
+/** `ls` data of a kitty with one (Wayland) OS window holding one window. */
+export const ONE_OS_WINDOW_LS = JSON.stringify([{
+  id: 1,
+  platform_window_id: null,
+  is_active: true,
+  is_focused: true,
+  tabs: [{ id: 1, windows: [{ id: 1, is_focused: true, columns: 71, lines: 22 }] }],
+}]);
+
 /**
  * A kitty 0.`minor` in open mode (no password): a request with a newer version gets
- * {@link NEWER_THAN_KITTY}; otherwise `ls` answers an empty window list and any other command ok.
+ * {@link NEWER_THAN_KITTY}; otherwise `ls` answers one OS window ({@link ONE_OS_WINDOW_LS}) and
+ * any other command ok. Sizes are not modelled: see fake_kitty_model.ts for that.
  */
 export function openModeKitty(minor: number): FakeKittyHandler {
   return (request) => {
     const version = request.version as number[];
     if (version[1]! > minor) return NEWER_THAN_KITTY;
-    return request.cmd === "ls" ? { ok: true, data: "[]" } : { ok: true };
+    return request.cmd === "ls" ? { ok: true, data: ONE_OS_WINDOW_LS } : { ok: true };
   };
 }
 

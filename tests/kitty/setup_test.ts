@@ -1,5 +1,18 @@
 import assert from "node:assert/strict";
-import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  chownSync,
+  closeSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  readSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { KittyConnection } from "../../src/kitty/client.ts";
@@ -30,7 +43,7 @@ Deno.test("generatePassword: 48 letters and digits, different each time", () => 
 Deno.test("renderKittyInclude limits the password to tether's commands and sets listen_on", () => {
   const text = renderKittyInclude("abc123");
   assert.match(text, /^allow_remote_control password$/m);
-  assert.match(text, /^remote_control_password "abc123" set-font-size ls$/m);
+  assert.match(text, /^remote_control_password "abc123" set-font-size action ls$/m);
   assert.match(text, /^listen_on unix:\$\{XDG_RUNTIME_DIR\}\/kitty\/kitty-\{kitty_pid\}\.sock$/m);
   assert.throws(() => renderKittyInclude('a"b'), RangeError);
 });
@@ -103,3 +116,63 @@ forEachPeerSet((set) =>
     },
   })
 );
+
+Deno.test("setupKitty never writes or chmods through a symlinked rc.password, with or without --force", async () => {
+  const box = sandbox();
+  try {
+    const kittyDir = join(box.env.HOME, ".config", "kitty");
+    mkdirSync(kittyDir, { recursive: true });
+    const target = join(box.root, "victim");
+    writeFileSync(target, "victim's\n", { mode: 0o644 });
+    chmodSync(target, 0o644);
+    symlinkSync(target, join(kittyDir, "rc.password"));
+    for (const force of [false, true]) {
+      await assert.rejects(setupKitty({ env: box.env, force }), /symlink/);
+      assert.equal(readFileSync(target, "utf8"), "victim's\n", `force ${force}`);
+      assert.equal(statSync(target).mode & 0o777, 0o644, `force ${force}`);
+    }
+  } finally {
+    box.cleanup();
+  }
+});
+
+Deno.test("setupKitty refuses a --password-file someone else owns, before writing into it", async () => {
+  const box = sandbox();
+  try {
+    const foreign = join(box.root, "theirs");
+    writeFileSync(foreign, "", { mode: 0o666 });
+    chmodSync(foreign, 0o666);
+    chownSync(foreign, 1500, 1500);
+    for (const force of [false, true]) {
+      await assert.rejects(
+        setupKitty({ env: box.env, passwordFile: foreign, force }),
+        /owned by uid 1500/,
+      );
+      assert.equal(readFileSync(foreign, "utf8"), "");
+    }
+  } finally {
+    box.cleanup();
+  }
+});
+
+Deno.test("a reader holding tether.conf open from before never sees the new password", async () => {
+  const box = sandbox();
+  try {
+    const report = await setupKitty({ env: box.env });
+    chmodSync(report.include_file, 0o644);
+    const before = readFileSync(report.include_file, "utf8");
+    const fd = openSync(report.include_file, "r");
+    try {
+      await setupKitty({ env: box.env, force: true });
+      const buffer = new Uint8Array(4096);
+      const seen = new TextDecoder().decode(buffer.subarray(0, readSync(fd, buffer)));
+      assert.equal(seen, before);
+      assert.notEqual(readFileSync(report.include_file, "utf8"), before);
+      assert.equal(statSync(report.include_file).mode & 0o777, 0o600);
+    } finally {
+      closeSync(fd);
+    }
+  } finally {
+    box.cleanup();
+  }
+});

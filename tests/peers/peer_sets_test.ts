@@ -17,6 +17,24 @@ Deno.test("compareVersions orders dotted versions numerically", () => {
   assert.equal(compareVersions("4.25", "4.25.0"), 0);
 });
 
+Deno.test("a missing sid root fails its tests loudly, naming scripts/peers.sh (never a skip)", async () => {
+  const script = [
+    `const { SID, PEER_SETS } = await import(${
+      JSON.stringify(import.meta.resolve("../support/peer_set.ts"))
+    });`,
+    `console.log(PEER_SETS.map((set) => set.name).join(","), SID.label("kitty"));`,
+    `try { SID.wrap(["true"]); } catch (error) { console.log(error.message); }`,
+  ].join("\n");
+  const result = await run([Deno.execPath(), "eval", "--no-check", script], {
+    spawn: {
+      env: { ...Deno.env.toObject(), TETHER_PEERS_DIR: "/nonexistent-peers", TETHER_PEER_SETS: "" },
+    },
+  });
+  const [sets, message] = result.stdout.trim().split("\n");
+  assert.equal(sets, "debian12,sid [sid: unusable]");
+  assert.match(message!, /no peer root at \/nonexistent-peers\/sid — run scripts\/peers\.sh/);
+});
+
 forEachPeerSet((set) =>
   Deno.test({
     name: `peer set ${set.name}: sway, i3 and kitty run and are the versions named ${set.label()}`,

@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
   childPids,
+  fileDescriptorHeadroom,
   isProcessAlive,
   readComm,
   readEnviron,
@@ -75,4 +76,10 @@ Deno.test("another user's live process is alive (EPERM), checked as the unprivil
   const { permitted, alive } = JSON.parse(result.stdout);
   assert.equal(permitted, false, "the test user may not signal PID 1: the EPERM branch runs");
   assert.equal(alive, true);
+});
+
+Deno.test("fileDescriptorHeadroom: the soft limit minus what is open; null without /proc", () => {
+  const headroom = fileDescriptorHeadroom();
+  assert.ok(headroom !== null && headroom > 0 && headroom < 10_000_000, String(headroom));
+  assert.equal(fileDescriptorHeadroom("/nonexistent"), null);
 });

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { ConfigError } from "../../src/platform/config_error.ts";
 import {
   GENERATED_MARKER,
+  isUnchangedGenerated,
   planInstall,
   quoteExecPath,
   renderUnits,
@@ -27,20 +28,83 @@ Deno.test("cleanup service logs each removal to the journal and discards the std
   assert.match(service, /^StandardOutput=null$/m);
 });
 
-Deno.test("cleanup timer fires 1 min after boot, then every 5 min", () => {
+Deno.test("cleanup timer fires 1 min after the user manager starts, then every 5 min (±10 s)", () => {
   const timer = units()["tether-cleanup.timer"]!;
-  assert.match(timer, /^OnBootSec=1min$/m);
+  assert.match(timer, /^OnStartupSec=1min$/m);
+  assert.doesNotMatch(timer, /OnBootSec/);
   assert.match(timer, /^OnUnitActiveSec=5min$/m);
+  assert.match(timer, /^AccuracySec=10s$/m);
   assert.match(timer, /^WantedBy=timers.target$/m);
 });
 
 Deno.test("focus service restarts on failure and belongs to the graphical session", () => {
   const focus = units()["tether-focus.service"]!;
-  assert.match(focus, /^ExecStart=\/usr\/local\/bin\/tether focus$/m);
+  assert.match(
+    focus,
+    /^ExecStart=\/usr\/local\/bin\/tether focus --compositor auto --app-id kitty --font-delta 3$/m,
+  );
   assert.match(focus, /^Restart=on-failure$/m);
   assert.match(focus, /^PartOf=graphical-session.target$/m);
   assert.match(focus, /^After=graphical-session.target$/m);
   assert.match(focus, /^WantedBy=graphical-session.target$/m);
+});
+
+Deno.test("focus settings and the cleanup interval reach the units", () => {
+  const rendered = Object.fromEntries(
+    renderUnits("/opt/tether", {
+      compositor: "sway",
+      appId: "my kitty",
+      fontDeltaPt: 2.5,
+      cleanupInterval: "90s",
+    }).map((unit) => [unit.name, unit.content]),
+  );
+  assert.match(
+    rendered["tether-focus.service"]!,
+    /^ExecStart=\/opt\/tether focus --compositor sway --app-id "my kitty" --font-delta 2.5$/m,
+  );
+  assert.match(rendered["tether-cleanup.timer"]!, /^OnUnitActiveSec=90s$/m);
+  for (
+    const [settings, flag] of [
+      [{ compositor: "hyprland" }, "--compositor"],
+      [{ appId: " " }, "--app-id"],
+      [{ fontDeltaPt: 0 }, "--font-delta"],
+      [{ cleanupInterval: "5 minutes" }, "--cleanup-interval"],
+    ] as const
+  ) {
+    assert.throws(
+      () =>
+        renderUnits(
+          "/opt/tether",
+          {
+            compositor: "auto",
+            appId: "kitty",
+            fontDeltaPt: 3,
+            cleanupInterval: "5min",
+            ...settings,
+          } as Parameters<typeof renderUnits>[1],
+        ),
+      (error: Error) => error instanceof ConfigError && error.message.startsWith(flag),
+    );
+  }
+});
+
+Deno.test("the session target binds graphical-session.target and is ordered before it", () => {
+  const target = units()["tether-session.target"]!;
+  assert.match(target, /^BindsTo=graphical-session.target$/m);
+  assert.match(target, /^Before=graphical-session.target$/m);
+  assert.match(target, /^Wants=graphical-session-pre.target$/m);
+  assert.match(target, /^After=graphical-session-pre.target$/m);
+});
+
+Deno.test("every unit carries the checksum of its body; any edit breaks it", () => {
+  for (const unit of renderUnits("/usr/bin/tether")) {
+    assert.ok(unit.content.startsWith(GENERATED_MARKER + " (checksum "), unit.name);
+    assert.ok(isUnchangedGenerated(unit.content), unit.name);
+    const edited = unit.content.replace("Description=", "Description=my ");
+    assert.equal(isUnchangedGenerated(edited), false, unit.name);
+    assert.equal(isUnchangedGenerated(unit.content + "\n# note\n"), false, unit.name);
+  }
+  assert.equal(isUnchangedGenerated("[Service]\nExecStart=/my/own\n"), false);
 });
 
 Deno.test("paths with spaces, quotes or % are quoted for ExecStart", () => {
@@ -54,23 +118,36 @@ Deno.test("a relative binary path is a usage error", () => {
   assert.throws(() => renderUnits("tether"), ConfigError);
 });
 
-Deno.test("install plan: create, unchanged, conflict without --force, replace with it", () => {
+Deno.test("install plan: create, unchanged, replace an unedited unit, conflict without --force", () => {
   const rendered = renderUnits("/usr/bin/tether");
   const existing = new Map<string, string | null>([
     ["tether-cleanup.service", null],
     ["tether-cleanup.timer", rendered[1]!.content],
     ["tether-focus.service", "[Service]\nExecStart=/my/own\n"],
+    ["tether-session.target", renderUnits("/old/tether")[3]!.content],
   ]);
   assert.deepEqual(planInstall(rendered, existing, false).map((step) => step.action), [
     "create",
     "unchanged",
     "conflict",
+    "unchanged",
   ]);
+  existing.set(
+    "tether-cleanup.timer",
+    renderUnits("/usr/bin/tether", {
+      compositor: "auto",
+      appId: "kitty",
+      fontDeltaPt: 3,
+      cleanupInterval: "10min",
+    })[1]!.content,
+  );
   assert.deepEqual(planInstall(rendered, existing, true).map((step) => step.action), [
     "create",
-    "unchanged",
     "replace",
+    "replace",
+    "unchanged",
   ]);
+  assert.equal(planInstall(rendered, existing, false)[1]!.action, "replace");
 });
 
 Deno.test("systemd-analyze verify accepts the generated units", async () => {

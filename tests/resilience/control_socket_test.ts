@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { chmod, mkdir, mkdtemp, rm, stat, writeFile } from "node:fs/promises";
+import { chmod, mkdir, mkdtemp, rm, stat, symlink, writeFile } from "node:fs/promises";
 import { createConnection, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -159,17 +159,27 @@ Deno.test("close() lets a reply in progress reach its client before ending the c
     await assert.rejects(stat(path), { code: "ENOENT" });
   }));
 
-Deno.test("an existing control directory open to others is tightened to 0700", () =>
+Deno.test("a control directory open to others, foreign or a symlink is refused, never chmodded", () =>
   withTempDir(async (dir) => {
     const tetherDir = join(dir, "tether");
     await mkdir(tetherDir, { mode: 0o755 });
     await chmod(tetherDir, 0o755);
-    const server = await serveControlSocket(join(tetherDir, "focus.sock"), { status: () => 1 });
-    try {
-      assert.equal((await stat(tetherDir)).mode & 0o777, 0o700);
-    } finally {
-      await server.close();
-    }
+    await assert.rejects(
+      serveControlSocket(join(tetherDir, "focus.sock"), { status: () => 1 }),
+      /has mode 0755, must be 0700/,
+    );
+    assert.equal((await stat(tetherDir)).mode & 0o777, 0o755);
+    const victim = join(dir, "victim");
+    await mkdir(victim, { mode: 0o755 });
+    await chmod(victim, 0o755);
+    const planted = join(dir, "planted");
+    await symlink(victim, planted);
+    await assert.rejects(
+      serveControlSocket(join(planted, "focus.sock"), { status: () => 1 }),
+      /is a symlink, not a directory/,
+    );
+    assert.equal((await stat(victim)).mode & 0o777, 0o755, "the symlink's target is untouched");
+    await assert.rejects(stat(join(victim, "focus.sock")), { code: "ENOENT" });
   }));
 
 Deno.test("close() with an idle client connected leaves no timer behind", () => {

@@ -177,10 +177,10 @@ Deno.test("a socket replaced between probe and unlink is kept (same-inode check)
       env: {},
       uid: UID,
       dryRun: false,
-      // The second probe (right before unlink) finds that a new compositor took the name.
+      // Right after the probe, a new compositor (same PID, new file) takes the name.
       connectProber: async (probed) => {
         probes++;
-        if (probes === 2) {
+        if (probes === 1) {
           rmSync(probed);
           await createStaleSockets([probed]);
         }
@@ -288,7 +288,7 @@ Deno.test("a refused socket with a listener (hung, full backlog) is kept", async
       env: {},
       uid: UID,
       dryRun: false,
-      readListening: () => Promise.resolve(new Set([path])),
+      readListeners: () => ({ alive: new Set([lstatSync(path).ino]), doubt: null }),
     });
     assert.deepEqual(report.removed, []);
     assert.match(report.kept[0]!.reason, /listens/);
@@ -297,7 +297,7 @@ Deno.test("a refused socket with a listener (hung, full backlog) is kept", async
       env: {},
       uid: UID,
       dryRun: false,
-      readListening: () => Promise.resolve(null),
+      readListeners: () => ({ alive: new Set<number>(), doubt: "a test says so" }),
     });
     assert.deepEqual(blind.removed, []);
     assert.equal(existsSync(path), true);

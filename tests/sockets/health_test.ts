@@ -105,8 +105,9 @@ Deno.test("allHealthy is true only when every row is healthy", () => {
   assert.equal(allHealthy([]), true);
 });
 
-Deno.test("refused while a process listens on the path is unresponsive (full backlog)", () => {
-  const row = classifyHealth(entry(), failure("refused"), AT, new Set([entry().path]));
+Deno.test("refused while a process listens on that file (inode) is unresponsive (full backlog)", () => {
+  assert.equal(classifyHealth(entry(), failure("refused"), AT, new Set([3])).status, "stale");
+  const row = classifyHealth(entry(), failure("refused"), AT, new Set([entry().file!.ino]));
   assert.equal(row.status, "unresponsive");
   assert.match(row.error!.message, /backlog full/);
 });

@@ -24,6 +24,8 @@ export interface I3Options {
   display?: string;
   /** Whose i3 (and i3-msg, Xvfb and session clients) to run; default {@link DEBIAN12}. */
   peers?: PeerSet;
+  /** Extra config lines. */
+  config?: string;
 }
 
 /** A running i3 under Xvfb (compositor-ipc.md §3.2). */
@@ -65,7 +67,11 @@ export async function startI3(options: I3Options = {}): Promise<I3Instance> {
   const display = options.display ?? xvfb!.display;
   const configPath = join(runtimeDir, `i3-${Date.now()}.conf`);
   // The v4 header matters: without it i3 migrates the config and starts i3bar.
-  writeFileSync(configPath, "# i3 config file (v4)\nfont pango:monospace 8\n", { mode: 0o644 });
+  writeFileSync(
+    configPath,
+    `# i3 config file (v4)\nfont pango:monospace 8\n${options.config ?? ""}\n`,
+    { mode: 0o644 },
+  );
   const sessionEnv = { XDG_RUNTIME_DIR: runtimeDir, DISPLAY: display };
   const argv = asUserArgv(user, ["i3", "-c", configPath], sessionEnv, peers);
   const child: ChildProcess = spawn(argv[0]!, argv.slice(1), {

@@ -1,0 +1,89 @@
+/**
+ * `tether focus` with no compositor yet: under systemd (`INVOCATION_ID`) or with `--wait` it
+ * logs one line and waits until a compositor socket appears (then follows it); otherwise it is
+ * the usage error it always was. In-process, against the fake niri.
+ */
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { runCli } from "../../src/cli/run.ts";
+import { type FakeNiriServer, startFakeNiri } from "../fakes/niri_server.ts";
+import { runInProcess } from "../support/cli.ts";
+
+async function until(what: string, check: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+function sandboxEnv(root: string, extra: Record<string, string> = {}): Record<string, string> {
+  return { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: root, XDG_RUNTIME_DIR: root, ...extra };
+}
+
+for (
+  const [label, args, extra] of [
+    ["under systemd (INVOCATION_ID)", [], { INVOCATION_ID: "0123456789abcdef" }],
+    ["with --wait", ["--wait"], {}],
+  ] as const
+) {
+  Deno.test(`focus ${label} waits for a compositor with one log line, then follows it`, async () => {
+    const root = mkdtempSync(join(tmpdir(), "tether-focus-wait-"));
+    const stop = new AbortController();
+    let niri: FakeNiriServer | null = null;
+    let stdout = "";
+    let stderr = "";
+    try {
+      const running = runCli(["focus", ...args], {
+        env: sandboxEnv(root, extra),
+        stdout: (text) => (stdout += text),
+        stderr: (text) => (stderr += text),
+        stdoutIsTty: false,
+        shutdownSignal: stop.signal,
+      });
+      await until("the waiting line", () => stderr.includes("waiting for niri, sway or i3"));
+      // Several polls (1 s apart) pass without another line.
+      await new Promise((resolve) => setTimeout(resolve, 2500));
+      assert.equal(stderr.trim().split("\n").length, 1, stderr);
+      assert.equal(stdout, "");
+      niri = await startFakeNiri({ path: join(root, "niri.wayland-1.4242.sock"), windows: [] });
+      await until("the connection", () => /"to":"connected"/.test(stdout));
+      stop.abort("SIGTERM");
+      assert.equal(await running, 0, stderr);
+      assert.equal(stderr.trim().split("\n").length, 1, stderr);
+    } finally {
+      stop.abort("SIGTERM");
+      await niri?.close();
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+}
+
+Deno.test("focus --wait stopped before any compositor appears exits 0", async () => {
+  const root = mkdtempSync(join(tmpdir(), "tether-focus-wait-"));
+  const stop = new AbortController();
+  try {
+    setTimeout(() => stop.abort("SIGTERM"), 1500);
+    const result = await runInProcess(["focus", "--wait"], {
+      env: sandboxEnv(root),
+      signal: stop.signal,
+    });
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stderr, /no compositor yet/);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+Deno.test("focus without --wait and outside systemd still exits 2 when no compositor is found", async () => {
+  const root = mkdtempSync(join(tmpdir(), "tether-focus-wait-"));
+  try {
+    const result = await runInProcess(["focus"], { env: sandboxEnv(root) });
+    assert.equal(result.code, 2, result.stderr);
+    assert.equal(result.stderr.trim().split("\n").length, 1, result.stderr);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});

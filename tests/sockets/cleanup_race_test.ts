@@ -1,0 +1,79 @@
+import assert from "node:assert/strict";
+import {
+  chmodSync,
+  lstatSync,
+  mkdtempSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { ConnectionError } from "../../src/resilience/errors.ts";
+import { runCleanup } from "../../src/sockets/cleanup.ts";
+import { createStaleSockets } from "../support/stale_sockets.ts";
+import { raceRound } from "../../scripts/bench/cleanup_race.ts";
+
+const UID = process.getuid!();
+const SEED = Number(Deno.env.get("TETHER_RACE_SEED") ?? Date.now() % 1_000_000);
+
+for (const decoy of ["file", "symlink"] as const) {
+  Deno.test(`a ${decoy} renamed over a stale socket after its checks is put back, not removed`, async () => {
+    const rt = mkdtempSync(join(tmpdir(), "tether-race-"));
+    chmodSync(rt, 0o700);
+    const target = join(rt, `sway-ipc.${UID}.9401.sock`);
+    const other = join(rt, `sway-ipc.${UID}.9402.sock`);
+    await createStaleSockets([target, other]);
+    const staged = join(rt, "staged");
+    if (decoy === "file") writeFileSync(staged, "decoy\n");
+    else symlinkSync("/nonexistent", staged);
+    const decoyInode = lstatSync(staged).ino;
+    let swapped = false;
+    try {
+      const report = await runCleanup({
+        runtimeDir: rt,
+        env: {},
+        uid: UID,
+        dryRun: false,
+        // The racer's moment: right after the first connect was refused (the compiled binary
+        // would see a regular file refuse too), the decoy takes the socket's place.
+        connectProber: (path) => {
+          if (path === target && !swapped) {
+            swapped = true;
+            renameSync(staged, target);
+          }
+          return Promise.reject(new ConnectionError("refused", "connect ECONNREFUSED"));
+        },
+      });
+      assert.ok(swapped);
+      assert.deepEqual(report.removed, [other]);
+      assert.deepEqual(report.failed, []);
+      assert.match(report.kept.find((kept) => kept.socket_path === target)!.reason, /replaced/);
+      assert.equal(lstatSync(target).ino, decoyInode, "the decoy is back at its path");
+      assert.deepEqual(readdirSync(rt).sort(), [`sway-ipc.${UID}.9401.sock`], "no quarantine left");
+    } finally {
+      rmSync(rt, { recursive: true, force: true });
+    }
+  });
+}
+
+Deno.test(`randomized race: 3 rounds x 300 stale sockets, a racer swapping decoys in (seed ${SEED})`, async () => {
+  let swaps = 0;
+  for (let round = 0; round < 3; round++) {
+    const result = await raceRound({
+      sockets: 300,
+      seed: SEED + round,
+      inProcess: true,
+      spanMs: 60,
+    });
+    const context = `seed ${SEED + round}`;
+    assert.deepEqual(result.lost, [], `decoys lost; ${context}`);
+    assert.equal(result.leftUnraced, 0, `stale sockets nobody raced were left; ${context}`);
+    assert.equal(result.quarantines, 0, context);
+    assert.ok(result.removed > 0, context);
+    swaps += result.swaps;
+  }
+  assert.equal(swaps, 3 * 150);
+});
