@@ -72,7 +72,10 @@ for (const [name, argv] of DAEMONS) {
     try {
       Deno.chmodSync(box.runtimeDir, 0o777);
       const result = await runInProcess(argv, { env: { ...box.env, SWAYSOCK: "/nonexistent" } });
-      assertOneLineUsage(result, /has mode 0777, must be 0700/);
+      assertOneLineUsage(
+        result,
+        /shared directory \(mode 0777\): XDG_RUNTIME_DIR must be your private 0700 directory/,
+      );
       assert.deepEqual(readdirSync(box.runtimeDir), []);
     } finally {
       box.cleanup();
