@@ -1,6 +1,6 @@
 import { Command, Option } from "@commander-js/extra-typings";
 import type { Dirent } from "node:fs";
-import { access, constants, lstat, mkdir, readdir, readFile, stat, unlink } from "node:fs/promises";
+import { access, constants, lstat, mkdir, readdir, stat, unlink } from "node:fs/promises";
 import { basename, join, resolve } from "node:path";
 import { ConfigError } from "../platform/config_error.ts";
 import { configHome } from "../platform/paths.ts";
