@@ -23,6 +23,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { KittyRegistry } from "../../src/kitty/registry.ts";
 import { startFakeNiri } from "../../tests/fakes/niri_server.ts";
+import { ONE_OS_WINDOW_LS } from "../../tests/kitty/fake_kitty_server.ts";
 import { startKitty } from "../../tests/support/kitty.ts";
 import { startXvfb } from "../../tests/support/xvfb.ts";
 import { startTracker, tetherBinary } from "../../tests/e2e/focus_support.ts";
@@ -184,7 +185,10 @@ async function realKittyFigures(mode: Mode, peers: PeerSet): Promise<void> {
   }
 }
 
-/** A kitty stand-in: answers the version probes like kitty 0.26 and every command with ok. */
+/**
+ * A kitty stand-in: answers the version probes like kitty 0.26, `ls` with one OS window (so the
+ * tracker maps each window to it at once), and every other command with ok.
+ */
 function fakeKitty(path: string): Promise<Server> {
   const server = createServer((socket) => {
     let buffered = "";
@@ -201,6 +205,8 @@ function fakeKitty(path: string): Promise<Server> {
             error:
               "The kitty client you are using to send remote commands is newer than this kitty instance. This is not supported.",
           }
+          : json.cmd === "ls"
+          ? { ok: true, data: ONE_OS_WINDOW_LS }
           : { ok: true };
         socket.write(`\x1bP@kitty-cmd${JSON.stringify(reply)}\x1b\\`);
       }

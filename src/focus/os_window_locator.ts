@@ -74,10 +74,12 @@ interface Binding {
  * - Wayland, a kitty with one OS window: that one.
  * - Wayland, several OS windows: the one kitty itself reports `is_focused`, asked right after
  *   the focus event and polled for up to {@link FOCUS_REPORT_WAIT_MS} — accepted only once kitty
- *   has reported it for {@link FOCUS_REPORT_STABLE_MS} in a row, only if it is not bound to
- *   another compositor window (kitty reports its *previous* focus until it has processed the new
- *   one), and only while the compositor's focus is still there. Without keyboard focus kitty
- *   never reports a focused OS window: then the answer is `ambiguous` and nothing is resized.
+ *   has been seen to follow focus (its report changed between two of tether's looks: without
+ *   keyboard focus some kitty versions keep reporting the OS window created last), once it has
+ *   reported it for {@link FOCUS_REPORT_STABLE_MS} in a row, only if it is not bound to another
+ *   compositor window (kitty reports its *previous* focus until it has processed the new one),
+ *   and only while the compositor's focus is still there. Otherwise the answer is `ambiguous`
+ *   and nothing is resized.
  *
  * A binding is kept per compositor window until the OS window disappears from kitty's `ls` or
  * the PID the compositor reports for that window id changes (a restarted compositor reuses ids).
@@ -86,6 +88,11 @@ export class OsWindowLocator {
   readonly #options: OsWindowLocatorOptions;
   readonly #clock: Clock;
   readonly #bindings = new Map<number, Binding>();
+  /**
+   * Per kitty: the OS window it last reported focused (null: none), and whether it has been seen
+   * to change — proof that its reports follow the compositor's focus.
+   */
+  readonly #reports = new Map<number, { last: number | null; follows: boolean }>();
 
   constructor(options: OsWindowLocatorOptions) {
     this.#options = options;
@@ -106,8 +113,23 @@ export class OsWindowLocator {
     return null;
   }
 
+  /**
+   * Focus just left kitty `pid` for another program's window: a moment later (when kitty has
+   * heard of it) record what kitty reports, so its next report can show whether it follows
+   * focus. Never throws; a kitty that cannot be asked is simply not observed.
+   */
+  async observeAfterLoss(pid: number): Promise<void> {
+    await this.#clock.sleep(FOCUS_REPORT_STABLE_MS * 2);
+    try {
+      this.#observe(pid, await this.#options.listOsWindows(pid));
+    } catch {
+      // the next locate asks again
+    }
+  }
+
   /** Forgets every binding of a kitty (it exited). */
   forgetKitty(pid: number): void {
+    this.#reports.delete(pid);
     for (const [windowId, binding] of this.#bindings) {
       if (binding.window.pid === pid) this.#bindings.delete(windowId);
     }
@@ -184,12 +206,17 @@ export class OsWindowLocator {
         return { kind: "unknown", pid, reason: failure.message, category: failure.category };
       }
       this.#prune(pid, osWindows);
+      const follows = this.#observe(pid, osWindows);
       if (osWindows.length === 1) {
         return this.#bind(window, { pid, osWindowId: osWindows[0]!.id }, "only");
       }
       if (!stillFocused()) return { kind: "moved_on", pid };
       const focused = osWindows.filter((osWindow) => osWindow.is_focused);
-      if (focused.length === 1) {
+      if (focused.length === 1 && !follows) {
+        candidate = null;
+        last = `kitty ${pid} reports OS window ${focused[0]!.id} focused but has not been seen ` +
+          "to follow a focus change yet (without keyboard focus kitty may report a stale one)";
+      } else if (focused.length === 1) {
         const ref = { pid, osWindowId: focused[0]!.id };
         const owner = this.compositorWindowOf(ref);
         if (owner === null || owner === window.windowId) {
@@ -220,6 +247,20 @@ export class OsWindowLocator {
       }
       await this.#clock.sleep(Math.min(this.#options.pollMs ?? FOCUS_REPORT_POLL_MS, remainingMs));
     }
+  }
+
+  /** Records kitty's focus report; returns whether kitty has been seen to follow focus. */
+  #observe(pid: number, osWindows: readonly KittyOsWindowInfo[]): boolean {
+    const focused = osWindows.filter((osWindow) => osWindow.is_focused);
+    const current = focused.length === 1 ? focused[0]!.id : null;
+    const known = this.#reports.get(pid);
+    if (known === undefined) {
+      this.#reports.set(pid, { last: current, follows: false });
+      return false;
+    }
+    if (known.last !== current) known.follows = true;
+    known.last = current;
+    return known.follows;
   }
 
   #bind(window: FocusedWindow, ref: OsWindowRef, how: "x11" | "only" | "focused"): LocateResult {

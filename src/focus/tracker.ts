@@ -1,6 +1,7 @@
 import type { FocusedWindow, FocusTransition } from "../compositor/focus_source.ts";
 import { type Clock, systemClock } from "../resilience/clock.ts";
-import { ConnectionError } from "../resilience/errors.ts";
+import { ConnectionError, type ErrorCategory, type ErrorJson } from "../resilience/errors.ts";
+import { isoTimestamp, roundMs } from "../platform/time_format.ts";
 import { retry } from "../resilience/retry.ts";
 import { schedulePolicy } from "../resilience/retry_policy.ts";
 import { waitAtMost } from "../resilience/wait_at_most.ts";
@@ -21,7 +22,10 @@ import {
 export type KittyFontPort = Pick<KittyRegistry, "changeOsWindowFontSize">;
 
 /** What the tracker needs to map compositor windows to kitty OS windows. */
-export type OsWindowFinder = Pick<OsWindowLocator, "locate" | "peek" | "forgetKitty">;
+export type OsWindowFinder = Pick<
+  OsWindowLocator,
+  "locate" | "peek" | "forgetKitty" | "observeAfterLoss"
+>;
 
 /**
  * A kitty window takes focus the moment it maps, but kitty 0.26 creates its socket (and spawns
@@ -66,8 +70,10 @@ export interface FocusActionLine {
   attempts: number;
   /** From the focus event's arrival to kitty's acknowledgement (or giving up), ms. */
   latency_ms: number;
-  /** Why it failed or was skipped, or null. */
-  error: string | null;
+  /** What went wrong (`failed`, `not_configured`, `ambiguous`), or null. */
+  error: ErrorJson | null;
+  /** Why nothing was sent (`skipped`), or null. */
+  reason: string | null;
   /**
    * Present when the change did more than asked: `reset_all` = kitty < 0.35 could not shrink
    * this OS window alone, so every OS window of that kitty went back to its configured size.
@@ -366,6 +372,12 @@ export class FocusTracker {
     }
     this.#wanted = wanted;
     this.#forgetDeadKitties();
+    // Focus left a kitty for another program: what kitty reports then shows whether its focus
+    // reports follow the compositor (os_window_locator.ts).
+    const lostPid = lostRef?.pid ?? null;
+    if (lostPid !== null && lostPid !== gainedRef?.pid && this.#options.isAlive(lostPid)) {
+      this.#options.locator.observeAfterLoss(lostPid).catch(() => {});
+    }
 
     if (gainedRef === null || wanted === null) return;
     const window = this.#window(gainedRef);
@@ -393,7 +405,7 @@ export class FocusTracker {
         : "failed",
       0,
       arrivedAt,
-      { error: located.reason },
+      { error: located.reason, category: located.category ?? null },
     );
   }
 
@@ -628,7 +640,11 @@ export class FocusTracker {
       result.status,
       result.attempts,
       arrivedAt,
-      { error: result.error, ...(result.effect === "reset_all" ? { effect: "reset_all" } : {}) },
+      {
+        error: result.error,
+        category: result.category,
+        ...(result.effect === "reset_all" ? { effect: "reset_all" } : {}),
+      },
     );
   }
 
@@ -653,19 +669,27 @@ export class FocusTracker {
     status: ActionStatus,
     attempts: number,
     arrivedAt: number,
-    extra: { error: string | null; effect?: "reset_all" },
+    extra: { error: string | null; category?: ErrorCategory | null; effect?: "reset_all" },
   ): void {
     const now = this.#clock.now();
+    const { error: text, category, ...effect } = extra;
+    // A skip says why in words; anything else that went wrong is a problem with a category.
+    const skipped = status === "skipped";
     this.#options.emit({
-      ts: new Date(now).toISOString(),
+      ts: isoTimestamp(now),
       event,
       pid,
       os_window_id: osWindowId,
       window_id: windowId,
       status,
       attempts,
-      latency_ms: Math.max(0, Math.round((now - arrivedAt) * 100) / 100),
-      ...extra,
+      latency_ms: Math.max(0, roundMs(now - arrivedAt)),
+      error: text === null || skipped ? null : {
+        category: category ?? (status === "failed" ? "closed" : "not_configured"),
+        message: text,
+      },
+      reason: skipped ? text : null,
+      ...effect,
     });
   }
 }

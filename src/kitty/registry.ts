@@ -148,6 +148,8 @@ interface Instance {
   pooling: PoolingDecision | null;
   permanent: boolean;
   credentials: KittyCredentials | null;
+  /** kitty refused `action` (a password list without it): only `set-font-size` is used. */
+  actionRefused: boolean;
   /** Jobs for this kitty run one after another: never two connections to one kitty at once. */
   tail: Promise<void>;
   queued: number;
@@ -306,13 +308,14 @@ export class KittyRegistry {
         const osWindows = osWindowId === null
           ? []
           : parseLsData((await this.#command(instance, lsCommand(), tally)).data);
-        const plan = planOsWindowFontChange(
-          osWindows,
-          osWindowId,
-          deltaPt,
-          this.#targeting(instance),
-          options.allowReset,
-        );
+        const plan = () =>
+          planOsWindowFontChange(
+            osWindows,
+            osWindowId,
+            deltaPt,
+            this.#targeting(instance),
+            options.allowReset,
+          );
         const done = (extra: Partial<FontChangeResult>): FontChangeResult => ({
           status: "success",
           attempts: attemptsOf(tally),
@@ -321,22 +324,35 @@ export class KittyRegistry {
           category: null,
           ...extra,
         });
-        if (plan.kind === "gone") {
+        let planned = plan();
+        if (planned.kind === "send" && planned.command.cmd === "action") {
+          try {
+            await this.#command(instance, planned.command, tally);
+            return done({});
+          } catch (error) {
+            // A password set up by an older tether allows no `action`: fall back to kitty's
+            // active OS window for this kitty (README "tether kitty setup").
+            if (!(error instanceof ConnectionError && error.category === "auth")) throw error;
+            instance.actionRefused = true;
+            planned = plan();
+          }
+        }
+        if (planned.kind === "gone") {
           return done({
             status: "skipped",
             error: `OS window ${osWindowId} is gone`,
             effect: "gone",
           });
         }
-        if (plan.kind === "unreachable") {
+        if (planned.kind === "unreachable") {
           return done({
             status: "failed",
-            error: `kitty ${pid}: ${plan.reason}`,
+            error: `kitty ${pid}: ${planned.reason}`,
             effect: "not_active",
           });
         }
-        await this.#command(instance, plan.command, tally);
-        return done(plan.kind === "reset_all" ? { effect: "reset_all" } : {});
+        await this.#command(instance, planned.command, tally);
+        return done(planned.kind === "reset_all" ? { effect: "reset_all" } : {});
       } catch (error) {
         const failure = this.#recordFailure(instance, error);
         return {
@@ -365,6 +381,7 @@ export class KittyRegistry {
   }
 
   #targeting(instance: Instance): FontTargeting {
+    if (instance.actionRefused) return "active";
     const installed = instance.installed;
     const version = installed !== undefined && "version" in installed ? installed.version : null;
     const pooling = instance.pooling;
@@ -451,6 +468,7 @@ export class KittyRegistry {
       pooling: null,
       permanent: false,
       credentials: null,
+      actionRefused: false,
       tail: Promise.resolve(),
       queued: 0,
     };
@@ -494,6 +512,7 @@ export class KittyRegistry {
     instance.pooling = null;
     instance.permanent = false;
     instance.credentials = null;
+    instance.actionRefused = false;
     this.#connections.forget(instance.pid);
   }
 
@@ -657,7 +676,7 @@ export class KittyRegistry {
 
   #setStatus(instance: Instance, status: KittyState, reason: string | null): void {
     const previous = instance.status.status;
-    if (instance.status.setStatus(status, reason) || previous === "unknown") {
+    if (instance.status.setStatus(status, reason, instance.category) || previous === "unknown") {
       this.events.emit("status_changed", {
         pid: instance.pid,
         status,

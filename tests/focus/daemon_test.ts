@@ -226,8 +226,7 @@ focusTest(
       kitty_pid: a,
       from: "unknown",
       to: "ready",
-      reason: null,
-      category: null,
+      error: null,
     });
     assert.match(String(ready.ts), /^\d{4}-\d\d-\d\dT/);
 
@@ -246,8 +245,9 @@ focusTest(
       from,
     );
     assert.equal(unconfigured.to, "not_configured");
-    assert.equal(unconfigured.category, "not_configured");
-    assert.match(String(unconfigured.reason), /no remote-control socket .*tether kitty setup/);
+    const problem = unconfigured.error as { category: string; message: string };
+    assert.equal(problem.category, "not_configured");
+    assert.match(problem.message, /no remote-control socket .*tether kitty setup/);
     const line = await tracker.waitForLine("C's grow", isAction("focus_gained", c), from);
     assert.equal(line.status, "not_configured");
 
@@ -368,8 +368,62 @@ focusTest(
     // Finding A's OS window (its ls) already failed: no font command was sent (attempts 0).
     assert.equal(line.status, "failed");
     assert.equal(line.attempts, 0);
-    assert.match(String(line.error), /timeout|no reply/i);
+    assert.match((line.error as { message: string }).message, /timeout|no reply/i);
     assert.equal(kittyA.requests.length, 2);
     assert.equal(await tracker.stop(), 0);
   },
 );
+
+focusTest(
+  "tether focus pin / unpin: the pinned OS window keeps its size until unpinned; status shows it",
+  async (box) => {
+    const a = box.kittyPid();
+    const b = box.kittyPid();
+    const kittyA = await box.kitty(a);
+    await box.kitty(b);
+    const niri = await box.startNiri([
+      { id: 1, app_id: "kitty", pid: a },
+      { id: 2, app_id: "kitty", pid: b },
+    ], 1);
+    const tracker = box.track();
+    await tracker.waitForLine("A grown", isAction("focus_gained", a));
+    const pinned = await box.run(["focus", "pin"]);
+    assert.equal(pinned.code, 0, pinned.stderr);
+    assert.match(
+      pinned.stdout,
+      new RegExp(`pinned kitty ${a} OS window 1 .*enlarged \\+3 pt, pinned`),
+    );
+    let from = tracker.lines.length;
+    niri.focus(2);
+    await tracker.waitForLine("B grown", isAction("focus_gained", b), from);
+    const status = JSON.parse((await box.run(["--json", "focus", "status"])).stdout);
+    const rowA = status.os_windows.find((row: { pid: number }) => row.pid === a);
+    assert.deepEqual(rowA, {
+      pid: a,
+      os_window_id: 1,
+      window_id: 1,
+      enlarged_pt: 3,
+      focused: false,
+      pinned: true,
+    });
+    assert.deepEqual(fontChanges(kittyA), ["+3 id:1"], "pinned: not shrunk");
+    from = tracker.lines.length;
+    const unpinned = await box.run(["--json", "focus", "unpin"]);
+    assert.equal(unpinned.code, 0, unpinned.stderr);
+    assert.equal(JSON.parse(unpinned.stdout).unpinned.length, 1);
+    await tracker.waitForLine("A shrunk", isAction("focus_lost", a), from);
+    assert.deepEqual(fontChanges(kittyA), ["+3 id:1", "-3 id:1"]);
+    assert.equal(await tracker.stop(), 0);
+  },
+);
+
+focusTest("tether focus pin with nothing focused exits 1 with one line", async (box) => {
+  await box.startNiri([{ id: 1, app_id: "foot", pid: box.kittyPid() }], 1);
+  const tracker = box.track();
+  await tracker.waitForLine("connected", (line) => line.event === "status_changed");
+  const result = await box.run(["focus", "pin"]);
+  assert.equal(result.code, 1);
+  assert.match(result.stderr, /nothing to pin/);
+  assert.equal(result.stderr.trimEnd().split("\n").length, 1, result.stderr);
+  assert.equal(await tracker.stop(), 0);
+});

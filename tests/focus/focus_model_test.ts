@@ -43,7 +43,20 @@ function prng(seed: number): () => number {
   };
 }
 
-type Mode = "wayland-keyboard" | "wayland-no-keyboard" | "x11";
+/**
+ * `wayland-keyboard`: kitty hears of keyboard focus (a few ms late, in order).
+ * `wayland-no-keyboard`: kitty never reports a focused OS window.
+ * `wayland-stale-focus`: no keyboard, and kitty reports the OS window it created last as focused
+ * (kitty 0.48 under sway 1.12 without a keyboard).
+ * `x11`: i3 — no PIDs, X11 window ids; kitty hears of keyboard focus.
+ */
+type Mode = "wayland-keyboard" | "wayland-no-keyboard" | "wayland-stale-focus" | "x11";
+
+/**
+ * Quiet points where a kitty with several OS windows had focus under a keyboard, and how many
+ * of them had it enlarged: the lenient Wayland invariant must not pass by never enlarging.
+ */
+const keyboardMultiWindow = { quietPoints: 0, enlarged: 0 };
 
 interface CompositorWindow {
   windowId: number;
@@ -96,6 +109,7 @@ class World {
   /** A new OS window in kitty `pid` (new_os_window), focused. */
   openOsWindow(pid: number): void {
     const osWindowId = this.kitties.get(pid)!.openOsWindow();
+    if (this.mode === "wayland-stale-focus") this.kitties.get(pid)!.setKeyboardFocus(osWindowId);
     const window = { windowId: this.#nextWindowId++, pid, osWindowId };
     this.windows.push(window);
     this.log.push(`open OS window ${pid}/${osWindowId} as ${window.windowId}`);
@@ -115,7 +129,7 @@ class World {
     this.focused = window;
     this.log.push(`focus ${window === null ? "nothing" : describe(window)}`);
     // kitty hears of keyboard focus a few ms later, if a keyboard reaches it.
-    if (this.mode !== "wayland-no-keyboard") {
+    if (this.mode === "wayland-keyboard" || this.mode === "x11") {
       // In order: the compositor sends keyboard enter/leave in the order focus moves.
       const at = Math.max(this.#keyboardAt, this.clock.now() + Math.floor(this.random() * 30));
       this.#keyboardAt = at;
@@ -216,9 +230,20 @@ class World {
     for (const [pid, kitty] of this.kitties) {
       for (const osWindowId of kitty.osWindowIds()) {
         const focused = this.focused?.pid === pid && this.focused.osWindowId === osWindowId;
-        const expected = focused && this.knowable ? DELTA_PT : 0;
+        // kitty < 0.35 can grow only its active OS window; without a keyboard that need not be
+        // the focused one (README: what cannot be done there).
+        const keyboard = this.mode === "wayland-keyboard" || this.mode === "x11";
+        const reachable = kitty.version[1] >= 35 || keyboard;
+        const expected = focused && this.knowable && reachable ? DELTA_PT : 0;
         const actual = kitty.deltaOf(osWindowId);
-        if (actual !== expected) {
+        // On Wayland a kitty with several OS windows is known only once kitty has shown that
+        // its focus reports follow the compositor: until then "nothing" is right too.
+        const lenient = focused && this.mode !== "x11" && (!this.knowable || !reachable);
+        if (focused && this.mode === "wayland-keyboard" && kitty.osWindowIds().length > 1) {
+          keyboardMultiWindow.quietPoints++;
+          if (actual === DELTA_PT) keyboardMultiWindow.enlarged++;
+        }
+        if (actual !== expected && !(lenient && actual === DELTA_PT)) {
           wrong.push(
             `${pid}/${osWindowId}${focused ? " (focused)" : ""}: ${actual} pt, want ${expected}`,
           );
@@ -229,9 +254,9 @@ class World {
   }
 
   /**
-   * X11 and a keyboard make every kitty window knowable; without a keyboard a window is known
-   * once tether saw it focused while its kitty had one OS window (the locator keeps that
-   * binding): decided at the quiet point after the transition to it.
+   * On X11 every kitty window is knowable; on Wayland a window is surely known once tether saw
+   * it focused while its kitty had one OS window (the locator keeps that binding), decided at
+   * the quiet point after the transition to it. Others may be known (lenient check).
    */
   #computeKnowable(): void {
     this.#updateKnowable();
@@ -243,7 +268,7 @@ class World {
       this.knowable = false;
       return;
     }
-    if (this.mode !== "wayland-no-keyboard") {
+    if (this.mode === "x11") {
       this.knowable = true;
       return;
     }
@@ -370,7 +395,7 @@ function describe(window: CompositorWindow): string {
 /** One random sequence; returns normally or throws with the seed and the steps taken. */
 async function runSequence(seed: number): Promise<void> {
   const random = prng(seed);
-  const modes: Mode[] = ["wayland-keyboard", "wayland-no-keyboard", "x11"];
+  const modes: Mode[] = ["wayland-keyboard", "wayland-no-keyboard", "wayland-stale-focus", "x11"];
   const world = new World(random, modes[Math.floor(random() * modes.length)]!);
   try {
     world.openKitty();
@@ -433,6 +458,11 @@ Deno.test("model: exactly the focused kitty OS window is enlarged at every quiet
     : [base];
   console.log(`model: ${seeds.length} sequences from seed ${base}`);
   for (const seed of seeds) await runSequence(seed);
+  const { quietPoints, enlarged } = keyboardMultiWindow;
+  console.log(`model: keyboard, several OS windows: ${enlarged} of ${quietPoints} enlarged`);
+  if (only === undefined) {
+    assert.ok(enlarged > quietPoints * 0.6, `only ${enlarged} of ${quietPoints} enlarged`);
+  }
 });
 
 Deno.test("model: the invariant check itself fails on a wrong state (the test can fail)", () => {

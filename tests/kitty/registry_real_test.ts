@@ -124,7 +124,7 @@ forEachPeerSet((set) =>
                   ),
                   status!.pooling,
                 );
-                assert.notEqual(status!.last_activity, null);
+                assert.notEqual(status!.last_activity_at, null);
               } finally {
                 await registry.close();
               }
