@@ -36,6 +36,17 @@ runCli(process.argv.slice(2), {
   stdout: (text) => stdout.write(text),
   stderr: writeStderr,
   stdoutIsTty: Boolean(process.stdout.isTTY),
+  terminalSize: () => {
+    if (!process.stdout.isTTY) return null;
+    // getWindowSize asks the terminal now; `columns` may lag a resize on some runtimes.
+    const [columns, rows] = process.stdout.getWindowSize?.() ??
+      [process.stdout.columns, process.stdout.rows];
+    return columns > 0 && rows > 0 ? { columns, rows } : null;
+  },
+  onTerminalResize: (listener) => {
+    process.on("SIGWINCH", listener);
+    return () => process.off("SIGWINCH", listener);
+  },
   shutdownSignal: shutdown.signal,
 }).then(async (commandExitCode) => {
   // Daemons have closed their sockets by now; exiting explicitly ends stray unref'd timers.

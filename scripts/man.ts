@@ -22,6 +22,10 @@ import { VERSION } from "../src/cli/version.ts";
 export const ENVIRONMENT: readonly (readonly [string, string])[] = [
   ["TETHER_LOG", "default for --log-level (debug, info, warn, error, silent)."],
   ["NO_COLOR", "when set and not empty, no colours."],
+  [
+    "TERM",
+    "unset or dumb: plain output, no colours and no cursor movement (socket-health --watch appends).",
+  ],
   ["XDG_RUNTIME_DIR", "the runtime directory: compositor, kitty and tether sockets live here."],
   [
     "XDG_CONFIG_HOME",

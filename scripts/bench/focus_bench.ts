@@ -15,6 +15,7 @@
  *    between 5,000 and 10,000 events and whether the targets (<= 60 MB, flat) are met.
  *    `TETHER_BIN` picks the binary (default dist/tether).
  */
+import { TETHER_KITTY_COMMANDS } from "../../src/kitty/setup.ts";
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:net";
@@ -58,11 +59,7 @@ async function realKittyFigures(mode: Mode, peers: PeerSet): Promise<void> {
   const passwordFile = join(runtimeDir, "rc.password");
   writeFileSync(passwordFile, BENCH_PASSWORD + "\n", { mode: 0o600 });
   const remoteControl = mode === "password"
-    ? {
-      mode: "password" as const,
-      password: BENCH_PASSWORD,
-      commands: ["set-font-size", "action", "ls"],
-    }
+    ? { mode: "password" as const, password: BENCH_PASSWORD, commands: [...TETHER_KITTY_COMMANDS] }
     : { mode: "socket-only" as const };
   const x = await startXvfb(peers);
   const kitties = [

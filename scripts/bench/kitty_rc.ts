@@ -3,6 +3,7 @@
  * under Xvfb, over tether's registry vs a `kitty @ --to unix:… set-font-size` subprocess.
  * Usage: deno run -A scripts/bench/kitty_rc.ts [registryRuns=50] [subprocessRuns=10]
  */
+import { TETHER_KITTY_COMMANDS } from "../../src/kitty/setup.ts";
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -25,7 +26,7 @@ const passwordFile = join(dir, "rc.password");
 writeFileSync(passwordFile, password + "\n", { mode: 0o600 });
 const x = await startXvfb();
 const kitty = await startKitty(x, {
-  remoteControl: { mode: "password", password, commands: ["set-font-size", "ls"] },
+  remoteControl: { mode: "password", password, commands: [...TETHER_KITTY_COMMANDS] },
 });
 const registry = new KittyRegistry({
   env: { XDG_RUNTIME_DIR: kitty.runtimeDir, HOME: dir },

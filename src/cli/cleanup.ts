@@ -3,6 +3,7 @@ import { runtimeDir } from "../platform/paths.ts";
 import { runCleanup } from "../sockets/cleanup.ts";
 import type { CliContext } from "./context.ts";
 import { ExitCode } from "./exit_codes.ts";
+import { modeFor } from "./output_mode.ts";
 import { parseTimeoutSeconds } from "./socket_flags.ts";
 
 /**
@@ -37,9 +38,9 @@ export function cleanupCommand(context: CliContext): Command {
           ),
       });
       for (const failure of report.failed) {
-        logger.error(`could not remove ${failure.path}: ${failure.error}`);
+        logger.error(`could not remove ${failure.socket_path}: ${failure.error.message}`);
       }
-      if (context.globals().json) {
+      if (modeFor(context, { stream: false }) === "json") {
         context.stdout(JSON.stringify(report) + "\n");
       } else if (
         options.verbose || report.removed.length > 0 || report.failed.length > 0
@@ -50,9 +51,11 @@ export function cleanupCommand(context: CliContext): Command {
         const lines = [
           ...report.removed.map((path) => `${verb} ${path}`),
           ...(options.verbose
-            ? report.kept.map((kept) => `kept    ${kept.path}: ${kept.reason}`)
+            ? report.kept.map((kept) => `kept    ${kept.socket_path}: ${kept.reason}`)
             : []),
-          ...report.failed.map((failed) => `FAILED  ${failed.path}: ${failed.error}`),
+          ...report.failed.map((failed) =>
+            `FAILED  ${failed.socket_path}: ${failed.error.message}`
+          ),
           `${report.removed.length} ${
             options.dryRun ? "removable" : "removed"
           }, ${report.kept.length} kept, ${report.failed.length} failed`,

@@ -21,7 +21,9 @@ import {
 } from "../platform/escape_control.ts";
 import { prepareTetherRuntimeDir } from "../platform/runtime_dir.ts";
 import { ConfigError } from "../platform/config_error.ts";
-import { ConnectionError } from "../resilience/errors.ts";
+import { ConnectionError, errorJson } from "../resilience/errors.ts";
+import { isoTimestamp } from "../platform/time_format.ts";
+import { modeFor } from "./output_mode.ts";
 import type { CliContext } from "./context.ts";
 import { ExitCode } from "./exit_codes.ts";
 
@@ -67,8 +69,9 @@ function sendCommand(context: CliContext) {
         context,
       });
       // Frames are bytes from the network: never raw control characters on a terminal.
-      if (context.globals().json) context.stdout(escapeJsonControl(JSON.stringify(report)) + "\n");
-      else context.stdout(escapeControlLines(renderReport(report)));
+      if (modeFor(context, { stream: false }) === "json") {
+        context.stdout(escapeJsonControl(JSON.stringify(report)) + "\n");
+      } else context.stdout(escapeControlLines(renderReport(report)));
       context.setExitCode(report.outcome === "replied" ? ExitCode.ok : ExitCode.failed);
     });
 }
@@ -89,9 +92,13 @@ async function send(
 ): Promise<SendReport> {
   const failed = (error: unknown, outcome: "no_reply" | "outcome_unknown") => {
     if (
-      context.globals().json && (error instanceof ConnectionError || error instanceof ConfigError)
+      modeFor(context, { stream: false }) === "json" &&
+      (error instanceof ConnectionError || error instanceof ConfigError)
     ) {
-      context.stdout(JSON.stringify(failedSendReport(telegrams, error.message, outcome)) + "\n");
+      const problem = error instanceof ConnectionError
+        ? errorJson(error)
+        : { category: "not_configured" as const, message: error.message };
+      context.stdout(JSON.stringify(failedSendReport(telegrams, problem, outcome)) + "\n");
     }
     return error;
   };
@@ -224,32 +231,39 @@ function serveCommand(context: CliContext) {
         );
       }
       const logger = context.logger();
-      const json = context.globals().json;
+      // A stream: readable lines on a terminal, JSON lines otherwise (the output rule).
+      const json = modeFor(context, { stream: true }) !== "human";
       const daemon = await ConbusDaemon.start({
         endpoint,
         socketPath,
         minGapMs: settings.minGapMs,
         logger,
         onIdleTelegram: (incoming) => {
-          const time = new Date(incoming.atMs).toISOString();
+          const ts = isoTimestamp(incoming.atMs);
           const frame = incoming.kind === "telegram" ? incoming.telegram.frame : incoming.frame;
           if (json) {
             context.stdout(
-              escapeJsonControl(JSON.stringify({ event: "bus_telegram", time, frame })) + "\n",
+              escapeJsonControl(JSON.stringify({ ts, event: "bus_telegram", frame })) + "\n",
             );
           } else {
             // A bridge sending garbage must not drive the terminal (escape injection).
-            context.stdout(`${time.slice(11, 23)} [RX] ${escapeControl(frame)}  (while idle)\n`);
+            context.stdout(
+              `${isoTimestamp(incoming.atMs).slice(11, 23)} [RX] ${
+                escapeControl(frame)
+              }  (while idle)\n`,
+            );
           }
         },
         onIdleNotShown: (count, atMs) => {
-          const time = new Date(atMs).toISOString();
           if (json) {
             context.stdout(
-              JSON.stringify({ event: "bus_telegrams_not_shown", time, count }) + "\n",
+              JSON.stringify({ ts: isoTimestamp(atMs), event: "bus_telegrams_not_shown", count }) +
+                "\n",
             );
           } else {
-            context.stdout(`${time.slice(11, 23)} ${count} more bus telegrams not shown (flood)\n`);
+            context.stdout(
+              `${isoTimestamp(atMs).slice(11, 23)} ${count} more bus telegrams not shown (flood)\n`,
+            );
           }
         },
       });

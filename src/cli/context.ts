@@ -23,6 +23,13 @@ export interface CliContext {
   stderr: (text: string) => void;
   /** Whether stdout is a terminal (live status lines, colours). */
   stdoutIsTty: boolean;
+  /** The terminal's size when stdout is a terminal (null or absent otherwise). */
+  terminalSize?: () => TerminalSize | null;
+  /**
+   * Calls `listener` whenever the terminal is resized (SIGWINCH); returns the unsubscribe
+   * function. Absent when there is no terminal to watch.
+   */
+  onTerminalResize?: (listener: () => void) => () => void;
   /** The global options as parsed; valid once a subcommand's action runs. */
   globals(): GlobalOptions;
   /** The logger configured from the global options. */
@@ -33,9 +40,12 @@ export interface CliContext {
   shutdownSignal: AbortSignal;
 }
 
-/** Whether colour is allowed: a terminal, and `NO_COLOR` unset or empty (no-color.org). */
-export function colourEnabled(context: CliContext): boolean {
-  return context.stdoutIsTty && !context.env.NO_COLOR;
+/** A terminal's size in character cells. */
+export interface TerminalSize {
+  /** Columns. */
+  columns: number;
+  /** Rows. */
+  rows: number;
 }
 
 /** Builds the logger for a context's globals (used by {@link CliContext.logger} implementations). */

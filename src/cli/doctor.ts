@@ -3,9 +3,9 @@ import { type CheckResult, type CheckStatus, overallStatus } from "../doctor/che
 import { decideChecks } from "../doctor/decide.ts";
 import { gatherDoctorFacts } from "../doctor/gather_facts.ts";
 import { parseDurationMs } from "../platform/duration.ts";
-import { colourEnabled } from "./context.ts";
 import type { CliContext } from "./context.ts";
 import { ExitCode } from "./exit_codes.ts";
+import { terminalStyle } from "./output_mode.ts";
 
 /**
  * `tether doctor`: checks, in order, everything tether depends on — runtime dir, config.yml,
@@ -33,7 +33,9 @@ export function doctorCommand(context: CliContext): Command {
       if (context.globals().json) {
         context.stdout(JSON.stringify({ status, checks }) + "\n");
       } else {
-        context.stdout(renderChecks(checks, colourEnabled(context)));
+        context.stdout(
+          renderChecks(checks, terminalStyle(context.env, context.stdoutIsTty).colour),
+        );
       }
       context.setExitCode(status === "fail" ? ExitCode.failed : ExitCode.ok);
     });

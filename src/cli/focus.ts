@@ -9,14 +9,26 @@ import { loadTetherConfig, tetherConfigPath } from "../platform/config.ts";
 import { stdoutIsJournal } from "../platform/journal_stream.ts";
 import { requestControl } from "../resilience/control_socket.ts";
 import { ConnectionError } from "../resilience/errors.ts";
+import { errorJson } from "../resilience/errors.ts";
 import type { CliContext } from "./context.ts";
 import { ExitCode } from "./exit_codes.ts";
+import {
+  describeOsWindow,
+  type FocusStatus,
+  focusWaybarLine,
+  type OsWindowRow,
+  renderFocusLine,
+  renderFocusStatus,
+} from "./focus_render.ts";
+import { isJsonMode, modeFor, type OutputFormat } from "./output_mode.ts";
+import { waybarJson } from "./waybar.ts";
 
 /**
  * `tether focus`: the main job — kitty's font follows compositor focus (grow the focused kitty,
- * shrink the one that lost focus). `tether focus status [--json]` and `tether focus reconnect`
- * talk to the running tracker over its control socket. Exit 0 on a clean stop (SIGINT/SIGTERM),
- * 1 when the tracker is unreachable, 2 for usage/config errors.
+ * shrink the one that lost focus); one readable line per action on a terminal, JSON lines
+ * otherwise (the output rule, output_mode.ts). `tether focus status [--json|--format waybar]`
+ * and `tether focus reconnect` talk to the running tracker over its control socket. Exit 0 on
+ * a clean stop (SIGINT/SIGTERM), 1 when the tracker is unreachable, 2 for usage/config errors.
  */
 export function focusCommand(context: CliContext): Command {
   const focus = new Command("focus")
@@ -90,12 +102,16 @@ export function focusCommand(context: CliContext): Command {
           configPath: config?.path ?? tetherConfigPath(context.env),
         },
       );
+      const mode = modeFor(context, { stream: true });
       await runFocusDaemon({
         ...settings,
         env: context.env,
-        writeLine: toJournal
-          ? (line) => context.logger().debug(line)
-          : (line) => context.stdout(line + "\n"),
+        emit: toJournal
+          ? (line) => context.logger().debug(JSON.stringify(line))
+          : (line) =>
+            context.stdout(
+              (mode === "human" ? renderFocusLine(line) : JSON.stringify(line)) + "\n",
+            ),
         logger: context.logger(),
         signal: context.shutdownSignal,
         waitForCompositor: options.wait || Boolean(context.env.INVOCATION_ID),
@@ -104,11 +120,35 @@ export function focusCommand(context: CliContext): Command {
     });
   focus.addCommand(
     new Command("status")
-      .description("show every known kitty and the compositor connection of the running tracker")
-      .action(async () => {
-        const data = await askTracker(context, "status") as FocusStatus;
-        if (context.globals().json) context.stdout(JSON.stringify(data) + "\n");
-        else context.stdout(renderStatus(data));
+      .description("show every running kitty and the compositor connection of the running tracker")
+      .addOption(
+        new Option("--format <format>", "human, json (= --json) or waybar (one Waybar line)")
+          .choices(["human", "json", "waybar"] as const),
+      )
+      .action(async (options) => {
+        const mode = modeFor(context, {
+          stream: false,
+          format: options.format as OutputFormat | undefined,
+        });
+        let data: FocusStatus;
+        try {
+          data = await askTracker(context, "status") as FocusStatus;
+        } catch (error) {
+          if (!(error instanceof ConnectionError)) throw error;
+          // A bar must show "off" rather than vanish (Waybar hides a module that exits non-zero).
+          if (mode === "waybar") {
+            context.stdout(waybarJson(focusWaybarLine(null, error.message)) + "\n");
+            return;
+          }
+          if (isJsonMode(mode)) {
+            context.stdout(JSON.stringify({ running: false, error: errorJson(error) }) + "\n");
+          }
+          throw error;
+        }
+        if (mode === "waybar") context.stdout(waybarJson(focusWaybarLine(data, null)) + "\n");
+        else if (isJsonMode(mode)) {
+          context.stdout(JSON.stringify({ running: true, ...data }) + "\n");
+        } else context.stdout(renderFocusStatus(data));
       }),
   );
   focus.addCommand(
@@ -116,8 +156,9 @@ export function focusCommand(context: CliContext): Command {
       .description("leave the focused kitty OS window as it is (enlarged or not) until unpin")
       .action(async () => {
         const data = await askTracker(context, "pin") as { pinned: OsWindowRow };
-        if (context.globals().json) context.stdout(JSON.stringify(data) + "\n");
-        else context.stdout(`tether focus: pinned ${describeOsWindow(data.pinned)}\n`);
+        if (modeFor(context, { stream: false }) === "json") {
+          context.stdout(JSON.stringify(data) + "\n");
+        } else context.stdout(`tether focus: pinned ${describeOsWindow(data.pinned)}\n`);
       }),
   );
   focus.addCommand(
@@ -125,8 +166,9 @@ export function focusCommand(context: CliContext): Command {
       .description("unpin every pinned OS window (each is brought in line with focus at once)")
       .action(async () => {
         const data = await askTracker(context, "unpin") as { unpinned: OsWindowRow[] };
-        if (context.globals().json) context.stdout(JSON.stringify(data) + "\n");
-        else {
+        if (modeFor(context, { stream: false }) === "json") {
+          context.stdout(JSON.stringify(data) + "\n");
+        } else {
           context.stdout(
             data.unpinned.length === 0
               ? "tether focus: nothing was pinned\n"
@@ -140,62 +182,22 @@ export function focusCommand(context: CliContext): Command {
     new Command("reconnect")
       .description("make the running tracker reconnect to the compositor now")
       .action(async () => {
-        await askTracker(context, "reconnect");
-        if (context.globals().json) context.stdout(JSON.stringify({ reconnecting: true }) + "\n");
+        const json = modeFor(context, { stream: false }) === "json";
+        try {
+          await askTracker(context, "reconnect");
+        } catch (error) {
+          if (json && error instanceof ConnectionError) {
+            context.stdout(
+              JSON.stringify({ reconnecting: false, error: errorJson(error) }) + "\n",
+            );
+          }
+          throw error;
+        }
+        if (json) context.stdout(JSON.stringify({ reconnecting: true, error: null }) + "\n");
         else context.stdout("tether focus: reconnecting to the compositor\n");
       }),
   );
   return focus;
-}
-
-/** One kitty OS window in the tracker's status. */
-interface OsWindowRow {
-  pid: number;
-  os_window_id: number | null;
-  window_id: number | null;
-  enlarged_pt: number;
-  focused: boolean;
-  pinned: boolean;
-}
-
-function describeOsWindow(row: OsWindowRow): string {
-  const flags = [
-    row.focused ? "focused" : null,
-    row.enlarged_pt > 0 ? `enlarged +${row.enlarged_pt} pt` : "normal size",
-    row.pinned ? "pinned" : null,
-  ].filter((flag) => flag !== null);
-  return `kitty ${row.pid} OS window ${row.os_window_id ?? "(active)"} (compositor window ${
-    row.window_id ?? "–"
-  }): ${flags.join(", ")}`;
-}
-
-interface FocusStatus {
-  pid: number;
-  uptime_seconds: number;
-  reconnection_count: number;
-  connection: {
-    compositor: string;
-    socket_path: string | null;
-    status: string;
-    reason: string | null;
-    latency_ms: number | null;
-    uptime_seconds: number;
-    next_retry_ms: number | null;
-  };
-  settings: { app_id: string; font_delta: number };
-  kitties: {
-    pid: number;
-    status: string;
-    reason: string | null;
-    version?: string | null;
-    pooled?: boolean | null;
-    pooling?: string;
-    last_activity?: string | null;
-    errors?: { time: string; category: string; message: string }[];
-    enlarged_pt: number;
-    focused: boolean;
-    os_windows?: OsWindowRow[];
-  }[];
 }
 
 async function askTracker(context: CliContext, cmd: string): Promise<unknown> {
@@ -214,40 +216,6 @@ async function askTracker(context: CliContext, cmd: string): Promise<unknown> {
     }
     throw error;
   }
-}
-
-function renderStatus(data: FocusStatus): string {
-  const connection = data.connection;
-  const latency = connection.latency_ms === null ? "–" : `${connection.latency_ms} ms`;
-  const lines = [
-    `tether focus (pid ${data.pid}, up ${data.uptime_seconds} s, app id "${data.settings.app_id}", ±${data.settings.font_delta} pt)`,
-    `compositor: ${connection.compositor} ${connection.status}` +
-    (connection.socket_path ? ` ${connection.socket_path}` : "") +
-    `, latency ${latency}, reconnections ${data.reconnection_count}, connected for ${connection.uptime_seconds} s` +
-    (connection.reason ? ` (${connection.reason})` : "") +
-    (connection.next_retry_ms !== null ? `, next retry in ${connection.next_retry_ms} ms` : ""),
-  ];
-  if (data.kitties.length === 0) lines.push("kitties: none seen yet");
-  for (const kitty of data.kitties) {
-    const pooled = kitty.pooled === undefined || kitty.pooled === null
-      ? "pooling undecided"
-      : kitty.pooled
-      ? "pooled"
-      : "not pooled";
-    const flags = [
-      kitty.focused ? "focused" : null,
-      kitty.enlarged_pt > 0 ? `enlarged +${kitty.enlarged_pt} pt` : null,
-      kitty.version ? `${pooled} (kitty ${kitty.version})` : pooled,
-      `last activity ${kitty.last_activity ?? "never"}`,
-      `${kitty.errors?.length ?? 0} errors`,
-    ].filter((flag) => flag !== null);
-    lines.push(`kitty ${kitty.pid}: ${kitty.status} — ${flags.join(", ")}`);
-    if (kitty.reason) lines.push(`  ${kitty.reason}`);
-    for (const row of kitty.os_windows ?? []) lines.push(`  ${describeOsWindow(row)}`);
-    const last = kitty.errors?.at(-1);
-    if (last) lines.push(`  last error ${last.time} [${last.category}] ${last.message}`);
-  }
-  return lines.join("\n") + "\n";
 }
 
 /** A flag's help line with its default, written the way every tether help line writes it. */

@@ -4,6 +4,7 @@ import { setupKitty } from "../kitty/setup.ts";
 import { ConfigError } from "../platform/config_error.ts";
 import type { CliContext } from "./context.ts";
 import { ExitCode } from "./exit_codes.ts";
+import { modeFor } from "./output_mode.ts";
 
 /**
  * `tether kitty setup`: prepares kitty remote control for `tether focus` (password file,
@@ -43,7 +44,7 @@ export function kittyCommand(context: CliContext): Command {
             (code === "EACCES" ? " (permission denied)" : ""),
         );
       }
-      if (context.globals().json) {
+      if (modeFor(context, { stream: false }) === "json") {
         context.stdout(JSON.stringify(report) + "\n");
       } else {
         const passwordNote = report.password === "kept"

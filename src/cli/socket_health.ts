@@ -10,21 +10,28 @@ import { diffHealth, type WatchedSocket } from "../sockets/health_watch.ts";
 import { readFileFacts } from "../sockets/file_facts.ts";
 import { verifyRuntimeDir } from "../platform/runtime_dir.ts";
 import { SOCKET_KINDS, type SocketEntry, type SocketKind } from "../sockets/socket_entry.ts";
-import { colourEnabled } from "./context.ts";
 import type { CliContext } from "./context.ts";
 import { ExitCode } from "./exit_codes.ts";
-import { type LiveSocket, renderLiveBlock, renderTable } from "./socket_health_render.ts";
+import { modeFor, type OutputFormat, terminalStyle } from "./output_mode.ts";
+import { renderTable } from "./socket_health_render.ts";
+import { plainWatchView, terminalWatchView, type WatchView } from "./socket_health_watch.ts";
+import { healthWaybarLine, waybarChangeKey } from "./socket_health_waybar.ts";
+import { waybarJson } from "./waybar.ts";
+import { type DebouncedSocket, debounceHealth } from "../sockets/health_debounce.ts";
+import { isoTimestamp } from "../platform/time_format.ts";
 import { parseIntervalSeconds, parseKind, parseTimeoutSeconds } from "./socket_flags.ts";
 
 /**
  * `tether socket-health`: discovers the user's IPC sockets and probes them in parallel, each
  * with its own deadline. Exit 0 when all are healthy, 1 otherwise, 2 for usage errors.
- * `--watch` re-probes every `--interval` seconds until SIGINT/SIGTERM.
+ * `--watch` re-probes every `--interval` seconds until SIGINT/SIGTERM; what it prints follows
+ * the output rule (output_mode.ts): a live view on a terminal, JSON lines otherwise, Waybar
+ * lines with `--format waybar`.
  */
 export function socketHealthCommand(context: CliContext): Command {
   return new Command("socket-health")
     .description(
-      "probe sway, i3, niri, kitty and tether sockets: healthy, unresponsive, stale or missing",
+      "probe sway, i3, niri, kitty and tether sockets: healthy, degraded, unresponsive, stale or missing",
     )
     .option("--timeout <duration>", "deadline per socket", "1s")
     .addOption(
@@ -35,10 +42,20 @@ export function socketHealthCommand(context: CliContext): Command {
     .option("--path <socket>", "probe only this socket")
     .option("--watch", "re-probe forever; live lines on a terminal, JSON lines otherwise", false)
     .option("--interval <duration>", "time between --watch rounds", "30s")
+    .addOption(
+      new Option("--format <format>", "human, json (= --json) or waybar (Waybar custom module)")
+        .choices(["human", "json", "waybar"] as const),
+    )
+    .option("--fail-after <probes>", "waybar: a socket is down after this many failed probes", "3")
     .action(async (options) => {
       const timeoutMs = parseTimeoutSeconds(options.timeout);
       const intervalMs = parseIntervalSeconds(options.interval);
+      const failAfter = parseFailAfter(options.failAfter);
       const kind = options.kind === undefined ? undefined : parseKind(options.kind);
+      const mode = modeFor(context, {
+        stream: options.watch,
+        format: options.format as OutputFormat | undefined,
+      });
       const uid = process.getuid!();
       const discover = async (): Promise<SocketEntry[]> => {
         if (options.path !== undefined) return [pathEntry(options.path, kind, context.env)];
@@ -47,10 +64,10 @@ export function socketHealthCommand(context: CliContext): Command {
         return found.entries.filter((entry) => kind === undefined || entry.kind === kind);
       };
       // One round: discover, then probe in parallel; the debug line times both.
-      const round = async (view: LiveView | null): Promise<HealthRow[]> => {
+      const round = async (view: WatchView | null): Promise<HealthRow[]> => {
         const started = performance.now();
         const entries = await discover();
-        view?.roundStarted(entries);
+        view?.roundStarted(entries, new Date());
         const rows = await checkHealth(entries, { timeoutMs, onRow: view?.rowArrived });
         context.logger().debug(
           `discovered and probed ${rows.length} sockets in ${
@@ -62,86 +79,67 @@ export function socketHealthCommand(context: CliContext): Command {
       };
       if (!options.watch) {
         const rows = await round(null);
-        if (context.globals().json) context.stdout(JSON.stringify({ sockets: rows }) + "\n");
+        if (mode === "waybar") {
+          const sockets = [...debounceHealth(new Map(), rows, 1).values()];
+          context.stdout(waybarJson(healthWaybarLine(sockets)) + "\n");
+          return; // Waybar hides a module whose command exits non-zero: the state is in `class`.
+        }
+        if (mode === "json") context.stdout(JSON.stringify({ sockets: rows }) + "\n");
         else context.stdout(renderTable(rows));
         context.setExitCode(allHealthy(rows) ? ExitCode.ok : ExitCode.failed);
         return;
       }
-      const view = liveView(context);
+      const view = mode === "human" ? watchView(context, intervalMs) : null;
       let state = new Map<string, WatchedSocket>();
+      let debounced = new Map<string, DebouncedSocket>();
+      let lastBarKey: string | null = null;
       let healthy = true;
-      while (!context.shutdownSignal.aborted) {
-        const rows = await round(view);
-        healthy = allHealthy(rows);
-        if (view === null) {
-          const diff = diffHealth(state, rows, new Date().toISOString());
-          state = diff.state;
-          for (const event of diff.events) context.stdout(JSON.stringify(event) + "\n");
+      try {
+        while (!context.shutdownSignal.aborted) {
+          const rows = await round(view);
+          healthy = allHealthy(rows);
+          if (mode === "json_lines") {
+            const diff = diffHealth(state, rows, isoTimestamp(new Date()));
+            state = diff.state;
+            for (const event of diff.events) context.stdout(JSON.stringify(event) + "\n");
+          } else if (mode === "waybar") {
+            debounced = debounceHealth(debounced, rows, failAfter);
+            const sockets = [...debounced.values()];
+            const key = waybarChangeKey(sockets);
+            if (key !== lastBarKey) context.stdout(waybarJson(healthWaybarLine(sockets)) + "\n");
+            lastBarKey = key;
+          }
+          await systemClock.sleep(intervalMs, context.shutdownSignal).catch(() => {});
         }
-        await systemClock.sleep(intervalMs, context.shutdownSignal).catch(() => {});
+      } finally {
+        view?.close();
       }
       context.setExitCode(healthy ? ExitCode.ok : ExitCode.failed);
     });
 }
 
-/** What `--watch` draws on a terminal; each method writes to stdout. */
-interface LiveView {
-  /** A round begins: sockets without a result yet show grey. */
-  roundStarted(entries: readonly SocketEntry[]): void;
-  /** One socket's result arrived (index into the round's entries). */
-  rowArrived(index: number, row: HealthRow): void;
-  /** Every result of the round is in. */
-  roundEnded(rows: readonly HealthRow[]): void;
+/**
+ * The human `--watch` view: redrawn in place on a terminal that takes colours and cursor
+ * movement; plain appended lines on one that does not (`TERM=dumb`, `NO_COLOR`).
+ */
+function watchView(context: CliContext, intervalMs: number): WatchView {
+  const baseDir = context.env.XDG_RUNTIME_DIR || null;
+  const options = { write: context.stdout, intervalMs, baseDir };
+  const style = terminalStyle(context.env, context.stdoutIsTty);
+  if (!style.cursor) return plainWatchView(options);
+  return terminalWatchView({
+    ...options,
+    size: () => context.terminalSize?.() ?? null,
+    onResize: context.onTerminalResize,
+  });
 }
 
-/**
- * The live view for `--watch` on a terminal (null otherwise, or with `--json`: JSON lines).
- * With colour, the block of lines is redrawn in place as each result arrives, every socket
- * grey (`unknown`) until its first result, later keeping its last result until the next one.
- * Without colour (`NO_COLOR`) no escape code at all is written, so nothing can be redrawn:
- * each round appends its finished block, followed by an empty line.
- */
-function liveView(context: CliContext): LiveView | null {
-  if (!context.stdoutIsTty || context.globals().json) return null;
-  if (!colourEnabled(context)) {
-    return {
-      roundStarted: () => {},
-      rowArrived: () => {},
-      roundEnded: (rows) =>
-        context.stdout(
-          renderLiveBlock(
-            rows.map((row) => ({ kind: row.kind, socket_path: row.socket_path, row })),
-            false,
-          ) + "\n",
-        ),
-    };
+function parseFailAfter(value: string): number {
+  const probes = /^\d+$/.test(value.trim()) ? Number(value) : NaN;
+  if (!Number.isInteger(probes) || probes < 1 || probes > 100) {
+    throw new ConfigError(`--fail-after must be a whole number from 1 to 100, got "${value}"`);
   }
-  const latest = new Map<string, HealthRow>();
-  let shown: LiveSocket[] = [];
-  let linesShown = 0;
-  const draw = () => {
-    // Cursor up to the first line of the previous block, clear to the end of the screen.
-    const redraw = linesShown > 0 ? `\x1b[${linesShown}F\x1b[J` : "";
-    const block = renderLiveBlock(shown, true);
-    context.stdout(redraw + block);
-    linesShown = block.split("\n").length - 1;
-  };
-  return {
-    roundStarted: (entries) => {
-      shown = entries.map((entry) => ({
-        kind: entry.kind,
-        socket_path: entry.path,
-        row: latest.get(entry.path) ?? null,
-      }));
-      draw();
-    },
-    rowArrived: (index, row) => {
-      latest.set(row.socket_path, row);
-      shown[index] = { ...shown[index]!, row };
-      draw();
-    },
-    roundEnded: () => {},
-  };
+  return probes;
 }
 
 /**

@@ -1,5 +1,7 @@
 import type { HealthRow } from "../sockets/health.ts";
 import type { SocketKind } from "../sockets/socket_entry.ts";
+import { humanDuration } from "../platform/time_format.ts";
+import { fitWidth } from "./fit_width.ts";
 
 /** Latency above which a healthy socket shows yellow. */
 export const SLOW_LATENCY_MS = 500;
@@ -17,12 +19,12 @@ const ANSI: Record<RowColour, string> = {
 const RESET = "\x1b[0m";
 
 /**
- * Green healthy, yellow healthy but slower than 500 ms, orange a daemon that is reconnecting,
- * red down (stale, missing, unresponsive), grey not probed yet (null row).
+ * Green healthy, yellow healthy but slower than 500 ms, orange a daemon whose upstream is not
+ * connected (`degraded`), red down (stale, missing, unresponsive), grey not probed yet (null).
  */
 export function rowColour(row: HealthRow | null): RowColour {
   if (row === null) return "grey";
-  if (row.connection_status === "reconnecting") return "orange";
+  if (row.status === "degraded") return "orange";
   if (row.status !== "healthy") return "red";
   return (row.latency_ms ?? 0) > SLOW_LATENCY_MS ? "yellow" : "green";
 }
@@ -59,37 +61,51 @@ export interface LiveSocket {
   row: HealthRow | null;
 }
 
-/** One live status line for `--watch` on a terminal (coloured unless `colour` is false). */
-export function renderLiveLine(socket: LiveSocket, colour: boolean): string {
-  const row = socket.row;
-  const status = row?.status ?? "unknown";
-  const note = row === null ? "not probed yet" : row.error;
-  const text = `${socket.kind.padEnd(6)} ${status.padEnd(12)} ${
-    formatLatency(row?.latency_ms ?? null).padStart(9)
-  }  ${socket.socket_path}${note ? `  (${note})` : ""}`;
-  return colour ? ANSI[rowColour(row)] + text + RESET : text;
+/** How a live line is drawn. */
+export interface LiveLineStyle {
+  /** Wrap the line in its colour. */
+  colour: boolean;
+  /** Cut the text to this many columns (with …); null = no limit. */
+  width: number | null;
+  /** Paths below this directory are shown relative to it (the header names it). */
+  baseDir?: string | null;
 }
 
-/** The live view: one line per socket, or a note that there are none; ends with a newline. */
-export function renderLiveBlock(sockets: readonly LiveSocket[], colour: boolean): string {
-  if (sockets.length === 0) return "no IPC sockets found\n";
-  return sockets.map((socket) => renderLiveLine(socket, colour)).join("\n") + "\n";
+/**
+ * One live status line for `--watch`: status first (it matters most when the line is cut),
+ * then latency, kind, the path (relative to `baseDir`) and the note; cut to `width` columns
+ * before the colour codes are added, so it never wraps.
+ */
+export function renderLiveLine(socket: LiveSocket, style: LiveLineStyle): string {
+  const row = socket.row;
+  const status = row?.status ?? "unknown";
+  const note = row === null ? "not probed yet" : row.error?.message ?? null;
+  const base = style.baseDir ? style.baseDir.replace(/\/$/, "") + "/" : null;
+  const path = base !== null && socket.socket_path.startsWith(base)
+    ? socket.socket_path.slice(base.length)
+    : socket.socket_path;
+  const full = `${status.padEnd(12)} ${formatLatency(row?.latency_ms ?? null).padStart(8)}  ${
+    socket.kind.padEnd(6)
+  } ${path}${note ? `  ${note}` : ""}`;
+  const text = style.width === null ? full : fitWidth(full, style.width);
+  return style.colour ? ANSI[rowColour(row)] + text + RESET : text;
 }
 
 function noteOf(row: HealthRow): string {
   const parts: string[] = [];
-  if (row.error) parts.push(row.error);
-  else if (row.detail) parts.push(row.detail);
+  if (row.error) parts.push(row.error.message);
+  else if (row.peer) parts.push(row.peer);
   if (row.reconnection_count !== undefined && row.reconnection_count !== null) {
     parts.push(`reconnections ${row.reconnection_count}`);
   }
-  if (row.uptime_seconds !== undefined && row.uptime_seconds !== null) {
-    parts.push(`up ${Math.round(row.uptime_seconds)} s`);
+  if (row.uptime_ms !== undefined && row.uptime_ms !== null) {
+    parts.push(`up ${humanDuration(row.uptime_ms)}`);
   }
   return parts.join("; ");
 }
 
-function formatLatency(ms: number | null): string {
+/** A latency for people: `0.42 ms`, `12 ms`, `-` for none. */
+export function formatLatency(ms: number | null): string {
   if (ms === null) return "-";
   return ms < 10 ? `${ms.toFixed(2)} ms` : `${Math.round(ms)} ms`;
 }

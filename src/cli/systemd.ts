@@ -1,10 +1,10 @@
 import { Command, Option } from "@commander-js/extra-typings";
 import type { Dirent } from "node:fs";
-import { access, constants, lstat, mkdir, readdir, readFile, stat, unlink } from "node:fs/promises";
+import { access, constants, lstat, mkdir, readdir, stat, unlink } from "node:fs/promises";
 import { basename, join, resolve } from "node:path";
 import { ConfigError } from "../platform/config_error.ts";
 import { configHome } from "../platform/paths.ts";
-import { writeFileSafely } from "../platform/safe_file.ts";
+import { readFileSafely, writeFileSafely } from "../platform/safe_file.ts";
 import {
   DEFAULT_UNIT_SETTINGS,
   I3_EXEC_LINES,
@@ -17,6 +17,7 @@ import {
 } from "../platform/systemd_units.ts";
 import type { CliContext } from "./context.ts";
 import { ExitCode } from "./exit_codes.ts";
+import { modeFor } from "./output_mode.ts";
 
 /** The systemctl commands to run after install; the sway lines follow them. */
 const ENABLE_COMMANDS = [
@@ -75,7 +76,7 @@ export function systemdCommand(context: CliContext): Command {
       for (const unit of units) existing.set(unit.name, await readOrNull(join(dir, unit.name)));
       const plan = planInstall(units, existing, options.force);
       const conflicts = plan.filter((step) => step.action === "conflict");
-      const json = context.globals().json;
+      const json = modeFor(context, { stream: false }) === "json";
       if (conflicts.length > 0) {
         const names = conflicts.map((step) => join(dir, step.unit.name)).join(", ");
         context.logger().error(
@@ -98,7 +99,7 @@ export function systemdCommand(context: CliContext): Command {
         bin: binPath,
         units: plan.map((step) => ({
           name: step.unit.name,
-          path: join(dir, step.unit.name),
+          unit_file: join(dir, step.unit.name),
           action: step.action,
         })),
         commands: ENABLE_COMMANDS,
@@ -122,7 +123,7 @@ export function systemdCommand(context: CliContext): Command {
             ? "replaced"
             : action;
         for (const unit of report.units) {
-          context.stdout(`${verb(unit.action).padEnd(14)} ${unit.path}\n`);
+          context.stdout(`${verb(unit.action).padEnd(14)} ${unit.unit_file}\n`);
         }
         if (conflicts.length === 0) {
           context.stdout(
@@ -149,7 +150,7 @@ export function systemdCommand(context: CliContext): Command {
       // Removing an enabled unit's file leaves its .wants/ link dangling and the unit running:
       // disabling first is the clean order.
       const stillEnabled = links.length > 0 && !options.force;
-      const results: { name: string; path: string; action: string }[] = [];
+      const results: { name: string; unit_file: string; action: string }[] = [];
       for (const name of UNIT_NAMES) {
         const path = join(dir, name);
         const content = await readOrNull(path);
@@ -161,10 +162,10 @@ export function systemdCommand(context: CliContext): Command {
           action = options.dryRun ? "would remove" : "removed";
           if (!options.dryRun) await unlink(path);
         }
-        results.push({ name, path, action });
+        results.push({ name, unit_file: path, action });
       }
       const [disable, reload] = DISABLE_COMMANDS;
-      if (context.globals().json) {
+      if (modeFor(context, { stream: false }) === "json") {
         context.stdout(
           JSON.stringify({
             dry_run: options.dryRun,
@@ -176,7 +177,7 @@ export function systemdCommand(context: CliContext): Command {
             "\n",
         );
       } else {
-        const lines = results.map((result) => `${result.action.padEnd(14)} ${result.path}\n`);
+        const lines = results.map((result) => `${result.action.padEnd(14)} ${result.unit_file}\n`);
         if (stillEnabled) {
           context.stdout(
             `${lines.join("")}First run:\n  ${disable}\nthen tether systemd uninstall again.\n`,
@@ -275,11 +276,9 @@ async function enablementLinks(dir: string): Promise<string[]> {
   return links.sort();
 }
 
-async function readOrNull(path: string): Promise<string | null> {
-  try {
-    return await readFile(path, "utf8");
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return null;
-    throw new ConfigError(`cannot read ${path}: ${(error as NodeJS.ErrnoException).code}`);
-  }
+/** An existing unit's text, or null: a regular file only, opened without blocking, ≤ 1 MiB. */
+function readOrNull(path: string): Promise<string | null> {
+  return Promise.resolve(
+    readFileSafely(path, { maxBytes: 1024 * 1024, followSymlinks: true, label: "unit file" }),
+  );
 }

@@ -56,26 +56,35 @@ export async function findCompositorSocket(
   options: FindCompositorSocketOptions = {},
 ): Promise<CompositorSocket> {
   const kinds: CompositorKind[] = choice === "auto" ? ["niri", "sway", "i3"] : [choice];
-  const candidates: CompositorSocket[] = [];
+  const candidates: (CompositorSocket & { from: string })[] = [];
+  const unset: string[] = [];
   for (const kind of kinds) {
-    const variable = env[SOCKET_VARIABLE[kind]];
-    if (variable) candidates.push({ kind, path: variable });
+    const name = SOCKET_VARIABLE[kind];
+    const variable = env[name];
+    if (variable) candidates.push({ kind, path: variable, from: `$${name}` });
+    else unset.push(`$${name}`);
   }
-  candidates.push(...await discoverSockets(kinds, env.XDG_RUNTIME_DIR));
-  const tried = new Set<string>();
+  const discovered = await discoverSockets(kinds, env.XDG_RUNTIME_DIR);
+  candidates.push(...discovered.map((socket) => ({ ...socket, from: "discovery" })));
+  // Each path is tried, and reported, once — under the first source that named it.
+  const tried = new Map<string, { from: string; problem: string }>();
   for (const candidate of candidates) {
     if (tried.has(candidate.path)) continue;
-    tried.add(candidate.path);
-    if (await isLive(candidate.path, options)) return candidate;
+    const problem = await liveProblem(candidate.path, options);
+    if (problem === null) return { kind: candidate.kind, path: candidate.path };
+    tried.set(candidate.path, { from: candidate.from, problem });
   }
   const what = choice === "auto" ? "niri, sway or i3" : choice;
-  const variables = kinds.map((kind) => `$${SOCKET_VARIABLE[kind]}`).join(" / ");
+  const facts = [...tried].map(([path, { from, problem }]) => `${from} ${path}: ${problem}`);
+  if (unset.length > 0) facts.unshift(`${unset.join(" and ")} not set`);
+  if (discovered.length === 0) {
+    facts.push(
+      `discovery found no ${what} socket in ${env.XDG_RUNTIME_DIR ?? "$XDG_RUNTIME_DIR (unset)"}`,
+    );
+  }
   throw new ConnectionError(
     "not_configured",
-    `no live ${what} IPC socket: ${variables} ${
-      tried.size === 0 ? "unset" : "not answering"
-    } and none found in ${env.XDG_RUNTIME_DIR ?? "$XDG_RUNTIME_DIR"} — is the compositor running?` +
-      (tried.size > 0 ? ` (tried ${[...tried].join(", ")})` : ""),
+    `no live ${what} IPC socket — is the compositor running? (${facts.join("; ")})`,
     { recoverable: true },
   );
 }
@@ -122,15 +131,28 @@ async function discoverSockets(
   return found.map((entry) => entry.socket);
 }
 
-async function isLive(path: string, options: FindCompositorSocketOptions): Promise<boolean> {
+/** Null when something accepts a connection on `path`, else why not, in a few words. */
+async function liveProblem(
+  path: string,
+  options: FindCompositorSocketOptions,
+): Promise<string | null> {
   try {
     const socket = await connectUnix(path, {
       timeoutMs: options.timeoutMs ?? 500,
       connector: options.connector,
     });
     socket.destroy(); // a full close: a half-close makes sway 1.7 spin
-    return true;
-  } catch {
-    return false;
+    return null;
+  } catch (error) {
+    const category = error instanceof ConnectionError ? error.category : null;
+    return category === "refused"
+      ? "connection refused (stale: nothing listens)"
+      : category === "not_configured"
+      ? "no such file"
+      : category === "timeout"
+      ? "no answer in time"
+      : category === "auth"
+      ? "permission denied"
+      : "cannot connect";
   }
 }

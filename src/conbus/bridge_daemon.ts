@@ -26,6 +26,7 @@ import { poolConnectionLoss } from "./pool_connection_loss.ts";
 import { sendTelegrams } from "./conbus_client.ts";
 import { type DaemonSend, type DaemonSendReply, parseSendRequest } from "./daemon_protocol.ts";
 import { TranscriptRecorder } from "./send_report.ts";
+import { roundMs } from "../platform/time_format.ts";
 
 /** Options for {@link ConbusDaemon.start}. */
 export interface ConbusDaemonOptions {
@@ -174,13 +175,13 @@ export class ConbusDaemon {
     return this.#supervisor.waitForConnected(signal);
   }
 
-  /** The daemon status convention: `daemon`, `pid`, `uptime_seconds`, `reconnection_count`, `connection`. */
+  /** The daemon status convention: `daemon`, `pid`, `uptime_ms`, `reconnection_count`, `connection`. */
   status(): Record<string, unknown> {
     const supervisor = supervisorStatusToJson(this.#supervisor.snapshot());
     return {
       daemon: "conbus",
       pid: process.pid,
-      uptime_seconds: Math.floor((this.#clock.now() - this.#startedAt) / 1000),
+      uptime_ms: Math.round(this.#clock.now() - this.#startedAt),
       reconnection_count: supervisor.reconnection_count,
       endpoint: this.#key,
       connection: { ...supervisor, latency_ms: this.#lastLatencyMs },
@@ -293,7 +294,7 @@ export class ConbusDaemon {
         if (routing?.kind === "reply") {
           const sent = sentAt.get(send.telegrams[routing.index]!.frame);
           if (sent !== undefined) {
-            this.#lastLatencyMs = Math.round((incoming.atMs - sent) * 1000) / 1000;
+            this.#lastLatencyMs = roundMs(incoming.atMs - sent);
           }
         }
         recorder.onReceived(incoming, routing);

@@ -1,4 +1,4 @@
-import { MAX_TIMER_MS } from "../resilience/clock.ts";
+import { MAX_TIMER_MS } from "../platform/duration.ts";
 import type { ControlRequest } from "../resilience/control_socket.ts";
 import type { SendReport } from "./send_report.ts";
 import type { Telegram } from "./telegram.ts";

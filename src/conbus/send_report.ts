@@ -1,3 +1,5 @@
+import type { ErrorJson } from "../resilience/errors.ts";
+import { isoTimestamp } from "../platform/time_format.ts";
 import type { Incoming } from "./bridge_connection.ts";
 import type { Outcome, Routing } from "./reply_matcher.ts";
 import type { SendResult } from "./conbus_client.ts";
@@ -7,8 +9,8 @@ import type { Telegram } from "./telegram.ts";
 export interface TranscriptLine {
   /** `TX` written, `RX` received. */
   direction: "TX" | "RX";
-  /** ISO 8601 time. */
-  time: string;
+  /** When it was written or received (ISO 8601 with offset). */
+  ts: string;
   /** The frame as on the wire (latin-1 text). */
   frame: string;
   /** What it was: `reply to #1`, `event`, `resent (read retry)`, `invalid: checksum …`. */
@@ -18,23 +20,23 @@ export interface TranscriptLine {
 /** The JSON document of `tether conbus send --json` (and of `serve`'s `send` reply). */
 export interface SendReport {
   /** Frames written, in order (a retried read appears twice). */
-  sent: { frame: string; time: string; attempt: number }[];
+  sent: { frame: string; ts: string; attempt: number }[];
   /** Replies matched to a telegram (`to` = its 0-based index). */
-  replies: { frame: string; time: string; to: number }[];
+  replies: { frame: string; ts: string; to: number }[];
   /** Telegrams that were not replies: bus events, other traffic. */
-  events: { frame: string; time: string }[];
+  events: { frame: string; ts: string }[];
   /** Frames that failed to decode (bad checksum, layout): never matched. */
-  invalid: { frame: string; time: string; error: string }[];
+  invalid: { frame: string; ts: string; error: ErrorJson }[];
   /** Worst outcome over all telegrams. */
   outcome: Outcome;
   /** Per telegram, in argument order. */
-  results: { telegram: string; outcome: Outcome; writes: number; detail: string | null }[];
+  results: { telegram: string; outcome: Outcome; writes: number; reason: string | null }[];
   /** Events dropped because the bound was reached. */
   dropped_events: number;
   /** Everything in time order, for the text output. */
   transcript: TranscriptLine[];
   /** Why nothing could be read (bridge unreachable or busy, serve not answering), else null. */
-  error: string | null;
+  error: ErrorJson | null;
 }
 
 /**
@@ -54,11 +56,11 @@ export class TranscriptRecorder {
 
   /** `onSent` callback. */
   readonly onSent = (telegram: Telegram, atMs: number, attempt: number): void => {
-    const time = new Date(atMs).toISOString();
-    this.#sent.push({ frame: telegram.frame, time, attempt });
+    const ts = isoTimestamp(atMs);
+    this.#sent.push({ frame: telegram.frame, ts, attempt });
     this.#push({
       direction: "TX",
-      time,
+      ts,
       frame: telegram.frame,
       note: attempt > 1 ? "resent (read retry on a fresh connection)" : null,
     });
@@ -66,11 +68,11 @@ export class TranscriptRecorder {
 
   /** `onReceived` callback. */
   readonly onReceived = (incoming: Incoming, routing: Routing | null): void => {
-    const time = new Date(incoming.atMs).toISOString();
+    const ts = isoTimestamp(incoming.atMs);
     if (incoming.kind === "invalid") {
       this.#push({
         direction: "RX",
-        time,
+        ts,
         frame: incoming.frame,
         note: `invalid: ${incoming.error}`,
       });
@@ -79,12 +81,12 @@ export class TranscriptRecorder {
     const frame = incoming.telegram.frame;
     if (routing?.kind === "reply") {
       const times = this.#replyTimes.get(frame) ?? [];
-      times.push(time);
+      times.push(ts);
       this.#replyTimes.set(frame, times);
     }
     this.#push({
       direction: "RX",
-      time,
+      ts,
       frame,
       note: routing?.kind === "reply" ? `reply to #${routing.index + 1}` : "event",
     });
@@ -94,11 +96,11 @@ export class TranscriptRecorder {
   report(result: SendResult): SendReport {
     const timeOf = (frame: string, atMs?: number) =>
       this.#replyTimes.get(frame)?.shift() ??
-        new Date(atMs ?? Date.now()).toISOString();
+        isoTimestamp(atMs ?? Date.now());
     const replies: SendReport["replies"] = [];
     result.results.forEach((each, index) => {
       for (const reply of each.replies) {
-        replies.push({ frame: reply.frame, time: timeOf(reply.frame), to: index });
+        replies.push({ frame: reply.frame, ts: timeOf(reply.frame), to: index });
       }
     });
     return {
@@ -106,12 +108,16 @@ export class TranscriptRecorder {
       replies,
       events: result.events.flatMap((each) =>
         each.kind === "telegram"
-          ? [{ frame: each.telegram.frame, time: new Date(each.atMs).toISOString() }]
+          ? [{ frame: each.telegram.frame, ts: isoTimestamp(each.atMs) }]
           : []
       ),
       invalid: result.invalid.flatMap((each) =>
         each.kind === "invalid"
-          ? [{ frame: each.frame, time: new Date(each.atMs).toISOString(), error: each.error }]
+          ? [{
+            frame: each.frame,
+            ts: isoTimestamp(each.atMs),
+            error: { category: "protocol" as const, message: each.error },
+          }]
           : []
       ),
       outcome: result.outcome,
@@ -119,7 +125,7 @@ export class TranscriptRecorder {
         telegram: each.telegram.frame,
         outcome: each.outcome,
         writes: each.writes,
-        detail: each.detail,
+        reason: each.detail,
       })),
       dropped_events: result.droppedEvents,
       transcript: this.lines,
@@ -135,17 +141,17 @@ export class TranscriptRecorder {
 /**
  * The report of a send that failed before any reply could be read: every telegram gets
  * `outcome` (`no_reply` when nothing was sent, `outcome_unknown` when `serve` took the request
- * and then did not answer) with the error as its detail. With `--json` a script still gets a
+ * and then did not answer) with the error's message as its reason. With `--json` a script still gets a
  * document.
  *
  * @example
  * ```ts
- * failedSendReport([telegram], "Conbus bridge 10.0.0.5:10001: connection refused", "no_reply");
+ * failedSendReport([telegram], { category: "refused", message: "Conbus bridge 10.0.0.5:10001: connection refused" }, "no_reply");
  * ```
  */
 export function failedSendReport(
   telegrams: readonly Telegram[],
-  error: string,
+  error: ErrorJson,
   outcome: "no_reply" | "outcome_unknown",
 ): SendReport {
   return {
@@ -158,7 +164,7 @@ export function failedSendReport(
       telegram: telegram.frame,
       outcome,
       writes: 0,
-      detail: error,
+      reason: error.message,
     })),
     dropped_events: 0,
     transcript: [],
@@ -168,7 +174,7 @@ export function failedSendReport(
 
 /**
  * Renders a report as text: one `HH:MM:SS.mmm [TX]|[RX] <frame>  (note)` line per transcript
- * entry, then one `#n <frame>: outcome (detail)` line per telegram.
+ * entry (local time), then one `#n <frame>: outcome (reason)` line per telegram.
  *
  * @example
  * ```ts
@@ -177,7 +183,7 @@ export function failedSendReport(
  */
 export function renderReport(report: SendReport): string {
   const lines = report.transcript.map((line) =>
-    `${line.time.slice(11, 23)} [${line.direction}] ${line.frame}${
+    `${line.ts.slice(11, 23)} [${line.direction}] ${line.frame}${
       line.note === null ? "" : `  (${line.note})`
     }`
   );
@@ -187,7 +193,7 @@ export function renderReport(report: SendReport): string {
   report.results.forEach((each, index) => {
     lines.push(
       `#${index + 1} ${each.telegram}: ${each.outcome}${
-        each.detail === null ? "" : ` (${each.detail})`
+        each.reason === null ? "" : ` (${each.reason})`
       }`,
     );
   });

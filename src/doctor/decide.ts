@@ -103,7 +103,7 @@ export function compositorCheck({ sockets, compositorEnv }: DoctorFacts): CheckR
       return result(
         name,
         "fail",
-        `${hung.kind} at ${hung.socket_path} does not answer: ${hung.error ?? "no reply"}`,
+        `${hung.kind} at ${hung.socket_path} does not answer: ${hung.error?.message ?? "no reply"}`,
         `the compositor (pid ${
           hung.owner_pid ?? "?"
         }) is hung or stopped: kill -CONT it, or restart it`,
@@ -119,7 +119,7 @@ export function compositorCheck({ sockets, compositorEnv }: DoctorFacts): CheckR
     );
   }
   const best = (named.find((row) => row.status === "healthy") ?? healthy[0])!;
-  const found = `${best.detail ?? best.kind} answers at ${best.socket_path} (${
+  const found = `${best.peer ?? best.kind} answers at ${best.socket_path} (${
     formatMs(best.latency_ms)
   })`;
   if (deadNamed.length > 0) {
@@ -239,14 +239,16 @@ export function kittyChecks({ kitties, sockets }: DoctorFacts): CheckResult[] {
       return result(
         "kitty",
         "fail",
-        `kitty ${pid}: remote control at ${row.socket_path} is ${row.status}: ${row.error ?? ""}`
+        `kitty ${pid}: remote control at ${row.socket_path} is ${row.status}: ${
+          row.error?.message ?? ""
+        }`
           .trimEnd(),
         row.status === "unresponsive"
           ? `kitty ${pid} is hung or stopped (kill -CONT ${pid}), or restart it`
           : "restart this kitty",
       );
     }
-    const open = row.detail?.includes("no password") ?? false;
+    const open = row.peer?.includes("no password") ?? false;
     const mode = open ? "no password" : "password mode";
     const message = `kitty ${pid}: remote control reachable (${mode}, ${
       formatMs(row.latency_ms)

@@ -11,14 +11,49 @@ import { isProcessAlive, readStartTimeMs } from "../platform/proc.ts";
 import { prepareTetherRuntimeDir } from "../platform/runtime_dir.ts";
 import { type Clock, systemClock } from "../resilience/clock.ts";
 import { type ControlServer, serveControlSocket } from "../resilience/control_socket.ts";
-import { ConnectionError } from "../resilience/errors.ts";
+import { ConnectionError, type ErrorJson, errorJson } from "../resilience/errors.ts";
+import { STOPPED_REASON, type SupervisorState } from "../resilience/supervisor.ts";
 import { supervisorStatusToJson } from "../resilience/supervisor_status.ts";
+import { isoTimestamp, roundMs } from "../platform/time_format.ts";
+import type { KittyState } from "../kitty/registry.ts";
+import type { FocusedWindow } from "../compositor/focus_source.ts";
 import { readEnlargedRecord, writeEnlargedRecord } from "./enlarged_record.ts";
 import { resolveKittyPid } from "./kitty_pid.ts";
 import { keepJitIdle, memoryReport } from "./runtime_memory.ts";
 import { shutDownWithin } from "./shutdown.ts";
 import { OsWindowLocator } from "./os_window_locator.ts";
-import { FocusTracker } from "./tracker.ts";
+import { type FocusActionLine, FocusTracker } from "./tracker.ts";
+
+/** A connection change of `tether focus` (one JSON line each; see README "Output"). */
+export type FocusConnectionLine =
+  | {
+    ts: string;
+    event: "status_changed";
+    compositor: CompositorKind;
+    from: SupervisorState;
+    to: SupervisorState;
+    error: ErrorJson | null;
+  }
+  | {
+    ts: string;
+    event: "status_changed";
+    kitty_pid: number;
+    from: KittyState;
+    to: KittyState;
+    error: ErrorJson | null;
+  }
+  | {
+    ts: string;
+    event: "reconnect_attempt";
+    compositor: CompositorKind;
+    attempt: number;
+    max_attempts: number | null;
+    next_retry_ms: number | null;
+    error: ErrorJson;
+  };
+
+/** Everything `tether focus` reports while it runs: actions and connection changes. */
+export type FocusLine = FocusActionLine | FocusConnectionLine;
 
 /** Settings of `tether focus` (flags, already validated). */
 export interface FocusDaemonOptions {
@@ -44,8 +79,8 @@ export interface FocusDaemonOptions {
   passwordFile?: string;
   /** Environment (runtime dir, compositor variables, config home). */
   env: Environment;
-  /** Writes one JSON line (newline included by the daemon). */
-  writeLine: (line: string) => void;
+  /** Receives every action and connection change (the CLI renders them). */
+  emit: (line: FocusLine) => void;
   /** Logs to stderr. */
   logger: Logger;
   /** Aborted on SIGINT/SIGTERM. */
@@ -96,8 +131,7 @@ export async function runFocusDaemon(options: FocusDaemonOptions): Promise<void>
     ? await waitForCompositor(env, options, clock)
     : await chooseCompositor(options.compositor, env, options.socketTimeoutMs);
   if (kind === null) return; // stopped while waiting
-  const emit = (event: Record<string, unknown>) =>
-    options.writeLine(JSON.stringify({ ts: new Date(clock.now()).toISOString(), ...event }));
+  const ts = () => isoTimestamp(clock.now());
 
   const registry = new KittyRegistry({
     env,
@@ -121,7 +155,7 @@ export async function runFocusDaemon(options: FocusDaemonOptions): Promise<void>
     kitty: registry,
     locator,
     excludeTitles: options.excludeTitles,
-    emit: (line) => options.writeLine(JSON.stringify(line)),
+    emit: options.emit,
     resolvePid: (pid) => resolveKittyPid(pid),
     isAlive: isProcessAlive,
     startTimeMs: (pid) => readStartTimeMs(pid),
@@ -146,33 +180,40 @@ export async function runFocusDaemon(options: FocusDaemonOptions): Promise<void>
     ? startI3FocusSource(sourceOptions)
     : startSwayFocusSource(sourceOptions);
   source.supervisor.events.on("status_changed", (event) => {
-    emit({
+    const lastError = source.supervisor.snapshot().lastError;
+    options.emit({
+      ts: ts(),
       event: "status_changed",
       compositor: kind,
       from: event.from,
       to: event.to,
-      reason: event.reason,
+      error: event.to === "connected" || event.reason === null || event.reason === STOPPED_REASON
+        ? null
+        : { category: lastError?.category ?? "closed", message: event.reason },
     });
     if (event.to === "connected") logger.info(`${kind}: connected to ${source.socketPath()}`);
   });
   registry.events.on("status_changed", (event) => {
-    emit({
+    options.emit({
+      ts: ts(),
       event: "status_changed",
       kitty_pid: event.pid,
       from: event.previous,
       to: event.status,
-      reason: event.reason,
-      category: event.category,
+      error: event.reason === null
+        ? null
+        : { category: event.category ?? "not_configured", message: event.reason },
     });
   });
   source.supervisor.events.on("reconnect_attempt", (event) => {
-    emit({
+    options.emit({
+      ts: ts(),
       event: "reconnect_attempt",
       compositor: kind,
       attempt: event.attempt,
-      max_attempts: event.maxAttempts,
-      next_retry_ms: event.nextRetryMs,
-      error: event.error.message,
+      max_attempts: event.maxAttempts === 0 ? null : event.maxAttempts,
+      next_retry_ms: event.nextRetryMs === null ? null : roundMs(event.nextRetryMs),
+      error: errorJson(event.error),
     });
   });
 
@@ -182,21 +223,21 @@ export async function runFocusDaemon(options: FocusDaemonOptions): Promise<void>
       status: () => ({
         daemon: "focus",
         pid: process.pid,
-        uptime_seconds: Math.floor((clock.now() - startedAt) / 1000),
+        uptime_ms: Math.round(clock.now() - startedAt),
         reconnection_count: source.supervisor.snapshot().reconnectionCount,
         connection: {
           compositor: kind,
           socket_path: source.socketPath(),
           ...supervisorStatusToJson(source.supervisor.snapshot()),
         },
-        focused: source.current(),
+        focused: focusedJson(source.current()),
         settings: {
           app_id: options.appId,
           font_delta: options.deltaPt,
           exclude_titles: (options.excludeTitles ?? []).map((pattern) => pattern.source),
         },
-        kitties: kittyStatus(registry, tracker),
-        os_windows: tracker.osWindows(),
+        kitties: kittyStatus(registry, tracker, isProcessAlive),
+        os_windows: tracker.osWindows().filter((window) => isProcessAlive(window.pid)),
       }),
       pin: async () => {
         const pinned = await tracker.pin();
@@ -282,12 +323,26 @@ async function waitForCompositor(
   return null;
 }
 
+/** The focused window in the JSON vocabulary (snake_case), or null. */
+function focusedJson(
+  focused: FocusedWindow | null,
+): { window_id: number; pid: number | null; app_id: string | null } | null {
+  if (focused === null) return null;
+  return { window_id: focused.windowId, pid: focused.pid, app_id: focused.appId };
+}
+
 /**
- * One row per kitty process (connection status) with its OS windows; the enlarged points and
- * focus of a kitty are those of its OS windows (at most one is enlarged outside a pin).
+ * One row per kitty process whose process still runs (connection status) with its OS windows;
+ * a kitty that died (its compositor was killed, its last window closed) leaves the status at
+ * once. The enlarged points and focus of a kitty are those of its OS windows (at most one is
+ * enlarged outside a pin).
  */
-function kittyStatus(registry: KittyRegistry, tracker: FocusTracker): unknown[] {
-  const windows = tracker.osWindows();
+function kittyStatus(
+  registry: KittyRegistry,
+  tracker: FocusTracker,
+  isAlive: (pid: number) => boolean,
+): unknown[] {
+  const windows = tracker.osWindows().filter((window) => isAlive(window.pid));
   const byPid = new Map<number, typeof windows>();
   for (const window of windows) byPid.set(window.pid, [...(byPid.get(window.pid) ?? []), window]);
   const summary = (pid: number) => {
@@ -299,9 +354,10 @@ function kittyStatus(registry: KittyRegistry, tracker: FocusTracker): unknown[] 
       os_windows: own,
     };
   };
-  const rows: unknown[] = registry.snapshot().map((kitty) => ({ ...kitty, ...summary(kitty.pid) }));
+  const rows: unknown[] = registry.snapshot().filter((kitty) => isAlive(kitty.pid))
+    .map((kitty) => ({ ...kitty, ...summary(kitty.pid) }));
   for (const pid of [...byPid.keys()]) {
-    rows.push({ pid, status: "unknown", reason: "not contacted yet", ...summary(pid) });
+    rows.push({ pid, status: "unknown", error: null, ...summary(pid) });
   }
   return rows;
 }

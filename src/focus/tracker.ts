@@ -1,6 +1,7 @@
 import type { FocusedWindow, FocusTransition } from "../compositor/focus_source.ts";
 import { type Clock, systemClock } from "../resilience/clock.ts";
-import { ConnectionError } from "../resilience/errors.ts";
+import { ConnectionError, type ErrorCategory, type ErrorJson } from "../resilience/errors.ts";
+import { isoTimestamp, roundMs } from "../platform/time_format.ts";
 import { retry } from "../resilience/retry.ts";
 import { schedulePolicy } from "../resilience/retry_policy.ts";
 import { waitAtMost } from "../resilience/wait_at_most.ts";
@@ -69,8 +70,10 @@ export interface FocusActionLine {
   attempts: number;
   /** From the focus event's arrival to kitty's acknowledgement (or giving up), ms. */
   latency_ms: number;
-  /** Why it failed or was skipped, or null. */
-  error: string | null;
+  /** What went wrong (`failed`, `not_configured`, `ambiguous`), or null. */
+  error: ErrorJson | null;
+  /** Why nothing was sent (`skipped`), or null. */
+  reason: string | null;
   /**
    * Present when the change did more than asked: `reset_all` = kitty < 0.35 could not shrink
    * this OS window alone, so every OS window of that kitty went back to its configured size.
@@ -402,7 +405,7 @@ export class FocusTracker {
         : "failed",
       0,
       arrivedAt,
-      { error: located.reason },
+      { error: located.reason, category: located.category ?? null },
     );
   }
 
@@ -637,7 +640,11 @@ export class FocusTracker {
       result.status,
       result.attempts,
       arrivedAt,
-      { error: result.error, ...(result.effect === "reset_all" ? { effect: "reset_all" } : {}) },
+      {
+        error: result.error,
+        category: result.category,
+        ...(result.effect === "reset_all" ? { effect: "reset_all" } : {}),
+      },
     );
   }
 
@@ -662,19 +669,27 @@ export class FocusTracker {
     status: ActionStatus,
     attempts: number,
     arrivedAt: number,
-    extra: { error: string | null; effect?: "reset_all" },
+    extra: { error: string | null; category?: ErrorCategory | null; effect?: "reset_all" },
   ): void {
     const now = this.#clock.now();
+    const { error: text, category, ...effect } = extra;
+    // A skip says why in words; anything else that went wrong is a problem with a category.
+    const skipped = status === "skipped";
     this.#options.emit({
-      ts: new Date(now).toISOString(),
+      ts: isoTimestamp(now),
       event,
       pid,
       os_window_id: osWindowId,
       window_id: windowId,
       status,
       attempts,
-      latency_ms: Math.max(0, Math.round((now - arrivedAt) * 100) / 100),
-      ...extra,
+      latency_ms: Math.max(0, roundMs(now - arrivedAt)),
+      error: text === null || skipped ? null : {
+        category: category ?? (status === "failed" ? "closed" : "not_configured"),
+        message: text,
+      },
+      reason: skipped ? text : null,
+      ...effect,
     });
   }
 }

@@ -676,7 +676,7 @@ export class KittyRegistry {
 
   #setStatus(instance: Instance, status: KittyState, reason: string | null): void {
     const previous = instance.status.status;
-    if (instance.status.setStatus(status, reason) || previous === "unknown") {
+    if (instance.status.setStatus(status, reason, instance.category) || previous === "unknown") {
       this.events.emit("status_changed", {
         pid: instance.pid,
         status,

@@ -10,7 +10,9 @@ import { type Environment, runtimeDir } from "./paths.ts";
  * directory the user may unlink any entry, even root's, so cleanup must not run anywhere else,
  * and daemons must not create sockets anywhere else. The path returned is `realpath`'s (an
  * ancestor such as `/var/run -> /run` resolved), so every later path comparison is made on one
- * spelling. Throws a {@link ConfigError} that says what is wrong and how to fix it.
+ * spelling. Throws a {@link ConfigError} that says what is wrong and how to fix it; a shared
+ * directory (sticky, world-writable or someone else's, e.g. `/tmp`) is never to be chmodded:
+ * the message asks for the user's own private runtime directory instead.
  *
  * @example
  * ```ts
@@ -86,12 +88,24 @@ function verifyPrivateDirectory(path: string, uid: number, label: string): void 
       }`,
     );
   }
+  const mode = stats.mode & 0o7777;
+  // Someone else's, sticky or world-writable (/tmp) is shared by design: never advise a chmod
+  // of it; the runtime dir must be the user's own private one instead.
+  const isRuntimeDir = label.startsWith("XDG_RUNTIME_DIR");
+  const privateDir =
+    `XDG_RUNTIME_DIR must be your private 0700 directory (usually /run/user/${uid})`;
   if (stats.uid !== uid) {
     throw new ConfigError(
-      `${label} is owned by uid ${stats.uid}, not by you (uid ${uid}); tether only works in your own runtime directory`,
+      `${label} is owned by uid ${stats.uid}, not by you (uid ${uid}); ${
+        isRuntimeDir ? privateDir : "tether only works in your own runtime directory"
+      }`,
     );
   }
-  const mode = stats.mode & 0o7777;
+  if (isRuntimeDir && ((mode & 0o1000) !== 0 || (mode & 0o002) !== 0)) {
+    throw new ConfigError(
+      `${label} is a shared directory (mode ${mode.toString(8).padStart(4, "0")}): ${privateDir}`,
+    );
+  }
   if ((mode & 0o077) !== 0) {
     throw new ConfigError(
       `${label} has mode ${

@@ -1,11 +1,5 @@
 import { clearTimeout as nodeClearTimeout, setTimeout as nodeSetTimeout } from "node:timers";
 
-/**
- * The longest delay a timer can hold: 2^31 - 1 ms (~24.8 days). A longer one fires at once
- * (with a TimeoutOverflowWarning), so every duration tether accepts is bounded by it.
- */
-export const MAX_TIMER_MS = 2 ** 31 - 1;
-
 /** An opaque handle returned by {@link Clock.setTimeout}; pass it to {@link Clock.clearTimeout}. */
 export type TimerHandle = { readonly __timerHandle: unique symbol };
 

@@ -106,3 +106,25 @@ export function toConnectionError(error: unknown, context: string): ConnectionEr
   const category = typeof code === "string" ? categoryForErrno(code) : null;
   return new ConnectionError(category ?? "closed", `${context}: ${detail}`, { cause: error });
 }
+
+/** A problem as tether's JSON carries it: `error: {category, message}` (or `null`). */
+export interface ErrorJson {
+  /** One of the {@link ErrorCategory} values. */
+  category: ErrorCategory;
+  /** One line for people: what happened, to what, and what to do. */
+  message: string;
+}
+
+/**
+ * The JSON form of a problem: a {@link ConnectionError} keeps its category; anything else is
+ * reported as `closed` with its message (the connection is unusable either way).
+ *
+ * @example
+ * ```ts
+ * errorJson(new ConnectionError("refused", "nothing listens")); // { category: "refused", message: "nothing listens" }
+ * ```
+ */
+export function errorJson(error: unknown): ErrorJson {
+  if (error instanceof ConnectionError) return { category: error.category, message: error.message };
+  return { category: "closed", message: error instanceof Error ? error.message : String(error) };
+}

@@ -1,5 +1,6 @@
 import { type Clock, systemClock } from "./clock.ts";
-import { type ErrorCategory, toConnectionError } from "./errors.ts";
+import { type ErrorCategory, type ErrorJson, toConnectionError } from "./errors.ts";
+import { isoTimestamp } from "../platform/time_format.ts";
 
 /** One remembered failure. */
 export interface ErrorRecord {
@@ -33,6 +34,8 @@ export interface TargetStatusSnapshot<S extends string = string> {
   status: S;
   /** Why (for not_configured/failed: what happened and what to do), or null. */
   reason: string | null;
+  /** The category of the problem `reason` describes (null: none given). */
+  reasonCategory: ErrorCategory | null;
   /** When `status` last changed. */
   since: number;
   /** Last successful use, or null. */
@@ -45,22 +48,25 @@ export interface TargetStatusSnapshot<S extends string = string> {
   counters: StatusCounters;
 }
 
-/** The JSON form of a snapshot: snake_case keys, ISO times, seconds — as CLI `--json` prints. */
+/**
+ * The JSON form of a snapshot in tether's JSON vocabulary (README "JSON vocabulary"):
+ * snake_case keys, ISO 8601 times with offset, durations in ms, `error: {category, message}`.
+ */
 export interface TargetStatusJson {
   /** See {@link TargetStatusSnapshot.target}. */
   target: string;
   /** See {@link TargetStatusSnapshot.status}. */
   status: string;
-  /** See {@link TargetStatusSnapshot.reason}. */
-  reason: string | null;
-  /** ISO 8601. */
-  since: string;
-  /** ISO 8601 or null. */
-  last_activity: string | null;
-  /** Whole seconds. */
-  uptime_seconds: number;
+  /** The reason as a problem (what happened and what to do), or null. */
+  error: ErrorJson | null;
+  /** When `status` last changed (ISO 8601). */
+  since_at: string;
+  /** Last successful use (ISO 8601), or null. */
+  last_activity_at: string | null;
+  /** Time continuously up, ms. */
+  uptime_ms: number;
   /** Oldest first. */
-  errors: { time: string; category: ErrorCategory; message: string }[];
+  errors: { ts: string; category: ErrorCategory; message: string }[];
   /** Counters, snake_case. */
   counters: {
     connects: number;
@@ -97,7 +103,7 @@ export const DEFAULT_MAX_ERRORS = 10;
  * status.setStatus("failed", "kitty 4121: connection refused");
  * status.recordError(new ConnectionError("refused", "kitty 4121: connection refused"));
  * status.count("failures");
- * JSON.stringify(status); // {"target":"kitty 4121","status":"failed",...,"uptime_seconds":0}
+ * JSON.stringify(status); // {"target":"kitty 4121","status":"failed",...,"uptime_ms":0}
  * ```
  */
 export class TargetStatus<S extends string = string> {
@@ -106,6 +112,7 @@ export class TargetStatus<S extends string = string> {
   #clock: Clock;
   #status: S;
   #reason: string | null = null;
+  #reasonCategory: ErrorCategory | null = null;
   #since: number;
   #upSince: number | null = null;
   #upStatuses: ReadonlySet<string>;
@@ -135,11 +142,16 @@ export class TargetStatus<S extends string = string> {
   }
 
   /**
-   * Sets status and reason; `since` moves only when the status changes. Returns whether the
-   * status changed.
+   * Sets status and reason (and the category of the problem it describes); `since` moves only
+   * when the status changes. Returns whether the status changed.
    */
-  setStatus(status: S, reason: string | null = null): boolean {
+  setStatus(
+    status: S,
+    reason: string | null = null,
+    reasonCategory: ErrorCategory | null = null,
+  ): boolean {
     this.#reason = reason;
+    this.#reasonCategory = reason === null ? null : reasonCategory;
     if (status === this.#status) return false;
     const now = this.#clock.now();
     this.#status = status;
@@ -179,6 +191,7 @@ export class TargetStatus<S extends string = string> {
       target: this.target,
       status: this.#status,
       reason: this.#reason,
+      reasonCategory: this.#reasonCategory,
       since: this.#since,
       lastActivity: this.#lastActivity,
       uptimeMs: this.#upSince === null ? 0 : this.#clock.now() - this.#upSince,
@@ -194,25 +207,25 @@ export class TargetStatus<S extends string = string> {
 }
 
 /**
- * Converts a snapshot to its JSON form: snake_case keys, ISO 8601 times, whole seconds.
+ * Converts a snapshot to its JSON form: snake_case keys, ISO 8601 times with offset, ms. The
+ * reason becomes `error` with its category (else the latest recorded error's, else `closed`).
  *
  * @example
  * ```ts
- * statusToJson(status.snapshot()).uptime_seconds;
+ * statusToJson(status.snapshot()).uptime_ms;
  * ```
  */
 export function statusToJson(snapshot: TargetStatusSnapshot): TargetStatusJson {
+  const category = snapshot.reasonCategory ?? snapshot.errors.at(-1)?.category ?? "closed";
   return {
     target: snapshot.target,
     status: snapshot.status,
-    reason: snapshot.reason,
-    since: new Date(snapshot.since).toISOString(),
-    last_activity: snapshot.lastActivity === null
-      ? null
-      : new Date(snapshot.lastActivity).toISOString(),
-    uptime_seconds: Math.floor(snapshot.uptimeMs / 1000),
+    error: snapshot.reason === null ? null : { category, message: snapshot.reason },
+    since_at: isoTimestamp(snapshot.since),
+    last_activity_at: snapshot.lastActivity === null ? null : isoTimestamp(snapshot.lastActivity),
+    uptime_ms: Math.round(snapshot.uptimeMs),
     errors: snapshot.errors.map((record) => ({
-      time: new Date(record.at).toISOString(),
+      ts: isoTimestamp(record.at),
       category: record.category,
       message: record.message,
     })),

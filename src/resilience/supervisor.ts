@@ -134,6 +134,9 @@ export interface SupervisorSnapshot {
 const REQUESTED = Symbol("reconnect requested");
 const STOPPED = Symbol("stopped");
 
+/** The reason of the `disconnected` state after {@link Supervisor.stop}: asked for, not a problem. */
+export const STOPPED_REASON = "stopped";
+
 /**
  * Keeps one long-lived connection up (niri event stream, sway subscription, Conbus bridge):
  * connects, runs `restore`, pings for health, notices loss (the `closed` promise the connect
@@ -221,7 +224,7 @@ export class Supervisor<C> {
     this.#stop.abort(STOPPED);
     this.#interrupt.abort(STOPPED);
     await this.#loop;
-    this.#setState("disconnected", "stopped");
+    this.#setState("disconnected", STOPPED_REASON);
   }
 
   /**

@@ -1,31 +1,36 @@
-import type { SupervisorSnapshot, SupervisorState } from "./supervisor.ts";
+import { isoTimestamp, roundMs } from "../platform/time_format.ts";
+import type { ErrorCategory, ErrorJson } from "./errors.ts";
+import { STOPPED_REASON, type SupervisorSnapshot, type SupervisorState } from "./supervisor.ts";
 
-/** JSON form of a {@link SupervisorSnapshot}: snake_case, ISO times, as daemons report it. */
+/**
+ * JSON form of a {@link SupervisorSnapshot} in tether's JSON vocabulary, as daemons report it:
+ * snake_case, ISO 8601 times with offset, durations in ms rounded to 0.01, null for "none".
+ */
 export interface SupervisorStatusJson {
   /** See {@link SupervisorSnapshot}. */
   name: string;
   /** The state. */
   status: SupervisorState;
-  /** ISO 8601. */
-  since: string;
-  /** Reason or null. */
-  reason: string | null;
+  /** When the state last changed (ISO 8601). */
+  since_at: string;
+  /** Why the connection is not up (its problem), or null when it is connected or was stopped. */
+  error: ErrorJson | null;
   /** Last ping latency, ms, or null. */
   latency_ms: number | null;
-  /** ISO 8601 or null. */
-  last_ping: string | null;
+  /** When the last health ping answered (ISO 8601), or null. */
+  last_ping_at: string | null;
   /** Successful reconnects. */
   reconnection_count: number;
-  /** Whole seconds the current connection has been up. */
-  uptime_seconds: number;
+  /** How long the current connection has been up, ms (0 when it is not). */
+  uptime_ms: number;
   /** Current reconnect attempt (0 = none). */
   attempt: number;
-  /** 0 = unlimited. */
-  max_attempts: number;
+  /** Attempts before giving up, or null for unlimited. */
+  max_attempts: number | null;
   /** ms until the next attempt, or null. */
   next_retry_ms: number | null;
-  /** Last error or null. */
-  last_error: { time: string; category: string; message: string } | null;
+  /** The latest error, kept after recovery, or null. */
+  last_error: { ts: string; category: ErrorCategory; message: string } | null;
 }
 
 /**
@@ -37,21 +42,24 @@ export interface SupervisorStatusJson {
  * ```
  */
 export function supervisorStatusToJson(snapshot: SupervisorSnapshot): SupervisorStatusJson {
-  const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+  const up = snapshot.state === "connected";
   return {
     name: snapshot.name,
     status: snapshot.state,
-    since: new Date(snapshot.since).toISOString(),
-    reason: snapshot.reason,
-    latency_ms: snapshot.latencyMs === null ? null : Math.round(snapshot.latencyMs * 1000) / 1000,
-    last_ping: iso(snapshot.lastPingAt),
+    since_at: isoTimestamp(snapshot.since),
+    error: up || snapshot.reason === null || snapshot.reason === STOPPED_REASON ? null : {
+      category: snapshot.lastError?.category ?? "closed",
+      message: snapshot.reason,
+    },
+    latency_ms: snapshot.latencyMs === null ? null : roundMs(snapshot.latencyMs),
+    last_ping_at: snapshot.lastPingAt === null ? null : isoTimestamp(snapshot.lastPingAt),
     reconnection_count: snapshot.reconnectionCount,
-    uptime_seconds: Math.floor(snapshot.uptimeMs / 1000),
+    uptime_ms: Math.round(snapshot.uptimeMs),
     attempt: snapshot.attempt,
-    max_attempts: snapshot.maxAttempts,
-    next_retry_ms: snapshot.nextRetryMs,
+    max_attempts: snapshot.maxAttempts === 0 ? null : snapshot.maxAttempts,
+    next_retry_ms: snapshot.nextRetryMs === null ? null : roundMs(snapshot.nextRetryMs),
     last_error: snapshot.lastError === null ? null : {
-      time: new Date(snapshot.lastError.at).toISOString(),
+      ts: isoTimestamp(snapshot.lastError.at),
       category: snapshot.lastError.category,
       message: snapshot.lastError.message,
     },

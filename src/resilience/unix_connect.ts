@@ -1,5 +1,5 @@
 import { createConnection, type Socket } from "node:net";
-import { ConnectionError, toConnectionError } from "./errors.ts";
+import { categoryForErrno, ConnectionError } from "./errors.ts";
 
 /** Opens a stream to a unix socket path; tests may pass one that points elsewhere. */
 export type UnixConnector = (path: string) => Socket;
@@ -49,7 +49,7 @@ export function connectUnix(path: string, options: ConnectUnixOptions): Promise<
     const onError = (error: Error) => {
       cleanup();
       socket.destroy();
-      reject(toConnectionError(error, `${context}: connect ${path}`));
+      reject(connectFailure(error, context, path));
     };
     const cleanup = () => {
       clearTimeout(timer);
@@ -58,5 +58,19 @@ export function connectUnix(path: string, options: ConnectUnixOptions): Promise<
     };
     socket.once("connect", onConnect);
     socket.once("error", onError);
+  });
+}
+
+/**
+ * The error of a failed connect, naming the path once: runtimes put the path into their own
+ * message too (`connect ECONNREFUSED /run/…/sway-ipc.….sock`), so that copy is dropped.
+ */
+function connectFailure(error: Error, context: string, path: string): ConnectionError {
+  const where = context.includes(path) ? context : `${context} ${path}`;
+  const code = (error as { code?: unknown }).code;
+  const category = typeof code === "string" ? categoryForErrno(code) : null;
+  const said = error.message.replaceAll(path, "").replace(/\s+/g, " ").trim();
+  return new ConnectionError(category ?? "closed", `${where}: ${said || "connect failed"}`, {
+    cause: error,
   });
 }

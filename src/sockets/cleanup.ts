@@ -2,6 +2,7 @@ import { linkSync, lstatSync, mkdtempSync, renameSync, rmdirSync, unlinkSync } f
 import { join } from "node:path";
 import type { Environment } from "../platform/paths.ts";
 import { verifyRuntimeDir } from "../platform/runtime_dir.ts";
+import { categoryForErrno, type ErrorJson } from "../resilience/errors.ts";
 import {
   keepReasonAfterProbe,
   keepReasonBeforeProbe,
@@ -18,7 +19,7 @@ import type { SocketEntry, SocketKind } from "./socket_entry.ts";
 /** A file left in place and why. */
 export interface KeptEntry {
   /** The path. */
-  path: string;
+  socket_path: string;
   /** Which program's socket it would be. */
   kind: SocketKind;
   /** Why it stayed. */
@@ -28,9 +29,24 @@ export interface KeptEntry {
 /** A removal that was attempted and failed. */
 export interface FailedRemoval {
   /** The path. */
-  path: string;
-  /** What went wrong (an errno code, or where a file that could not be put back now is). */
-  error: string;
+  socket_path: string;
+  /**
+   * What went wrong: `unlink failed: <errno>` (EACCES/EPERM are `auth`), or where a file that
+   * could not be put back now is.
+   */
+  error: ErrorJson;
+}
+
+/** A failed removal in the JSON vocabulary, from an errno code or a sentence. */
+function failedRemoval(path: string, detail: string): FailedRemoval {
+  const category = categoryForErrno(detail);
+  return {
+    socket_path: path,
+    error: {
+      category: category ?? "closed",
+      message: /^E[A-Z]+$/.test(detail) ? `unlink failed: ${detail}` : detail,
+    },
+  };
 }
 
 /** What `tether cleanup` did (the `--json` document). */
@@ -99,10 +115,10 @@ export async function runCleanup(options: CleanupOptions): Promise<CleanupReport
   const concurrency = options.concurrency ?? 256;
   const report: CleanupReport = { dry_run: options.dryRun, removed: [], kept: [], failed: [] };
   const keep = (entry: SocketEntry, reason: string) =>
-    report.kept.push({ path: entry.path, kind: entry.kind, reason });
+    report.kept.push({ socket_path: entry.path, kind: entry.kind, reason });
   for (const skipped of discovery.skipped) {
     report.kept.push({
-      path: skipped.path,
+      socket_path: skipped.path,
       kind: kindOfDirectory(skipped.path),
       reason: skipped.reason,
     });
@@ -143,7 +159,7 @@ export async function runCleanup(options: CleanupOptions): Promise<CleanupReport
         const code = errorCode(error);
         if (code === "ENOENT") return keep(entry, "vanished before removal");
         if (code === "EXDEV") return keep(entry, "on another filesystem than the runtime dir");
-        report.failed.push({ path: entry.path, error: code });
+        report.failed.push(failedRemoval(entry.path, code));
         return;
       }
     }
@@ -151,7 +167,7 @@ export async function runCleanup(options: CleanupOptions): Promise<CleanupReport
     if (late !== null) {
       if (quarantine !== null) {
         const stuck = putBack(checkedPath, entry.path);
-        if (stuck !== null) return report.failed.push({ path: entry.path, error: stuck });
+        if (stuck !== null) return report.failed.push(failedRemoval(entry.path, stuck));
       }
       return keep(entry, late);
     }
@@ -160,7 +176,7 @@ export async function runCleanup(options: CleanupOptions): Promise<CleanupReport
         await remove(checkedPath);
       } catch (error) {
         const stuck = putBack(checkedPath, entry.path);
-        report.failed.push({ path: entry.path, error: stuck ?? errorCode(error) });
+        report.failed.push(failedRemoval(entry.path, stuck ?? errorCode(error)));
         return;
       }
     }
@@ -204,7 +220,7 @@ function putBack(from: string, path: string): string | null {
 
 function sorted(report: CleanupReport): CleanupReport {
   report.removed.sort();
-  report.kept.sort((a, b) => a.path.localeCompare(b.path));
+  report.kept.sort((a, b) => a.socket_path.localeCompare(b.socket_path));
   return report;
 }
 

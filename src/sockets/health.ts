@@ -1,8 +1,13 @@
+import type { ErrorCategory, ErrorJson } from "../resilience/errors.ts";
+import { isoTimestamp, roundMs } from "../platform/time_format.ts";
 import type { ProbeOutcome } from "./probe.ts";
 import type { SocketEntry, SocketKind } from "./socket_entry.ts";
 
-/** A socket's health: answered / alive but silent / nothing listens / no such file. */
-export type HealthStatus = "healthy" | "unresponsive" | "stale" | "missing";
+/**
+ * A socket's health: answered / answered but its upstream is down (tether daemons) / alive
+ * but silent / nothing listens / no such file.
+ */
+export type HealthStatus = "healthy" | "degraded" | "unresponsive" | "stale" | "missing";
 
 /** One row of `tether socket-health` (JSON field names are the wire names). */
 export interface HealthRow {
@@ -16,19 +21,19 @@ export interface HealthRow {
   status: HealthStatus;
   /** Round trip of the probe when it answered, else null. */
   latency_ms: number | null;
-  /** When the probe finished (ISO 8601). */
-  last_validated: string;
+  /** When the probe finished (ISO 8601 with offset). */
+  ts: string;
   /** What went wrong, or null when healthy. */
-  error: string | null;
-  /** What answered, e.g. `sway 1.7`. */
-  detail: string | null;
+  error: ErrorJson | null;
+  /** What answered, e.g. `sway 1.7`, or null when nothing did. */
+  peer: string | null;
   /** Whether the session's environment names this socket. */
   current: boolean;
   /** tether daemons only: reconnections since start. */
   reconnection_count?: number | null;
-  /** tether daemons only: seconds since start. */
-  uptime_seconds?: number | null;
-  /** tether daemons only: their upstream connection state (`reconnecting` shows orange). */
+  /** tether daemons only: time since start, ms. */
+  uptime_ms?: number | null;
+  /** tether daemons only: their upstream connection state (not `connected` = `degraded`). */
   connection_status?: string | null;
   /** tether daemons only: their upstream's latency as they measured it (ms). */
   connection_latency_ms?: number | null;
@@ -44,6 +49,7 @@ export function needsProbe(entry: SocketEntry): boolean {
  * - no file -> `missing`;
  * - a regular file or directory named like a socket -> `stale` (nothing can listen there);
  * - answered -> `healthy` (a symlink is followed by clients, so its target's health counts);
+ *   a tether daemon that answered but whose upstream is not `connected` -> `degraded`;
  * - connection refused -> `stale`, unless a process still listens on that file (inodes of the
  *   files listeners are bound to, in any network namespace, passed as `listening`): then its
  *   backlog is full -> `unresponsive`;
@@ -63,37 +69,54 @@ export function classifyHealth(
     owner_pid: entry.ownerPid,
     status: "missing",
     latency_ms: null,
-    last_validated: validatedAt.toISOString(),
+    ts: isoTimestamp(validatedAt),
     error: null,
-    detail: null,
+    peer: null,
     current: entry.current,
   };
   if (entry.kind === "tether") {
     row.reconnection_count = null;
-    row.uptime_seconds = null;
+    row.uptime_ms = null;
   }
   if (entry.file === null) {
-    return { ...row, status: "missing", error: "socket file does not exist" };
+    return {
+      ...row,
+      status: "missing",
+      error: problem("not_configured", "socket file does not exist"),
+    };
   }
   if (!needsProbe(entry)) {
-    return { ...row, status: "stale", error: `a ${entry.file.type}, not a socket` };
+    return {
+      ...row,
+      status: "stale",
+      error: problem("refused", `a ${entry.file.type}, not a socket`),
+    };
   }
   if (outcome === null) {
-    return { ...row, status: "unresponsive", error: "not probed" };
+    return { ...row, status: "unresponsive", error: problem("timeout", "not probed") };
   }
   const via = entry.file.type === "symlink" ? " (through a symlink)" : "";
   if (outcome.answered) {
     const daemon = outcome.answer.daemon;
+    const upstreamDown = daemon !== undefined && daemon.connection_status !== null &&
+      daemon.connection_status !== "connected";
     return {
       ...row,
-      status: "healthy",
+      status: upstreamDown ? "degraded" : "healthy",
       latency_ms: roundMs(outcome.latencyMs),
-      detail: outcome.answer.detail === undefined ? null : outcome.answer.detail + via,
+      error: upstreamDown
+        ? problem(
+          "closed",
+          `its upstream is ${daemon.connection_status}` +
+            (daemon.connection_error ? `: ${daemon.connection_error}` : ""),
+        )
+        : null,
+      peer: outcome.answer.detail === undefined ? null : outcome.answer.detail + via,
       owner_pid: entry.ownerPid ?? daemon?.pid ?? null,
       ...(daemon
         ? {
           reconnection_count: daemon.reconnection_count,
-          uptime_seconds: daemon.uptime_seconds,
+          uptime_ms: daemon.uptime_ms,
           connection_status: daemon.connection_status,
           connection_latency_ms: daemon.connection_latency_ms,
         }
@@ -107,8 +130,10 @@ export function classifyHealth(
     return {
       ...row,
       status: "unresponsive",
-      error: "refuses connections although a process listens on it: backlog full (peer hung?)" +
-        via,
+      error: problem(
+        "busy",
+        "refuses connections although a process listens on it: backlog full (peer hung?)" + via,
+      ),
     };
   }
   const status = outcome.category === "refused"
@@ -116,7 +141,7 @@ export function classifyHealth(
     : outcome.category === "not_configured"
     ? "missing"
     : "unresponsive";
-  return { ...row, status, error: outcome.error + via };
+  return { ...row, status, error: problem(outcome.category, outcome.error + via) };
 }
 
 /** Whether every row is healthy (exit code 0). */
@@ -124,6 +149,6 @@ export function allHealthy(rows: readonly HealthRow[]): boolean {
   return rows.every((row) => row.status === "healthy");
 }
 
-function roundMs(ms: number): number {
-  return Math.round(ms * 100) / 100;
+function problem(category: ErrorCategory, message: string): ErrorJson {
+  return { category, message };
 }

@@ -1,3 +1,4 @@
+import type { ErrorJson } from "../resilience/errors.ts";
 import type { HealthRow, HealthStatus } from "./health.ts";
 import type { SocketKind } from "./socket_entry.ts";
 
@@ -5,14 +6,14 @@ import type { SocketKind } from "./socket_entry.ts";
 export type HealthWatchEvent =
   | {
     event: "status_changed";
-    time: string;
+    ts: string;
     kind: SocketKind;
     socket_path: string;
     from: HealthStatus | null;
     to: HealthStatus;
-    error: string | null;
+    error: ErrorJson | null;
   }
-  | ({ event: "health_update"; time: string } & HealthRow);
+  | ({ event: "health_update" } & HealthRow);
 
 /** What `--watch` remembers about a socket between rounds. */
 export interface WatchedSocket {
@@ -26,12 +27,13 @@ export interface WatchedSocket {
  * Folds one round of rows into the previous state (pure): a `status_changed` for every socket
  * whose status differs (`from: null` the first time it is seen, `to: "missing"` when it
  * vanished from discovery), then one `health_update` per row. Returns the events and the new
- * state.
+ * state. Each event's `ts` is its row's probe time (`ts`, the round's time, for a socket that
+ * vanished).
  */
 export function diffHealth(
   previous: ReadonlyMap<string, WatchedSocket>,
   rows: readonly HealthRow[],
-  time: string,
+  ts: string,
 ): { events: HealthWatchEvent[]; state: Map<string, WatchedSocket> } {
   const events: HealthWatchEvent[] = [];
   const state = new Map<string, WatchedSocket>();
@@ -41,7 +43,7 @@ export function diffHealth(
     if (before !== row.status) {
       events.push({
         event: "status_changed",
-        time,
+        ts: row.ts,
         kind: row.kind,
         socket_path: row.socket_path,
         from: before,
@@ -54,14 +56,14 @@ export function diffHealth(
     if (state.has(path) || before.status === "missing") continue;
     events.push({
       event: "status_changed",
-      time,
+      ts,
       kind: before.kind,
       socket_path: path,
       from: before.status,
       to: "missing",
-      error: "socket file disappeared",
+      error: { category: "not_configured", message: "socket file disappeared" },
     });
   }
-  for (const row of rows) events.push({ event: "health_update", time, ...row });
+  for (const row of rows) events.push({ event: "health_update", ...row });
   return { events, state };
 }

@@ -11,8 +11,8 @@ import type { ProbeProtocol } from "./socket_entry.ts";
 export interface DaemonFacts {
   /** The daemon's PID. */
   pid: number | null;
-  /** Seconds since it started. */
-  uptime_seconds: number | null;
+  /** Time since it started, ms. */
+  uptime_ms: number | null;
   /** How often it reconnected its upstream. */
   reconnection_count: number | null;
   /** Its upstream connection state (`connected`, `reconnecting`, ...), if it reports one. */
@@ -22,6 +22,8 @@ export interface DaemonFacts {
    * conbus: the bridge's last reply), in ms, if it reports one.
    */
   connection_latency_ms: number | null;
+  /** Why its upstream is not connected (its message), if it says. */
+  connection_error: string | null;
 }
 
 /** What a successful probe learnt. */
@@ -65,10 +67,13 @@ export const DEFAULT_PROBERS: Readonly<Record<ProbeProtocol, Prober>> = {
       detail: typeof status.daemon === "string" ? `tether ${status.daemon}` : "tether daemon",
       daemon: {
         pid: number(status.pid),
-        uptime_seconds: number(status.uptime_seconds),
+        uptime_ms: number(status.uptime_ms),
         reconnection_count: number(status.reconnection_count),
         connection_status: typeof connection.status === "string" ? connection.status : null,
         connection_latency_ms: number(connection.latency_ms),
+        connection_error: typeof asRecord(connection.error).message === "string"
+          ? asRecord(connection.error).message as string
+          : null,
       },
     };
   },

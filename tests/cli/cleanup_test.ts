@@ -106,9 +106,12 @@ Deno.test("cleanup with only live sockets prints nothing; --verbose lists the ke
     assert.match(verbose.stdout, new RegExp(`^kept    ${live}: `, "m"));
     assert.match(verbose.stdout, /0 removed, 1 kept, 0 failed\n$/);
     const json = await runInProcess(["--json", "cleanup"], { env: { XDG_RUNTIME_DIR: rt } });
-    assert.deepEqual(JSON.parse(json.stdout).kept.map((kept: { path: string }) => kept.path), [
-      live,
-    ]);
+    assert.deepEqual(
+      JSON.parse(json.stdout).kept.map((kept: { socket_path: string }) => kept.socket_path),
+      [
+        live,
+      ],
+    );
     assert.equal(existsSync(live), true);
   } finally {
     await new Promise((resolve) => server.close(resolve));

@@ -92,7 +92,12 @@ Deno.test("the engine: subcommands, flags, global flags after a subcommand, choi
   assert.deepEqual(complete("focus", "st"), ["status"]);
   assert.deepEqual(complete("focus", "--comp"), ["--compositor"]);
   assert.deepEqual(complete("focus", "--compositor", ""), ["auto", "niri", "sway", "i3"]);
-  assert.deepEqual(complete("focus", "status", "--"), ["--json", "--log-level", "--help"]);
+  assert.deepEqual(complete("focus", "status", "--"), [
+    "--format",
+    "--json",
+    "--log-level",
+    "--help",
+  ]);
   assert.deepEqual(complete("cleanup", "--j"), ["--json"]);
   assert.deepEqual(complete("socket-health", "--log-level", "d"), ["debug"]);
   assert.deepEqual(complete("completions", ""), ["bash", "zsh", "fish"]);

@@ -60,9 +60,7 @@ Deno.test("tether focus without any compositor is a configuration error (exit 2)
 Deno.test("tether focus status and reconnect without a running tracker exit 1", async () => {
   const box = sandbox();
   try {
-    for (
-      const args of [["focus", "status"], ["--json", "focus", "status"], ["focus", "reconnect"]]
-    ) {
+    for (const args of [["focus", "status"], ["focus", "reconnect"]]) {
       const result = await runInProcess(args, { env: box.env });
       assert.equal(result.code, 1, `${args.join(" ")}: ${result.stderr}`);
       assert.equal(result.stdout, "");
@@ -139,6 +137,48 @@ Deno.test("config.yml's focus: section reaches the tracker; a flag overrides it"
       env: { ...box.env, TETHER_FOCUS_FONT_DELTA: "x" },
     });
     assert.match(fromFlag.stderr, /--compositor niri\|sway/);
+  } finally {
+    box.cleanup();
+  }
+});
+
+Deno.test("--json focus status/reconnect without a tracker still print one JSON document on stdout", async () => {
+  const box = sandbox();
+  try {
+    for (
+      const [args, key] of [
+        [["--json", "focus", "status"], "running"],
+        [["focus", "status", "--format", "json"], "running"],
+        [["--json", "focus", "reconnect"], "reconnecting"],
+      ] as const
+    ) {
+      const result = await runInProcess([...args], { env: box.env });
+      assert.equal(result.code, 1, `${args.join(" ")}: ${result.stderr}`);
+      const document = JSON.parse(result.stdout);
+      assert.equal(document[key], false);
+      assert.equal(document.error.category, "not_configured");
+      assert.match(document.error.message, /no tether focus is running/);
+      assert.match(result.stderr, /no tether focus is running/, "the one error line stays");
+    }
+  } finally {
+    box.cleanup();
+  }
+});
+
+Deno.test("focus status --format waybar without a tracker: a 'focus off' line, exit 0 (Waybar hides a failing module)", async () => {
+  const box = sandbox();
+  try {
+    const result = await runInProcess(["focus", "status", "--format", "waybar"], { env: box.env });
+    assert.equal(result.code, 0, result.stderr);
+    const line = JSON.parse(result.stdout);
+    assert.deepEqual(Object.keys(line).sort(), ["class", "text", "tooltip"]);
+    assert.equal(line.class, "stopped");
+    assert.equal(line.text, "focus off");
+    assert.match(line.tooltip, /no tether focus is running/);
+    const both = await runInProcess(["--json", "focus", "status", "--format", "waybar"], {
+      env: box.env,
+    });
+    assert.equal(both.code, 2, "--json and --format waybar exclude each other");
   } finally {
     box.cleanup();
   }

@@ -72,7 +72,10 @@ for (const [name, argv] of DAEMONS) {
     try {
       Deno.chmodSync(box.runtimeDir, 0o777);
       const result = await runInProcess(argv, { env: { ...box.env, SWAYSOCK: "/nonexistent" } });
-      assertOneLineUsage(result, /has mode 0777, must be 0700/);
+      assertOneLineUsage(
+        result,
+        /shared directory \(mode 0777\): XDG_RUNTIME_DIR must be your private 0700 directory/,
+      );
       assert.deepEqual(readdirSync(box.runtimeDir), []);
     } finally {
       box.cleanup();
@@ -111,6 +114,23 @@ Deno.test("an XDG_RUNTIME_DIR that is not valid UTF-8: one line, exit 2, nothing
     assert.equal(lines.length, 2, result.stderr); // tether's one line, then the listing
     assert.match(lines[0]!, /^tether: XDG_RUNTIME_DIR is not valid UTF-8/);
     assert.equal(lines[1], "sway-ipc.0.1.sock", "nothing removed");
+  } finally {
+    box.cleanup();
+  }
+});
+
+Deno.test("systemd install: a FIFO where a unit goes is one line, exit 2, at once", async () => {
+  const box = sandbox();
+  try {
+    const unitDir = join(box.root, "config", "systemd", "user");
+    mkdirSync(unitDir, { recursive: true });
+    new Deno.Command("mkfifo", { args: [join(unitDir, "tether-cleanup.service")] }).outputSync();
+    const started = performance.now();
+    const result = await runInProcess(["systemd", "install", "--bin", "/usr/bin/true"], {
+      env: { ...box.env, XDG_CONFIG_HOME: join(box.root, "config") },
+    });
+    assertOneLineUsage(result, /tether-cleanup\.service is a FIFO, not a regular file/);
+    assert.ok(performance.now() - started < 2000);
   } finally {
     box.cleanup();
   }

@@ -1,10 +1,5 @@
 import assert from "node:assert/strict";
-import {
-  renderLiveBlock,
-  renderLiveLine,
-  renderTable,
-  rowColour,
-} from "../../src/cli/socket_health_render.ts";
+import { renderLiveLine, renderTable, rowColour } from "../../src/cli/socket_health_render.ts";
 import type { HealthRow } from "../../src/sockets/health.ts";
 
 const row = (overrides: Partial<HealthRow> = {}): HealthRow => ({
@@ -13,9 +8,9 @@ const row = (overrides: Partial<HealthRow> = {}): HealthRow => ({
   owner_pid: 812,
   status: "healthy",
   latency_ms: 0.42,
-  last_validated: "2026-01-01T00:00:00.000Z",
+  ts: "2026-01-01T00:00:00.000+00:00",
   error: null,
-  detail: "sway 1.7",
+  peer: "sway 1.7",
   current: true,
   ...overrides,
 });
@@ -23,7 +18,10 @@ const row = (overrides: Partial<HealthRow> = {}): HealthRow => ({
 Deno.test("colours: green healthy, yellow slow, orange reconnecting, red down, grey unknown", () => {
   assert.equal(rowColour(row()), "green");
   assert.equal(rowColour(row({ latency_ms: 501 })), "yellow");
-  assert.equal(rowColour(row({ kind: "tether", connection_status: "reconnecting" })), "orange");
+  assert.equal(
+    rowColour(row({ kind: "tether", status: "degraded", connection_status: "reconnecting" })),
+    "orange",
+  );
   assert.equal(rowColour(row({ status: "stale", latency_ms: null })), "red");
   assert.equal(rowColour(row({ status: "unresponsive", latency_ms: null })), "red");
   assert.equal(rowColour(row({ status: "missing", latency_ms: null })), "red");
@@ -39,7 +37,7 @@ Deno.test("the table aligns columns and marks the current socket", () => {
       owner_pid: null,
       status: "stale",
       latency_ms: null,
-      error: "connection refused",
+      error: { category: "refused", message: "connection refused" },
       current: false,
     }),
   ]);
@@ -58,9 +56,9 @@ Deno.test("an empty table says so", () => {
 
 Deno.test("tether rows show reconnections and uptime", () => {
   const text = renderTable([
-    row({ kind: "tether", reconnection_count: 2, uptime_seconds: 61.4, detail: "tether focus" }),
+    row({ kind: "tether", reconnection_count: 2, uptime_ms: 61_400, peer: "tether focus" }),
   ]);
-  assert.match(text, /tether focus; reconnections 2; up 61 s/);
+  assert.match(text, /tether focus; reconnections 2; up 1 min 1 s/);
 });
 
 const live = (overrides: Partial<HealthRow> = {}) => {
@@ -68,25 +66,45 @@ const live = (overrides: Partial<HealthRow> = {}) => {
   return { kind: health.kind, socket_path: health.socket_path, row: health };
 };
 
+const PLAIN = { colour: false, width: null };
+const COLOUR = { colour: true, width: null };
+
 Deno.test("live lines are plain without colour and wrapped in ANSI with it", () => {
-  assert.equal(renderLiveLine(live(), false).includes("\x1b"), false);
-  assert.ok(renderLiveLine(live(), true).startsWith("\x1b[32m")); // green
-  assert.ok(renderLiveLine(live({ latency_ms: 612 }), true).startsWith("\x1b[33m")); // yellow
-  assert.ok(renderLiveLine(live({ status: "stale" }), true).startsWith("\x1b[31m"));
-  assert.ok(renderLiveLine(live(), true).endsWith("\x1b[0m"));
+  assert.equal(renderLiveLine(live(), PLAIN).includes("\x1b"), false);
+  assert.ok(renderLiveLine(live(), COLOUR).startsWith("\x1b[32m")); // green
+  assert.ok(renderLiveLine(live({ latency_ms: 612 }), COLOUR).startsWith("\x1b[33m")); // yellow
+  assert.ok(renderLiveLine(live({ status: "stale" }), COLOUR).startsWith("\x1b[31m"));
+  assert.ok(renderLiveLine(live(), COLOUR).endsWith("\x1b[0m"));
 });
 
 Deno.test("a socket without a result yet is grey, status unknown, not probed yet", () => {
   const pending = { kind: "kitty" as const, socket_path: "/r/kitty/kitty-5.sock", row: null };
   assert.equal(
-    renderLiveLine(pending, false),
-    "kitty  unknown              -  /r/kitty/kitty-5.sock  (not probed yet)",
+    renderLiveLine(pending, PLAIN),
+    "unknown             -  kitty  /r/kitty/kitty-5.sock  not probed yet",
   );
-  assert.ok(renderLiveLine(pending, true).startsWith("\x1b[90mkitty  unknown"));
+  assert.ok(renderLiveLine(pending, COLOUR).startsWith("\x1b[90munknown"));
 });
 
-Deno.test("the live block has one line per socket, or says there are none", () => {
-  const pending = { kind: "sway" as const, socket_path: "/s", row: null };
-  assert.equal(renderLiveBlock([live(), pending], false).split("\n").length, 3);
-  assert.equal(renderLiveBlock([], true), "no IPC sockets found\n");
+Deno.test("a live line never exceeds its width: cut with …, colour codes outside the count", () => {
+  const long = live({
+    status: "stale",
+    latency_ms: null,
+    error: { category: "refused", message: "connection refused: nothing listens on this socket" },
+  });
+  for (const width of [10, 39, 79]) {
+    const text = renderLiveLine(long, { colour: false, width });
+    assert.equal([...text].length, width, text);
+    assert.ok(text.endsWith("…"), text);
+    const coloured = renderLiveLine(long, { colour: true, width });
+    assert.equal(coloured, "\x1b[31m" + text + "\x1b[0m");
+  }
+  const short = renderLiveLine(live(), { colour: false, width: 200 });
+  assert.ok(!short.endsWith("…"), "a line that fits is not cut");
+});
+
+Deno.test("paths below the base dir are shown relative to it", () => {
+  const text = renderLiveLine(live(), { colour: false, width: null, baseDir: "/run/user/1000" });
+  assert.match(text, / sway-ipc\.1000\.812\.sock$/);
+  assert.doesNotMatch(text, /\/run\/user/);
 });

@@ -2,8 +2,9 @@ import assert from "node:assert/strict";
 import { chmodSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { createServer, type Server } from "node:net";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import type { HealthRow } from "../../src/sockets/health.ts";
+import { serveControlSocket } from "../../src/resilience/control_socket.ts";
 import { startFakeNiri } from "../fakes/niri_server.ts";
 import { runInProcess } from "../support/cli.ts";
 import { createStaleSockets } from "../support/stale_sockets.ts";
@@ -97,7 +98,7 @@ Deno.test("3 hung peers at --timeout 1: each unresponsive, all in one timeout, h
       Array(3).fill("unresponsive"),
     );
     assert.equal(rows.filter((row: { status: string }) => row.status === "healthy").length, 7);
-    for (const row of rows) assert.ok(!Number.isNaN(Date.parse(row.last_validated)));
+    for (const row of rows) assert.ok(!Number.isNaN(Date.parse(row.ts)));
     // One after the other, the three hung probes would take >= 3 s.
     assert.ok(elapsedMs >= 950 && elapsedMs < 2500, `took ${elapsedMs} ms`);
   } finally {
@@ -211,7 +212,7 @@ Deno.test("--watch on a terminal: grey until each result arrives, then green, ye
   const controller = new AbortController();
   try {
     const running = runInProcess(["socket-health", "--watch", "--timeout", "1"], {
-      env: { XDG_RUNTIME_DIR: rt },
+      env: { XDG_RUNTIME_DIR: rt, TERM: "xterm-256color" },
       signal: controller.signal,
       tty: true,
     });
@@ -219,15 +220,21 @@ Deno.test("--watch on a terminal: grey until each result arrives, then green, ye
     controller.abort();
     const result = await running;
     assert.equal(result.code, 1, result.stderr); // the hung one is not healthy
-    // Each redraw moves the cursor up over the 3 lines and clears: split into frames.
-    const frames = result.stdout.split("\x1b[3F\x1b[J");
+    // Each redraw moves the cursor up over the header and the 3 lines and clears: split into
+    // frames.
+    const frames = result.stdout.split("\r\x1b[4A\x1b[J");
+    // Paths below the runtime dir are shown relative to it (the header names the dir).
     const line = (frame: string, path: string) =>
-      frame.split("\n").find((text) => text.includes(path))!;
+      frame.split("\n").find((text) => text.includes(basename(path)))!;
     const colourOf = (frame: string, path: string) => line(frame, path).slice(0, 5);
     // First frame: discovered, nothing probed yet: all grey, "unknown".
     for (const path of [fast, slow, hung]) {
       assert.equal(colourOf(frames[0]!, path), GREY, frames[0]);
-      assert.match(line(frames[0]!, path), /unknown .*\(not probed yet\)/);
+      assert.match(line(frames[0]!, path), /unknown .* not probed yet/);
+      assert.match(
+        frames[0]!.split("\n")[0]!,
+        new RegExp(`^socket-health \\d\\d:\\d\\d:\\d\\d.* — ${rt}$`),
+      );
     }
     // Then one frame per result, in the order they arrive.
     assert.equal(frames.length, 4, JSON.stringify(frames));
@@ -273,7 +280,12 @@ Deno.test("--watch on a terminal with NO_COLOR: no escape codes at all, one bloc
     assert.equal(result.stdout.includes("\x1b"), false, JSON.stringify(result.stdout));
     const blocks = result.stdout.split("\n\n").filter(Boolean);
     assert.ok(blocks.length >= 2, result.stdout);
-    for (const block of blocks) assert.match(block, new RegExp(`^sway {3}healthy .* ${live}$`));
+    for (const block of blocks) {
+      const [header, ...lines] = block.split("\n");
+      assert.match(header!, /^socket-health \d\d:\d\d:\d\d, every 100 ms/);
+      assert.deepEqual(lines.length, 1, block);
+      assert.match(lines[0]!, new RegExp(`^healthy +[\\d.]+ ms  sway   ${basename(live)}$`));
+    }
   } finally {
     await server.close();
     rmSync(rt, { recursive: true, force: true });
@@ -310,15 +322,15 @@ Deno.test("niri: the fake niri is healthy (asked only Version); broken replies a
     assert.equal(rows.length, 4);
     const healthy = byPid.get(4242)!;
     assert.deepEqual(
-      [healthy.kind, healthy.status, healthy.detail, healthy.current, healthy.error],
+      [healthy.kind, healthy.status, healthy.peer, healthy.current, healthy.error],
       ["niri", "healthy", "niri 25.11 (fake)", true, null],
     );
     assert.equal(typeof healthy.latency_ms, "number");
     assert.deepEqual(niri.requests, ["Version"], "the probe asks nothing but Version");
     assert.equal(byPid.get(4243)!.status, "unresponsive");
-    assert.match(byPid.get(4243)!.error!, /not valid JSON/);
+    assert.match(byPid.get(4243)!.error!.message, /not valid JSON/);
     assert.equal(byPid.get(4244)!.status, "unresponsive");
-    assert.match(byPid.get(4244)!.error!, /Version failed: error parsing request/);
+    assert.match(byPid.get(4244)!.error!.message, /Version failed: error parsing request/);
     assert.equal(byPid.get(4245)!.status, "stale");
   } finally {
     await niri.close();
@@ -378,7 +390,7 @@ Deno.test("--path to nothing: missing (exit 1) when its kind is known, else one 
       "sway",
       "missing",
       4194305,
-      "socket file does not exist",
+      { category: "not_configured", message: "socket file does not exist" },
     ]);
     const typo = join(rt, "typo.sock");
     const byKind = await runInProcess(
@@ -419,6 +431,49 @@ Deno.test("--watch --json on a terminal prints JSON lines, not the live table", 
     assert.ok(events.slice(2).every((event) => event.event === "health_update"));
   } finally {
     await close(server);
+    rmSync(rt, { recursive: true, force: true });
+  }
+});
+
+Deno.test("a tether daemon whose upstream is reconnecting is degraded in the table, in JSON and with NO_COLOR, exit 1", async () => {
+  const rt = runtime();
+  let upstream = "reconnecting";
+  const daemon = await serveControlSocket(join(rt, "tether", "focus.sock"), {
+    status: () => ({
+      daemon: "focus",
+      pid: process.pid,
+      uptime_ms: 5000,
+      reconnection_count: 2,
+      connection: {
+        status: upstream,
+        latency_ms: null,
+        error: upstream === "connected"
+          ? null
+          : { category: "refused", message: "no live sway IPC socket" },
+      },
+    }),
+  });
+  try {
+    const env = { XDG_RUNTIME_DIR: rt, NO_COLOR: "1" };
+    const table = await runInProcess(["socket-health", "--kind", "tether"], { env });
+    assert.equal(table.code, 1, table.stderr);
+    assert.match(
+      table.stdout,
+      /^tether +degraded .*focus\.sock +its upstream is reconnecting: no live sway IPC socket/m,
+    );
+    assert.doesNotMatch(table.stdout, /healthy/);
+    const json = await runInProcess(["--json", "socket-health", "--kind", "tether"], { env });
+    assert.equal(json.code, 1);
+    const row = JSON.parse(json.stdout).sockets[0];
+    assert.equal(row.status, "degraded");
+    assert.equal(row.connection_status, "reconnecting");
+    assert.equal(row.error.message, "its upstream is reconnecting: no live sway IPC socket");
+    upstream = "connected";
+    const healthy = await runInProcess(["--json", "socket-health", "--kind", "tether"], { env });
+    assert.equal(healthy.code, 0, "connected upstream: healthy again");
+    assert.equal(JSON.parse(healthy.stdout).sockets[0].status, "healthy");
+  } finally {
+    await daemon.close();
     rmSync(rt, { recursive: true, force: true });
   }
 });

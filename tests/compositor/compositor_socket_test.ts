@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { findCompositorSocket } from "../../src/compositor/compositor_socket.ts";
 import { ConnectionError } from "../../src/resilience/errors.ts";
+import { createStaleSockets } from "../support/stale_sockets.ts";
 
 interface Sandbox {
   runtimeDir: string;
@@ -162,6 +163,45 @@ Deno.test("i3: $I3SOCK, or discovery of i3/ipc-socket.<pid>; auto takes $SWAYSOC
         I3SOCK: sway,
       }),
       { kind: "sway", path: sway },
+    );
+  } finally {
+    await box.cleanup();
+  }
+});
+
+Deno.test("the error says where each path came from: $SWAYSOCK unset vs discovery, each path once", async () => {
+  const box = sandbox();
+  try {
+    // A compositor killed with -9 leaves its socket behind; SWAYSOCK was never set.
+    const leftover = join(box.runtimeDir, `sway-ipc.${box.uid}.701.sock`);
+    await createStaleSockets([leftover]);
+    await assert.rejects(
+      findCompositorSocket("sway", { XDG_RUNTIME_DIR: box.runtimeDir }),
+      (error: unknown) => {
+        assert.ok(error instanceof ConnectionError);
+        const message = error.message;
+        assert.match(message, /\$SWAYSOCK not set/);
+        assert.doesNotMatch(message, /\$SWAYSOCK (not answering|\/)/, "SWAYSOCK named nothing");
+        assert.match(message, new RegExp(`discovery ${leftover}: connection refused`));
+        assert.equal(message.split(leftover).length - 1, 1, `path once: ${message}`);
+        return true;
+      },
+    );
+    // The same path in $SWAYSOCK and in discovery: named once, under $SWAYSOCK.
+    await assert.rejects(
+      findCompositorSocket("sway", { XDG_RUNTIME_DIR: box.runtimeDir, SWAYSOCK: leftover }),
+      (error: unknown) => {
+        const message = (error as Error).message;
+        assert.match(message, new RegExp(`\\$SWAYSOCK ${leftover}: connection refused`));
+        assert.doesNotMatch(message, /not set/);
+        assert.equal(message.split(leftover).length - 1, 1, `path once: ${message}`);
+        return true;
+      },
+    );
+    // Nothing found at all: both facts in words.
+    await assert.rejects(
+      findCompositorSocket("sway", { XDG_RUNTIME_DIR: join(box.runtimeDir, "empty") }),
+      /\$SWAYSOCK not set; discovery found no sway socket in .*empty/,
     );
   } finally {
     await box.cleanup();

@@ -67,7 +67,7 @@ Deno.test("serve: the control socket is 0600 and status follows the daemon conve
     const status = await requestControl(socketPath, "status") as Record<string, unknown>;
     assert.equal(status.daemon, "conbus");
     assert.equal(status.pid, process.pid);
-    assert.equal(typeof status.uptime_seconds, "number");
+    assert.equal(typeof status.uptime_ms, "number");
     assert.equal(status.reconnection_count, 0);
     const connection = status.connection as Record<string, unknown>;
     assert.equal(connection.status, "connected");
@@ -105,7 +105,7 @@ Deno.test("serve: requests are served one at a time in arrival order (FIFO), min
     const sentAt = replies.map((reply) => {
       assert.ok(reply?.accepted);
       assert.equal(reply.report.sent.length, 1);
-      return Date.parse(reply.report.sent[0]!.time);
+      return Date.parse(reply.report.sent[0]!.ts);
     });
     serials.forEach((serial, index) => {
       const reply = replies[index + 1]!;
@@ -201,7 +201,7 @@ Deno.test("serve: the minimum gap holds across a reconnect (one bus, whichever c
     assert.ok(second?.accepted);
     assert.equal(second.report.outcome, "replied");
     assert.equal(bridge.connectionsAccepted, 2);
-    const gapMs = Date.parse(second.report.sent[0]!.time) - Date.parse(first.report.sent[0]!.time);
+    const gapMs = Date.parse(second.report.sent[0]!.ts) - Date.parse(first.report.sent[0]!.ts);
     assert.ok(gapMs >= 1000, `second telegram ${gapMs} ms after the first`);
   }, { minGapMs: 1000 });
 });
@@ -270,11 +270,11 @@ Deno.test("serve: the status reply and socket-health report status, reply latenc
     const status = await requestControl(socketPath, "status") as {
       daemon: string;
       pid: number;
-      uptime_seconds: number;
+      uptime_ms: number;
       reconnection_count: number;
       endpoint: string;
       requests_served: number;
-      connection: { status: string; latency_ms: number; uptime_seconds: number };
+      connection: { status: string; latency_ms: number; uptime_ms: number };
     };
     assert.equal(status.daemon, "conbus");
     assert.equal(status.pid, process.pid);
@@ -287,8 +287,8 @@ Deno.test("serve: the status reply and socket-health report status, reply latenc
     );
     assert.equal(status.reconnection_count, 0);
     assert.equal(status.requests_served, 1);
-    const elapsedSeconds = Math.ceil((Date.now() - startedAt) / 1000) + 5;
-    assert.ok(Number.isInteger(status.uptime_seconds) && status.uptime_seconds <= elapsedSeconds);
+    const elapsedMs = Date.now() - startedAt + 5000;
+    assert.ok(Number.isInteger(status.uptime_ms) && status.uptime_ms <= elapsedMs);
 
     const env = { XDG_RUNTIME_DIR: dirname(dirname(socketPath)), NO_COLOR: "1" };
     const health = async () => {
@@ -299,11 +299,11 @@ Deno.test("serve: the status reply and socket-health report status, reply latenc
     const row = await health();
     assert.equal(row.status, "healthy");
     assert.equal(row.owner_pid, process.pid);
-    assert.equal(row.detail, "tether conbus");
+    assert.equal(row.peer, "tether conbus");
     assert.equal(row.connection_status, "connected");
     assert.equal(row.connection_latency_ms, status.connection.latency_ms, "the bridge's latency");
     assert.equal(row.reconnection_count, 0);
-    assert.equal(typeof row.uptime_seconds, "number");
+    assert.equal(typeof row.uptime_ms, "number");
 
     bridge.disconnectClient();
     await waitFor(async () => {

@@ -278,15 +278,16 @@ Deno.test("conbus send --json: an unreachable bridge still prints the document (
     assert.equal(result.code, 1);
     const report = JSON.parse(result.stdout);
     assert.equal(report.outcome, "no_reply");
-    assert.match(report.error, /ECONNREFUSED.*nothing sent/);
+    assert.match(report.error.message, /ECONNREFUSED.*nothing sent/);
+    assert.equal(report.error.category, "refused");
     assert.deepEqual(report.sent, []);
     assert.deepEqual(report.results, [{
       telegram: "<S0020044964F02D12FJ>",
       outcome: "no_reply",
       writes: 0,
-      detail: report.error,
+      reason: report.error.message,
     }]);
-    assert.equal(result.stderr, `tether: ${report.error}\n`);
+    assert.equal(result.stderr, `tether: ${report.error.message}\n`);
   }));
 
 Deno.test("conbus send --json through serve: a bridge serve cannot reach still prints the document", () =>
@@ -312,11 +313,11 @@ Deno.test("conbus send --json through serve: a bridge serve cannot reach still p
       const report = JSON.parse(result.stdout);
       assert.equal(report.outcome, "no_reply");
       assert.match(
-        report.error,
+        report.error.message,
         /^tether conbus serve: Conbus bridge 127\.0\.0\.1:\d+ is reconnecting/,
       );
       assert.equal(report.results[0].writes, 0);
-      assert.equal(result.stderr, `tether: ${report.error}\n`);
+      assert.equal(result.stderr, `tether: ${report.error.message}\n`);
     } finally {
       await daemon.stop();
     }
@@ -348,6 +349,7 @@ async function serveInProcess(
   env: Record<string, string>,
   port: number,
   extraArgs: string[] = [],
+  tty = false,
 ) {
   const shutdown = new AbortController();
   const args = ["conbus", "serve", ...bridgeFlags(port), ...extraArgs];
@@ -355,6 +357,7 @@ async function serveInProcess(
   const done = runInProcess(json ? ["--json", ...args.filter((arg) => arg !== "--json")] : args, {
     env,
     signal: shutdown.signal,
+    tty,
   });
   const socketPath = join(env.XDG_RUNTIME_DIR!, "tether", "conbus.sock");
   await waitForServeConnected(socketPath, 10);
@@ -383,10 +386,12 @@ function withServe(
   });
 }
 
-Deno.test("conbus serve: bus telegrams while idle are printed as [RX] … (while idle) lines, or bus_telegram JSON lines", () =>
+Deno.test("conbus serve: bus telegrams while idle are [RX] … (while idle) lines on a terminal, bus_telegram JSON lines with --json or on a pipe", () =>
   withBridge({}, async ({ env, bridge }) => {
-    for (const json of [false, true]) {
-      const serve = await serveInProcess(env, bridge.port, json ? ["--json"] : []);
+    for (
+      const [json, tty] of [[false, true], [true, true], [false, false]] as const
+    ) {
+      const serve = await serveInProcess(env, bridge.port, json ? ["--json"] : [], tty);
       await waitUntil(() => bridge.hasClient);
       assert.ok(bridge.sendUnsolicited("E14L00I02M"));
       assert.ok(bridge.sendUnsolicited("<O06L00I07MAG>"));
@@ -394,13 +399,13 @@ Deno.test("conbus serve: bus telegrams while idle are printed as [RX] … (while
       const result = await serve.stop();
       assert.equal(result.code, 0, result.stderr);
       const lines = result.stdout.trimEnd().split("\n");
-      if (json) {
+      if (json || !tty) {
         const events = lines.map((line) => JSON.parse(line));
         assert.deepEqual(events.map((event) => [event.event, event.frame]), [
           ["bus_telegram", "<E14L00I02MAK>"],
           ["bus_telegram", "<O06L00I07MAG>"],
         ]);
-        assert.match(events[0].time, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+        assert.match(events[0].ts, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}[+-]\d\d:\d\d$/);
       } else {
         assert.equal(lines.length, 2, result.stdout);
         assert.match(lines[0]!, /^\d\d:\d\d:\d\d\.\d{3} \[RX\] <E14L00I02MAK> {2}\(while idle\)$/);
@@ -417,9 +422,7 @@ Deno.test("conbus serve --min-gap-ms: telegrams of one send go out that far apar
       { env },
     );
     assert.equal(result.code, 0, result.stderr);
-    const sent = JSON.parse(result.stdout).sent.map((each: { time: string }) =>
-      Date.parse(each.time)
-    );
+    const sent = JSON.parse(result.stdout).sent.map((each: { ts: string }) => Date.parse(each.ts));
     assert.equal(sent.length, 3);
     for (let index = 1; index < sent.length; index++) {
       assert.ok(sent[index] - sent[index - 1] >= 300, `gap ${sent[index] - sent[index - 1]} ms`);

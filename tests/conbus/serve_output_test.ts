@@ -44,6 +44,8 @@ for (const json of [false, true]) {
         {
           env: { PATH: process.env.PATH, HOME: join(root, "home"), XDG_RUNTIME_DIR: runtimeDir },
           signal: stop.signal,
+          // Human lines on a terminal; JSON lines with --json (the output rule).
+          tty: !json,
         },
       );
       await new Promise((resolve) => setTimeout(resolve, 700));

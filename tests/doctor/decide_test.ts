@@ -14,9 +14,9 @@ function row(overrides: Partial<HealthRow>): HealthRow {
     owner_pid: 812,
     status: "healthy",
     latency_ms: 0.4,
-    last_validated: "2026-01-01T00:00:00.000Z",
+    ts: "2026-01-01T00:00:00.000+00:00",
     error: null,
-    detail: "sway 1.7",
+    peer: "sway 1.7",
     current: true,
     ...overrides,
   };
@@ -45,7 +45,7 @@ function healthy(): DoctorFacts {
         kind: "kitty",
         socket_path: `${RT}/kitty/kitty-4121.sock`,
         owner_pid: 4121,
-        detail: "kitty (password mode)",
+        peer: "kitty (password mode)",
         current: false,
       }),
     ],
@@ -163,8 +163,8 @@ const BROKEN: [string, (facts: DoctorFacts) => void, string, "warn" | "fail", Re
       f.sockets![0] = row({
         status: "unresponsive",
         latency_ms: null,
-        error: "timeout after 1000 ms",
-        detail: null,
+        error: { category: "timeout", message: "timeout after 1000 ms" },
+        peer: null,
       });
     },
     "compositor",
@@ -175,7 +175,11 @@ const BROKEN: [string, (facts: DoctorFacts) => void, string, "warn" | "fail", Re
   [
     "$SWAYSOCK names a dead sway, another answers",
     (f) => {
-      f.sockets![0] = row({ status: "stale", latency_ms: null, error: "refused" });
+      f.sockets![0] = row({
+        status: "stale",
+        latency_ms: null,
+        error: { category: "refused", message: "refused" },
+      });
       f.sockets!.push(
         row({ socket_path: `${RT}/sway-ipc.1000.900.sock`, owner_pid: 900, current: false }),
       );
@@ -240,7 +244,7 @@ const BROKEN: [string, (facts: DoctorFacts) => void, string, "warn" | "fail", Re
     ) => (f.sockets![1] = {
       ...f.sockets![1]!,
       status: "unresponsive",
-      error: "timeout",
+      error: { category: "timeout", message: "timeout" },
       latency_ms: null,
     }),
     "kitty",
@@ -250,7 +254,7 @@ const BROKEN: [string, (facts: DoctorFacts) => void, string, "warn" | "fail", Re
   ],
   [
     "kitty without a password",
-    (f) => (f.sockets![1]!.detail = "kitty (no password)"),
+    (f) => (f.sockets![1]!.peer = "kitty (no password)"),
     "kitty",
     "warn",
     /no password/,

@@ -215,7 +215,10 @@ forEachPeerSet((set) =>
             assert.equal((await line(tracker, "focus_lost", b.pid, from)).status, "success");
             const notConfigured = await line(tracker, "focus_gained", c.pid, from);
             assert.equal(notConfigured.status, "not_configured");
-            assert.match(String(notConfigured.error), /socket|remote control/i);
+            assert.match(
+              (notConfigured.error as { message: string }).message,
+              /socket|remote control/i,
+            );
             from = tracker.lines.length;
             await focus(sway, d);
             const denied = await line(tracker, "focus_gained", d.pid, from);
@@ -293,11 +296,33 @@ forEachPeerSet((set) =>
           "restart sway: the tracker re-discovers the new socket and resumes",
           async () => {
             const from = tracker.lines.length;
+            const oldSocket = sway.socketPath;
             await sway.crash(); // its kitties go with it; the old socket stays behind, stale
-            await tracker.waitForLine((l) => l.event === "reconnect_attempt", {
-              from,
-              timeoutMs: 30_000,
-            });
+            // The first attempt reports the loss itself; the next ones why nothing answers.
+            const attempt = await tracker.waitForLine(
+              (l) =>
+                l.event === "reconnect_attempt" &&
+                (l.error as { category: string }).category === "not_configured",
+              { from, timeoutMs: 30_000, what: "a reconnect attempt that found no live socket" },
+            );
+            // The inherited $SWAYSOCK names the dead socket: said so, the path named once.
+            const why = (attempt.error as { message: string }).message;
+            assert.ok(why.includes(`$SWAYSOCK ${oldSocket}: connection refused`), why);
+            assert.equal(why.split(oldSocket).length - 1, 1, why);
+            // The kitties died with sway: gone from the status as soon as their processes
+            // are, not left `ready` (they exit on their own once the Wayland display is gone).
+            let listed: { pid: number }[] = [];
+            for (const deadline = Date.now() + 10_000; Date.now() < deadline;) {
+              const during = await runAsUser(
+                TEST_USER,
+                [...tetherBinary(), "--json", "focus", "status"],
+                env,
+              );
+              listed = JSON.parse(during.stdout).kitties;
+              if (listed.length === 0) break;
+              await new Promise((resolve) => setTimeout(resolve, 200));
+            }
+            assert.deepEqual(listed, [], "kitties of the crashed sway are still listed");
             sway = await startSway({ runtimeDir, peers: set });
             sways.push(sway);
             f = await launchKitty(sway, configDir, "password", 1);

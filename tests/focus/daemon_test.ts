@@ -226,8 +226,7 @@ focusTest(
       kitty_pid: a,
       from: "unknown",
       to: "ready",
-      reason: null,
-      category: null,
+      error: null,
     });
     assert.match(String(ready.ts), /^\d{4}-\d\d-\d\dT/);
 
@@ -246,8 +245,9 @@ focusTest(
       from,
     );
     assert.equal(unconfigured.to, "not_configured");
-    assert.equal(unconfigured.category, "not_configured");
-    assert.match(String(unconfigured.reason), /no remote-control socket .*tether kitty setup/);
+    const problem = unconfigured.error as { category: string; message: string };
+    assert.equal(problem.category, "not_configured");
+    assert.match(problem.message, /no remote-control socket .*tether kitty setup/);
     const line = await tracker.waitForLine("C's grow", isAction("focus_gained", c), from);
     assert.equal(line.status, "not_configured");
 
@@ -368,7 +368,7 @@ focusTest(
     // Finding A's OS window (its ls) already failed: no font command was sent (attempts 0).
     assert.equal(line.status, "failed");
     assert.equal(line.attempts, 0);
-    assert.match(String(line.error), /timeout|no reply/i);
+    assert.match((line.error as { message: string }).message, /timeout|no reply/i);
     assert.equal(kittyA.requests.length, 2);
     assert.equal(await tracker.stop(), 0);
   },

@@ -16,7 +16,12 @@ function result(
   attempts: number,
   error: string | null,
 ): FontChangeResult {
-  return { status, attempts, latencyMs: 1, error, category: error === null ? null : "timeout" };
+  const category = error === null
+    ? null
+    : status === "not_configured"
+    ? "not_configured"
+    : "timeout";
+  return { status, attempts, latencyMs: 1, error, category };
 }
 
 interface Harness {
@@ -179,7 +184,10 @@ Deno.test("a kitty that could not be grown is not shrunk; its lines say why", as
     "focus_lost 100 skipped",
     "focus_gained 200 success",
   ]);
-  assert.match(lines[0]!.error!, /tether kitty setup/);
+  assert.match(lines[0]!.error!.message, /tether kitty setup/);
+  assert.equal(lines[0]!.error!.category, "not_configured");
+  assert.equal(lines[1]!.error, null, "a skip is not a problem");
+  assert.equal(lines[1]!.reason, "not enlarged");
 });
 
 Deno.test("a hung kitty does not delay the others", async () => {
@@ -437,7 +445,7 @@ Deno.test("an ambiguous window is never resized; the one that lost focus is stil
   const ambiguous = h.lines.find((line) => line.status === "ambiguous")!;
   assert.equal(ambiguous.window_id, 12);
   assert.equal(ambiguous.os_window_id, null);
-  assert.match(ambiguous.error!, /none focused/);
+  assert.match(ambiguous.error!.message, /none focused/);
   assert.deepEqual(enlargedPids(h.tracker), []);
 });
 
@@ -476,7 +484,7 @@ Deno.test("--exclude-title: a matching kitty window is never grown; the line say
   h.tracker.onTransition({ previous: b1, focused: a1 });
   await h.tracker.idle();
   assert.deepEqual(h.commands, [[200, 3], [200, -3]]);
-  assert.match(h.lines.find((line) => line.pid === 100)!.error!, /exclude-title/);
+  assert.match(h.lines.find((line) => line.pid === 100)!.reason!, /exclude-title/);
 });
 
 Deno.test("pin keeps the focused OS window enlarged after focus leaves; unpin shrinks it at once", async () => {
@@ -527,7 +535,7 @@ Deno.test("a pinned OS window that is not enlarged is not grown when focused; un
   h.tracker.onTransition({ previous: a1, focused: a2 });
   await h.tracker.idle();
   assert.deepEqual(
-    h.lines.at(-1)!.error,
+    h.lines.at(-1)!.reason,
     "pinned",
     "focused again: the pinned OS window is left as it is",
   );

@@ -4,6 +4,7 @@
  * password (one prompt, never retried), kill -9 and kill -STOP. One Xvfb for the file; every
  * kitty is stopped by PID in a finally block.
  */
+import { TETHER_KITTY_COMMANDS } from "../../src/kitty/setup.ts";
 import assert from "node:assert/strict";
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -57,7 +58,7 @@ async function withKitty(
     peers,
     remoteControl: password === null
       ? { mode: "none" }
-      : { mode: "password", password, commands: ["set-font-size", "ls"] },
+      : { mode: "password", password, commands: [...TETHER_KITTY_COMMANDS] },
   });
   try {
     await fn(kitty);
@@ -123,7 +124,7 @@ forEachPeerSet((set) =>
                   ),
                   status!.pooling,
                 );
-                assert.notEqual(status!.last_activity, null);
+                assert.notEqual(status!.last_activity_at, null);
               } finally {
                 await registry.close();
               }

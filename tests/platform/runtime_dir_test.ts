@@ -89,3 +89,32 @@ Deno.test("prepareTetherRuntimeDir creates tether/ 0700, refuses a file, a symli
     rmSync(rt, { recursive: true, force: true });
   }
 });
+
+Deno.test("a shared runtime dir (sticky, world-writable, someone else's) is never to be chmodded", () => {
+  const rt = mkdtempSync(join(tmpdir(), "tether-runtime-dir-"));
+  const privateDir =
+    `XDG_RUNTIME_DIR must be your private 0700 directory (usually /run/user/${UID})`;
+  try {
+    for (const mode of [0o1777, 0o777, 0o1700]) {
+      chmodSync(rt, mode);
+      assert.throws(
+        () => verifyRuntimeDir(rt, UID),
+        (error: Error) => error.message.includes(privateDir) && !error.message.includes("chmod"),
+        `mode ${mode.toString(8)}`,
+      );
+    }
+    // The real /tmp: root's, sticky and world-writable (the issue's XDG_RUNTIME_DIR=/tmp).
+    assert.throws(
+      () => verifyRuntimeDir("/tmp", UID === 0 ? 1500 : UID),
+      (error: Error) => error.message.includes("private 0700") && !error.message.includes("chmod"),
+    );
+    chmodSync(rt, 0o700);
+    assert.throws(
+      () => verifyRuntimeDir(rt, UID + 1),
+      (error: Error) =>
+        error.message.includes(`private 0700 directory (usually /run/user/${UID + 1})`),
+    );
+  } finally {
+    rmSync(rt, { recursive: true, force: true });
+  }
+});

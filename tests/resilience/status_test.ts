@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { isoTimestamp } from "../../src/platform/time_format.ts";
 import { ConnectionError } from "../../src/resilience/errors.ts";
 import { statusToJson, TargetStatus } from "../../src/resilience/status.ts";
 import { VirtualClock } from "../support/virtual_clock.ts";
@@ -84,7 +85,7 @@ Deno.test("snapshots are copies", () => {
   assert.equal(status.snapshot().errors.length, 0);
 });
 
-Deno.test("JSON form: snake_case keys, ISO times, whole seconds", async () => {
+Deno.test("JSON form: snake_case keys, ISO times with offset, durations in ms", async () => {
   const clock = new VirtualClock(START);
   const status = new TargetStatus("kitty 7", { clock });
   status.setStatus("ready");
@@ -95,12 +96,12 @@ Deno.test("JSON form: snake_case keys, ISO times, whole seconds", async () => {
   assert.deepEqual(json, {
     target: "kitty 7",
     status: "ready",
-    reason: null,
-    since: "2026-01-01T00:00:00.000Z",
-    last_activity: "2026-01-01T00:01:01.900Z",
-    uptime_seconds: 61,
+    error: null,
+    since_at: isoTimestamp(START),
+    last_activity_at: isoTimestamp(START + 61_900),
+    uptime_ms: 61_900,
     errors: [{
-      time: "2026-01-01T00:00:00.000Z",
+      ts: isoTimestamp(START),
       category: "refused",
       message: "kitty 7: refused",
     }],

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { isoTimestamp } from "../../src/platform/time_format.ts";
 import { ConnectionError } from "../../src/resilience/errors.ts";
 import { exponentialPolicy, type RetryPolicy } from "../../src/resilience/retry_policy.ts";
 import {
@@ -426,22 +427,34 @@ Deno.test("snapshot and JSON: uptime, reconnection count, next retry, last error
   assert.deepEqual(json, {
     name: "sway",
     status: "reconnecting",
-    since: new Date(START + 61_000).toISOString(),
-    reason: "sway: connection refused",
+    since_at: isoTimestamp(START + 61_000),
+    error: { category: "refused", message: "sway: connection refused" },
     latency_ms: null,
-    last_ping: null,
+    last_ping_at: null,
     reconnection_count: 0,
-    uptime_seconds: 0,
+    uptime_ms: 0,
     attempt: 2,
     max_attempts: 10,
     next_retry_ms: 1500,
     last_error: {
-      time: new Date(START + 62_000).toISOString(),
+      ts: isoTimestamp(START + 62_000),
       category: "refused",
       message: "sway: connection refused",
     },
   });
   assert.deepEqual(supervisorStatusToJson(supervisor.snapshot()), json);
+  await supervisor.stop();
+});
+
+Deno.test("JSON: unlimited attempts are max_attempts null, never 0", async () => {
+  const policy = exponentialPolicy({ jitter: "none", maxAttempts: 0, maxDelayMs: 8000 });
+  const { clock, supervisor, failures } = setup({ policy });
+  failures.push(refused());
+  supervisor.start();
+  await clock.advance(0);
+  const json = supervisorStatusToJson(supervisor.snapshot());
+  assert.equal(json.max_attempts, null);
+  assert.equal(json.status, "reconnecting");
   await supervisor.stop();
 });
 

@@ -61,3 +61,20 @@ Deno.test("connectUnix: no connect in time is a timeout naming the peer, socket 
   );
   assert.equal((opened as Socket | null)?.destroyed, true);
 });
+
+Deno.test("connectUnix: a refused connect names the path once, with the errno", async () => {
+  const { dir, remove } = tempDir();
+  try {
+    const file = join(dir, "sway-ipc.0.1.sock");
+    writeFileSync(file, "");
+    for (const context of [undefined, "sway", `sway ${file}`]) {
+      await assert.rejects(connectUnix(file, { timeoutMs: 10_000, context }), (error: Error) => {
+        assert.equal(error.message.split(file).length - 1, 1, error.message);
+        assert.match(error.message, /ECONNREFUSED/);
+        return true;
+      });
+    }
+  } finally {
+    remove();
+  }
+});

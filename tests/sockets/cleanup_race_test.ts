@@ -50,7 +50,7 @@ for (const decoy of ["file", "symlink"] as const) {
       assert.ok(swapped);
       assert.deepEqual(report.removed, [other]);
       assert.deepEqual(report.failed, []);
-      assert.match(report.kept.find((kept) => kept.path === target)!.reason, /replaced/);
+      assert.match(report.kept.find((kept) => kept.socket_path === target)!.reason, /replaced/);
       assert.equal(lstatSync(target).ino, decoyInode, "the decoy is back at its path");
       assert.deepEqual(readdirSync(rt).sort(), [`sway-ipc.${UID}.9401.sock`], "no quarantine left");
     } finally {

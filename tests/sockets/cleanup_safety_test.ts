@@ -259,7 +259,7 @@ Deno.test(`randomized safety: ${ROUNDS} rounds of live/stale/decoy mixtures (see
         }
         // The two hung cases reach cleanup differently: a completed connect into the backlog
         // of a peer that never accepts, or EAGAIN from a full backlog.
-        const reasons = new Map(report.kept.map((kept) => [kept.path, kept.reason]));
+        const reasons = new Map(report.kept.map((kept) => [kept.socket_path, kept.reason]));
         for (const { path, fullBacklog } of round.hung) {
           const pattern = fullBacklog ? /backlog is full/ : /accepted a connection/;
           assert.match(reasons.get(path) ?? "", pattern, `${path}; ${context}`);

@@ -62,7 +62,9 @@ Deno.test("cleanup removes stale sockets of every kind and keeps live ones", asy
     });
     assert.deepEqual(report.removed, [...stale].sort());
     assert.deepEqual(removed.sort(), [...stale].sort());
-    assert.deepEqual(report.kept.map((kept) => kept.path), [join(rt, `sway-ipc.${UID}.4005.sock`)]);
+    assert.deepEqual(report.kept.map((kept) => kept.socket_path), [
+      join(rt, `sway-ipc.${UID}.4005.sock`),
+    ]);
     assert.deepEqual(report.failed, []);
     for (const path of stale) assert.equal(existsSync(path), false, path);
     assert.equal(existsSync(join(rt, `sway-ipc.${UID}.4005.sock`)), true);
@@ -100,7 +102,7 @@ Deno.test("decoys are kept: symlinks, files, directories, foreign sockets, forei
   try {
     const report = await runCleanup({ runtimeDir: rt, env: {}, uid: UID, dryRun: false });
     assert.deepEqual(report.removed, [target]);
-    const reasons = Object.fromEntries(report.kept.map((kept) => [kept.path, kept.reason]));
+    const reasons = Object.fromEntries(report.kept.map((kept) => [kept.socket_path, kept.reason]));
     assert.match(reasons[foreignOwner]!, /owned by uid 1500/);
     assert.match(reasons[foreignName]!, /uid in its name/);
     assert.match(reasons[join(rt, `sway-ipc.${UID}.5003.sock`)]!, /symlink/);
@@ -221,7 +223,10 @@ Deno.test("a failed unlink is reported, not thrown", async () => {
       unlinkFile: () => Promise.reject(Object.assign(new Error("nope"), { code: "EBUSY" })),
     });
     assert.deepEqual(report.removed, []);
-    assert.deepEqual(report.failed, [{ path, error: "EBUSY" }]);
+    assert.deepEqual(report.failed, [{
+      socket_path: path,
+      error: { category: "closed", message: "unlink failed: EBUSY" },
+    }]);
   } finally {
     rmSync(rt, { recursive: true, force: true });
   }

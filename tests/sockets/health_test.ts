@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { isoTimestamp } from "../../src/platform/time_format.ts";
 import { allHealthy, classifyHealth } from "../../src/sockets/health.ts";
 import type { ProbeOutcome } from "../../src/sockets/probe.ts";
 import type { SocketEntry } from "../../src/sockets/socket_entry.ts";
@@ -18,7 +19,7 @@ const entry = (overrides: Partial<SocketEntry> = {}): SocketEntry => ({
 const failure = (category: string): ProbeOutcome =>
   ({ answered: false, latencyMs: 1000, category, error: `${category} text` }) as ProbeOutcome;
 
-Deno.test("an answer is healthy with its latency and detail", () => {
+Deno.test("an answer is healthy with its latency and peer", () => {
   const row = classifyHealth(
     entry(),
     { answered: true, latencyMs: 0.4567, answer: { detail: "sway 1.7" } },
@@ -30,9 +31,9 @@ Deno.test("an answer is healthy with its latency and detail", () => {
     owner_pid: 812,
     status: "healthy",
     latency_ms: 0.46,
-    last_validated: "2026-01-02T03:04:05.000Z",
+    ts: isoTimestamp(AT),
     error: null,
-    detail: "sway 1.7",
+    peer: "sway 1.7",
     current: true,
   });
 });
@@ -44,7 +45,10 @@ Deno.test("refused is stale, timeout/busy/EACCES unresponsive, ENOENT missing", 
   assert.equal(classifyHealth(entry(), failure("auth"), AT).status, "unresponsive");
   assert.equal(classifyHealth(entry(), failure("not_configured"), AT).status, "missing");
   assert.equal(classifyHealth(entry(), failure("timeout"), AT).latency_ms, null);
-  assert.equal(classifyHealth(entry(), failure("timeout"), AT).error, "timeout text");
+  assert.deepEqual(classifyHealth(entry(), failure("timeout"), AT).error, {
+    category: "timeout",
+    message: "timeout text",
+  });
 });
 
 Deno.test("no file is missing; a file or directory named like a socket is stale", () => {
@@ -52,7 +56,7 @@ Deno.test("no file is missing; a file or directory named like a socket is stale"
   const file = { type: "file" as const, uid: 1000, dev: 1, ino: 3, mode: 0o644, stamp: "1/1/1" };
   const row = classifyHealth(entry({ file }), null, AT);
   assert.equal(row.status, "stale");
-  assert.match(row.error!, /not a socket/);
+  assert.match(row.error!.message, /not a socket/);
 });
 
 Deno.test("a symlink is judged by what answers through it, and says so", () => {
@@ -63,7 +67,7 @@ Deno.test("a symlink is judged by what answers through it, and says so", () => {
     AT,
   );
   assert.equal(row.status, "healthy");
-  assert.match(row.detail!, /symlink/);
+  assert.match(row.peer!, /symlink/);
 });
 
 Deno.test("tether daemons report reconnections, uptime and their PID from status", () => {
@@ -76,10 +80,11 @@ Deno.test("tether daemons report reconnections, uptime and their PID from status
         detail: "tether focus",
         daemon: {
           pid: 99,
-          uptime_seconds: 12.5,
+          uptime_ms: 12_500,
           reconnection_count: 3,
           connection_status: "connected",
           connection_latency_ms: 41.5,
+          connection_error: null,
         },
       },
     },
@@ -87,7 +92,8 @@ Deno.test("tether daemons report reconnections, uptime and their PID from status
   );
   assert.equal(row.owner_pid, 99);
   assert.equal(row.reconnection_count, 3);
-  assert.equal(row.uptime_seconds, 12.5);
+  assert.equal(row.uptime_ms, 12_500);
+  assert.equal(row.status, "healthy");
   assert.equal(row.connection_status, "connected");
   assert.equal(row.connection_latency_ms, 41.5);
 });
@@ -103,5 +109,35 @@ Deno.test("refused while a process listens on that file (inode) is unresponsive 
   assert.equal(classifyHealth(entry(), failure("refused"), AT, new Set([3])).status, "stale");
   const row = classifyHealth(entry(), failure("refused"), AT, new Set([entry().file!.ino]));
   assert.equal(row.status, "unresponsive");
-  assert.match(row.error!, /backlog full/);
+  assert.match(row.error!.message, /backlog full/);
+});
+
+Deno.test("a tether daemon whose upstream is not connected is degraded, with the reason, and not healthy", () => {
+  for (const upstream of ["reconnecting", "connecting", "disconnected"]) {
+    const row = classifyHealth(
+      entry({ kind: "tether", protocol: "tether", ownerPid: null, nameUid: null }),
+      {
+        answered: true,
+        latencyMs: 2,
+        answer: {
+          detail: "tether focus",
+          daemon: {
+            pid: 99,
+            uptime_ms: 1000,
+            reconnection_count: 1,
+            connection_status: upstream,
+            connection_latency_ms: null,
+            connection_error: "sway: connection refused",
+          },
+        },
+      },
+      AT,
+    );
+    assert.equal(row.status, "degraded", upstream);
+    assert.deepEqual(row.error, {
+      category: "closed",
+      message: `its upstream is ${upstream}: sway: connection refused`,
+    });
+    assert.equal(allHealthy([row]), false, "degraded makes the exit code 1");
+  }
 });

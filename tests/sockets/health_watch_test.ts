@@ -8,9 +8,9 @@ const row = (path: string, status: HealthRow["status"]): HealthRow => ({
   owner_pid: 1,
   status,
   latency_ms: status === "healthy" ? 0.2 : null,
-  last_validated: "2026-01-01T00:00:00.000Z",
-  error: status === "healthy" ? null : "x",
-  detail: null,
+  ts: "2026-01-01T00:00:00.000+00:00",
+  error: status === "healthy" ? null : { category: "refused", message: "x" },
+  peer: null,
   current: false,
 });
 
@@ -46,4 +46,13 @@ Deno.test("a socket that vanished from discovery changes to missing, once", () =
   ]);
   assert.ok(second.events[0]!.event === "status_changed" && second.events[0]!.to === "missing");
   assert.deepEqual(diffHealth(second.state, [], "T3").events, []);
+});
+
+Deno.test("events carry ts, never time", () => {
+  const first = diffHealth(new Map(), [row("/a", "healthy")], "T1");
+  for (const event of first.events) {
+    assert.ok("ts" in event && !("time" in event), JSON.stringify(event));
+  }
+  const gone = diffHealth(first.state, [], "T2").events[0]!;
+  assert.equal(gone.ts, "T2");
 });

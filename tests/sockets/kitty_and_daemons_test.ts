@@ -45,7 +45,7 @@ forEachPeerSet((set) =>
           status: () => ({
             daemon: "focus",
             pid: process.pid,
-            uptime_seconds: 42,
+            uptime_ms: 42_000,
             reconnection_count: 3,
             connection: { status: "connected", latency_ms: 0.3 },
           }),
@@ -58,14 +58,14 @@ forEachPeerSet((set) =>
         const rows: HealthRow[] = JSON.parse(health.stdout).sockets;
         const byPath = new Map(rows.map((row) => [row.socket_path, row]));
         assert.equal(byPath.get(locked.socketPath)?.status, "healthy");
-        assert.match(byPath.get(locked.socketPath)!.detail!, /password mode/);
+        assert.match(byPath.get(locked.socketPath)!.peer!, /password mode/);
         assert.equal(byPath.get(locked.socketPath)?.owner_pid, locked.pid);
         assert.equal(byPath.get(open.socketPath)?.status, "healthy");
-        assert.match(byPath.get(open.socketPath)!.detail!, /no password/);
+        assert.match(byPath.get(open.socketPath)!.peer!, /no password/);
         const tether = byPath.get(join(rt, "tether", "focus.sock"))!;
         assert.equal(tether.status, "healthy");
         assert.equal(tether.reconnection_count, 3);
-        assert.equal(tether.uptime_seconds, 42);
+        assert.equal(tether.uptime_ms, 42_000);
         assert.equal(tether.owner_pid, process.pid);
         assert.doesNotMatch(health.stdout + health.stderr, /s3cret-pw/);
 

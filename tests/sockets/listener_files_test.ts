@@ -82,7 +82,7 @@ Deno.test("cleanup keeps hung listeners under any spelling, even when connect sa
     });
     assert.deepEqual(report.removed, [stale]);
     for (const path of Object.values(canonical)) {
-      const kept = report.kept.find((entry) => entry.path === path);
+      const kept = report.kept.find((entry) => entry.socket_path === path);
       assert.match(kept?.reason ?? "(not kept)", /still listens/, path);
       assert.ok(lstatSync(path).isSocket(), path);
     }
@@ -107,7 +107,7 @@ Deno.test("a hung listener in another network namespace (unshare -n) is kept", a
       connectProber: refusesLikeTheCompiledBinary,
     });
     assert.deepEqual(report.removed, []);
-    assert.match(report.kept.find((entry) => entry.path === path)!.reason, /still listens/);
+    assert.match(report.kept.find((entry) => entry.socket_path === path)!.reason, /still listens/);
     assert.ok(lstatSync(path).isSocket());
   } finally {
     await hung.stop();

@@ -85,12 +85,18 @@ forEachPeerSet((set) =>
       assert.equal(currentRow.owner_pid, current.pid);
       assert.equal(currentRow.kind, "sway");
       assert.equal(typeof currentRow.latency_ms, "number");
-      assert.ok(currentRow.detail!.includes(`sway ${versions.sway}`), currentRow.detail!);
-      assert.match(rows.find((row) => row.socket_path === hung.socketPath)!.error!, /no answer/);
-      assert.match(rows.find((row) => row.socket_path === foreign)!.error!, /permission denied/);
+      assert.ok(currentRow.peer!.includes(`sway ${versions.sway}`), currentRow.peer!);
+      assert.match(
+        rows.find((row) => row.socket_path === hung.socketPath)!.error!.message,
+        /no answer/,
+      );
+      assert.match(
+        rows.find((row) => row.socket_path === foreign)!.error!.message,
+        /permission denied/,
+      );
       const i3Row = rows.find((row) => row.socket_path === i3.socketPath)!;
       assert.deepEqual([i3Row.kind, i3Row.current, i3Row.owner_pid], ["i3", true, i3.pid]);
-      assert.ok(i3Row.detail!.startsWith(`i3 ${versions.i3}`), i3Row.detail!);
+      assert.ok(i3Row.peer!.startsWith(`i3 ${versions.i3}`), i3Row.peer!);
       const currentPaths = rows.filter((row) => row.current).map((row) => row.socket_path).sort();
       assert.deepEqual(currentPaths, [current.socketPath, i3.socketPath].sort());
 
@@ -220,10 +226,13 @@ Deno.test("a stale socket that cannot be unlinked: reported failed, one error li
     const cleanup = await runTetherAsUser(["--json", "cleanup"], { XDG_RUNTIME_DIR: rt });
     assert.equal(cleanup.code, 1, cleanup.stderr);
     const report = JSON.parse(cleanup.stdout);
-    assert.deepEqual(report.failed, [{ path: stale, error: "EACCES" }]);
+    assert.deepEqual(report.failed, [{
+      socket_path: stale,
+      error: { category: "auth", message: "unlink failed: EACCES" },
+    }]);
     assert.deepEqual(report.removed, [removable]);
     assert.equal(cleanup.stderr.trim().split("\n").length, 1, cleanup.stderr);
-    assert.match(cleanup.stderr, /could not remove .*kitty-4194305\.sock: EACCES/);
+    assert.match(cleanup.stderr, /could not remove .*kitty-4194305\.sock: unlink failed: EACCES/);
     assert.equal(existsSync(stale), true);
     assert.equal(existsSync(removable), false);
   } finally {

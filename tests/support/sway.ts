@@ -8,6 +8,7 @@ import {
   killTree,
   makeRuntimeDir,
   pidExists,
+  pidsWithEnv,
   runAsUser,
   type RunResult,
   TEST_USER,
@@ -185,8 +186,10 @@ export async function startSway(options: SwayOptions = {}): Promise<SwayInstance
       if (stopped) return;
       stopped = true;
       instance.resume();
-      // sway's clients (foot, kitty) are its children: kill the tree by PID.
+      // sway's own tree by PID, then the clients it exec'd (foot, kitty, wtype: they carry its
+      // SWAYSOCK): sway double-forks them away from its tree, and a stray wtype lives 10 min.
       killTree(runuserPid);
+      for (const client of pidsWithEnv("SWAYSOCK", socketPath)) killTree(client);
       if (pidExists(pid)) await waitForExit(pid).catch(() => {});
       await new Promise<void>((resolve) => {
         if (child.exitCode !== null || child.signalCode !== null) resolve();

@@ -132,6 +132,25 @@ export async function waitFor<T>(
   }
 }
 
+/**
+ * PIDs of the processes whose environment has `name=value` (e.g. `SWAYSOCK=<socket>`: the
+ * clients a sway session started, which sway's `exec` double-forks away from sway's own tree).
+ */
+export function pidsWithEnv(name: string, value: string): number[] {
+  const wanted = `${name}=${value}`;
+  const pids: number[] = [];
+  for (const entry of Deno.readDirSync("/proc")) {
+    if (!/^\d+$/.test(entry.name)) continue;
+    try {
+      const environ = Deno.readTextFileSync(`/proc/${entry.name}/environ`).split("\0");
+      if (environ.includes(wanted)) pids.push(Number(entry.name));
+    } catch {
+      // gone, or not readable
+    }
+  }
+  return pids;
+}
+
 /** Sends `signal` to a PID and its descendants by PID (children first); ignores gone ones. */
 export function killTree(pid: number, signal: Deno.Signal = "SIGKILL"): void {
   for (const child of childPidsOf(pid)) killTree(child, signal);

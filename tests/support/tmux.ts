@@ -1,5 +1,7 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
+import { readFileSync } from "node:fs";
+import process from "node:process";
 import { waitFor } from "./test_user.ts";
 
 const run = promisify(execFile);
@@ -12,7 +14,7 @@ export interface TmuxSession {
   screen(): Promise<string>;
   /** Waits until the screen matches, else throws with the screen in the message. */
   waitForScreen(pattern: RegExp, timeoutMs?: number): Promise<string>;
-  /** Kills the tmux server (and the program in it). */
+  /** Kills the tmux server and waits until the program in it has exited (by PID). */
   stop(): Promise<void>;
 }
 
@@ -68,7 +70,29 @@ export async function startTmux(
       }
     },
     async stop() {
+      // The shell may still be writing into its home (history, caches) after kill-server
+      // returns: wait for the pane's process to be gone before the caller removes that home.
+      const panes = await tmux("list-panes", "-a", "-F", "#{pane_pid}")
+        .then(({ stdout }) => stdout.split("\n").filter(Boolean).map(Number))
+        .catch(() => [] as number[]);
       await tmux("kill-server").catch(() => {});
+      for (const pid of panes) {
+        try {
+          process.kill(pid, "SIGKILL");
+        } catch {
+          // already gone
+        }
+        await waitFor(`tmux pane process ${pid} to exit`, () => pidGone(pid) ? true : undefined);
+      }
     },
   };
+}
+
+/** Whether `pid` has exited (gone, or a zombie waiting to be reaped). */
+function pidGone(pid: number): boolean {
+  try {
+    return /^\S+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, "utf8"));
+  } catch {
+    return true;
+  }
 }
