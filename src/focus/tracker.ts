@@ -37,6 +37,9 @@ export const FRESH_KITTY_GROW_POLICY = schedulePolicy([0, 250, 500, 1000, 1500, 
   retryOn: ["not_configured"],
 });
 
+/** How long a just-opened kitty's missing socket is waited for: the sum of the grow schedule. */
+export const FRESH_KITTY_GRACE_MS = 5250;
+
 /** How young (ms since the process started) a kitty counts as just opened. */
 export const FRESH_KITTY_MS = 10_000;
 
@@ -317,9 +320,7 @@ export class FocusTracker {
     const lost = transition.previous;
     let gainedRef: OsWindowRef | null = null;
     if (gained !== null && this.#isKitty(gained)) {
-      const located = this.#excluded(gained)
-        ? null
-        : await this.#options.locator.locate(gained, () => this.#received === sequence);
+      const located = this.#excluded(gained) ? null : await this.#locate(gained, sequence);
       if (located === null) {
         this.#line("focus_gained", gained.pid, null, gained.windowId, "skipped", 0, arrivedAt, {
           error: "the title matches --exclude-title",
@@ -383,6 +384,28 @@ export class FocusTracker {
     const window = this.#window(gainedRef);
     window.windowId = gained!.windowId;
     this.#enqueue(gainedRef.pid, () => this.#grow(wanted, arrivedAt));
+  }
+
+  /**
+   * Locates the OS window of `gained`. A kitty that just opened has no socket yet (kitty 0.26
+   * maps its window first): while it is younger than {@link FRESH_KITTY_MS} and keeps focus, a
+   * `not_configured` answer is asked again every 250 ms for up to the grow grace's 5.25 s.
+   */
+  async #locate(gained: FocusedWindow, sequence: number): Promise<LocateResult> {
+    const stillFocused = () => this.#received === sequence;
+    let located = await this.#options.locator.locate(gained, stillFocused);
+    const notYet = (result: LocateResult) =>
+      result.kind === "unknown" && result.category === "not_configured" && result.pid !== null;
+    if (!notYet(located)) return located;
+    const startTimeMs = await this.#options.startTimeMs((located as { pid: number }).pid);
+    if (startTimeMs === null || this.#clock.now() - startTimeMs >= FRESH_KITTY_MS) return located;
+    const graceMs = FRESH_KITTY_GRACE_MS;
+    const deadline = this.#clock.now() + graceMs;
+    while (notYet(located) && stillFocused() && !this.#stopped && this.#clock.now() < deadline) {
+      await this.#clock.sleep(250);
+      if (stillFocused()) located = await this.#options.locator.locate(gained, stillFocused);
+    }
+    return located;
   }
 
   #unlocatedLine(gained: FocusedWindow, located: LocateResult, arrivedAt: number): void {

@@ -17,7 +17,16 @@
  * is an `action` on exactly that OS window. Each set asserts its own behaviour.
  */
 import assert from "node:assert/strict";
-import { chownSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import {
+  chownSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startI3 } from "../support/i3.ts";
@@ -437,9 +446,12 @@ async function noKeyboardScenario(scenario: Scenario, t: Deno.TestContext) {
 function swaySession(set: PeerSet, keyboard: boolean) {
   return async (runtimeDir: string): Promise<Session> => {
     const sway = await startSway({ runtimeDir, peers: set });
+    const wtypePidFile = join(runtimeDir, "wtype.pid");
     if (keyboard) {
       // A virtual keyboard for ten minutes: kitty then hears of keyboard focus as on a desktop.
-      assert.equal((await sway.exec("wtype -s 600000 -k Shift_L")).code, 0);
+      // Its PID is kept: it outlives sway otherwise (and with it the real-peer lock's fd).
+      const started = await sway.exec(`echo $$ > ${wtypePidFile}; exec wtype -s 600000 -k Shift_L`);
+      assert.equal(started.code, 0);
       await sleep(500);
     }
     return {
@@ -454,6 +466,10 @@ function swaySession(set: PeerSet, keyboard: boolean) {
         NO_COLOR: "1",
       },
       stop: async () => {
+        if (existsSync(wtypePidFile)) {
+          const wtype = Number(readFileSync(wtypePidFile, "utf8").trim());
+          if (wtype > 0 && pidExists(wtype)) killTree(wtype);
+        }
         await sway.stop();
         if (pidExists(sway.runuserPid)) killTree(sway.runuserPid);
       },

@@ -543,3 +543,40 @@ Deno.test("a pinned OS window that is not enlarged is not grown when focused; un
   await h.tracker.idle();
   assert.deepEqual(h.osCommands.at(-1), [100, 2, 3]);
 });
+
+Deno.test("a just-opened kitty whose socket is not there yet is located once it is (sway restart)", async () => {
+  const h = harness({ startTimeMs: () => Promise.resolve(1_700_000_000_000 - 500) });
+  let asked = 0;
+  h.locations.set(1, {
+    kind: "unknown",
+    pid: 100,
+    reason: "no socket",
+    category: "not_configured",
+  });
+  const located = {
+    kind: "found" as const,
+    window: { pid: 100, osWindowId: 1 },
+    how: "only" as const,
+  };
+  h.tracker.onTransition({ previous: null, focused: kitty(1, 100) });
+  for (let step = 0; step < 8; step++) {
+    await h.clock.advance(250);
+    if (++asked === 3) h.locations.set(1, located); // the socket appears after ~0.75 s
+  }
+  await h.tracker.idle();
+  assert.deepEqual(h.osCommands, [[100, 1, 3]]);
+  assert.deepEqual(summary(h.lines), ["focus_gained 100 success"]);
+});
+
+Deno.test("an old kitty without a socket is reported at once, not waited for", async () => {
+  const h = harness({ startTimeMs: () => Promise.resolve(0) });
+  h.locations.set(1, {
+    kind: "unknown",
+    pid: 100,
+    reason: "no socket",
+    category: "not_configured",
+  });
+  h.tracker.onTransition({ previous: null, focused: kitty(1, 100) });
+  await h.tracker.idle();
+  assert.deepEqual(summary(h.lines), ["focus_gained 100 not_configured"]);
+});
