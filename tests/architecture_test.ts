@@ -43,7 +43,7 @@ const ALLOWED_IMPORTS: Record<string, string[]> = {
  * The one place that may reach a runtime's own namespace: `tether focus` keeps Bun's JIT idle,
  * feature-detected through `globalThis` (README "Stack decisions").
  */
-const RUNTIME_SPECIFIC_FILES = ["src/focus/runtime_memory.ts"];
+const RUNTIME_SPECIFIC_FILES = ["src/platform/runtime_memory.ts"];
 
 /** `Deno.x`, `Deno?.x`, `Deno["x"]`, `globalThis.Deno`, `"Deno" in globalThis`; not the word in prose. */
 function runtimeAccess(name: string): RegExp {

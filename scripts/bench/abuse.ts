@@ -93,6 +93,16 @@ async function phase(name: string, ms: number, start: () => Promise<() => Promis
   await sleep(3000);
   const after3s = rssMb();
   await sleep(7000);
+  const after10s = rssMb();
+  const memory = await requestControl(socketPath, "memory", { args: { gc: false } })
+    .catch(() => null) as { heap_used: number; heap_total: number; external: number } | null;
+  const collected = await requestControl(socketPath, "memory", { args: { gc: true } })
+    .catch(() => null) as { rss: number; heap_used: number } | null;
+  console.log(
+    `    10 s after: rss ${after10s.toFixed(1)} heap ${JSON.stringify(memory)}; after gc ${
+      JSON.stringify(collected)
+    }; rss then ${rssMb().toFixed(1)}`,
+  );
   const sorted = latencies.sort((a, b) => a - b);
   if (failures > 0) {
     console.log(`    failures: ${JSON.stringify(Object.fromEntries(failureKinds))}`);
@@ -117,69 +127,81 @@ try {
   await sleep(1000);
   console.log(`conbus serve (${binary}) under abuse; baseline RSS ${rssMb().toFixed(1)} MB`);
 
-  await phase("pipelining 500k status requests, never reading", 5000, async () => {
-    const flooder = await Deno.connect({ transport: "unix", path: socketPath });
-    const chunk = new TextEncoder().encode('{"cmd":"status"}\n'.repeat(10_000));
-    let open = true;
-    (async () => {
-      try {
-        for (let i = 0; i < 50 && open; i++) await flooder.write(chunk);
-      } catch { /* dropped by serve */ }
-    })();
-    return () => {
-      open = false;
-      try {
-        flooder.close();
-      } catch { /* already dropped */ }
-    };
-  });
-
-  await phase(`${idleConnections} idle connections`, 5000, async () => {
-    const connections: Deno.UnixConn[] = [];
-    for (let i = 0; i < idleConnections; i++) {
-      try {
-        connections.push(await Deno.connect({ transport: "unix", path: socketPath }));
-      } catch (error) {
-        if (/Too many open files/.test(String(error))) break; // this process's own limit
-        await sleep(1);
-      }
-    }
-    console.log(`    (${connections.length} connections opened)`);
-    return () => {
-      for (const connection of connections) {
+  const only = Deno.env.get("ABUSE_PHASES");
+  const wanted = (name: string) => only === undefined || only.split(",").includes(name);
+  if (wanted("pipeline")) {
+    await phase("pipelining 500k status requests, never reading", 5000, async () => {
+      const flooder = await Deno.connect({ transport: "unix", path: socketPath });
+      const chunk = new TextEncoder().encode('{"cmd":"status"}\n'.repeat(10_000));
+      let open = true;
+      (async () => {
         try {
-          connection.close();
+          for (let i = 0; i < 50 && open; i++) {
+            await flooder.write(chunk);
+          }
         } catch { /* dropped by serve */ }
+      })();
+      return () => {
+        open = false;
+        try {
+          flooder.close();
+        } catch { /* already dropped */ }
+      };
+    });
+  }
+
+  if (wanted("idle")) {
+    await phase(`${idleConnections} idle connections`, 5000, async () => {
+      const connections: Deno.UnixConn[] = [];
+      for (let i = 0; i < idleConnections; i++) {
+        try {
+          connections.push(await Deno.connect({ transport: "unix", path: socketPath }));
+        } catch (error) {
+          if (/Too many open files/.test(String(error))) break; // this process's own limit
+          await sleep(1);
+        }
       }
-    };
-  });
+      console.log(`    (${connections.length} connections opened)`);
+      return () => {
+        for (const connection of connections) {
+          try {
+            connection.close();
+          } catch { /* dropped by serve */ }
+        }
+      };
+    });
+  }
 
   let cycles = 0;
-  await phase("connect/close churn", 5000, () => {
-    let churning = true;
-    const churn = (async () => {
-      while (churning) {
-        await Promise.all(Array.from({ length: 64 }, async () => {
-          try {
-            (await Deno.connect({ transport: "unix", path: socketPath })).close();
-            cycles++;
-          } catch { /* refused under load */ }
-        }));
-      }
-    })();
-    return Promise.resolve(async () => {
-      churning = false;
-      await churn;
+  if (wanted("churn")) {
+    await phase("connect/close churn", 5000, () => {
+      let churning = true;
+      const churn = (async () => {
+        while (churning) {
+          await Promise.all(Array.from({ length: 64 }, async () => {
+            try {
+              (await Deno.connect({ transport: "unix", path: socketPath })).close();
+              cycles++;
+            } catch { /* refused under load */ }
+          }));
+        }
+      })();
+      return Promise.resolve(async () => {
+        churning = false;
+        await churn;
+      });
     });
-  });
+  }
   console.log(`    (${cycles} connect/close cycles in 5 s)`);
 
-  await phase("bridge flooding telegrams", 5000, () => {
-    flooding = true;
-    return Promise.resolve(() => {
-      flooding = false;
+  if (wanted("bridge")) {
+    await phase("bridge flooding telegrams", 5000, () => {
+      flooding = true;
+      return Promise.resolve(() => {
+        flooding = false;
+      });
     });
-  });
+  }
 } finally {
   serve.kill("SIGTERM");
   const stopped = performance.now();

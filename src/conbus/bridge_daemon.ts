@@ -12,6 +12,7 @@ import { Supervisor } from "../resilience/supervisor.ts";
 import { waitAtMost } from "../resilience/wait_at_most.ts";
 import { supervisorStatusToJson } from "../resilience/supervisor_status.ts";
 import type { Logger } from "../platform/logger.ts";
+import { memoryReport, startMemoryRelease } from "../platform/runtime_memory.ts";
 import {
   type BridgeConnection,
   type BridgeEndpoint,
@@ -92,6 +93,8 @@ export class ConbusDaemon {
   // One bus: the gap holds across requests and across reconnects.
   readonly #pacer: BusPacer;
   #control: ControlServer | null = null;
+  /** Stops handing memory back after floods (README "Reliability"). */
+  #stopMemoryRelease: () => void = () => {};
   #queue: Promise<unknown> = Promise.resolve();
   #queued = 0;
   #stopping = false;
@@ -161,12 +164,14 @@ export class ConbusDaemon {
         status: () => daemon.status(),
         send: (request) => daemon.handleSend(request),
         reconnect: () => daemon.reconnect(),
+        memory: (request) => memoryReport(request.gc !== false),
       });
     } catch (error) {
       await daemon.#pool.close(); // another serve owns the socket: leave no collector behind
       throw error;
     }
     daemon.#supervisor.start();
+    daemon.#stopMemoryRelease = startMemoryRelease();
     return daemon;
   }
 
@@ -249,6 +254,7 @@ export class ConbusDaemon {
   async stop(): Promise<void> {
     this.#stopping = true;
     this.#lifecycle.abort();
+    this.#stopMemoryRelease();
     if (!(await waitAtMost(this.#queue, STOP_GRACE_MS, this.#clock))) {
       this.#inFlight?.close();
       await waitAtMost(this.#queue, STOP_GRACE_MS, this.#clock);

@@ -19,7 +19,7 @@ import type { KittyState } from "../kitty/registry.ts";
 import type { FocusedWindow } from "../compositor/focus_source.ts";
 import { readEnlargedRecord, writeEnlargedRecord } from "./enlarged_record.ts";
 import { resolveKittyPid } from "./kitty_pid.ts";
-import { keepJitIdle, memoryReport } from "./runtime_memory.ts";
+import { keepJitIdle, memoryReport, startMemoryRelease } from "../platform/runtime_memory.ts";
 import { shutDownWithin } from "./shutdown.ts";
 import { OsWindowLocator } from "./os_window_locator.ts";
 import { type FocusActionLine, FocusTracker } from "./tracker.ts";
@@ -262,6 +262,8 @@ export async function runFocusDaemon(options: FocusDaemonOptions): Promise<void>
     throw error;
   }
 
+  // A request flood leaves garbage an idle tracker would never collect (README "Reliability").
+  const stopMemoryRelease = startMemoryRelease();
   await new Promise<void>((resolve) => {
     if (options.signal.aborted) resolve();
     else options.signal.addEventListener("abort", () => resolve(), { once: true });
@@ -270,6 +272,7 @@ export async function runFocusDaemon(options: FocusDaemonOptions): Promise<void>
   // Shutdown: stop following focus, shrink back, close everything — within the budget, even
   // if a step hangs (the process exits right after).
   const server = control;
+  stopMemoryRelease();
   const problems = await shutDownWithin(SHUTDOWN_BUDGET_MS, [
     { name: "compositor connection", run: () => source.close() },
     // The last 100 ms are kept for closing connections and the control socket.
