@@ -1,11 +1,15 @@
-// Abuse figures for README "Reliability": `tether conbus serve` (the compiled binary) under the
-// floods of issue 14, with its RSS sampled from /proc and a well-behaved `status` sent every
-// 100 ms through tether's own client (latency, failures). Phases: a client pipelining requests without reading; thousands
-// of idle connections; connect/close churn; a bridge flooding telegrams. Each phase ends by
-// stopping the abuse and reading RSS again after 3 s and 10 s (memory back to its baseline?).
-// Usage: scripts/bench/abuse.sh (raises the fd limit, builds dist/tether if missing).
+// Abuse figures for README "Reliability": `tether conbus serve` and `tether focus` (the compiled
+// binary; focus follows a fake niri) under the floods of issue 14, with the daemon's RSS sampled
+// from /proc and a well-behaved `status` sent every 100 ms through tether's own client (latency,
+// failures). Phases: a client pipelining requests without reading; thousands of idle
+// connections; connect/close churn (from another process, so the flood does not slow the
+// measuring client); for serve, a bridge flooding telegrams. Each phase ends by stopping the
+// abuse and reading RSS again after 3 s and 10 s (memory back to its baseline?).
+// Usage: scripts/bench/abuse.sh (raises the fd limit, builds dist/tether if missing);
+// ABUSE_TARGETS=serve,focus and ABUSE_PHASES=pipeline,idle,churn,bridge pick parts.
 import { telegramFromBody } from "../../src/conbus/telegram_codec.ts";
 import { requestControl } from "../../src/resilience/control_socket.ts";
+import { startFakeNiri } from "../../tests/fakes/niri_server.ts";
 
 const binary = Deno.env.get("TETHER_BIN") ?? new URL("../../dist/tether", import.meta.url).pathname;
 const idleConnections = Number(Deno.args[0] ?? "18000");
@@ -34,11 +38,20 @@ const bridge = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   }
 })();
 
+const target = Deno.args[1] ?? "serve";
 const runtimeDir = Deno.makeTempDirSync({ prefix: "tether-abuse-" });
 Deno.chmodSync(runtimeDir, 0o700);
-const socketPath = `${runtimeDir}/tether/conbus.sock`;
-const serve = new Deno.Command(binary, {
-  args: [
+const niriPath = `${runtimeDir}/niri.sock`;
+const niri = target === "focus"
+  ? await startFakeNiri({
+    path: niriPath,
+    windows: [{ id: 1, app_id: "foot", title: "shell", pid: null, workspace_id: 1 }],
+    focusedId: 1,
+  })
+  : null;
+const socketPath = `${runtimeDir}/tether/${target === "focus" ? "focus" : "conbus"}.sock`;
+const daemon = new Deno.Command(binary, {
+  args: target === "focus" ? ["focus", "--compositor", "niri"] : [
     "conbus",
     "serve",
     "--host",
@@ -46,10 +59,11 @@ const serve = new Deno.Command(binary, {
     "--port",
     String((bridge.addr as Deno.NetAddr).port),
   ],
-  env: { XDG_RUNTIME_DIR: runtimeDir, HOME: runtimeDir },
+  env: { XDG_RUNTIME_DIR: runtimeDir, HOME: runtimeDir, NIRI_SOCKET: niriPath },
   stdout: "null",
   stderr: "null",
 }).spawn();
+const serve = daemon;
 
 function rssMb(): number {
   const status = Deno.readTextFileSync(`/proc/${serve.pid}/status`);
@@ -116,16 +130,20 @@ async function phase(name: string, ms: number, start: () => Promise<() => Promis
     `  ${name}: status ${latencies.length} ok / ${failures} failed, median ${p(0.5)} ms, max ${
       p(1)
     } ms; ` +
-      `serve RSS peak ${peak.toFixed(1)} MB, ${after3s.toFixed(1)} MB 3 s after, ${
+      `RSS peak ${peak.toFixed(1)} MB, ${after3s.toFixed(1)} MB 3 s after, ${
         rssMb().toFixed(1)
-      } MB 10 s after; serve CPU ${(cpu / (ms / 1000) * 100).toFixed(0)} %`,
+      } MB 10 s after; CPU ${(cpu / (ms / 1000) * 100).toFixed(0)} %`,
   );
 }
 
 try {
   for (let i = 0; i < 100 && (await status()) === null; i++) await sleep(100);
   await sleep(1000);
-  console.log(`conbus serve (${binary}) under abuse; baseline RSS ${rssMb().toFixed(1)} MB`);
+  console.log(
+    `${
+      target === "focus" ? "tether focus" : "conbus serve"
+    } (${binary}) under abuse; baseline RSS ${rssMb().toFixed(1)} MB`,
+  );
 
   const only = Deno.env.get("ABUSE_PHASES");
   const wanted = (name: string) => only === undefined || only.split(",").includes(name);
@@ -172,27 +190,27 @@ try {
     });
   }
 
-  let cycles = 0;
+  let cycles = "?";
   if (wanted("churn")) {
     await phase("connect/close churn", 5000, () => {
-      let churning = true;
-      const churn = (async () => {
-        while (churning) {
-          await Promise.all(Array.from({ length: 64 }, async () => {
-            try {
-              (await Deno.connect({ transport: "unix", path: socketPath })).close();
-              cycles++;
-            } catch { /* refused under load */ }
-          }));
-        }
-      })();
+      const flooder = new Deno.Command(Deno.execPath(), {
+        args: [
+          "run",
+          "-A",
+          "--no-check",
+          new URL("./churn.ts", import.meta.url).pathname,
+          socketPath,
+        ],
+        stdout: "piped",
+        stderr: "null",
+      }).spawn();
       return Promise.resolve(async () => {
-        churning = false;
-        await churn;
+        flooder.kill("SIGTERM");
+        cycles = new TextDecoder().decode((await flooder.output()).stdout).trim();
       });
     });
+    console.log(`    (${cycles} connect/close cycles in 5 s)`);
   }
-  console.log(`    (${cycles} connect/close cycles in 5 s)`);
 
   if (wanted("bridge")) {
     await phase("bridge flooding telegrams", 5000, () => {
@@ -208,6 +226,7 @@ try {
   await serve.status;
   console.log(`  SIGTERM to exit: ${(performance.now() - stopped).toFixed(0)} ms`);
   bridge.close();
+  await niri?.close();
   Deno.removeSync(runtimeDir, { recursive: true });
   Deno.exit(0);
 }

@@ -79,27 +79,28 @@ export function memoryReport(
 /** How often {@link startMemoryRelease} looks at the RSS. */
 export const MEMORY_CHECK_INTERVAL_MS = 2000;
 
-/** RSS growth since the last collection that makes {@link MemoryReleaser} collect again. */
-export const RELEASE_AFTER_GROWTH_BYTES = 32 * 1024 * 1024;
+/** Heap growth since the last collection that makes {@link MemoryReleaser} collect again. */
+export const RELEASE_AFTER_GROWTH_BYTES = 8 * 1024 * 1024;
 
 /**
  * Hands memory back to the system after a flood. Measured (scripts/bench/abuse.sh): after a
  * connect/close flood `conbus serve` held 221 MB RSS 10 s later with 70 MB of its heap garbage —
  * nothing referenced it, but an idle daemon allocates nothing, so the runtime never collected;
- * one full collection brought it to 3 MB of heap and 77 MB RSS. So: when the RSS has grown by
- * {@link RELEASE_AFTER_GROWTH_BYTES} since the last collection, run a full one (Bun:
- * `Bun.gc(true)`, which also returns the freed pages); the next collection waits for the same
- * growth again, so a large live heap is not collected over and over.
+ * one full collection brought it to 3 MB of heap and 77 MB RSS. So: when the heap (live plus
+ * garbage) has grown by {@link RELEASE_AFTER_GROWTH_BYTES} since the last collection, run a
+ * full one (Bun: `Bun.gc(true)`, which also returns the freed pages). Counting heap rather than
+ * RSS: a collection in the middle of a flood leaves the RSS high, and the garbage made after it
+ * must still be collected once the flood ends; a large live heap is not collected over and over.
  */
 export class MemoryReleaser {
   readonly #gc: (() => void) | null;
-  readonly #rssBytes: () => number;
-  #rssAfterCollection: number;
+  readonly #heapUsedBytes: () => number;
+  #heapAfterCollection: number;
 
   /** Without a collector in `host` (deno run without --expose-gc) {@link check} does nothing. */
   constructor(
     host: GcHost = globalThis as GcHost,
-    rssBytes: () => number = () => process.memoryUsage.rss(),
+    heapUsedBytes: () => number = () => process.memoryUsage().heapUsed,
   ) {
     const bun = host.Bun;
     this.#gc = typeof bun?.gc === "function"
@@ -107,8 +108,8 @@ export class MemoryReleaser {
       : typeof host.gc === "function"
       ? host.gc
       : null;
-    this.#rssBytes = rssBytes;
-    this.#rssAfterCollection = rssBytes();
+    this.#heapUsedBytes = heapUsedBytes;
+    this.#heapAfterCollection = this.#gc === null ? 0 : heapUsedBytes();
   }
 
   /** Whether the runtime lets it collect at all. */
@@ -116,16 +117,17 @@ export class MemoryReleaser {
     return this.#gc !== null;
   }
 
-  /** Collects if the RSS grew enough since the last collection; returns whether it did. */
+  /** Collects if the heap grew enough since the last collection; returns whether it did. */
   check(): boolean {
     if (this.#gc === null) return false;
-    if (this.#rssBytes() - this.#rssAfterCollection < RELEASE_AFTER_GROWTH_BYTES) {
-      // Also follow the RSS down, so growth is counted from the lowest point seen.
-      this.#rssAfterCollection = Math.min(this.#rssAfterCollection, this.#rssBytes());
+    const heapUsed = this.#heapUsedBytes();
+    if (heapUsed - this.#heapAfterCollection < RELEASE_AFTER_GROWTH_BYTES) {
+      // The runtime collected by itself: growth counts from the lowest point seen.
+      this.#heapAfterCollection = Math.min(this.#heapAfterCollection, heapUsed);
       return false;
     }
     this.#gc();
-    this.#rssAfterCollection = this.#rssBytes();
+    this.#heapAfterCollection = this.#heapUsedBytes();
     return true;
   }
 }

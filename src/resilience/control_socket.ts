@@ -41,8 +41,8 @@ export const MAX_CONTROL_LINE_BYTES = 64 * 1024;
 export interface ControlLimits {
   /**
    * Clients at once (and at most half the file descriptors left at start). A newcomer past it
-   * displaces the oldest client idle for at least {@link EVICTABLE_AFTER_MS}, else is told
-   * "busy" and disconnected. Default 256.
+   * displaces the oldest client that sent nothing yet or is idle for at least
+   * {@link EVICTABLE_AFTER_MS}, else is told "busy" and disconnected. Default 256.
    */
   maxConnections: number;
   /** A client with no traffic for this long, and no request being answered, is disconnected. Default 60 s. */
@@ -121,21 +121,26 @@ export async function serveControlSocket(
 }
 
 /**
- * How long a client must have been silent before a newcomer may displace it: a client that
- * just connected gets this long to send its request (its bytes may still sit unread).
+ * How long a client that sent something must have been silent before a newcomer may displace
+ * it (one that sent nothing at all may be displaced at once).
  */
 export const EVICTABLE_AFTER_MS = 250;
 
 /**
  * At the connection cap, makes room by disconnecting the oldest client that is not waiting for
- * an answer and has been silent for {@link EVICTABLE_AFTER_MS}: a flood of idle connections
- * then displaces only itself, while a client that just connected to ask something is served.
- * False when there is none.
+ * an answer and has sent nothing yet or has been silent for {@link EVICTABLE_AFTER_MS}: a
+ * flood of idle connections then displaces only itself, while a client that connected and
+ * asked something is served. Under a connect/close flood the slots fill with connections the
+ * flooder already closed (the runtime accepts faster than it delivers their end): the newcomer
+ * displaces those instead of being told "busy". False when there is none.
  */
 function dropOldestIdle(clients: Map<Socket, ControlClient>): boolean {
   const now = performance.now();
   for (const [socket, client] of clients) {
-    if (!client.answering() && now - client.lastActiveAt() >= EVICTABLE_AFTER_MS) {
+    if (
+      !client.answering() &&
+      (!client.hasSent() || now - client.lastActiveAt() >= EVICTABLE_AFTER_MS)
+    ) {
       clients.delete(socket);
       socket.destroy();
       return true;
@@ -230,6 +235,7 @@ function serveClient(
   let answering: Promise<void> | null = null;
   let replyNotTaken = false;
   let lastActiveAt = performance.now();
+  let hasSent = false;
   const pump = () => {
     while (answering === null && !replyNotTaken && !socket.destroyed) {
       const newline = buffered.indexOf("\n");
@@ -275,6 +281,7 @@ function serveClient(
   });
   socket.on("data", (chunk: string) => {
     lastActiveAt = performance.now();
+    hasSent = true;
     buffered += chunk;
     if (answering !== null && buffered.includes("\n")) socket.pause();
     if (Buffer.byteLength(buffered) > MAX_CONTROL_LINE_BYTES && !buffered.includes("\n")) {
@@ -288,6 +295,7 @@ function serveClient(
     replied: () => answering ?? Promise.resolve(),
     answering: () => answering !== null && !replyNotTaken,
     lastActiveAt: () => lastActiveAt,
+    hasSent: () => hasSent,
   };
 }
 
@@ -299,6 +307,8 @@ interface ControlClient {
   answering(): boolean;
   /** When it connected or last sent something (`performance.now()` ms). */
   lastActiveAt(): number;
+  /** Whether it sent anything yet. */
+  hasSent(): boolean;
 }
 
 /** Options for {@link requestControl}. */
@@ -330,6 +340,9 @@ export function requestControl(
   // the compiled binary's runtime reports as ECONNREFUSED) or a "busy" answer is tried again
   // for a short while; a dead daemon's leftover socket then costs at most this much more.
   const retryWindowMs = Math.min(CONNECT_RETRY_WINDOW_MS, timeoutMs / 2);
+  // A "busy" answer, a reset before any answer or EAGAIN proves a live daemon short of room:
+  // those are tried again until shortly before the timeout.
+  const busyRetryWindowMs = Math.max(retryWindowMs, timeoutMs - BUSY_RETRY_MARGIN_MS);
   return new Promise((resolve, reject) => {
     let socket: Socket;
     let retryTimer: ReturnType<typeof setTimeout> | undefined;
@@ -348,8 +361,8 @@ export function requestControl(
         ),
       timeoutMs,
     );
-    const retryOr = (fail: () => void) => {
-      if (performance.now() - startedAt >= retryWindowMs) return finish(fail);
+    const retryOr = (fail: () => void, windowMs = retryWindowMs) => {
+      if (performance.now() - startedAt >= windowMs) return finish(fail);
       socket.destroy();
       retryTimer = setTimeout(() => {
         if (!done) attempt();
@@ -372,9 +385,11 @@ export function requestControl(
         const fail = () => reject(toConnectionError(error, path));
         // Refused for lack of room, or dropped at once to make room (written into a closed
         // connection, or reset) before any answer: worth another try.
-        const noRoom = !connected && (error.code === "ECONNREFUSED" || error.code === "EAGAIN");
+        const refused = !connected && error.code === "ECONNREFUSED";
+        const noRoom = !connected && error.code === "EAGAIN";
         const dropped = buffered === "" && (error.code === "EPIPE" || error.code === "ECONNRESET");
-        if (noRoom || dropped) retryOr(fail);
+        if (noRoom || dropped) retryOr(fail, busyRetryWindowMs);
+        else if (refused) retryOr(fail);
         else finish(fail);
       });
       socket.on("end", () => {
@@ -388,7 +403,7 @@ export function requestControl(
         if (newline < 0) return;
         const line = buffered.slice(0, newline);
         if (line.startsWith('{"ok":false,"error":"busy: ')) {
-          return retryOr(() => settleReply(line, path, resolve, reject));
+          return retryOr(() => settleReply(line, path, resolve, reject), busyRetryWindowMs);
         }
         finish(() => settleReply(line, path, resolve, reject));
       });
@@ -399,6 +414,9 @@ export function requestControl(
 
 /** How long {@link requestControl} keeps retrying a connect refused for lack of room. */
 const CONNECT_RETRY_WINDOW_MS = 250;
+
+/** Time kept for the last attempt when "busy" and resets are retried until the timeout. */
+const BUSY_RETRY_MARGIN_MS = 150;
 
 /** Pause between those retries. */
 const CONNECT_RETRY_DELAY_MS = 10;

@@ -40,29 +40,29 @@ Deno.test("memoryReport uses an exposed gc() and says when it could not collect"
   assert.equal(collections, 1);
 });
 
-Deno.test("MemoryReleaser collects once the RSS grew by the threshold, then waits for new growth", () => {
-  let rss = 50 * MIB;
+Deno.test("MemoryReleaser collects once the heap grew by the threshold, then waits for new growth", () => {
+  let heap = 50 * MIB;
   let collections = 0;
   const host = {
     Bun: {
       gc: (force: boolean) => {
         assert.equal(force, true);
         collections++;
-        rss = 60 * MIB; // the collection hands most of the flood's memory back
+        heap = 60 * MIB; // the collection hands most of the flood's memory back
       },
     },
   };
-  const releaser = new MemoryReleaser(host, () => rss);
+  const releaser = new MemoryReleaser(host, () => heap);
   assert.equal(releaser.available, true);
-  rss = 50 * MIB + RELEASE_AFTER_GROWTH_BYTES - 1;
+  heap = 50 * MIB + RELEASE_AFTER_GROWTH_BYTES - 1;
   assert.equal(releaser.check(), false);
-  rss = 50 * MIB + RELEASE_AFTER_GROWTH_BYTES;
+  heap = 50 * MIB + RELEASE_AFTER_GROWTH_BYTES;
   assert.equal(releaser.check(), true);
   assert.equal(collections, 1);
-  // Counted from the RSS after the collection (60 MiB), not from the start.
-  rss = 60 * MIB + RELEASE_AFTER_GROWTH_BYTES - 1;
+  // Counted from the heap after the collection (60 MiB), not from the start.
+  heap = 60 * MIB + RELEASE_AFTER_GROWTH_BYTES - 1;
   assert.equal(releaser.check(), false);
-  rss = 60 * MIB + RELEASE_AFTER_GROWTH_BYTES;
+  heap = 60 * MIB + RELEASE_AFTER_GROWTH_BYTES;
   assert.equal(releaser.check(), true);
   assert.equal(collections, 2);
 });

@@ -163,10 +163,35 @@ Deno.test("with few file descriptors left, the cap shrinks: no EMFILE spin, stat
   }
 });
 
-Deno.test("a well-behaved client retries a 'busy' answer briefly; a dead socket still fails fast", async () => {
+Deno.test("at the cap, fresh connections that sent nothing make room at once (connect/close floods)", async () => {
+  await withServer({ maxConnections: 4 }, async (path) => {
+    // What a connect/close flood leaves in the slots: connections that never sent a byte,
+    // younger than EVICTABLE_AFTER_MS (before, a newcomer was told "busy" until they aged).
+    const silent: Socket[] = [];
+    for (let i = 0; i < 4; i++) {
+      const socket = await connect(path);
+      socket.on("error", () => {});
+      socket.resume();
+      silent.push(socket);
+    }
+    const latencyMs = await timedStatus(path);
+    assert.ok(latencyMs < EVICTABLE_AFTER_MS / 2, `status took ${latencyMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.ok(
+      silent[0]!.destroyed || silent[0]!.readyState !== "open",
+      "oldest silent one dropped",
+    );
+    for (const socket of silent) socket.destroy();
+  });
+});
+
+Deno.test("a well-behaved client retries a 'busy' answer within its timeout; a dead socket still fails fast", async () => {
   await withServer({ maxConnections: 1 }, async (path) => {
-    const holder = await connect(path); // holds the only slot, too fresh to be displaced
+    // Holds the only slot: it started a request, so it is too fresh to be displaced.
+    const holder = await connect(path);
     holder.on("error", () => {});
+    holder.write('{"cmd":');
+    await new Promise((resolve) => setTimeout(resolve, 20)); // the server has read it
     setTimeout(() => holder.destroy(), 100);
     const latencyMs = await timedStatus(path);
     assert.ok(latencyMs >= 90 && latencyMs < 1000, `answered after ${latencyMs} ms`);
