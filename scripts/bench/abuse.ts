@@ -212,7 +212,7 @@ try {
     console.log(`    (${cycles} connect/close cycles in 5 s)`);
   }
 
-  if (wanted("bridge")) {
+  if (target === "serve" && wanted("bridge")) {
     await phase("bridge flooding telegrams", 5000, () => {
       flooding = true;
       return Promise.resolve(() => {
