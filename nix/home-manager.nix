@@ -17,11 +17,10 @@ let
     let escaped = builtins.replaceStrings [ "%" ] [ "%%" ] value;
     in if builtins.match "[A-Za-z0-9_@%+=:,./-]+" escaped != null then escaped
     else "\"" + builtins.replaceStrings [ "\\" "\"" ] [ "\\\\" "\\\"" ] escaped + "\"";
-  appId =
-    if builtins.length cfg.focus.appIds == 1 then builtins.head cfg.focus.appIds
-    else throw "services.tether.focus.appIds: tether focus follows exactly one app id today, got ${toString (builtins.length cfg.focus.appIds)}";
-  focusArgs = [ "--compositor" cfg.focus.compositor "--app-id" (quote appId) "--font-delta" (toString cfg.focus.fontDelta) ]
-    ++ cfg.focus.extraArgs;
+  # One --app-id per id, in order, as `tether systemd install --app-id a --app-id b` writes them.
+  appIdArgs = lib.concatMap (id: [ "--app-id" (quote id) ]) cfg.focus.appIds;
+  focusArgs = [ "--compositor" cfg.focus.compositor ] ++ appIdArgs
+    ++ [ "--font-delta" (toString cfg.focus.fontDelta) ] ++ cfg.focus.extraArgs;
 in
 {
   options.services.tether = {
@@ -44,9 +43,10 @@ in
         description = "Points the focused kitty grows by (tether focus --font-delta).";
       };
       appIds = mkOption {
-        type = types.listOf types.str;
+        # At least one, none empty or blank (tether focus --app-id rejects those).
+        type = types.nonEmptyListOf (types.strMatching ".*[^[:space:]].*");
         default = [ "kitty" ];
-        description = "App ids of kitty windows (tether focus --app-id; one for now).";
+        description = "App ids of kitty windows, one --app-id each (tether focus --app-id).";
       };
       extraArgs = mkOption {
         type = types.listOf types.str;

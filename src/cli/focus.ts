@@ -42,7 +42,12 @@ export function focusCommand(context: CliContext): Command {
         .choices(COMPOSITOR_CHOICES)
         .argParser((value) => value),
     )
-    .option("--app-id <id>", withDefault("app id of kitty windows", "app_id"))
+    .option(
+      "--app-id <id>",
+      withDefault("app id of kitty windows (repeatable)", "app_ids"),
+      (value: string, previous: string[]) => [...previous, value],
+      [] as string[],
+    )
     .option(
       "--font-delta <points>",
       withDefault("points to grow the focused kitty by", "font_delta"),
@@ -86,7 +91,7 @@ export function focusCommand(context: CliContext): Command {
       const settings = resolveFocusSettings(
         {
           compositor: options.compositor,
-          app_id: options.appId,
+          app_ids: options.appId.length > 0 ? options.appId : undefined,
           font_delta: options.fontDelta,
           socket_timeout: options.socketTimeout,
           max_retries: options.maxRetries,

@@ -53,7 +53,7 @@ export interface FocusStatus {
   /** The focused window, or null. */
   focused: { window_id: number; pid: number | null; app_id: string | null } | null;
   /** Flags in effect. */
-  settings: { app_id: string; font_delta: number };
+  settings: { app_ids: string[]; font_delta: number };
   /** Every live kitty it knows. */
   kitties: {
     pid: number;
@@ -132,6 +132,12 @@ export function plural(count: number, noun: string, nouns = `${noun}s`): string 
   return `${count} ${count === 1 ? noun : nouns}`;
 }
 
+/** `app id "kitty"` / `app ids "kitty", "kitty-dropdown"`. */
+function appIdsText(appIds: readonly string[]): string {
+  const quoted = appIds.map((id) => `"${id}"`).join(", ");
+  return `${appIds.length === 1 ? "app id" : "app ids"} ${quoted}`;
+}
+
 /** The human `tether focus status`: the tracker, its compositor link, one block per kitty. */
 export function renderFocusStatus(data: FocusStatus): string {
   const link = data.connection;
@@ -148,9 +154,9 @@ export function renderFocusStatus(data: FocusStatus): string {
   }
   parts.push(plural(data.reconnection_count, "reconnection"));
   const lines = [
-    `tether focus (pid ${data.pid}, up ${
-      humanDuration(data.uptime_ms)
-    }, app id "${data.settings.app_id}", ±${data.settings.font_delta} pt)`,
+    `tether focus (pid ${data.pid}, up ${humanDuration(data.uptime_ms)}, ${
+      appIdsText(data.settings.app_ids)
+    }, ±${data.settings.font_delta} pt)`,
     `compositor: ${parts.join(", ")}` + (link.error ? `\n  ${link.error.message}` : ""),
   ];
   if (data.kitties.length === 0) lines.push("kitties: none running");

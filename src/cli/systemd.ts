@@ -51,7 +51,14 @@ export function systemdCommand(context: CliContext): Command {
         .choices(["auto", "niri", "sway", "i3"] as const)
         .default(DEFAULT_UNIT_SETTINGS.compositor),
     )
-    .option("--app-id <id>", "app id of kitty windows (focus service)", DEFAULT_UNIT_SETTINGS.appId)
+    .option(
+      "--app-id <id>",
+      `app id of kitty windows (focus service; repeatable; default: ${
+        DEFAULT_UNIT_SETTINGS.appIds.join(", ")
+      })`,
+      (value: string, previous: string[]) => [...previous, value],
+      [] as string[],
+    )
     .option(
       "--font-delta <points>",
       "points the focus service grows the focused kitty by",
@@ -68,7 +75,7 @@ export function systemdCommand(context: CliContext): Command {
       const fontDeltaPt = /^\d+(\.\d+)?$/.test(options.fontDelta) ? Number(options.fontDelta) : NaN;
       const units = renderUnits(binPath, {
         compositor: options.compositor as UnitCompositor,
-        appId: options.appId,
+        appIds: options.appId.length > 0 ? options.appId : DEFAULT_UNIT_SETTINGS.appIds,
         fontDeltaPt,
         cleanupInterval: options.cleanupInterval,
       });

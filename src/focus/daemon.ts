@@ -59,8 +59,8 @@ export type FocusLine = FocusActionLine | FocusConnectionLine;
 export interface FocusDaemonOptions {
   /** `--compositor`. */
   compositor: CompositorChoice;
-  /** `--app-id`. */
-  appId: string;
+  /** Every `--app-id`. */
+  appIds: readonly string[];
   /** `--font-delta`, points. */
   deltaPt: number;
   /** `--socket-timeout`, ms. */
@@ -150,7 +150,7 @@ export async function runFocusDaemon(options: FocusDaemonOptions): Promise<void>
     clock,
   });
   const tracker = new FocusTracker({
-    appId: options.appId,
+    appIds: options.appIds,
     deltaPt: options.deltaPt,
     kitty: registry,
     locator,
@@ -232,7 +232,7 @@ export async function runFocusDaemon(options: FocusDaemonOptions): Promise<void>
         },
         focused: focusedJson(source.current()),
         settings: {
-          app_id: options.appId,
+          app_ids: [...options.appIds],
           font_delta: options.deltaPt,
           exclude_titles: (options.excludeTitles ?? []).map((pattern) => pattern.source),
         },

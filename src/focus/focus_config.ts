@@ -12,8 +12,8 @@ export const COMPOSITOR_CHOICES: readonly CompositorChoice[] = ["auto", "niri", 
 export interface FocusSettings {
   /** Which compositor to follow. */
   compositor: CompositorChoice;
-  /** App id (X11 class under Xwayland) of kitty windows. */
-  appId: string;
+  /** App ids (X11 classes under Xwayland) of kitty windows; at least one. */
+  appIds: string[];
   /** Points the focused kitty grows by. */
   deltaPt: number;
   /** Connect/reply timeout per attempt, ms. */
@@ -34,11 +34,14 @@ export interface FocusSettings {
 
 /**
  * Values as typed on the command line (undefined = not given); keys are the settings'.
- * `exclude_titles` collects every `--exclude-title`.
+ * `app_ids` collects every `--app-id`, `exclude_titles` every `--exclude-title`.
  */
-export type FocusFlags = Partial<Record<Exclude<FocusKey, "exclude_titles">, string>> & {
-  exclude_titles?: string[];
-};
+export type FocusFlags =
+  & Partial<Record<Exclude<FocusKey, "exclude_titles" | "app_ids">, string>>
+  & {
+    app_ids?: string[];
+    exclude_titles?: string[];
+  };
 
 type FocusKey = keyof typeof FOCUS_KEYS;
 
@@ -88,14 +91,23 @@ const FOCUS_KEYS = {
       throw new ConfigError(`${where} must be auto, niri, sway or i3, got ${show(value)}`);
     },
   },
-  app_id: {
+  app_ids: {
     flag: "--app-id",
     defaultText: "kitty",
-    parse: (value: unknown, where: string): string => {
-      if (typeof value !== "string" || value.trim() === "") {
-        throw new ConfigError(`${where} must not be empty`);
-      }
-      return value;
+    /**
+     * A list of app ids: an array (flags, config list), a single string (config), or a
+     * comma-separated string (the environment).
+     */
+    parse: (value: unknown, where: string): string[] => {
+      const ids = Array.isArray(value) ? value : [value];
+      if (ids.length === 0) throw new ConfigError(`${where} must name at least one app id`);
+      return ids.map((id) => {
+        if (typeof id !== "string") {
+          throw new ConfigError(`${where} must be app ids (strings), got ${show(id)}`);
+        }
+        if (id.trim() === "") throw new ConfigError(`${where} must not be empty`);
+        return id;
+      });
     },
   },
   font_delta: { flag: "--font-delta", defaultText: "3", parse: number({ min: 0.5, max: 50 }) },
@@ -202,7 +214,8 @@ export function resolveFocusSettings(flags: FocusFlags, sources: FocusSources): 
     if (flag !== undefined) return spec.parse(flag, spec.flag) as never;
     const envValue = env[focusEnvName(key)];
     if (envValue !== undefined && envValue !== "") {
-      return spec.parse(envValue, focusEnvName(key)) as never;
+      const value = key === "app_ids" ? envValue.split(",") : envValue;
+      return spec.parse(value, focusEnvName(key)) as never;
     }
     if (section !== null && section[key] !== undefined && section[key] !== null) {
       return spec.parse(section[key], `${configPath}: focus.${key}`) as never;
@@ -213,7 +226,7 @@ export function resolveFocusSettings(flags: FocusFlags, sources: FocusSources): 
   const password = pick("password_file");
   return {
     compositor: pick("compositor") ?? "auto",
-    appId: pick("app_id") ?? "kitty",
+    appIds: pick("app_ids") ?? ["kitty"],
     deltaPt: pick("font_delta") ?? 3,
     socketTimeoutMs: pick("socket_timeout") ?? 2000,
     maxAttempts: pick("max_retries") ?? 3,

@@ -102,8 +102,8 @@ export interface OsWindowView {
 
 /** Options for {@link FocusTracker}. */
 export interface FocusTrackerOptions {
-  /** Windows with this app id are kitties. */
-  appId: string;
+  /** Windows with one of these app ids are kitties. */
+  appIds: readonly string[];
   /** Points to grow by on focus (and shrink back by on blur). */
   deltaPt: number;
   /** Changes font sizes. */
@@ -166,7 +166,7 @@ const keyOf = (pid: number, osWindowId: number | null) => `${pid}:${osWindowId ?
  *
  * @example
  * ```ts
- * const tracker = new FocusTracker({ appId: "kitty", deltaPt: 3, kitty, locator, emit: console.log, isAlive, startTimeMs });
+ * const tracker = new FocusTracker({ appIds: ["kitty"], deltaPt: 3, kitty, locator, emit: console.log, isAlive, startTimeMs });
  * await tracker.restore(await readEnlargedRecord(path));
  * tracker.onTransition({ previous: null, focused: { windowId: 5, pid: 4268, appId: "kitty" } });
  * await tracker.shutdown(1500);
@@ -456,7 +456,7 @@ export class FocusTracker {
   }
 
   #isKitty(window: FocusedWindow): boolean {
-    return window.appId === this.#options.appId;
+    return window.appId !== null && this.#options.appIds.includes(window.appId);
   }
 
   #excluded(window: FocusedWindow): boolean {

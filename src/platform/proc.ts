@@ -6,8 +6,9 @@ import { join } from "node:path";
 export const DEFAULT_PROC_ROOT = "/proc";
 
 /**
- * Whether a process with this PID exists. `EPERM` (someone else's process) counts as alive:
- * treating it as dead is exactly the bug that deletes live sockets.
+ * Whether a process with this PID exists and has not exited. `EPERM` (someone else's process)
+ * counts as alive: treating it as dead is exactly the bug that deletes live sockets. A zombie
+ * (exited, not yet reaped by its parent) is dead: its sockets and windows are gone already.
  *
  * @example
  * ```ts
@@ -18,9 +19,20 @@ export function isProcessAlive(pid: number): boolean {
   if (!Number.isInteger(pid) || pid <= 0) return false;
   try {
     process.kill(pid, 0);
-    return true;
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+  return !isZombie(pid);
+}
+
+/** Whether /proc says the process has exited and waits to be reaped (state `Z`). */
+function isZombie(pid: number): boolean {
+  try {
+    const stat = readFileSync(`${DEFAULT_PROC_ROOT}/${pid}/stat`, "latin1");
+    // `pid (comm) state …`: comm may hold spaces and parentheses, so read after the last ")".
+    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) === "Z";
+  } catch {
+    return false;
   }
 }
 

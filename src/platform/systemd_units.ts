@@ -28,8 +28,8 @@ export type UnitCompositor = "auto" | "niri" | "sway" | "i3";
 export interface UnitSettings {
   /** `tether focus --compositor`. */
   compositor: UnitCompositor;
-  /** `tether focus --app-id`. */
-  appId: string;
+  /** `tether focus --app-id`, one flag per id; at least one. */
+  appIds: readonly string[];
   /** `tether focus --font-delta`, points. */
   fontDeltaPt: number;
   /** The cleanup timer's period, a systemd time span such as `5min`. */
@@ -39,7 +39,7 @@ export interface UnitSettings {
 /** The settings `tether systemd install` uses when no flag is given. */
 export const DEFAULT_UNIT_SETTINGS: UnitSettings = {
   compositor: "auto",
-  appId: "kitty",
+  appIds: ["kitty"],
   fontDeltaPt: 3,
   cleanupInterval: "5min",
 };
@@ -102,7 +102,7 @@ export function isUnchangedGenerated(content: string): boolean {
  *   removal (`TETHER_LOG=info`; the stdout report is discarded);
  * - `tether-cleanup.timer`: first run 1 min after the user manager starts, then every
  *   `cleanupInterval` (10 s accuracy, so "every 5 minutes" holds);
- * - `tether-focus.service`: `ExecStart=<bin> focus --compositor … --app-id … --font-delta …`,
+ * - `tether-focus.service`: `ExecStart=<bin> focus --compositor … --app-id … [--app-id …] --font-delta …`,
  *   started by, stopped with and ordered after graphical-session.target;
  * - `tether-session.target`: binds graphical-session.target for compositors that do not start
  *   it (sway: {@link SWAY_EXEC_LINES}, i3: {@link I3_EXEC_LINES}).
@@ -126,8 +126,7 @@ export function renderUnits(
   const focusArgs = [
     "--compositor",
     settings.compositor,
-    "--app-id",
-    quoteExecPath(settings.appId),
+    ...settings.appIds.flatMap((id) => ["--app-id", quoteExecPath(id)]),
     "--font-delta",
     String(settings.fontDeltaPt),
   ].join(" ");
@@ -212,7 +211,10 @@ function validateSettings(settings: UnitSettings): void {
       `--compositor must be auto, niri, sway or i3, got "${settings.compositor}"`,
     );
   }
-  if (settings.appId.trim() === "") throw new ConfigError("--app-id must not be empty");
+  if (settings.appIds.length === 0) throw new ConfigError("--app-id: name at least one app id");
+  if (settings.appIds.some((id) => id.trim() === "")) {
+    throw new ConfigError("--app-id must not be empty");
+  }
   if (
     !Number.isFinite(settings.fontDeltaPt) || settings.fontDeltaPt < 0.5 ||
     settings.fontDeltaPt > 50

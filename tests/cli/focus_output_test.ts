@@ -21,8 +21,14 @@ interface Box {
   niri: FakeNiriServer;
 }
 
-/** Two kitties (sleep processes with fake kitty sockets) in windows 1 and 2 of a fake niri. */
-async function withBox(run: (box: Box) => Promise<void>): Promise<void> {
+/**
+ * Two kitties (sleep processes with fake kitty sockets) in windows 1 and 2 of a fake niri, with
+ * the app ids `appIds` (default both `kitty`).
+ */
+async function withBox(
+  run: (box: Box) => Promise<void>,
+  appIds: [string, string] = ["kitty", "kitty"],
+): Promise<void> {
   const root = mkdtempSync(join(tmpdir(), "tether-focus-output-"));
   const rt = join(root, "run");
   mkdirSync(join(rt, "kitty"), { recursive: true, mode: 0o700 });
@@ -43,7 +49,7 @@ async function withBox(run: (box: Box) => Promise<void>): Promise<void> {
   );
   const niri = await startFakeNiri({
     path: env.NIRI_SOCKET!,
-    windows: kittyPids.map((pid, index) => ({ id: index + 1, app_id: "kitty", pid })),
+    windows: kittyPids.map((pid, index) => ({ id: index + 1, app_id: appIds[index]!, pid })),
     focusedId: 1,
   });
   try {
@@ -57,7 +63,7 @@ async function withBox(run: (box: Box) => Promise<void>): Promise<void> {
 }
 
 /** `tether [global] focus …` in the background with a terminal or a pipe as stdout. */
-function track(box: Box, options: { tty: boolean; global?: string[] }) {
+function track(box: Box, options: { tty: boolean; global?: string[]; flags?: string[] }) {
   const shutdown = new AbortController();
   let stdout = "";
   const done = runCli(
@@ -68,6 +74,7 @@ function track(box: Box, options: { tty: boolean; global?: string[] }) {
       "niri",
       "--password-file",
       box.passwordFile,
+      ...(options.flags ?? []),
     ],
     {
       env: { ...box.env, TERM: "xterm-256color" },
@@ -143,6 +150,31 @@ Deno.test("tether focus on a terminal prints readable lines; --json or a pipe ge
       assert.deepEqual([stop.to, stop.error], ["disconnected", null], "a clean stop is no problem");
     }
   });
+});
+
+Deno.test("--app-id twice: windows of both app ids are kitties, status lists both", async () => {
+  await withBox(async (box) => {
+    const [, b] = box.kittyPids as [number, number];
+    const tracker = track(box, {
+      tty: false,
+      flags: ["--app-id", "kitty", "--app-id", "kitty-dropdown"],
+    });
+    try {
+      await waitFor("A grown", () => tracker.stdout().includes('"focus_gained"'));
+      box.niri.focus(2);
+      await waitFor(
+        "the kitty-dropdown window grown",
+        () =>
+          tracker.stdout().includes(`"pid":${b},`) &&
+          tracker.stdout().includes(`"window_id":2,"status":"success"`),
+      );
+      const status = await runInProcess(["--json", "focus", "status"], { env: box.env });
+      assert.equal(status.code, 0, status.stderr);
+      assert.deepEqual(JSON.parse(status.stdout).settings.app_ids, ["kitty", "kitty-dropdown"]);
+    } finally {
+      await tracker.stop();
+    }
+  }, ["kitty", "kitty-dropdown"]);
 });
 
 Deno.test("a kitty whose process is gone leaves focus status at once", async () => {

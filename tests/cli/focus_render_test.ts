@@ -113,7 +113,7 @@ function status(overrides: Partial<FocusStatus["connection"]> = {}): FocusStatus
       ...overrides,
     },
     focused: { window_id: 5, pid: 4121, app_id: "kitty" },
-    settings: { app_id: "kitty", font_delta: 3 },
+    settings: { app_ids: ["kitty"], font_delta: 3 },
     kitties: [{
       pid: 4121,
       status: "ready",
@@ -145,6 +145,15 @@ Deno.test("focus status: short durations, local times, singular counts", () => {
   assert.match(text, new RegExp(`last error ${CLOCK} \\[timeout\\]`));
   assert.doesNotMatch(text, /\d{4}-\d\d-\d\dT/, "no ISO times for people");
   assert.doesNotMatch(text, /1 errors|1 reconnections/);
+});
+
+Deno.test("focus status names every app id it follows", () => {
+  const data = status();
+  data.settings.app_ids = ["kitty", "kitty-dropdown"];
+  assert.match(
+    renderFocusStatus(data),
+    /^tether focus \(pid 99, up 2 min 5 s, app ids "kitty", "kitty-dropdown", ±3 pt\)$/m,
+  );
 });
 
 Deno.test("focus status while reconnecting: since when and the next retry, never 'connected for 0 s' or a long float", () => {

@@ -161,6 +161,27 @@ Deno.test("install prints the two lines for sway's config and writes --composito
   }
 });
 
+Deno.test("install --app-id is repeatable: one --app-id per id in ExecStart; an empty one is exit 2", async () => {
+  const home = configHome();
+  try {
+    const env = { XDG_CONFIG_HOME: home };
+    const args = ["systemd", "install", "--bin", "/bin/true"];
+    const result = await runInProcess([...args, "--app-id", "kitty", "--app-id", "my dropdown"], {
+      env,
+    });
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(
+      readFileSync(unitPath(home, "tether-focus.service"), "utf8"),
+      /^ExecStart=\/bin\/true focus --compositor auto --app-id kitty --app-id "my dropdown" --font-delta 3$/m,
+    );
+    const empty = await runInProcess([...args, "--app-id", "kitty", "--app-id", " "], { env });
+    assert.equal(empty.code, 2);
+    assert.match(empty.stderr, /^[^\n]*--app-id must not be empty\n$/);
+  } finally {
+    rmSync(home, { recursive: true, force: true });
+  }
+});
+
 Deno.test("uninstall keeps a unit edited below tether's marker line unless --force", async () => {
   const home = configHome();
   const env = { XDG_CONFIG_HOME: home };

@@ -13,7 +13,7 @@ const sources = (section: Record<string, unknown> | null, env: Record<string, st
 Deno.test("defaults when nothing is set", () => {
   assert.deepEqual(resolveFocusSettings({}, sources(null)), {
     compositor: "auto",
-    appId: "kitty",
+    appIds: ["kitty"],
     deltaPt: 3,
     socketTimeoutMs: 2000,
     maxAttempts: 3,
@@ -30,7 +30,7 @@ Deno.test("config.yml's focus: section is read, durations in the one syntax", ()
     {},
     sources({
       compositor: "sway",
-      app_id: "foot",
+      app_ids: "foot",
       font_delta: 2,
       socket_timeout: "500ms",
       max_retries: 2,
@@ -42,7 +42,7 @@ Deno.test("config.yml's focus: section is read, durations in the one syntax", ()
   );
   assert.deepEqual(settings, {
     compositor: "sway",
-    appId: "foot",
+    appIds: ["foot"],
     deltaPt: 2,
     socketTimeoutMs: 500,
     maxAttempts: 2,
@@ -55,10 +55,14 @@ Deno.test("config.yml's focus: section is read, durations in the one syntax", ()
 });
 
 Deno.test("precedence: flags > environment (TETHER_FOCUS_*) > config.yml > defaults", () => {
-  const section = { font_delta: 2, app_id: "foot", compositor: "niri" };
-  const env = { TETHER_FOCUS_FONT_DELTA: "4", TETHER_FOCUS_APP_ID: "kitty-env" };
+  const section = { font_delta: 2, app_ids: ["foot"], compositor: "niri" };
+  const env = { TETHER_FOCUS_FONT_DELTA: "4", TETHER_FOCUS_APP_IDS: "kitty-env" };
   const fromAll = resolveFocusSettings({ font_delta: "5" }, sources(section, env));
-  assert.deepEqual([fromAll.deltaPt, fromAll.appId, fromAll.compositor], [5, "kitty-env", "niri"]);
+  assert.deepEqual([fromAll.deltaPt, fromAll.appIds, fromAll.compositor], [
+    5,
+    ["kitty-env"],
+    "niri",
+  ]);
   const fromEnv = resolveFocusSettings({}, sources(section, env));
   assert.equal(fromEnv.deltaPt, 4);
   // A bad value in a lower layer is never read when a higher one sets the key.
@@ -105,6 +109,17 @@ Deno.test("bad values and unknown keys name where they came from", () => {
       { TETHER_FOCUS_MAX_RETRIES: "0" },
       /^TETHER_FOCUS_MAX_RETRIES must be a whole number from 1 to 10, got "0"$/,
     ],
+    [{ app_ids: ["kitty", " "] }, null, {}, /^--app-id must not be empty$/],
+    [{}, { app_ids: [] }, {}, /config\.yml: focus\.app_ids must name at least one app id$/],
+    [{}, { app_ids: ["kitty", 3] }, {}, /focus\.app_ids must be app ids \(strings\), got 3$/],
+    [{}, { app_ids: "" }, {}, /focus\.app_ids must not be empty$/],
+    [{}, null, { TETHER_FOCUS_APP_IDS: "kitty,," }, /^TETHER_FOCUS_APP_IDS must not be empty$/],
+    [
+      {},
+      { app_id: "kitty" },
+      {},
+      /^\/cfg\/tether\/config\.yml: unknown key focus\.app_id \(did you mean app_ids\?\)/,
+    ],
     [{ socket_timeout: "1d" }, null, {}, /^--socket-timeout must be a duration like 500ms, 2s/],
     [{ idle_timeout: "100000000" }, null, {}, /^--idle-timeout .*longest timer/],
     [{ reap_interval: "0.5" }, null, {}, /^--reap-interval must be at least 1s/],
@@ -145,5 +160,28 @@ Deno.test("exclude_titles: a list in config.yml, one regex in the environment, e
   assert.throws(
     () => resolveFocusSettings({ exclude_titles: ["["] }, sources(null)),
     /^ConfigError: --exclude-title "\[" is not a valid regular expression/,
+  );
+});
+
+Deno.test("app_ids: every --app-id as flags, a list or one string in config.yml, a comma-separated list in the environment", () => {
+  const ids = (
+    flags: Parameters<typeof resolveFocusSettings>[0],
+    section: Record<string, unknown> | null,
+    env: Record<string, string> = {},
+  ) => resolveFocusSettings(flags, sources(section, env)).appIds;
+  assert.deepEqual(ids({}, null), ["kitty"]);
+  assert.deepEqual(ids({}, { app_ids: ["kitty", "kitty-dropdown"] }), ["kitty", "kitty-dropdown"]);
+  assert.deepEqual(ids({}, { app_ids: "kitty-dropdown" }), ["kitty-dropdown"]);
+  assert.deepEqual(
+    ids({}, { app_ids: ["kitty"] }, { TETHER_FOCUS_APP_IDS: "kitty,kitty-dropdown" }),
+    ["kitty", "kitty-dropdown"],
+  );
+  assert.deepEqual(
+    ids(
+      { app_ids: ["a", "b"] },
+      { app_ids: ["kitty"] },
+      { TETHER_FOCUS_APP_IDS: "kitty,kitty-dropdown" },
+    ),
+    ["a", "b"],
   );
 });

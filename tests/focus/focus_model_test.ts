@@ -330,7 +330,7 @@ class World {
       clock: this.clock,
     });
     return new FocusTracker({
-      appId: "kitty",
+      appIds: ["kitty"],
       deltaPt: DELTA_PT,
       locator,
       kitty: {

@@ -56,7 +56,7 @@ function harness(options: Partial<FocusTrackerOptions> = {}): Harness {
   const clock = new VirtualClock(1_700_000_000_000);
   const resolvePid = options.resolvePid ?? ((pid: number) => Promise.resolve(pid));
   const tracker = new FocusTracker({
-    appId: "kitty",
+    appIds: ["kitty"],
     deltaPt: 3,
     kitty: {
       changeOsWindowFontSize(pid, osWindowId, deltaPt) {
@@ -310,11 +310,23 @@ Deno.test("a kitty window without a PID is reported as not_configured", async ()
 });
 
 Deno.test("a custom --app-id decides what is a kitty", async () => {
-  const { tracker, commands } = harness({ appId: "foot" });
+  const { tracker, commands } = harness({ appIds: ["foot"] });
   tracker.onTransition({ previous: null, focused: kitty(1, 100) });
   tracker.onTransition({ previous: kitty(1, 100), focused: foot });
   await tracker.idle();
   assert.deepEqual(commands, [[900, 3]]);
+});
+
+Deno.test("every --app-id names kitties; other app ids are left alone", async () => {
+  const { tracker, commands, lines } = harness({ appIds: ["kitty", "kitty-dropdown"] });
+  const dropdown: FocusedWindow = { windowId: 2, pid: 200, appId: "kitty-dropdown" };
+  tracker.onTransition({ previous: null, focused: kitty(1, 100) });
+  tracker.onTransition({ previous: kitty(1, 100), focused: dropdown });
+  tracker.onTransition({ previous: dropdown, focused: foot });
+  await tracker.idle();
+  assert.deepEqual(byPid(commands), { 100: [3, -3], 200: [3, -3] });
+  assert.deepEqual(enlargedPids(tracker), []);
+  assert.ok(lines.every((line) => line.pid !== 900), "foot is never a kitty");
 });
 
 Deno.test("A -> B -> A in quick succession leaves exactly A enlarged", async () => {

@@ -8,7 +8,11 @@
 import assert from "node:assert/strict";
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import { renderUnits, type UnitSettings } from "../../src/platform/systemd_units.ts";
+import {
+  DEFAULT_UNIT_SETTINGS,
+  renderUnits,
+  type UnitSettings,
+} from "../../src/platform/systemd_units.ts";
 import { REPO_ROOT } from "../support/cli.ts";
 import { run } from "../support/test_user.ts";
 
@@ -107,12 +111,29 @@ Deno.test("home-manager module, every setting: the same units as install with th
   assert.equal(result.code, 0, result.stderr);
   const expected = tetherUnits({
     compositor: "i3",
-    appId: "my kitty",
+    appIds: ["my kitty"],
     fontDeltaPt: 5,
     cleanupInterval: "10min",
   });
   assert.deepEqual(nixUnits(result.units), expected);
   assert.match(result.units["tether-focus.service"]!, /--app-id "my kitty" --font-delta 5\n/);
+});
+
+Deno.test("home-manager module, two appIds: one --app-id each, as install --app-id twice writes", async () => {
+  const result = await evaluate({
+    package: pkg,
+    focus: { enable: true, appIds: ["kitty", "kitty dropdown"] },
+  });
+  assert.equal(result.code, 0, result.stderr);
+  const expected = tetherUnits({ ...DEFAULT_UNIT_SETTINGS, appIds: ["kitty", "kitty dropdown"] });
+  assert.deepEqual(
+    nixUnits(result.units)["tether-focus.service"],
+    expected["tether-focus.service"],
+  );
+  assert.match(
+    result.units["tether-focus.service"]!,
+    /--compositor auto --app-id kitty --app-id "kitty dropdown" --font-delta 3\n/,
+  );
 });
 
 Deno.test("home-manager module: extraArgs are appended; only the enabled parts produce units", async () => {
@@ -141,10 +162,8 @@ Deno.test("home-manager module: extraArgs are appended; only the enabled parts p
 Deno.test("home-manager module: bad settings fail the evaluation with the option's name", async () => {
   for (
     const [config, message] of [
-      [
-        { focus: { enable: true, appIds: ["kitty", "foot"] } },
-        /services\.tether\.focus\.appIds: tether focus follows exactly one app id/,
-      ],
+      [{ focus: { enable: true, appIds: [] } }, /services\.tether\.focus\.appIds/],
+      [{ focus: { enable: true, appIds: ["kitty", " "] } }, /services\.tether\.focus\.appIds/],
       [{ cleanup: { enable: true, interval: "often" } }, /services\.tether\.cleanup\.interval/],
       [{ focus: { enable: true, compositor: "hyprland" } }, /services\.tether\.focus\.compositor/],
     ] as const

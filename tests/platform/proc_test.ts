@@ -36,6 +36,30 @@ Deno.test("a spawned child is seen alive with its comm, parent, start time and e
   assert.equal(await readComm(child.pid!), null);
 });
 
+Deno.test("a zombie (exited, not yet reaped) is not alive; its parent is", async () => {
+  // The background sleep's parent becomes the exec'd `sleep 600`, which never reaps it.
+  const parent = spawn("sh", ["-c", "sleep 600 & exec sleep 601"], { stdio: "ignore" });
+  try {
+    let zombie: number | undefined;
+    for (const deadline = Date.now() + 5000; zombie === undefined && Date.now() < deadline;) {
+      zombie = (await childPids(parent.pid!))[0];
+      if (zombie === undefined) await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    assert.ok(zombie !== undefined, "the background sleep");
+    assert.equal(isProcessAlive(zombie), true);
+    process.kill(zombie, "SIGKILL");
+    for (const deadline = Date.now() + 5000; isProcessAlive(zombie) && Date.now() < deadline;) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    assert.equal(isProcessAlive(zombie), false, "a zombie counts as dead");
+    assert.ok((await readComm(zombie)) !== null, "it still has a /proc entry (unreaped)");
+    assert.equal(isProcessAlive(parent.pid!), true);
+  } finally {
+    parent.kill("SIGKILL");
+    await new Promise((resolve) => parent.once("exit", resolve));
+  }
+});
+
 Deno.test("PID 1 is alive even when signalling it is not permitted; nonsense PIDs are not", () => {
   assert.equal(isProcessAlive(1), true);
   assert.equal(isProcessAlive(0), false);

@@ -53,20 +53,22 @@ Deno.test("focus settings and the cleanup interval reach the units", () => {
   const rendered = Object.fromEntries(
     renderUnits("/opt/tether", {
       compositor: "sway",
-      appId: "my kitty",
+      appIds: ["my kitty", "kitty-dropdown"],
       fontDeltaPt: 2.5,
       cleanupInterval: "90s",
     }).map((unit) => [unit.name, unit.content]),
   );
   assert.match(
     rendered["tether-focus.service"]!,
-    /^ExecStart=\/opt\/tether focus --compositor sway --app-id "my kitty" --font-delta 2.5$/m,
+    /^ExecStart=\/opt\/tether focus --compositor sway --app-id "my kitty" --app-id kitty-dropdown --font-delta 2.5$/m,
   );
   assert.match(rendered["tether-cleanup.timer"]!, /^OnUnitActiveSec=90s$/m);
   for (
     const [settings, flag] of [
       [{ compositor: "hyprland" }, "--compositor"],
-      [{ appId: " " }, "--app-id"],
+      [{ appIds: [" "] }, "--app-id"],
+      [{ appIds: ["kitty", ""] }, "--app-id"],
+      [{ appIds: [] }, "--app-id"],
       [{ fontDeltaPt: 0 }, "--font-delta"],
       [{ cleanupInterval: "5 minutes" }, "--cleanup-interval"],
     ] as const
@@ -77,7 +79,7 @@ Deno.test("focus settings and the cleanup interval reach the units", () => {
           "/opt/tether",
           {
             compositor: "auto",
-            appId: "kitty",
+            appIds: ["kitty"],
             fontDeltaPt: 3,
             cleanupInterval: "5min",
             ...settings,
@@ -136,7 +138,7 @@ Deno.test("install plan: create, unchanged, replace an unedited unit, conflict w
     "tether-cleanup.timer",
     renderUnits("/usr/bin/tether", {
       compositor: "auto",
-      appId: "kitty",
+      appIds: ["kitty"],
       fontDeltaPt: 3,
       cleanupInterval: "10min",
     })[1]!.content,
