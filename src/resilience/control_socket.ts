@@ -341,8 +341,12 @@ export function requestControl(
   // for a short while; a dead daemon's leftover socket then costs at most this much more.
   const retryWindowMs = Math.min(CONNECT_RETRY_WINDOW_MS, timeoutMs / 2);
   // A "busy" answer, a reset before any answer or EAGAIN proves a live daemon short of room:
-  // those are tried again until shortly before the timeout.
-  const busyRetryWindowMs = Math.max(retryWindowMs, timeoutMs - BUSY_RETRY_MARGIN_MS);
+  // those are tried again until shortly before the timeout (for at most 2 s: a long `send`
+  // timeout does not mean polling a busy daemon that long).
+  const busyRetryWindowMs = Math.max(
+    retryWindowMs,
+    Math.min(timeoutMs - BUSY_RETRY_MARGIN_MS, MAX_BUSY_RETRY_WINDOW_MS),
+  );
   return new Promise((resolve, reject) => {
     let socket: Socket;
     let retryTimer: ReturnType<typeof setTimeout> | undefined;
@@ -417,6 +421,9 @@ const CONNECT_RETRY_WINDOW_MS = 250;
 
 /** Time kept for the last attempt when "busy" and resets are retried until the timeout. */
 const BUSY_RETRY_MARGIN_MS = 150;
+
+/** Longest time "busy" and resets are retried, whatever the timeout. */
+const MAX_BUSY_RETRY_WINDOW_MS = 2000;
 
 /** Pause between those retries. */
 const CONNECT_RETRY_DELAY_MS = 10;
