@@ -98,18 +98,20 @@ async function randomScenario(scenario: Scenario, seed: number) {
   try {
     // Warm-up: on Wayland tether first has to see kitty A follow a focus move between its OS
     // windows (B1 -> A1 is `ambiguous`, A1 -> A2 proves it) before it believes A's reports.
+    history.push("B1");
     await line(tracker, "focus_gained", b, 0, "success");
+    history.push("A1");
     let from = tracker.lines.length;
     await focusOn(scenario, a1);
     await line(tracker, "focus_gained", a1, from, "ambiguous");
     await line(tracker, "focus_lost", b, from, "success");
+    history.push("A2");
     from = tracker.lines.length;
     await focusOn(scenario, a2);
     await line(tracker, "focus_gained", a2, from, "success");
     await quiet(tracker);
     enlarged = a2;
     await assertOnlyEnlarged(scenario, all, base, a2, "warm-up B1 -> A1 -> A2");
-    history.push("B1", "A1", "A2");
 
     const targets: Target[] = [a1, a2, b, null];
     for (let move = 1; move <= MOVES; move++) {
@@ -122,6 +124,7 @@ async function randomScenario(scenario: Scenario, seed: number) {
     tracker.signal("SIGTERM");
     assert.equal(await tracker.exited(), 0);
     await assertOnlyEnlarged(scenario, all, base, null, "after SIGTERM");
+    console.log(`moves: ${history.join(" -> ")}`);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     throw new Error(
