@@ -150,10 +150,29 @@ export function focusCommand(context: CliContext): Command {
           }
           throw error;
         }
-        if (mode === "waybar") context.stdout(waybarJson(focusWaybarLine(data, null)) + "\n");
-        else if (isJsonMode(mode)) {
+        if (isJsonMode(mode)) {
           context.stdout(JSON.stringify({ running: true, ...data }) + "\n");
-        } else context.stdout(renderFocusStatus(data));
+          return;
+        }
+        let text: string;
+        try {
+          text = mode === "waybar"
+            ? waybarJson(focusWaybarLine(data, null)) + "\n"
+            : renderFocusStatus(data);
+        } catch (error) {
+          if (!(error instanceof TypeError)) throw error;
+          // A tracker started from an older (or newer) tether answers in its own shape, e.g.
+          // after an install while it ran: say so instead of an "unexpected error".
+          const skew = new ConnectionError(
+            "protocol",
+            `the running tracker (pid ${
+              (data as { pid?: unknown }).pid ?? "?"
+            }) is from another tether version; restart it (systemctl --user restart tether-focus.service)`,
+          );
+          if (mode !== "waybar") throw skew;
+          text = waybarJson(focusWaybarLine(null, skew.message)) + "\n";
+        }
+        context.stdout(text);
       }),
   );
   focus.addCommand(

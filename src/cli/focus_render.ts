@@ -53,7 +53,12 @@ export interface FocusStatus {
   /** The focused window, or null. */
   focused: { window_id: number; pid: number | null; app_id: string | null } | null;
   /** Flags in effect. */
-  settings: { app_ids: string[]; font_delta: number };
+  settings: {
+    app_ids?: string[];
+    /** The single app id of trackers from before `app_ids` (shown the same way). */
+    app_id?: string;
+    font_delta: number;
+  };
   /** Every live kitty it knows. */
   kitties: {
     pid: number;
@@ -155,7 +160,7 @@ export function renderFocusStatus(data: FocusStatus): string {
   parts.push(plural(data.reconnection_count, "reconnection"));
   const lines = [
     `tether focus (pid ${data.pid}, up ${humanDuration(data.uptime_ms)}, ${
-      appIdsText(data.settings.app_ids)
+      appIdsText(data.settings.app_ids ?? [data.settings.app_id ?? "?"])
     }, ±${data.settings.font_delta} pt)`,
     `compositor: ${parts.join(", ")}` + (link.error ? `\n  ${link.error.message}` : ""),
   ];

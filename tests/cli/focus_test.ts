@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { createServer } from "node:net";
 import { runInProcess } from "../support/cli.ts";
 
 function sandbox() {
@@ -180,6 +181,32 @@ Deno.test("focus status --format waybar without a tracker: a 'focus off' line, e
     });
     assert.equal(both.code, 2, "--json and --format waybar exclude each other");
   } finally {
+    box.cleanup();
+  }
+});
+
+Deno.test("focus status against a tracker from another tether version: one line, exit 1, no crash", async () => {
+  const box = sandbox();
+  const socketPath = join(box.env.XDG_RUNTIME_DIR, "tether", "focus.sock");
+  mkdirSync(join(box.env.XDG_RUNTIME_DIR, "tether"), { mode: 0o700 });
+  // The reply of a tracker started before this release: other names, no `app_ids`.
+  const old = { daemon: "focus", pid: 4242, uptime_seconds: 5, settings: { app_id: "kitty" } };
+  const server = createServer((socket) => {
+    socket.on("data", () => socket.write(JSON.stringify({ ok: true, data: old }) + "\n"));
+    socket.on("error", () => {});
+  });
+  await new Promise<void>((resolve) => server.listen(socketPath, resolve));
+  try {
+    const result = await runInProcess(["focus", "status"], { env: box.env });
+    assert.equal(result.code, 1, result.stderr);
+    assert.match(result.stderr, /^tether: .*tracker \(pid 4242\) is from another tether version/);
+    assert.equal(result.stderr.trimEnd().split("\n").length, 1, result.stderr);
+    // A bar shows it rather than vanish (Waybar hides a module that exits non-zero).
+    const bar = await runInProcess(["focus", "status", "--format", "waybar"], { env: box.env });
+    assert.equal(bar.code, 0, bar.stderr);
+    assert.match(JSON.parse(bar.stdout).tooltip, /another tether version/);
+  } finally {
+    await new Promise((resolve) => server.close(resolve));
     box.cleanup();
   }
 });
