@@ -112,6 +112,11 @@ async function randomScenario(scenario: Scenario, seed: number) {
     await quiet(tracker);
     enlarged = a2;
     await assertOnlyEnlarged(scenario, all, base, a2, "warm-up B1 -> A1 -> A2");
+    // One direct move between the two OS windows of kitty A in every run, whatever the seed
+    // draws: the case a per-process tracker gets wrong.
+    history.push("A1");
+    await moveTo(a1);
+    await assertOnlyEnlarged(scenario, all, base, a1, `warm-up ${history.join(" -> ")}`);
 
     const targets: Target[] = [a1, a2, b, null];
     for (let move = 1; move <= MOVES; move++) {
