@@ -7,6 +7,7 @@
 // RACE_SPAN_MS, and prints one JSON line per decoy ({path, ino, kind}) and finally "done".
 // The caller checks that every decoy inode still exists somewhere. Env: RACE_SEED,
 // RACE_SPAN_MS (default 300), RACE_STAGE (a directory on the same filesystem to park files in).
+import { seededRandom } from "../../tests/support/seeded_random.ts";
 const seed = Number(Deno.env.get("RACE_SEED") ?? "1");
 const spanMs = Number(Deno.env.get("RACE_SPAN_MS") ?? "300");
 const stage = Deno.env.get("RACE_STAGE")!;
@@ -26,14 +27,7 @@ async function nextLine(): Promise<string> {
 const paths: string[] = [];
 for (let line = await nextLine(); line !== ""; line = await nextLine()) paths.push(line);
 
-let state = seed >>> 0; // mulberry32
-const random = () => {
-  state = (state + 0x6d2b79f5) >>> 0;
-  let t = state;
-  t = Math.imul(t ^ (t >>> 15), t | 1);
-  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-};
+const random = seededRandom(seed);
 for (let i = paths.length - 1; i > 0; i--) {
   const j = Math.floor(random() * (i + 1));
   [paths[i], paths[j]] = [paths[j]!, paths[i]!];

@@ -10,6 +10,7 @@
  */
 import assert from "node:assert/strict";
 import { forEachPeerSet } from "../support/peer_set.ts";
+import { chosenSeed, seededRandom } from "../support/seeded_random.ts";
 import { TEST_USER } from "../support/test_user.ts";
 import { startTracker, type TrackerProcess } from "./focus_support.ts";
 import {
@@ -30,28 +31,6 @@ const MOVES = 10;
 const EMPTY_WORKSPACE = 4;
 /** No new tracker line for this long after a move's lines: the move is done. */
 const QUIET_MS = 400;
-
-/** mulberry32: a small seeded generator of floats in [0, 1). */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function chosenSeed(): number {
-  const fromEnv = process.env.TETHER_RANDOM_SEED;
-  if (fromEnv === undefined || fromEnv === "") return Math.floor(Math.random() * 2 ** 32);
-  const seed = Number(fromEnv);
-  if (!Number.isInteger(seed) || seed < 0) {
-    throw new Error(`TETHER_RANDOM_SEED must be a non-negative integer, got ${fromEnv}`);
-  }
-  return seed;
-}
 
 /** Waits until the tracker printed nothing new for `QUIET_MS`. */
 async function quiet(tracker: TrackerProcess) {
@@ -151,7 +130,7 @@ forEachPeerSet((set) => {
     sanitizeResources: false,
     sanitizeOps: false,
     fn: () => {
-      const seed = chosenSeed();
+      const seed = chosenSeed("TETHER_RANDOM_SEED");
       console.log(`TETHER_RANDOM_SEED=${seed}`);
       return withScenario(set, swaySession(set, true), (s) => randomScenario(s, seed));
     },

@@ -14,10 +14,11 @@ import { join } from "node:path";
 import { ConnectionError } from "../../src/resilience/errors.ts";
 import { runCleanup } from "../../src/sockets/cleanup.ts";
 import { createStaleSockets } from "../support/stale_sockets.ts";
+import { chosenSeed } from "../support/seeded_random.ts";
 import { raceRound } from "../../scripts/bench/cleanup_race.ts";
 
 const UID = process.getuid!();
-const SEED = Number(Deno.env.get("TETHER_RACE_SEED") ?? Date.now() % 1_000_000);
+const SEED = chosenSeed("TETHER_RACE_SEED");
 
 for (const decoy of ["file", "symlink"] as const) {
   Deno.test(`a ${decoy} renamed over a stale socket after its checks is put back, not removed`, async () => {

@@ -15,23 +15,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runCleanup } from "../../src/sockets/cleanup.ts";
 import { createStaleSockets } from "../support/stale_sockets.ts";
+import { chosenSeed, seededRandom } from "../support/seeded_random.ts";
 
 const UID = process.getuid!();
 const OTHER_UID = 1500;
 const ROUNDS = 200;
-const SEED = Number(Deno.env.get("TETHER_SAFETY_SEED") ?? Date.now() % 1_000_000);
-
-/** mulberry32: a small seeded PRNG so a failing round can be replayed with its seed. */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const SEED = chosenSeed("TETHER_SAFETY_SEED");
 
 /** A listener that never accepts, like a SIGSTOPped compositor. */
 interface HungPeer {
@@ -77,7 +66,7 @@ interface Planned {
 }
 
 Deno.test(`randomized safety: ${ROUNDS} rounds of live/stale/decoy mixtures (seed ${SEED})`, async () => {
-  const random = prng(SEED);
+  const random = seededRandom(SEED);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
   const root = mkdtempSync(join(tmpdir(), "tether-safety-"));
   let pid = 10_000;
