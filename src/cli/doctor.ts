@@ -6,6 +6,7 @@ import { parseDurationMs } from "../platform/duration.ts";
 import type { CliContext } from "./context.ts";
 import { ExitCode } from "./exit_codes.ts";
 import { terminalStyle } from "./output_mode.ts";
+import { plural } from "./focus_render.ts";
 
 /**
  * `tether doctor`: checks, in order, everything tether depends on — runtime dir, config.yml,
@@ -61,7 +62,7 @@ export function renderChecks(checks: readonly CheckResult[], colour: boolean): s
   }
   const count = (status: CheckStatus) => checks.filter((check) => check.status === status).length;
   lines.push(
-    `${count("fail")} failed, ${count("warn")} warnings, ${count("ok")} ok, ${
+    `${count("fail")} failed, ${plural(count("warn"), "warning")}, ${count("ok")} ok, ${
       count("skip")
     } skipped`,
   );

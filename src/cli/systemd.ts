@@ -37,7 +37,7 @@ const DISABLE_COMMANDS = [
  */
 export function systemdCommand(context: CliContext): Command {
   const command = new Command("systemd").description(
-    "install or remove tether's systemd user units (cleanup timer, focus service)",
+    "install or remove tether's systemd user units (cleanup timer, focus service, session target)",
   );
   command.command("install")
     .description(

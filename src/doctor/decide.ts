@@ -113,9 +113,9 @@ export function compositorCheck({ sockets, compositorEnv }: DoctorFacts): CheckR
       name,
       "fail",
       variables.length === 0
-        ? "no compositor found: $SWAYSOCK and $NIRI_SOCKET are unset and no live socket is in the runtime dir"
+        ? "no compositor found: $SWAYSOCK, $I3SOCK and $NIRI_SOCKET are unset and no live socket is in the runtime dir"
         : `no compositor answers: ${namedPaths(variables)}`,
-      "start sway or niri (tether focus follows them), or run tether inside your graphical session",
+      "start sway, niri or i3 (tether focus follows them), or run tether inside your graphical session",
     );
   }
   const best = (named.find((row) => row.status === "healthy") ?? healthy[0])!;

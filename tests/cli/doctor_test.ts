@@ -2,6 +2,8 @@ import assert from "node:assert/strict";
 import { chmod, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { renderChecks } from "../../src/cli/doctor.ts";
+import type { CheckResult } from "../../src/doctor/check_result.ts";
 import { FakeConbusBridge } from "../fakes/conbus_bridge.ts";
 import { startFakeSway } from "../sockets/fake_sway_peer.ts";
 import { type CliResult, runInProcess } from "../support/cli.ts";
@@ -271,4 +273,15 @@ Deno.test("doctor: a bad --timeout is a usage error, exit 2, one line", async ()
   assert.equal(result.stdout, "");
   assert.match(result.stderr, /^tether: --timeout must be a duration like 500ms, 2s/);
   assert.equal(result.stderr.split("\n").length, 2);
+});
+
+Deno.test("doctor's summary line counts one warning in the singular", () => {
+  const check = (status: CheckResult["status"]) => ({
+    check: status,
+    status,
+    message: "m",
+    fix: status === "ok" || status === "skip" ? null : "f",
+  });
+  const text = renderChecks([check("warn"), check("ok"), check("ok")] as CheckResult[], false);
+  assert.match(text, /\n0 failed, 1 warning, 2 ok, 0 skipped\n$/);
 });
