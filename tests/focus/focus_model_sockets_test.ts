@@ -224,6 +224,7 @@ class SocketWorld implements ModelWorld {
     this.windows.length = 0;
     this.#keyboardTo(null);
     this.#nextWindowId = 1;
+    this.#known.clear(); // the ids name other windows now
     const from = this.daemon.lines.length;
     this.niri = await startFakeNiri({ path: this.env.NIRI_SOCKET!, windows: [], focusedId: null });
     // Reconnect now rather than after the backoff (as `tether focus reconnect` does).
@@ -348,7 +349,8 @@ class SocketWorld implements ModelWorld {
     }
     if (window?.pid != null) this.kitties.get(window.pid)?.setKeyboardFocus(window.osWindowId);
     this.focused = window;
-    if (window !== null) this.#announced.push(window);
+    // Focusing the focused window again is no transition: tether decides nothing anew.
+    if (window !== null && window !== previous) this.#announced.push(window);
   }
 
   async #endKitty(pid: number): Promise<void> {
