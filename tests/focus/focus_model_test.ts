@@ -28,20 +28,16 @@ import type { FontChangeResult } from "../../src/kitty/registry.ts";
 import { ConnectionError } from "../../src/resilience/errors.ts";
 import { KittyModel } from "../kitty/fake_kitty_model.ts";
 import { VirtualClock } from "../support/virtual_clock.ts";
+import {
+  invariantViolations,
+  modelSeeds,
+  type ModelWindow,
+  type ModelWorld,
+  prng,
+  randomStep,
+} from "./focus_model.ts";
 
 const DELTA_PT = 3;
-
-/** mulberry32: a small seeded PRNG. */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * `wayland-keyboard`: kitty hears of keyboard focus (a few ms late, in order).
@@ -58,15 +54,10 @@ type Mode = "wayland-keyboard" | "wayland-no-keyboard" | "wayland-stale-focus" |
  */
 const keyboardMultiWindow = { quietPoints: 0, enlarged: 0 };
 
-interface CompositorWindow {
-  windowId: number;
-  /** null: a non-kitty window. */
-  pid: number | null;
-  osWindowId: number | null;
-}
+type CompositorWindow = ModelWindow;
 
 /** The world: kitty processes, compositor windows, focus, and tether (restartable). */
-class World {
+class World implements ModelWorld {
   readonly clock = new VirtualClock();
   readonly kitties = new Map<number, KittyModel>();
   readonly windows: CompositorWindow[] = [];
@@ -91,10 +82,6 @@ class World {
 
   constructor(readonly random: () => number, readonly mode: Mode) {
     this.tracker = this.#newTracker();
-  }
-
-  pick<T>(items: readonly T[]): T {
-    return items[Math.floor(this.random() * items.length)]!;
   }
 
   /** A new kitty process with one OS window, focused (as a compositor focuses new windows). */
@@ -226,30 +213,16 @@ class World {
     this.#updateKnowable();
     this.#quiet = false;
     this.#announced = []; // known or not: decided at this quiet point
-    const wrong: string[] = [];
-    for (const [pid, kitty] of this.kitties) {
-      for (const osWindowId of kitty.osWindowIds()) {
-        const focused = this.focused?.pid === pid && this.focused.osWindowId === osWindowId;
-        // kitty < 0.35 can grow only its active OS window; without a keyboard that need not be
-        // the focused one (README: what cannot be done there).
-        const keyboard = this.mode === "wayland-keyboard" || this.mode === "x11";
-        const reachable = kitty.version[1] >= 35 || keyboard;
-        const expected = focused && this.knowable && reachable ? DELTA_PT : 0;
-        const actual = kitty.deltaOf(osWindowId);
-        // On Wayland a kitty with several OS windows is known only once kitty has shown that
-        // its focus reports follow the compositor: until then "nothing" is right too.
-        const lenient = focused && this.mode !== "x11" && (!this.knowable || !reachable);
-        if (focused && this.mode === "wayland-keyboard" && kitty.osWindowIds().length > 1) {
-          keyboardMultiWindow.quietPoints++;
-          if (actual === DELTA_PT) keyboardMultiWindow.enlarged++;
-        }
-        if (actual !== expected && !(lenient && actual === DELTA_PT)) {
-          wrong.push(
-            `${pid}/${osWindowId}${focused ? " (focused)" : ""}: ${actual} pt, want ${expected}`,
-          );
-        }
-      }
-    }
+    const keyboard = this.mode === "wayland-keyboard" || this.mode === "x11";
+    const wrong = invariantViolations(
+      this.kitties,
+      this.focused,
+      { knowable: this.knowable, keyboard, x11: this.mode === "x11", deltaPt: DELTA_PT },
+      (enlarged) => {
+        keyboardMultiWindow.quietPoints++;
+        if (enlarged) keyboardMultiWindow.enlarged++;
+      },
+    );
     if (wrong.length > 0) throw new Error(wrong.join("; "));
   }
 
@@ -405,37 +378,7 @@ async function runSequence(seed: number): Promise<void> {
     await world.settle();
     world.check();
     for (let step = 0; step < 24; step++) {
-      const roll = random();
-      const kittyPids = [...world.kitties.keys()];
-      if (roll < 0.45 && world.windows.length > 0) {
-        world.focus(random() < 0.08 ? null : world.pick(world.windows));
-      } else if (roll < 0.55 && kittyPids.length > 0) {
-        world.openOsWindow(world.pick(kittyPids));
-      } else if (roll < 0.6) {
-        if (kittyPids.length < 4) world.openKitty();
-        else world.openOther();
-      } else if (roll < 0.63) {
-        world.openOther();
-      } else if (roll < 0.72 && world.windows.length > 0) {
-        world.close(
-          random() < 0.6 && world.focused !== null ? world.focused : world.pick(world.windows),
-        );
-      } else if (roll < 0.76 && kittyPids.length > 0) {
-        world.killKitty(world.pick(kittyPids));
-      } else if (roll < 0.79) {
-        world.restartCompositor();
-      } else if (roll < 0.83) {
-        await world.settle();
-        await world.crashTether();
-      } else if (roll < 0.86) {
-        await world.settle();
-        await world.stopTether();
-      } else if (world.windows.length > 0) {
-        // Focus flickers faster than kitty answers: no quiet point in between.
-        world.focus(world.pick(world.windows));
-        world.focus(world.pick(world.windows));
-      }
-      if (world.kitties.size === 0) world.openKitty();
+      await randomStep(world, random);
       await world.settle();
       world.check();
     }
@@ -450,17 +393,12 @@ async function runSequence(seed: number): Promise<void> {
 }
 
 Deno.test("model: exactly the focused kitty OS window is enlarged at every quiet point (seeded random sequences)", async () => {
-  const only = process.env.TETHER_MODEL_SEED;
-  const count = Number(process.env.TETHER_MODEL_SEQUENCES ?? 500);
-  const base = only === undefined ? Math.floor(Math.random() * 2 ** 31) : Number(only);
-  const seeds = only === undefined
-    ? Array.from({ length: count }, (_, i) => (base + i * 7919) >>> 0)
-    : [base];
+  const { base, seeds, replay } = modelSeeds(process.env, 500);
   console.log(`model: ${seeds.length} sequences from seed ${base}`);
   for (const seed of seeds) await runSequence(seed);
   const { quietPoints, enlarged } = keyboardMultiWindow;
   console.log(`model: keyboard, several OS windows: ${enlarged} of ${quietPoints} enlarged`);
-  if (only === undefined) {
+  if (!replay) {
     assert.ok(enlarged > quietPoints * 0.6, `only ${enlarged} of ${quietPoints} enlarged`);
   }
 });

@@ -97,6 +97,13 @@ export class KittyModel {
     return osWindow.sizePt - MODEL_BASE_PT;
   }
 
+  /** Sets an OS window's size relative to the configured size (as a killed tether left it). */
+  setDeltaOf(id: number, deltaPt: number): void {
+    const osWindow = this.#osWindows.find((candidate) => candidate.id === id);
+    if (osWindow === undefined) throw new Error(`no OS window ${id}`);
+    osWindow.sizePt = MODEL_BASE_PT + deltaPt;
+  }
+
   /** The request handler (open mode: no password). */
   readonly handler: FakeKittyHandler = (request) => {
     const version = request.version as number[];
