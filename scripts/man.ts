@@ -15,7 +15,7 @@
 import { Help } from "@commander-js/extra-typings";
 import type { CommandUnknownOpts } from "@commander-js/extra-typings";
 import { HELP_CONFIG } from "../src/cli/help_format.ts";
-import { buildProgram } from "../src/cli/program.ts";
+import { programForInspection } from "../src/cli/program.ts";
 import { VERSION } from "../src/cli/version.ts";
 
 /** Environment variables tether reads, with what they do (each is checked against src/). */
@@ -138,17 +138,6 @@ export function renderManPage(program: CommandUnknownOpts): string {
 }
 
 if (import.meta.main) {
-  const program = buildProgram({
-    env: {},
-    stdout: () => {},
-    stderr: () => {},
-    stdoutIsTty: false,
-    globals: () => ({ json: false, logLevel: "warn" }),
-    logger: () => {
-      throw new Error("the man page generator runs no command");
-    },
-    setExitCode: () => {},
-    shutdownSignal: new AbortController().signal,
-  });
+  const program = programForInspection();
   await Deno.stdout.write(new TextEncoder().encode(renderManPage(program)));
 }

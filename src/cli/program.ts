@@ -59,6 +59,31 @@ export function buildProgram(context: CliContext): CommandUnknownOpts {
 }
 
 /**
+ * The program built to be read, not run (its commands, options and help: the man page, the
+ * completion and help tests): no output, no environment, and any command it is asked to run
+ * fails at its first log line.
+ *
+ * @example
+ * ```ts
+ * programForInspection().commands.map((command) => command.name()); // ["focus", …]
+ * ```
+ */
+export function programForInspection(): CommandUnknownOpts {
+  return buildProgram({
+    env: {},
+    stdout: () => {},
+    stderr: () => {},
+    stdoutIsTty: false,
+    globals: () => ({ json: false, logLevel: "warn" }),
+    logger: () => {
+      throw new Error("a program built for inspection runs no command");
+    },
+    setExitCode: () => {},
+    shutdownSignal: new AbortController().signal,
+  });
+}
+
+/**
  * Subcommands added with addCommand inherit nothing: give each the root's output and errors.
  * A command with subcommands of its own accepts `help [subcommand]`, and a word that names
  * none of them is an unknown command with a suggestion — also for `tether focus`, whose own

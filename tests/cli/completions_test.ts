@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { completeWords, FILES_DIRECTIVE } from "../../src/cli/completions.ts";
-import { buildProgram } from "../../src/cli/program.ts";
+import { programForInspection } from "../../src/cli/program.ts";
 import { runInProcess, runProcess, tetherCommand } from "../support/cli.ts";
 import { waitFor } from "../support/test_user.ts";
 import { startTmux } from "../support/tmux.ts";
@@ -14,18 +14,7 @@ import { startTmux } from "../support/tmux.ts";
 const BASH_COMPLETION = "/usr/share/bash-completion/bash_completion";
 
 function program() {
-  return buildProgram({
-    env: {},
-    stdout: () => {},
-    stderr: () => {},
-    stdoutIsTty: false,
-    globals: () => ({ json: false, logLevel: "warn" }),
-    logger: () => {
-      throw new Error("unused");
-    },
-    setExitCode: () => {},
-    shutdownSignal: new AbortController().signal,
-  });
+  return programForInspection();
 }
 
 /** A home with a `tether` wrapper on PATH and a few files to complete; removed by `cleanup`. */

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import denoConfig from "../../deno.json" with { type: "json" };
 import { spawn } from "node:child_process";
 import { openSync } from "node:fs";
-import { buildProgram } from "../../src/cli/program.ts";
+import { programForInspection } from "../../src/cli/program.ts";
 import { runInProcess, runProcess, tetherCommand } from "../support/cli.ts";
 import { createStaleSockets } from "../support/stale_sockets.ts";
 
@@ -32,18 +32,7 @@ Deno.test("--version prints `tether <version> (<commit>, <runtime> <v>)`; with -
 
 /** Every command path of the program, e.g. ["focus", "status"]. */
 function commandPaths(): string[][] {
-  const program = buildProgram({
-    env: {},
-    stdout: () => {},
-    stderr: () => {},
-    stdoutIsTty: false,
-    globals: () => ({ json: false, logLevel: "warn" }),
-    logger: () => {
-      throw new Error("unused");
-    },
-    setExitCode: () => {},
-    shutdownSignal: new AbortController().signal,
-  });
+  const program = programForInspection();
   const paths: string[][] = [];
   const walk = (command: typeof program, path: string[]) => {
     for (const child of command.commands) {

@@ -1,22 +1,10 @@
 /**
- * What the model-based focus tests share: the seeded PRNG, the seeds to run, the random step
+ * What the model-based focus tests share: the seeds to run, the random step
  * generator over a {@link ModelWorld}, and the invariant. tests/focus/focus_model_test.ts runs
  * it against the tracker in virtual time; tests/focus/focus_model_sockets_test.ts through the
  * real sockets (fake niri, fake kitty sockets, the in-process daemon).
  */
 import type { KittyModel } from "../kitty/fake_kitty_model.ts";
-
-/** mulberry32: a small seeded PRNG. */
-export function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * The seeds to run: `TETHER_MODEL_SEED` alone if set, else `TETHER_MODEL_SEQUENCES` (default

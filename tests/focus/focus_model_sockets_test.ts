@@ -15,6 +15,7 @@
  * waited for up to {@link SETTLE_TIMEOUT_MS}, then the test fails with the seed and the steps.
  * `TETHER_MODEL_SEED=<seed>` replays one sequence; `TETHER_MODEL_SEQUENCES=<n>` (default 12).
  */
+import { seededRandom } from "../support/seeded_random.ts";
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -31,7 +32,6 @@ import {
   modelSeeds,
   type ModelWindow,
   type ModelWorld,
-  prng,
   randomStep,
 } from "./focus_model.ts";
 
@@ -376,7 +376,7 @@ function describe(window: ModelWindow): string {
 
 /** One random sequence; throws with the seed, the steps and tether's last lines. */
 async function runSequence(seed: number, totals: { quietPoints: number; enlarged: number }) {
-  const random = prng(seed);
+  const random = seededRandom(seed);
   const world = new SocketWorld(random);
   try {
     await world.start();

@@ -27,13 +27,13 @@ import { fontTargetingFor, planOsWindowFontChange } from "../../src/kitty/os_win
 import type { FontChangeResult } from "../../src/kitty/registry.ts";
 import { ConnectionError } from "../../src/resilience/errors.ts";
 import { KittyModel } from "../kitty/fake_kitty_model.ts";
+import { seededRandom } from "../support/seeded_random.ts";
 import { VirtualClock } from "../support/virtual_clock.ts";
 import {
   invariantViolations,
   modelSeeds,
   type ModelWindow,
   type ModelWorld,
-  prng,
   randomStep,
 } from "./focus_model.ts";
 
@@ -367,7 +367,7 @@ function describe(window: CompositorWindow): string {
 
 /** One random sequence; returns normally or throws with the seed and the steps taken. */
 async function runSequence(seed: number): Promise<void> {
-  const random = prng(seed);
+  const random = seededRandom(seed);
   const modes: Mode[] = ["wayland-keyboard", "wayland-no-keyboard", "wayland-stale-focus", "x11"];
   const world = new World(random, modes[Math.floor(random() * modes.length)]!);
   try {
@@ -404,7 +404,7 @@ Deno.test("model: exactly the focused kitty OS window is enlarged at every quiet
 });
 
 Deno.test("model: the invariant check itself fails on a wrong state (the test can fail)", () => {
-  const world = new World(prng(1), "wayland-keyboard");
+  const world = new World(seededRandom(1), "wayland-keyboard");
   world.openKitty();
   const [pid] = world.kitties.keys();
   world.kitties.get(pid!)!.handler({

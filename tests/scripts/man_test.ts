@@ -8,24 +8,13 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Help } from "@commander-js/extra-typings";
 import type { CommandUnknownOpts } from "@commander-js/extra-typings";
-import { buildProgram } from "../../src/cli/program.ts";
+import { programForInspection } from "../../src/cli/program.ts";
 import { ENVIRONMENT, renderManPage } from "../../scripts/man.ts";
 import { REPO_ROOT } from "../support/cli.ts";
 import { run } from "../support/test_user.ts";
 
 function program(): CommandUnknownOpts {
-  return buildProgram({
-    env: {},
-    stdout: () => {},
-    stderr: () => {},
-    stdoutIsTty: false,
-    globals: () => ({ json: false, logLevel: "warn" }),
-    logger: () => {
-      throw new Error("unused");
-    },
-    setExitCode: () => {},
-    shutdownSignal: new AbortController().signal,
-  });
+  return programForInspection();
 }
 
 /** Unescapes the roff the generator writes (`\-` and `\e`), for plain-text matching. */
