@@ -30,6 +30,9 @@ import { startTracker, tetherBinary } from "../../tests/e2e/focus_support.ts";
 import { requestControl } from "../../src/resilience/control_socket.ts";
 import { PEER_SETS, type PeerSet } from "../../tests/support/peer_set.ts";
 
+/** One `set-font-size` on kitty's active OS window (no `ls`, no reset): the old per-kitty command. */
+const ACTIVE = { allowReset: false };
+
 const SWITCHES = Number(Deno.env.get("FOCUS_BENCH_SWITCHES") ?? 200);
 const OLD_WAY_RUNS = Number(Deno.env.get("FOCUS_BENCH_OLD_RUNS") ?? 10);
 const RSS_EVENTS = Number(Deno.env.get("FOCUS_BENCH_RSS_EVENTS") ?? 10_000);
@@ -135,19 +138,21 @@ async function realKittyFigures(mode: Mode, peers: PeerSet): Promise<void> {
       socketPathFor: () => kitties[0]!.socketPath,
     });
     const pid = kitties[0]!.pid;
-    await registry.changeFontSize(pid, 1);
-    await registry.changeFontSize(pid, -1);
+    await registry.changeOsWindowFontSize(pid, null, 1, ACTIVE);
+    await registry.changeOsWindowFontSize(pid, null, -1, ACTIVE);
     const coalesced: number[] = [];
     const separate: number[] = [];
     for (let run = 0; run < 50; run++) {
       let started = performance.now();
-      await registry.changeFontSize(pid, 3);
+      await registry.changeOsWindowFontSize(pid, null, 3, ACTIVE);
       coalesced.push(performance.now() - started);
-      await registry.changeFontSize(pid, -3);
+      await registry.changeOsWindowFontSize(pid, null, -3, ACTIVE);
       started = performance.now();
-      for (let step = 0; step < 3; step++) await registry.changeFontSize(pid, 1);
+      for (let step = 0; step < 3; step++) {
+        await registry.changeOsWindowFontSize(pid, null, 1, ACTIVE);
+      }
       separate.push(performance.now() - started);
-      await registry.changeFontSize(pid, -3);
+      await registry.changeOsWindowFontSize(pid, null, -3, ACTIVE);
     }
     const pooling = registry.snapshot()[0]!.pooling;
     await registry.close();

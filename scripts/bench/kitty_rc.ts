@@ -12,6 +12,9 @@ import { KittyRegistry } from "../../src/kitty/registry.ts";
 import { startKitty } from "../../tests/support/kitty.ts";
 import { startXvfb } from "../../tests/support/xvfb.ts";
 
+/** One `set-font-size` on kitty's active OS window (no `ls`, no reset): the old per-kitty command. */
+const ACTIVE = { allowReset: false };
+
 const registryRuns = Number(Deno.args[0] ?? 50);
 const subprocessRuns = Number(Deno.args[1] ?? 10);
 const password = "bench-" + crypto.randomUUID().replaceAll("-", "");
@@ -33,11 +36,16 @@ const registry = new KittyRegistry({
   passwordFile,
 });
 try {
-  const first = await registry.changeFontSize(kitty.pid, 1); // includes the first-contact check
-  await registry.changeFontSize(kitty.pid, -1);
+  const first = await registry.changeOsWindowFontSize(kitty.pid, null, 1, ACTIVE); // includes the first-contact check
+  await registry.changeOsWindowFontSize(kitty.pid, null, -1, ACTIVE);
   const viaRegistry: number[] = [];
   for (let i = 0; i < registryRuns; i++) {
-    const result = await registry.changeFontSize(kitty.pid, i % 2 === 0 ? 1 : -1);
+    const result = await registry.changeOsWindowFontSize(
+      kitty.pid,
+      null,
+      i % 2 === 0 ? 1 : -1,
+      ACTIVE,
+    );
     if (result.status !== "success") throw new Error(result.error ?? "failed");
     viaRegistry.push(result.latencyMs);
   }

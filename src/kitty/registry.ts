@@ -13,7 +13,6 @@ import {
 } from "../resilience/retry_policy.ts";
 import { statusToJson, TargetStatus, type TargetStatusJson } from "../resilience/status.ts";
 import {
-  fontSizeChangeCommand,
   type KittyCommand,
   type KittyOsWindowInfo,
   type KittyResponse,
@@ -176,7 +175,7 @@ export const MAX_GONE_KITTIES_KEPT = 32;
  * @example
  * ```ts
  * const registry = new KittyRegistry();
- * const result = await registry.changeFontSize(4121, +3); // {status: "success", attempts: 1, ...}
+ * const result = await registry.changeOsWindowFontSize(4121, null, +3, { allowReset: false });
  * console.log(registry.snapshot());
  * await registry.close();
  * ```
@@ -222,53 +221,6 @@ export class KittyRegistry {
       reapIntervalMs: options.reapIntervalMs ?? 300_000,
       onConnect: (pid) => this.#instances.get(pid)?.status.count("connects"),
       onReuse: (pid) => this.#instances.get(pid)?.status.count("reuses"),
-    });
-  }
-
-  /**
-   * Grows (`deltaPt` > 0) or shrinks the active OS window of kitty `pid` by `deltaPt` points with
-   * one `set-font-size` command. Never throws: the outcome, attempts, latency and error are in
-   * the result.
-   */
-  async changeFontSize(pid: number, deltaPt: number): Promise<FontChangeResult> {
-    const started = performance.now();
-    if (deltaPt === 0) {
-      return { status: "skipped", attempts: 0, latencyMs: 0, error: null, category: null };
-    }
-    const command = fontSizeChangeCommand(deltaPt);
-    const instance = this.#instance(pid);
-    return await this.#enqueue(instance, async () => {
-      const latencyMs = () => performance.now() - started;
-      const tally = newTally();
-      const state = await this.#ensureChecked(instance, tally);
-      if (state !== "ready") {
-        return {
-          status: state === "not_configured" ? "not_configured" : "failed",
-          attempts: attemptsOf(tally),
-          latencyMs: latencyMs(),
-          error: instance.status.reason,
-          category: instance.category,
-        };
-      }
-      try {
-        await this.#command(instance, command, tally);
-        return {
-          status: "success",
-          attempts: attemptsOf(tally),
-          latencyMs: latencyMs(),
-          error: null,
-          category: null,
-        };
-      } catch (error) {
-        const failure = this.#recordFailure(instance, error);
-        return {
-          status: "failed",
-          attempts: attemptsOf(tally),
-          latencyMs: latencyMs(),
-          error: instance.status.reason ?? failure.message,
-          category: failure.category,
-        };
-      }
     });
   }
 

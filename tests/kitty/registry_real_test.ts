@@ -18,6 +18,9 @@ import { type RealKitty, startKitty } from "../support/kitty.ts";
 import { startXvfb, type XServer } from "../support/xvfb.ts";
 import { forEachPeerSet, type PeerSet } from "../support/peer_set.ts";
 
+/** One `set-font-size` on kitty's active OS window (no `ls`, no reset). */
+const ACTIVE = { allowReset: false };
+
 const PASSWORD = "registry-real-password-7Hq2Lx";
 const WRONG_PASSWORD = "registry-wrong-password-9Pz4Kd";
 
@@ -87,26 +90,29 @@ forEachPeerSet((set) =>
               const registry = registryFor(kitty, { passwordFile: secret.path });
               try {
                 const before = await kitty.windowSize();
-                const grow = record(await registry.changeFontSize(kitty.pid, 3));
+                const grow = record(
+                  await registry.changeOsWindowFontSize(kitty.pid, null, 3, ACTIVE),
+                );
                 assert.equal(grow.status, "success", grow.error ?? "");
                 assert.equal(grow.attempts, 1);
                 const grown = await kitty.windowSize();
                 assert.ok(grown.columns < before.columns, `${grown.columns} < ${before.columns}`);
                 assert.equal(
-                  record(await registry.changeFontSize(kitty.pid, -3)).status,
+                  record(await registry.changeOsWindowFontSize(kitty.pid, null, -3, ACTIVE)).status,
                   "success",
                 );
                 assert.deepEqual(await kitty.windowSize(), before);
                 // Coalescing is exact: one +3 gives the geometry of three +1 from the same start.
                 for (let step = 0; step < 3; step++) {
                   assert.equal(
-                    record(await registry.changeFontSize(kitty.pid, 1)).status,
+                    record(await registry.changeOsWindowFontSize(kitty.pid, null, 1, ACTIVE))
+                      .status,
                     "success",
                   );
                 }
                 assert.deepEqual(await kitty.windowSize(), grown);
                 assert.equal(
-                  record(await registry.changeFontSize(kitty.pid, -3)).status,
+                  record(await registry.changeOsWindowFontSize(kitty.pid, null, -3, ACTIVE)).status,
                   "success",
                 );
                 assert.deepEqual(await kitty.windowSize(), before);
@@ -136,7 +142,9 @@ forEachPeerSet((set) =>
           await withKitty(x, set, null, async (kitty) => {
             const registry = registryFor(kitty, { passwordFile: secret.path });
             try {
-              const result = record(await registry.changeFontSize(kitty.pid, 3));
+              const result = record(
+                await registry.changeOsWindowFontSize(kitty.pid, null, 3, ACTIVE),
+              );
               assert.equal(result.status, "not_configured");
               assert.match(result.error ?? "", /no remote-control socket.*tether kitty setup/);
             } finally {
@@ -151,10 +159,14 @@ forEachPeerSet((set) =>
             const loose = passwordFile(PASSWORD, 0o640);
             const unsafe = registryFor(kitty, { passwordFile: loose.path });
             try {
-              const noFile = record(await missing.changeFontSize(kitty.pid, 3));
+              const noFile = record(
+                await missing.changeOsWindowFontSize(kitty.pid, null, 3, ACTIVE),
+              );
               assert.equal(noFile.status, "not_configured");
               assert.match(noFile.error ?? "", /tether kitty setup/);
-              const looseResult = record(await unsafe.changeFontSize(kitty.pid, 3));
+              const looseResult = record(
+                await unsafe.changeOsWindowFontSize(kitty.pid, null, 3, ACTIVE),
+              );
               assert.equal(looseResult.status, "not_configured");
               assert.match(looseResult.error ?? "", /chmod 600/);
             } finally {
@@ -175,10 +187,14 @@ forEachPeerSet((set) =>
                 const windowsBefore = (await kitty.ls()).flatMap((osWindow) =>
                   osWindow.windows
                 ).length;
-                const first = record(await registry.changeFontSize(kitty.pid, 3));
+                const first = record(
+                  await registry.changeOsWindowFontSize(kitty.pid, null, 3, ACTIVE),
+                );
                 assert.equal(first.status, "failed");
                 assert.equal(first.category, "auth");
-                const second = record(await registry.changeFontSize(kitty.pid, 3));
+                const second = record(
+                  await registry.changeOsWindowFontSize(kitty.pid, null, 3, ACTIVE),
+                );
                 assert.equal(second.status, "failed");
                 assert.equal(second.attempts, 0);
                 const [status] = registry.snapshot();
@@ -202,15 +218,22 @@ forEachPeerSet((set) =>
           await withKitty(x, set, PASSWORD, async (kitty) => {
             const registry = registryFor(kitty, { passwordFile: secret.path });
             try {
-              assert.equal(record(await registry.changeFontSize(kitty.pid, 2)).status, "success");
+              assert.equal(
+                record(await registry.changeOsWindowFontSize(kitty.pid, null, 2, ACTIVE)).status,
+                "success",
+              );
               kitty.signal("SIGKILL");
               await kitty.exited();
-              const result = record(await registry.changeFontSize(kitty.pid, -2));
+              const result = record(
+                await registry.changeOsWindowFontSize(kitty.pid, null, -2, ACTIVE),
+              );
               assert.equal(result.status, "failed");
               assert.match(result.error ?? "", /gone/);
               const [status] = registry.snapshot();
               assert.equal(status!.permanent, true);
-              const again = record(await registry.changeFontSize(kitty.pid, 2));
+              const again = record(
+                await registry.changeOsWindowFontSize(kitty.pid, null, 2, ACTIVE),
+              );
               assert.equal(again.attempts, 0);
             } finally {
               await registry.close();
@@ -232,18 +255,20 @@ forEachPeerSet((set) =>
                 });
                 try {
                   assert.equal(
-                    record(await registry.changeFontSize(stopped.pid, 1)).status,
+                    record(await registry.changeOsWindowFontSize(stopped.pid, null, 1, ACTIVE))
+                      .status,
                     "success",
                   );
                   assert.equal(
-                    record(await registry.changeFontSize(healthy.pid, 1)).status,
+                    record(await registry.changeOsWindowFontSize(healthy.pid, null, 1, ACTIVE))
+                      .status,
                     "success",
                   );
                   stopped.signal("SIGSTOP");
                   try {
                     const [frozen, other] = await Promise.all([
-                      registry.changeFontSize(stopped.pid, -1),
-                      registry.changeFontSize(healthy.pid, -1),
+                      registry.changeOsWindowFontSize(stopped.pid, null, -1, ACTIVE),
+                      registry.changeOsWindowFontSize(healthy.pid, null, -1, ACTIVE),
                     ]);
                     record(frozen);
                     record(other);

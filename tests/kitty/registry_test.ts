@@ -15,6 +15,9 @@ import {
 import { NEWER_THAN_KITTY, openModeKitty, startFakeKitty } from "./fake_kitty_server.ts";
 import { constantsPy, createFakeProc, type FakeProc } from "./fake_proc.ts";
 
+/** One `set-font-size` on kitty's active OS window (no `ls`, no reset). */
+const ACTIVE = { allowReset: false };
+
 /** kitty 0.26 in open mode: versions above 0.26 get the "newer" error. */
 const oldKitty = openModeKitty(26);
 
@@ -53,7 +56,7 @@ Deno.test("registry: an open-mode kitty is ready and gets one set-font-size", as
   const server = await startFakeKitty(oldKitty);
   const registry = registryFor(server.socketPath);
   try {
-    const result = await registry.changeFontSize(PID, 3);
+    const result = await registry.changeOsWindowFontSize(PID, null, 3, ACTIVE);
     assert.equal(result.status, "success");
     assert.equal(result.attempts, 1);
     assert.equal(result.error, null);
@@ -75,8 +78,8 @@ Deno.test("registry: kitty < 0.43 is not pooled and every connection is closed a
   const server = await startFakeKitty(oldKitty);
   const registry = registryFor(server.socketPath);
   try {
-    await registry.changeFontSize(PID, 3);
-    await registry.changeFontSize(PID, -3);
+    await registry.changeOsWindowFontSize(PID, null, 3, ACTIVE);
+    await registry.changeOsWindowFontSize(PID, null, -3, ACTIVE);
     await registry.close();
     assert.equal(registry.snapshot()[0]!.pooled, false);
     assert.match(registry.snapshot()[0]!.pooling, /not pooled/);
@@ -93,9 +96,9 @@ Deno.test("registry: commands queued together share one connection on old kitty"
     await registry.check(PID);
     const before = server.connections;
     const results = await Promise.all([
-      registry.changeFontSize(PID, 1),
-      registry.changeFontSize(PID, 1),
-      registry.changeFontSize(PID, -2),
+      registry.changeOsWindowFontSize(PID, null, 1, ACTIVE),
+      registry.changeOsWindowFontSize(PID, null, 1, ACTIVE),
+      registry.changeOsWindowFontSize(PID, null, -2, ACTIVE),
     ]);
     assert.deepEqual(results.map((result) => result.status), ["success", "success", "success"]);
     assert.equal(server.connections - before, 1);
@@ -109,10 +112,10 @@ Deno.test("registry: kitty >= 0.43 is pooled and reuses its connection", async (
   const server = await startFakeKitty(newKitty);
   const registry = registryFor(server.socketPath);
   try {
-    await registry.changeFontSize(PID, 3);
+    await registry.changeOsWindowFontSize(PID, null, 3, ACTIVE);
     const before = server.connections;
-    await registry.changeFontSize(PID, -3);
-    await registry.changeFontSize(PID, 3);
+    await registry.changeOsWindowFontSize(PID, null, -3, ACTIVE);
+    await registry.changeOsWindowFontSize(PID, null, 3, ACTIVE);
     assert.equal(server.connections, before);
     const status = registry.snapshot()[0]!;
     assert.equal(status.pooled, true);
@@ -126,7 +129,7 @@ Deno.test("registry: kitty >= 0.43 is pooled and reuses its connection", async (
 Deno.test("registry: a missing socket is not_configured with the setup hint, nothing retried", async () => {
   const registry = registryFor("/nonexistent/kitty-4242.sock");
   try {
-    const result = await registry.changeFontSize(PID, 3);
+    const result = await registry.changeOsWindowFontSize(PID, null, 3, ACTIVE);
     assert.equal(result.status, "not_configured");
     assert.equal(result.attempts, 0);
     assert.match(result.error ?? "", /tether kitty setup/);
@@ -140,7 +143,7 @@ Deno.test("registry: a silent kitty fails with timeout after three probe attempt
   const server = await startFakeKitty(() => null);
   const registry = registryFor(server.socketPath);
   try {
-    const result = await registry.changeFontSize(PID, 3);
+    const result = await registry.changeOsWindowFontSize(PID, null, 3, ACTIVE);
     assert.equal(result.status, "failed");
     assert.equal(result.category, "timeout");
     assert.equal(server.requests.length, 3);
@@ -160,11 +163,11 @@ Deno.test("registry: attempts count a retry of the first check, then the command
   const server = await startFakeKitty((request) => (++calls === 1 ? null : oldKitty(request)));
   const registry = registryFor(server.socketPath);
   try {
-    const first = await registry.changeFontSize(PID, 3);
+    const first = await registry.changeOsWindowFontSize(PID, null, 3, ACTIVE);
     assert.equal(first.status, "success");
     assert.equal(first.attempts, 2); // the silent probe, then the try that succeeded
     assert.equal(registry.snapshot()[0]!.counters.retries, 1);
-    const second = await registry.changeFontSize(PID, -3); // checked already: the command alone
+    const second = await registry.changeOsWindowFontSize(PID, null, -3, ACTIVE); // checked already: the command alone
     assert.equal(second.attempts, 1);
   } finally {
     await registry.close();
@@ -176,8 +179,8 @@ Deno.test("registry: a kitty whose process is gone fails permanently and is not 
   const server = await startFakeKitty(oldKitty);
   const registry = registryFor(server.socketPath, { isAlive: () => false });
   try {
-    assert.equal((await registry.changeFontSize(PID, 3)).status, "failed");
-    assert.equal((await registry.changeFontSize(PID, 3)).status, "failed");
+    assert.equal((await registry.changeOsWindowFontSize(PID, null, 3, ACTIVE)).status, "failed");
+    assert.equal((await registry.changeOsWindowFontSize(PID, null, 3, ACTIVE)).status, "failed");
     assert.equal(server.connections, 0);
     assert.equal(registry.snapshot()[0]!.permanent, true);
   } finally {
@@ -209,7 +212,7 @@ Deno.test("registry: an error reply to set-font-size fails without retries", asy
   );
   const registry = registryFor(server.socketPath);
   try {
-    const result = await registry.changeFontSize(PID, 3);
+    const result = await registry.changeOsWindowFontSize(PID, null, 3, ACTIVE);
     assert.equal(result.status, "failed");
     assert.equal(result.category, "protocol");
     assert.equal(result.attempts, 1);
@@ -224,7 +227,7 @@ Deno.test("registry: a zero change is skipped without contacting kitty", async (
   const server = await startFakeKitty(oldKitty);
   const registry = registryFor(server.socketPath);
   try {
-    assert.equal((await registry.changeFontSize(PID, 0)).status, "skipped");
+    assert.equal((await registry.changeOsWindowFontSize(PID, null, 0, ACTIVE)).status, "skipped");
     assert.equal(server.connections, 0);
   } finally {
     await registry.close();
@@ -241,8 +244,8 @@ Deno.test("registry: status_changed fires once per transition", async () => {
     (event) => events.push(`${event.previous}->${event.status}`),
   );
   try {
-    await registry.changeFontSize(PID, 1);
-    await registry.changeFontSize(PID, -1);
+    await registry.changeOsWindowFontSize(PID, null, 1, ACTIVE);
+    await registry.changeOsWindowFontSize(PID, null, -1, ACTIVE);
     assert.deepEqual(events, ["unknown->ready"]);
   } finally {
     await registry.close();
@@ -270,7 +273,7 @@ Deno.test("registry: close stops retrying a silent kitty instead of waiting out 
   const server = await startFakeKitty(() => null);
   const registry = registryFor(server.socketPath, { socketTimeoutMs: 200 });
   try {
-    const pending = registry.changeFontSize(PID, 3);
+    const pending = registry.changeOsWindowFontSize(PID, null, 3, ACTIVE);
     await new Promise((resolve) => setTimeout(resolve, 50));
     await registry.close();
     const result = await pending;
@@ -295,7 +298,11 @@ Deno.test("registry: pooling follows the installed version exactly: 0.42.1 no, 0
     const label = version.join(".");
     try {
       for (const delta of [3, -3, 3]) {
-        assert.equal((await registry.changeFontSize(PID, delta)).status, "success", label);
+        assert.equal(
+          (await registry.changeOsWindowFontSize(PID, null, delta, ACTIVE)).status,
+          "success",
+          label,
+        );
       }
       const status = registry.snapshot()[0]!;
       assert.equal(status.version, label);
@@ -323,7 +330,7 @@ Deno.test("registry: an unreadable version falls back to kitty's reply to the 0.
   const server = await startFakeKitty(newKitty);
   const registry = registryFor(server.socketPath, { procRoot: proc.root });
   try {
-    assert.equal((await registry.changeFontSize(PID, 3)).status, "success");
+    assert.equal((await registry.changeOsWindowFontSize(PID, null, 3, ACTIVE)).status, "success");
     assert.deepEqual(sentVersions(server.requests), [[0, 99, 0], [0, 43, 0]]);
     const status = registry.snapshot()[0]!;
     assert.equal(status.version, null);
@@ -342,9 +349,12 @@ Deno.test("registry: the version is detected once per PID and start time, not af
   const proc = procWithKitty([0, 42, 1]);
   const registry = registryFor(server.socketPath, { procRoot: proc.root });
   try {
-    assert.equal((await registry.changeFontSize(PID, 3)).status, "success");
+    assert.equal((await registry.changeOsWindowFontSize(PID, null, 3, ACTIVE)).status, "success");
     silent = true;
-    assert.equal((await registry.changeFontSize(PID, -3)).category, "timeout");
+    assert.equal(
+      (await registry.changeOsWindowFontSize(PID, null, -3, ACTIVE)).category,
+      "timeout",
+    );
     assert.equal(registry.snapshot()[0]!.status, "failed");
     // The installation changes on disk; the running process is still the old kitty.
     proc.setProcess({
@@ -352,7 +362,7 @@ Deno.test("registry: the version is detected once per PID and start time, not af
       kitty: { packageDir: PACKAGE, constantsPy: constantsPy([0, 43, 0]) },
     });
     silent = false;
-    assert.equal((await registry.changeFontSize(PID, -3)).status, "success");
+    assert.equal((await registry.changeOsWindowFontSize(PID, null, -3, ACTIVE)).status, "success");
     assert.equal(registry.snapshot()[0]!.version, "0.42.1");
     assert.equal(registry.snapshot()[0]!.pooled, false);
     // A new process under the same PID (new start time) is detected afresh.
@@ -361,7 +371,7 @@ Deno.test("registry: the version is detected once per PID and start time, not af
       startTicks: 500,
       kitty: { packageDir: PACKAGE, constantsPy: constantsPy([0, 43, 0]) },
     });
-    assert.equal((await registry.changeFontSize(PID, 3)).status, "success");
+    assert.equal((await registry.changeOsWindowFontSize(PID, null, 3, ACTIVE)).status, "success");
     assert.equal(registry.snapshot()[0]!.version, "0.43.0");
     assert.equal(registry.snapshot()[0]!.pooled, true);
   } finally {
@@ -401,7 +411,7 @@ Deno.test("registry: a password-mode kitty whose public key is in no child's env
     passwordFile: secret.path,
   });
   try {
-    const result = await registry.changeFontSize(PID, 3);
+    const result = await registry.changeOsWindowFontSize(PID, null, 3, ACTIVE);
     assert.equal(result.status, "not_configured");
     assert.match(result.error ?? "", /KITTY_PUBLIC_KEY.*open a window in it/);
     const status = registry.snapshot()[0]!;
@@ -436,17 +446,17 @@ Deno.test("registry: a PID that names a new process (start time changed) starts 
     (event) => events.push(`${event.previous}->${event.status}`),
   );
   try {
-    const refused = await registry.changeFontSize(PID, 3);
+    const refused = await registry.changeOsWindowFontSize(PID, null, 3, ACTIVE);
     assert.equal(refused.category, "auth");
     assert.equal(registry.snapshot()[0]!.permanent, true);
     const contacts = server.requests.length;
-    assert.equal((await registry.changeFontSize(PID, 3)).category, "auth");
+    assert.equal((await registry.changeOsWindowFontSize(PID, null, 3, ACTIVE)).category, "auth");
     assert.equal(server.requests.length, contacts, "a permanent failure is not contacted again");
 
     // kitty restarted and got the same PID: a new start time.
     proc.setProcess({ pid: PID, startTicks: 900, children });
     encryptedReplies = [NEWER_THAN_KITTY, { ok: true }]; // first contact (not pooled), then set-font-size
-    const result = await registry.changeFontSize(PID, 3);
+    const result = await registry.changeOsWindowFontSize(PID, null, 3, ACTIVE);
     assert.equal(result.status, "success", result.error ?? "");
     const status = registry.snapshot()[0]!;
     assert.equal(status.status, "ready");

@@ -28,6 +28,9 @@ import { startKitty } from "../support/kitty.ts";
 import { startXvfb } from "../support/xvfb.ts";
 import { forEachPeerSet } from "../support/peer_set.ts";
 
+/** One `set-font-size` on kitty's active OS window (no `ls`, no reset). */
+const ACTIVE = { allowReset: false };
+
 function sandbox() {
   const root = mkdtempSync(join(tmpdir(), "tether-kitty-setup-"));
   const env = { HOME: join(root, "home"), XDG_RUNTIME_DIR: join(root, "run") };
@@ -88,11 +91,14 @@ forEachPeerSet((set) =>
         const registry = new KittyRegistry({ env: box.env, socketTimeoutMs: 5000 });
         try {
           const before = await kitty.windowSize();
-          const result = await registry.changeFontSize(kitty.pid, 2);
+          const result = await registry.changeOsWindowFontSize(kitty.pid, null, 2, ACTIVE);
           assert.equal(result.status, "success", result.error ?? "");
           assert.ok((await kitty.windowSize()).columns < before.columns);
           assert.equal(registry.snapshot()[0]!.mode, "password");
-          assert.equal((await registry.changeFontSize(kitty.pid, -2)).status, "success");
+          assert.equal(
+            (await registry.changeOsWindowFontSize(kitty.pid, null, -2, ACTIVE)).status,
+            "success",
+          );
           // Commands outside the generated allow-list are refused.
           const key = parseKittyPublicKey(await kitty.publicKey());
           const connection = await KittyConnection.open(kitty.socketPath);
