@@ -19,6 +19,7 @@ import {
   runAsUser,
   TEST_USER,
   userIds,
+  waitFor,
 } from "../support/test_user.ts";
 import {
   startTracker,
@@ -39,18 +40,6 @@ interface SwayKitty {
 
 /** Every kitty this file started (a crashed sway leaves its kitties behind as orphans). */
 const launchedKittyPids: number[] = [];
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}
 
 interface TreeNode {
   id: number;
@@ -101,13 +90,15 @@ async function launchKitty(
     `env LIBGL_ALWAYS_SOFTWARE=1 KITTY_CONFIG_DIRECTORY=${configDir} kitty --config ${configPath} > ${configDir}/kitty-ws${workspace}.log 2>&1`,
   );
   assert.equal(launched.code, 0, launched.stderr);
-  const node = await until(
+  const node = await waitFor(
     `kitty (${config}) on workspace ${workspace}`,
     async () => kittyNodes(await tree()).find((candidate) => !known.has(candidate.pid)),
+    30_000,
+    100,
   );
   if (config !== "no_remote_control") {
     const socket = join(sway.runtimeDir, "kitty", `kitty-${node.pid}.sock`);
-    await until(`${socket}`, () => Promise.resolve(existsSync(socket) ? true : undefined));
+    await waitFor(`${socket}`, () => (existsSync(socket) ? true : undefined), 30_000, 100);
   }
   launchedKittyPids.push(node.pid!);
   return { pid: node.pid!, windowId: node.id };

@@ -27,6 +27,7 @@ import {
   type RunResult,
   TEST_USER,
   userIds,
+  waitFor,
 } from "../support/test_user.ts";
 import type { TrackerLine, TrackerProcess } from "./focus_support.ts";
 
@@ -35,21 +36,6 @@ export const PASSWORD = `osw-e2e-${crypto.randomUUID()}`;
 
 /** Resolves after `ms`. */
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Polls `probe` until it returns a value; throws after `timeoutMs`. */
-export async function until<T>(
-  what: string,
-  probe: () => Promise<T | undefined>,
-  timeoutMs = 30_000,
-) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}
 
 interface TreeNode {
   id: number;
@@ -117,26 +103,35 @@ async function launchOsWindow(
     `env LIBGL_ALWAYS_SOFTWARE=1 KITTY_CONFIG_DIRECTORY=${configDir} kitty ${single}--config ${configDir}/kitty.conf > ${configDir}/kitty-${name}.log 2>&1`,
   );
   assert.equal(launched.code, 0, launched.stderr);
-  const node = await until(
+  const node = await waitFor(
     `kitty OS window ${name} on workspace ${workspace}`,
     async () => kittyNodes(await tree()).find((candidate) => !known.has(candidate.id)),
+    30_000,
+    100,
   );
   // i3 reports no PIDs: the kitty is the one whose ls has this X11 window.
-  const pid = node.pid ?? await until(`the kitty of X11 window ${node.window}`, async () => {
-    const sockets = readdirSync(join(session.runtimeDir, "kitty"));
-    const pids = sockets.flatMap((name) => /^kitty-(\d+)\.sock$/.exec(name)?.[1] ?? []);
-    for (const candidate of pids.map(Number)) {
-      const osWindows = await ls(scenario, candidate).catch(() => []);
-      if (osWindows.some((osWindow) => osWindow.platform_window_id === node.window)) {
-        return candidate;
+  const pid = node.pid ?? await waitFor(
+    `the kitty of X11 window ${node.window}`,
+    async () => {
+      const sockets = readdirSync(join(session.runtimeDir, "kitty"));
+      const pids = sockets.flatMap((name) => /^kitty-(\d+)\.sock$/.exec(name)?.[1] ?? []);
+      for (const candidate of pids.map(Number)) {
+        const osWindows = await ls(scenario, candidate).catch(() => []);
+        if (osWindows.some((osWindow) => osWindow.platform_window_id === node.window)) {
+          return candidate;
+        }
       }
-    }
-    return undefined;
-  });
+      return undefined;
+    },
+    30_000,
+    100,
+  );
   const socket = join(session.runtimeDir, "kitty", `kitty-${pid}.sock`);
-  const osWindows = await until(
+  const osWindows = await waitFor(
     `${socket} answering ls`,
     () => ls(scenario, pid).catch(() => undefined),
+    30_000,
+    100,
   );
   const osWindowId = node.window
     ? osWindows.find((osWindow) => osWindow.platform_window_id === node.window)!.id

@@ -10,14 +10,7 @@ import { join } from "node:path";
 import { runCli } from "../../src/cli/run.ts";
 import { type FakeNiriServer, startFakeNiri } from "../fakes/niri_server.ts";
 import { runInProcess } from "../support/cli.ts";
-
-async function until(what: string, check: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
+import { waitFor } from "../support/test_user.ts";
 
 function sandboxEnv(root: string, extra: Record<string, string> = {}): Record<string, string> {
   return { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: root, XDG_RUNTIME_DIR: root, ...extra };
@@ -43,13 +36,21 @@ for (
         stdoutIsTty: false,
         shutdownSignal: stop.signal,
       });
-      await until("the waiting line", () => stderr.includes("waiting for niri, sway or i3"));
+      await waitFor(
+        "the waiting line",
+        () => (stderr.includes("waiting for niri, sway or i3") ? true : undefined),
+        10_000,
+      );
       // Several polls (1 s apart) pass without another line.
       await new Promise((resolve) => setTimeout(resolve, 2500));
       assert.equal(stderr.trim().split("\n").length, 1, stderr);
       assert.equal(stdout, "");
       niri = await startFakeNiri({ path: join(root, "niri.wayland-1.4242.sock"), windows: [] });
-      await until("the connection", () => /"to":"connected"/.test(stdout));
+      await waitFor(
+        "the connection",
+        () => (/"to":"connected"/.test(stdout) ? true : undefined),
+        10_000,
+      );
       stop.abort("SIGTERM");
       assert.equal(await running, 0, stderr);
       assert.equal(stderr.trim().split("\n").length, 1, stderr);

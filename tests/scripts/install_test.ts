@@ -23,7 +23,7 @@ import { tmpdir } from "node:os";
 import process from "node:process";
 import { join } from "node:path";
 import { REPO_ROOT } from "../support/cli.ts";
-import { run, type RunResult } from "../support/test_user.ts";
+import { run, type RunResult, waitFor } from "../support/test_user.ts";
 
 const INSTALL = join(REPO_ROOT, "scripts", "install.sh");
 const FILES = [
@@ -65,14 +65,6 @@ function tree(dir: string): string[] {
   return (readdirSync(dir, { recursive: true }) as string[])
     .filter((name) => !statSync(join(dir, name)).isDirectory())
     .sort();
-}
-
-async function until(what: string, check: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
 }
 
 Deno.test("install.sh into ~/.local: the files, where shells and man look, twice, beside a running tether focus", async () => {
@@ -145,7 +137,11 @@ Deno.test("install.sh into ~/.local: the files, where shells and man look, twice
     const exited = new Promise<number | null>((resolve) =>
       daemon!.on("exit", (code) => resolve(code))
     );
-    await until("the daemon's waiting line", () => daemonErr.includes("no compositor yet"));
+    await waitFor(
+      "the daemon's waiting line",
+      () => (daemonErr.includes("no compositor yet") ? true : undefined),
+      10_000,
+    );
     const before = statSync(bin).ino;
     const contents = FILES.slice(1).map((file) => readFileSync(join(prefix, file), "utf8"));
 

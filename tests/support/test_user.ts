@@ -115,11 +115,15 @@ export function pidExists(pid: number): boolean {
   }
 }
 
-/** Polls `check` every 20 ms until it returns a value (not undefined) or `timeoutMs` passes. */
+/**
+ * Polls `check` every `pollMs` until it returns a value (not undefined), or throws once
+ * `timeoutMs` passes (a probe that spawns a process wants a slower poll than 20 ms).
+ */
 export async function waitFor<T>(
   what: string,
   check: () => T | undefined | Promise<T | undefined>,
   timeoutMs = 15_000,
+  pollMs = 20,
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   while (true) {
@@ -128,7 +132,7 @@ export async function waitFor<T>(
     if (Date.now() > deadline) {
       throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     }
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await new Promise((resolve) => setTimeout(resolve, pollMs));
   }
 }
 
