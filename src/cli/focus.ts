@@ -7,6 +7,7 @@ import {
 } from "../focus/focus_config.ts";
 import { loadTetherConfig, tetherConfigPath } from "../platform/config.ts";
 import { stdoutIsJournal } from "../platform/journal_stream.ts";
+import { ControlReplyError } from "../resilience/control_protocol.ts";
 import { requestControl } from "../resilience/control_socket.ts";
 import { ConnectionError } from "../resilience/errors.ts";
 import { errorJson } from "../resilience/errors.ts";
@@ -229,8 +230,9 @@ async function askTracker(context: CliContext, cmd: string): Promise<unknown> {
   try {
     return await requestControl(path, cmd, { timeoutMs: 2000 });
   } catch (error) {
+    // The tracker's own error reply (e.g. nothing to pin) is passed on as it is.
     if (
-      error instanceof ConnectionError &&
+      error instanceof ConnectionError && !(error instanceof ControlReplyError) &&
       (error.category === "not_configured" || error.category === "refused")
     ) {
       throw new ConnectionError(

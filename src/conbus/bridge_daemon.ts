@@ -1,9 +1,6 @@
 import { type Clock, systemClock } from "../resilience/clock.ts";
-import {
-  type ControlRequest,
-  type ControlServer,
-  serveControlSocket,
-} from "../resilience/control_socket.ts";
+import type { ControlRequest } from "../resilience/control_protocol.ts";
+import { type ControlServer, serveControlSocket } from "../resilience/control_socket.ts";
 import { ConnectionError } from "../resilience/errors.ts";
 import type { Lease } from "../resilience/pool.ts";
 import { exponentialPolicy, type RetryPolicy } from "../resilience/retry_policy.ts";
@@ -218,9 +215,12 @@ export class ConbusDaemon {
     }
     this.#refuseWhileDisconnected();
     if (this.#queued >= (this.#options.maxQueue ?? 64)) {
+      // Not recoverable: a client that polled a full queue would only fill it faster (and a
+      // request sent again late gets serve's full timeout, past the client's own).
       throw new ConnectionError(
         "busy",
         `tether conbus serve: ${this.#queued} requests already waiting; try again later`,
+        { recoverable: false },
       );
     }
     this.#queued++;

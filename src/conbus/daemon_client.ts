@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import { type Environment, tetherRuntimeDir } from "../platform/paths.ts";
 import { ConfigError } from "../platform/config_error.ts";
+import { ControlReplyError } from "../resilience/control_protocol.ts";
 import { requestControl } from "../resilience/control_socket.ts";
 import { ConnectionError } from "../resilience/errors.ts";
 import type { DaemonSendReply, DaemonSendRequest } from "./daemon_protocol.ts";
@@ -29,8 +30,10 @@ export function conbusSocketPath(env: Environment): string | null {
 /**
  * Sends through a running `tether conbus serve`. Resolves null when no daemon listens (no
  * socket, or a leftover one), so the caller can connect directly; otherwise the daemon's reply
- * (which may decline a request for another bridge). A daemon that is up but cannot serve
- * (bridge disconnected, queue full) rejects with its error.
+ * (which may decline a request for another bridge). A daemon that is up but did not take the
+ * request (bridge disconnected, queue full, shutting down) rejects with a
+ * {@link ControlReplyError} in its category, worded `tether conbus serve: …`: it sent nothing.
+ * Any other rejection came after the request may have reached it.
  *
  * @example
  * ```ts
@@ -47,18 +50,18 @@ export async function sendViaDaemon(
       timeoutMs: request.timeout_ms + REPLY_ALLOWANCE_MS,
     }) as DaemonSendReply;
   } catch (error) {
+    if (error instanceof ControlReplyError) {
+      throw new ControlReplyError("tether conbus serve", {
+        category: error.category,
+        message: error.reason,
+        recoverable: error.recoverable,
+      });
+    }
     if (
       error instanceof ConnectionError &&
       (error.category === "not_configured" || error.category === "refused")
     ) {
       return null;
-    }
-    if (error instanceof ConnectionError && error.category === "protocol") {
-      throw new ConnectionError(
-        "busy",
-        `tether conbus serve: ${error.message.replace(`${socketPath}: `, "")}`,
-        { recoverable: false },
-      );
     }
     throw error;
   }
