@@ -23,6 +23,7 @@ import { IdleReporter } from "./idle_reporter.ts";
 import { poolConnectionLoss } from "./pool_connection_loss.ts";
 import { sendTelegrams } from "./conbus_client.ts";
 import { type DaemonSend, type DaemonSendReply, parseSendRequest } from "./daemon_protocol.ts";
+import type { ConbusStatus } from "./conbus_status.ts";
 import { TranscriptRecorder } from "./send_report.ts";
 import { roundMs } from "../platform/time_format.ts";
 
@@ -177,8 +178,8 @@ export class ConbusDaemon {
     return this.#supervisor.waitForConnected(signal);
   }
 
-  /** The daemon status convention: `daemon`, `pid`, `uptime_ms`, `reconnection_count`, `connection`. */
-  status(): Record<string, unknown> {
+  /** The `status` reply (the shared daemon status plus the bridge's counters). */
+  status(): ConbusStatus {
     const supervisor = supervisorStatusToJson(this.#supervisor.snapshot());
     return {
       daemon: "conbus",

@@ -3,7 +3,9 @@ import { type Environment, tetherRuntimeDir } from "../platform/paths.ts";
 import { ConfigError } from "../platform/config_error.ts";
 import { ControlReplyError } from "../resilience/control_protocol.ts";
 import { requestControl } from "../resilience/control_socket.ts";
+import { parseDaemonStatus } from "../resilience/daemon_status.ts";
 import { ConnectionError } from "../resilience/errors.ts";
+import type { ConbusStatus } from "./conbus_status.ts";
 import type { DaemonSendReply, DaemonSendRequest } from "./daemon_protocol.ts";
 
 /**
@@ -67,15 +69,19 @@ export async function sendViaDaemon(
   }
 }
 
-/** The daemon's status when one answers on `socketPath`, else null. */
+/**
+ * The PID and bridge of the `serve` answering on `socketPath`, or null when none answers (or
+ * something else does).
+ */
 export async function daemonStatus(
   socketPath: string,
-): Promise<{ pid?: number; endpoint?: string } | null> {
+): Promise<Pick<ConbusStatus, "pid" | "endpoint"> | null> {
   try {
-    return await requestControl(socketPath, "status", { timeoutMs: 1000 }) as {
-      pid?: number;
-      endpoint?: string;
-    };
+    const status = parseDaemonStatus(
+      await requestControl(socketPath, "status", { timeoutMs: 1000 }),
+    );
+    const endpoint = (status as Partial<ConbusStatus>).endpoint;
+    return typeof endpoint === "string" ? { pid: status.pid, endpoint } : null;
   } catch {
     return null;
   }
