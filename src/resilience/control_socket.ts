@@ -31,7 +31,7 @@ export interface ControlServer {
 const CLOSE_DRAIN_TIMEOUT_MS = 1000;
 
 /** Longest request line accepted (bytes); a longer one is answered with an error and dropped. */
-export const MAX_CONTROL_LINE_BYTES = 64 * 1024;
+const MAX_CONTROL_LINE_BYTES = 64 * 1024;
 
 /**
  * Limits of one control socket. Memory is bounded by them: at most `maxConnections` clients,
@@ -52,7 +52,7 @@ export interface ControlLimits {
 }
 
 /** The defaults of {@link ControlLimits}. */
-export const DEFAULT_CONTROL_LIMITS: Readonly<ControlLimits> = {
+const DEFAULT_CONTROL_LIMITS: Readonly<ControlLimits> = {
   maxConnections: 256,
   idleTimeoutMs: 60_000,
 };
