@@ -220,7 +220,7 @@ export class ConbusDaemon {
       // request sent again late gets serve's full timeout, past the client's own).
       throw new ConnectionError(
         "busy",
-        `tether conbus serve: ${this.#queued} requests already waiting; try again later`,
+        `${this.#queued} requests already waiting; try again later`,
         { recoverable: false },
       );
     }
