@@ -40,6 +40,9 @@ export interface CliContext {
   shutdownSignal: AbortSignal;
 }
 
+/** The parts of a {@link CliContext} that the process supplies; the rest is derived from them. */
+export type CliIo = Omit<CliContext, "globals" | "logger" | "setExitCode">;
+
 /** A terminal's size in character cells. */
 export interface TerminalSize {
   /** Columns. */
