@@ -40,14 +40,20 @@ export interface CliContext {
   shutdownSignal: AbortSignal;
 }
 
-/** The parts of a {@link CliContext} that the process supplies; the rest is derived from them. */
-export type CliIo = Omit<CliContext, "globals" | "logger" | "setExitCode">;
+/**
+ * The parts of a {@link CliContext} that the process supplies; the rest is derived from them.
+ * Without `stdoutIsTty`, fd 1 is asked once a command runs (never for `--version`: loading
+ * node:tty is a measurable part of its start-up).
+ */
+export type CliIo =
+  & Omit<CliContext, "globals" | "logger" | "setExitCode" | "stdoutIsTty">
+  & Partial<Pick<CliContext, "stdoutIsTty">>;
 
 /** A terminal's size in character cells. */
 export interface TerminalSize {
-  /** Columns. */
+  /** Width in cells (`columns` of `stty size`); always at least 1. */
   columns: number;
-  /** Rows. */
+  /** Height in cells; always at least 1. */
   rows: number;
 }
 

@@ -1,4 +1,5 @@
 import { CommanderError } from "@commander-js/extra-typings";
+import { isatty } from "node:tty";
 import { escapeControl } from "../platform/escape_control.ts";
 import { ConfigError } from "../platform/config_error.ts";
 import { LOG_LEVELS, type LogLevel, parseLogLevel } from "../platform/logger.ts";
@@ -21,6 +22,7 @@ export async function runCommand(args: readonly string[], io: CliIo): Promise<Ex
   let logger = loggerFor(globals, io);
   const context: CliContext = {
     ...io,
+    stdoutIsTty: io.stdoutIsTty ?? isatty(1),
     globals: () => globals,
     logger: () => logger,
     setExitCode: (code) => {
