@@ -8,7 +8,7 @@ import { loggerFor } from "./context.ts";
 import type { CliContext, CliIo, GlobalOptions } from "./context.ts";
 import { ExitCode, type ExitCodeValue } from "./exit_codes.ts";
 import { COMPLETE_COMMAND, completeWords, formatCandidates } from "./completions.ts";
-import { buildProgram } from "./program.ts";
+import { buildProgram, commandWord } from "./program.ts";
 
 /**
  * Parses user arguments with the command table and runs the subcommand they name (or prints
@@ -29,8 +29,9 @@ export async function runCommand(args: readonly string[], io: CliIo): Promise<Ex
       exitCode = code;
     },
   };
-  const program = buildProgram(context);
-  if (args[0] === COMPLETE_COMMAND) {
+  const completing = args[0] === COMPLETE_COMMAND;
+  const program = buildProgram(context, completing ? undefined : commandWord(args));
+  if (completing) {
     const words = args[1] === "--" ? args.slice(2) : args.slice(1);
     const candidates = completeWords(program, words);
     if (candidates.length > 0) io.stdout(formatCandidates(candidates) + "\n");
