@@ -4,9 +4,17 @@ import type { ExitCodeValue } from "./exit_codes.ts";
 
 /** Options every subcommand accepts (declared on the root program). */
 export interface GlobalOptions {
-  /** Emit machine-readable JSON on stdout instead of human text. */
+  /**
+   * Emit machine-readable JSON on stdout instead of human text (`--json`).
+   *
+   * @default {false}
+   */
   json: boolean;
-  /** Lowest log level written to stderr. */
+  /**
+   * Lowest log level written to stderr (`--log-level`, else `$TETHER_LOG`).
+   *
+   * @default {"warn"}
+   */
   logLevel: LogLevel;
 }
 

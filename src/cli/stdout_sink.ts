@@ -1,4 +1,3 @@
-import { Buffer } from "node:buffer";
 import { fstatSync, writeSync } from "node:fs";
 import type { WritableOut } from "./stdout_guard.ts";
 
@@ -32,7 +31,7 @@ export function stdoutSink(fd: number, openStream: () => WritableOut): WritableO
   return {
     write(text, callback) {
       if (!direct) return streamed().write(text, callback);
-      const bytes = Buffer.from(text);
+      const bytes = typeof text === "string" ? new TextEncoder().encode(text) : text;
       let offset = 0;
       try {
         while (offset < bytes.length) offset += writeSync(fd, bytes, offset);
