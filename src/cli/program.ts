@@ -38,7 +38,7 @@ const SUBCOMMANDS: readonly SubcommandRow[] = [
  * with `only` naming a row of the table, that subcommand alone: running one command needs no
  * other's options, and declaring all of them is a measurable part of start-up (README
  * "Start-up"). Errors from commander (unknown command or flag, bad value) are thrown, not
- * printed, so {@link runCli} can print them as one line and exit 2.
+ * printed, so runCommand (run_command.ts) can print them as one line and exit 2.
  */
 export function buildProgram(context: CliContext, only?: string): CommandUnknownOpts {
   const program = new Command("tether")
