@@ -48,8 +48,8 @@ export interface RetryOptions {
 
 /**
  * Runs `fn` under `policy`: waits the policy's delay before each attempt — attempt 1 included:
- * 0 for schedules starting with 0 such as {@link KITTY_COMMAND_POLICY}, `initialDelayMs` for an
- * exponential policy unless `immediateFirstAttempt` — (0 = no timer at all), retries
+ * 0 for schedules starting with 0 such as kitty's command policy, `initialDelayMs` for an
+ * exponential policy — (0 = no timer at all), retries
  * retryable failures (see {@link isRetryable}) until `maxAttempts`, and rethrows the last error.
  *
  * Why not cockatiel's `RetryPolicy.execute`: it waits with a hard-coded global `setTimeout`
