@@ -1,5 +1,6 @@
 import type { Clock } from "../resilience/clock.ts";
-import { KeyedPool, type Lease } from "../resilience/pool.ts";
+import { KeyedPool } from "../resilience/pool.ts";
+import type { Lease } from "../resilience/pool_lease.ts";
 import {
   type BridgeConnection,
   type BridgeEndpoint,
