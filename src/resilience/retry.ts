@@ -34,7 +34,10 @@ export interface GiveUpEvent {
 
 /** Options for {@link retry}. */
 export interface RetryOptions {
-  /** Waits go through this clock. Default {@link systemClock}. */
+  /**
+   * Waits go through this clock.
+   * @default {systemClock}
+   */
   clock?: Clock;
   /** Aborts the waits at once (and is passed to attempts); retry then rejects with its reason. */
   signal?: AbortSignal;
@@ -42,7 +45,10 @@ export interface RetryOptions {
   onRetry?: (event: RetryEvent) => void;
   /** Called once when retry gives up after a failure (not on success). */
   onGiveUp?: (event: GiveUpEvent) => void;
-  /** Randomness for jitter, in [0, 1). Default `Math.random`. */
+  /**
+   * Randomness for jitter, in [0, 1).
+   * @default {Math.random}
+   */
   random?: () => number;
 }
 

@@ -79,13 +79,22 @@ export interface TargetStatusJson {
 
 /** Options for {@link TargetStatus}. */
 export interface TargetStatusOptions<S extends string> {
-  /** Initial status. Default `"unknown"`. */
+  /**
+   * The status before the first `setStatus`.
+   * @default {"unknown"}
+   */
   initialStatus?: S;
-  /** Statuses that count as "up" for uptime. Default `["connected", "ready", "healthy"]`. */
+  /**
+   * Statuses that count as "up": uptime runs while the status is one of them.
+   * @default {["connected", "ready", "healthy"]}
+   */
   upStatuses?: readonly S[];
-  /** How many errors to keep. Default 10. */
+  /**
+   * How many errors to keep (the oldest go first).
+   * @default {DEFAULT_MAX_ERRORS} (10)
+   */
   maxErrors?: number;
-  /** Default {@link systemClock}. */
+  /** @default {systemClock} */
   clock?: Clock;
 }
 

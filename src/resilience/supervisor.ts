@@ -248,11 +248,9 @@ export class Supervisor<C> {
    */
   waitForConnected(signal?: AbortSignal): Promise<C> {
     if (this.#phase.kind === "connected") return Promise.resolve(this.#phase.connection);
-    if (this.#stopped) {
-      return Promise.reject(
-        new ConnectionError("closed", `${this.#options.name}: supervisor stopped`),
-      );
-    }
+    const stopped = () =>
+      new ConnectionError("closed", `${this.#options.name}: supervisor stopped`);
+    if (this.#stopped) return Promise.reject(stopped());
     return new Promise<C>((resolve, reject) => {
       const done = () => {
         offStatus();
@@ -268,7 +266,7 @@ export class Supervisor<C> {
           resolve(this.#phase.connection);
         } else if (this.#stopped) {
           done();
-          reject(new ConnectionError("closed", `${this.#options.name}: supervisor stopped`));
+          reject(stopped());
         }
       });
       if (signal?.aborted) onAbort();
