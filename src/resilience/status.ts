@@ -104,7 +104,7 @@ export const DEFAULT_MAX_ERRORS = 10;
 /**
  * The status record of one target (a kitty, a compositor connection, the Conbus bridge):
  * status + reason + since, last activity, a bounded error history and counters. Mutated by its
- * owner, read through {@link TargetStatus.snapshot} / {@link TargetStatus.toJSON}.
+ * owner, read through {@link TargetStatus.snapshot} (JSON: {@link statusToJson}).
  *
  * @example
  * ```ts
@@ -112,7 +112,7 @@ export const DEFAULT_MAX_ERRORS = 10;
  * status.setStatus("failed", "kitty 4121: connection refused");
  * status.recordError(new ConnectionError("refused", "kitty 4121: connection refused"));
  * status.count("failures");
- * JSON.stringify(status); // {"target":"kitty 4121","status":"failed",...,"uptime_ms":0}
+ * statusToJson(status.snapshot()); // {target: "kitty 4121", status: "failed", ...}
  * ```
  */
 export class TargetStatus<S extends string = string> {
@@ -207,11 +207,6 @@ export class TargetStatus<S extends string = string> {
       errors: this.#errors.map((record) => ({ ...record })),
       counters: { ...this.#counters },
     };
-  }
-
-  /** The snake_case JSON form (used by `JSON.stringify`). */
-  toJSON(): TargetStatusJson {
-    return statusToJson(this.snapshot());
   }
 }
 
