@@ -306,21 +306,19 @@ export class Supervisor<C> {
     this.#enter({ kind: "attempting", attempt: 0 }, null);
     while (!this.#stopped) {
       const attempt = this.#phase.kind === "attempting" ? this.#phase.attempt : 0;
-      const cause = await this.#attemptAndWatch(attempt);
-      if (cause === null) break;
-      const goOn = this.#decide(cause) === "give_up"
-        ? await this.#giveUp()
-        : await this.#waitForRetry();
+      const next = await this.#attemptAndWatch(attempt);
+      if (next === null) break;
+      const goOn = next === "give_up" ? await this.#giveUp() : await this.#waitForRetry();
       if (!goOn) break;
     }
     this.#enter({ kind: "disconnected" }, STOPPED_REASON);
   }
 
   /**
-   * Connects (attempt `attempt`), then watches the connection until it ends; returns why, or
-   * null when the supervisor stopped meanwhile.
+   * Connects (attempt `attempt`), watches the connection until it ends, and applies the
+   * reconnect decision for why it ended; null when the supervisor stopped meanwhile.
    */
-  async #attemptAndWatch(attempt: number): Promise<ReconnectCause | null> {
+  async #attemptAndWatch(attempt: number): Promise<ReconnectDecision["action"] | null> {
     let supervised: SupervisedConnection<C>;
     try {
       supervised = await supervisedConnect({
@@ -335,7 +333,7 @@ export class Supervisor<C> {
       if (this.#stopped) return null;
       const error = this.#recordFailure(failure);
       const retryable = this.#options.retryable ?? ((e) => isRetryable(this.#policy, e));
-      return { kind: "attempt_failed", attempt, error, retryable: retryable(error) };
+      return this.#decide({ kind: "attempt_failed", attempt, error, retryable: retryable(error) });
     }
     const connection = supervised.connection;
     if (this.#stopped) {
@@ -349,14 +347,14 @@ export class Supervisor<C> {
     this.#latencyMs = null;
     this.#closeConnection(connection);
     if (this.#stopped) return null;
-    if (loss === REQUESTED) return { kind: "requested" };
-    return { kind: "lost", error: this.#recordFailure(loss) };
+    if (loss === REQUESTED) return this.#decide({ kind: "requested" });
+    return this.#decide({ kind: "lost", error: this.#recordFailure(loss) });
   }
 
   /**
-   * Applies the reconnect decision for `cause` at once (no promise turn after a loss, so the
-   * state never says `connected` for a closed connection): `disconnected`, or `reconnecting`
-   * with the attempt announced.
+   * Applies the reconnect decision for `cause` in the same turn as the loss (the state never
+   * says `connected` for a closed connection): `disconnected`, or `reconnecting` with the
+   * attempt announced.
    */
   #decide(cause: ReconnectCause): ReconnectDecision["action"] {
     const name = this.#options.name;
