@@ -1,5 +1,5 @@
 /**
- * The {@link KeyedPool}'s decisions as pure functions over its bookkeeping: limits and their
+ * The `KeyedPool`'s decisions as pure functions over its bookkeeping: limits and their
  * defaults, cap accounting, what an acquire does next, which idle connection is evicted, when
  * one expired, what a release does. The pool (pool.ts) keeps the connections, the timers and
  * the waiting; every rule it applies is here and is tested as values.

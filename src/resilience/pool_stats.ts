@@ -1,5 +1,5 @@
 /**
- * What a {@link KeyedPool} reports about itself: counters since creation (kept by the pool,
+ * What a `KeyedPool` (pool.ts) reports about itself: counters since creation (kept by the pool,
  * bumped through {@link countDisposal}) and current counts read off its bookkeeping.
  *
  * @module
@@ -44,7 +44,7 @@ export interface PoolKeyStats {
   leased: number;
   /** Whether a creation is in flight. */
   creating: boolean;
-  /** Whether {@link KeyedPool.warm} keeps `minOpenPerKey` open for it. */
+  /** Whether `KeyedPool.warm` keeps `minOpenPerKey` open for it. */
   warm: boolean;
 }
 

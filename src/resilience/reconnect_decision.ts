@@ -1,8 +1,8 @@
 /**
- * The {@link Supervisor}'s reconnect decision as a pure function: what happened (a loss, a
- * requested reconnect, a failed attempt) and the policy in, the next attempt and its delay — or
- * the give-up and its reason — out. The supervisor keeps the timers, the connection and the
- * events; this file holds every rule about attempt numbers, delays and when to stop.
+ * The reconnect decision of `Supervisor` (supervisor.ts) as a pure function: what happened (a
+ * loss, a requested reconnect, a failed attempt) and the policy in, the next attempt and its
+ * delay — or the give-up and its reason — out. The supervisor keeps the timers, the connection
+ * and the events; this file holds every rule about attempt numbers, delays and when to stop.
  *
  * @module
  */
