@@ -15,7 +15,7 @@ import { ConnectionError, type ErrorJson, errorJson } from "../resilience/errors
 import { STOPPED_REASON, type SupervisorState } from "../resilience/supervisor.ts";
 import { supervisorStatusToJson } from "../resilience/supervisor_status.ts";
 import { isoTimestamp, roundMs } from "../platform/time_format.ts";
-import type { KittyState } from "../kitty/registry.ts";
+import type { KittyStatus } from "../kitty/kitty_instance_state.ts";
 import type { FocusedWindow } from "../compositor/focus_source.ts";
 import { readEnlargedRecord, writeEnlargedRecord } from "./enlarged_record.ts";
 import { resolveKittyPid } from "./kitty_pid.ts";
@@ -38,8 +38,8 @@ export type FocusConnectionLine =
     ts: string;
     event: "status_changed";
     kitty_pid: number;
-    from: KittyState;
-    to: KittyState;
+    from: KittyStatus;
+    to: KittyStatus;
     error: ErrorJson | null;
   }
   | {
