@@ -22,7 +22,8 @@ import { resolveKittyPid } from "./kitty_pid.ts";
 import { keepJitIdle, memoryReport, startMemoryRelease } from "../platform/runtime_memory.ts";
 import { shutDownWithin } from "./shutdown.ts";
 import { OsWindowLocator } from "./os_window_locator.ts";
-import { type FocusActionLine, FocusTracker } from "./tracker.ts";
+import type { FocusActionLine } from "./focus_action_line.ts";
+import { FocusTracker } from "./tracker.ts";
 
 /** A connection change of `tether focus` (one JSON line each; see README "Output"). */
 export type FocusConnectionLine =

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import type { FocusedWindow } from "../../src/compositor/focus_source.ts";
 import type { EnlargedKitty } from "../../src/focus/enlarged_record.ts";
+import type { FocusActionLine } from "../../src/focus/focus_action_line.ts";
 import {
-  type FocusActionLine,
   FocusTracker,
   type FocusTrackerOptions,
   OPENED_KITTY_CHECK_DELAY_MS,
