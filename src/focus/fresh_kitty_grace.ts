@@ -19,15 +19,15 @@ export const FRESH_KITTY_GROW_DELAYS_MS: readonly number[] = Object.freeze([
   2000,
 ]);
 
-/** How long a just-opened kitty's missing socket is waited for: the sum of the grow delays. */
-export const FRESH_KITTY_GRACE_MS = 5250;
+/** How long a just-opened kitty's missing socket is waited for: the sum of the grow delays (5250). */
+export const FRESH_KITTY_GRACE_MS: number = FRESH_KITTY_GROW_DELAYS_MS.reduce((a, b) => a + b, 0);
 
 /**
  * A just-opened kitty without a socket yet is located again every 250 ms over
  * {@link FRESH_KITTY_GRACE_MS} (21 more tries), as long as its window keeps focus.
  */
 export const FRESH_KITTY_LOCATE_DELAYS_MS: readonly number[] = Object.freeze(
-  Array.from({ length: FRESH_KITTY_GRACE_MS / 250 }, () => 250),
+  Array.from({ length: Math.floor(FRESH_KITTY_GRACE_MS / 250) }, () => 250),
 );
 
 /** Whether a kitty that started at `startTimeMs` (null: unknown) counts as just opened. */
