@@ -58,9 +58,15 @@ export interface FocusTrackerOptions {
   locator: OsWindowFinder;
   /** Receives every action line. */
   emit: (line: FocusActionLine) => void;
-  /** Windows whose title matches one of these are never resized (`--exclude-title`). */
+  /**
+   * Windows whose title matches one of these are never resized (`--exclude-title`).
+   * @default none
+   */
   excludeTitles?: readonly RegExp[];
-  /** Maps the compositor's window PID to kitty's PID (see kitty_pid.ts). Default: identity. */
+  /**
+   * Maps the compositor's window PID to kitty's PID (see kitty_pid.ts).
+   * @default the identity
+   */
   resolvePid?: (pid: number) => Promise<number>;
   /** Whether a process still exists (a dead kitty is no longer enlarged). */
   isAlive: (pid: number) => boolean;
@@ -68,12 +74,19 @@ export interface FocusTrackerOptions {
   startTimeMs: (pid: number) => Promise<number | null>;
   /**
    * Starts a kitty's check without waiting for it (registry `checkInBackground`): a kitty window
-   * that opens is checked before it first gets focus. Default: no background checks.
+   * that opens is checked before it first gets focus.
+   * @default no background checks
    */
   checkInBackground?: (pid: number) => void;
-  /** Persists the enlarged OS windows (crash repair); called after every change. */
+  /**
+   * Persists the enlarged OS windows (crash repair); called after every change.
+   * @default not persisted
+   */
   saveRecord?: (enlarged: EnlargedKitty[]) => Promise<void>;
-  /** Default {@link systemClock}. */
+  /**
+   * Waits, timers and latencies.
+   * @default {@link systemClock}
+   */
   clock?: Clock;
 }
 

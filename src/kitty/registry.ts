@@ -80,29 +80,65 @@ export interface KittyRegistryEvents {
 
 /** Options for {@link KittyRegistry}; durations in milliseconds. */
 export interface KittyRegistryOptions {
-  /** Environment for `$XDG_RUNTIME_DIR` and `$XDG_CONFIG_HOME` (default `process.env`). */
+  /**
+   * Environment for `$XDG_RUNTIME_DIR` and `$XDG_CONFIG_HOME`.
+   * @default `process.env`
+   */
   env?: Environment;
-  /** The password file (default `~/.config/kitty/rc.password`; `--password-file`). */
+  /**
+   * The password file (`--password-file`).
+   * @default `~/.config/kitty/rc.password`
+   */
   passwordFile?: string;
-  /** Connect and reply timeout per attempt (default 2000; `--socket-timeout`). */
+  /**
+   * Connect and reply timeout per attempt (`--socket-timeout`).
+   * @default 2000
+   */
   socketTimeoutMs?: number;
-  /** Attempts per command, delays 0, 100, 200 ms (default 3; `--max-retries`). */
+  /**
+   * Attempts per command, delays 0, 100, 200 ms (`--max-retries`).
+   * @default 3
+   */
   maxAttempts?: number;
-  /** Pooled connections over all kittys (default 10; `--max-connections`). */
+  /**
+   * Pooled connections over all kittys (`--max-connections`).
+   * @default 10
+   */
   maxConnections?: number;
-  /** Idle pooled connections close after this (default 1800000; `--idle-timeout`). */
+  /**
+   * Idle pooled connections close after this (`--idle-timeout`).
+   * @default 1800000
+   */
   idleTimeoutMs?: number;
-  /** Pool reaper period (default 300000; `--reap-interval`). */
+  /**
+   * Pool reaper period (`--reap-interval`).
+   * @default 300000
+   */
   reapIntervalMs?: number;
-  /** The socket of a kitty (default `$XDG_RUNTIME_DIR/kitty/kitty-<pid>.sock`). */
+  /**
+   * The socket of a kitty.
+   * @default `$XDG_RUNTIME_DIR/kitty/kitty-<pid>.sock`
+   */
   socketPathFor?: (pid: number) => string;
-  /** Default {@link systemClock}. */
+  /**
+   * Waits, timers and status times.
+   * @default {@link systemClock}
+   */
   clock?: Clock;
-  /** Default `/proc`. */
+  /**
+   * Where process facts are read.
+   * @default `/proc`
+   */
   procRoot?: string;
-  /** How to connect (default node:net). */
+  /**
+   * How to connect.
+   * @default node:net
+   */
   connector?: KittyConnector;
-  /** Whether a PID is alive (default: signal 0). */
+  /**
+   * Whether a PID is alive.
+   * @default signal 0
+   */
   isAlive?: (pid: number) => boolean;
 }
 
