@@ -195,15 +195,16 @@ function planFocusMove(
   if (lost !== null && lost.ref.pid !== gainedRef?.pid) {
     actions.push({ kind: "observe_after_loss", pid: lost.ref.pid });
   }
-  if (gainedRef === null || wanted === null || gained.kind !== "located") {
-    return { state: next, actions };
-  }
-  next = withOsWindow(next, wanted, { ...gainedRef, windowId: gained.windowId });
-  actions.push({ kind: "queue_grow", key: wanted, pid: gainedRef.pid });
+  if (gained.kind !== "located" || wanted === null) return { state: next, actions };
+  next = withOsWindow(next, wanted, { ...gained.ref, windowId: gained.windowId });
+  actions.push({ kind: "queue_grow", key: wanted, pid: gained.ref.pid });
   return { state: next, actions };
 }
 
-function unlocatedLine(located: GainedWindowUnlocated, windowId: number): PlannedLine {
+/** Why a kitty window that gained focus was not mapped to an OS window. */
+type Unlocated = Extract<GainedWindow, { kind: "unlocated" }>["located"];
+
+function unlocatedLine(located: Unlocated, windowId: number): PlannedLine {
   if (located.kind === "moved_on") {
     return skip("focus_gained", located.pid, null, windowId, "focus moved on");
   }
@@ -225,8 +226,6 @@ function unlocatedLine(located: GainedWindowUnlocated, windowId: number): Planne
     category,
   };
 }
-
-type GainedWindowUnlocated = Extract<GainedWindow, { kind: "unlocated" }>["located"];
 
 /** Every pinned OS window is unpinned and brought in line: grown if focused, else shrunk. */
 function planUnpin(state: FocusState): FocusPlan {
