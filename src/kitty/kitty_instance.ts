@@ -62,22 +62,29 @@ export interface KittyInstance {
 const newStatus = (pid: number, clock: Clock) =>
   new TargetStatus<KittyStatus>(`kitty ${pid}`, { clock, upStatuses: ["ready"] });
 
+/** What one process (PID + start time) teaches: all of it is forgotten when the PID is reused. */
+function unchecked(pid: number, clock: Clock) {
+  return {
+    state: UNCHECKED_KITTY,
+    status: newStatus(pid, clock),
+    mode: null,
+    installed: undefined,
+    pooling: null,
+    credentials: null,
+    actionRefused: false,
+  };
+}
+
 /** A kitty never checked. */
 export function newKittyInstance(pid: number, socketPath: string, clock: Clock): KittyInstance {
-  const instance = { pid, socketPath, startTimeMs: undefined } as KittyInstance;
-  forgetKittyProcess(instance, clock);
-  return instance;
+  return { pid, socketPath, startTimeMs: undefined, ...unchecked(pid, clock) };
 }
 
 /** The PID names another process now: forget everything the old one taught. */
 export function forgetKittyProcess(instance: KittyInstance, clock: Clock): void {
-  instance.state = nextKittyState(UNCHECKED_KITTY, { kind: "process_replaced" });
-  instance.status = newStatus(instance.pid, clock);
-  instance.mode = null;
-  instance.installed = undefined;
-  instance.pooling = null;
-  instance.credentials = null;
-  instance.actionRefused = false;
+  Object.assign(instance, unchecked(instance.pid, clock), {
+    state: nextKittyState(instance.state, { kind: "process_replaced" }),
+  });
 }
 
 /**
