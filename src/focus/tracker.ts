@@ -13,6 +13,7 @@ import {
   type OsWindowState,
   type OsWindowView,
   osWindowView,
+  withoutOsWindows,
 } from "./focus_state.ts";
 import {
   awaitsSocket,
@@ -97,6 +98,9 @@ export interface FocusTrackerOptions {
  * touches nothing else — two OS windows of one kitty process are two separate units. Each change
  * is one coalesced command (`+3`, not three `+1`). Commands to one kitty run in order; a slow or
  * stopped kitty never delays another. Every action produces one {@link FocusActionLine}.
+ *
+ * What to do is decided by {@link planFocus} (focus_plan.ts, pure); this class keeps the state it
+ * returns, the per-kitty command queues, the locator and kitty I/O, and applies the actions.
  *
  * @example
  * ```ts
@@ -298,8 +302,7 @@ export class FocusTracker {
   }
 
   #forgetKitty(pid: number): void {
-    const windows = new Map([...this.#state.windows].filter(([, window]) => window.pid !== pid));
-    this.#state = { ...this.#state, windows };
+    this.#state = withoutOsWindows(this.#state, (_, window) => window.pid === pid);
     this.#startTimes.delete(pid);
     this.#options.locator.forgetKitty(pid);
   }
