@@ -1,10 +1,11 @@
-import { chmod, lstat, unlink } from "node:fs/promises";
-import { createConnection, createServer, type Server, type Socket } from "node:net";
+import { lstat, unlink } from "node:fs/promises";
+import { createConnection, type Socket } from "node:net";
 import { dirname } from "node:path";
 import { fileDescriptorHeadroom } from "../platform/proc.ts";
 import { ensurePrivateDir } from "../platform/runtime_dir.ts";
 import { ConnectionError, toConnectionError } from "./errors.ts";
 import { waitAtMost } from "./wait_at_most.ts";
+import { listenYielding, type YieldingListener } from "./yielding_listener.ts";
 
 /** A request on a control socket: one JSON object per line with at least `cmd`. */
 export interface ControlRequest {
@@ -58,15 +59,16 @@ export const DEFAULT_CONTROL_LIMITS: Readonly<ControlLimits> = {
 /**
  * Serves JSON-lines commands on a unix socket, mode 0600 in a 0700 directory (created if
  * missing; an existing one must already be a 0700 directory of ours, not a symlink, else a
- * ConfigError: the socket has the umask's mode between `listen` and `chmod`, so the directory
- * is what keeps other users out). Each request line `{"cmd":"status"}` gets one reply line, `{"ok":true,"data":…}` or
+ * ConfigError: the directory is what keeps other users out, the socket is bound under a
+ * temporary name there and tightened before it is renamed into place). Each request line `{"cmd":"status"}` gets one reply line, `{"ok":true,"data":…}` or
  * `{"ok":false,"error":"…"}`; a connection may carry many requests, answered one at a time.
  * A leftover socket file whose listener is gone is replaced; a live one means another instance
  * runs: `busy`. Under abuse it stays answerable ({@link ControlLimits}): a client that pipelines
  * requests without reading the replies is not read from until it does (backpressure) and is
  * dropped when idle that way; connections past the cap are refused at once, so a flood of
  * idle connections never exhausts file descriptors (the accept loop then had nothing to
- * accept with and spun at 100 % CPU).
+ * accept with and spun at 100 % CPU), and a connect/close flood cannot hold the event loop in
+ * the runtime's accept loop ({@link listenYielding}).
  *
  * @example
  * ```ts
@@ -93,7 +95,7 @@ export async function serveControlSocket(
   await removeLeftoverSocket(path);
   // Every client, oldest first, with its reply in progress (close() lets it finish first).
   const clients = new Map<Socket, ControlClient>();
-  const server = createServer((socket) => {
+  const listener = await listenYielding(path, (socket) => {
     socket.on("error", () => socket.destroy());
     if (clients.size >= maxConnections && !dropOldestIdle(clients)) {
       socket.end(
@@ -104,19 +106,10 @@ export async function serveControlSocket(
     }
     socket.on("close", () => clients.delete(socket));
     clients.set(socket, serveClient(socket, handlers, idleTimeoutMs));
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", (error) => reject(toConnectionError(error, `control socket ${path}`)));
-    // The kernel caps the backlog at net.core.somaxconn; a deep one rides out connect floods.
-    server.listen({ path, backlog: 4096 }, () => resolve());
-  });
-  // After listen, errors are accept() failures (EMFILE, ENFILE): that one client is lost, the
-  // server goes on (an unhandled 'error' would end the daemon).
-  server.on("error", () => {});
-  await chmod(path, 0o600);
+  }, { acceptsPerTurn: maxConnections });
   return {
     path,
-    close: () => closeServer(server, clients, path),
+    close: () => closeServer(listener, clients),
   };
 }
 
@@ -150,11 +143,10 @@ function dropOldestIdle(clients: Map<Socket, ControlClient>): boolean {
 }
 
 async function closeServer(
-  server: Server,
+  listener: YieldingListener,
   clients: Map<Socket, ControlClient>,
-  path: string,
 ): Promise<void> {
-  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  const closed = listener.close();
   // Replies already being computed (e.g. the answer to a "stop" request) are written and
   // flushed before the connection ends; requests arriving from now on are not read.
   await Promise.all([...clients].map(async ([client, state]) => {
@@ -165,7 +157,6 @@ async function closeServer(
     client.destroy();
   }));
   await closed;
-  await unlink(path).catch(() => {});
 }
 
 async function removeLeftoverSocket(path: string): Promise<void> {
