@@ -2,6 +2,7 @@ import { type Clock, systemClock } from "../resilience/clock.ts";
 import type { ControlRequest } from "../resilience/control_protocol.ts";
 import { type ControlServer, serveControlSocket } from "../resilience/control_socket.ts";
 import { ConnectionError } from "../resilience/errors.ts";
+import { KeyedSerialQueue } from "../resilience/keyed_serial_queue.ts";
 import type { Lease } from "../resilience/pool_lease.ts";
 import { exponentialPolicy, type RetryPolicy } from "../resilience/retry_policy.ts";
 import { FlapLogThrottle } from "../resilience/flap_log_throttle.ts";
@@ -93,8 +94,8 @@ export class ConbusDaemon {
   #control: ControlServer | null = null;
   /** Stops handing memory back after floods (README "Reliability"). */
   #stopMemoryRelease: () => void = () => {};
-  #queue: Promise<unknown> = Promise.resolve();
-  #queued = 0;
+  /** Requests (and reconnects) in FIFO order, keyed by the one endpoint served. */
+  readonly #queue = new KeyedSerialQueue<string>();
   #stopping = false;
   /** The bridge connection a request is using right now (cut by stop() after the grace). */
   #inFlight: BridgeConnection | null = null;
@@ -190,7 +191,7 @@ export class ConbusDaemon {
       connection: { ...supervisor, latency_ms: this.#lastLatencyMs },
       pool: this.#pool.stats(),
       requests_served: this.#served,
-      queue_length: this.#queued,
+      queue_length: this.#queue.pending(this.#key),
       idle_telegrams: this.#idle.seen,
       idle_telegrams_not_shown: this.#idle.notShown,
     };
@@ -215,20 +216,18 @@ export class ConbusDaemon {
       throw new ConnectionError("closed", "tether conbus serve is shutting down; try again");
     }
     this.#refuseWhileDisconnected();
-    if (this.#queued >= (this.#options.maxQueue ?? 64)) {
+    const queued = this.#queue.pending(this.#key);
+    if (queued >= (this.#options.maxQueue ?? 64)) {
       // Not recoverable: a client that polled a full queue would only fill it faster (and a
       // request sent again late gets serve's full timeout, past the client's own).
       throw new ConnectionError(
         "busy",
-        `${this.#queued} requests already waiting; try again later`,
+        `${queued} requests already waiting; try again later`,
         { recoverable: false },
       );
     }
-    this.#queued++;
     const deadlineMs = this.#clock.now() + send.timeoutMs;
-    const run = this.#queue.then(() => this.#serve(send, deadlineMs)).finally(() => this.#queued--);
-    this.#queue = run.catch(() => {});
-    return run;
+    return this.#queue.run(this.#key, () => this.#serve(send, deadlineMs));
   }
 
   /**
@@ -236,15 +235,13 @@ export class ConbusDaemon {
    * requests already waiting, so it never cuts one off. Resolves once the reconnect started.
    */
   reconnect(): Promise<{ reconnecting: true }> {
-    const run = this.#queue.then(() => {
+    return this.#queue.run(this.#key, () => {
       // Closes the idle connection now (a destroy the supervisor does not count as a loss) and
       // stops keeping the key warm until the supervisor's connect warms it again.
       this.#pool.forget(this.#key);
       this.#supervisor.reconnectNow();
-      return { reconnecting: true } as const;
+      return Promise.resolve({ reconnecting: true } as const);
     });
-    this.#queue = run.catch(() => {});
-    return run;
   }
 
   /**
@@ -256,9 +253,9 @@ export class ConbusDaemon {
     this.#stopping = true;
     this.#lifecycle.abort();
     this.#stopMemoryRelease();
-    if (!(await waitAtMost(this.#queue, STOP_GRACE_MS, this.#clock))) {
+    if (!(await waitAtMost(this.#queue.idle(), STOP_GRACE_MS, this.#clock))) {
       this.#inFlight?.close();
-      await waitAtMost(this.#queue, STOP_GRACE_MS, this.#clock);
+      await waitAtMost(this.#queue.idle(), STOP_GRACE_MS, this.#clock);
     }
     // close() lets the control socket finish writing replies in progress.
     await this.#control?.close();

@@ -16,14 +16,15 @@ import { STOPPED_REASON, type SupervisorState } from "../resilience/supervisor.t
 import { supervisorStatusToJson } from "../resilience/supervisor_status.ts";
 import type { DaemonStatus } from "../resilience/daemon_status.ts";
 import { isoTimestamp, roundMs } from "../platform/time_format.ts";
-import type { KittyState } from "../kitty/registry.ts";
+import type { KittyStatus } from "../kitty/kitty_instance_state.ts";
 import type { FocusedWindow } from "../compositor/focus_source.ts";
 import { readEnlargedRecord, writeEnlargedRecord } from "./enlarged_record.ts";
 import { resolveKittyPid } from "./kitty_pid.ts";
 import { keepJitIdle, memoryReport, startMemoryRelease } from "../platform/runtime_memory.ts";
 import { shutDownWithin } from "./shutdown.ts";
 import { OsWindowLocator } from "./os_window_locator.ts";
-import { type FocusActionLine, FocusTracker } from "./tracker.ts";
+import type { FocusActionLine } from "./focus_action_line.ts";
+import { FocusTracker } from "./tracker.ts";
 
 /** A connection change of `tether focus` (one JSON line each; see README "Output"). */
 export type FocusConnectionLine =
@@ -39,8 +40,8 @@ export type FocusConnectionLine =
     ts: string;
     event: "status_changed";
     kitty_pid: number;
-    from: KittyState;
-    to: KittyState;
+    from: KittyStatus;
+    to: KittyStatus;
     error: ErrorJson | null;
   }
   | {

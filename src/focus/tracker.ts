@@ -1,18 +1,32 @@
 import type { FocusedWindow, FocusTransition } from "../compositor/focus_source.ts";
 import { type Clock, systemClock } from "../resilience/clock.ts";
-import { ConnectionError, type ErrorCategory, type ErrorJson } from "../resilience/errors.ts";
-import { isoTimestamp, roundMs } from "../platform/time_format.ts";
-import { retry } from "../resilience/retry.ts";
-import { schedulePolicy } from "../resilience/retry_policy.ts";
+import { KeyedSerialQueue } from "../resilience/keyed_serial_queue.ts";
 import { waitAtMost } from "../resilience/wait_at_most.ts";
 import type { FontChangeResult, KittyRegistry } from "../kitty/registry.ts";
 import type { EnlargedKitty } from "./enlarged_record.ts";
+import { actionLine, type FocusActionLine, type PlannedLine } from "./focus_action_line.ts";
+import { type FocusPlan, type GainedWindow, planFocus } from "./focus_plan.ts";
+import {
+  EMPTY_FOCUS_STATE,
+  enlargedRecord,
+  type FocusState,
+  type OsWindowState,
+  type OsWindowView,
+  osWindowView,
+  withoutOsWindows,
+} from "./focus_state.ts";
+import {
+  awaitsSocket,
+  FRESH_KITTY_GROW_DELAYS_MS,
+  FRESH_KITTY_LOCATE_DELAYS_MS,
+  isFreshKitty,
+  pollOnSchedule,
+} from "./fresh_kitty_grace.ts";
 import {
   FOCUS_REPORT_POLL_MS,
   FOCUS_REPORT_WAIT_MS,
   type LocateResult,
   type OsWindowLocator,
-  type OsWindowRef,
 } from "./os_window_locator.ts";
 
 /**
@@ -28,77 +42,10 @@ export type OsWindowFinder = Pick<
 >;
 
 /**
- * A kitty window takes focus the moment it maps, but kitty 0.26 creates its socket (and spawns
- * the shell whose environment holds its public key) a moment later: while the kitty process is
- * younger than {@link FRESH_KITTY_MS}, a `not_configured` grow is tried again on this schedule
- * (as long as it keeps focus) before it is reported.
- */
-export const FRESH_KITTY_GROW_POLICY = schedulePolicy([0, 250, 500, 1000, 1500, 2000], {
-  retryOn: ["not_configured"],
-});
-
-/** How long a just-opened kitty's missing socket is waited for: the sum of the grow schedule. */
-export const FRESH_KITTY_GRACE_MS = 5250;
-
-/** How young (ms since the process started) a kitty counts as just opened. */
-export const FRESH_KITTY_MS = 10_000;
-
-/**
  * How long after a kitty window opens its background check starts: kitty 0.26 maps the window
  * before it opens its socket and spawns the shell that carries its public key.
  */
 export const OPENED_KITTY_CHECK_DELAY_MS = 2000;
-
-/**
- * Status of one action line. `ambiguous`: the focused kitty window could not be mapped to one of
- * its kitty's OS windows for sure, so nothing was resized.
- */
-export type ActionStatus = "success" | "failed" | "not_configured" | "skipped" | "ambiguous";
-
-/** One JSON line on stdout per action (README "tether focus"). */
-export interface FocusActionLine {
-  /** ISO 8601 time the action finished. */
-  ts: string;
-  /** Which side of the transition. */
-  event: "focus_gained" | "focus_lost";
-  /** kitty's PID (null when the compositor did not report one and no kitty claimed the window). */
-  pid: number | null;
-  /** kitty's OS window id, or null when not known (or kitty's active one, for an old record). */
-  os_window_id: number | null;
-  /** The compositor's window id, or null (crash repair of a window seen by an earlier run). */
-  window_id: number | null;
-  /** Outcome. */
-  status: ActionStatus;
-  /** Attempts made. */
-  attempts: number;
-  /** From the focus event's arrival to kitty's acknowledgement (or giving up), ms. */
-  latency_ms: number;
-  /** What went wrong (`failed`, `not_configured`, `ambiguous`), or null. */
-  error: ErrorJson | null;
-  /** Why nothing was sent (`skipped`), or null. */
-  reason: string | null;
-  /**
-   * Present when the change did more than asked: `reset_all` = kitty < 0.35 could not shrink
-   * this OS window alone, so every OS window of that kitty went back to its configured size.
-   */
-  effect?: "reset_all";
-}
-
-/** One OS window as `tether focus status` shows it. */
-export interface OsWindowView {
-  /** kitty's PID. */
-  pid: number;
-  /** kitty's OS window id (null: kitty's active one, from an old crash record). */
-  os_window_id: number | null;
-  /** The compositor's window id last bound to it, or null. */
-  window_id: number | null;
-  /** Points tether has applied to it (0 = its normal size). */
-  enlarged_pt: number;
-  /** Whether it is the focused OS window. */
-  focused: boolean;
-  /** Pinned: left as it is until unpinned. */
-  pinned: boolean;
-}
 
 /** Options for {@link FocusTracker}. */
 export interface FocusTrackerOptions {
@@ -112,9 +59,15 @@ export interface FocusTrackerOptions {
   locator: OsWindowFinder;
   /** Receives every action line. */
   emit: (line: FocusActionLine) => void;
-  /** Windows whose title matches one of these are never resized (`--exclude-title`). */
+  /**
+   * Windows whose title matches one of these are never resized (`--exclude-title`).
+   * @default none
+   */
   excludeTitles?: readonly RegExp[];
-  /** Maps the compositor's window PID to kitty's PID (see kitty_pid.ts). Default: identity. */
+  /**
+   * Maps the compositor's window PID to kitty's PID (see kitty_pid.ts).
+   * @default the identity
+   */
   resolvePid?: (pid: number) => Promise<number>;
   /** Whether a process still exists (a dead kitty is no longer enlarged). */
   isAlive: (pid: number) => boolean;
@@ -122,39 +75,21 @@ export interface FocusTrackerOptions {
   startTimeMs: (pid: number) => Promise<number | null>;
   /**
    * Starts a kitty's check without waiting for it (registry `checkInBackground`): a kitty window
-   * that opens is checked before it first gets focus. Default: no background checks.
+   * that opens is checked before it first gets focus.
+   * @default no background checks
    */
   checkInBackground?: (pid: number) => void;
-  /** Persists the enlarged OS windows (crash repair); called after every change. */
+  /**
+   * Persists the enlarged OS windows (crash repair); called after every change.
+   * @default not persisted
+   */
   saveRecord?: (enlarged: EnlargedKitty[]) => Promise<void>;
-  /** Default {@link systemClock}. */
+  /**
+   * Waits, timers and latencies.
+   * @default {@link systemClock}
+   */
   clock?: Clock;
 }
-
-interface WindowState {
-  readonly pid: number;
-  /** null: kitty's active OS window (crash record of a tether that did not track OS windows). */
-  readonly osWindowId: number | null;
-  /** Points currently applied by tether (0 = normal size). */
-  appliedPt: number;
-  /** The compositor window last bound to it. */
-  windowId: number | null;
-  /** A shrink is queued and has not started: do not queue another. */
-  shrinkQueued: boolean;
-  /** Enlarged by an earlier run (crash record) and not yet repaired. */
-  restored: boolean;
-  /** Left as it is (neither grown nor shrunk) until unpinned. */
-  pinned: boolean;
-}
-
-interface KittyProcess {
-  /** Serialises the commands sent to this kitty; other kitties are never held up by it. */
-  chain: Promise<void>;
-  /** Process start time, for the crash record. */
-  startTimeMs: number | null;
-}
-
-const keyOf = (pid: number, osWindowId: number | null) => `${pid}:${osWindowId ?? "active"}`;
 
 /**
  * The focus tracker: turns focus transitions into font changes so that exactly the focused kitty
@@ -163,6 +98,9 @@ const keyOf = (pid: number, osWindowId: number | null) => `${pid}:${osWindowId ?
  * touches nothing else — two OS windows of one kitty process are two separate units. Each change
  * is one coalesced command (`+3`, not three `+1`). Commands to one kitty run in order; a slow or
  * stopped kitty never delays another. Every action produces one {@link FocusActionLine}.
+ *
+ * What to do is decided by {@link planFocus} (focus_plan.ts, pure); this class keeps the state it
+ * returns, the per-kitty command queues, the locator and kitty I/O, and applies the actions.
  *
  * @example
  * ```ts
@@ -175,10 +113,12 @@ const keyOf = (pid: number, osWindowId: number | null) => `${pid}:${osWindowId ?
 export class FocusTracker {
   readonly #options: FocusTrackerOptions;
   readonly #clock: Clock;
-  readonly #windows = new Map<string, WindowState>();
-  readonly #processes = new Map<number, KittyProcess>();
-  /** The OS window that should be enlarged once queued commands ran (the focused one). */
-  #wanted: string | null = null;
+  /** What the focus decision reads and changes (focus_plan.ts). */
+  #state: FocusState = EMPTY_FOCUS_STATE;
+  /** Commands to one kitty run in order; other kitties are never held up by them. */
+  readonly #commands = new KeyedSerialQueue<number>();
+  /** Start time per kitty PID (null: unreadable), for the crash record and freshness. */
+  readonly #startTimes = new Map<number, number | null>();
   #decisions: Promise<void> = Promise.resolve();
   /** Transitions received so far: a decision knows whether a newer one is waiting. */
   #received = 0;
@@ -197,15 +137,15 @@ export class FocusTracker {
    * focused.
    */
   async restore(record: readonly EnlargedKitty[]): Promise<void> {
+    const windows = [];
     for (const entry of record) {
       if (!this.#options.isAlive(entry.pid)) continue;
       const startTimeMs = await this.#options.startTimeMs(entry.pid);
       if (entry.start_time_ms !== null && startTimeMs !== entry.start_time_ms) continue;
-      this.#process(entry.pid).startTimeMs = startTimeMs;
-      const window = this.#window({ pid: entry.pid, osWindowId: entry.os_window_id });
-      window.appliedPt = entry.delta_pt;
-      window.restored = true;
+      this.#startTimes.set(entry.pid, startTimeMs);
+      windows.push({ pid: entry.pid, osWindowId: entry.os_window_id, deltaPt: entry.delta_pt });
     }
+    this.#apply(planFocus(this.#state, { kind: "restore", windows }), this.#clock.now());
   }
 
   /** Handles one focus transition (queued: decisions are taken in arrival order). */
@@ -244,14 +184,13 @@ export class FocusTracker {
    */
   async pin(): Promise<OsWindowView | null> {
     await this.#decisions;
-    const key = this.#wanted;
-    const window = key === null ? undefined : this.#windows.get(key);
-    if (window === undefined) return null;
+    const key = this.#state.wanted;
+    const window = key === null ? undefined : this.#state.windows.get(key);
+    if (key === null || window === undefined) return null;
     // Its grow may be queued: pin the window as it is once that ran.
-    await this.#process(window.pid).chain;
-    if (this.#wanted !== key || this.#windows.get(key!) !== window) return null;
-    window.pinned = true;
-    return this.#view(key!, window);
+    await this.#commands.idle(window.pid);
+    this.#state = planFocus(this.#state, { kind: "pin", key }).state;
+    return this.#state.windows.get(key)?.pinned ? osWindowView(this.#state, key) : null;
   }
 
   /**
@@ -260,36 +199,26 @@ export class FocusTracker {
    */
   async unpin(): Promise<OsWindowView[]> {
     await this.#decisions;
-    const unpinned: OsWindowView[] = [];
-    const now = this.#clock.now();
-    for (const [key, window] of this.#windows) {
-      if (!window.pinned) continue;
-      window.pinned = false;
-      unpinned.push(this.#view(key, window));
-      if (key === this.#wanted) {
-        this.#enqueue(window.pid, () => this.#grow(key, now));
-      } else if (window.appliedPt > 0 && !window.shrinkQueued) {
-        this.#queueShrink(key, now);
-      }
-    }
-    return unpinned;
+    const pinned = [...this.#state.windows].filter(([, window]) => window.pinned);
+    this.#apply(planFocus(this.#state, { kind: "unpin" }), this.#clock.now());
+    return pinned.map(([key]) => osWindowView(this.#state, key));
   }
 
   /** Resolves once every queued decision and command has finished. */
   async idle(): Promise<void> {
     // A command can queue another (a re-grow after a reset): wait until nothing new was queued.
     for (;;) {
-      const pending = [this.#decisions, ...[...this.#processes.values()].map((k) => k.chain)];
-      await Promise.all(pending);
+      const decisions = this.#decisions;
+      await decisions;
+      await this.#commands.idle();
       await this.#saves;
-      const now = [this.#decisions, ...[...this.#processes.values()].map((k) => k.chain)];
-      if (now.length === pending.length && now.every((work, i) => work === pending[i])) return;
+      if (this.#decisions === decisions && this.#commands.keys().length === 0) return;
     }
   }
 
   /** What the tracker knows per OS window: points applied, compositor window, focus, pin. */
   osWindows(): OsWindowView[] {
-    return [...this.#windows].map(([key, window]) => this.#view(key, window));
+    return [...this.#state.windows.keys()].map((key) => osWindowView(this.#state, key));
   }
 
   /**
@@ -304,11 +233,7 @@ export class FocusTracker {
     const deadline = this.#clock.now() + budgetMs;
     const work = (async () => {
       await this.#decisions;
-      this.#wanted = null;
-      for (const [key, window] of this.#windows) {
-        window.pinned = false;
-        if (window.appliedPt > 0 && !window.shrinkQueued) this.#queueShrink(key, this.#clock.now());
-      }
+      this.#apply(planFocus(this.#state, { kind: "shutdown" }), this.#clock.now());
       await this.idle();
     })();
     await waitAtMost(work, deadline - this.#clock.now(), this.#clock);
@@ -316,142 +241,69 @@ export class FocusTracker {
   }
 
   async #decide(transition: FocusTransition, arrivedAt: number, sequence: number): Promise<void> {
-    const gained = transition.focused;
+    const gained = await this.#gained(transition.focused, sequence);
     const lost = transition.previous;
-    let gainedRef: OsWindowRef | null = null;
-    if (gained !== null && this.#isKitty(gained)) {
-      const located = this.#excluded(gained) ? null : await this.#locate(gained, sequence);
-      if (located === null) {
-        this.#line("focus_gained", gained.pid, null, gained.windowId, "skipped", 0, arrivedAt, {
-          error: "the title matches --exclude-title",
-        });
-      } else if (located.kind === "found") {
-        gainedRef = located.window;
-      } else {
-        this.#unlocatedLine(gained, located, arrivedAt);
-      }
-    }
-    const wanted = gainedRef === null ? null : keyOf(gainedRef.pid, gainedRef.osWindowId);
     const lostRef = lost !== null && this.#isKitty(lost) ? this.#options.locator.peek(lost) : null;
-    const lostKey = lostRef === null ? null : keyOf(lostRef.pid, lostRef.osWindowId);
-
-    // Shrink the OS window that had focus (enlarged, or about to be) and any an earlier run left
-    // enlarged. One whose shrink failed is retried when it next loses focus.
-    for (const [key, window] of this.#windows) {
-      if (key === wanted || window.shrinkQueued || window.pinned) continue;
-      const enlarged = window.appliedPt > 0;
-      if (key === this.#wanted || (enlarged && (window.restored || key === lostKey))) {
-        this.#queueShrink(key, arrivedAt);
-      } else if (key === lostKey) {
-        this.#line(
-          "focus_lost",
-          window.pid,
-          window.osWindowId,
-          lost!.windowId,
-          "skipped",
-          0,
-          arrivedAt,
-          {
-            error: "not enlarged",
-          },
-        );
-      }
-    }
-    if (lostRef !== null && !this.#windows.has(lostKey!) && lostKey !== wanted) {
-      this.#line(
-        "focus_lost",
-        lostRef.pid,
-        lostRef.osWindowId,
-        lost!.windowId,
-        "skipped",
-        0,
-        arrivedAt,
-        {
-          error: "not enlarged",
-        },
-      );
-    }
-    this.#wanted = wanted;
+    const lostWindow = lostRef === null ? null : { ref: lostRef, windowId: lost!.windowId };
+    this.#apply(planFocus(this.#state, { kind: "focus", gained, lost: lostWindow }), arrivedAt);
     this.#forgetDeadKitties();
-    // Focus left a kitty for another program: what kitty reports then shows whether its focus
-    // reports follow the compositor (os_window_locator.ts).
-    const lostPid = lostRef?.pid ?? null;
-    if (lostPid !== null && lostPid !== gainedRef?.pid && this.#options.isAlive(lostPid)) {
-      this.#options.locator.observeAfterLoss(lostPid).catch(() => {});
-    }
+  }
 
-    if (gainedRef === null || wanted === null) return;
-    const window = this.#window(gainedRef);
-    window.windowId = gained!.windowId;
-    this.#enqueue(gainedRef.pid, () => this.#grow(wanted, arrivedAt));
+  async #gained(focused: FocusedWindow | null, sequence: number): Promise<GainedWindow> {
+    if (focused === null || !this.#isKitty(focused)) return { kind: "none" };
+    const windowId = focused.windowId;
+    if (this.#excluded(focused)) return { kind: "excluded", pid: focused.pid, windowId };
+    const located = await this.#locate(focused, sequence);
+    return located.kind === "found"
+      ? { kind: "located", ref: located.window, windowId }
+      : { kind: "unlocated", windowId, located };
   }
 
   /**
    * Locates the OS window of `gained`. A kitty that just opened has no socket yet (kitty 0.26
-   * maps its window first): while it is younger than {@link FRESH_KITTY_MS} and keeps focus, a
-   * `not_configured` answer is asked again every 250 ms for up to the grow grace's 5.25 s.
+   * maps its window first): while it is fresh and keeps focus, a `not_configured` answer is
+   * asked again on {@link FRESH_KITTY_LOCATE_DELAYS_MS}.
    */
   async #locate(gained: FocusedWindow, sequence: number): Promise<LocateResult> {
     const stillFocused = () => this.#received === sequence;
-    let located = await this.#options.locator.locate(gained, stillFocused);
-    const notYet = (result: LocateResult) =>
-      result.kind === "unknown" && result.category === "not_configured" && result.pid !== null;
-    if (!notYet(located)) return located;
-    const startTimeMs = await this.#options.startTimeMs((located as { pid: number }).pid);
-    if (startTimeMs === null || this.#clock.now() - startTimeMs >= FRESH_KITTY_MS) return located;
-    const graceMs = FRESH_KITTY_GRACE_MS;
-    const deadline = this.#clock.now() + graceMs;
-    while (notYet(located) && stillFocused() && !this.#stopped && this.#clock.now() < deadline) {
-      await this.#clock.sleep(250);
-      if (stillFocused()) located = await this.#options.locator.locate(gained, stillFocused);
-    }
-    return located;
-  }
-
-  #unlocatedLine(gained: FocusedWindow, located: LocateResult, arrivedAt: number): void {
-    if (located.kind === "found") return;
-    if (located.kind === "moved_on") {
-      this.#line("focus_gained", located.pid, null, gained.windowId, "skipped", 0, arrivedAt, {
-        error: "focus moved on",
-      });
-      return;
-    }
-    this.#line(
-      "focus_gained",
-      located.pid,
-      null,
-      gained.windowId,
-      located.kind === "ambiguous"
-        ? "ambiguous"
-        : located.category === undefined || located.category === "not_configured"
-        ? "not_configured"
-        : "failed",
-      0,
-      arrivedAt,
-      { error: located.reason, category: located.category ?? null },
+    const locate = () => this.#options.locator.locate(gained, stillFocused);
+    const located = await locate();
+    if (!awaitsSocket(located)) return located;
+    const startTimeMs = await this.#options.startTimeMs(located.pid);
+    if (!isFreshKitty(startTimeMs, this.#clock.now())) return located;
+    const keepAsking = (last: LocateResult) => awaitsSocket(last) && stillFocused();
+    return await pollOnSchedule(
+      FRESH_KITTY_LOCATE_DELAYS_MS,
+      this.#clock,
+      located,
+      keepAsking,
+      locate,
     );
   }
 
   /** Drops idle records of kitties that exited, so a long session does not accumulate them. */
   #forgetDeadKitties(): void {
-    for (const [pid, kitty] of this.#processes) {
+    const pids = new Set([...this.#startTimes.keys(), ...this.#pidsWithWindows()]);
+    for (const pid of pids) {
       if (this.#options.isAlive(pid)) continue;
-      const idleWindows = () =>
-        [...this.#windows.entries()].filter(([, window]) => window.pid === pid)
-          .every(([key, window]) => window.appliedPt === 0 && key !== this.#wanted);
-      if (!idleWindows()) continue;
-      kitty.chain.then(() => {
-        if (this.#processes.get(pid) !== kitty || !idleWindows()) return;
-        this.#dropKitty(pid);
+      const idle = () =>
+        [...this.#state.windows].every(([key, window]) =>
+          window.pid !== pid || (window.appliedPt === 0 && key !== this.#state.wanted)
+        );
+      if (!idle()) continue;
+      this.#commands.idle(pid).then(() => {
+        if (idle()) this.#forgetKitty(pid);
       });
     }
   }
 
-  #dropKitty(pid: number): void {
-    for (const [key, window] of this.#windows) {
-      if (window.pid === pid) this.#windows.delete(key);
-    }
-    this.#processes.delete(pid);
+  #pidsWithWindows(): number[] {
+    return [...this.#state.windows.values()].map((window) => window.pid);
+  }
+
+  #forgetKitty(pid: number): void {
+    this.#state = withoutOsWindows(this.#state, (_, window) => window.pid === pid);
+    this.#startTimes.delete(pid);
     this.#options.locator.forgetKitty(pid);
   }
 
@@ -469,250 +321,129 @@ export class FocusTracker {
     return this.#options.resolvePid ? await this.#options.resolvePid(pid) : pid;
   }
 
-  #process(pid: number): KittyProcess {
-    let kitty = this.#processes.get(pid);
-    if (kitty === undefined) {
-      kitty = { chain: Promise.resolve(), startTimeMs: null };
-      this.#processes.set(pid, kitty);
+  async #startTime(pid: number): Promise<number | null> {
+    if (!this.#startTimes.has(pid) || this.#startTimes.get(pid) === null) {
+      this.#startTimes.set(pid, await this.#options.startTimeMs(pid));
     }
-    return kitty;
-  }
-
-  #window(ref: { pid: number; osWindowId: number | null }): WindowState {
-    const key = keyOf(ref.pid, ref.osWindowId);
-    let window = this.#windows.get(key);
-    if (window === undefined) {
-      window = {
-        pid: ref.pid,
-        osWindowId: ref.osWindowId,
-        appliedPt: 0,
-        windowId: null,
-        shrinkQueued: false,
-        restored: false,
-        pinned: false,
-      };
-      this.#windows.set(key, window);
-      this.#process(ref.pid);
-    }
-    return window;
-  }
-
-  #view(key: string, window: WindowState): OsWindowView {
-    return {
-      pid: window.pid,
-      os_window_id: window.osWindowId,
-      window_id: window.windowId,
-      enlarged_pt: window.appliedPt,
-      focused: key === this.#wanted,
-      pinned: window.pinned,
-    };
-  }
-
-  #enqueue(pid: number, action: () => Promise<void>): void {
-    const kitty = this.#process(pid);
-    kitty.chain = kitty.chain.then(action, action);
-  }
-
-  #queueShrink(key: string, arrivedAt: number): void {
-    const window = this.#windows.get(key)!;
-    window.shrinkQueued = true;
-    this.#enqueue(window.pid, () => this.#shrink(key, arrivedAt));
-  }
-
-  async #grow(key: string, arrivedAt: number): Promise<void> {
-    const window = this.#windows.get(key);
-    if (window === undefined) return;
-    // Decided against by a later transition, already enlarged (crash repair), or pinned.
-    if (this.#wanted !== key || window.appliedPt > 0 || window.pinned) {
-      const reason = window.pinned
-        ? "pinned"
-        : window.appliedPt > 0
-        ? "already enlarged"
-        : "focus moved on";
-      this.#windowLine("focus_gained", window, "skipped", 0, arrivedAt, reason);
-      return;
-    }
-    const result = await this.#growWithGrace(key, window);
-    if (result.status === "success") {
-      window.appliedPt = this.#options.deltaPt;
-      const kitty = this.#process(window.pid);
-      kitty.startTimeMs ??= await this.#options.startTimeMs(window.pid);
-      this.#save();
-    }
-    if (result.effect === "gone") this.#windows.delete(key);
-    this.#resultLine("focus_gained", window, result, arrivedAt);
+    return this.#startTimes.get(pid) ?? null;
   }
 
   /**
-   * One grow; for a just-opened kitty, `not_configured` is retried while it keeps focus. On
-   * kitty < 0.35 a grow that finds another OS window active (kitty has not seen the keyboard
-   * focus move yet) is tried again every {@link FOCUS_REPORT_POLL_MS} for up to
-   * {@link FOCUS_REPORT_WAIT_MS}, as long as the window keeps focus.
+   * Takes `plan` on: its state, then its actions in order. Returns its `send` (the font change
+   * the running grow or shrink is to make), if any.
    */
-  async #growWithGrace(key: string, window: WindowState): Promise<FontChangeResult> {
+  #apply(plan: FocusPlan, arrivedAt: number): { key: string; deltaPt: number } | null {
+    this.#state = plan.state;
+    let send = null;
+    for (const action of plan.actions) {
+      switch (action.kind) {
+        case "line":
+          this.#emit(action.line, arrivedAt);
+          break;
+        case "queue_grow":
+          this.#commands.run(action.pid, () => this.#grow(action.key, arrivedAt));
+          break;
+        case "queue_shrink":
+          this.#commands.run(action.pid, () => this.#shrink(action.key, arrivedAt));
+          break;
+        case "send":
+          send = action;
+          break;
+        case "save":
+          this.#save();
+          break;
+        case "forget_kitty":
+          this.#startTimes.delete(action.pid);
+          this.#options.locator.forgetKitty(action.pid);
+          break;
+        case "observe_after_loss":
+          if (!this.#options.isAlive(action.pid)) break;
+          this.#options.locator.observeAfterLoss(action.pid).catch(() => {});
+          break;
+      }
+    }
+    return send;
+  }
+
+  async #grow(key: string, arrivedAt: number): Promise<void> {
+    const deltaPt = this.#options.deltaPt;
+    const send = this.#apply(planFocus(this.#state, { kind: "grow_due", key, deltaPt }), arrivedAt);
+    const window = this.#state.windows.get(key);
+    if (send === null || window === undefined) return;
+    const result = await this.#growWithGrace(key, window);
+    if (result.status === "success") await this.#startTime(window.pid);
+    const done = { kind: "grow_done", key, window, result, deltaPt } as const;
+    this.#apply(planFocus(this.#state, done), arrivedAt);
+  }
+
+  /**
+   * One grow ({@link #growOnce}). On kitty < 0.35 a grow that finds another OS window active
+   * (kitty has not seen the keyboard focus move yet) is tried again every
+   * {@link FOCUS_REPORT_POLL_MS} for up to {@link FOCUS_REPORT_WAIT_MS}, as long as the window
+   * keeps focus.
+   */
+  async #growWithGrace(key: string, window: OsWindowState): Promise<FontChangeResult> {
     const deadline = this.#clock.now() + FOCUS_REPORT_WAIT_MS;
     for (;;) {
       const result = await this.#growOnce(key, window);
-      if (result.effect !== "not_active" || this.#wanted !== key) return result;
+      if (result.effect !== "not_active" || this.#state.wanted !== key) return result;
       if (this.#clock.now() >= deadline) return result;
       await this.#clock.sleep(FOCUS_REPORT_POLL_MS);
     }
   }
 
-  async #growOnce(key: string, window: WindowState): Promise<FontChangeResult> {
-    const kitty = this.#process(window.pid);
-    kitty.startTimeMs ??= await this.#options.startTimeMs(window.pid);
-    const fresh = kitty.startTimeMs !== null &&
-      this.#clock.now() - kitty.startTimeMs < FRESH_KITTY_MS;
-    let last: FontChangeResult | null = null;
-    // Every command sent for this grow counts, over all tries (README: `attempts`).
+  /**
+   * One grow; for a just-opened kitty, `not_configured` is tried again on
+   * {@link FRESH_KITTY_GROW_DELAYS_MS} while the window keeps focus. `attempts` counts every
+   * command sent, over all tries (README).
+   */
+  async #growOnce(key: string, window: OsWindowState): Promise<FontChangeResult> {
+    const fresh = isFreshKitty(await this.#startTime(window.pid), this.#clock.now());
     let attempts = 0;
-    const counted = () => ({ ...last!, attempts });
-    try {
-      return await retry(FRESH_KITTY_GROW_POLICY, async () => {
-        if (last !== null && this.#wanted !== key) return counted(); // focus moved on: stop
-        last = await this.#options.kitty.changeOsWindowFontSize(
+    const keepTrying = (last: FontChangeResult | null) =>
+      last === null || (last.status === "not_configured" && this.#state.wanted === key);
+    const last = await pollOnSchedule(
+      fresh ? FRESH_KITTY_GROW_DELAYS_MS : [0],
+      this.#clock,
+      null,
+      keepTrying,
+      async () => {
+        const result = await this.#options.kitty.changeOsWindowFontSize(
           window.pid,
           window.osWindowId,
           this.#options.deltaPt,
           { allowReset: false },
         );
-        attempts += last.attempts;
-        if (fresh && last.status === "not_configured" && this.#wanted === key) {
-          throw new ConnectionError("not_configured", last.error ?? "", { recoverable: true });
-        }
-        return counted();
-      }, { clock: this.#clock });
-    } catch {
-      return counted();
-    }
+        attempts += result.attempts;
+        return result;
+      },
+    );
+    return { ...last!, attempts };
   }
 
   async #shrink(key: string, arrivedAt: number): Promise<void> {
-    const window = this.#windows.get(key);
-    if (window === undefined) return;
-    window.shrinkQueued = false;
-    window.restored = false;
-    if (this.#wanted === key) {
-      this.#windowLine("focus_lost", window, "skipped", 0, arrivedAt, "focus came back");
-      return;
-    }
-    if (window.pinned) {
-      this.#windowLine("focus_lost", window, "skipped", 0, arrivedAt, "pinned");
-      return;
-    }
-    if (window.appliedPt <= 0) {
-      this.#windowLine("focus_lost", window, "skipped", 0, arrivedAt, "not enlarged");
-      return;
-    }
+    const send = this.#apply(planFocus(this.#state, { kind: "shrink_due", key }), arrivedAt);
+    const window = this.#state.windows.get(key);
+    if (send === null || window === undefined) return;
     const result = await this.#options.kitty.changeOsWindowFontSize(
       window.pid,
       window.osWindowId,
-      -window.appliedPt,
+      send.deltaPt,
       { allowReset: true },
     );
-    const alive = this.#options.isAlive(window.pid);
-    if (result.status === "success" || !alive || result.effect === "gone") {
-      window.appliedPt = 0;
-      if (result.effect === "reset_all") this.#afterReset(window.pid, arrivedAt);
-      this.#save();
-    }
-    this.#resultLine("focus_lost", window, result, arrivedAt);
-    if (result.effect === "gone") this.#windows.delete(key);
-    if (!alive) this.#dropKitty(window.pid);
-  }
-
-  /**
-   * Every OS window of kitty `pid` is back at its configured size (kitty < 0.35 reset): nothing
-   * of it is enlarged any more; the focused one, if it was, is grown again.
-   */
-  #afterReset(pid: number, arrivedAt: number): void {
-    for (const [key, window] of this.#windows) {
-      if (window.pid !== pid || window.appliedPt === 0) continue;
-      window.appliedPt = 0;
-      window.restored = false;
-      if (key === this.#wanted) this.#enqueue(pid, () => this.#grow(key, arrivedAt));
-    }
+    const processAlive = this.#options.isAlive(window.pid);
+    const done = { kind: "shrink_done", key, window, result, processAlive } as const;
+    this.#apply(planFocus(this.#state, done), arrivedAt);
   }
 
   #save(): void {
     const save = this.#options.saveRecord;
     if (save === undefined) return;
-    const enlarged: EnlargedKitty[] = [...this.#windows.values()]
-      .filter((window) => window.appliedPt > 0)
-      .map((window) => ({
-        pid: window.pid,
-        start_time_ms: this.#processes.get(window.pid)?.startTimeMs ?? null,
-        os_window_id: window.osWindowId,
-        delta_pt: window.appliedPt,
-      }));
+    const enlarged = enlargedRecord(this.#state, (pid) => this.#startTimes.get(pid) ?? null);
     this.#saves = this.#saves.then(() => save(enlarged)).catch(() => {});
   }
 
-  #resultLine(
-    event: FocusActionLine["event"],
-    window: WindowState,
-    result: FontChangeResult,
-    arrivedAt: number,
-  ): void {
-    this.#line(
-      event,
-      window.pid,
-      window.osWindowId,
-      window.windowId,
-      result.status,
-      result.attempts,
-      arrivedAt,
-      {
-        error: result.error,
-        category: result.category,
-        ...(result.effect === "reset_all" ? { effect: "reset_all" } : {}),
-      },
-    );
-  }
-
-  #windowLine(
-    event: FocusActionLine["event"],
-    window: WindowState,
-    status: ActionStatus,
-    attempts: number,
-    arrivedAt: number,
-    error: string | null,
-  ): void {
-    this.#line(event, window.pid, window.osWindowId, window.windowId, status, attempts, arrivedAt, {
-      error,
-    });
-  }
-
-  #line(
-    event: FocusActionLine["event"],
-    pid: number | null,
-    osWindowId: number | null,
-    windowId: number | null,
-    status: ActionStatus,
-    attempts: number,
-    arrivedAt: number,
-    extra: { error: string | null; category?: ErrorCategory | null; effect?: "reset_all" },
-  ): void {
-    const now = this.#clock.now();
-    const { error: text, category, ...effect } = extra;
-    // A skip says why in words; anything else that went wrong is a problem with a category.
-    const skipped = status === "skipped";
-    this.#options.emit({
-      ts: isoTimestamp(now),
-      event,
-      pid,
-      os_window_id: osWindowId,
-      window_id: windowId,
-      status,
-      attempts,
-      latency_ms: Math.max(0, roundMs(now - arrivedAt)),
-      error: text === null || skipped ? null : {
-        category: category ?? (status === "failed" ? "closed" : "not_configured"),
-        message: text,
-      },
-      reason: skipped ? text : null,
-      ...effect,
-    });
+  #emit(line: PlannedLine, arrivedAt: number): void {
+    this.#options.emit(actionLine(line, this.#clock.now(), arrivedAt));
   }
 }

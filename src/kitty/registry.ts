@@ -1,13 +1,13 @@
-import { lstat, readdir } from "node:fs/promises";
+import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { type Environment, runtimeDir } from "../platform/paths.ts";
 import { DEFAULT_PROC_ROOT, isProcessAlive, readStartTimeMs } from "../platform/proc.ts";
 import { type Clock, systemClock } from "../resilience/clock.ts";
 import { ConnectionError, type ErrorCategory, toConnectionError } from "../resilience/errors.ts";
 import { TypedEmitter } from "../resilience/events.ts";
-import { retry } from "../resilience/retry.ts";
+import { retry, type RetryOptions } from "../resilience/retry.ts";
 import { type RetryPolicy, schedulePolicy } from "../resilience/retry_policy.ts";
-import { statusToJson, TargetStatus, type TargetStatusJson } from "../resilience/status.ts";
+import { KeyedSerialQueue } from "../resilience/keyed_serial_queue.ts";
 import {
   type KittyCommand,
   type KittyOsWindowInfo,
@@ -16,28 +16,28 @@ import {
   parseLsData,
 } from "./codec.ts";
 import { DEFAULT_KITTY_TIMEOUT_MS, type KittyConnector } from "./client.ts";
-import { type KittyCredentials, readKittyCredentials, sealCommand } from "./credentials.ts";
+import { sealCommand } from "./credentials.ts";
 import { defaultPasswordFile } from "./password_file.ts";
-import {
-  readRunningKittyVersion,
-  type RunningKittyVersion,
-  type UnknownKittyVersion,
-} from "./installed_version.ts";
-import { formatKittyVersion } from "./kitty_version.ts";
 import { KITTY_COMMAND_POLICY } from "./command_policy.ts";
-import { type FontTargeting, fontTargetingFor, planOsWindowFontChange } from "./os_window_font.ts";
-import {
-  decideFromFirstContact,
-  describePooling,
-  firstContactCommand,
-  type PoolingDecision,
-  poolingForVersion,
-} from "./pooling.ts";
+import { planOsWindowFontChange } from "./os_window_font.ts";
+import { attemptsOf, type AttemptTally, newTally } from "./attempt_tally.ts";
+import { checkKitty } from "./kitty_check.ts";
 import { KittyConnections } from "./kitty_connections.ts";
-import { probeKitty } from "./probe.ts";
-
-/** Where a kitty stands: `unknown` until first checked. */
-export type KittyState = "unknown" | "ready" | "not_configured" | "failed";
+import {
+  applyKittyEvent,
+  fontTargetingOf,
+  forgetKittyProcess,
+  type KittyInstance,
+  type KittyInstanceStatus,
+  kittyInstanceStatus,
+  newKittyInstance,
+} from "./kitty_instance.ts";
+import {
+  type KittyCheckOutcome,
+  type KittyInstanceEvent,
+  type KittyStatus,
+  needsCheck,
+} from "./kitty_instance_state.ts";
 
 /** Outcome of one font change, as the focus tracker reports it. */
 export interface FontChangeResult {
@@ -63,31 +63,13 @@ export interface FontChangeResult {
   effect?: "reset_all" | "gone" | "not_active";
 }
 
-/** One kitty as `tether focus status` shows it. */
-export interface KittyInstanceStatus extends TargetStatusJson {
-  /** kitty's PID (the registry key). */
-  pid: number;
-  /** Its rendezvous socket. */
-  socket_path: string;
-  /** `password` or `open` (no password needed), null until probed. */
-  mode: "open" | "password" | null;
-  /** kitty's version (`0.26.5`) as its installation declares it, null when unreadable. */
-  version: string | null;
-  /** Whether connections are kept open (kitty >= 0.42.2), null until decided. */
-  pooled: boolean | null;
-  /** Why: the pooling decision in words, including what it rests on. */
-  pooling: string;
-  /** Failed for good (wrong password, process gone): not contacted again until a new PID. */
-  permanent: boolean;
-}
-
 /** Events of a {@link KittyRegistry}. */
 export interface KittyRegistryEvents {
   /** A kitty's status changed. */
   status_changed: {
     pid: number;
-    status: KittyState;
-    previous: KittyState;
+    status: KittyStatus;
+    previous: KittyStatus;
     reason: string | null;
     category: ErrorCategory | null;
   };
@@ -95,60 +77,67 @@ export interface KittyRegistryEvents {
 
 /** Options for {@link KittyRegistry}; durations in milliseconds. */
 export interface KittyRegistryOptions {
-  /** Environment for `$XDG_RUNTIME_DIR` and `$XDG_CONFIG_HOME` (default `process.env`). */
+  /**
+   * Environment for `$XDG_RUNTIME_DIR` and `$XDG_CONFIG_HOME`.
+   * @default `process.env`
+   */
   env?: Environment;
-  /** The password file (default `~/.config/kitty/rc.password`; `--password-file`). */
+  /**
+   * Where the kitty password is read from (`--password-file`), the same file `kitty setup`
+   * writes and kitty.conf's `remote_control_password` names.
+   * @default `~/.config/kitty/rc.password`
+   */
   passwordFile?: string;
-  /** Connect and reply timeout per attempt (default 2000; `--socket-timeout`). */
+  /**
+   * Connect and reply timeout per attempt (`--socket-timeout`).
+   * @default 2000
+   */
   socketTimeoutMs?: number;
-  /** Attempts per command, delays 0, 100, 200 ms (default 3; `--max-retries`). */
+  /**
+   * Attempts per command, delays 0, 100, 200 ms (`--max-retries`).
+   * @default 3
+   */
   maxAttempts?: number;
-  /** Pooled connections over all kittys (default 10; `--max-connections`). */
+  /**
+   * Pooled connections over all kittys (`--max-connections`).
+   * @default 10
+   */
   maxConnections?: number;
-  /** Idle pooled connections close after this (default 1800000; `--idle-timeout`). */
+  /**
+   * Idle pooled connections close after this (`--idle-timeout`).
+   * @default 1800000
+   */
   idleTimeoutMs?: number;
-  /** Pool reaper period (default 300000; `--reap-interval`). */
+  /**
+   * Pool reaper period (`--reap-interval`).
+   * @default 300000
+   */
   reapIntervalMs?: number;
-  /** The socket of a kitty (default `$XDG_RUNTIME_DIR/kitty/kitty-<pid>.sock`). */
+  /**
+   * The socket of a kitty.
+   * @default `$XDG_RUNTIME_DIR/kitty/kitty-<pid>.sock`
+   */
   socketPathFor?: (pid: number) => string;
-  /** Default {@link systemClock}. */
+  /**
+   * Waits, timers and status times.
+   * @default {@link systemClock}
+   */
   clock?: Clock;
-  /** Default `/proc`. */
+  /**
+   * Where process facts are read.
+   * @default `/proc`
+   */
   procRoot?: string;
-  /** How to connect (default node:net). */
+  /**
+   * How to connect.
+   * @default node:net
+   */
   connector?: KittyConnector;
-  /** Whether a PID is alive (default: signal 0). */
+  /**
+   * Whether a PID is alive.
+   * @default signal 0
+   */
   isAlive?: (pid: number) => boolean;
-}
-
-/** Tries made for one action: anything sent, and how many retries. */
-interface Tally {
-  sent: boolean;
-  retries: number;
-}
-
-const newTally = (): Tally => ({ sent: false, retries: 0 });
-const attemptsOf = (tally: Tally) => (tally.sent ? 1 + tally.retries : 0);
-
-interface Instance {
-  readonly pid: number;
-  /** When the process started (detects PID reuse); undefined until first looked up. */
-  startTimeMs: number | undefined;
-  readonly socketPath: string;
-  status: TargetStatus<KittyState>;
-  category: ErrorCategory | null;
-  mode: "open" | "password" | null;
-  /** Read once per process (PID + start time); undefined until then. */
-  installed: RunningKittyVersion | UnknownKittyVersion | undefined;
-  /** Decided once per process: from `installed`, else from kitty's first-contact reply. */
-  pooling: PoolingDecision | null;
-  permanent: boolean;
-  credentials: KittyCredentials | null;
-  /** kitty refused `action` (a password list without it): only `set-font-size` is used. */
-  actionRefused: boolean;
-  /** Jobs for this kitty run one after another: never two connections to one kitty at once. */
-  tail: Promise<void>;
-  queued: number;
 }
 
 const REJECTED = /rejected|disallowed|remote control is disabled/i;
@@ -180,7 +169,9 @@ export const MAX_GONE_KITTIES_KEPT = 32;
 export class KittyRegistry {
   /** `status_changed` events. */
   readonly events: TypedEmitter<KittyRegistryEvents> = new TypedEmitter();
-  readonly #instances = new Map<number, Instance>();
+  readonly #instances = new Map<number, KittyInstance>();
+  /** Jobs for one kitty run one after another: never two connections to one kitty at once. */
+  readonly #jobs: KeyedSerialQueue<number>;
   readonly #connections: KittyConnections;
   readonly #policy: RetryPolicy;
   readonly #clock: Clock;
@@ -208,6 +199,8 @@ export class KittyRegistry {
     this.#procRoot = options.procRoot ?? DEFAULT_PROC_ROOT;
     this.#connector = options.connector;
     this.#isAlive = options.isAlive ?? isProcessAlive;
+    // kitty < 0.42.2 starves every other client while a connection stays open.
+    this.#jobs = new KeyedSerialQueue({ onDrained: (pid) => this.#connections.endBurst(pid) });
     this.#connections = new KittyConnections({
       socketPathFor: this.#socketPathFor,
       timeoutMs: this.#timeoutMs,
@@ -241,17 +234,22 @@ export class KittyRegistry {
     }
     const instance = this.#instance(pid);
     return await this.#enqueue(instance, async () => {
-      const latencyMs = () => performance.now() - started;
       const tally = newTally();
+      const result = (
+        status: FontChangeResult["status"],
+        extra: Partial<FontChangeResult> = {},
+      ): FontChangeResult => ({
+        status,
+        attempts: attemptsOf(tally),
+        latencyMs: performance.now() - started,
+        error: null,
+        category: null,
+        ...extra,
+      });
       const state = await this.#ensureChecked(instance, tally);
       if (state !== "ready") {
-        return {
-          status: state === "not_configured" ? "not_configured" : "failed",
-          attempts: attemptsOf(tally),
-          latencyMs: latencyMs(),
-          error: instance.status.reason,
-          category: instance.category,
-        };
+        const { reason: error, category } = instance.state;
+        return result(state === "not_configured" ? state : "failed", { error, category });
       }
       try {
         const osWindows = osWindowId === null
@@ -262,22 +260,14 @@ export class KittyRegistry {
             osWindows,
             osWindowId,
             deltaPt,
-            this.#targeting(instance),
+            fontTargetingOf(instance),
             options.allowReset,
           );
-        const done = (extra: Partial<FontChangeResult>): FontChangeResult => ({
-          status: "success",
-          attempts: attemptsOf(tally),
-          latencyMs: latencyMs(),
-          error: null,
-          category: null,
-          ...extra,
-        });
         let planned = plan();
         if (planned.kind === "send" && planned.command.cmd === "action") {
           try {
             await this.#command(instance, planned.command, tally);
-            return done({});
+            return result("success");
           } catch (error) {
             // A password set up by an older tether allows no `action`: fall back to kitty's
             // active OS window for this kitty (README "tether kitty setup").
@@ -287,30 +277,20 @@ export class KittyRegistry {
           }
         }
         if (planned.kind === "gone") {
-          return done({
-            status: "skipped",
-            error: `OS window ${osWindowId} is gone`,
-            effect: "gone",
-          });
+          return result("skipped", { error: `OS window ${osWindowId} is gone`, effect: "gone" });
         }
         if (planned.kind === "unreachable") {
-          return done({
-            status: "failed",
+          return result("failed", {
             error: `kitty ${pid}: ${planned.reason}`,
             effect: "not_active",
           });
         }
         await this.#command(instance, planned.command, tally);
-        return done(planned.kind === "reset_all" ? { effect: "reset_all" } : {});
+        return result("success", planned.kind === "reset_all" ? { effect: "reset_all" } : {});
       } catch (error) {
         const failure = this.#recordFailure(instance, error);
-        return {
-          status: "failed",
-          attempts: attemptsOf(tally),
-          latencyMs: latencyMs(),
-          error: instance.status.reason ?? failure.message,
-          category: failure.category,
-        };
+        const { message, category } = failure;
+        return result("failed", { error: instance.state.reason ?? message, category });
       }
     });
   }
@@ -329,14 +309,6 @@ export class KittyRegistry {
     });
   }
 
-  #targeting(instance: Instance): FontTargeting {
-    if (instance.actionRefused) return "active";
-    const installed = instance.installed;
-    const version = installed !== undefined && "version" in installed ? installed.version : null;
-    const pooling = instance.pooling;
-    return fontTargetingFor(version, pooling?.basis === "reply" && pooling.pooled);
-  }
-
   /** kitty's windows (`ls`), for status and tests. Throws a {@link ConnectionError}. */
   async listWindows(pid: number): Promise<KittyOsWindowInfo[]> {
     const instance = this.#instance(pid);
@@ -344,8 +316,8 @@ export class KittyRegistry {
       const state = await this.#ensureChecked(instance);
       if (state !== "ready") {
         throw new ConnectionError(
-          instance.category ?? "not_configured",
-          instance.status.reason ?? "",
+          instance.state.category ?? "not_configured",
+          instance.state.reason ?? "",
         );
       }
       try {
@@ -357,7 +329,7 @@ export class KittyRegistry {
   }
 
   /** Checks kitty `pid` now (or returns the cached result) and returns its state. */
-  async check(pid: number): Promise<KittyState> {
+  async check(pid: number): Promise<KittyCheckOutcome> {
     const instance = this.#instance(pid);
     return await this.#enqueue(instance, () => this.#ensureChecked(instance));
   }
@@ -372,18 +344,7 @@ export class KittyRegistry {
 
   /** Every known kitty, for `tether focus status`. */
   snapshot(): KittyInstanceStatus[] {
-    return [...this.#instances.values()].map((instance) => ({
-      pid: instance.pid,
-      socket_path: instance.socketPath,
-      mode: instance.mode,
-      version: instance.installed !== undefined && "version" in instance.installed
-        ? formatKittyVersion(instance.installed.version)
-        : null,
-      pooled: instance.pooling?.pooled ?? null,
-      pooling: describePooling(instance.pooling),
-      permanent: instance.permanent,
-      ...statusToJson(instance.status.snapshot()),
-    }));
+    return [...this.#instances.values()].map(kittyInstanceStatus);
   }
 
   /**
@@ -394,7 +355,7 @@ export class KittyRegistry {
     this.#lifecycle.abort(
       new ConnectionError("closed", "kitty registry closed", { recoverable: false }),
     );
-    await Promise.all([...this.#instances.values()].map((instance) => instance.tail));
+    await this.#jobs.idle();
     await this.#connections.close();
   }
 
@@ -403,24 +364,10 @@ export class KittyRegistry {
    * shrink and a grow must not swap). Whether the PID now names another process is checked
    * inside each job.
    */
-  #instance(pid: number): Instance {
+  #instance(pid: number): KittyInstance {
     const known = this.#instances.get(pid);
     if (known) return known;
-    const instance: Instance = {
-      pid,
-      startTimeMs: undefined,
-      socketPath: this.#socketPathFor(pid),
-      status: this.#newStatus(pid),
-      category: null,
-      mode: null,
-      installed: undefined,
-      pooling: null,
-      permanent: false,
-      credentials: null,
-      actionRefused: false,
-      tail: Promise.resolve(),
-      queued: 0,
-    };
+    const instance = newKittyInstance(pid, this.#socketPathFor(pid), this.#clock);
     this.#instances.set(pid, instance);
     this.#forgetOldGoneKitties();
     return instance;
@@ -429,7 +376,7 @@ export class KittyRegistry {
   /** Drops the oldest idle records of gone kitties beyond {@link MAX_GONE_KITTIES_KEPT}. */
   #forgetOldGoneKitties(): void {
     const gone = [...this.#instances.values()].filter((instance) =>
-      instance.queued === 0 && !this.#isAlive(instance.pid)
+      this.#jobs.pending(instance.pid) === 0 && !this.#isAlive(instance.pid)
     );
     for (const instance of gone.slice(0, Math.max(0, gone.length - MAX_GONE_KITTIES_KEPT))) {
       this.#instances.delete(instance.pid);
@@ -437,124 +384,55 @@ export class KittyRegistry {
     }
   }
 
-  #newStatus(pid: number): TargetStatus<KittyState> {
-    return new TargetStatus<KittyState>(`kitty ${pid}`, {
-      clock: this.#clock,
-      upStatuses: ["ready"],
-    });
-  }
-
   /** A PID whose process started at another time is a new kitty: forget what the old one taught. */
-  async #verifyIdentity(instance: Instance): Promise<void> {
+  async #verifyIdentity(instance: KittyInstance): Promise<void> {
     const startTimeMs = await readStartTimeMs(instance.pid, this.#procRoot);
-    if (startTimeMs === null) return; // gone: the check or command will find out
-    if (instance.startTimeMs === undefined) {
-      instance.startTimeMs = startTimeMs;
-      return;
-    }
-    if (instance.startTimeMs === startTimeMs) return;
+    // null: gone, the check or command will find out.
+    if (startTimeMs === null || instance.startTimeMs === startTimeMs) return;
+    const replaced = instance.startTimeMs !== undefined;
     instance.startTimeMs = startTimeMs;
-    instance.status = this.#newStatus(instance.pid);
-    instance.category = null;
-    instance.mode = null;
-    instance.installed = undefined;
-    instance.pooling = null;
-    instance.permanent = false;
-    instance.credentials = null;
-    instance.actionRefused = false;
+    if (!replaced) return;
+    forgetKittyProcess(instance, this.#clock);
     this.#connections.forget(instance.pid);
   }
 
-  #enqueue<T>(instance: Instance, job: () => Promise<T>): Promise<T> {
-    instance.queued++;
-    const run = instance.tail.then(async () => {
+  #enqueue<T>(instance: KittyInstance, job: () => Promise<T>): Promise<T> {
+    return this.#jobs.run(instance.pid, async () => {
       await this.#verifyIdentity(instance);
       return await job();
     });
-    instance.tail = run.then(() => {}, () => {}).then(async () => {
-      instance.queued--;
-      // kitty < 0.42.2 starves every other client while a connection stays open.
-      if (instance.queued === 0) await this.#connections.endBurst(instance.pid);
-    });
-    return run;
   }
 
   /** Checks the kitty unless it is ready (or failed for good); its tries count in `tally`. */
-  async #ensureChecked(instance: Instance, tally: Tally = newTally()): Promise<KittyState> {
-    const state = instance.status.status;
-    if (state === "ready" || instance.permanent) return state;
-    const label = `kitty ${instance.pid}`;
+  async #ensureChecked(
+    instance: KittyInstance,
+    tally: AttemptTally = newTally(),
+  ): Promise<KittyCheckOutcome> {
+    if (!needsCheck(instance.state)) return instance.state.status as KittyCheckOutcome;
     try {
-      if (!this.#isAlive(instance.pid)) {
-        throw new ConnectionError("closed", `${label}: the process is gone`);
-      }
-      await this.#requireSocket(instance);
-      instance.installed ??= await readRunningKittyVersion(instance.pid, this.#procRoot);
-      const probe = await retry(
-        this.#policy,
-        () => {
-          tally.sent = true;
-          return probeKitty(instance.socketPath, {
-            timeoutMs: this.#timeoutMs,
-            connector: this.#connector,
-            label,
-          });
-        },
-        {
-          clock: this.#clock,
-          signal: this.#lifecycle.signal,
-          onRetry: this.#onRetry(instance, tally),
-        },
-      );
-      instance.mode = probe.mode;
-      instance.credentials = probe.mode === "password"
-        ? await readKittyCredentials(instance.pid, this.#passwordFile, this.#procRoot)
-        : null;
-      instance.pooling ??= "version" in instance.installed
-        ? poolingForVersion(instance.installed.version, instance.installed.source)
-        : null;
-      // First authenticated contact: in password mode silence means kitty's Allow/Deny prompt.
-      // Skipped only when there is nothing to learn: no password to prove, pooling decided.
-      if (instance.mode === "password" || instance.pooling === null) {
-        const decided = instance.pooling;
-        const reply = await this.#command(
-          instance,
-          firstContactCommand(decided !== null),
-          tally,
-          "first_contact",
-        );
-        instance.pooling = decideFromFirstContact(
-          reply,
-          label,
-          decided !== null ? { decision: decided } : instance.installed as UnknownKittyVersion,
-        );
-      }
-      instance.category = null;
-      this.#setStatus(instance, "ready", null);
+      await checkKitty(instance, tally, {
+        policy: this.#policy,
+        retryOptions: this.#retryOptions(instance, tally),
+        timeoutMs: this.#timeoutMs,
+        connector: this.#connector,
+        procRoot: this.#procRoot,
+        passwordFile: this.#passwordFile,
+        isAlive: this.#isAlive,
+        firstContact: (command) => this.#command(instance, command, tally, "first_contact"),
+      });
+      this.#apply(instance, { kind: "check_passed" });
       instance.status.recordActivity();
     } catch (error) {
       this.#recordFailure(instance, error);
     }
-    return instance.status.status;
-  }
-
-  async #requireSocket(instance: Instance): Promise<void> {
-    try {
-      await lstat(instance.socketPath);
-    } catch {
-      throw new ConnectionError(
-        "not_configured",
-        `kitty ${instance.pid}: no remote-control socket at ${instance.socketPath}; run ` +
-          "`tether kitty setup` and add its include line to kitty.conf, then restart kitty",
-      );
-    }
+    return instance.state.status as KittyCheckOutcome;
   }
 
   /** Sends a command with retries; `first_contact` = a silent kitty is `auth`, not retried. */
   async #command(
-    instance: Instance,
+    instance: KittyInstance,
     command: KittyCommand,
-    tally: Tally,
+    tally: AttemptTally,
     contact: "first_contact" | "established" = "established",
   ): Promise<KittyResponse> {
     const silenceMeans = contact === "first_contact" && instance.mode === "password"
@@ -570,11 +448,7 @@ export class KittyRegistry {
           { pooled: instance.pooling?.pooled === true, silenceMeans },
         );
       },
-      {
-        clock: this.#clock,
-        signal: this.#lifecycle.signal,
-        onRetry: this.#onRetry(instance, tally),
-      },
+      this.#retryOptions(instance, tally),
     );
     if (!reply.ok && REJECTED.test(reply.error ?? "") && contact === "established") {
       throw new ConnectionError(
@@ -594,45 +468,31 @@ export class KittyRegistry {
     return reply;
   }
 
-  #onRetry(instance: Instance, tally: Tally): () => void {
-    return () => {
+  /** Retries wait on the clock, stop when the registry closes, and count in tally and status. */
+  #retryOptions(instance: KittyInstance, tally: AttemptTally): RetryOptions {
+    const onRetry = () => {
       tally.retries++;
       instance.status.count("retries");
     };
+    return { clock: this.#clock, signal: this.#lifecycle.signal, onRetry };
   }
 
-  #recordFailure(instance: Instance, error: unknown): ConnectionError {
+  #recordFailure(instance: KittyInstance, error: unknown): ConnectionError {
     const failure = toConnectionError(error, `kitty ${instance.pid}`);
     instance.status.recordError(failure);
     instance.status.count("failures");
-    instance.category = failure.category;
-    // A missing socket means "not configured" only while kitty runs: kitty >= 0.39 removes its
-    // socket itself when it dies (even by SIGKILL), so a dead kitty's is gone too.
-    const gone = !this.#isAlive(instance.pid);
-    if (failure.category === "not_configured" && !gone) {
-      this.#setStatus(instance, "not_configured", failure.message);
-      return failure;
-    }
-    if (failure.category === "auth" || gone) instance.permanent = true;
-    this.#setStatus(
-      instance,
-      "failed",
-      gone ? `kitty ${instance.pid}: the process is gone (${failure.message})` : failure.message,
-    );
-    if (gone) this.#connections.forget(instance.pid);
+    const processAlive = this.#isAlive(instance.pid);
+    const { category, message } = failure;
+    const target = `kitty ${instance.pid}`;
+    this.#apply(instance, { kind: "failed", target, category, message, processAlive });
+    if (!processAlive) this.#connections.forget(instance.pid);
     return failure;
   }
 
-  #setStatus(instance: Instance, status: KittyState, reason: string | null): void {
-    const previous = instance.status.status;
-    if (instance.status.setStatus(status, reason, instance.category) || previous === "unknown") {
-      this.events.emit("status_changed", {
-        pid: instance.pid,
-        status,
-        previous,
-        reason,
-        category: instance.category,
-      });
-    }
+  #apply(instance: KittyInstance, event: KittyInstanceEvent): void {
+    const previous = applyKittyEvent(instance, event);
+    if (previous === null) return;
+    const { status, reason, category } = instance.state;
+    this.events.emit("status_changed", { pid: instance.pid, status, previous, reason, category });
   }
 }

@@ -21,7 +21,8 @@ import {
 } from "../../src/compositor/focus_source.ts";
 import type { EnlargedKitty } from "../../src/focus/enlarged_record.ts";
 import { OsWindowLocator } from "../../src/focus/os_window_locator.ts";
-import { type FocusActionLine, FocusTracker } from "../../src/focus/tracker.ts";
+import type { FocusActionLine } from "../../src/focus/focus_action_line.ts";
+import { FocusTracker } from "../../src/focus/tracker.ts";
 import { type KittyCommand, parseLsData } from "../../src/kitty/codec.ts";
 import { fontTargetingFor, planOsWindowFontChange } from "../../src/kitty/os_window_font.ts";
 import type { FontChangeResult } from "../../src/kitty/registry.ts";

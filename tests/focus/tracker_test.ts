@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import type { FocusedWindow } from "../../src/compositor/focus_source.ts";
 import type { EnlargedKitty } from "../../src/focus/enlarged_record.ts";
+import type { FocusActionLine } from "../../src/focus/focus_action_line.ts";
 import {
-  type FocusActionLine,
   FocusTracker,
   type FocusTrackerOptions,
   OPENED_KITTY_CHECK_DELAY_MS,
@@ -37,6 +37,8 @@ interface Harness {
   answers: Map<number, () => Promise<FontChangeResult>>;
   /** Per compositor window override of the locator's answer. */
   locations: Map<number, LocateResult>;
+  /** Virtual time of every `locate` call. */
+  locateTimes: number[];
   clock: VirtualClock;
 }
 
@@ -52,6 +54,7 @@ function harness(options: Partial<FocusTrackerOptions> = {}): Harness {
   const alive = new Set([100, 200, 300, 400]);
   const answers = new Map<number, () => Promise<FontChangeResult>>();
   const locations = new Map<number, LocateResult>();
+  const locateTimes: number[] = [];
   const bound = new Map<number, OsWindowRef>();
   const clock = new VirtualClock(1_700_000_000_000);
   const resolvePid = options.resolvePid ?? ((pid: number) => Promise.resolve(pid));
@@ -68,6 +71,7 @@ function harness(options: Partial<FocusTrackerOptions> = {}): Harness {
     },
     locator: {
       async locate(window: FocusedWindow): Promise<LocateResult> {
+        locateTimes.push(clock.now());
         const override = locations.get(window.windowId);
         if (override !== undefined) {
           if (override.kind === "found") bound.set(window.windowId, override.window);
@@ -96,7 +100,18 @@ function harness(options: Partial<FocusTrackerOptions> = {}): Harness {
     clock,
     ...options,
   });
-  return { tracker, commands, osCommands, lines, records, alive, answers, locations, clock };
+  return {
+    tracker,
+    commands,
+    osCommands,
+    lines,
+    records,
+    alive,
+    answers,
+    locations,
+    locateTimes,
+    clock,
+  };
 }
 
 /** PIDs of the kitties with an enlarged OS window. */
@@ -376,6 +391,58 @@ Deno.test("a just-opened kitty whose socket is not there yet is grown once it is
   assert.deepEqual(byPid(commands), { 100: [3, 3, 3] });
   assert.deepEqual(summary(lines), ["focus_gained 100 success"]);
   assert.equal(lines[0]!.attempts, 3, "attempts count every command sent for the grow");
+});
+
+Deno.test("a just-opened kitty's grow is tried at 0, 250, 750, 1750, 3250 and 5250 ms, then reported", async () => {
+  const h = harness({ startTimeMs: () => Promise.resolve(1_700_000_000_000 - 500) });
+  const started = h.clock.now();
+  const triedAtMs: number[] = [];
+  h.answers.set(100, () => {
+    triedAtMs.push(h.clock.now() - started);
+    return Promise.resolve(result("not_configured", 1, "kitty 100: no remote-control socket"));
+  });
+  h.tracker.onTransition({ previous: null, focused: kitty(1, 100) });
+  await h.clock.advance(5249);
+  assert.deepEqual(triedAtMs, [0, 250, 750, 1750, 3250]);
+  assert.equal(h.lines.length, 0, "still within the grace: nothing reported yet");
+  await h.clock.advance(1);
+  await h.tracker.idle();
+  assert.deepEqual(triedAtMs, [0, 250, 750, 1750, 3250, 5250]);
+  assert.deepEqual(summary(h.lines), ["focus_gained 100 not_configured"]);
+  assert.equal(h.lines[0]!.attempts, 6);
+  assert.deepEqual(h.clock.pending(), [], "no try after the grace");
+});
+
+Deno.test("a just-opened kitty's grace ends as soon as focus moves on", async () => {
+  const h = harness({ startTimeMs: () => Promise.resolve(1_700_000_000_000 - 500) });
+  h.answers.set(100, () => Promise.resolve(result("not_configured", 1, "kitty 100: no socket")));
+  h.tracker.onTransition({ previous: null, focused: kitty(1, 100) });
+  await h.clock.advance(300); // tries at 0 and 250
+  h.tracker.onTransition({ previous: kitty(1, 100), focused: foot });
+  await h.clock.advance(10_000);
+  await h.tracker.idle();
+  assert.equal(h.commands.length, 2);
+});
+
+Deno.test("a just-opened kitty without a socket is located again every 250 ms for 5.25 s", async () => {
+  const h = harness({ startTimeMs: () => Promise.resolve(1_700_000_000_000 - 500) });
+  h.locations.set(1, {
+    kind: "unknown",
+    pid: 100,
+    reason: "no socket",
+    category: "not_configured",
+  });
+  const started = h.clock.now();
+  h.tracker.onTransition({ previous: null, focused: kitty(1, 100) });
+  await h.clock.advance(5249);
+  assert.equal(h.lines.length, 0, "still within the grace: nothing reported yet");
+  await h.clock.advance(1);
+  await h.tracker.idle();
+  assert.deepEqual(
+    h.locateTimes.map((at) => at - started),
+    Array.from({ length: 22 }, (_, i) => i * 250),
+  );
+  assert.deepEqual(summary(h.lines), ["focus_gained 100 not_configured"]);
 });
 
 Deno.test("an old kitty that is not configured is reported at once, not retried", async () => {
