@@ -1,7 +1,8 @@
-import { chmodSync, lstatSync, renameSync, unlinkSync } from "node:fs";
+import { chmodSync, linkSync, lstatSync, readdirSync, renameSync, unlinkSync } from "node:fs";
 import { unlink } from "node:fs/promises";
 import { createServer, type Server, type Socket } from "node:net";
 import { basename, dirname, join } from "node:path";
+import { isProcessAlive } from "../platform/proc.ts";
 import { type Clock, systemClock } from "./clock.ts";
 import { toConnectionError } from "./errors.ts";
 
@@ -128,7 +129,7 @@ export async function listenYielding(
   const switchToSpare = () => {
     const next = spare!;
     spare = null;
-    renameSync(next.temporary, path);
+    promote(next, path);
     replacements++;
     // The runtime unlinks the name it bound (the temporary one, long renamed), never `path`.
     current?.server.close();
@@ -136,9 +137,10 @@ export async function listenYielding(
     prepareSpare();
   };
 
+  removeLeftovers(path);
   try {
     current = await bind();
-    renameSync(current.temporary, path);
+    promote(current, path);
   } catch (error) {
     current?.server.close();
     throw toConnectionError(error, `control socket ${path}`);
@@ -160,6 +162,44 @@ export async function listenYielding(
       await unlink(path).catch(() => {});
     },
   };
+}
+
+/**
+ * Puts a bound listener at `path` (atomically replacing what was there) and links its
+ * temporary name back to the same file: the name the kernel reports for the listener
+ * (/proc/net/unix shows the bound name) then still leads to its socket file, so `cleanup`'s
+ * listener-to-file matching without `ss` finds it instead of doubting every refused socket.
+ * The runtime unlinks that name when the listener closes.
+ */
+function promote(bound: Bound, path: string): void {
+  renameSync(bound.temporary, path);
+  try {
+    linkSync(path, bound.temporary);
+  } catch {
+    // Only `cleanup` without `ss` is less sure then (it keeps refused sockets: the safe side).
+  }
+}
+
+/**
+ * Removes temporary names a killed daemon left beside `path` (`.<name>.<pid>.<n>.next`): only
+ * sockets, only of processes that no longer exist.
+ */
+function removeLeftovers(path: string): void {
+  const prefix = `.${basename(path)}.`;
+  let names: string[];
+  try {
+    names = readdirSync(dirname(path));
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const pid = name.startsWith(prefix)
+      ? name.slice(prefix.length).match(/^(\d+)\.\d+\.next$/)?.[1]
+      : undefined;
+    if (pid === undefined || Number(pid) === process.pid || isProcessAlive(Number(pid))) continue;
+    const leftover = join(dirname(path), name);
+    if (lstatSync(leftover, { throwIfNoEntry: false })?.isSocket()) unlinkSync(leftover);
+  }
 }
 
 /** A listening server and the temporary name it was bound under. */

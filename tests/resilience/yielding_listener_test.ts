@@ -1,9 +1,19 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
-import { createConnection } from "node:net";
+import {
+  linkSync,
+  mkdtempSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
+import { spawnSync } from "node:child_process";
+import { createConnection, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { listenYielding } from "../../src/resilience/yielding_listener.ts";
+import { readListenerFiles } from "../../src/sockets/listener_files.ts";
 
 /** Connects, sends a line, and resolves with the echoed reply. */
 function ask(path: string, text: string): Promise<string> {
@@ -42,11 +52,24 @@ Deno.test("a yielding listener switches to its spare without the path ever missi
       assert.equal(stats.mode & 0o777, 0o600);
     }
     assert.ok(listener.replacements >= 20, `${listener.replacements} switches in 40 requests`);
-    // Only the socket and the one spare (hidden, under its temporary name) are there.
+    // The socket, its bound name linked back to it, and at most one spare (hidden names).
     const names = readdirSync(dir);
     assert.ok(names.includes("c.sock"));
     assert.ok(names.every((name) => name === "c.sock" || /^\.c\.sock\.\d+\.\d+\.next$/.test(name)));
-    assert.ok(names.length <= 2, names.join(", "));
+    assert.ok(names.length <= 3, names.join(", "));
+    const inode = statSync(path).ino;
+    assert.equal(
+      names.filter((name) => name !== "c.sock" && statSync(join(dir, name)).ino === inode).length,
+      1,
+      "the listener's bound name leads to the socket at the path",
+    );
+    // cleanup's matching by bound paths (no `ss`) finds it: no doubt about this directory.
+    const listeners = readListenerFiles({
+      runtimeDev: statSync(dir).dev,
+      listOwnNamespace: () => null,
+    });
+    assert.ok(listeners.alive.has(inode));
+    assert.ok(!(listeners.doubt ?? "").includes(dir), listeners.doubt ?? "");
   } finally {
     await listener.close();
   }
@@ -74,4 +97,33 @@ Deno.test("a yielding listener reports a path it cannot bind as a ConnectionErro
     listenYielding("/nonexistent-dir-of-tether/c.sock", echo),
     { name: "ConnectionError" },
   );
+});
+
+Deno.test("a yielding listener removes the hidden names a killed daemon left, and only those", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "tether-yielding-"));
+  const path = join(dir, "c.sock");
+  // A dead process's leftover socket, a live process's (this one's parent: kept), and a
+  // regular file with the same kind of name (kept: only sockets are ever removed).
+  const dead = spawnSync("true").pid!;
+  const leftovers = [`.c.sock.${dead}.0.next`, `.c.sock.${process.ppid}.0.next`];
+  const holders = await Promise.all(leftovers.map(async (name) => {
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen({ path: join(dir, name) }, () => resolve()));
+    return server;
+  }));
+  // Closing would unlink them; keep the files as a killed daemon would: hard links first.
+  for (const name of leftovers) linkSync(join(dir, name), join(dir, `${name}.keep`));
+  for (const server of holders) await new Promise((resolve) => server.close(resolve));
+  for (const name of leftovers) renameSync(join(dir, `${name}.keep`), join(dir, name));
+  writeFileSync(join(dir, `.c.sock.${dead}.1.next`), "not a socket");
+  const listener = await listenYielding(path, echo);
+  try {
+    const names = readdirSync(dir);
+    assert.ok(!names.includes(leftovers[0]!), "the dead process's socket is removed");
+    assert.ok(names.includes(leftovers[1]!), "a live process's is kept");
+    assert.ok(names.includes(`.c.sock.${dead}.1.next`), "a regular file is kept");
+  } finally {
+    await listener.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
