@@ -1,10 +1,16 @@
 import { i3ipcRequestOnce } from "../compositor/i3ipc_client.ts";
 import { MessageType, parsePayload } from "../compositor/i3ipc_codec.ts";
 import { niriVersion } from "../compositor/niri_client.ts";
-import { connectUnix } from "../resilience/unix_connect.ts";
 import { probeKitty } from "../kitty/probe.ts";
+import { type Clock, systemClock } from "../resilience/clock.ts";
+import { connectStream } from "../resilience/connect_stream.ts";
 import { requestControl } from "../resilience/control_socket.ts";
-import { ConnectionError, type ErrorCategory, toConnectionError } from "../resilience/errors.ts";
+import { deadline } from "../resilience/deadline.ts";
+import {
+  type ConnectionError,
+  type ErrorCategory,
+  toConnectionError,
+} from "../resilience/errors.ts";
 import type { ProbeProtocol } from "./socket_entry.ts";
 
 /** What a daemon's `status` reply adds to its row. */
@@ -78,7 +84,7 @@ export const DEFAULT_PROBERS: Readonly<Record<ProbeProtocol, Prober>> = {
     };
   },
   connect: async (path, timeoutMs) => {
-    const socket = await connectUnix(path, { timeoutMs });
+    const socket = await connectStream({ path }, { timeoutMs });
     socket.destroy();
     return {};
   },
@@ -95,8 +101,8 @@ export interface ProbeSocketOptions {
   timeoutMs: number;
   /** Probers by protocol (tests inject fakes); missing ones are {@link DEFAULT_PROBERS}. */
   probers?: Readonly<Partial<Record<ProbeProtocol, Prober>>>;
-  /** Milliseconds clock. Default `performance.now`. */
-  now?: () => number;
+  /** The clock of the deadline and the latency. @default systemClock */
+  clock?: Clock;
 }
 
 /**
@@ -110,29 +116,20 @@ export async function probeSocket(
   protocol: ProbeProtocol,
   options: ProbeSocketOptions,
 ): Promise<ProbeOutcome> {
-  const now = options.now ?? (() => performance.now());
+  const clock = options.clock ?? systemClock;
   const prober = options.probers?.[protocol] ?? DEFAULT_PROBERS[protocol];
-  const started = now();
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new ConnectionError("timeout", `no answer within ${options.timeoutMs} ms`)),
-      options.timeoutMs,
-    );
-  });
+  const started = clock.now();
   try {
-    const answer = await Promise.race([prober(path, options.timeoutMs), deadline]);
-    return { answered: true, latencyMs: now() - started, answer };
+    const answer = await deadline(prober(path, options.timeoutMs), options.timeoutMs, { clock });
+    return { answered: true, latencyMs: clock.now() - started, answer };
   } catch (error) {
     const failure = toConnectionError(error, path);
     return {
       answered: false,
-      latencyMs: now() - started,
+      latencyMs: clock.now() - started,
       category: failure.category,
       error: describeFailure(failure),
     };
-  } finally {
-    clearTimeout(timer);
   }
 }
 
