@@ -4,7 +4,7 @@ import { ConnectionError, type ErrorCategory, type ErrorJson } from "../resilien
 import { isoTimestamp, roundMs } from "../platform/time_format.ts";
 import { retry } from "../resilience/retry.ts";
 import { schedulePolicy } from "../resilience/retry_policy.ts";
-import { waitAtMost } from "../resilience/wait_at_most.ts";
+import { waitAtMost } from "../resilience/deadline.ts";
 import type { FontChangeResult, KittyRegistry } from "../kitty/registry.ts";
 import type { EnlargedKitty } from "./enlarged_record.ts";
 import {

@@ -4,7 +4,7 @@ import { dirname } from "node:path";
 import { fileDescriptorHeadroom } from "../platform/proc.ts";
 import { ensurePrivateDir } from "../platform/runtime_dir.ts";
 import { ConnectionError, toConnectionError } from "./errors.ts";
-import { waitAtMost } from "./wait_at_most.ts";
+import { waitAtMost } from "./deadline.ts";
 
 /** A request on a control socket: one JSON object per line with at least `cmd`. */
 export interface ControlRequest {
