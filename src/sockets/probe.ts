@@ -45,8 +45,11 @@ export type ProbeOutcome =
   | { answered: true; latencyMs: number; answer: ProbeAnswer }
   | { answered: false; latencyMs: number; category: ErrorCategory; error: string };
 
-/** Probes one path with one protocol, within `timeoutMs`; throws a ConnectionError on failure. */
-export type Prober = (path: string, timeoutMs: number) => Promise<ProbeAnswer>;
+/**
+ * Probes one path with one protocol, within `timeoutMs` on `clock`; throws a ConnectionError on
+ * failure.
+ */
+export type Prober = (path: string, timeoutMs: number, clock: Clock) => Promise<ProbeAnswer>;
 
 /**
  * The default probers: each protocol's cheapest request without side effects — sway/i3
@@ -54,15 +57,17 @@ export type Prober = (path: string, timeoutMs: number) => Promise<ProbeAnswer>;
  * without a prompt), tether's control-socket `status`; `connect` just connects and closes.
  */
 export const DEFAULT_PROBERS: Readonly<Record<ProbeProtocol, Prober>> = {
-  i3ipc: async (path, timeoutMs) => {
-    const reply = await i3ipcRequestOnce(path, MessageType.GET_VERSION, "", { timeoutMs });
+  i3ipc: async (path, timeoutMs, clock) => {
+    const reply = await i3ipcRequestOnce(path, MessageType.GET_VERSION, "", { timeoutMs, clock });
     const version = parsePayload<{ human_readable?: unknown; variant?: unknown }>(reply);
     const name = version?.variant === "sway" ? "sway" : "i3";
     return { detail: `${name} ${String(version?.human_readable ?? "?")}` };
   },
-  niri: async (path, timeoutMs) => ({ detail: `niri ${await niriVersion(path, { timeoutMs })}` }),
-  kitty: async (path, timeoutMs) => {
-    const result = await probeKitty(path, { timeoutMs });
+  niri: async (path, timeoutMs, clock) => ({
+    detail: `niri ${await niriVersion(path, { timeoutMs, clock })}`,
+  }),
+  kitty: async (path, timeoutMs, clock) => {
+    const result = await probeKitty(path, { timeoutMs, clock });
     return { detail: `kitty (${result.mode === "open" ? "no password" : "password mode"})` };
   },
   tether: async (path, timeoutMs) => {
@@ -83,8 +88,8 @@ export const DEFAULT_PROBERS: Readonly<Record<ProbeProtocol, Prober>> = {
       },
     };
   },
-  connect: async (path, timeoutMs) => {
-    const socket = await connectStream({ path }, { timeoutMs });
+  connect: async (path, timeoutMs, clock) => {
+    const socket = await connectStream({ path }, { timeoutMs, clock });
     socket.destroy();
     return {};
   },
@@ -120,7 +125,9 @@ export async function probeSocket(
   const prober = options.probers?.[protocol] ?? DEFAULT_PROBERS[protocol];
   const started = clock.now();
   try {
-    const answer = await deadline(prober(path, options.timeoutMs), options.timeoutMs, { clock });
+    const answer = await deadline(prober(path, options.timeoutMs, clock), options.timeoutMs, {
+      clock,
+    });
     return { answered: true, latencyMs: clock.now() - started, answer };
   } catch (error) {
     const failure = toConnectionError(error, path);

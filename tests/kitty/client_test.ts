@@ -55,9 +55,9 @@ Deno.test("KittyConnection: a timeout (on the clock) fails every open request an
     await clock.advance(29);
     assert.equal(connection.usable, true, "still waiting 1 ms before the first timeout");
     await clock.advance(1);
+    assert.equal(connection.usable, false, "the first timeout fails the connection");
     await assert.rejects(first, /no reply within 30 ms/);
     await assert.rejects(second, isCategory("timeout"));
-    assert.equal(connection.usable, false);
     assert.deepEqual(clock.pending(), [], "no timer outlives the connection");
     await assert.rejects(connection.request(lsCommand()), isCategory("timeout"));
   } finally {
@@ -74,6 +74,7 @@ Deno.test("KittyConnection: silence means auth when asked, and auth is not recov
     const request = connection.request(lsCommand(), { timeoutMs: 30, silenceMeans: "auth" });
     request.catch(() => {});
     await clock.advance(30);
+    assert.equal(connection.usable, false, "the timeout fails the connection");
     await assert.rejects(
       request,
       (error: unknown) => isCategory("auth")(error) && !(error as ConnectionError).recoverable,
@@ -128,7 +129,11 @@ Deno.test("KittyConnection.open: a connector that never connects times out on th
     // A socket never told to connect never emits "connect".
     connector: () => new Socket(),
   });
-  opening.catch(() => {});
-  await clock.advance(20);
+  let settled = false;
+  opening.catch(() => {}).finally(() => (settled = true));
+  await clock.advance(19);
+  assert.equal(settled, false, "still connecting 1 ms before the timeout");
+  await clock.advance(1);
+  assert.equal(settled, true, "given up at the timeout");
   await assert.rejects(opening, isCategory("timeout"));
 });

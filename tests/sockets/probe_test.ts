@@ -31,6 +31,7 @@ Deno.test("probeSocket enforces its deadline on the clock even if the prober nev
   await clock.advance(19);
   assert.equal(settled, false, "no verdict before the deadline");
   await clock.advance(1);
+  assert.equal(settled, true, "a verdict at the deadline");
   const result = await outcome;
   assert.equal(result.answered, false);
   assert.equal(!result.answered && result.category, "timeout");
