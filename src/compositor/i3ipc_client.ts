@@ -1,5 +1,5 @@
 import type { Socket } from "node:net";
-import { type Clock, systemClock } from "../resilience/clock.ts";
+import type { Clock } from "../resilience/clock.ts";
 import { connectStream, type StreamConnector } from "../resilience/connect_stream.ts";
 import { ConnectionError, toConnectionError } from "../resilience/errors.ts";
 import { PendingReplies } from "../resilience/pending_replies.ts";
@@ -117,7 +117,7 @@ export class I3IpcClient {
       timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
       context: options.context ?? `i3-ipc ${path}`,
       connector: options.connector,
-      clock: options.clock ?? systemClock,
+      clock: options.clock,
     });
     return new I3IpcClient(path, socket, options);
   }
