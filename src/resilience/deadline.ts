@@ -28,8 +28,8 @@ export type DeadlineWork<T> = Promise<T> | ((signal: AbortSignal) => Promise<T>)
  * Settles like `work`, unless `timeoutMs` passes first on the clock — then rejects with a
  * `timeout` {@link ConnectionError} — or `options.signal` aborts — then rejects with its reason.
  * Like std's `deadline`+`abortable` for tether's clock and errors. The timer is cleared however
- * the wait ends (a leftover timer keeps a stopping process alive, and a virtual clock's
- * pending list clean); a `timeoutMs` of `Infinity` sets none.
+ * the wait ends (a leftover timer would keep a stopping process alive until it fires); a
+ * `timeoutMs` of `Infinity` sets none.
  *
  * @example
  * ```ts
