@@ -4,7 +4,7 @@ import { connectStream, type StreamConnector } from "../resilience/connect_strea
 import { waitAtMost } from "../resilience/deadline.ts";
 import { ConnectionError, toConnectionError } from "../resilience/errors.ts";
 import { PendingReplies } from "../resilience/pending_replies.ts";
-import { encodeFrame, type KittyResponse, parseResponse, ResponseSplitter } from "./codec.ts";
+import { encodeCommand, type KittyResponse, parseResponse, ResponseSplitter } from "./codec.ts";
 
 /**
  * Opens a (not yet connected) socket to kitty's socket; tests inject sockets that never
@@ -133,7 +133,7 @@ export class KittyConnection {
    */
   request(message: object, options: KittyRequestOptions = {}): Promise<KittyResponse> {
     if (this.#failure) return Promise.reject(this.#failure);
-    const frame = encodeFrame(message);
+    const frame = encodeCommand(message);
     const timeoutMs = options.timeoutMs ?? DEFAULT_KITTY_TIMEOUT_MS;
     const silenceMeans = options.silenceMeans ?? "timeout";
     this.#requestCount++;
