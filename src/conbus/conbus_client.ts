@@ -1,7 +1,7 @@
 import { type Clock, systemClock } from "../resilience/clock.ts";
 import { deadlineSignal } from "../resilience/deadline.ts";
 import { toConnectionError } from "../resilience/errors.ts";
-import type { Lease } from "../resilience/pool.ts";
+import type { Lease } from "../resilience/pool_lease.ts";
 import { retry } from "../resilience/retry.ts";
 import {
   delayBeforeAttempt,
