@@ -108,6 +108,46 @@ Deno.test("every exported name in src has a doc comment", async () => {
   }
 });
 
+/**
+ * Files that may still call the global `setTimeout`/`setInterval`. clock.ts is the one place
+ * (everything else takes a Clock, so tests run on virtual time); runtime_memory.ts sits in
+ * platform/, below resilience/, and only runs an unref'd background interval.
+ */
+const GLOBAL_TIMER_FILES = [
+  "src/resilience/clock.ts",
+  "src/platform/runtime_memory.ts",
+];
+
+/** A call of the global timer functions; `clock.setTimeout(` and `socket.setTimeout(` are methods. */
+const GLOBAL_TIMER_CALL = /(?<![.\w$])(setTimeout|setInterval)\s*\(/;
+
+Deno.test("GLOBAL_TIMER_CALL finds global calls, not methods or declarations", () => {
+  for (
+    const code of ["setTimeout(() => {}, 1)", "const t = setInterval(f, 5)", "(setTimeout (f))"]
+  ) {
+    assert.match(code, GLOBAL_TIMER_CALL, code);
+  }
+  for (const code of ["clock.setTimeout(f, 1)", "socket.setTimeout(5)", "nodeSetTimeout(f, 1)"]) {
+    assert.doesNotMatch(code, GLOBAL_TIMER_CALL, code);
+  }
+});
+
+Deno.test("time is the clock's: a global setTimeout/setInterval only in resilience/clock.ts", async () => {
+  for (const path of srcFiles) {
+    const name = relative(REPO_ROOT, path);
+    if (GLOBAL_TIMER_FILES.includes(name)) continue;
+    const lines = (await readFile(path, "utf8")).split("\n");
+    lines.forEach((line, index) => {
+      if (/^\s*(\*|\/\/)/.test(line)) return; // doc comments and examples
+      assert.doesNotMatch(
+        line,
+        GLOBAL_TIMER_CALL,
+        `${name}:${index + 1} calls a global timer; take a Clock (resilience/clock.ts) instead`,
+      );
+    });
+  }
+});
+
 /** Words a doc comment may add to the name's and still say nothing more. */
 const FILLER_WORDS = new Set(["a", "an", "the", "returns"]);
 

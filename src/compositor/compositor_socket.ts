@@ -3,7 +3,7 @@ import { join } from "node:path";
 import type { Environment } from "../platform/paths.ts";
 import { ConnectionError } from "../resilience/errors.ts";
 import type { CompositorKind } from "./focus_source.ts";
-import { connectUnix, type UnixConnector } from "../resilience/unix_connect.ts";
+import { connectStream, type StreamConnector } from "../resilience/connect_stream.ts";
 
 /** Which compositor `--compositor` asks for. */
 export type CompositorChoice = CompositorKind | "auto";
@@ -21,7 +21,7 @@ export interface FindCompositorSocketOptions {
   /** Connect timeout for the liveness check. Default 500 ms. */
   timeoutMs?: number;
   /** Opens sockets. Default `node:net`. */
-  connector?: UnixConnector;
+  connector?: StreamConnector;
 }
 
 const NIRI_NAME = /^niri\..+\.(\d+)\.sock$/;
@@ -137,7 +137,7 @@ async function liveProblem(
   options: FindCompositorSocketOptions,
 ): Promise<string | null> {
   try {
-    const socket = await connectUnix(path, {
+    const socket = await connectStream({ path }, {
       timeoutMs: options.timeoutMs ?? 500,
       connector: options.connector,
     });

@@ -1,5 +1,8 @@
 import type { Socket } from "node:net";
+import type { Clock } from "../resilience/clock.ts";
+import { connectStream, type StreamConnector } from "../resilience/connect_stream.ts";
 import { ConnectionError, toConnectionError } from "../resilience/errors.ts";
+import { PendingReplies } from "../resilience/pending_replies.ts";
 import {
   encodeMessage,
   type EventName,
@@ -9,7 +12,6 @@ import {
   MessageType,
   parsePayload,
 } from "./i3ipc_codec.ts";
-import { connectUnix, type UnixConnector } from "../resilience/unix_connect.ts";
 import { EventQueue } from "./event_queue.ts";
 
 /** Options for {@link I3IpcClient.connect}. */
@@ -32,7 +34,9 @@ export interface I3IpcClientOptions {
    */
   maxQueuedEvents?: number;
   /** Opens the socket. Default: `node:net`. */
-  connector?: UnixConnector;
+  connector?: StreamConnector;
+  /** The clock the connect and reply timeouts run on. @default systemClock */
+  clock?: Clock;
   /**
    * Told about every event skipped because its payload is not JSON, with a `protocol` error
    * carrying a short excerpt (never the whole payload). The framing is intact, so the
@@ -49,13 +53,6 @@ export interface I3IpcEvent {
   type: number;
   /** The parsed JSON payload, e.g. `{change: "focus", container: {...}}`. */
   body: unknown;
-}
-
-interface PendingRequest {
-  type: number;
-  resolve: (message: I3IpcMessage) => void;
-  reject: (error: ConnectionError) => void;
-  timer: ReturnType<typeof setTimeout>;
 }
 
 const DEFAULT_TIMEOUT_MS = 1000;
@@ -87,7 +84,8 @@ export class I3IpcClient {
   readonly #context: string;
   readonly #timeoutMs: number;
   readonly #decoder: I3IpcDecoder;
-  readonly #pending: PendingRequest[] = [];
+  /** Open requests, each noted with its message type (the reply must have the same). */
+  readonly #pending: PendingReplies<I3IpcMessage, number>;
   readonly #events: EventQueue<I3IpcEvent>;
   readonly #onSkipped: (error: ConnectionError) => void;
 
@@ -99,6 +97,10 @@ export class I3IpcClient {
     this.#decoder = new I3IpcDecoder({ maxPayloadBytes: options.maxPayloadBytes });
     this.#events = new EventQueue({ context: this.#context, maxQueued: options.maxQueuedEvents });
     this.#onSkipped = options.onSkipped ?? (() => {});
+    this.#pending = new PendingReplies({
+      clock: options.clock,
+      onTimeout: (error) => this.#finish(error),
+    });
     this.closed = this.#events.closed;
     socket.on("data", (chunk: Uint8Array) => this.#onData(chunk));
     socket.on("error", (error) => this.#finish(toConnectionError(error, this.#context)));
@@ -111,10 +113,11 @@ export class I3IpcClient {
 
   /** Connects to the socket at `path`; fails with a categorised {@link ConnectionError}. */
   static async connect(path: string, options: I3IpcClientOptions = {}): Promise<I3IpcClient> {
-    const socket = await connectUnix(path, {
+    const socket = await connectStream({ path }, {
       timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
       context: options.context ?? `i3-ipc ${path}`,
       connector: options.connector,
+      clock: options.clock,
     });
     return new I3IpcClient(path, socket, options);
   }
@@ -135,18 +138,13 @@ export class I3IpcClient {
           new ConnectionError("closed", `${this.#context}: connection already closed`),
       );
     }
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.#finish(
-          new ConnectionError(
-            "timeout",
-            `${this.#context}: no reply to message type ${type} within ${this.#timeoutMs} ms (peer hung?)`,
-          ),
-        );
-      }, this.#timeoutMs);
-      this.#pending.push({ type, resolve, reject, timer });
-      this.#socket.write(encodeMessage(type, payload));
-    });
+    const reply = this.#pending.expect(type, this.#timeoutMs, () =>
+      new ConnectionError(
+        "timeout",
+        `${this.#context}: no reply to message type ${type} within ${this.#timeoutMs} ms (peer hung?)`,
+      ));
+    this.#socket.write(encodeMessage(type, payload));
+    return reply;
   }
 
   /** {@link request} and parse the reply as JSON (malformed JSON is a `protocol` error). */
@@ -211,7 +209,7 @@ export class I3IpcClient {
   }
 
   #deliverReply(message: I3IpcMessage): void {
-    const pending = this.#pending.shift();
+    const pending = this.#pending.next();
     if (pending === undefined) {
       this.#finish(
         new ConnectionError(
@@ -221,11 +219,10 @@ export class I3IpcClient {
       );
       return;
     }
-    clearTimeout(pending.timer);
-    if (pending.type !== message.type) {
+    if (pending.request !== message.type) {
       const error = new ConnectionError(
         "protocol",
-        `${this.#context}: reply type ${message.type} does not match request type ${pending.type}`,
+        `${this.#context}: reply type ${message.type} does not match request type ${pending.request}`,
       );
       pending.reject(error);
       this.#finish(error);
@@ -256,11 +253,9 @@ export class I3IpcClient {
   #finish(reason: ConnectionError | null): void {
     if (!this.#events.close(reason)) return;
     this.#socket.destroy();
-    const error = reason ?? new ConnectionError("closed", `${this.#context}: connection closed`);
-    for (const pending of this.#pending.splice(0)) {
-      clearTimeout(pending.timer);
-      pending.reject(error);
-    }
+    this.#pending.close(
+      reason ?? new ConnectionError("closed", `${this.#context}: connection closed`),
+    );
   }
 }
 

@@ -1,4 +1,7 @@
 import type { Socket } from "node:net";
+import type { Clock } from "../resilience/clock.ts";
+import { connectStream, type StreamConnector } from "../resilience/connect_stream.ts";
+import { deadline } from "../resilience/deadline.ts";
 import { ConnectionError, toConnectionError } from "../resilience/errors.ts";
 import { EventQueue } from "./event_queue.ts";
 import {
@@ -12,7 +15,6 @@ import {
   type SplitItem,
   versionFromReply,
 } from "./niri_codec.ts";
-import { connectUnix, type UnixConnector } from "../resilience/unix_connect.ts";
 
 /** Options for niri requests and event streams. */
 export interface NiriClientOptions {
@@ -38,7 +40,9 @@ export interface NiriClientOptions {
    */
   maxQueuedEvents?: number;
   /** Opens the socket. Default: `node:net`. */
-  connector?: UnixConnector;
+  connector?: StreamConnector;
+  /** The clock the connect and reply timeouts run on. @default systemClock */
+  clock?: Clock;
 }
 
 const DEFAULT_TIMEOUT_MS = 1000;
@@ -215,11 +219,16 @@ async function sendRequest(
 ): Promise<SentRequest> {
   const context = options.context ?? `niri ${path}`;
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  const socket = await connectUnix(path, { timeoutMs, context, connector: options.connector });
+  const { connector, clock } = options;
+  const socket = await connectStream({ path }, { timeoutMs, context, connector, clock });
   const splitter = new LineSplitter({ maxLineBytes: options.maxLineBytes });
   try {
     socket.write(encodeNiriRequest(request));
-    const { line, rest } = await readFirstLine(socket, splitter, context, timeoutMs);
+    const { line, rest } = await deadline(
+      (signal) => readFirstLine(socket, splitter, context, signal),
+      timeoutMs,
+      { clock, timeoutMessage: `${context}: no reply within ${timeoutMs} ms (niri hung?)` },
+    );
     return { socket, splitter, context, line, rest };
   } catch (error) {
     socket.destroy();
@@ -229,22 +238,16 @@ async function sendRequest(
 
 /**
  * Reads until the first complete line; returns it and any further lines (or skipped-line
- * errors) that came in the same chunk. Listeners are removed afterwards so a stream can take
- * over the socket. A bad first line rejects: it is the reply.
+ * errors) that came in the same chunk. Listeners are removed afterwards (also when `signal`
+ * aborts) so a stream can take over the socket. A bad first line rejects: it is the reply.
  */
 function readFirstLine(
   socket: Socket,
   splitter: LineSplitter,
   context: string,
-  timeoutMs: number,
+  signal: AbortSignal,
 ): Promise<{ line: string; rest: SplitItem[] }> {
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      done();
-      reject(
-        new ConnectionError("timeout", `${context}: no reply within ${timeoutMs} ms (niri hung?)`),
-      );
-    }, timeoutMs);
     const onData = (chunk: Uint8Array) => {
       const items = splitter.split(chunk);
       if (items.length === 0) return;
@@ -266,11 +269,12 @@ function readFirstLine(
       reject(new ConnectionError("closed", `${context}: connection closed before a reply`));
     };
     const done = () => {
-      clearTimeout(timer);
       socket.off("data", onData);
       socket.off("error", onError);
       socket.off("close", onClose);
+      signal.removeEventListener("abort", done);
     };
+    signal.addEventListener("abort", done, { once: true });
     socket.on("data", onData);
     socket.on("error", onError);
     socket.on("close", onClose);

@@ -1,5 +1,6 @@
-import { createConnection, type Socket } from "node:net";
+import type { Socket } from "node:net";
 import { type Clock, systemClock } from "../resilience/clock.ts";
+import { connectStream } from "../resilience/connect_stream.ts";
 import { ConnectionError, toConnectionError } from "../resilience/errors.ts";
 import { FrameSplitter } from "./frame_splitter.ts";
 import { latin1Decode } from "./latin1.ts";
@@ -82,9 +83,9 @@ export interface BridgeConnection {
 
 /** Options for {@link connectBridge}. */
 export interface ConnectOptions {
-  /** Give up connecting after this long. Default 2000 ms. */
+  /** Give up connecting after this long. @default 2000 */
   timeoutMs?: number;
-  /** Aborts the connect. */
+  /** Aborts the connect: it fails with a `timeout` error ("gave up connecting"). */
   signal?: AbortSignal;
   /** Clock for timestamps and the connect timeout. Default {@link systemClock}. */
   clock?: Clock;
@@ -102,52 +103,32 @@ export interface ConnectOptions {
  * const connection = await connectBridge({ host: "192.168.1.100", port: 10001 });
  * ```
  */
-export function connectBridge(
+export async function connectBridge(
   endpoint: BridgeEndpoint,
   options: ConnectOptions = {},
 ): Promise<BridgeConnection> {
   const clock = options.clock ?? systemClock;
-  const timeoutMs = options.timeoutMs ?? 2000;
   const label = `Conbus bridge ${endpointLabel(endpoint)}`;
-  return new Promise((resolve, reject) => {
-    if (options.signal?.aborted) {
-      reject(new ConnectionError("timeout", `${label}: gave up before connecting`));
-      return;
-    }
-    const socket = createConnection({ host: endpoint.host, port: endpoint.port });
-    const fail = (error: ConnectionError) => {
-      cleanup();
-      socket.destroy();
-      reject(error);
-    };
-    const onError = (error: Error) =>
-      fail(
-        (error as { code?: string }).code === "ENOTFOUND"
-          ? new ConnectionError(
-            "not_configured",
-            `${label}: host "${endpoint.host}" not found — check --host, TETHER_CONBUS_HOST or the config file`,
-            { cause: error, recoverable: false },
-          )
-          : toConnectionError(error, label),
-      );
-    const onAbort = () => fail(new ConnectionError("timeout", `${label}: gave up connecting`));
-    const timer = clock.setTimeout(
-      () => fail(new ConnectionError("timeout", `${label}: no connection within ${timeoutMs} ms`)),
-      timeoutMs,
-    );
-    const cleanup = () => {
-      clock.clearTimeout(timer);
-      socket.off("error", onError);
-      options.signal?.removeEventListener("abort", onAbort);
-    };
-    socket.once("error", onError);
-    options.signal?.addEventListener("abort", onAbort, { once: true });
-    socket.once("connect", () => {
-      cleanup();
-      socket.setNoDelay(true);
-      resolve(new TcpBridgeConnection(socket, endpoint, clock, options.maxIdleEvents));
+  let socket: Socket;
+  try {
+    socket = await connectStream({ host: endpoint.host, port: endpoint.port }, {
+      timeoutMs: options.timeoutMs ?? 2000,
+      signal: options.signal,
+      clock,
+      context: label,
     });
-  });
+  } catch (error) {
+    if ((error as { cause?: { code?: unknown } }).cause?.code === "ENOTFOUND") {
+      throw new ConnectionError(
+        "not_configured",
+        `${label}: host "${endpoint.host}" not found — check --host, TETHER_CONBUS_HOST or the config file`,
+        { cause: (error as { cause: unknown }).cause, recoverable: false },
+      );
+    }
+    throw error;
+  }
+  socket.setNoDelay(true);
+  return new TcpBridgeConnection(socket, endpoint, clock, options.maxIdleEvents);
 }
 
 const NOTHING_IDLE: readonly Incoming[] = Object.freeze([]);
@@ -258,7 +239,7 @@ class TcpBridgeConnection implements BridgeConnection {
     // A timer, not setImmediate: resuming in the same loop turn did not let the rest in.
     if (frames >= FRAMES_PER_TURN && this.alive) {
       this.#socket.pause();
-      setTimeout(() => {
+      this.#clock.setTimeout(() => {
         if (this.alive) this.#socket.resume();
       }, 1);
     }

@@ -7,7 +7,7 @@ import type { Lease } from "../resilience/pool_lease.ts";
 import { exponentialPolicy, type RetryPolicy } from "../resilience/retry_policy.ts";
 import { FlapLogThrottle } from "../resilience/flap_log_throttle.ts";
 import { Supervisor } from "../resilience/supervisor.ts";
-import { waitAtMost } from "../resilience/wait_at_most.ts";
+import { waitAtMost } from "../resilience/deadline.ts";
 import { supervisorStatusToJson } from "../resilience/supervisor_status.ts";
 import type { Logger } from "../platform/logger.ts";
 import { memoryReport, startMemoryRelease } from "../platform/runtime_memory.ts";

@@ -1,5 +1,6 @@
 import { type Clock, systemClock } from "../resilience/clock.ts";
-import { ConnectionError, toConnectionError } from "../resilience/errors.ts";
+import { deadlineSignal } from "../resilience/deadline.ts";
+import { toConnectionError } from "../resilience/errors.ts";
 import type { Lease } from "../resilience/pool_lease.ts";
 import { retry } from "../resilience/retry.ts";
 import {
@@ -370,14 +371,11 @@ async function acquireAfterFailure(
   );
   const rest = schedulePolicy(delaysMs, { retryOn: policy.retryOn });
   options.onConnectRetry?.(firstError, delaysMs[0]!);
-  const deadline = new AbortController();
-  const timer = clock.setTimeout(
-    () => deadline.abort(new ConnectionError("timeout", "Conbus bridge: no connection in time")),
-    remainingMs,
-  );
-  const signal = options.signal === undefined
-    ? deadline.signal
-    : AbortSignal.any([deadline.signal, options.signal]);
+  const cutOff = deadlineSignal(remainingMs, {
+    clock,
+    signal: options.signal,
+    timeoutMessage: "Conbus bridge: no connection in time",
+  });
   let lastError: unknown = firstError;
   try {
     return await retry(
@@ -385,7 +383,7 @@ async function acquireAfterFailure(
       ({ signal }) => options.acquire(signal),
       {
         clock,
-        signal,
+        signal: cutOff.signal,
         onRetry: ({ error, delayMs }) => {
           lastError = error;
           options.onConnectRetry?.(error, delayMs);
@@ -394,8 +392,8 @@ async function acquireAfterFailure(
     );
   } catch (error) {
     // On a deadline abort, report the last real failure (refused, busy) rather than "aborted".
-    throw signal.aborted ? lastError : error;
+    throw cutOff.signal.aborted ? lastError : error;
   } finally {
-    clock.clearTimeout(timer);
+    cutOff.dispose();
   }
 }

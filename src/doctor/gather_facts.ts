@@ -1,7 +1,6 @@
 import { execFile } from "node:child_process";
 import { constants } from "node:fs";
 import { access, lstat, readdir, readFile } from "node:fs/promises";
-import { createConnection } from "node:net";
 import { delimiter, join } from "node:path";
 import { loadConbusSettings } from "../conbus/conbus_config.ts";
 import type { ConbusStatus } from "../conbus/conbus_status.ts";
@@ -15,8 +14,10 @@ import { ConfigError } from "../platform/config_error.ts";
 import { configHome, type Environment } from "../platform/paths.ts";
 import { DEFAULT_PROC_ROOT, readComm, readEnviron } from "../platform/proc.ts";
 import { GENERATED_MARKER, UNIT_NAMES } from "../platform/systemd_units.ts";
+import { connectStream } from "../resilience/connect_stream.ts";
 import { requestControl } from "../resilience/control_socket.ts";
 import { parseDaemonStatus } from "../resilience/daemon_status.ts";
+import { toConnectionError } from "../resilience/errors.ts";
 import { discoverSockets } from "../sockets/discovery.ts";
 import { checkHealth } from "../sockets/health_check.ts";
 import { verifyRuntimeDir } from "../platform/runtime_dir.ts";
@@ -250,28 +251,26 @@ async function serveStatus(socketPath: string, timeoutMs: number) {
   }
 }
 
-/** Connects and closes at once: the bridge serves one client, so the slot is held for microseconds. */
-function tcpConnect(
+/**
+ * Connects and closes at once: the bridge serves one client, so the slot is held for
+ * microseconds. A failure is told by its errno code (`ECONNREFUSED`), or as the timeout.
+ */
+async function tcpConnect(
   host: string,
   port: number,
   timeoutMs: number,
 ): Promise<{ latencyMs: number } | { error: string }> {
-  return new Promise((resolve) => {
-    const started = performance.now();
-    const socket = createConnection({ host, port });
-    const timer = setTimeout(() => {
-      socket.destroy();
-      resolve({ error: `no answer within ${timeoutMs} ms` });
-    }, timeoutMs);
-    socket.once("connect", () => {
-      clearTimeout(timer);
-      socket.destroy();
-      resolve({ latencyMs: performance.now() - started });
-    });
-    socket.once("error", (error: NodeJS.ErrnoException) => {
-      clearTimeout(timer);
-      socket.destroy();
-      resolve({ error: error.code ?? error.message });
-    });
-  });
+  const started = performance.now();
+  try {
+    const socket = await connectStream({ host, port }, { timeoutMs });
+    socket.destroy();
+    return { latencyMs: performance.now() - started };
+  } catch (error) {
+    const failure = toConnectionError(error, `${host}:${port}`);
+    const code = (failure.cause as { code?: unknown } | undefined)?.code;
+    if (typeof code === "string") return { error: code };
+    return {
+      error: failure.category === "timeout" ? `no answer within ${timeoutMs} ms` : failure.message,
+    };
+  }
 }

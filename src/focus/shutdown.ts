@@ -1,4 +1,5 @@
 import { type Clock, systemClock } from "../resilience/clock.ts";
+import { waitAtMost } from "../resilience/deadline.ts";
 
 /** One step of a bounded shutdown, e.g. "close the control socket". */
 export interface ShutdownStep {
@@ -35,17 +36,12 @@ export async function shutDownWithin(
     const remainingMs = Math.max(0, deadline - clock.now());
     const outcome = Promise.resolve()
       .then(() => step.run(remainingMs))
-      .then(() => "done" as const, (error: unknown) => {
+      .catch((error: unknown) => {
         problems.push(`${step.name}: ${error instanceof Error ? error.message : String(error)}`);
-        return "failed" as const;
       });
-    const cutOff = new AbortController();
-    const timeUp = clock.sleep(remainingMs, cutOff.signal).then(() => "overran" as const, () => {
-      return "done" as const;
-    });
-    const result = await Promise.race([outcome, timeUp]);
-    cutOff.abort();
-    if (result === "overran") problems.push(`${step.name}: still running at the deadline`);
+    if (!(await waitAtMost(outcome, remainingMs, clock))) {
+      problems.push(`${step.name}: still running at the deadline`);
+    }
   }
   return problems;
 }

@@ -1,7 +1,7 @@
 import type { FocusedWindow, FocusTransition } from "../compositor/focus_source.ts";
 import { type Clock, systemClock } from "../resilience/clock.ts";
 import { KeyedSerialQueue } from "../resilience/keyed_serial_queue.ts";
-import { waitAtMost } from "../resilience/wait_at_most.ts";
+import { waitAtMost } from "../resilience/deadline.ts";
 import type { FontChangeResult, KittyRegistry } from "../kitty/registry.ts";
 import type { EnlargedKitty } from "./enlarged_record.ts";
 import { actionLine, type FocusActionLine, type PlannedLine } from "./focus_action_line.ts";

@@ -1,14 +1,16 @@
 import type { Duplex } from "node:stream";
+import { type Clock, systemClock } from "../resilience/clock.ts";
+import { connectStream, type StreamConnector } from "../resilience/connect_stream.ts";
+import { waitAtMost } from "../resilience/deadline.ts";
 import { ConnectionError, toConnectionError } from "../resilience/errors.ts";
-import { connectUnix, type UnixConnector } from "../resilience/unix_connect.ts";
-import { waitAtMost } from "../resilience/wait_at_most.ts";
+import { PendingReplies } from "../resilience/pending_replies.ts";
 import { encodeCommand, type KittyResponse, parseResponse, ResponseSplitter } from "./codec.ts";
 
 /**
- * Opens a (not yet connected) socket to a unix socket path; tests inject sockets that never
- * connect. The shared {@link UnixConnector} of resilience/unix_connect.
+ * Opens a (not yet connected) socket to kitty's socket; tests inject sockets that never
+ * connect. The shared {@link StreamConnector} of resilience/connect_stream.
  */
-export type KittyConnector = UnixConnector;
+export type KittyConnector = StreamConnector;
 
 /** Options for {@link KittyConnection.open}. */
 export interface KittyConnectionOptions {
@@ -18,6 +20,10 @@ export interface KittyConnectionOptions {
   label?: string;
   /** How to connect (default: node:net over the unix socket). */
   connector?: KittyConnector;
+  /**
+   * The clock the connect, request and close timeouts run on. @default systemClock
+   */
+  clock?: Clock;
 }
 
 /** Options for one {@link KittyConnection.request}. */
@@ -34,12 +40,6 @@ export interface KittyRequestOptions {
 
 /** The default connection and request timeout, in milliseconds (`--socket-timeout` 2 s). */
 export const DEFAULT_KITTY_TIMEOUT_MS = 2000;
-
-interface Pending {
-  resolve(response: KittyResponse): void;
-  reject(error: ConnectionError): void;
-  timer: ReturnType<typeof setTimeout>;
-}
 
 /**
  * One connection to a kitty remote-control socket. Requests may be issued back to back; kitty
@@ -61,14 +61,17 @@ export class KittyConnection {
   readonly #stream: Duplex;
   readonly #label: string;
   readonly #splitter = new ResponseSplitter();
-  readonly #pending: Pending[] = [];
+  readonly #pending: PendingReplies<KittyResponse>;
+  readonly #clock: Clock;
   readonly #closed: Promise<void>;
   #failure: ConnectionError | null = null;
   #requestCount = 0;
 
-  private constructor(stream: Duplex, label: string) {
+  private constructor(stream: Duplex, label: string, clock: Clock) {
     this.#stream = stream;
     this.#label = label;
+    this.#clock = clock;
+    this.#pending = new PendingReplies({ clock, onTimeout: (error) => this.#fail(error) });
     this.#closed = new Promise((resolve) => stream.once("close", () => resolve()));
     stream.on("data", (chunk: Uint8Array) => this.#onData(chunk));
     stream.on("error", (error) => this.#fail(toConnectionError(error, this.#label)));
@@ -92,13 +95,15 @@ export class KittyConnection {
     options: KittyConnectionOptions = {},
   ): Promise<KittyConnection> {
     const label = options.label ?? `kitty at ${socketPath}`;
+    const clock = options.clock ?? systemClock;
     try {
-      const socket = await connectUnix(socketPath, {
+      const socket = await connectStream({ path: socketPath }, {
         timeoutMs: options.connectTimeoutMs ?? DEFAULT_KITTY_TIMEOUT_MS,
         context: label,
         connector: options.connector,
+        clock,
       });
-      return new KittyConnection(socket, label);
+      return new KittyConnection(socket, label, clock);
     } catch (error) {
       const failure = toConnectionError(error, label);
       if (failure.category === "not_configured") {
@@ -132,25 +137,21 @@ export class KittyConnection {
     const timeoutMs = options.timeoutMs ?? DEFAULT_KITTY_TIMEOUT_MS;
     const silenceMeans = options.silenceMeans ?? "timeout";
     this.#requestCount++;
-    return new Promise((resolve, reject) => {
-      const entry: Pending = {
-        resolve,
-        reject,
-        timer: setTimeout(() => {
-          const error = silenceMeans === "auth"
-            ? new ConnectionError(
-              "auth",
-              `${this.#label}: no reply to an authenticated request in ${timeoutMs} ms; kitty is ` +
-                "probably asking the user to allow an unknown password (check rc.password and " +
-                "remote_control_password in kitty.conf)",
-            )
-            : new ConnectionError("timeout", `${this.#label}: no reply within ${timeoutMs} ms`);
-          this.#fail(error);
-        }, timeoutMs),
-      };
-      this.#pending.push(entry);
-      this.#stream.write(frame);
-    });
+    const reply = this.#pending.expect(
+      undefined,
+      timeoutMs,
+      () =>
+        silenceMeans === "auth"
+          ? new ConnectionError(
+            "auth",
+            `${this.#label}: no reply to an authenticated request in ${timeoutMs} ms; kitty is ` +
+              "probably asking the user to allow an unknown password (check rc.password and " +
+              "remote_control_password in kitty.conf)",
+          )
+          : new ConnectionError("timeout", `${this.#label}: no reply within ${timeoutMs} ms`),
+    );
+    this.#stream.write(frame);
+    return reply;
   }
 
   /**
@@ -161,7 +162,7 @@ export class KittyConnection {
   async close(timeoutMs = DEFAULT_KITTY_TIMEOUT_MS): Promise<void> {
     if (this.#stream.destroyed) return;
     this.#stream.end();
-    await waitAtMost(this.#closed, timeoutMs);
+    await waitAtMost(this.#closed, timeoutMs, this.#clock);
     this.#fail(new ConnectionError("closed", `${this.#label}: connection closed by tether`));
   }
 
@@ -174,9 +175,8 @@ export class KittyConnection {
       return;
     }
     for (const body of bodies) {
-      const entry = this.#pending.shift();
+      const entry = this.#pending.next();
       if (!entry) continue; // a reply nobody waits for (e.g. after no_response): ignore
-      clearTimeout(entry.timer);
       try {
         entry.resolve(parseResponse(body));
       } catch (error) {
@@ -187,10 +187,7 @@ export class KittyConnection {
 
   #fail(error: ConnectionError): void {
     this.#failure ??= error;
-    for (const entry of this.#pending.splice(0)) {
-      clearTimeout(entry.timer);
-      entry.reject(error);
-    }
+    this.#pending.close(error);
     if (!this.#stream.destroyed) this.#stream.destroy();
   }
 }

@@ -1,3 +1,4 @@
+import type { Clock } from "../resilience/clock.ts";
 import { ConnectionError, toConnectionError } from "../resilience/errors.ts";
 import { type KittyResponse, versionProbeCommand } from "./codec.ts";
 import { DEFAULT_KITTY_TIMEOUT_MS, KittyConnection, type KittyConnector } from "./client.ts";
@@ -67,6 +68,8 @@ export interface ProbeKittyOptions {
   connector?: KittyConnector;
   /** Starts error messages (default `kitty at <socket path>`). */
   label?: string;
+  /** The clock the connect and reply timeouts run on. @default systemClock */
+  clock?: Clock;
 }
 
 /**
@@ -94,7 +97,7 @@ export async function probeKitty(
   const response = await requestOnce(
     socketPath,
     versionProbeCommand(LIVENESS_PROBE_VERSION),
-    { timeoutMs, label, connector: options.connector },
+    { timeoutMs, label, connector: options.connector, clock: options.clock },
   );
   const latencyMs = performance.now() - started;
   const reply = response.error ?? "";
@@ -110,7 +113,7 @@ export async function probeKitty(
 async function requestOnce(
   socketPath: string,
   message: object,
-  options: { timeoutMs: number; label: string; connector?: KittyConnector },
+  options: { timeoutMs: number; label: string; connector?: KittyConnector; clock?: Clock },
 ): Promise<KittyResponse> {
   let connection: KittyConnection | undefined;
   try {
@@ -118,6 +121,7 @@ async function requestOnce(
       connectTimeoutMs: options.timeoutMs,
       label: options.label,
       connector: options.connector,
+      clock: options.clock,
     });
     return await connection.request(message, { timeoutMs: options.timeoutMs });
   } catch (error) {

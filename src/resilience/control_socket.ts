@@ -14,7 +14,7 @@ import {
   encodeControlReply,
 } from "./control_protocol.ts";
 import { ConnectionError, toConnectionError } from "./errors.ts";
-import { waitAtMost } from "./wait_at_most.ts";
+import { waitAtMost } from "./deadline.ts";
 import { listenYielding, type YieldingListener } from "./yielding_listener.ts";
 
 /** Answers one command; its return value becomes `data` of the `{"ok":true}` reply. */

@@ -66,7 +66,7 @@ export interface PoolEvents<C> {
  * @example
  * ```ts
  * const pool = new KeyedPool<Socket>({
- *   connector: { create: (key) => connectUnix(pathFor(key)), destroy: (socket) => socket.destroy() },
+ *   connector: { create: (key) => connectStream({ path: pathFor(key) }, { timeoutMs: 1000 }), destroy: (socket) => socket.destroy() },
  *   maxPerKey: 1, maxTotal: 10, idleTimeoutMs: 1_800_000, reapIntervalMs: 300_000,
  * });
  * const reply = await pool.use("4121", (socket) => sendCommand(socket, command));

@@ -1,45 +1,41 @@
 import { createConnection, type Socket } from "node:net";
-import { categoryForErrno } from "../resilience/errors.ts";
+import type { Clock } from "../resilience/clock.ts";
+import { connectStream, type StreamEndpoint } from "../resilience/connect_stream.ts";
+import { toConnectionError } from "../resilience/errors.ts";
 import type { ProbeOutcome } from "./probe.ts";
 
 /**
  * The cleanup probe: connect, and close at once (fully) if accepted. Only "accepted or not" and
- * the errno matter to cleanup, so this skips the request/reply and the per-probe error objects
- * of {@link probeSocket} — it runs twice per stale file, 20,000 times for 10,000 files.
+ * the errno matter to cleanup, so this skips the request/reply and the user-facing text of
+ * {@link probeSocket} — it runs twice per stale file, 20,000 times for 10,000 files.
  * ECONNREFUSED -> `refused`; EAGAIN (full backlog) -> `busy`; EACCES -> `auth`; no verdict
- * within `timeoutMs` -> `timeout`.
+ * within `timeoutMs` (on `clock`, @default systemClock) -> `timeout`. `error` is the errno code
+ * (`ETIMEDOUT` for the timeout).
  */
-export function probeConnect(path: string, timeoutMs: number): Promise<ProbeOutcome> {
+export async function probeConnect(
+  path: string,
+  timeoutMs: number,
+  clock?: Clock,
+): Promise<ProbeOutcome> {
   const started = performance.now();
-  return new Promise((resolve) => {
-    const socket = connectWithoutStack(path);
-    const timer = setTimeout(() => {
-      socket.destroy();
-      resolve(failed("timeout", "ETIMEDOUT"));
-    }, timeoutMs);
-    const failed = (
-      category: ProbeOutcome & { answered: false } extends infer F
-        ? F extends { category: infer C } ? C : never
-        : never,
-      code: string,
-    ): ProbeOutcome => ({
+  try {
+    const socket = await connectStream({ path }, {
+      timeoutMs,
+      clock,
+      connector: connectWithoutStack,
+    });
+    socket.destroy();
+    return { answered: true, latencyMs: performance.now() - started, answer: {} };
+  } catch (error) {
+    const failure = toConnectionError(error, path);
+    const code = (failure.cause as { code?: unknown } | undefined)?.code;
+    return {
       answered: false,
       latencyMs: performance.now() - started,
-      category,
-      error: code,
-    });
-    socket.once("connect", () => {
-      clearTimeout(timer);
-      socket.destroy();
-      resolve({ answered: true, latencyMs: performance.now() - started, answer: {} });
-    });
-    socket.once("error", (error: NodeJS.ErrnoException) => {
-      clearTimeout(timer);
-      socket.destroy();
-      const code = error.code ?? "EIO";
-      resolve(failed(categoryForErrno(code) ?? "closed", code));
-    });
-  });
+      category: failure.category,
+      error: typeof code === "string" ? code : failure.category === "timeout" ? "ETIMEDOUT" : "EIO",
+    };
+  }
 }
 
 /**
@@ -49,11 +45,11 @@ export function probeConnect(path: string, timeoutMs: number): Promise<ProbeOutc
  * of cleanup's CPU time, measured with `bun --cpu-prof`). Only `error.code` is used here; the
  * limit is restored before anything else runs.
  */
-function connectWithoutStack(path: string): Socket {
+function connectWithoutStack(endpoint: StreamEndpoint): Socket {
   const limit = Error.stackTraceLimit;
   Error.stackTraceLimit = 0;
   try {
-    return createConnection(path);
+    return createConnection(endpoint);
   } finally {
     Error.stackTraceLimit = limit;
   }

@@ -1,3 +1,4 @@
+import type { Clock } from "../resilience/clock.ts";
 import { classifyHealth, type HealthRow, needsProbe } from "./health.ts";
 import { readListenerFiles } from "./listener_files.ts";
 import { type Prober, probeSocket } from "./probe.ts";
@@ -14,6 +15,8 @@ export interface CheckHealthOptions {
    * namespace's table (listener_files.ts).
    */
   readListening?: () => Promise<ReadonlySet<number> | null>;
+  /** The clock of the probes' deadlines and latencies. @default systemClock */
+  clock?: Clock;
   /** Wall clock for `last_validated`. Default `new Date()`. */
   wallClock?: () => Date;
   /**
@@ -42,6 +45,7 @@ export async function checkHealth(
       ? await probeSocket(entry.path, entry.protocol, {
         timeoutMs: options.timeoutMs,
         probers: options.probers,
+        clock: options.clock,
       })
       : null;
     const at = wallClock();

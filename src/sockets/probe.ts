@@ -1,11 +1,17 @@
 import { i3ipcRequestOnce } from "../compositor/i3ipc_client.ts";
 import { MessageType, parsePayload } from "../compositor/i3ipc_codec.ts";
 import { niriVersion } from "../compositor/niri_client.ts";
-import { connectUnix } from "../resilience/unix_connect.ts";
 import { probeKitty } from "../kitty/probe.ts";
+import { type Clock, systemClock } from "../resilience/clock.ts";
+import { connectStream } from "../resilience/connect_stream.ts";
 import { requestControl } from "../resilience/control_socket.ts";
 import { type DaemonStatus, parseDaemonStatus } from "../resilience/daemon_status.ts";
-import { ConnectionError, type ErrorCategory, toConnectionError } from "../resilience/errors.ts";
+import { deadline } from "../resilience/deadline.ts";
+import {
+  type ConnectionError,
+  type ErrorCategory,
+  toConnectionError,
+} from "../resilience/errors.ts";
 import type { ProbeProtocol } from "./socket_entry.ts";
 
 /** What a successful probe learnt. */
@@ -21,8 +27,11 @@ export type ProbeOutcome =
   | { answered: true; latencyMs: number; answer: ProbeAnswer }
   | { answered: false; latencyMs: number; category: ErrorCategory; error: string };
 
-/** Probes one path with one protocol, within `timeoutMs`; throws a ConnectionError on failure. */
-export type Prober = (path: string, timeoutMs: number) => Promise<ProbeAnswer>;
+/**
+ * Probes one path with one protocol, within `timeoutMs` on `clock`; throws a ConnectionError on
+ * failure.
+ */
+export type Prober = (path: string, timeoutMs: number, clock: Clock) => Promise<ProbeAnswer>;
 
 /**
  * The default probers: each protocol's cheapest request without side effects — sway/i3
@@ -30,23 +39,25 @@ export type Prober = (path: string, timeoutMs: number) => Promise<ProbeAnswer>;
  * without a prompt), tether's control-socket `status`; `connect` just connects and closes.
  */
 export const DEFAULT_PROBERS: Readonly<Record<ProbeProtocol, Prober>> = {
-  i3ipc: async (path, timeoutMs) => {
-    const reply = await i3ipcRequestOnce(path, MessageType.GET_VERSION, "", { timeoutMs });
+  i3ipc: async (path, timeoutMs, clock) => {
+    const reply = await i3ipcRequestOnce(path, MessageType.GET_VERSION, "", { timeoutMs, clock });
     const version = parsePayload<{ human_readable?: unknown; variant?: unknown }>(reply);
     const name = version?.variant === "sway" ? "sway" : "i3";
     return { detail: `${name} ${String(version?.human_readable ?? "?")}` };
   },
-  niri: async (path, timeoutMs) => ({ detail: `niri ${await niriVersion(path, { timeoutMs })}` }),
-  kitty: async (path, timeoutMs) => {
-    const result = await probeKitty(path, { timeoutMs });
+  niri: async (path, timeoutMs, clock) => ({
+    detail: `niri ${await niriVersion(path, { timeoutMs, clock })}`,
+  }),
+  kitty: async (path, timeoutMs, clock) => {
+    const result = await probeKitty(path, { timeoutMs, clock });
     return { detail: `kitty (${result.mode === "open" ? "no password" : "password mode"})` };
   },
-  tether: async (path, timeoutMs) => {
-    const status = parseDaemonStatus(await requestControl(path, "status", { timeoutMs }));
+  tether: async (path, timeoutMs, clock) => {
+    const status = parseDaemonStatus(await requestControl(path, "status", { timeoutMs, clock }));
     return { detail: `tether ${status.daemon}`, daemon: status };
   },
-  connect: async (path, timeoutMs) => {
-    const socket = await connectUnix(path, { timeoutMs });
+  connect: async (path, timeoutMs, clock) => {
+    const socket = await connectStream({ path }, { timeoutMs, clock });
     socket.destroy();
     return {};
   },
@@ -58,8 +69,8 @@ export interface ProbeSocketOptions {
   timeoutMs: number;
   /** Probers by protocol (tests inject fakes); missing ones are {@link DEFAULT_PROBERS}. */
   probers?: Readonly<Partial<Record<ProbeProtocol, Prober>>>;
-  /** Milliseconds clock. Default `performance.now`. */
-  now?: () => number;
+  /** The clock of the deadline and the latency. @default systemClock */
+  clock?: Clock;
 }
 
 /**
@@ -73,29 +84,22 @@ export async function probeSocket(
   protocol: ProbeProtocol,
   options: ProbeSocketOptions,
 ): Promise<ProbeOutcome> {
-  const now = options.now ?? (() => performance.now());
+  const clock = options.clock ?? systemClock;
   const prober = options.probers?.[protocol] ?? DEFAULT_PROBERS[protocol];
-  const started = now();
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new ConnectionError("timeout", `no answer within ${options.timeoutMs} ms`)),
-      options.timeoutMs,
-    );
-  });
+  const started = clock.now();
   try {
-    const answer = await Promise.race([prober(path, options.timeoutMs), deadline]);
-    return { answered: true, latencyMs: now() - started, answer };
+    const answer = await deadline(prober(path, options.timeoutMs, clock), options.timeoutMs, {
+      clock,
+    });
+    return { answered: true, latencyMs: clock.now() - started, answer };
   } catch (error) {
     const failure = toConnectionError(error, path);
     return {
       answered: false,
-      latencyMs: now() - started,
+      latencyMs: clock.now() - started,
       category: failure.category,
       error: describeFailure(failure),
     };
-  } finally {
-    clearTimeout(timer);
   }
 }
 

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { createConnection, createServer, type Server, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { VirtualClock } from "../support/virtual_clock.ts";
 import { I3IpcClient, i3ipcRequestOnce } from "../../src/compositor/i3ipc_client.ts";
 import {
   encodeMessage,
@@ -144,12 +145,19 @@ Deno.test("subscribe answered with success:false is a protocol error", async () 
   }
 });
 
-Deno.test("a peer that never replies times out and the connection is closed", async () => {
+Deno.test("a peer that never replies times out (on the clock) and the connection is closed", async () => {
   const peer = await fakePeer(() => {});
-  const client = await I3IpcClient.connect(peer.path, { timeoutMs: 50 });
+  const clock = new VirtualClock(0);
+  const client = await I3IpcClient.connect(peer.path, { timeoutMs: 50, clock });
   try {
-    await assert.rejects(client.request(MessageType.GET_VERSION), category("timeout"));
-    assert.equal(client.isClosed, true);
+    const request = client.request(MessageType.GET_VERSION);
+    request.catch(() => {});
+    await clock.advance(49);
+    assert.equal(client.isClosed, false, "still waiting 1 ms before the timeout");
+    await clock.advance(1);
+    assert.equal(client.isClosed, true, "the timeout closes the connection");
+    await assert.rejects(request, category("timeout"));
+    assert.deepEqual(clock.pending(), []);
     assert.equal((await client.closed)?.category, "timeout");
   } finally {
     client.close();

@@ -3,6 +3,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { createConnection, createServer, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { waitFor } from "../support/test_user.ts";
+import { VirtualClock } from "../support/virtual_clock.ts";
 import { niriRequest, niriVersion, openNiriEventStream } from "../../src/compositor/niri_client.ts";
 import { ConnectionError } from "../../src/resilience/errors.ts";
 
@@ -67,10 +69,22 @@ Deno.test("an Err reply is returned as ok:false by niriRequest", async () => {
   }
 });
 
-Deno.test("a niri that never answers times out", async () => {
-  const niri = await fakeNiri(() => {});
+Deno.test("a niri that never answers times out on the clock", async () => {
+  let received = 0;
+  const niri = await fakeNiri(() => received++);
+  const clock = new VirtualClock(0);
   try {
-    await assert.rejects(niriRequest(niri.path, "Version", { timeoutMs: 50 }), category("timeout"));
+    let settled = false;
+    const request = niriRequest(niri.path, "Version", { timeoutMs: 50, clock })
+      .finally(() => (settled = true));
+    request.catch(() => {});
+    await waitFor("niri to get the request", () => received === 1 || undefined, 5000, 1);
+    await clock.advance(49);
+    assert.equal(settled, false, "still waiting 1 ms before the timeout");
+    await clock.advance(1);
+    assert.equal(settled, true, "given up at the timeout");
+    await assert.rejects(request, /no reply within 50 ms \(niri hung\?\)/);
+    assert.deepEqual(clock.pending(), []);
   } finally {
     await niri.close();
   }

@@ -3,6 +3,8 @@ import { Socket } from "node:net";
 import { KittyConnection } from "../../src/kitty/client.ts";
 import { lsCommand, setFontSizeCommand } from "../../src/kitty/codec.ts";
 import { ConnectionError } from "../../src/resilience/errors.ts";
+import { waitFor } from "../support/test_user.ts";
+import { VirtualClock } from "../support/virtual_clock.ts";
 import { startFakeKitty } from "./fake_kitty_server.ts";
 
 const isCategory = (category: string) => (error: unknown) =>
@@ -39,15 +41,24 @@ Deno.test("KittyConnection: error replies resolve; the caller decides", async ()
   }
 });
 
-Deno.test("KittyConnection: a timeout fails every open request and the connection", async () => {
-  const server = await startFakeKitty(() => null);
-  const connection = await KittyConnection.open(server.socketPath);
+Deno.test("KittyConnection: a timeout (on the clock) fails every open request and the connection", async () => {
+  let received = 0;
+  const server = await startFakeKitty(() => (received++, null));
+  const clock = new VirtualClock(0);
+  const connection = await KittyConnection.open(server.socketPath, { clock });
   try {
     const first = connection.request(lsCommand(), { timeoutMs: 30 });
     const second = connection.request(lsCommand(), { timeoutMs: 10_000 });
-    await assert.rejects(first, isCategory("timeout"));
+    first.catch(() => {});
+    second.catch(() => {});
+    await waitFor("kitty to get both requests", () => received === 2 || undefined, 5000, 1);
+    await clock.advance(29);
+    assert.equal(connection.usable, true, "still waiting 1 ms before the first timeout");
+    await clock.advance(1);
+    assert.equal(connection.usable, false, "the first timeout fails the connection");
+    await assert.rejects(first, /no reply within 30 ms/);
     await assert.rejects(second, isCategory("timeout"));
-    assert.equal(connection.usable, false);
+    assert.deepEqual(clock.pending(), [], "no timer outlives the connection");
     await assert.rejects(connection.request(lsCommand()), isCategory("timeout"));
   } finally {
     await connection.close();
@@ -57,10 +68,15 @@ Deno.test("KittyConnection: a timeout fails every open request and the connectio
 
 Deno.test("KittyConnection: silence means auth when asked, and auth is not recoverable", async () => {
   const server = await startFakeKitty(() => null);
-  const connection = await KittyConnection.open(server.socketPath);
+  const clock = new VirtualClock(0);
+  const connection = await KittyConnection.open(server.socketPath, { clock });
   try {
+    const request = connection.request(lsCommand(), { timeoutMs: 30, silenceMeans: "auth" });
+    request.catch(() => {});
+    await clock.advance(30);
+    assert.equal(connection.usable, false, "the timeout fails the connection");
     await assert.rejects(
-      connection.request(lsCommand(), { timeoutMs: 30, silenceMeans: "auth" }),
+      request,
       (error: unknown) => isCategory("auth")(error) && !(error as ConnectionError).recoverable,
     );
   } finally {
@@ -105,13 +121,19 @@ Deno.test("KittyConnection: garbage from the peer is a protocol error", async ()
   }
 });
 
-Deno.test("KittyConnection.open: a connector that never connects times out", async () => {
-  await assert.rejects(
-    KittyConnection.open("/x.sock", {
-      connectTimeoutMs: 20,
-      // A socket never told to connect never emits "connect".
-      connector: () => new Socket(),
-    }),
-    isCategory("timeout"),
-  );
+Deno.test("KittyConnection.open: a connector that never connects times out on the clock", async () => {
+  const clock = new VirtualClock(0);
+  const opening = KittyConnection.open("/x.sock", {
+    connectTimeoutMs: 20,
+    clock,
+    // A socket never told to connect never emits "connect".
+    connector: () => new Socket(),
+  });
+  let settled = false;
+  opening.catch(() => {}).finally(() => (settled = true));
+  await clock.advance(19);
+  assert.equal(settled, false, "still connecting 1 ms before the timeout");
+  await clock.advance(1);
+  assert.equal(settled, true, "given up at the timeout");
+  await assert.rejects(opening, isCategory("timeout"));
 });

@@ -4,6 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { probeKitty, probeReplyKind } from "../../src/kitty/probe.ts";
 import { ConnectionError } from "../../src/resilience/errors.ts";
+import { waitFor } from "../support/test_user.ts";
+import { VirtualClock } from "../support/virtual_clock.ts";
 import { NEWER_THAN_KITTY, startFakeKitty } from "./fake_kitty_server.ts";
 
 const DISABLED = {
@@ -54,10 +56,22 @@ Deno.test("probeKitty: an unexpected reply is a protocol error", async () => {
   }
 });
 
-Deno.test("probeKitty: a silent kitty is a timeout", async () => {
-  const server = await startFakeKitty(() => null);
+Deno.test("probeKitty: a silent kitty is a timeout, when the clock says so", async () => {
+  let received = 0;
+  const server = await startFakeKitty(() => (received++, null));
+  const clock = new VirtualClock(0);
   try {
-    await assert.rejects(probeKitty(server.socketPath, { timeoutMs: 50 }), isCategory("timeout"));
+    let settled = false;
+    const probe = probeKitty(server.socketPath, { timeoutMs: 50, clock })
+      .finally(() => (settled = true));
+    probe.catch(() => {});
+    await waitFor("kitty to get the probe", () => received === 1 || undefined, 5000, 1);
+    await clock.advance(49);
+    assert.equal(settled, false, "still waiting 1 ms before the timeout");
+    await clock.advance(1);
+    assert.equal(settled, true, "given up at the timeout");
+    await assert.rejects(probe, /no reply within 50 ms/);
+    assert.deepEqual(clock.pending(), []);
   } finally {
     await server.close();
   }

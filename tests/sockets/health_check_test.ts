@@ -8,6 +8,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { entryForPath } from "../../src/sockets/discovery.ts";
 import { checkHealth } from "../../src/sockets/health_check.ts";
+import { waitFor } from "../support/test_user.ts";
+import { VirtualClock } from "../support/virtual_clock.ts";
 import { type FakeSway, startFakeSway } from "./fake_sway_peer.ts";
 
 const UID = process.getuid!();
@@ -27,9 +29,21 @@ Deno.test("checkHealth: 4 hung peers at a 1 s timeout cost one timeout, not four
   const started = await peers(rt, 4, 6);
   try {
     const entries = started.map((peer) => entryForPath(peer.path, {}, "sway"));
-    const t0 = performance.now();
-    const rows = await checkHealth(entries, { timeoutMs: 1000 });
-    const elapsedMs = performance.now() - t0;
+    const clock = new VirtualClock(Date.UTC(2026, 0, 1));
+    const toldAtMs: number[] = [];
+    const checking = checkHealth(entries, {
+      timeoutMs: 1000,
+      clock,
+      wallClock: () => new Date(clock.now()),
+      onRow: () => toldAtMs.push(clock.now()),
+    });
+    // The healthy peers answer over real sockets, in no virtual time.
+    await waitFor("the healthy rows", () => toldAtMs.length === 6 || undefined, 10_000, 5);
+    await clock.advance(999);
+    assert.equal(toldAtMs.length, 6, "no hung row before its deadline");
+    await clock.advance(1);
+    assert.equal(toldAtMs.length, 10, "every hung row ends at the one deadline");
+    const rows = await checking;
     const hung = rows.filter((row) => row.owner_pid! < 400);
     assert.equal(hung.length, 4);
     for (const row of hung) {
@@ -40,15 +54,16 @@ Deno.test("checkHealth: 4 hung peers at a 1 s timeout cost one timeout, not four
       rows.filter((row) => row.owner_pid! >= 400).map((row) => row.status),
       Array(6).fill("healthy"),
     );
-    // Each hung probe waited for its own deadline ...
-    assert.ok(elapsedMs >= 950, `ended after ${elapsedMs} ms, before the timeout`);
-    // ... all at the same time: sequential probing would need >= 4000 ms.
-    assert.ok(elapsedMs < 2500, `took ${elapsedMs} ms: the hung probes did not overlap`);
-    // The healthy rows were validated when they answered, long before the hung ones ended.
-    const validated = (row: { ts: string }) => Date.parse(row.ts);
-    const lastHealthy = Math.max(...rows.filter((row) => row.status === "healthy").map(validated));
-    const firstHung = Math.min(...hung.map(validated));
-    assert.ok(firstHung - lastHealthy >= 500, "a healthy row waited for a hung one");
+    // Each hung probe waited for its own deadline, all at the same time (sequential probing
+    // would end at 4000 ms); the healthy rows were validated when they answered, not then.
+    const startedAt = Date.UTC(2026, 0, 1);
+    assert.deepEqual(toldAtMs, [...Array(6).fill(startedAt), ...Array(4).fill(startedAt + 1000)]);
+    const validated = (row: { ts: string }) => Date.parse(row.ts) - startedAt;
+    assert.deepEqual(hung.map(validated), Array(4).fill(1000));
+    assert.deepEqual(
+      rows.filter((row) => row.status === "healthy").map(validated),
+      Array(6).fill(0),
+    );
   } finally {
     for (const peer of started) await peer.close();
     rmSync(rt, { recursive: true, force: true });
@@ -60,23 +75,27 @@ Deno.test("checkHealth: probers that ignore their timeout still end at one share
     ...entryForPath(path, {}, "niri"),
     file: { type: "socket" as const, uid: UID, dev: 1, ino: 1, mode: 0o755, stamp: "" },
   }));
-  const t0 = performance.now();
-  const rows = await checkHealth(entries, {
+  const clock = new VirtualClock(0);
+  let endedAtMs: number | null = null;
+  const checking = checkHealth(entries, {
     timeoutMs: 500,
+    clock,
     probers: {
       niri: (path) =>
         path === "/b" ? Promise.resolve({ detail: "niri 25.11" }) : new Promise(() => {}),
     },
-  });
-  const elapsedMs = performance.now() - t0;
+  }).finally(() => (endedAtMs = clock.now()));
+  await clock.advance(499);
+  assert.equal(endedAtMs, null, "no verdict before the deadline");
+  await clock.advance(1000);
+  assert.equal(endedAtMs, 500, "three deadlines one after the other would end at 1500 ms");
+  const rows = await checking;
   assert.deepEqual(rows.map((row) => row.status), [
     "unresponsive",
     "healthy",
     "unresponsive",
     "unresponsive",
   ]);
-  // Three 500 ms deadlines one after the other would take 1500 ms.
-  assert.ok(elapsedMs >= 480 && elapsedMs < 1200, `took ${elapsedMs} ms`);
 });
 
 Deno.test("checkHealth tells each row as it is ready, before the slowest probe ends", async () => {
@@ -85,18 +104,21 @@ Deno.test("checkHealth tells each row as it is ready, before the slowest probe e
     file: { type: "socket" as const, uid: UID, dev: 1, ino: 1, mode: 0o755, stamp: "" },
   }));
   const told: [number, string, number][] = [];
-  const t0 = performance.now();
-  const rows = await checkHealth(entries, {
+  const clock = new VirtualClock(0);
+  const checking = checkHealth(entries, {
     timeoutMs: 400,
+    clock,
     probers: {
       kitty: (path) => path === "/fast" ? Promise.resolve({}) : new Promise(() => {}),
     },
-    onRow: (index, row) => told.push([index, row.status, performance.now() - t0]),
+    onRow: (index, row) => told.push([index, row.status, clock.now()]),
   });
-  assert.deepEqual(told.map(([index, status]) => [index, status]), [
-    [1, "healthy"],
-    [0, "unresponsive"],
+  await clock.advance(400);
+  assert.equal(told.length, 2, "the slow row is told at its deadline");
+  const rows = await checking;
+  assert.deepEqual(told, [
+    [1, "healthy", 0],
+    [0, "unresponsive", 400],
   ]);
-  assert.ok(told[0]![2] < 200, `the fast row came after ${told[0]![2]} ms`);
   assert.deepEqual(rows.map((row) => row.socket_path), ["/slow", "/fast"]);
 });
