@@ -5,7 +5,7 @@ import { connectUnix } from "../resilience/unix_connect.ts";
 import { probeKitty } from "../kitty/probe.ts";
 import { requestControl } from "../resilience/control_socket.ts";
 import { ConnectionError, type ErrorCategory, toConnectionError } from "../resilience/errors.ts";
-import type { ProbeProtocol } from "./socket_entry.ts";
+import type { ProbeProtocol } from "./socket_kinds.ts";
 
 /** What a daemon's `status` reply adds to its row. */
 export interface DaemonFacts {
