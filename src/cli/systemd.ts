@@ -2,6 +2,8 @@ import { Command, Option } from "@commander-js/extra-typings";
 import type { Dirent } from "node:fs";
 import { access, constants, lstat, mkdir, readdir, stat, unlink } from "node:fs/promises";
 import { basename, join, resolve } from "node:path";
+import { COMPOSITOR_KINDS, type CompositorKind } from "../compositor/compositors.ts";
+import { COMPOSITOR_CHOICES } from "../focus/focus_config.ts";
 import { ConfigError } from "../platform/config_error.ts";
 import { configHome } from "../platform/paths.ts";
 import { readFileSafely, writeFileSafely } from "../platform/safe_file.ts";
@@ -48,7 +50,8 @@ export function systemdCommand(context: CliContext): Command {
     .option("--force", "overwrite units that were edited by hand", false)
     .addOption(
       new Option("--compositor <name>", "which compositor the focus service follows")
-        .choices(["auto", "niri", "sway", "i3"] as const)
+        // `satisfies`: a compositor the units cannot name yet is a compile error here.
+        .choices(COMPOSITOR_CHOICES satisfies readonly UnitCompositor[])
         .default(DEFAULT_UNIT_SETTINGS.compositor),
     )
     .option(
@@ -74,7 +77,7 @@ export function systemdCommand(context: CliContext): Command {
       const dir = unitDir(context);
       const fontDeltaPt = /^\d+(\.\d+)?$/.test(options.fontDelta) ? Number(options.fontDelta) : NaN;
       const units = renderUnits(binPath, {
-        compositor: options.compositor as UnitCompositor,
+        compositor: options.compositor,
         appIds: options.appId.length > 0 ? options.appId : DEFAULT_UNIT_SETTINGS.appIds,
         fontDeltaPt,
         cleanupInterval: options.cleanupInterval,
@@ -217,15 +220,21 @@ export function systemdCommand(context: CliContext): Command {
 }
 
 /** What to add to the compositor's config so that it starts (and stops) the session. */
-function sessionLines(compositor: string): string {
-  const block = (name: string, lines: readonly string[]) =>
-    `\n${name}: add these lines to ~/.config/${name}/config:\n` +
+function sessionLines(compositor: UnitCompositor): string {
+  return COMPOSITOR_KINDS.filter((kind) => compositor === "auto" || compositor === kind)
+    .map((kind) => SESSION_SETUP[kind]).join("");
+}
+
+/** Each compositor's part of {@link sessionLines}. */
+const SESSION_SETUP: Readonly<Record<CompositorKind, string>> = {
+  niri: "\nniri: nothing to add (niri's systemd integration starts graphical-session.target)\n",
+  sway: configBlock("sway", SWAY_EXEC_LINES),
+  i3: configBlock("i3", I3_EXEC_LINES),
+};
+
+function configBlock(name: string, lines: readonly string[]): string {
+  return `\n${name}: add these lines to ~/.config/${name}/config:\n` +
     lines.map((line) => `  ${line}\n`).join("");
-  return (compositor === "auto" || compositor === "niri"
-    ? "\nniri: nothing to add (niri's systemd integration starts graphical-session.target)\n"
-    : "") +
-    (compositor === "auto" || compositor === "sway" ? block("sway", SWAY_EXEC_LINES) : "") +
-    (compositor === "auto" || compositor === "i3" ? block("i3", I3_EXEC_LINES) : "");
 }
 
 function unitDir(context: CliContext): string {

@@ -1,4 +1,5 @@
 import { parseDecimalId } from "../platform/decimal_id.ts";
+import { proseList } from "../platform/prose_list.ts";
 
 /**
  * The compositors tether follows, one row each: the variable that names the session's socket,
@@ -99,6 +100,19 @@ export const COMPOSITORS: Readonly<Record<CompositorKind, Compositor>> = {
 export const COMPOSITOR_KINDS = Object.keys(COMPOSITORS) as readonly CompositorKind[];
 
 /**
+ * Whether `name` is a compositor's kind (a row of {@link COMPOSITORS}), e.g. a socket kind.
+ *
+ * @example
+ * ```ts
+ * isCompositorKind("sway"); // true
+ * isCompositorKind("kitty"); // false
+ * ```
+ */
+export function isCompositorKind(name: string): name is CompositorKind {
+  return Object.hasOwn(COMPOSITORS, name);
+}
+
+/**
  * The compositors' names as a list for messages.
  *
  * @example
@@ -107,8 +121,5 @@ export const COMPOSITOR_KINDS = Object.keys(COMPOSITORS) as readonly CompositorK
  * ```
  */
 export function compositorNames(conjunction: "and" | "or"): string {
-  const names = COMPOSITOR_KINDS.map((kind) => COMPOSITORS[kind].displayName);
-  return names.length < 2
-    ? names.join("")
-    : `${names.slice(0, -1).join(", ")} ${conjunction} ${names.at(-1)}`;
+  return proseList(COMPOSITOR_KINDS.map((kind) => COMPOSITORS[kind].displayName), conjunction);
 }
