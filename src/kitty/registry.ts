@@ -38,6 +38,7 @@ import {
 } from "./pooling.ts";
 import { KittyConnections } from "./kitty_connections.ts";
 import { probeKitty } from "./probe.ts";
+import { refusesAuthorisation } from "./refusals.ts";
 
 /** Where a kitty stands: `unknown` until first checked. */
 export type KittyState = "unknown" | "ready" | "not_configured" | "failed";
@@ -153,8 +154,6 @@ interface Instance {
   tail: Promise<void>;
   queued: number;
 }
-
-const REJECTED = /rejected|disallowed|remote control is disabled/i;
 
 /**
  * Records of kitties whose process is gone that are kept for `tether focus status` (the newest
@@ -579,7 +578,7 @@ export class KittyRegistry {
         onRetry: this.#onRetry(instance, tally),
       },
     );
-    if (!reply.ok && REJECTED.test(reply.error ?? "") && contact === "established") {
+    if (!reply.ok && refusesAuthorisation(reply.error ?? "") && contact === "established") {
       throw new ConnectionError(
         "auth",
         `kitty ${instance.pid}: kitty refused the command (${reply.error}); check ` +
