@@ -6,7 +6,8 @@ import { proseList } from "../platform/prose_list.ts";
  * where discovery finds sockets and how their names read, and which protocol probes them. Every
  * consumer (socket discovery for `tether focus`, socket-health and cleanup, `--compositor`, the
  * doctor) reads this table, so adding a compositor is one row here plus its folder; the
- * compiler then names every other place that needs it (`Record<CompositorKind, …>`).
+ * compiler then names every other place that needs it (`Record<CompositorKind, …>`), first of
+ * all its focus source in focus_sources.ts (README "Layout").
  *
  * @module
  */
