@@ -21,6 +21,7 @@ import {
 } from "../platform/escape_control.ts";
 import { prepareTetherRuntimeDir } from "../platform/runtime_dir.ts";
 import { ConfigError } from "../platform/config_error.ts";
+import { ControlReplyError } from "../resilience/control_protocol.ts";
 import { ConnectionError, errorJson } from "../resilience/errors.ts";
 import { isoTimestamp } from "../platform/time_format.ts";
 import { modeFor } from "./output_mode.ts";
@@ -114,9 +115,11 @@ async function send(
         ...(explicit ? { port: settings.port } : {}),
       });
     } catch (error) {
-      // `busy`: serve declined (queue full, bridge reconnecting) before sending anything; any
-      // other failure came after serve took the request, which it may have sent.
-      const declined = error instanceof ConnectionError && error.category === "busy";
+      // serve answered with an error (queue full, bridge reconnecting) or had no room for the
+      // connection: nothing was sent. Any other failure came after serve took the request,
+      // which it may have sent.
+      const declined = error instanceof ControlReplyError ||
+        (error instanceof ConnectionError && error.category === "busy");
       throw failed(error, declined ? "no_reply" : "outcome_unknown");
     }
     if (reply?.accepted) return reply.report;

@@ -7,7 +7,9 @@ import {
 } from "../focus/focus_config.ts";
 import { loadTetherConfig, tetherConfigPath } from "../platform/config.ts";
 import { stdoutIsJournal } from "../platform/journal_stream.ts";
+import { ControlReplyError } from "../resilience/control_protocol.ts";
 import { requestControl } from "../resilience/control_socket.ts";
+import { parseDaemonStatus } from "../resilience/daemon_status.ts";
 import { ConnectionError } from "../resilience/errors.ts";
 import { errorJson } from "../resilience/errors.ts";
 import type { CliContext } from "./context.ts";
@@ -137,7 +139,12 @@ export function focusCommand(context: CliContext): Command {
         });
         let data: FocusStatus;
         try {
-          data = await askTracker(context, "status") as FocusStatus;
+          const reply = await askTracker(context, "status");
+          try {
+            data = parseDaemonStatus(reply) as FocusStatus;
+          } catch {
+            throw fromAnotherVersion(reply);
+          }
         } catch (error) {
           if (!(error instanceof ConnectionError)) throw error;
           // A bar must show "off" rather than vanish (Waybar hides a module that exits non-zero).
@@ -161,14 +168,7 @@ export function focusCommand(context: CliContext): Command {
             : renderFocusStatus(data);
         } catch (error) {
           if (!(error instanceof TypeError)) throw error;
-          // A tracker started from an older (or newer) tether answers in its own shape, e.g.
-          // after an install while it ran: say so instead of an "unexpected error".
-          const skew = new ConnectionError(
-            "protocol",
-            `the running tracker (pid ${
-              (data as { pid?: unknown }).pid ?? "?"
-            }) is from another tether version; restart it (systemctl --user restart tether-focus.service)`,
-          );
+          const skew = fromAnotherVersion(data);
           if (mode !== "waybar") throw skew;
           text = waybarJson(focusWaybarLine(null, skew.message)) + "\n";
         }
@@ -224,13 +224,26 @@ export function focusCommand(context: CliContext): Command {
   return focus;
 }
 
+/**
+ * A tracker started from an older (or newer) tether answers in its own shape, e.g. after an
+ * install while it ran: say so instead of an "unexpected error".
+ */
+function fromAnotherVersion(reply: unknown): ConnectionError {
+  const pid = (reply as { pid?: unknown } | null)?.pid ?? "?";
+  return new ConnectionError(
+    "protocol",
+    `the running tracker (pid ${pid}) is from another tether version; restart it (systemctl --user restart tether-focus.service)`,
+  );
+}
+
 async function askTracker(context: CliContext, cmd: string): Promise<unknown> {
   const path = focusControlSocketPath(context.env);
   try {
     return await requestControl(path, cmd, { timeoutMs: 2000 });
   } catch (error) {
+    // The tracker's own error reply (e.g. nothing to pin) is passed on as it is.
     if (
-      error instanceof ConnectionError &&
+      error instanceof ConnectionError && !(error instanceof ControlReplyError) &&
       (error.category === "not_configured" || error.category === "refused")
     ) {
       throw new ConnectionError(

@@ -17,6 +17,7 @@ import { type ControlServer, serveControlSocket } from "../resilience/control_so
 import { ConnectionError, type ErrorJson, errorJson } from "../resilience/errors.ts";
 import { STOPPED_REASON, type SupervisorState } from "../resilience/supervisor.ts";
 import { supervisorStatusToJson } from "../resilience/supervisor_status.ts";
+import type { DaemonStatus } from "../resilience/daemon_status.ts";
 import { isoTimestamp, roundMs } from "../platform/time_format.ts";
 import type { KittyState } from "../kitty/registry.ts";
 import type { FocusedWindow } from "../compositor/focus_source.ts";
@@ -216,19 +217,27 @@ export async function runFocusDaemon(options: FocusDaemonOptions): Promise<void>
     });
   });
 
+  // The shared daemon status; the compositor link adds which compositor and its socket.
+  const focusDaemonStatus = (): DaemonStatus => {
+    const snapshot = source.supervisor.snapshot();
+    const connection = {
+      compositor: kind,
+      socket_path: source.socketPath(),
+      ...supervisorStatusToJson(snapshot),
+    };
+    return {
+      daemon: "focus",
+      pid: process.pid,
+      uptime_ms: Math.round(clock.now() - startedAt),
+      reconnection_count: snapshot.reconnectionCount,
+      connection,
+    };
+  };
   let control: ControlServer | null = null;
   try {
     control = await serveControlSocket(controlPath, {
       status: () => ({
-        daemon: "focus",
-        pid: process.pid,
-        uptime_ms: Math.round(clock.now() - startedAt),
-        reconnection_count: source.supervisor.snapshot().reconnectionCount,
-        connection: {
-          compositor: kind,
-          socket_path: source.socketPath(),
-          ...supervisorStatusToJson(source.supervisor.snapshot()),
-        },
+        ...focusDaemonStatus(),
         focused: focusedJson(source.current()),
         settings: {
           app_ids: [...options.appIds],
