@@ -107,3 +107,191 @@ Deno.test("every exported name in src has a doc comment", async () => {
     });
   }
 });
+
+/** Words a doc comment may add to the name's and still say nothing more. */
+const FILLER_WORDS = new Set(["a", "an", "the", "returns"]);
+
+/** Lower-case words of a name (`socketTimeoutMs`, `SOCKET_KINDS`) or of prose. */
+function words(text: string): string[] {
+  return text.replace(/([a-z0-9])([A-Z])/g, "$1 $2").replace(/([A-Z]+)([A-Z][a-z])/g, "$1 $2")
+    .toLowerCase().split(/[^a-z0-9]+/).filter((word) => word !== "");
+}
+
+/**
+ * Whether a doc comment's prose (before its first `@` tag) only restates the name it documents:
+ * `/** The bridge. *\/` on `bridge`, `/** Counters. *\/` on `counters`.
+ */
+function restatesName(comment: string, name: string): boolean {
+  const prose = comment.split("\n").map((line) => line.replace(/^\s*\*?\s?/, "")).join("\n")
+    .split(/^@/m)[0]!;
+  const proseWords = words(prose);
+  const nameWords = new Set(words(name));
+  return proseWords.length > 0 &&
+    proseWords.every((word) => nameWords.has(word) || FILLER_WORDS.has(word));
+}
+
+/** A declaration's or member's name on the line after a doc comment (null: something else). */
+function declaredName(line: string): string | null {
+  const declaration = line.match(
+    /^\s*(?:export\s+)?(?:default\s+)?(?:declare\s+)?(?:abstract\s+)?(?:async\s+)?(?:function\*?|class|const|let|var|interface|type|enum)\s+([A-Za-z_$][\w$]*)/,
+  );
+  const member = line.match(
+    /^\s*(?:(?:readonly|static|private|public|protected|override|async|get|set)\s+)*#?([A-Za-z_$][\w$]*)\??\s*[:(=<]/,
+  );
+  return (declaration ?? member)?.[1] ?? null;
+}
+
+Deno.test("restatesName refuses a comment that is only the name, not one that adds knowledge", () => {
+  assert.ok(restatesName(" The bridge. ", "bridge"));
+  assert.ok(restatesName("\n * Counters.\n * @default {0}\n ", "counters"));
+  assert.ok(restatesName(" `--socket-timeout`, ms. ", "socketTimeoutMs"));
+  assert.ok(restatesName(" Returns the socket kinds. ", "SOCKET_KINDS"));
+  assert.ok(!restatesName(" The bridge's address as typed after `--host`. ", "host"));
+  assert.ok(!restatesName(" Width in cells; always at least 1. ", "columns"));
+  assert.equal(declaredName("export const SOCKET_KINDS = ["), "SOCKET_KINDS");
+  assert.equal(declaredName("  readonly counters: Counters;"), "counters");
+  assert.equal(declaredName("  socketTimeoutMs?: number;"), "socketTimeoutMs");
+});
+
+Deno.test("doc comments add knowledge: none only restates the name it documents", async () => {
+  const offenders: string[] = [];
+  for (const path of [join(REPO_ROOT, "main.ts"), ...srcFiles]) {
+    const name = relative(REPO_ROOT, path);
+    const text = await readFile(path, "utf8");
+    for (const match of text.matchAll(/\/\*\*([\s\S]*?)\*\/[ \t]*\n(?:[ \t]*@.*\n)*([^\n]*)/g)) {
+      const documented = declaredName(match[2]!);
+      if (documented !== null && restatesName(match[1]!, documented)) {
+        const line = text.slice(0, match.index).split("\n").length;
+        offenders.push(`${name}:${line} ${documented}: /**${match[1]}*/`);
+      }
+    }
+  }
+  assert.deepEqual(offenders, [], "say what the name does not: unit, range, source, why");
+});
+
+/** The src/ files `path` imports statically (`import … from "./x.ts"`, `export … from`, `import "./x.ts"`). */
+function localImports(path: string, text: string): string[] {
+  const targets: string[] = [];
+  for (const match of text.matchAll(/^\s*(?:import|export)\b[^;]*?["'](\.[^"']+)["']/gm)) {
+    targets.push(join(path, "..", match[1]!));
+  }
+  return targets;
+}
+
+/** The first import cycle found by depth-first search, as a path that ends where it starts. */
+function findImportCycle(graph: Map<string, string[]>): string[] | null {
+  const done = new Set<string>();
+  const onPath: string[] = [];
+  const visit = (file: string): string[] | null => {
+    const start = onPath.indexOf(file);
+    if (start !== -1) return [...onPath.slice(start), file];
+    if (done.has(file)) return null;
+    onPath.push(file);
+    for (const next of graph.get(file) ?? []) {
+      const cycle = visit(next);
+      if (cycle !== null) return cycle;
+    }
+    onPath.pop();
+    done.add(file);
+    return null;
+  };
+  for (const file of [...graph.keys()].sort()) {
+    const cycle = visit(file);
+    if (cycle !== null) return cycle;
+  }
+  return null;
+}
+
+Deno.test("findImportCycle reports the cycle's path, and none in a tree", () => {
+  const graph = new Map([["a", ["b"]], ["b", ["c"]], ["c", ["a", "d"]], ["d", []]]);
+  assert.deepEqual(findImportCycle(graph), ["a", "b", "c", "a"]);
+  assert.equal(findImportCycle(new Map([["a", ["b", "c"]], ["b", ["c"]], ["c", []]])), null);
+  assert.deepEqual(localImports("/r/src/x/y.ts", 'import type { A } from "./a.ts";\n'), [
+    "/r/src/x/a.ts",
+  ]);
+  assert.deepEqual(
+    localImports("/r/src/x/y.ts", 'import {\n  b,\n} from "../b.ts";\nexport { c } from "./c.ts";'),
+    ["/r/src/b.ts", "/r/src/x/c.ts"],
+  );
+});
+
+Deno.test("no import cycles among src/ files (type-only imports included)", async () => {
+  const graph = new Map<string, string[]>();
+  for (const path of srcFiles) {
+    const name = relative(REPO_ROOT, path);
+    const imports = localImports(path, await readFile(path, "utf8"));
+    graph.set(name, imports.map((target) => relative(REPO_ROOT, target)));
+  }
+  const cycle = findImportCycle(graph);
+  assert.equal(cycle, null, `import cycle: ${cycle?.join(" -> ")}`);
+});
+
+/**
+ * Non-blank lines that are not comments: `//` lines and block comments that begin a line
+ * (doc comments) do not count; code after a closing `*\/` does.
+ */
+function codeLines(text: string): number {
+  let count = 0;
+  let inBlock = false;
+  for (const raw of text.split("\n")) {
+    const line = raw.trim();
+    if (inBlock) {
+      const end = line.indexOf("*/");
+      if (end === -1) continue;
+      inBlock = false;
+      if (line.slice(end + 2).trim() !== "") count++;
+      continue;
+    }
+    if (line === "" || line.startsWith("//")) continue;
+    if (line.startsWith("/*")) {
+      const end = line.indexOf("*/", 2);
+      if (end === -1) inBlock = true;
+      else if (line.slice(end + 2).trim() !== "") count++;
+      continue;
+    }
+    count++;
+  }
+  return count;
+}
+
+/** A src/ file past this many code lines usually holds two concepts (STYLE.md). */
+const MAX_CODE_LINES = 350;
+
+/**
+ * Files being shrunk right now by other issue-13 helpers, with the owner; removed at merge
+ * (the test fails once an exempt file fits, so the entry cannot outlive its reason).
+ */
+const CODE_LINES_EXEMPT: Record<string, string> = {
+  "src/focus/tracker.ts": "cores-focus, removed at merge",
+  "src/kitty/registry.ts": "cores-focus, removed at merge",
+  "src/doctor/decide.ts": "no issue-13 owner (357 code lines) — the lead decides, removed at merge",
+};
+
+Deno.test("codeLines counts code, not blank lines or comments", () => {
+  const text = [
+    "/**",
+    " * doc",
+    " */",
+    "export const a = 1; // trailing comments do not hide code",
+    "",
+    "// a line comment",
+    "/* one-line block */",
+    "/* block */ const b = 2;",
+    "const c = `text with // inside`;",
+  ].join("\n");
+  assert.equal(codeLines(text), 3);
+});
+
+Deno.test(`no src/ file over ${MAX_CODE_LINES} code lines`, async () => {
+  const tooLong: string[] = [];
+  for (const path of srcFiles) {
+    const name = relative(REPO_ROOT, path);
+    const lines = codeLines(await readFile(path, "utf8"));
+    if (name in CODE_LINES_EXEMPT) {
+      assert.ok(lines > MAX_CODE_LINES, `${name} fits now (${lines}): drop its exemption`);
+    } else if (lines > MAX_CODE_LINES) {
+      tooLong.push(`${name}: ${lines}`);
+    }
+  }
+  assert.deepEqual(tooLong, [], "split these files (one concept per file)");
+});

@@ -61,21 +61,21 @@ export type FocusLine = FocusActionLine | FocusConnectionLine;
 
 /** Settings of `tether focus` (flags, already validated). */
 export interface FocusDaemonOptions {
-  /** `--compositor`. */
+  /** `--compositor`: the one to follow, or `auto` (the one whose socket answers). */
   compositor: CompositorChoice;
   /** Every `--app-id`. */
   appIds: readonly string[];
   /** `--font-delta`, points. */
   deltaPt: number;
-  /** `--socket-timeout`, ms. */
+  /** `--socket-timeout`: connect and reply deadline of one attempt on any socket, ms. */
   socketTimeoutMs: number;
   /** `--max-retries`: attempts per kitty command. */
   maxAttempts: number;
-  /** `--max-connections`. */
+  /** `--max-connections`: pooled kitty connections across every kitty instance. */
   maxConnections: number;
-  /** `--idle-timeout`, ms. */
+  /** `--idle-timeout`: a pooled kitty connection unused this long is closed, ms. */
   idleTimeoutMs: number;
-  /** `--reap-interval`, ms. */
+  /** `--reap-interval`: how often idle pooled connections are looked for, ms. */
   reapIntervalMs: number;
   /** `--exclude-title` patterns: windows whose title matches are never resized. */
   excludeTitles?: readonly RegExp[];

@@ -19,7 +19,7 @@ import type { SocketKind } from "./socket_kinds.ts";
 
 /** A file left in place and why. */
 export interface KeptEntry {
-  /** The path. */
+  /** Path of the socket file that stayed, under the runtime dir. */
   socket_path: string;
   /** Which program's socket it would be. */
   kind: SocketKind;
@@ -29,7 +29,7 @@ export interface KeptEntry {
 
 /** A removal that was attempted and failed. */
 export interface FailedRemoval {
-  /** The path. */
+  /** Absolute path of the file that could not be removed. */
   socket_path: string;
   /**
    * What went wrong: `unlink failed: <errno>` (EACCES/EPERM are `auth`), or where a file that
