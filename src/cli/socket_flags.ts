@@ -1,6 +1,6 @@
 import { ConfigError } from "../platform/config_error.ts";
 import { parseDurationMs } from "../platform/duration.ts";
-import { SOCKET_KINDS, type SocketKind } from "../sockets/socket_entry.ts";
+import { SOCKET_KINDS, type SocketKind } from "../sockets/socket_kinds.ts";
 
 /** Parses `--timeout <duration>` (plain numbers are seconds; 0 < t <= 60 s) into milliseconds. */
 export function parseTimeoutSeconds(value: string): number {

@@ -1,5 +1,5 @@
 import { Command, Option } from "@commander-js/extra-typings";
-import { SOCKET_KINDS } from "../sockets/socket_entry.ts";
+import { SOCKET_KINDS } from "../sockets/socket_kinds.ts";
 import type { CliContext } from "./context.ts";
 
 /**

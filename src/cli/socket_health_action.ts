@@ -8,7 +8,8 @@ import { checkHealth } from "../sockets/health_check.ts";
 import { diffHealth, type WatchedSocket } from "../sockets/health_watch.ts";
 import { readFileFacts } from "../sockets/file_facts.ts";
 import { verifyRuntimeDir } from "../platform/runtime_dir.ts";
-import type { SocketEntry, SocketKind } from "../sockets/socket_entry.ts";
+import type { SocketEntry } from "../sockets/socket_entry.ts";
+import { SOCKET_KINDS, type SocketKind } from "../sockets/socket_kinds.ts";
 import type { CliContext } from "./context.ts";
 import { ExitCode } from "./exit_codes.ts";
 import { modeFor, type OutputFormat, terminalStyle } from "./output_mode.ts";
@@ -159,7 +160,7 @@ function parseFailAfter(value: string): number {
 function pathEntry(path: string, kind: SocketKind | undefined, env: Environment): SocketEntry {
   const entry = entryForPath(path, env, kind);
   if (entry === null) {
-    const hint = "pass --kind sway|i3|niri|kitty|tether";
+    const hint = `pass --kind ${SOCKET_KINDS.join("|")}`;
     throw new ConfigError(
       readFileFacts(resolve(path)) === null
         ? `${path} does not exist, and its name does not say which program's socket it would be; ${hint}`

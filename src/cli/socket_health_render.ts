@@ -1,5 +1,5 @@
 import type { HealthRow } from "../sockets/health.ts";
-import type { SocketKind } from "../sockets/socket_entry.ts";
+import type { SocketKind } from "../sockets/socket_kinds.ts";
 import { humanDuration } from "../platform/time_format.ts";
 import { fitWidth } from "./fit_width.ts";
 

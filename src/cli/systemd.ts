@@ -1,5 +1,6 @@
 import { Command, Option } from "@commander-js/extra-typings";
-import { DEFAULT_UNIT_SETTINGS } from "../platform/systemd_units.ts";
+import { COMPOSITOR_CHOICES } from "../focus/focus_config.ts";
+import { DEFAULT_UNIT_SETTINGS, type UnitCompositor } from "../platform/systemd_units.ts";
 import type { CliContext } from "./context.ts";
 
 /**
@@ -20,7 +21,8 @@ export function systemdCommand(context: CliContext): Command {
     .option("--force", "overwrite units that were edited by hand", false)
     .addOption(
       new Option("--compositor <name>", "which compositor the focus service follows")
-        .choices(["auto", "niri", "sway", "i3"] as const)
+        // `satisfies`: a compositor the units cannot name yet is a compile error here.
+        .choices(COMPOSITOR_CHOICES satisfies readonly UnitCompositor[])
         .default(DEFAULT_UNIT_SETTINGS.compositor),
     )
     .option(

@@ -1,6 +1,7 @@
 import type { Dirent } from "node:fs";
 import { access, constants, lstat, mkdir, readdir, stat, unlink } from "node:fs/promises";
 import { basename, join, resolve } from "node:path";
+import { COMPOSITOR_KINDS, type CompositorKind } from "../compositor/compositors.ts";
 import { ConfigError } from "../platform/config_error.ts";
 import { configHome } from "../platform/paths.ts";
 import { readFileSafely, writeFileSafely } from "../platform/safe_file.ts";
@@ -46,7 +47,7 @@ export interface SystemdInstallOptions {
    */
   force: boolean;
   /**
-   * Which compositor the focus service follows: `auto`, `niri`, `sway` or `i3`.
+   * Which compositor the focus service follows: `auto` or a kind of compositors.ts.
    *
    * @default {"auto"}
    */
@@ -229,14 +230,20 @@ export async function systemdUninstallAction(
 
 /** What to add to the compositor's config so that it starts (and stops) the session. */
 function sessionLines(compositor: string): string {
-  const block = (name: string, lines: readonly string[]) =>
-    `\n${name}: add these lines to ~/.config/${name}/config:\n` +
+  return COMPOSITOR_KINDS.filter((kind) => compositor === "auto" || compositor === kind)
+    .map((kind) => SESSION_SETUP[kind]).join("");
+}
+
+/** Each compositor's part of {@link sessionLines}. */
+const SESSION_SETUP: Readonly<Record<CompositorKind, string>> = {
+  niri: "\nniri: nothing to add (niri's systemd integration starts graphical-session.target)\n",
+  sway: configBlock("sway", SWAY_EXEC_LINES),
+  i3: configBlock("i3", I3_EXEC_LINES),
+};
+
+function configBlock(name: string, lines: readonly string[]): string {
+  return `\n${name}: add these lines to ~/.config/${name}/config:\n` +
     lines.map((line) => `  ${line}\n`).join("");
-  return (compositor === "auto" || compositor === "niri"
-    ? "\nniri: nothing to add (niri's systemd integration starts graphical-session.target)\n"
-    : "") +
-    (compositor === "auto" || compositor === "sway" ? block("sway", SWAY_EXEC_LINES) : "") +
-    (compositor === "auto" || compositor === "i3" ? block("i3", I3_EXEC_LINES) : "");
 }
 
 function unitDir(context: CliContext): string {

@@ -2,7 +2,12 @@ import { lstat, readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
 import type { Environment } from "../platform/paths.ts";
 import { ConnectionError } from "../resilience/errors.ts";
-import type { CompositorKind } from "./focus_source.ts";
+import {
+  COMPOSITOR_KINDS,
+  type CompositorKind,
+  compositorNames,
+  COMPOSITORS,
+} from "./compositors.ts";
 import { connectStream, type StreamConnector } from "../resilience/connect_stream.ts";
 
 /** Which compositor `--compositor` asks for. */
@@ -24,24 +29,13 @@ export interface FindCompositorSocketOptions {
   connector?: StreamConnector;
 }
 
-const NIRI_NAME = /^niri\..+\.(\d+)\.sock$/;
-const SWAY_NAME = /^sway-ipc\.(\d+)\.(\d+)\.sock$/;
-const I3_NAME = /^ipc-socket\.(\d+)$/;
-
-/** The variable that names each compositor's socket. */
-const SOCKET_VARIABLE: Record<CompositorKind, string> = {
-  niri: "NIRI_SOCKET",
-  sway: "SWAYSOCK",
-  i3: "I3SOCK",
-};
-
 /**
  * Finds the compositor socket to follow, checking that something listens on it: for `auto`,
- * `$NIRI_SOCKET`, then `$SWAYSOCK`, then `$I3SOCK`, then discovery in `$XDG_RUNTIME_DIR`; for
- * `niri`/`sway`/`i3` only that compositor's variable and files. Discovery takes
- * `niri.<display>.<pid>.sock`, `sway-ipc.<uid>.<pid>.sock` (uid = the runtime dir's owner) and
- * i3's `i3/ipc-socket.<pid>`, and picks the newest live one. (sway also sets `$I3SOCK`, to its
- * own socket: `$SWAYSOCK` comes first, so `auto` calls it sway.)
+ * every compositor's variable in the order of {@link COMPOSITORS} (`$NIRI_SOCKET`, then
+ * `$SWAYSOCK`, then `$I3SOCK`), then discovery in `$XDG_RUNTIME_DIR`; for `niri`/`sway`/`i3`
+ * only that compositor's variable and files. Discovery takes the IPC sockets each row's name
+ * parser knows (`niri.<display>.<pid>.sock`, `sway-ipc.<uid>.<pid>.sock` with uid = the runtime
+ * dir's owner, i3's `i3/ipc-socket.<pid>`) and picks the newest live one.
  * It runs again on every reconnect, because a restarted compositor has a new PID and path and
  * the variables inherited at start then name a dead socket. Nothing live is `not_configured`.
  *
@@ -55,11 +49,11 @@ export async function findCompositorSocket(
   env: Environment,
   options: FindCompositorSocketOptions = {},
 ): Promise<CompositorSocket> {
-  const kinds: CompositorKind[] = choice === "auto" ? ["niri", "sway", "i3"] : [choice];
+  const kinds: readonly CompositorKind[] = choice === "auto" ? COMPOSITOR_KINDS : [choice];
   const candidates: (CompositorSocket & { from: string })[] = [];
   const unset: string[] = [];
   for (const kind of kinds) {
-    const name = SOCKET_VARIABLE[kind];
+    const name = COMPOSITORS[kind].socketVariable;
     const variable = env[name];
     if (variable) candidates.push({ kind, path: variable, from: `$${name}` });
     else unset.push(`$${name}`);
@@ -74,7 +68,7 @@ export async function findCompositorSocket(
     if (problem === null) return { kind: candidate.kind, path: candidate.path };
     tried.set(candidate.path, { from: candidate.from, problem });
   }
-  const what = choice === "auto" ? "niri, sway or i3" : choice;
+  const what = choice === "auto" ? compositorNames("or") : COMPOSITORS[choice].displayName;
   const facts = [...tried].map(([path, { from, problem }]) => `${from} ${path}: ${problem}`);
   if (unset.length > 0) facts.unshift(`${unset.join(" and ")} not set`);
   if (discovered.length === 0) {
@@ -89,40 +83,36 @@ export async function findCompositorSocket(
   );
 }
 
+/**
+ * The IPC sockets of `kinds` in their directories below `runtimeDir` (each compositor's row says
+ * where and how its names read), newest first; at equal times in the order of `kinds`. A name
+ * carrying a uid (sway's) counts only with the runtime dir owner's.
+ */
 async function discoverSockets(
-  kinds: CompositorKind[],
+  kinds: readonly CompositorKind[],
   runtimeDir: string | undefined,
 ): Promise<CompositorSocket[]> {
   if (!runtimeDir) return [];
-  let names: string[];
   let ownerUid: number;
   try {
-    names = await readdir(runtimeDir);
     ownerUid = (await stat(runtimeDir)).uid;
   } catch {
     return [];
   }
+  const listings = new Map<string, Promise<string[]>>();
   const found: { socket: CompositorSocket; mtimeMs: number }[] = [];
-  for (const name of names) {
-    let kind: CompositorKind | null = null;
-    if (kinds.includes("niri") && NIRI_NAME.test(name)) kind = "niri";
-    const sway = SWAY_NAME.exec(name);
-    if (kinds.includes("sway") && sway !== null && Number(sway[1]) === ownerUid) kind = "sway";
-    if (kind === null) continue;
-    const path = join(runtimeDir, name);
-    const info = await lstat(path).catch(() => null);
-    if (info === null || !info.isSocket()) continue;
-    found.push({ socket: { kind, path }, mtimeMs: info.mtimeMs });
-  }
-  // Newest first; niri before sway at equal times follows the `auto` order.
-  if (kinds.includes("i3")) {
-    const i3Dir = join(runtimeDir, "i3");
-    for (const name of await readdir(i3Dir).catch(() => [] as string[])) {
-      if (!I3_NAME.test(name)) continue;
-      const path = join(i3Dir, name);
+  for (const kind of kinds) {
+    const row = COMPOSITORS[kind];
+    const dir = join(runtimeDir, row.socketDirectory);
+    if (!listings.has(dir)) listings.set(dir, readdir(dir).catch(() => []));
+    for (const name of await listings.get(dir)!) {
+      const parsed = row.parseSocketName(name);
+      if (parsed === null || parsed.protocol !== row.protocol) continue;
+      if (parsed.nameUid !== null && parsed.nameUid !== ownerUid) continue;
+      const path = join(dir, name);
       const info = await lstat(path).catch(() => null);
       if (info === null || !info.isSocket()) continue;
-      found.push({ socket: { kind: "i3", path }, mtimeMs: info.mtimeMs });
+      found.push({ socket: { kind, path }, mtimeMs: info.mtimeMs });
     }
   }
   found.sort((a, b) =>

@@ -1,4 +1,5 @@
 import type { Environment } from "../platform/paths.ts";
+import type { CompositorKind } from "./compositors.ts";
 import type { Clock } from "../resilience/clock.ts";
 import type { ConnectionError } from "../resilience/errors.ts";
 import { exponentialPolicy, type RetryPolicy } from "../resilience/retry_policy.ts";
@@ -37,9 +38,6 @@ export interface FocusTransition {
   /** The window that has focus now, or null. */
   focused: FocusedWindow | null;
 }
-
-/** Which compositor a source talks to. */
-export type CompositorKind = "niri" | "sway" | "i3";
 
 /** A running focus source: emits transitions until closed. */
 export interface FocusSource {

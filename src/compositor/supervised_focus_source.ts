@@ -2,8 +2,8 @@ import { systemClock } from "../resilience/clock.ts";
 import { ConnectionError } from "../resilience/errors.ts";
 import { Supervisor } from "../resilience/supervisor.ts";
 import { findCompositorSocket } from "./compositor_socket.ts";
+import type { CompositorKind } from "./compositors.ts";
 import {
-  type CompositorKind,
   FOCUS_RECONNECT_POLICY,
   type FocusedWindow,
   type FocusSource,

@@ -1,5 +1,13 @@
+import { basename } from "node:path";
+import {
+  COMPOSITOR_KINDS,
+  compositorNames,
+  COMPOSITORS,
+  isCompositorKind,
+} from "../compositor/compositors.ts";
 import { formatKittyVersion } from "../kitty/kitty_version.ts";
 import { describePooling, poolingForVersion } from "../kitty/pooling.ts";
+import { proseList } from "../platform/prose_list.ts";
 import type { HealthRow } from "../sockets/health.ts";
 import { type CheckResult, result } from "./check_result.ts";
 import type { DoctorFacts, PathFacts } from "./facts.ts";
@@ -86,13 +94,11 @@ export function configCheck({ config }: DoctorFacts): CheckResult {
   return result("config", "ok", `${config.path} is valid`);
 }
 
-const COMPOSITOR_KINDS = new Set(["sway", "niri", "i3"]);
-
 /** A compositor socket is found and answers; the session's variable names a live one. */
 export function compositorCheck({ sockets, compositorEnv }: DoctorFacts): CheckResult {
   const name = "compositor";
   if (sockets === null) return result(name, "skip", "runtime dir unusable: not looked for");
-  const rows = sockets.filter((row) => COMPOSITOR_KINDS.has(row.kind) && isIpc(row));
+  const rows = sockets.filter(isCompositorIpc);
   const healthy = rows.filter((row) => row.status === "healthy");
   const named = rows.filter((row) => row.current);
   const deadNamed = named.filter((row) => row.status !== "healthy");
@@ -113,9 +119,13 @@ export function compositorCheck({ sockets, compositorEnv }: DoctorFacts): CheckR
       name,
       "fail",
       variables.length === 0
-        ? "no compositor found: $SWAYSOCK, $I3SOCK and $NIRI_SOCKET are unset and no live socket is in the runtime dir"
+        ? `no compositor found: ${
+          proseList(COMPOSITOR_KINDS.map((kind) => `$${COMPOSITORS[kind].socketVariable}`), "and")
+        } are unset and no live socket is in the runtime dir`
         : `no compositor answers: ${namedPaths(variables)}`,
-      "start sway, niri or i3 (tether focus follows them), or run tether inside your graphical session",
+      `start ${
+        compositorNames("or")
+      } (tether focus follows them), or run tether inside your graphical session`,
     );
   }
   const best = (named.find((row) => row.status === "healthy") ?? healthy[0])!;
@@ -142,9 +152,16 @@ function namedPaths(variables: [string, string | undefined][]): string {
   return [...byPath].map(([path, keys]) => `${path} (${keys.join(", ")})`).join(", ");
 }
 
-/** i3's log-stream socket accepts connections but is no IPC socket. */
-function isIpc(row: HealthRow): boolean {
-  return !row.socket_path.includes("log-stream-socket");
+/**
+ * A compositor's IPC socket: not another kind's, and not a compositor's other socket (i3's log
+ * stream accepts connections but speaks no IPC). A name the row does not know (a variable's
+ * path) counts as IPC.
+ */
+function isCompositorIpc(row: HealthRow): boolean {
+  if (!isCompositorKind(row.kind)) return false;
+  const compositor = COMPOSITORS[row.kind];
+  const parsed = compositor.parseSocketName(basename(row.socket_path));
+  return parsed === null || parsed.protocol === compositor.protocol;
 }
 
 /** kitty.conf includes tether's file and the password file exists, is yours and 0600. */

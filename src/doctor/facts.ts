@@ -38,8 +38,11 @@ export interface DoctorFacts {
   passwordFile: { path: string; facts: PathFacts | null };
   /** Every socket found and probed, or null when the runtime dir is unusable. */
   sockets: HealthRow[] | null;
-  /** `$SWAYSOCK`, `$NIRI_SOCKET`, `$I3SOCK` as set. */
-  compositorEnv: { SWAYSOCK?: string; NIRI_SOCKET?: string; I3SOCK?: string };
+  /**
+   * The compositors' socket variables (`$NIRI_SOCKET`, `$SWAYSOCK`, `$I3SOCK`: compositors.ts)
+   * that are set, by name, in the table's order.
+   */
+  compositorEnv: Record<string, string>;
   /** Every kitty process of this user, with the version its installation declares. */
   kitties: { pid: number; version: RunningKittyVersion | UnknownKittyVersion }[];
   /** tether's systemd user units, or null when `systemctl` is not installed. */

@@ -2,6 +2,7 @@ import { execFile } from "node:child_process";
 import { constants } from "node:fs";
 import { access, lstat, readdir, readFile } from "node:fs/promises";
 import { delimiter, join } from "node:path";
+import { COMPOSITOR_KINDS, COMPOSITORS } from "../compositor/compositors.ts";
 import { loadConbusSettings } from "../conbus/conbus_config.ts";
 import type { ConbusStatus } from "../conbus/conbus_status.ts";
 import { conbusSocketPath } from "../conbus/daemon_client.ts";
@@ -72,11 +73,10 @@ export async function gatherDoctorFacts(options: GatherOptions): Promise<DoctorF
     },
     passwordFile: { path: config.passwordFile, facts: passwordFacts },
     sockets,
-    compositorEnv: {
-      ...(env.SWAYSOCK ? { SWAYSOCK: env.SWAYSOCK } : {}),
-      ...(env.NIRI_SOCKET ? { NIRI_SOCKET: env.NIRI_SOCKET } : {}),
-      ...(env.I3SOCK ? { I3SOCK: env.I3SOCK } : {}),
-    },
+    compositorEnv: Object.fromEntries(
+      COMPOSITOR_KINDS.map((kind) => COMPOSITORS[kind].socketVariable)
+        .flatMap((variable) => env[variable] ? [[variable, env[variable]]] : []),
+    ),
     kitties,
     systemd,
     conbus,

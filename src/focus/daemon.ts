@@ -1,8 +1,11 @@
 import { join } from "node:path";
 import { type CompositorChoice, findCompositorSocket } from "../compositor/compositor_socket.ts";
-import type { CompositorKind, FocusSource } from "../compositor/focus_source.ts";
-import { startNiriFocusSource } from "../compositor/niri_focus_source.ts";
-import { startI3FocusSource, startSwayFocusSource } from "../compositor/sway_focus_source.ts";
+import {
+  COMPOSITOR_KINDS,
+  type CompositorKind,
+  compositorNames,
+} from "../compositor/compositors.ts";
+import { FOCUS_SOURCES } from "../compositor/focus_sources.ts";
 import { KittyRegistry } from "../kitty/registry.ts";
 import { ConfigError } from "../platform/config_error.ts";
 import type { Logger } from "../platform/logger.ts";
@@ -176,11 +179,7 @@ export async function runFocusDaemon(options: FocusDaemonOptions): Promise<void>
     onProblem: (problem: ConnectionError) =>
       logger.warn(`${kind}: skipped an unusable event: ${problem.message}`),
   };
-  const source: FocusSource = kind === "niri"
-    ? startNiriFocusSource(sourceOptions)
-    : kind === "i3"
-    ? startI3FocusSource(sourceOptions)
-    : startSwayFocusSource(sourceOptions);
+  const source = FOCUS_SOURCES[kind](sourceOptions);
   source.supervisor.events.on("status_changed", (event) => {
     const lastError = source.supervisor.snapshot().lastError;
     options.emit({
@@ -305,14 +304,16 @@ async function chooseCompositor(
   } catch (error) {
     if (error instanceof ConnectionError) {
       throw new ConfigError(
-        `${error.message}; or name it with --compositor niri|sway|i3 (tether then waits for it)`,
+        `${error.message}; or name it with --compositor ${
+          COMPOSITOR_KINDS.join("|")
+        } (tether then waits for it)`,
       );
     }
     throw error;
   }
 }
 
-/** Polls for a live niri, sway or i3 socket until one answers (its kind) or `signal` aborts (null). */
+/** Polls for a live compositor socket (any compositor of compositors.ts) until one answers (its kind) or `signal` aborts (null). */
 async function waitForCompositor(
   env: Environment,
   options: Pick<FocusDaemonOptions, "socketTimeoutMs" | "logger" | "signal">,
@@ -326,7 +327,7 @@ async function waitForCompositor(
       if (!(error instanceof ConnectionError)) throw error;
       if (!logged) {
         options.logger.warn(
-          `focus: no compositor yet (${error.message}); waiting for niri, sway or i3`,
+          `focus: no compositor yet (${error.message}); waiting for ${compositorNames("or")}`,
         );
         logged = true;
       }

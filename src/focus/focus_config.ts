@@ -1,12 +1,13 @@
 import { isAbsolute, join, resolve } from "node:path";
 import type { CompositorChoice } from "../compositor/compositor_socket.ts";
+import { COMPOSITOR_KINDS, compositorNames } from "../compositor/compositors.ts";
 import { checkSectionKeys } from "../platform/config.ts";
 import { ConfigError } from "../platform/config_error.ts";
 import { type DurationSpec, parseDurationMs } from "../platform/duration.ts";
 import { type Environment, homeDir } from "../platform/paths.ts";
 
-/** The compositors `--compositor` names. */
-export const COMPOSITOR_CHOICES: readonly CompositorChoice[] = ["auto", "niri", "sway", "i3"];
+/** What `--compositor` accepts (also its completions): `auto`, then every compositor's kind. */
+export const COMPOSITOR_CHOICES: readonly CompositorChoice[] = ["auto", ...COMPOSITOR_KINDS];
 
 /** `tether focus` settings, resolved and validated (what the daemon runs with). */
 export interface FocusSettings {
@@ -88,7 +89,9 @@ const FOCUS_KEYS = {
     parse: (value: unknown, where: string): CompositorChoice => {
       const text = String(value);
       if ((COMPOSITOR_CHOICES as readonly string[]).includes(text)) return text as CompositorChoice;
-      throw new ConfigError(`${where} must be auto, niri, sway or i3, got ${show(value)}`);
+      throw new ConfigError(
+        `${where} must be auto, ${compositorNames("or")}, got ${show(value)}`,
+      );
     },
   },
   app_ids: {

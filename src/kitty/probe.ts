@@ -2,6 +2,7 @@ import type { Clock } from "../resilience/clock.ts";
 import { ConnectionError, toConnectionError } from "../resilience/errors.ts";
 import { type KittyResponse, versionProbeCommand } from "./codec.ts";
 import { DEFAULT_KITTY_TIMEOUT_MS, KittyConnection, type KittyConnector } from "./client.ts";
+import { type KittyRefusal, kittyRefusal } from "./refusals.ts";
 
 /**
  * The version sent by the liveness probe: newer than any kitty, so a kitty that checks it answers
@@ -9,25 +10,11 @@ import { DEFAULT_KITTY_TIMEOUT_MS, KittyConnection, type KittyConnector } from "
  */
 export const LIVENESS_PROBE_VERSION: readonly [number, number, number] = [0, 99, 0];
 
-/** The error kitty answers a request whose version is newer than its own with. */
-const NEWER_THAN_KITTY = /newer than this kitty/i;
-/** kitty's answer to an unauthenticated request when it requires a password (0.26 to HEAD). */
-const REMOTE_CONTROL_DISABLED = /remote control is disabled/i;
-/** kitty's answer when a known password does not allow the command, or the user denied it. */
-const PASSWORD_REJECTED = /rejected this password|disallowed by remote_control_password/i;
-
-/** What a reply to a version probe says, by kitty's error texts (0.26 to HEAD). */
-export type ProbeReplyKind =
-  /** The command ran: kitty accepted the version. */
-  | "ok"
-  /** "newer than this kitty": the version check refused it (after any password check). */
-  | "newer_than_kitty"
-  /** Sent without a password to a kitty that requires one. */
-  | "remote_control_disabled"
-  /** A password kitty knows refused the command, or the user denied it. */
-  | "password_rejected"
-  /** Anything else. */
-  | "other";
+/**
+ * What a reply to a version probe says: the command ran (`ok`), one of kitty's refusals
+ * (refusals.ts) that the probe tells apart, or anything else (`other`, also a denied request).
+ */
+export type ProbeReplyKind = "ok" | Exclude<KittyRefusal, "request_rejected"> | "other";
 
 /**
  * Classifies a reply to a version probe by kitty's error text.
@@ -39,11 +26,8 @@ export type ProbeReplyKind =
  */
 export function probeReplyKind(response: KittyResponse): ProbeReplyKind {
   if (response.ok) return "ok";
-  const reply = response.error ?? "";
-  if (NEWER_THAN_KITTY.test(reply)) return "newer_than_kitty";
-  if (REMOTE_CONTROL_DISABLED.test(reply)) return "remote_control_disabled";
-  if (PASSWORD_REJECTED.test(reply)) return "password_rejected";
-  return "other";
+  const refusal = kittyRefusal(response.error ?? "");
+  return refusal === null || refusal === "request_rejected" ? "other" : refusal;
 }
 
 /**

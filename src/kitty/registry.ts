@@ -23,6 +23,7 @@ import { planOsWindowFontChange } from "./os_window_font.ts";
 import { attemptsOf, type AttemptTally, newTally } from "./attempt_tally.ts";
 import { checkKitty } from "./kitty_check.ts";
 import { KittyConnections } from "./kitty_connections.ts";
+import { refusesAuthorisation } from "./refusals.ts";
 import {
   applyKittyEvent,
   fontTargetingOf,
@@ -139,8 +140,6 @@ export interface KittyRegistryOptions {
    */
   isAlive?: (pid: number) => boolean;
 }
-
-const REJECTED = /rejected|disallowed|remote control is disabled/i;
 
 /**
  * Records of kitties whose process is gone that are kept for `tether focus status` (the newest
@@ -450,7 +449,7 @@ export class KittyRegistry {
       },
       this.#retryOptions(instance, tally),
     );
-    if (!reply.ok && REJECTED.test(reply.error ?? "") && contact === "established") {
+    if (!reply.ok && refusesAuthorisation(reply.error ?? "") && contact === "established") {
       throw new ConnectionError(
         "auth",
         `kitty ${instance.pid}: kitty refused the command (${reply.error}); check ` +

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { isAbsolute } from "node:path";
 import { ConfigError } from "./config_error.ts";
+import { proseList } from "./prose_list.ts";
 
 /** One systemd unit file: its name and full text. */
 export interface UnitFile {
@@ -21,8 +22,15 @@ export const UNIT_NAMES = [
   "tether-session.target",
 ] as const;
 
+/**
+ * The `tether focus --compositor` values a unit may name: the compositor table's kinds plus
+ * `auto`, written again here because platform/ imports no domain; `tether systemd install`'s
+ * choices must satisfy this list, so a compositor missing here is a compile error there.
+ */
+const UNIT_COMPOSITORS = ["auto", "niri", "sway", "i3"] as const;
+
 /** Which compositor the focus service follows (`tether focus --compositor`). */
-export type UnitCompositor = "auto" | "niri" | "sway" | "i3";
+export type UnitCompositor = typeof UNIT_COMPOSITORS[number];
 
 /** What the units run, besides the binary (defaults: auto, kitty, 3 points, 5min). */
 export interface UnitSettings {
@@ -206,9 +214,9 @@ Before=graphical-session.target
 }
 
 function validateSettings(settings: UnitSettings): void {
-  if (!["auto", "niri", "sway", "i3"].includes(settings.compositor)) {
+  if (!(UNIT_COMPOSITORS as readonly string[]).includes(settings.compositor)) {
     throw new ConfigError(
-      `--compositor must be auto, niri, sway or i3, got "${settings.compositor}"`,
+      `--compositor must be ${proseList(UNIT_COMPOSITORS, "or")}, got "${settings.compositor}"`,
     );
   }
   if (settings.appIds.length === 0) throw new ConfigError("--app-id: name at least one app id");

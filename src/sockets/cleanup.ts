@@ -14,7 +14,8 @@ import { readFileFacts } from "./file_facts.ts";
 import { probeConnect } from "./connect_probe.ts";
 import { type ListenerFiles, readListenerFiles } from "./listener_files.ts";
 import { type Prober, probeSocket } from "./probe.ts";
-import type { SocketEntry, SocketKind } from "./socket_entry.ts";
+import type { SocketEntry } from "./socket_entry.ts";
+import type { SocketKind } from "./socket_kinds.ts";
 
 /** A file left in place and why. */
 export interface KeptEntry {
@@ -119,7 +120,7 @@ export async function runCleanup(options: CleanupOptions): Promise<CleanupReport
   for (const skipped of discovery.skipped) {
     report.kept.push({
       socket_path: skipped.path,
-      kind: kindOfDirectory(skipped.path),
+      kind: skipped.kind,
       reason: skipped.reason,
     });
   }
@@ -222,11 +223,6 @@ function sorted(report: CleanupReport): CleanupReport {
   report.removed.sort();
   report.kept.sort((a, b) => a.socket_path.localeCompare(b.socket_path));
   return report;
-}
-
-function kindOfDirectory(path: string): SocketKind {
-  const name = path.slice(path.lastIndexOf("/") + 1);
-  return name === "i3" || name === "kitty" ? name : "tether";
 }
 
 function errorCode(error: unknown): string {

@@ -3,13 +3,21 @@ import { join, resolve } from "node:path";
 import { ConfigError } from "../platform/config_error.ts";
 import type { Environment } from "../platform/paths.ts";
 import { readFileFacts } from "./file_facts.ts";
-import { SOCKET_KINDS, type SocketEntry, type SocketKind } from "./socket_entry.ts";
-import { parseSocketName, parseSocketPath, SOCKET_SUBDIRS } from "./socket_names.ts";
+import type { SocketEntry } from "./socket_entry.ts";
+import {
+  SOCKET_KIND_ROWS,
+  SOCKET_KINDS,
+  SOCKET_SUBDIRECTORIES,
+  type SocketKind,
+} from "./socket_kinds.ts";
+import { parseSocketName, parseSocketPath } from "./socket_names.ts";
 
 /** A subdirectory that was not scanned, and why (e.g. a symlink planted as `kitty/`). */
 export interface SkippedDirectory {
   /** The directory. */
   path: string;
+  /** The (first) kind whose sockets live there. */
+  kind: SocketKind;
   /** Why it was not scanned. */
   reason: string;
 }
@@ -34,17 +42,16 @@ export interface DiscoverOptions {
   uid: number;
 }
 
-/** The environment variables that name the session's compositor socket, and their kind. */
-const SESSION_VARIABLES: readonly [string, SocketKind][] = [
-  ["SWAYSOCK", "sway"],
-  ["I3SOCK", "i3"],
-  ["NIRI_SOCKET", "niri"],
-];
+/** The environment variables that name the session's sockets (the compositors'), and their kind. */
+const SESSION_VARIABLES: readonly [string, SocketKind][] = SOCKET_KINDS.flatMap((kind) => {
+  const variable = SOCKET_KIND_ROWS[kind].sessionVariable;
+  return variable === null ? [] : [[variable, kind] as [string, SocketKind]];
+});
 
 /**
- * Finds the user's IPC sockets: sway and niri sockets in `$XDG_RUNTIME_DIR`, i3's in `i3/`,
- * kitty's in `kitty/`, tether's in `tether/`, plus whatever `$SWAYSOCK`, `$I3SOCK` and
- * `$NIRI_SOCKET` name (marked `current`; a named path that does not exist is kept with
+ * Finds the user's IPC sockets where each kind's row (socket_kinds.ts) says — sway and niri
+ * sockets in `$XDG_RUNTIME_DIR`, i3's in `i3/`, kitty's in `kitty/`, tether's in `tether/` —
+ * plus whatever the rows' session variables (`$SWAYSOCK`, `$I3SOCK`, `$NIRI_SOCKET`) name (marked `current`; a named path that does not exist is kept with
  * `file: null` so it can be reported missing). Subdirectories that are symlinks or owned by
  * someone else are skipped. An unreadable directory is a {@link ConfigError}.
  */
@@ -52,7 +59,7 @@ export async function discoverSockets(options: DiscoverOptions): Promise<Discove
   const { runtimeDir, uid } = options;
   const entries = new Map<string, SocketEntry>();
   const skipped: SkippedDirectory[] = [];
-  for (const subdir of new Set(Object.values(SOCKET_SUBDIRS))) {
+  for (const subdir of SOCKET_SUBDIRECTORIES) {
     const dir = subdir === "" ? runtimeDir : join(runtimeDir, subdir);
     if (subdir !== "") {
       const facts = readFileFacts(dir);
@@ -60,6 +67,7 @@ export async function discoverSockets(options: DiscoverOptions): Promise<Discove
       if (facts.type !== "directory" || facts.uid !== uid) {
         skipped.push({
           path: dir,
+          kind: SOCKET_KINDS.find((kind) => SOCKET_KIND_ROWS[kind].subdirectory === subdir)!,
           reason: facts.type !== "directory"
             ? `is a ${facts.type}, not a directory`
             : `owned by uid ${facts.uid}, not by you`,

@@ -1,7 +1,8 @@
 import type { ErrorCategory, ErrorJson } from "../resilience/errors.ts";
 import { isoTimestamp, roundMs } from "../platform/time_format.ts";
 import type { ProbeOutcome } from "./probe.ts";
-import type { SocketEntry, SocketKind } from "./socket_entry.ts";
+import type { SocketEntry } from "./socket_entry.ts";
+import type { SocketKind } from "./socket_kinds.ts";
 
 /**
  * A socket's health: answered / answered but its upstream is down (tether daemons) / alive

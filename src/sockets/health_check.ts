@@ -2,7 +2,8 @@ import type { Clock } from "../resilience/clock.ts";
 import { classifyHealth, type HealthRow, needsProbe } from "./health.ts";
 import { readListenerFiles } from "./listener_files.ts";
 import { type Prober, probeSocket } from "./probe.ts";
-import type { ProbeProtocol, SocketEntry } from "./socket_entry.ts";
+import type { SocketEntry } from "./socket_entry.ts";
+import type { ProbeProtocol } from "./socket_kinds.ts";
 
 /** Options for {@link checkHealth}. */
 export interface CheckHealthOptions {

@@ -1,6 +1,6 @@
 import type { ErrorJson } from "../resilience/errors.ts";
 import type { HealthRow, HealthStatus } from "./health.ts";
-import type { SocketKind } from "./socket_entry.ts";
+import type { SocketKind } from "./socket_kinds.ts";
 
 /** A socket as a bar shows it: its debounced status and what it last did well and badly. */
 export interface DebouncedSocket {

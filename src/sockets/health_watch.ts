@@ -1,6 +1,6 @@
 import type { ErrorJson } from "../resilience/errors.ts";
 import type { HealthRow, HealthStatus } from "./health.ts";
-import type { SocketKind } from "./socket_entry.ts";
+import type { SocketKind } from "./socket_kinds.ts";
 
 /** A `--watch` event (JSON lines when stdout is not a terminal). */
 export type HealthWatchEvent =

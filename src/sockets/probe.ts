@@ -12,7 +12,7 @@ import {
   type ErrorCategory,
   toConnectionError,
 } from "../resilience/errors.ts";
-import type { ProbeProtocol } from "./socket_entry.ts";
+import type { ProbeProtocol } from "./socket_kinds.ts";
 
 /** What a successful probe learnt. */
 export interface ProbeAnswer {

@@ -1,16 +1,5 @@
 import type { FileFacts } from "./file_facts.ts";
-
-/** The kinds of IPC socket tether knows. */
-export type SocketKind = "sway" | "i3" | "niri" | "kitty" | "tether";
-
-/** Every kind, in report order (also the valid `--kind` values). */
-export const SOCKET_KINDS: readonly SocketKind[] = ["sway", "i3", "niri", "kitty", "tether"];
-
-/**
- * How a socket is probed: the protocol's cheapest harmless request, or a bare connect for
- * sockets that speak no request protocol (i3's log-stream socket).
- */
-export type ProbeProtocol = "i3ipc" | "niri" | "kitty" | "tether" | "connect";
+import type { ProbeProtocol, SocketKind } from "./socket_kinds.ts";
 
 /** One discovered socket path. */
 export interface SocketEntry {

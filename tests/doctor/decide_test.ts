@@ -155,7 +155,7 @@ const BROKEN: [string, (facts: DoctorFacts) => void, string, "warn" | "fail", Re
     "compositor",
     "fail",
     /no compositor found/,
-    /start sway, niri or i3/,
+    /start niri, sway or i3/,
   ],
   [
     "hung compositor",
