@@ -264,7 +264,6 @@ const MAX_CODE_LINES = 350;
 const CODE_LINES_EXEMPT: Record<string, string> = {
   "src/focus/tracker.ts": "cores-focus, removed at merge",
   "src/kitty/registry.ts": "cores-focus, removed at merge",
-  "src/doctor/decide.ts": "no issue-13 owner (357 code lines) — the lead decides, removed at merge",
 };
 
 Deno.test("codeLines counts code, not blank lines or comments", () => {
