@@ -105,7 +105,7 @@ export function kittyChecks({ kitties, sockets }: DoctorFacts): CheckResult[] {
           : "restart this kitty",
       );
     }
-    const open = row.peer?.includes("no password") ?? false;
+    const open = row.kitty_remote_control === "open";
     const mode = open ? "no password" : "password mode";
     const message = `kitty ${pid}: remote control reachable (${mode}, ${
       formatMs(row.latency_ms)

@@ -2,7 +2,7 @@ import { i3ipcRequestOnce } from "../compositor/i3ipc_client.ts";
 import { MessageType, parsePayload } from "../compositor/i3ipc_codec.ts";
 import { niriVersion } from "../compositor/niri_client.ts";
 import { connectUnix } from "../resilience/unix_connect.ts";
-import { probeKitty } from "../kitty/probe.ts";
+import { type KittyProbeResult, probeKitty } from "../kitty/probe.ts";
 import { requestControl } from "../resilience/control_socket.ts";
 import { type DaemonStatus, parseDaemonStatus } from "../resilience/daemon_status.ts";
 import { ConnectionError, type ErrorCategory, toConnectionError } from "../resilience/errors.ts";
@@ -14,6 +14,8 @@ export interface ProbeAnswer {
   detail?: string;
   /** For tether daemons: their `status` reply. */
   daemon?: DaemonStatus;
+  /** For kitty: whether its remote control wants a password (`password`) or not (`open`). */
+  kittyRemoteControl?: KittyProbeResult["mode"];
 }
 
 /** The result of probing one socket. */
@@ -39,7 +41,10 @@ export const DEFAULT_PROBERS: Readonly<Record<ProbeProtocol, Prober>> = {
   niri: async (path, timeoutMs) => ({ detail: `niri ${await niriVersion(path, { timeoutMs })}` }),
   kitty: async (path, timeoutMs) => {
     const result = await probeKitty(path, { timeoutMs });
-    return { detail: `kitty (${result.mode === "open" ? "no password" : "password mode"})` };
+    return {
+      detail: `kitty (${result.mode === "open" ? "no password" : "password mode"})`,
+      kittyRemoteControl: result.mode,
+    };
   },
   tether: async (path, timeoutMs) => {
     const status = parseDaemonStatus(await requestControl(path, "status", { timeoutMs }));

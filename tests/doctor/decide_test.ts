@@ -47,6 +47,7 @@ function healthy(): DoctorFacts {
         owner_pid: 4121,
         peer: "kitty (password mode)",
         current: false,
+        kitty_remote_control: "password",
       }),
     ],
     compositorEnv: { SWAYSOCK: `${RT}/sway-ipc.1000.812.sock` },
@@ -254,7 +255,8 @@ const BROKEN: [string, (facts: DoctorFacts) => void, string, "warn" | "fail", Re
   ],
   [
     "kitty without a password",
-    (f) => (f.sockets![1]!.peer = "kitty (no password)"),
+    // Only the structured field decides: the peer text is left saying "password mode".
+    (f) => (f.sockets![1]!.kitty_remote_control = "open"),
     "kitty",
     "warn",
     /no password/,
