@@ -1,5 +1,5 @@
 import { formatKittyVersion } from "../kitty/kitty_version.ts";
-import { describePooling, poolingForVersion } from "../kitty/pooling.ts";
+import { poolingForVersion } from "../kitty/pooling.ts";
 import { type CheckResult, result } from "./check_result.ts";
 import type { DoctorFacts, PathFacts } from "./facts.ts";
 import { formatMs, octalMode } from "./message_format.ts";
@@ -82,7 +82,7 @@ export function kittyChecks({ kitties, sockets }: DoctorFacts): CheckResult[] {
       ? `kitty ${formatKittyVersion(version.version)}`
       : `version unknown (${version.unknownBecause})`;
     const pooling = known
-      ? describePooling(poolingForVersion(version.version, version.source)).split(":")[0]
+      ? (poolingForVersion(version.version, version.source).pooled ? "pooled" : "not pooled")
       : "pooling decided at first contact";
     if (row === undefined) {
       return result(

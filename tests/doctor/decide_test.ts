@@ -365,3 +365,17 @@ Deno.test("checks that do not apply are skipped, not failed", () => {
   assert.equal(check(results, "conbus").status, "skip");
   assert.equal(overallStatus(results), "ok");
 });
+
+Deno.test("a kitty whose version allows pooling says pooled; an unknown version says when it is decided", () => {
+  const facts = healthy();
+  facts.kitties = [{
+    pid: 4121,
+    version: { version: [0, 48, 2], source: "/usr/lib/kitty/kitty/constants.py" },
+  }];
+  assert.match(check(decideChecks(facts), "kitty").message, /kitty 0\.48\.2, pooled$/);
+  facts.kitties = [{ pid: 4121, version: { unknownBecause: "no constants.py" } }];
+  assert.match(
+    check(decideChecks(facts), "kitty").message,
+    /version unknown \(no constants\.py\), pooling decided at first contact$/,
+  );
+});
