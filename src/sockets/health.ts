@@ -1,6 +1,6 @@
 import type { ErrorCategory, ErrorJson } from "../resilience/errors.ts";
 import { isoTimestamp, roundMs } from "../platform/time_format.ts";
-import type { ProbeAnswer, ProbeOutcome } from "./probe.ts";
+import type { ProbeOutcome } from "./probe.ts";
 import type { SocketEntry, SocketKind } from "./socket_entry.ts";
 
 /**
@@ -41,7 +41,7 @@ export interface HealthRow {
    * kitty only: `password` when its remote control wants tether's password, `open` when it runs
    * any local process's commands without one; null when the probe got no answer.
    */
-  kitty_remote_control?: ProbeAnswer["kittyRemoteControl"] | null;
+  kitty_remote_control?: "password" | "open" | null;
 }
 
 /** Whether an entry needs a probe at all (a missing path or a non-socket file does not). */

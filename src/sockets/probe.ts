@@ -2,7 +2,7 @@ import { i3ipcRequestOnce } from "../compositor/i3ipc_client.ts";
 import { MessageType, parsePayload } from "../compositor/i3ipc_codec.ts";
 import { niriVersion } from "../compositor/niri_client.ts";
 import { connectUnix } from "../resilience/unix_connect.ts";
-import { type KittyProbeResult, probeKitty } from "../kitty/probe.ts";
+import { probeKitty } from "../kitty/probe.ts";
 import { requestControl } from "../resilience/control_socket.ts";
 import { type DaemonStatus, parseDaemonStatus } from "../resilience/daemon_status.ts";
 import { ConnectionError, type ErrorCategory, toConnectionError } from "../resilience/errors.ts";
@@ -15,7 +15,7 @@ export interface ProbeAnswer {
   /** For tether daemons: their `status` reply. */
   daemon?: DaemonStatus;
   /** For kitty: whether its remote control wants a password (`password`) or not (`open`). */
-  kittyRemoteControl?: KittyProbeResult["mode"];
+  kittyRemoteControl?: "password" | "open";
 }
 
 /** The result of probing one socket. */
