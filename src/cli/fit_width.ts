@@ -14,8 +14,3 @@ export function fitWidth(text: string, width: number): string {
   if (width <= 0) return "";
   return points.slice(0, width - 1).join("") + "…";
 }
-
-/** How many columns `text` takes (one per code point; no escape codes expected). */
-export function columnsOf(text: string): number {
-  return [...text].length;
-}

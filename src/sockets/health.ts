@@ -38,6 +38,11 @@ export interface HealthRow {
   connection_status?: string | null;
   /** tether daemons only: their upstream's latency as they measured it (ms). */
   connection_latency_ms?: number | null;
+  /**
+   * kitty only: `password` when its remote control wants tether's password, `open` when it runs
+   * any local process's commands without one; null when the probe got no answer.
+   */
+  kitty_remote_control?: "password" | "open" | null;
 }
 
 /** Whether an entry needs a probe at all (a missing path or a non-socket file does not). */
@@ -79,6 +84,7 @@ export function classifyHealth(
     row.reconnection_count = null;
     row.uptime_ms = null;
   }
+  if (entry.kind === "kitty") row.kitty_remote_control = null;
   if (entry.file === null) {
     return {
       ...row,
@@ -113,6 +119,9 @@ export function classifyHealth(
         : null,
       peer: outcome.answer.detail === undefined ? null : outcome.answer.detail + via,
       owner_pid: entry.ownerPid ?? daemon?.pid ?? null,
+      ...(entry.kind === "kitty"
+        ? { kitty_remote_control: outcome.answer.kittyRemoteControl ?? null }
+        : {}),
       ...(daemon
         ? {
           reconnection_count: daemon.reconnection_count,

@@ -20,6 +20,8 @@ export interface ProbeAnswer {
   detail?: string;
   /** For tether daemons: their `status` reply. */
   daemon?: DaemonStatus;
+  /** For kitty: whether its remote control wants a password (`password`) or not (`open`). */
+  kittyRemoteControl?: "password" | "open";
 }
 
 /** The result of probing one socket. */
@@ -50,7 +52,10 @@ export const DEFAULT_PROBERS: Readonly<Record<ProbeProtocol, Prober>> = {
   }),
   kitty: async (path, timeoutMs, clock) => {
     const result = await probeKitty(path, { timeoutMs, clock });
-    return { detail: `kitty (${result.mode === "open" ? "no password" : "password mode"})` };
+    return {
+      detail: `kitty (${result.mode === "open" ? "no password" : "password mode"})`,
+      kittyRemoteControl: result.mode,
+    };
   },
   tether: async (path, timeoutMs, clock) => {
     const status = parseDaemonStatus(await requestControl(path, "status", { timeoutMs, clock }));

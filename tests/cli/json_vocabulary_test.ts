@@ -173,6 +173,10 @@ Deno.test("every command's JSON follows the vocabulary", async () => {
     assertVocabulary("socket-health", documents(health.stdout));
     const kinds = JSON.parse(health.stdout).sockets.map((row: { kind: string }) => row.kind);
     for (const kind of ["sway", "niri", "kitty", "tether"]) assert.ok(kinds.includes(kind), kind);
+    const kittyRow = JSON.parse(health.stdout).sockets.find((row: { kind: string }) =>
+      row.kind === "kitty"
+    );
+    assert.equal(kittyRow.kitty_remote_control, "open", "the fake kitty needs no password");
 
     const watch = background(["socket-health", "--watch", "--interval", "0.05"], env);
     await waitFor("two rounds", () => watch.lines().length > 12);

@@ -47,6 +47,7 @@ function healthy(): DoctorFacts {
         owner_pid: 4121,
         peer: "kitty (password mode)",
         current: false,
+        kitty_remote_control: "password",
       }),
     ],
     compositorEnv: { SWAYSOCK: `${RT}/sway-ipc.1000.812.sock` },
@@ -254,7 +255,8 @@ const BROKEN: [string, (facts: DoctorFacts) => void, string, "warn" | "fail", Re
   ],
   [
     "kitty without a password",
-    (f) => (f.sockets![1]!.peer = "kitty (no password)"),
+    // Only the structured field decides: the peer text is left saying "password mode".
+    (f) => (f.sockets![1]!.kitty_remote_control = "open"),
     "kitty",
     "warn",
     /no password/,
@@ -362,4 +364,18 @@ Deno.test("checks that do not apply are skipped, not failed", () => {
   assert.equal(check(results, "systemd").status, "skip");
   assert.equal(check(results, "conbus").status, "skip");
   assert.equal(overallStatus(results), "ok");
+});
+
+Deno.test("a kitty whose version allows pooling says pooled; an unknown version says when it is decided", () => {
+  const facts = healthy();
+  facts.kitties = [{
+    pid: 4121,
+    version: { version: [0, 48, 2], source: "/usr/lib/kitty/kitty/constants.py" },
+  }];
+  assert.match(check(decideChecks(facts), "kitty").message, /kitty 0\.48\.2, pooled$/);
+  facts.kitties = [{ pid: 4121, version: { unknownBecause: "no constants.py" } }];
+  assert.match(
+    check(decideChecks(facts), "kitty").message,
+    /version unknown \(no constants\.py\), pooling decided at first contact$/,
+  );
 });

@@ -97,6 +97,25 @@ Deno.test("tether daemons report reconnections, uptime and their PID from status
   assert.equal(row.connection_latency_ms, 41.5);
 });
 
+Deno.test("kitty rows say whether remote control wants a password; other kinds have no such field", () => {
+  const kitty = entry({
+    kind: "kitty",
+    protocol: "kitty",
+    path: "/run/user/1000/kitty/kitty-4121.sock",
+    ownerPid: 4121,
+    current: false,
+  });
+  for (const mode of ["password", "open"] as const) {
+    const answer = { detail: "kitty", kittyRemoteControl: mode };
+    const row = classifyHealth(kitty, { answered: true, latencyMs: 1, answer }, AT);
+    assert.equal(row.kitty_remote_control, mode);
+  }
+  assert.equal(classifyHealth(kitty, failure("timeout"), AT).kitty_remote_control, null);
+  assert.equal(classifyHealth(kitty, null, AT).kitty_remote_control, null);
+  const sway = classifyHealth(entry(), { answered: true, latencyMs: 1, answer: {} }, AT);
+  assert.ok(!("kitty_remote_control" in sway));
+});
+
 Deno.test("allHealthy is true only when every row is healthy", () => {
   const healthy = classifyHealth(entry(), { answered: true, latencyMs: 1, answer: {} }, AT);
   assert.equal(allHealthy([healthy]), true);

@@ -59,9 +59,11 @@ forEachPeerSet((set) =>
         const byPath = new Map(rows.map((row) => [row.socket_path, row]));
         assert.equal(byPath.get(locked.socketPath)?.status, "healthy");
         assert.match(byPath.get(locked.socketPath)!.peer!, /password mode/);
+        assert.equal(byPath.get(locked.socketPath)?.kitty_remote_control, "password");
         assert.equal(byPath.get(locked.socketPath)?.owner_pid, locked.pid);
         assert.equal(byPath.get(open.socketPath)?.status, "healthy");
         assert.match(byPath.get(open.socketPath)!.peer!, /no password/);
+        assert.equal(byPath.get(open.socketPath)?.kitty_remote_control, "open");
         const tether = byPath.get(join(rt, "tether", "focus.sock"))!;
         assert.equal(tether.status, "healthy");
         assert.equal(tether.reconnection_count, 3);
