@@ -122,7 +122,8 @@ export class FocusTracker {
   #decisions: Promise<void> = Promise.resolve();
   /** Transitions received so far: a decision knows whether a newer one is waiting. */
   #received = 0;
-  #saves: Promise<void> = Promise.resolve();
+  /** Crash-record saves and output lines, in the order decided (see {@link #emit}). */
+  #output: Promise<void> = Promise.resolve();
   #stopped = false;
   readonly #openedTimers = new Set<ReturnType<Clock["setTimeout"]>>();
 
@@ -211,7 +212,7 @@ export class FocusTracker {
       const decisions = this.#decisions;
       await decisions;
       await this.#commands.idle();
-      await this.#saves;
+      await this.#output;
       if (this.#decisions === decisions && this.#commands.keys().length === 0) return;
     }
   }
@@ -237,7 +238,7 @@ export class FocusTracker {
       await this.idle();
     })();
     await waitAtMost(work, deadline - this.#clock.now(), this.#clock);
-    await this.#saves;
+    await this.#output;
   }
 
   async #decide(transition: FocusTransition, arrivedAt: number, sequence: number): Promise<void> {
@@ -440,10 +441,16 @@ export class FocusTracker {
     const save = this.#options.saveRecord;
     if (save === undefined) return;
     const enlarged = enlargedRecord(this.#state, (pid) => this.#startTimes.get(pid) ?? null);
-    this.#saves = this.#saves.then(() => save(enlarged)).catch(() => {});
+    this.#output = this.#output.then(() => save(enlarged)).catch(() => {});
   }
 
+  /**
+   * Emits after every crash-record save queued before it: a `focus_gained … success` line means
+   * the record already says so, so a crash right after the line (SIGKILL) never leaves an
+   * enlarged window out of the record, or a shrunk one in it.
+   */
   #emit(line: PlannedLine, arrivedAt: number): void {
-    this.#options.emit(actionLine(line, this.#clock.now(), arrivedAt));
+    const text = actionLine(line, this.#clock.now(), arrivedAt);
+    this.#output = this.#output.then(() => this.#options.emit(text)).catch(() => {});
   }
 }
