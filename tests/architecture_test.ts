@@ -109,14 +109,10 @@ Deno.test("every exported name in src has a doc comment", async () => {
 });
 
 /**
- * Files that may still call the global `setTimeout`/`setInterval`. clock.ts is the one place
- * (everything else takes a Clock, so tests run on virtual time); runtime_memory.ts sits in
- * platform/, below resilience/, and only runs an unref'd background interval.
+ * The one file that may call the global `setTimeout`/`setInterval`: everything else takes a
+ * Clock, so tests run on virtual time.
  */
-const GLOBAL_TIMER_FILES = [
-  "src/resilience/clock.ts",
-  "src/platform/runtime_memory.ts",
-];
+const GLOBAL_TIMER_FILES = ["src/resilience/clock.ts"];
 
 /** A call of the global timer functions; `clock.setTimeout(` and `socket.setTimeout(` are methods. */
 const GLOBAL_TIMER_CALL = /(?<![.\w$])(setTimeout|setInterval)\s*\(/;

@@ -1,4 +1,5 @@
 import { type Clock, systemClock } from "../resilience/clock.ts";
+import { repeatEvery } from "../resilience/repeat.ts";
 import type { ControlRequest } from "../resilience/control_protocol.ts";
 import { type ControlServer, serveControlSocket } from "../resilience/control_socket.ts";
 import { ConnectionError } from "../resilience/errors.ts";
@@ -170,7 +171,9 @@ export class ConbusDaemon {
       throw error;
     }
     daemon.#supervisor.start();
-    daemon.#stopMemoryRelease = startMemoryRelease();
+    daemon.#stopMemoryRelease = startMemoryRelease((tick, intervalMs) =>
+      repeatEvery(daemon.#clock, intervalMs, tick, { unref: true })
+    );
     return daemon;
   }
 

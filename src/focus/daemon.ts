@@ -13,6 +13,7 @@ import { type Environment, tetherRuntimeDir } from "../platform/paths.ts";
 import { isProcessAlive, readStartTimeMs } from "../platform/proc.ts";
 import { prepareTetherRuntimeDir } from "../platform/runtime_dir.ts";
 import { type Clock, systemClock } from "../resilience/clock.ts";
+import { repeatEvery } from "../resilience/repeat.ts";
 import { type ControlServer, serveControlSocket } from "../resilience/control_socket.ts";
 import { ConnectionError, type ErrorJson, errorJson } from "../resilience/errors.ts";
 import { STOPPED_REASON, type SupervisorState } from "../resilience/supervisor.ts";
@@ -272,7 +273,9 @@ export async function runFocusDaemon(options: FocusDaemonOptions): Promise<void>
   }
 
   // A request flood leaves garbage an idle tracker would never collect (README "Reliability").
-  const stopMemoryRelease = startMemoryRelease();
+  const stopMemoryRelease = startMemoryRelease((tick, intervalMs) =>
+    repeatEvery(clock, intervalMs, tick, { unref: true })
+  );
   await new Promise<void>((resolve) => {
     if (options.signal.aborted) resolve();
     else options.signal.addEventListener("abort", () => resolve(), { once: true });

@@ -133,13 +133,14 @@ export class MemoryReleaser {
 }
 
 /**
- * Checks a {@link MemoryReleaser} every {@link MEMORY_CHECK_INTERVAL_MS} on an unref'd timer
- * (it never keeps the process alive); returns the function that stops it. Does nothing where
- * the runtime offers no collector.
+ * Checks a {@link MemoryReleaser} every {@link MEMORY_CHECK_INTERVAL_MS} through `every` (the
+ * daemons pass their clock's unref'd repeat: platform/ has no clock of its own); returns the
+ * function that stops it. Does nothing where the runtime offers no collector.
  */
-export function startMemoryRelease(releaser: MemoryReleaser = new MemoryReleaser()): () => void {
+export function startMemoryRelease(
+  every: (tick: () => void, intervalMs: number) => () => void,
+  releaser: MemoryReleaser = new MemoryReleaser(),
+): () => void {
   if (!releaser.available) return () => {};
-  const timer = setInterval(() => releaser.check(), MEMORY_CHECK_INTERVAL_MS);
-  timer.unref?.();
-  return () => clearInterval(timer);
+  return every(() => releaser.check(), MEMORY_CHECK_INTERVAL_MS);
 }

@@ -1,12 +1,15 @@
 import assert from "node:assert/strict";
 import {
   keepJitIdle,
+  MEMORY_CHECK_INTERVAL_MS,
   MemoryReleaser,
   memoryReport,
   NO_TIER_UP_SCALE,
   RELEASE_AFTER_GROWTH_BYTES,
   startMemoryRelease,
 } from "../../src/platform/runtime_memory.ts";
+import { repeatEvery } from "../../src/resilience/repeat.ts";
+import { VirtualClock } from "../support/virtual_clock.ts";
 
 const MIB = 1024 * 1024;
 
@@ -67,10 +70,34 @@ Deno.test("MemoryReleaser collects once the heap grew by the threshold, then wai
   assert.equal(collections, 2);
 });
 
-Deno.test("MemoryReleaser does nothing without a collector, and startMemoryRelease starts no timer", () => {
+Deno.test("MemoryReleaser does nothing without a collector, and startMemoryRelease schedules nothing", () => {
   const releaser = new MemoryReleaser({}, () => 10 * RELEASE_AFTER_GROWTH_BYTES);
   assert.equal(releaser.available, false);
   assert.equal(releaser.check(), false);
-  // A started interval would make Deno's test sanitizer fail this test.
-  startMemoryRelease(releaser)();
+  let scheduled = 0;
+  startMemoryRelease(() => {
+    scheduled++;
+    return () => {};
+  }, releaser)();
+  assert.equal(scheduled, 0);
+});
+
+Deno.test("startMemoryRelease checks every MEMORY_CHECK_INTERVAL_MS on the given clock until stopped", async () => {
+  const clock = new VirtualClock();
+  let heap = 10 * MIB;
+  let collections = 0;
+  const releaser = new MemoryReleaser({ gc: () => collections++ }, () => heap);
+  const stop = startMemoryRelease(
+    (tick, intervalMs) => repeatEvery(clock, intervalMs, tick, { unref: true }),
+    releaser,
+  );
+  heap += RELEASE_AFTER_GROWTH_BYTES;
+  await clock.advance(MEMORY_CHECK_INTERVAL_MS - 1);
+  assert.equal(collections, 0);
+  await clock.advance(1);
+  assert.equal(collections, 1);
+  stop();
+  heap += 2 * RELEASE_AFTER_GROWTH_BYTES;
+  await clock.advance(10 * MEMORY_CHECK_INTERVAL_MS);
+  assert.equal(collections, 1);
 });
