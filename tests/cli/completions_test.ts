@@ -8,7 +8,7 @@ import { promisify } from "node:util";
 import { completeWords, FILES_DIRECTIVE } from "../../src/cli/completions.ts";
 import { programForInspection } from "../../src/cli/program.ts";
 import { runInProcess, runProcess, tetherCommand } from "../support/cli.ts";
-import { waitFor } from "../support/test_user.ts";
+import { waitFor } from "../support/wait.ts";
 import { startTmux } from "../support/tmux.ts";
 
 const BASH_COMPLETION = "/usr/share/bash-completion/bash_completion";

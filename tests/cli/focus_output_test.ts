@@ -12,6 +12,7 @@ import { runCli } from "../../src/cli/run.ts";
 import { type FakeNiriServer, startFakeNiri } from "../fakes/niri_server.ts";
 import { openModeKitty, startFakeKitty } from "../kitty/fake_kitty_server.ts";
 import { runInProcess } from "../support/cli.ts";
+import { waitFor } from "../support/wait.ts";
 
 interface Box {
   env: Record<string, string>;
@@ -91,14 +92,6 @@ function track(box: Box, options: { tty: boolean; global?: string[]; flags?: str
       return await done;
     },
   };
-}
-
-async function waitFor(what: string, check: () => boolean | Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }
 
 Deno.test("tether focus on a terminal prints readable lines; --json or a pipe get JSON lines", async () => {

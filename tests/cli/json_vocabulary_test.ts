@@ -19,6 +19,7 @@ import { startFakeSway } from "../sockets/fake_sway_peer.ts";
 import { runInProcess } from "../support/cli.ts";
 import { vocabularyProblems } from "../support/json_vocabulary.ts";
 import { createStaleSockets } from "../support/stale_sockets.ts";
+import { waitFor } from "../support/wait.ts";
 
 const UID = process.getuid!();
 
@@ -42,14 +43,6 @@ function background(args: string[], env: Record<string, string>) {
       return await done;
     },
   };
-}
-
-async function waitFor(what: string, check: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }
 
 function assertVocabulary(what: string, values: unknown[]): void {

@@ -12,6 +12,7 @@ import { join } from "node:path";
 import { startFakeSway } from "../sockets/fake_sway_peer.ts";
 import { tetherCommand } from "../support/cli.ts";
 import { createStaleSockets } from "../support/stale_sockets.ts";
+import { sleep, waitFor } from "../support/wait.ts";
 
 const UID = process.getuid!();
 
@@ -33,19 +34,23 @@ function tmux(name: string) {
 
 const shellQuote = (word: string) => `'${word.replaceAll("'", `'\\''`)}'`;
 
-async function waitForScreen(
+/** Waits until the tmux screen passes `check`; the timeout error shows the last screen. */
+function waitForScreen(
   what: string,
   screen: () => string[],
   check: (lines: string[]) => boolean,
   timeoutMs = 30_000,
 ): Promise<string[]> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const lines = screen();
-    if (check(lines)) return lines;
-    if (Date.now() > deadline) throw new Error(`${what}; screen:\n${lines.join("\n")}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+  let lines: string[] = [];
+  return waitFor(
+    () => `${what}; screen:\n${lines.join("\n")}`,
+    () => {
+      lines = screen();
+      return check(lines) && lines;
+    },
+    timeoutMs,
+    100,
+  );
 }
 
 async function withWatch(
@@ -99,7 +104,7 @@ async function assertOneFrame(term: ReturnType<typeof tmux>, columns: number): P
     term.screen,
     (lines) => lines.some((l) => l.startsWith("stale")),
   );
-  await new Promise((resolve) => setTimeout(resolve, 2500));
+  await sleep(2500);
   const lines = term.screen();
   const text = lines.join("\n");
   assert.equal(lines.length, 3, `header + 2 sockets, nothing piled up:\n${text}`);

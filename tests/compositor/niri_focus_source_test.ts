@@ -8,6 +8,7 @@ import type { ConnectionError } from "../../src/resilience/errors.ts";
 import { exponentialPolicy } from "../../src/resilience/retry_policy.ts";
 import { type FakeNiriOptions, type FakeNiriServer, startFakeNiri } from "../fakes/niri_server.ts";
 import { VirtualClock } from "../support/virtual_clock.ts";
+import { waitFor } from "../support/wait.ts";
 
 const FAST_RECONNECT = exponentialPolicy({
   initialDelayMs: 20,
@@ -15,14 +16,6 @@ const FAST_RECONNECT = exponentialPolicy({
   jitter: "none",
   maxAttempts: 0,
 });
-
-async function waitFor(what: string, check: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 async function withRuntimeDir(run: (dir: string) => Promise<void>): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), "tether-niri-source-"));

@@ -17,6 +17,7 @@ import {
 import { startSwayFocusSource } from "../../src/compositor/sway_focus_source.ts";
 import type { ConnectionError } from "../../src/resilience/errors.ts";
 import { exponentialPolicy } from "../../src/resilience/retry_policy.ts";
+import { waitFor } from "../support/wait.ts";
 
 const kitty = (id: number, pid: number, focused = false) => ({
   id,
@@ -85,14 +86,6 @@ async function startFakeSway(path: string) {
       return new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
-}
-
-async function waitFor(what: string, check: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
 }
 
 const FAST_RECONNECT = exponentialPolicy({

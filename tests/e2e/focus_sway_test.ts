@@ -19,8 +19,8 @@ import {
   runAsUser,
   TEST_USER,
   userIds,
-  waitFor,
 } from "../support/test_user.ts";
+import { waitFor } from "../support/wait.ts";
 import {
   startTracker,
   tetherBinary,

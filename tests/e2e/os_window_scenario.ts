@@ -27,8 +27,8 @@ import {
   type RunResult,
   TEST_USER,
   userIds,
-  waitFor,
 } from "../support/test_user.ts";
+import { waitFor } from "../support/wait.ts";
 import type { TrackerLine, TrackerProcess } from "./focus_support.ts";
 
 /** The kitty remote-control password of these scenarios (never in tether's output). */

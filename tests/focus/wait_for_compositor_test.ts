@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { runCli } from "../../src/cli/run.ts";
 import { type FakeNiriServer, startFakeNiri } from "../fakes/niri_server.ts";
 import { runInProcess } from "../support/cli.ts";
-import { waitFor } from "../support/test_user.ts";
+import { waitFor } from "../support/wait.ts";
 
 function sandboxEnv(root: string, extra: Record<string, string> = {}): Record<string, string> {
   return { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: root, XDG_RUNTIME_DIR: root, ...extra };

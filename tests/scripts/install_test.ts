@@ -23,7 +23,8 @@ import { tmpdir } from "node:os";
 import process from "node:process";
 import { join } from "node:path";
 import { REPO_ROOT } from "../support/cli.ts";
-import { run, type RunResult, waitFor } from "../support/test_user.ts";
+import { run, type RunResult } from "../support/test_user.ts";
+import { waitFor } from "../support/wait.ts";
 
 const INSTALL = join(REPO_ROOT, "scripts", "install.sh");
 const FILES = [

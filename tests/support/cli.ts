@@ -19,7 +19,13 @@ export const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
  */
 export async function runInProcess(
   args: string[],
-  options: { env?: Environment; signal?: AbortSignal; tty?: boolean } = {},
+  options: {
+    env?: Environment;
+    signal?: AbortSignal;
+    tty?: boolean;
+    /** Sees stdout as it is written (a long-running command waited on by its output). */
+    onStdout?: (text: string) => void;
+  } = {},
 ): Promise<CliResult> {
   let stdout = "";
   let stderr = "";
@@ -27,6 +33,7 @@ export async function runInProcess(
     env: options.env ?? { ...process.env },
     stdout: (text) => {
       stdout += text;
+      options.onStdout?.(text);
     },
     stderr: (text) => {
       stderr += text;
