@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runCli } from "../../src/cli/run.ts";
 import { type FakeNiriServer, startFakeNiri } from "../fakes/niri_server.ts";
-import { openModeKitty, startFakeKitty } from "../kitty/fake_kitty_server.ts";
+import { openModeKitty, startFakeKitty } from "../fakes/kitty_server.ts";
 import { runInProcess } from "../support/cli.ts";
 import { waitFor } from "../support/wait.ts";
 

@@ -8,7 +8,7 @@ import { serveControlSocket } from "../../src/resilience/control_socket.ts";
 import { startFakeNiri } from "../fakes/niri_server.ts";
 import { runInProcess } from "../support/cli.ts";
 import { createStaleSockets } from "../support/stale_sockets.ts";
-import { type FakeSway, startFakeSway } from "../sockets/fake_sway_peer.ts";
+import { type FakeSway, startFakeSway } from "../fakes/sway_peer.ts";
 
 const UID = process.getuid!();
 

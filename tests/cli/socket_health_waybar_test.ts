@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { healthWaybarLine, waybarChangeKey } from "../../src/cli/socket_health_waybar.ts";
 import { waybarJson } from "../../src/cli/waybar.ts";
 import type { DebouncedSocket } from "../../src/sockets/health_debounce.ts";
-import { startFakeSway } from "../sockets/fake_sway_peer.ts";
+import { startFakeSway } from "../fakes/sway_peer.ts";
 import { runInProcess } from "../support/cli.ts";
 
 const UID = process.getuid!();

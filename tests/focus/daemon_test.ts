@@ -17,7 +17,7 @@ import {
   type FakeKittyServer,
   openModeKitty,
   startFakeKitty,
-} from "../kitty/fake_kitty_server.ts";
+} from "../fakes/kitty_server.ts";
 import { waitFor } from "../support/wait.ts";
 
 type Line = Record<string, unknown>;

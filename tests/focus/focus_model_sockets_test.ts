@@ -2,7 +2,7 @@
  * The focus model (tests/focus/focus_model.ts) end to end through real sockets, in-process: the
  * real `tether focus` (CLI, daemon, niri source, locator, tracker, kitty registry) against the
  * fake niri (tests/fakes/niri_server.ts) and fake kitty sockets answered by the kitty OS-window
- * model (tests/kitty/fake_kitty_model.ts), one `sleep` process per kitty PID. Seeded random
+ * model (tests/fakes/kitty_model.ts), one `sleep` process per kitty PID. Seeded random
  * sequences of focus moves among several OS windows of several kitties (some with several OS
  * windows), opens, closes, kitty deaths, niri restarts (every Wayland client dies with it; ids
  * start over) and tether restarts (SIGTERM + start; and SIGKILL + start, where the crash record
@@ -25,8 +25,8 @@ import { runCli } from "../../src/cli/run.ts";
 import { enlargedRecordPath } from "../../src/focus/daemon.ts";
 import { readEnlargedRecord } from "../../src/focus/enlarged_record.ts";
 import { type FakeNiriServer, startFakeNiri } from "../fakes/niri_server.ts";
-import { KittyModel } from "../kitty/fake_kitty_model.ts";
-import { type FakeKittyServer, startFakeKitty } from "../kitty/fake_kitty_server.ts";
+import { KittyModel } from "../fakes/kitty_model.ts";
+import { type FakeKittyServer, startFakeKitty } from "../fakes/kitty_server.ts";
 import {
   invariantViolations,
   modelSeeds,

@@ -12,8 +12,8 @@ import {
   type KittyRegistryOptions,
   MAX_GONE_KITTIES_KEPT,
 } from "../../src/kitty/registry.ts";
-import { NEWER_THAN_KITTY, openModeKitty, startFakeKitty } from "./fake_kitty_server.ts";
-import { constantsPy, createFakeProc, type FakeProc } from "./fake_proc.ts";
+import { NEWER_THAN_KITTY, openModeKitty, startFakeKitty } from "../fakes/kitty_server.ts";
+import { constantsPy, createFakeProc, type FakeProc } from "../fakes/proc.ts";
 
 /** One `set-font-size` on kitty's active OS window (no `ls`, no reset). */
 const ACTIVE = { allowReset: false };

@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { entryForPath } from "../../src/sockets/discovery.ts";
 import { checkHealth } from "../../src/sockets/health_check.ts";
-import { type FakeSway, startFakeSway } from "./fake_sway_peer.ts";
+import { type FakeSway, startFakeSway } from "../fakes/sway_peer.ts";
 
 const UID = process.getuid!();
 
