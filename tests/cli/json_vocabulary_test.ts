@@ -8,8 +8,7 @@
  */
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { runCli } from "../../src/cli/run.ts";
 import { FakeConbusBridge } from "../fakes/conbus_bridge.ts";
@@ -20,6 +19,7 @@ import { runInProcess } from "../support/cli.ts";
 import { vocabularyProblems } from "../support/json_vocabulary.ts";
 import { createStaleSockets } from "../support/stale_sockets.ts";
 import { waitFor } from "../support/wait.ts";
+import { tempDir } from "../support/temp_dir.ts";
 
 const UID = process.getuid!();
 
@@ -101,7 +101,8 @@ Deno.test("the checker catches what the issue found: time vs ts, path, camelCase
 });
 
 Deno.test("every command's JSON follows the vocabulary", async () => {
-  const root = mkdtempSync(join(tmpdir(), "tether-vocabulary-"));
+  await using rootDir = await tempDir("tether-vocabulary-");
+  const root = rootDir.path;
   const rt = join(root, "run");
   mkdirSync(join(rt, "kitty"), { recursive: true, mode: 0o700 });
   const passwordFile = join(root, "rc.password");
@@ -236,6 +237,5 @@ Deno.test("every command's JSON follows the vocabulary", async () => {
     assertVocabulary("systemd uninstall", documents(uninstall.stdout));
   } finally {
     for (const cleanup of cleanups) await cleanup();
-    rmSync(root, { recursive: true, force: true });
   }
 });

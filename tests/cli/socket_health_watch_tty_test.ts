@@ -6,13 +6,13 @@
  */
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { startFakeSway } from "../fakes/sway_peer.ts";
 import { tetherCommand } from "../support/cli.ts";
 import { createStaleSockets } from "../support/stale_sockets.ts";
 import { sleep, waitFor } from "../support/wait.ts";
+import { tempDir } from "../support/temp_dir.ts";
 
 const UID = process.getuid!();
 
@@ -57,7 +57,8 @@ async function withWatch(
   options: { columns: number; term?: string },
   run: (context: { term: ReturnType<typeof tmux>; rt: string; stale: string }) => Promise<void>,
 ): Promise<void> {
-  const root = mkdtempSync(join(tmpdir(), "tether-watch-tty-"));
+  await using rootDir = await tempDir("tether-watch-tty-");
+  const root = rootDir.path;
   const rt = join(root, "run");
   mkdirSync(rt, { mode: 0o700 });
   const stale = join(rt, `sway-ipc.${UID}.7001.sock`);
@@ -92,7 +93,6 @@ async function withWatch(
   } finally {
     term.close();
     await live.close();
-    rmSync(root, { recursive: true, force: true });
   }
 }
 

@@ -1,6 +1,4 @@
 import assert from "node:assert/strict";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { FocusSourceOptions, FocusTransition } from "../../src/compositor/focus_source.ts";
 import { startNiriFocusSource } from "../../src/compositor/niri_focus_source.ts";
@@ -9,6 +7,7 @@ import { exponentialPolicy } from "../../src/resilience/retry_policy.ts";
 import { type FakeNiriOptions, type FakeNiriServer, startFakeNiri } from "../fakes/niri_server.ts";
 import { VirtualClock } from "../support/virtual_clock.ts";
 import { waitFor } from "../support/wait.ts";
+import { tempDir } from "../support/temp_dir.ts";
 
 const FAST_RECONNECT = exponentialPolicy({
   initialDelayMs: 20,
@@ -18,12 +17,9 @@ const FAST_RECONNECT = exponentialPolicy({
 });
 
 async function withRuntimeDir(run: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await mkdtemp(join(tmpdir(), "tether-niri-source-"));
-  try {
-    await run(dir);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
+  await using dirDir = await tempDir("tether-niri-source-");
+  const dir = dirDir.path;
+  await run(dir);
 }
 
 const focusedIds = (transitions: FocusTransition[]) =>

@@ -5,8 +5,6 @@
  * cannot rot into a blanket excuse).
  */
 import assert from "node:assert/strict";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { niriRequest, niriVersion } from "../../src/compositor/niri_client.ts";
 import { encodeNiriRequest } from "../../src/compositor/niri_codec.ts";
@@ -20,6 +18,7 @@ import {
   niriSchema,
 } from "../support/niri_schema.ts";
 import { NIRI_LINES } from "./niri_fixtures.ts";
+import { tempDir } from "../support/temp_dir.ts";
 
 const schema = niriSchema();
 
@@ -55,7 +54,8 @@ Deno.test("every codec fixture line conforms; the newer ones are exactly those l
 });
 
 Deno.test("every line the fake niri sends and every request tether sends conforms", async () => {
-  const dir = await mkdtemp(join(tmpdir(), "tether-niri-schema-"));
+  await using dirDir = await tempDir("tether-niri-schema-");
+  const dir = dirDir.path;
   const path = join(dir, "niri.wayland-1.77.sock");
   const niri = await startFakeNiri({
     path,
@@ -113,6 +113,5 @@ Deno.test("every line the fake niri sends and every request tether sends conform
   } finally {
     await source.close();
     await niri.close();
-    await rm(dir, { recursive: true, force: true });
   }
 });

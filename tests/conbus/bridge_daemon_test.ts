@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
-import { mkdtemp, rm, stat } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { stat } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import type { Incoming } from "../../src/conbus/bridge_connection.ts";
 import { ConbusDaemon } from "../../src/conbus/bridge_daemon.ts";
@@ -12,6 +11,7 @@ import { exponentialPolicy } from "../../src/resilience/retry_policy.ts";
 import { type FakeBridgeOptions, FakeConbusBridge } from "../fakes/conbus_bridge.ts";
 import { runInProcess } from "../support/cli.ts";
 import { waitFor } from "../support/wait.ts";
+import { tempDir } from "../support/temp_dir.ts";
 
 const logger = createLogger({ level: "silent" });
 
@@ -26,7 +26,8 @@ async function withDaemon(
   ) => Promise<void>,
   options: { initialDelayMs?: number; minGapMs?: number; bridge?: FakeBridgeOptions } = {},
 ): Promise<void> {
-  const dir = await mkdtemp(join(tmpdir(), "tether-conbus-"));
+  await using dirDir = await tempDir("tether-conbus-");
+  const dir = dirDir.path;
   const socketPath = join(dir, "tether", "conbus.sock");
   const bridge = await FakeConbusBridge.start(options.bridge);
   const idle: Incoming[] = [];
@@ -48,7 +49,6 @@ async function withDaemon(
   } finally {
     await daemon.stop();
     await bridge.close();
-    await rm(dir, { recursive: true, force: true });
   }
 }
 
@@ -201,7 +201,8 @@ Deno.test("serve: the minimum gap holds across a reconnect (one bus, whichever c
 });
 
 Deno.test("serve: a flood while idle is reported within the budget, the rest counted — nothing retained", async () => {
-  const dir = await mkdtemp(join(tmpdir(), "tether-conbus-"));
+  await using dirDir = await tempDir("tether-conbus-");
+  const dir = dirDir.path;
   const bridge = await FakeConbusBridge.start();
   const shown: Incoming[] = [];
   const notShown: number[] = [];
@@ -235,7 +236,6 @@ Deno.test("serve: a flood while idle is reported within the budget, the rest cou
   } finally {
     await daemon.stop();
     await bridge.close();
-    await rm(dir, { recursive: true, force: true });
   }
 });
 

@@ -1,13 +1,12 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
 import { createServer, type Socket } from "node:net";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ConbusDaemon } from "../../src/conbus/bridge_daemon.ts";
 import { telegramFromBody } from "../../src/conbus/telegram_codec.ts";
 import { createLogger } from "../../src/platform/logger.ts";
 import { requestControl } from "../../src/resilience/control_socket.ts";
 import { exponentialPolicy } from "../../src/resilience/retry_policy.ts";
+import { tempDir } from "../support/temp_dir.ts";
 
 Deno.test("a bridge flooding valid telegrams does not starve serve's control socket", async () => {
   const batch = Buffer.from(telegramFromBody("E07L06I80M").frame.repeat(4096), "latin1");
@@ -27,7 +26,8 @@ Deno.test("a bridge flooding valid telegrams does not starve serve's control soc
     }, 1);
   });
   await new Promise<void>((resolve) => bridge.listen(0, "127.0.0.1", resolve));
-  const dir = mkdtempSync(join(tmpdir(), "tether-bridge-flood-"));
+  await using dirDir = await tempDir("tether-bridge-flood-");
+  const dir = dirDir.path;
   const socketPath = join(dir, "tether", "conbus.sock");
   let shown = 0;
   const daemon = await ConbusDaemon.start({
@@ -55,7 +55,6 @@ Deno.test("a bridge flooding valid telegrams does not starve serve's control soc
     await daemon.stop();
     for (const socket of sockets) socket.destroy();
     await new Promise((resolve) => bridge.close(resolve));
-    rmSync(dir, { recursive: true, force: true });
   }
 });
 
@@ -67,7 +66,8 @@ Deno.test("a bridge that closes every connection at once: reconnect lines per do
     socket.end(); // half-close right after accepting
   });
   await new Promise<void>((resolve) => bridge.listen(0, "127.0.0.1", resolve));
-  const dir = mkdtempSync(join(tmpdir(), "tether-bridge-flap-"));
+  await using dirDir = await tempDir("tether-bridge-flap-");
+  const dir = dirDir.path;
   const lines: string[] = [];
   const daemon = await ConbusDaemon.start({
     endpoint: { host: "127.0.0.1", port: (bridge.address() as { port: number }).port },
@@ -81,7 +81,6 @@ Deno.test("a bridge that closes every connection at once: reconnect lines per do
   } finally {
     await daemon.stop();
     await new Promise((resolve) => bridge.close(resolve));
-    rmSync(dir, { recursive: true, force: true });
   }
   const cycles = accepted;
   const statusLines = lines.filter((line) => / -> /.test(line));

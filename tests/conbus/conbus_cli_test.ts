@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
-import { mkdir, mkdtemp, rm, stat, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdir, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { ConbusDaemon } from "../../src/conbus/bridge_daemon.ts";
 import { sendViaDaemon } from "../../src/conbus/daemon_client.ts";
@@ -14,6 +13,7 @@ import {
 } from "../fakes/conbus_bridge.ts";
 import { runInProcess, runProcess, tetherCommand } from "../support/cli.ts";
 import { waitFor } from "../support/wait.ts";
+import { tempDir } from "../support/temp_dir.ts";
 
 interface TempEnv {
   dir: string;
@@ -22,7 +22,8 @@ interface TempEnv {
 
 /** Runs `run` with a fresh runtime/config dir and an environment naming it; removes the dir after. */
 async function withTempEnv(run: (context: TempEnv) => Promise<void>): Promise<void> {
-  const dir = await mkdtemp(join(tmpdir(), "tether-conbus-cli-"));
+  await using dirDir = await tempDir("tether-conbus-cli-");
+  const dir = dirDir.path;
   const env: Record<string, string> = {
     ...process.env as Record<string, string>,
     XDG_RUNTIME_DIR: dir,
@@ -30,11 +31,7 @@ async function withTempEnv(run: (context: TempEnv) => Promise<void>): Promise<vo
     TETHER_CONBUS_HOST: "",
     TETHER_CONBUS_PORT: "",
   };
-  try {
-    await run({ dir, env });
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
+  await run({ dir, env });
 }
 
 /** {@link withTempEnv} plus a fake bridge, closed after `run` (closing it earlier is harmless). */

@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { createServer, type Socket } from "node:net";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ConbusDaemon, STOP_GRACE_MS } from "../../src/conbus/bridge_daemon.ts";
 import { REPLY_ALLOWANCE_MS, sendViaDaemon } from "../../src/conbus/daemon_client.ts";
@@ -11,13 +10,15 @@ import { ConnectionError } from "../../src/resilience/errors.ts";
 import { exponentialPolicy } from "../../src/resilience/retry_policy.ts";
 import { FakeConbusBridge } from "../fakes/conbus_bridge.ts";
 import { runInProcess } from "../support/cli.ts";
+import { tempDir } from "../support/temp_dir.ts";
 
 const logger = createLogger({ level: "silent" });
 /** A read to a module that is not on the bus: no reply, ever. */
 const OFFLINE_READ = "S0099999999F02D12";
 
 Deno.test("send through a serve that never answers (SIGSTOPped) gives up at its own --timeout", async () => {
-  const root = mkdtempSync(join(tmpdir(), "tether-stopped-serve-"));
+  await using rootDir = await tempDir("tether-stopped-serve-");
+  const root = rootDir.path;
   const runtimeDir = join(root, "run");
   mkdirSync(join(runtimeDir, "tether"), { recursive: true, mode: 0o700 });
   const sockets: Socket[] = [];
@@ -53,14 +54,14 @@ Deno.test("send through a serve that never answers (SIGSTOPped) gives up at its 
   } finally {
     for (const socket of sockets) socket.destroy();
     await new Promise((resolve) => stopped.close(resolve));
-    rmSync(root, { recursive: true, force: true });
   }
 });
 
 async function withServe(
   test: (daemon: ConbusDaemon, bridge: FakeConbusBridge, socketPath: string) => Promise<void>,
 ) {
-  const dir = mkdtempSync(join(tmpdir(), "tether-serve-deadlines-"));
+  await using dirDir = await tempDir("tether-serve-deadlines-");
+  const dir = dirDir.path;
   const socketPath = join(dir, "tether", "conbus.sock");
   const bridge = await FakeConbusBridge.start();
   const daemon = await ConbusDaemon.start({
@@ -76,7 +77,6 @@ async function withServe(
   } finally {
     await daemon.stop();
     await bridge.close();
-    rmSync(dir, { recursive: true, force: true });
   }
 }
 

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { createServer, type Socket } from "node:net";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runInProcess } from "../support/cli.ts";
+import { tempDir } from "../support/temp_dir.ts";
 
 /** A bridge that sends terminal escapes (garbage and inside frames) as soon as serve connects. */
 async function evilBridge(): Promise<{ port: number; close(): Promise<void> }> {
@@ -25,7 +25,8 @@ async function evilBridge(): Promise<{ port: number; close(): Promise<void> }> {
 
 for (const json of [false, true]) {
   Deno.test(`serve${json ? " --json" : ""}: bytes from the bridge never reach stdout as raw control characters`, async () => {
-    const root = mkdtempSync(join(tmpdir(), "tether-serve-output-"));
+    await using rootDir = await tempDir("tether-serve-output-");
+    const root = rootDir.path;
     const runtimeDir = join(root, "run");
     mkdirSync(runtimeDir, { mode: 0o700 });
     const bridge = await evilBridge();
@@ -57,7 +58,6 @@ for (const json of [false, true]) {
       assert.match(result.stdout, json ? /\\u001b\]0;pwned/ : /\\x1b\]0;pwned/);
     } finally {
       await bridge.close();
-      rmSync(root, { recursive: true, force: true });
     }
   });
 }

@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
-import { mkdtemp, rm, stat } from "node:fs/promises";
+import { rm, stat } from "node:fs/promises";
 import { createConnection, type Socket } from "node:net";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseNiriEvent, parseNiriReply } from "../../src/compositor/niri_codec.ts";
 import { INITIAL_NIRI_STATE, reduceNiriEvent } from "../../src/compositor/niri_state.ts";
 import { startFakeNiri } from "./niri_server.ts";
+import { tempDir } from "../support/temp_dir.ts";
 
 /** Reads lines from a socket as they arrive. */
 function lineReader(socket: Socket): (count: number) => Promise<string[]> {
@@ -31,12 +31,9 @@ function lineReader(socket: Socket): (count: number) => Promise<string[]> {
 async function withNiri(
   run: (path: string, dir: string) => Promise<void>,
 ): Promise<void> {
-  const dir = await mkdtemp(join(tmpdir(), "tether-fake-niri-"));
-  try {
-    await run(join(dir, "niri.wayland-1.1.sock"), dir);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
+  await using dirDir = await tempDir("tether-fake-niri-");
+  const dir = dirDir.path;
+  await run(join(dir, "niri.wayland-1.1.sock"), dir);
 }
 
 const connect = (path: string) =>

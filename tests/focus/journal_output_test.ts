@@ -10,12 +10,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startFakeNiri } from "../fakes/niri_server.ts";
 import { tetherCommand } from "../support/cli.ts";
+import { tempDir } from "../support/temp_dir.ts";
 
 async function focusWithJournalStdout(
   logLevel: string,
   stdoutFile: string | null,
 ): Promise<{ stdout: string; stderr: string }> {
-  const root = mkdtempSync(join(tmpdir(), "tether-journal-out-"));
+  await using rootDir = await tempDir("tether-journal-out-");
+  const root = rootDir.path;
   const niri = await startFakeNiri({ path: join(root, "niri.wayland-1.4242.sock"), windows: [] });
   const out = stdoutFile ?? join(root, "stdout");
   try {
@@ -55,7 +57,6 @@ async function focusWithJournalStdout(
     return { stdout: readFileSync(join(root, "stdout"), "utf8"), stderr };
   } finally {
     await niri.close();
-    rmSync(root, { recursive: true, force: true });
   }
 }
 

@@ -4,13 +4,12 @@
  * the usage error it always was. In-process, against the fake niri.
  */
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runCli } from "../../src/cli/run.ts";
 import { type FakeNiriServer, startFakeNiri } from "../fakes/niri_server.ts";
 import { runInProcess } from "../support/cli.ts";
 import { waitFor } from "../support/wait.ts";
+import { tempDir } from "../support/temp_dir.ts";
 
 function sandboxEnv(root: string, extra: Record<string, string> = {}): Record<string, string> {
   return { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: root, XDG_RUNTIME_DIR: root, ...extra };
@@ -23,7 +22,8 @@ for (
   ] as const
 ) {
   Deno.test(`focus ${label} waits for a compositor with one log line, then follows it`, async () => {
-    const root = mkdtempSync(join(tmpdir(), "tether-focus-wait-"));
+    await using rootDir = await tempDir("tether-focus-wait-");
+    const root = rootDir.path;
     const stop = new AbortController();
     let niri: FakeNiriServer | null = null;
     let stdout = "";
@@ -57,34 +57,27 @@ for (
     } finally {
       stop.abort("SIGTERM");
       await niri?.close();
-      rmSync(root, { recursive: true, force: true });
     }
   });
 }
 
 Deno.test("focus --wait stopped before any compositor appears exits 0", async () => {
-  const root = mkdtempSync(join(tmpdir(), "tether-focus-wait-"));
+  await using rootDir = await tempDir("tether-focus-wait-");
+  const root = rootDir.path;
   const stop = new AbortController();
-  try {
-    setTimeout(() => stop.abort("SIGTERM"), 1500);
-    const result = await runInProcess(["focus", "--wait"], {
-      env: sandboxEnv(root),
-      signal: stop.signal,
-    });
-    assert.equal(result.code, 0, result.stderr);
-    assert.match(result.stderr, /no compositor yet/);
-  } finally {
-    rmSync(root, { recursive: true, force: true });
-  }
+  setTimeout(() => stop.abort("SIGTERM"), 1500);
+  const result = await runInProcess(["focus", "--wait"], {
+    env: sandboxEnv(root),
+    signal: stop.signal,
+  });
+  assert.equal(result.code, 0, result.stderr);
+  assert.match(result.stderr, /no compositor yet/);
 });
 
 Deno.test("focus without --wait and outside systemd still exits 2 when no compositor is found", async () => {
-  const root = mkdtempSync(join(tmpdir(), "tether-focus-wait-"));
-  try {
-    const result = await runInProcess(["focus"], { env: sandboxEnv(root) });
-    assert.equal(result.code, 2, result.stderr);
-    assert.equal(result.stderr.trim().split("\n").length, 1, result.stderr);
-  } finally {
-    rmSync(root, { recursive: true, force: true });
-  }
+  await using rootDir = await tempDir("tether-focus-wait-");
+  const root = rootDir.path;
+  const result = await runInProcess(["focus"], { env: sandboxEnv(root) });
+  assert.equal(result.code, 2, result.stderr);
+  assert.equal(result.stderr.trim().split("\n").length, 1, result.stderr);
 });

@@ -4,15 +4,14 @@
  * short delays; assertions only use generous timeouts, never wall-clock durations.
  */
 import assert from "node:assert/strict";
-import { mkdtemp, rm } from "node:fs/promises";
 import { createConnection, createServer, type Server, type Socket } from "node:net";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { toConnectionError } from "../../src/resilience/errors.ts";
 import { KeyedPool } from "../../src/resilience/pool.ts";
 import { exponentialPolicy } from "../../src/resilience/retry_policy.ts";
 import { Supervisor, type SupervisorState } from "../../src/resilience/supervisor.ts";
 import { settleWithin, waitFor } from "../support/wait.ts";
+import { tempDir } from "../support/temp_dir.ts";
 
 const GENEROUS_MS = 10_000;
 
@@ -108,7 +107,8 @@ function request(client: Client, line: string): Promise<string> {
 }
 
 Deno.test("pool: a server killed while a connection idles is detected; the next acquire reconnects", async () => {
-  const dir = await mkdtemp(join(tmpdir(), "tether-resilience-"));
+  await using dirDir = await tempDir("tether-resilience-");
+  const dir = dirDir.path;
   const path = join(dir, "server.sock");
   const server = new LineServer(path);
   const pool = new KeyedPool<Client>({
@@ -146,12 +146,12 @@ Deno.test("pool: a server killed while a connection idles is detected; the next 
   } finally {
     await pool.close();
     await server.kill();
-    await rm(dir, { recursive: true, force: true });
   }
 });
 
 Deno.test("supervisor: reconnects to a restarted server and runs restore again", async () => {
-  const dir = await mkdtemp(join(tmpdir(), "tether-resilience-"));
+  await using dirDir = await tempDir("tether-resilience-");
+  const dir = dirDir.path;
   const path = join(dir, "server.sock");
   const server = new LineServer(path);
   const states: SupervisorState[] = [];
@@ -204,6 +204,5 @@ Deno.test("supervisor: reconnects to a restarted server and runs restore again",
   } finally {
     await supervisor.stop();
     await server.kill();
-    await rm(dir, { recursive: true, force: true });
   }
 });

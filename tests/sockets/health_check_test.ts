@@ -3,12 +3,12 @@
  * answer) cost one timeout in total, not one each, and never delay the healthy rows.
  */
 import assert from "node:assert/strict";
-import { chmodSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { chmodSync } from "node:fs";
 import { join } from "node:path";
 import { entryForPath } from "../../src/sockets/discovery.ts";
 import { checkHealth } from "../../src/sockets/health_check.ts";
 import { type FakeSway, startFakeSway } from "../fakes/sway_peer.ts";
+import { tempDir } from "../support/temp_dir.ts";
 
 const UID = process.getuid!();
 
@@ -22,7 +22,8 @@ async function peers(rt: string, hung: number, healthy: number): Promise<FakeSwa
 }
 
 Deno.test("checkHealth: 4 hung peers at a 1 s timeout cost one timeout, not four", async () => {
-  const rt = mkdtempSync(join(tmpdir(), "tether-health-check-"));
+  await using rtDir = await tempDir("tether-health-check-");
+  const rt = rtDir.path;
   chmodSync(rt, 0o700);
   const started = await peers(rt, 4, 6);
   try {
@@ -51,7 +52,6 @@ Deno.test("checkHealth: 4 hung peers at a 1 s timeout cost one timeout, not four
     assert.ok(firstHung - lastHealthy >= 500, "a healthy row waited for a hung one");
   } finally {
     for (const peer of started) await peer.close();
-    rmSync(rt, { recursive: true, force: true });
   }
 });
 
