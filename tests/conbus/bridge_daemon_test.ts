@@ -156,9 +156,9 @@ Deno.test("serve: while disconnected a request fails at once with the next retry
 });
 
 Deno.test("serve: stop finishes the request in flight, then removes the socket", async () => {
-  await withDaemon(async ({ daemon, socketPath }) => {
+  await withDaemon(async ({ daemon, bridge, socketPath }) => {
     const inFlight = send(socketPath, ["S0000000000F01D00"]);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await waitFor("the discover at the bridge", () => bridge.receivedCount === 1);
     await daemon.stop();
     const reply = await inFlight;
     assert.equal(reply?.accepted && reply.report.outcome, "replied");

@@ -7,6 +7,7 @@ import { createLogger } from "../../src/platform/logger.ts";
 import { requestControl } from "../../src/resilience/control_socket.ts";
 import { exponentialPolicy } from "../../src/resilience/retry_policy.ts";
 import { tempDir } from "../support/temp_dir.ts";
+import { sleep } from "../support/wait.ts";
 
 Deno.test("a bridge flooding valid telegrams does not starve serve's control socket", async () => {
   const batch = Buffer.from(telegramFromBody("E07L06I80M").frame.repeat(4096), "latin1");
@@ -45,7 +46,7 @@ Deno.test("a bridge flooding valid telegrams does not starve serve's control soc
       const started = performance.now();
       await requestControl(socketPath, "status", { timeoutMs: 1000 });
       latencies.push(performance.now() - started);
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      await sleep(100); // status requests spread over the flood
     }
     assert.ok(sentBytes > 1_000_000, `the bridge flooded ${sentBytes} bytes`);
     assert.ok(Math.max(...latencies) < 1000, `status latencies ${latencies.map(Math.round)} ms`);
@@ -77,7 +78,7 @@ Deno.test("a bridge that closes every connection at once: reconnect lines per do
     reconnectPolicy: exponentialPolicy({ maxAttempts: 0, initialDelayMs: 20, jitter: "none" }),
   });
   try {
-    await new Promise((resolve) => setTimeout(resolve, 1500));
+    await sleep(1500); // the window the reconnect lines are counted in
   } finally {
     await daemon.stop();
     await new Promise((resolve) => bridge.close(resolve));

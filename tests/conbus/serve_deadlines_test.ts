@@ -11,6 +11,7 @@ import { exponentialPolicy } from "../../src/resilience/retry_policy.ts";
 import { FakeConbusBridge } from "../fakes/conbus_bridge.ts";
 import { runInProcess } from "../support/cli.ts";
 import { tempDir } from "../support/temp_dir.ts";
+import { sleep, waitFor } from "../support/wait.ts";
 
 const logger = createLogger({ level: "silent" });
 /** A read to a module that is not on the bus: no reply, ever. */
@@ -87,7 +88,7 @@ Deno.test("one slow request does not hold another client past its timeout, and t
       timeout_ms: 1500,
       quiet_ms: 300,
     });
-    await new Promise((resolve) => setTimeout(resolve, 100)); // the slow one is in flight
+    await waitFor("the slow one at the bridge", () => bridge.receivedCount === 1);
     const started = performance.now();
     await assert.rejects(
       sendViaDaemon(socketPath, {
@@ -100,7 +101,7 @@ Deno.test("one slow request does not hold another client past its timeout, and t
     const elapsedMs = performance.now() - started;
     assert.ok(elapsedMs < 300 + REPLY_ALLOWANCE_MS + 300, `waited ${elapsedMs} ms`);
     assert.equal((await slow)?.accepted, true);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await sleep(100); // time for a wrongly kept request to go out
     assert.ok(
       !bridge.received.some((frame) => frame.includes("S0020044964F02D12")),
       "the queued request whose time ran out was not sent",
@@ -109,19 +110,19 @@ Deno.test("one slow request does not hold another client past its timeout, and t
 });
 
 Deno.test("stop (SIGTERM) ends within a bounded time with a huge request in flight and others queued", async () => {
-  await withServe(async (daemon, _bridge, socketPath) => {
+  await withServe(async (daemon, bridge, socketPath) => {
     const huge = sendViaDaemon(socketPath, {
       telegrams: [OFFLINE_READ],
       timeout_ms: 100_000,
       quiet_ms: 300,
     });
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await waitFor("the huge one at the bridge", () => bridge.receivedCount === 1);
     const queued = sendViaDaemon(socketPath, {
       telegrams: ["S0020044964F02D12"],
       timeout_ms: 100_000,
       quiet_ms: 300,
     });
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await waitFor("the second request queued", () => daemon.status().queue_length === 2);
     const outcomes = [huge, queued].map((reply) => reply.then((value) => value, (error) => error));
     const started = performance.now();
     await daemon.stop();
