@@ -9,6 +9,7 @@ import { runInProcess } from "../support/cli.ts";
 import { createStaleSockets } from "../support/stale_sockets.ts";
 import { type FakeSway, startFakeSway } from "../fakes/sway_peer.ts";
 import { tempDir } from "../support/temp_dir.ts";
+import { sleep, waitFor } from "../support/wait.ts";
 
 const UID = process.getuid!();
 
@@ -160,13 +161,15 @@ Deno.test("--watch without a terminal prints status_changed then health_update J
   const live = join(rt, `sway-ipc.${UID}.101.sock`);
   const server = await startFakeSway(live);
   const controller = new AbortController();
+  let stdout = "";
   const running = runInProcess(["socket-health", "--watch", "--interval", "0.05"], {
     env: { XDG_RUNTIME_DIR: rt },
     signal: controller.signal,
+    onStdout: (text) => void (stdout += text),
   });
-  await new Promise((resolve) => setTimeout(resolve, 100));
+  await waitFor("the first health_update", () => stdout.includes('"health_update"'));
   await close(server); // the socket file goes away with the listener: next round "missing"
-  await new Promise((resolve) => setTimeout(resolve, 400));
+  await waitFor("the change to missing", () => stdout.includes('"to":"missing"'));
   controller.abort();
   const result = await running;
   const events = result.stdout.trim().split("\n").map((line) => JSON.parse(line));
@@ -205,7 +208,7 @@ Deno.test("--watch on a terminal: grey until each result arrives, then green, ye
       signal: controller.signal,
       tty: true,
     });
-    await new Promise((resolve) => setTimeout(resolve, 1500)); // one round: 1 s timeout
+    await sleep(1500); // one round: 1 s timeout
     controller.abort();
     const result = await running;
     assert.equal(result.code, 1, result.stderr); // the hung one is not healthy
@@ -262,7 +265,7 @@ Deno.test("--watch on a terminal with NO_COLOR: no escape codes at all, one bloc
       signal: controller.signal,
       tty: true,
     });
-    await new Promise((resolve) => setTimeout(resolve, 350));
+    await sleep(350); // a few 100 ms rounds
     controller.abort();
     const result = await running;
     assert.equal(result.code, 0, result.stderr);
@@ -397,7 +400,7 @@ Deno.test("--watch --json on a terminal prints JSON lines, not the live table", 
       signal: controller.signal,
       tty: true,
     });
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await sleep(300); // a few 50 ms rounds
     controller.abort();
     const result = await running;
     assert.equal(result.code, 0, result.stderr);

@@ -6,6 +6,7 @@ import type { DebouncedSocket } from "../../src/sockets/health_debounce.ts";
 import { startFakeSway } from "../fakes/sway_peer.ts";
 import { runInProcess } from "../support/cli.ts";
 import { tempDir } from "../support/temp_dir.ts";
+import { sleep } from "../support/wait.ts";
 
 const UID = process.getuid!();
 
@@ -86,9 +87,9 @@ async function barLines(
       // $SWAYSOCK names it, so once the file is gone it is `missing` rather than undiscovered.
       { env: { XDG_RUNTIME_DIR: rt, SWAYSOCK: path }, signal: controller.signal, tty: true },
     );
-    await new Promise((resolve) => setTimeout(resolve, 450));
+    await sleep(450); // ~4 healthy rounds
     await sway.close();
-    await new Promise((resolve) => setTimeout(resolve, 800));
+    await sleep(800); // ~7 failed rounds
     controller.abort();
     const result = await running;
     const lines = result.stdout.trimEnd().split("\n").map((line) => JSON.parse(line));

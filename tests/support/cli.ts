@@ -25,6 +25,8 @@ export async function runInProcess(
     tty?: boolean;
     /** Sees stdout as it is written (a long-running command waited on by its output). */
     onStdout?: (text: string) => void;
+    /** Sees stderr as it is written. */
+    onStderr?: (text: string) => void;
   } = {},
 ): Promise<CliResult> {
   let stdout = "";
@@ -37,6 +39,7 @@ export async function runInProcess(
     },
     stderr: (text) => {
       stderr += text;
+      options.onStderr?.(text);
     },
     stdoutIsTty: options.tty ?? false,
     shutdownSignal: options.signal ?? new AbortController().signal,
