@@ -6,7 +6,7 @@ import type { ConnectionError } from "../../src/resilience/errors.ts";
 import { exponentialPolicy } from "../../src/resilience/retry_policy.ts";
 import { type FakeNiriOptions, type FakeNiriServer, startFakeNiri } from "../fakes/niri_server.ts";
 import { VirtualClock } from "../support/virtual_clock.ts";
-import { waitFor } from "../support/wait.ts";
+import { sleep, waitFor } from "../support/wait.ts";
 import { tempDir } from "../support/temp_dir.ts";
 
 const FAST_RECONNECT = exponentialPolicy({
@@ -240,7 +240,7 @@ Deno.test("niri source: workspace and focus-timestamp events cause no transition
           (transitions.at(-1)!.focused?.windowId ?? null) === expected);
       }
       // Let the last timestamp event arrive; it must not repeat or undo anything.
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      await sleep(50);
       assert.deepEqual(focusedIds(transitions), [1, 2, 3, null, 2]);
     },
   ));

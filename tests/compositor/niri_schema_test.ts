@@ -19,6 +19,7 @@ import {
 } from "../support/niri_schema.ts";
 import { NIRI_LINES } from "./niri_fixtures.ts";
 import { tempDir } from "../support/temp_dir.ts";
+import { sleep } from "../support/wait.ts";
 
 const schema = niriSchema();
 
@@ -83,7 +84,7 @@ Deno.test("every line the fake niri sends and every request tether sends conform
     niri.openWindow({ id: 5, app_id: "kitty", pid: 4200, title: "c" }, { focused: true });
     niri.openWindow({ id: 6, app_id: "kitty", pid: 4300, title: "d" });
     niri.retitle(6, "d2");
-    await new Promise((resolve) => setTimeout(resolve, 50)); // a focus timestamp commits
+    await sleep(50); // a focus timestamp commits
     niri.closeWindow(5, 1);
     niri.closeWindow(6);
     niri.focus(null);

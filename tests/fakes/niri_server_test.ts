@@ -6,6 +6,7 @@ import { parseNiriEvent, parseNiriReply } from "../../src/compositor/niri_codec.
 import { INITIAL_NIRI_STATE, reduceNiriEvent } from "../../src/compositor/niri_state.ts";
 import { startFakeNiri } from "./niri_server.ts";
 import { tempDir } from "../support/temp_dir.ts";
+import { settleWithin } from "../support/wait.ts";
 
 /** Reads lines from a socket as they arrive. */
 function lineReader(socket: Socket): (count: number) => Promise<string[]> {
@@ -23,7 +24,13 @@ function lineReader(socket: Socket): (count: number) => Promise<string[]> {
     wake?.();
   });
   return async (count) => {
-    while (lines.length < count) await new Promise<void>((resolve) => (wake = resolve));
+    await settleWithin(
+      `${count} lines from the fake`,
+      (async () => {
+        while (lines.length < count) await new Promise<void>((resolve) => (wake = resolve));
+      })(),
+      10_000,
+    );
     return lines.splice(0, count);
   };
 }

@@ -13,6 +13,7 @@ import {
   readStartTimeMs,
 } from "../../src/platform/proc.ts";
 import { tempDir } from "../support/temp_dir.ts";
+import { waitFor } from "../support/wait.ts";
 
 Deno.test("a spawned child is seen alive with its comm, parent, start time and environment", async () => {
   const child = spawn("sleep", ["30"], {
@@ -40,18 +41,18 @@ Deno.test("a zombie (exited, not yet reaped) is not alive; its parent is", async
   // The background sleep's parent becomes the exec'd `sleep 600`, which never reaps it.
   const parent = spawn("sh", ["-c", "sleep 600 & exec sleep 601"], { stdio: "ignore" });
   try {
-    let zombie: number | undefined;
-    for (const deadline = Date.now() + 5000; zombie === undefined && Date.now() < deadline;) {
-      zombie = (await childPids(parent.pid!))[0];
-      if (zombie === undefined) await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-    assert.ok(zombie !== undefined, "the background sleep");
+    const zombie = await waitFor(
+      "the background sleep",
+      async () => (await childPids(parent.pid!))[0],
+      5000,
+    );
     assert.equal(isProcessAlive(zombie), true);
     process.kill(zombie, "SIGKILL");
-    for (const deadline = Date.now() + 5000; isProcessAlive(zombie) && Date.now() < deadline;) {
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-    assert.equal(isProcessAlive(zombie), false, "a zombie counts as dead");
+    await waitFor(
+      "the killed sleep to count as dead (a zombie)",
+      () => !isProcessAlive(zombie),
+      5000,
+    );
     assert.ok((await readComm(zombie)) !== null, "it still has a /proc entry (unreaped)");
     assert.equal(isProcessAlive(parent.pid!), true);
   } finally {
