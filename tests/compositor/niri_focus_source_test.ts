@@ -17,8 +17,8 @@ const FAST_RECONNECT = exponentialPolicy({
 });
 
 async function withRuntimeDir(run: (dir: string) => Promise<void>): Promise<void> {
-  await using dirDir = await tempDir("tether-niri-source-");
-  const dir = dirDir.path;
+  await using temp = await tempDir("tether-niri-source-");
+  const dir = temp.path;
   await run(dir);
 }
 

@@ -55,8 +55,8 @@ Deno.test("every codec fixture line conforms; the newer ones are exactly those l
 });
 
 Deno.test("every line the fake niri sends and every request tether sends conforms", async () => {
-  await using dirDir = await tempDir("tether-niri-schema-");
-  const dir = dirDir.path;
+  await using temp = await tempDir("tether-niri-schema-");
+  const dir = temp.path;
   const path = join(dir, "niri.wayland-1.77.sock");
   const niri = await startFakeNiri({
     path,

@@ -114,8 +114,8 @@ async function withSwaySource(
     transitions: FocusTransition[];
   }) => void | Promise<void>,
 ): Promise<void> {
-  await using dirDir = await tempDir("tether-sway-source-");
-  const dir = dirDir.path;
+  await using temp = await tempDir("tether-sway-source-");
+  const dir = temp.path;
   const path = join(dir, "sway-ipc.sock");
   const sway = await startFakeSway(path);
   const transitions: FocusTransition[] = [];

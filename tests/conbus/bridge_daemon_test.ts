@@ -26,8 +26,8 @@ async function withDaemon(
   ) => Promise<void>,
   options: { initialDelayMs?: number; minGapMs?: number; bridge?: FakeBridgeOptions } = {},
 ): Promise<void> {
-  await using dirDir = await tempDir("tether-conbus-");
-  const dir = dirDir.path;
+  await using temp = await tempDir("tether-conbus-");
+  const dir = temp.path;
   const socketPath = join(dir, "tether", "conbus.sock");
   const bridge = await FakeConbusBridge.start(options.bridge);
   const idle: Incoming[] = [];
@@ -201,8 +201,8 @@ Deno.test("serve: the minimum gap holds across a reconnect (one bus, whichever c
 });
 
 Deno.test("serve: a flood while idle is reported within the budget, the rest counted — nothing retained", async () => {
-  await using dirDir = await tempDir("tether-conbus-");
-  const dir = dirDir.path;
+  await using temp = await tempDir("tether-conbus-");
+  const dir = temp.path;
   const bridge = await FakeConbusBridge.start();
   const shown: Incoming[] = [];
   const notShown: number[] = [];

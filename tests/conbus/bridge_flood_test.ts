@@ -27,8 +27,8 @@ Deno.test("a bridge flooding valid telegrams does not starve serve's control soc
     }, 1);
   });
   await new Promise<void>((resolve) => bridge.listen(0, "127.0.0.1", resolve));
-  await using dirDir = await tempDir("tether-bridge-flood-");
-  const dir = dirDir.path;
+  await using temp = await tempDir("tether-bridge-flood-");
+  const dir = temp.path;
   const socketPath = join(dir, "tether", "conbus.sock");
   let shown = 0;
   const daemon = await ConbusDaemon.start({
@@ -67,8 +67,8 @@ Deno.test("a bridge that closes every connection at once: reconnect lines per do
     socket.end(); // half-close right after accepting
   });
   await new Promise<void>((resolve) => bridge.listen(0, "127.0.0.1", resolve));
-  await using dirDir = await tempDir("tether-bridge-flap-");
-  const dir = dirDir.path;
+  await using temp = await tempDir("tether-bridge-flap-");
+  const dir = temp.path;
   const lines: string[] = [];
   const daemon = await ConbusDaemon.start({
     endpoint: { host: "127.0.0.1", port: (bridge.address() as { port: number }).port },

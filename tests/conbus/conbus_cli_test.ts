@@ -22,8 +22,8 @@ interface TempEnv {
 
 /** Runs `run` with a fresh runtime/config dir and an environment naming it; removes the dir after. */
 async function withTempEnv(run: (context: TempEnv) => Promise<void>): Promise<void> {
-  await using dirDir = await tempDir("tether-conbus-cli-");
-  const dir = dirDir.path;
+  await using temp = await tempDir("tether-conbus-cli-");
+  const dir = temp.path;
   const env: Record<string, string> = {
     ...process.env as Record<string, string>,
     XDG_RUNTIME_DIR: dir,

@@ -61,8 +61,8 @@ Deno.test("send through a serve that never answers (SIGSTOPped) gives up at its 
 async function withServe(
   test: (daemon: ConbusDaemon, bridge: FakeConbusBridge, socketPath: string) => Promise<void>,
 ) {
-  await using dirDir = await tempDir("tether-serve-deadlines-");
-  const dir = dirDir.path;
+  await using temp = await tempDir("tether-serve-deadlines-");
+  const dir = temp.path;
   const socketPath = join(dir, "tether", "conbus.sock");
   const bridge = await FakeConbusBridge.start();
   const daemon = await ConbusDaemon.start({

@@ -38,8 +38,8 @@ function lineReader(socket: Socket): (count: number) => Promise<string[]> {
 async function withNiri(
   run: (path: string, dir: string) => Promise<void>,
 ): Promise<void> {
-  await using dirDir = await tempDir("tether-fake-niri-");
-  const dir = dirDir.path;
+  await using temp = await tempDir("tether-fake-niri-");
+  const dir = temp.path;
   await run(join(dir, "niri.wayland-1.1.sock"), dir);
 }
 

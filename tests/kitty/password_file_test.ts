@@ -10,8 +10,8 @@ const notConfigured = (pattern: RegExp) => (error: unknown) =>
   pattern.test(error.message);
 
 Deno.test("the password file: read when private; a FIFO, a device or loose mode is not_configured at once", async () => {
-  await using dirDir = await tempDir("tether-password-");
-  const dir = dirDir.path;
+  await using temp = await tempDir("tether-password-");
+  const dir = temp.path;
   const path = join(dir, "rc.password");
   writeFileSync(path, "abc123\n", { mode: 0o600 });
   assert.equal(await readPasswordFile(path), "abc123");

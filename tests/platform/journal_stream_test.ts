@@ -5,8 +5,8 @@ import { stdoutIsJournal } from "../../src/platform/journal_stream.ts";
 import { tempDir } from "../support/temp_dir.ts";
 
 Deno.test("stdoutIsJournal: true only when JOURNAL_STREAM names the descriptor's device and inode", async () => {
-  await using dirDir = await tempDir("tether-journal-");
-  const dir = dirDir.path;
+  await using temp = await tempDir("tether-journal-");
+  const dir = temp.path;
   const fd = openSync(join(dir, "stream"), "w");
   const other = openSync(join(dir, "other"), "w");
   try {

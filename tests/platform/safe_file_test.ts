@@ -21,8 +21,8 @@ const OTHER_UID = 1500; // scripts/setup.sh's test user
 
 function withDir(run: (dir: string) => void | Promise<void>) {
   return async () => {
-    await using dirDir = await tempDir("tether-safe-file-");
-    const dir = dirDir.path;
+    await using tempDirectory = await tempDir("tether-safe-file-");
+    const dir = tempDirectory.path;
     await run(dir);
   };
 }

@@ -153,8 +153,8 @@ Deno.test("install plan: create, unchanged, replace an unedited unit, conflict w
 });
 
 Deno.test("systemd-analyze verify accepts the generated units", async () => {
-  await using dirDir = await tempDir("tether-units-");
-  const dir = dirDir.path;
+  await using temp = await tempDir("tether-units-");
+  const dir = temp.path;
   await using runtimeDir = await tempDir("tether-units-rt-");
   const runtime = runtimeDir.path;
   // ExecStart must name an existing executable for verify: use a real one.
@@ -173,8 +173,8 @@ Deno.test("systemd-analyze verify accepts the generated units", async () => {
 });
 
 Deno.test("systemd-analyze verify rejects a broken unit (the check is real)", async () => {
-  await using dirDir = await tempDir("tether-units-");
-  const dir = dirDir.path;
+  await using temp = await tempDir("tether-units-");
+  const dir = temp.path;
   await using runtimeDir = await tempDir("tether-units-rt-");
   const runtime = runtimeDir.path;
   const [unit] = renderUnits("/nonexistent/tether");

@@ -107,8 +107,8 @@ function request(client: Client, line: string): Promise<string> {
 }
 
 Deno.test("pool: a server killed while a connection idles is detected; the next acquire reconnects", async () => {
-  await using dirDir = await tempDir("tether-resilience-");
-  const dir = dirDir.path;
+  await using tempDirectory = await tempDir("tether-resilience-");
+  const dir = tempDirectory.path;
   const path = join(dir, "server.sock");
   const server = new LineServer(path);
   const pool = new KeyedPool<Client>({
@@ -150,8 +150,8 @@ Deno.test("pool: a server killed while a connection idles is detected; the next 
 });
 
 Deno.test("supervisor: reconnects to a restarted server and runs restore again", async () => {
-  await using dirDir = await tempDir("tether-resilience-");
-  const dir = dirDir.path;
+  await using tempDirectory = await tempDir("tether-resilience-");
+  const dir = tempDirectory.path;
   const path = join(dir, "server.sock");
   const server = new LineServer(path);
   const states: SupervisorState[] = [];

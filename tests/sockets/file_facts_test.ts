@@ -6,8 +6,8 @@ import { readFileFacts } from "../../src/sockets/file_facts.ts";
 import { tempDir } from "../support/temp_dir.ts";
 
 Deno.test("readFileFacts: lstat types (a symlink is not followed), owner, mode; null when absent", async () => {
-  await using dirDir = await tempDir("tether-file-facts-");
-  const dir = dirDir.path;
+  await using temp = await tempDir("tether-file-facts-");
+  const dir = temp.path;
   const server = createServer();
   try {
     const socket = join(dir, "s.sock");
