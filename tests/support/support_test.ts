@@ -1,8 +1,9 @@
-/** The test support itself: waits that fail loudly, temp dirs that go away. */
+/** The test support itself: loud waits, a clock that waits for advance, self-removing temp dirs. */
 import assert from "node:assert/strict";
 import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { tempDir } from "./temp_dir.ts";
+import { flushMicrotasks, VirtualClock } from "./virtual_clock.ts";
 import { settleWithin, sleep, waitFor } from "./wait.ts";
 
 Deno.test("waitFor resolves with the first value that is neither undefined nor false", async () => {
@@ -55,4 +56,18 @@ Deno.test("tempDir makes a 0700 directory and removes it, contents and all, on d
     writeFileSync(join(path, "file"), "x");
   }
   assert.equal(existsSync(path), false);
+});
+
+Deno.test("virtual clock: sleep resolves only once advance reaches its time, never on its own", async () => {
+  const clock = new VirtualClock(0);
+  let woke = false;
+  const sleeping = clock.sleep(100).then(() => (woke = true));
+  await flushMicrotasks();
+  await sleep(20); // real time passing moves nothing
+  assert.equal(woke, false);
+  await clock.advance(99);
+  assert.equal(woke, false, "1 ms early");
+  await clock.advance(1);
+  await sleeping;
+  assert.equal(clock.now(), 100);
 });
