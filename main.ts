@@ -8,6 +8,7 @@
 import process from "node:process";
 import { runCli } from "./src/cli/run.ts";
 import { StdoutGuard } from "./src/cli/stdout_guard.ts";
+import { stdoutSink } from "./src/cli/stdout_sink.ts";
 
 const shutdown = new AbortController();
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
@@ -16,7 +17,7 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
 // A reader that went away (EPIPE: `tether … | head -1`) ends the command quietly; any other
 // write error (ENOSPC: `>/dev/full`) is one line on stderr and exit 1. Either way a long-running
 // command stops as on SIGTERM. finish() waits until everything written has left the process.
-const stdout = new StdoutGuard(process.stdout, {
+const stdout = new StdoutGuard(stdoutSink(1, () => process.stdout), {
   stderr: (text) => process.stderr.write(text),
   onBroken: () => shutdown.abort("stdout"),
 });
@@ -35,7 +36,6 @@ runCli(process.argv.slice(2), {
   env: process.env,
   stdout: (text) => stdout.write(text),
   stderr: writeStderr,
-  stdoutIsTty: Boolean(process.stdout.isTTY),
   terminalSize: () => {
     if (!process.stdout.isTTY) return null;
     // getWindowSize asks the terminal now; `columns` may lag a resize on some runtimes.
@@ -44,6 +44,9 @@ runCli(process.argv.slice(2), {
     return columns > 0 && rows > 0 ? { columns, rows } : null;
   },
   onTerminalResize: (listener) => {
+    // Build the stdout stream (stdoutSink defers it) before listening: its own SIGWINCH handler
+    // refreshes the size terminalSize reads on Bun, and must run before this listener.
+    process.stdout.isTTY;
     process.on("SIGWINCH", listener);
     return () => process.off("SIGWINCH", listener);
   },

@@ -48,8 +48,8 @@ stdenvNoCC.mkDerivation {
     cp -r ${deps}/deno-dir "$DENO_DIR" && cp -r ${deps}/node_modules node_modules
     chmod -R u+w "$DENO_DIR" node_modules
     mkdir -p dist
-    deno bundle --quiet --platform deno -o dist/tether.bundle.js main.ts
-    bun build --compile --bytecode dist/tether.bundle.js --outfile dist/tether
+    deno bundle --quiet --platform deno --code-splitting --outdir dist/bundle main.ts
+    bun build --compile --bytecode --format esm --splitting dist/bundle/main.js --outfile dist/tether
   '';
   installPhase = ''
     install -Dm0755 dist/tether "$out/bin/tether"

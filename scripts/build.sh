@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Builds tether. Modes:
-#   bundle        dist/tether.bundle.js (deno bundle: one ESM file, npm deps inlined)
-#   compile       dist/tether: bundle, then `bun build --compile --bytecode` (offline; default)
+#   bundle        dist/bundle/main.js (deno bundle: ESM, npm deps inlined), plus one chunk per
+#                 lazily imported part (each subcommand's implementation, commander): started
+#                 with `bun dist/bundle/main.js` or `deno run -A dist/bundle/main.js`
+#   compile       dist/tether: bundle, then `bun build --compile --bytecode` of the chunks into
+#                 one offline binary that still loads each chunk only when imported (default)
 #   compile-deno  dist/tether-deno: `deno compile` (downloads denort: needs network access
 #                 to Deno's release host, which this workplace does not have)
 set -euo pipefail
@@ -18,21 +21,24 @@ build_commit() {
   echo "$commit"
 }
 bundle() {
-  "$DENO" bundle --quiet --platform deno -o dist/tether.bundle.js main.ts
-  local commit count
+  rm -rf dist/bundle
+  "$DENO" bundle --quiet --platform deno --code-splitting --outdir dist/bundle main.ts
+  local commit files
   commit=$(build_commit)
-  count=$(grep -c "__TETHER_BUILD_COMMIT__" dist/tether.bundle.js || true)
-  if [ "$count" != 1 ]; then
-    echo "build.sh: expected the commit placeholder once in the bundle, found it $count times" >&2
+  files=$(grep -l "__TETHER_BUILD_COMMIT__" dist/bundle/*.js || true)
+  if [ "$(grep -ho "__TETHER_BUILD_COMMIT__" dist/bundle/*.js | wc -l)" != 1 ]; then
+    echo "build.sh: expected the commit placeholder once in the bundle, found it in: $files" >&2
     exit 1
   fi
-  sed -i "s/__TETHER_BUILD_COMMIT__/$commit/" dist/tether.bundle.js
+  sed -i "s/__TETHER_BUILD_COMMIT__/$commit/" $files
 }
 case "$mode" in
   bundle) bundle ;;
   compile)
     bundle
-    "$BUN" build --compile --bytecode dist/tether.bundle.js --outfile dist/tether >/dev/null
+    # ESM with --splitting keeps the chunks apart inside the binary, each read only when
+    # imported; CommonJS (bytecode's default) cannot split, so every chunk would load at start.
+    "$BUN" build --compile --bytecode --format esm --splitting dist/bundle/main.js --outfile dist/tether >/dev/null
     ;;
   compile-deno)
     "$DENO" compile --quiet --allow-all --no-check -o dist/tether-deno main.ts

@@ -108,6 +108,77 @@ Deno.test("every exported name in src has a doc comment", async () => {
   }
 });
 
+/** Words a doc comment may add to the name's and still say nothing more. */
+const FILLER_WORDS = new Set(["a", "an", "the", "returns"]);
+
+/** Lower-case words of a name (`socketTimeoutMs`, `SOCKET_KINDS`) or of prose. */
+function words(text: string): string[] {
+  return text.replace(/([a-z0-9])([A-Z])/g, "$1 $2").replace(/([A-Z]+)([A-Z][a-z])/g, "$1 $2")
+    .toLowerCase().split(/[^a-z0-9]+/).filter((word) => word !== "");
+}
+
+/**
+ * Whether a doc comment's prose (before its first `@` tag) only restates the name it documents:
+ * `/** The bridge. *\/` on `bridge`, `/** Counters. *\/` on `counters`.
+ */
+function restatesName(comment: string, name: string): boolean {
+  const prose = comment.split("\n").map((line) => line.replace(/^\s*\*?\s?/, "")).join("\n")
+    .split(/^@/m)[0]!;
+  const proseWords = words(prose);
+  const nameWords = new Set(words(name));
+  return proseWords.length > 0 &&
+    proseWords.every((word) => nameWords.has(word) || FILLER_WORDS.has(word));
+}
+
+/** A declaration's or member's name on the line after a doc comment (null: something else). */
+function declaredName(line: string): string | null {
+  const declaration = line.match(
+    /^\s*(?:export\s+)?(?:default\s+)?(?:declare\s+)?(?:abstract\s+)?(?:async\s+)?(?:function\*?|class|const|let|var|interface|type|enum)\s+([A-Za-z_$][\w$]*)/,
+  );
+  const member = line.match(
+    /^\s*(?:(?:readonly|static|private|public|protected|override|async|get|set)\s+)*#?([A-Za-z_$][\w$]*)\??\s*[:(=<]/,
+  );
+  return (declaration ?? member)?.[1] ?? null;
+}
+
+/**
+ * Files whose name-restating comments are fixed at merge by the lead (issue 13: their owners
+ * restructure them in parallel; comment-only fixes there would only conflict).
+ */
+const RESTATING_COMMENTS_FIXED_AT_MERGE = [
+  "src/resilience/pool.ts",
+  "src/resilience/status.ts",
+];
+
+Deno.test("restatesName refuses a comment that is only the name, not one that adds knowledge", () => {
+  assert.ok(restatesName(" The bridge. ", "bridge"));
+  assert.ok(restatesName("\n * Counters.\n * @default {0}\n ", "counters"));
+  assert.ok(restatesName(" `--socket-timeout`, ms. ", "socketTimeoutMs"));
+  assert.ok(restatesName(" Returns the socket kinds. ", "SOCKET_KINDS"));
+  assert.ok(!restatesName(" The bridge's address as typed after `--host`. ", "host"));
+  assert.ok(!restatesName(" Width in cells; always at least 1. ", "columns"));
+  assert.equal(declaredName("export const SOCKET_KINDS = ["), "SOCKET_KINDS");
+  assert.equal(declaredName("  readonly counters: Counters;"), "counters");
+  assert.equal(declaredName("  socketTimeoutMs?: number;"), "socketTimeoutMs");
+});
+
+Deno.test("doc comments add knowledge: none only restates the name it documents", async () => {
+  const offenders: string[] = [];
+  for (const path of [join(REPO_ROOT, "main.ts"), ...srcFiles]) {
+    const name = relative(REPO_ROOT, path);
+    if (RESTATING_COMMENTS_FIXED_AT_MERGE.includes(name)) continue;
+    const text = await readFile(path, "utf8");
+    for (const match of text.matchAll(/\/\*\*([\s\S]*?)\*\/[ \t]*\n(?:[ \t]*@.*\n)*([^\n]*)/g)) {
+      const documented = declaredName(match[2]!);
+      if (documented !== null && restatesName(match[1]!, documented)) {
+        const line = text.slice(0, match.index).split("\n").length;
+        offenders.push(`${name}:${line} ${documented}: /**${match[1]}*/`);
+      }
+    }
+  }
+  assert.deepEqual(offenders, [], "say what the name does not: unit, range, source, why");
+});
+
 /**
  * Test support in one place (tests/support/, tests/fakes/): what each rule forbids elsewhere in
  * tests/, and the files allowed to do it. tests/focus/tracker_test.ts is rewritten onto the shared

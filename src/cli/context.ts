@@ -4,9 +4,17 @@ import type { ExitCodeValue } from "./exit_codes.ts";
 
 /** Options every subcommand accepts (declared on the root program). */
 export interface GlobalOptions {
-  /** Emit machine-readable JSON on stdout instead of human text. */
+  /**
+   * Emit machine-readable JSON on stdout instead of human text (`--json`).
+   *
+   * @default {false}
+   */
   json: boolean;
-  /** Lowest log level written to stderr. */
+  /**
+   * Lowest log level written to stderr (`--log-level`, else `$TETHER_LOG`).
+   *
+   * @default {"warn"}
+   */
   logLevel: LogLevel;
 }
 
@@ -40,11 +48,20 @@ export interface CliContext {
   shutdownSignal: AbortSignal;
 }
 
+/**
+ * The parts of a {@link CliContext} that the process supplies; the rest is derived from them.
+ * Without `stdoutIsTty`, fd 1 is asked once a command runs (never for `--version`: loading
+ * node:tty is a measurable part of its start-up).
+ */
+export type CliIo =
+  & Omit<CliContext, "globals" | "logger" | "setExitCode" | "stdoutIsTty">
+  & Partial<Pick<CliContext, "stdoutIsTty">>;
+
 /** A terminal's size in character cells. */
 export interface TerminalSize {
-  /** Columns. */
+  /** Width in cells (`columns` of `stty size`); always at least 1. */
   columns: number;
-  /** Rows. */
+  /** Height in cells; always at least 1. */
   rows: number;
 }
 

@@ -1,27 +1,6 @@
 import { Command, Option } from "@commander-js/extra-typings";
-import { focusControlSocketPath, runFocusDaemon } from "../focus/daemon.ts";
-import {
-  COMPOSITOR_CHOICES,
-  focusDefaultText,
-  resolveFocusSettings,
-} from "../focus/focus_config.ts";
-import { loadTetherConfig, tetherConfigPath } from "../platform/config.ts";
-import { stdoutIsJournal } from "../platform/journal_stream.ts";
-import { requestControl } from "../resilience/control_socket.ts";
-import { ConnectionError } from "../resilience/errors.ts";
-import { errorJson } from "../resilience/errors.ts";
+import { COMPOSITOR_CHOICES, focusDefaultText } from "../focus/focus_config.ts";
 import type { CliContext } from "./context.ts";
-import { ExitCode } from "./exit_codes.ts";
-import {
-  describeOsWindow,
-  type FocusStatus,
-  focusWaybarLine,
-  type OsWindowRow,
-  renderFocusLine,
-  renderFocusStatus,
-} from "./focus_render.ts";
-import { isJsonMode, modeFor, type OutputFormat } from "./output_mode.ts";
-import { waybarJson } from "./waybar.ts";
 
 /**
  * `tether focus`: the main job — kitty's font follows compositor focus (grow the focused kitty,
@@ -83,46 +62,9 @@ export function focusCommand(context: CliContext): Command {
       [] as string[],
     )
     .option("--wait", "with no compositor yet, wait for one (always under systemd)", false)
-    .action(async (options) => {
-      // Under systemd the JSON lines would fill the journal, one per focus change: they become
-      // debug log lines there (shown with --log-level debug).
-      const toJournal = stdoutIsJournal(context.env);
-      const config = await loadTetherConfig(context.env);
-      const settings = resolveFocusSettings(
-        {
-          compositor: options.compositor,
-          app_ids: options.appId.length > 0 ? options.appId : undefined,
-          font_delta: options.fontDelta,
-          socket_timeout: options.socketTimeout,
-          max_retries: options.maxRetries,
-          max_connections: options.maxConnections,
-          idle_timeout: options.idleTimeout,
-          reap_interval: options.reapInterval,
-          password_file: options.passwordFile,
-          exclude_titles: options.excludeTitle.length > 0 ? options.excludeTitle : undefined,
-        },
-        {
-          env: context.env,
-          section: config?.sections.focus ?? null,
-          configPath: config?.path ?? tetherConfigPath(context.env),
-        },
-      );
-      const mode = modeFor(context, { stream: true });
-      await runFocusDaemon({
-        ...settings,
-        env: context.env,
-        emit: toJournal
-          ? (line) => context.logger().debug(JSON.stringify(line))
-          : (line) =>
-            context.stdout(
-              (mode === "human" ? renderFocusLine(line) : JSON.stringify(line)) + "\n",
-            ),
-        logger: context.logger(),
-        signal: context.shutdownSignal,
-        waitForCompositor: options.wait || Boolean(context.env.INVOCATION_ID),
-      });
-      context.setExitCode(ExitCode.ok);
-    });
+    .action((options) =>
+      import("./focus_action.ts").then((module) => module.focusAction(context, options))
+    );
   focus.addCommand(
     new Command("status")
       .description("show every running kitty and the compositor connection of the running tracker")
@@ -130,116 +72,28 @@ export function focusCommand(context: CliContext): Command {
         new Option("--format <format>", "human, json (= --json) or waybar (one Waybar line)")
           .choices(["human", "json", "waybar"] as const),
       )
-      .action(async (options) => {
-        const mode = modeFor(context, {
-          stream: false,
-          format: options.format as OutputFormat | undefined,
-        });
-        let data: FocusStatus;
-        try {
-          data = await askTracker(context, "status") as FocusStatus;
-        } catch (error) {
-          if (!(error instanceof ConnectionError)) throw error;
-          // A bar must show "off" rather than vanish (Waybar hides a module that exits non-zero).
-          if (mode === "waybar") {
-            context.stdout(waybarJson(focusWaybarLine(null, error.message)) + "\n");
-            return;
-          }
-          if (isJsonMode(mode)) {
-            context.stdout(JSON.stringify({ running: false, error: errorJson(error) }) + "\n");
-          }
-          throw error;
-        }
-        if (isJsonMode(mode)) {
-          context.stdout(JSON.stringify({ running: true, ...data }) + "\n");
-          return;
-        }
-        let text: string;
-        try {
-          text = mode === "waybar"
-            ? waybarJson(focusWaybarLine(data, null)) + "\n"
-            : renderFocusStatus(data);
-        } catch (error) {
-          if (!(error instanceof TypeError)) throw error;
-          // A tracker started from an older (or newer) tether answers in its own shape, e.g.
-          // after an install while it ran: say so instead of an "unexpected error".
-          const skew = new ConnectionError(
-            "protocol",
-            `the running tracker (pid ${
-              (data as { pid?: unknown }).pid ?? "?"
-            }) is from another tether version; restart it (systemctl --user restart tether-focus.service)`,
-          );
-          if (mode !== "waybar") throw skew;
-          text = waybarJson(focusWaybarLine(null, skew.message)) + "\n";
-        }
-        context.stdout(text);
-      }),
+      .action((options) =>
+        import("./focus_action.ts").then((module) => module.focusStatusAction(context, options))
+      ),
   );
   focus.addCommand(
     new Command("pin")
       .description("leave the focused kitty OS window as it is (enlarged or not) until unpin")
-      .action(async () => {
-        const data = await askTracker(context, "pin") as { pinned: OsWindowRow };
-        if (modeFor(context, { stream: false }) === "json") {
-          context.stdout(JSON.stringify(data) + "\n");
-        } else context.stdout(`tether focus: pinned ${describeOsWindow(data.pinned)}\n`);
-      }),
+      .action(() => import("./focus_action.ts").then((module) => module.focusPinAction(context))),
   );
   focus.addCommand(
     new Command("unpin")
       .description("unpin every pinned OS window (each is brought in line with focus at once)")
-      .action(async () => {
-        const data = await askTracker(context, "unpin") as { unpinned: OsWindowRow[] };
-        if (modeFor(context, { stream: false }) === "json") {
-          context.stdout(JSON.stringify(data) + "\n");
-        } else {
-          context.stdout(
-            data.unpinned.length === 0
-              ? "tether focus: nothing was pinned\n"
-              : data.unpinned.map((row) => `tether focus: unpinned ${describeOsWindow(row)}\n`)
-                .join(""),
-          );
-        }
-      }),
+      .action(() => import("./focus_action.ts").then((module) => module.focusUnpinAction(context))),
   );
   focus.addCommand(
     new Command("reconnect")
       .description("make the running tracker reconnect to the compositor now")
-      .action(async () => {
-        const json = modeFor(context, { stream: false }) === "json";
-        try {
-          await askTracker(context, "reconnect");
-        } catch (error) {
-          if (json && error instanceof ConnectionError) {
-            context.stdout(
-              JSON.stringify({ reconnecting: false, error: errorJson(error) }) + "\n",
-            );
-          }
-          throw error;
-        }
-        if (json) context.stdout(JSON.stringify({ reconnecting: true, error: null }) + "\n");
-        else context.stdout("tether focus: reconnecting to the compositor\n");
-      }),
+      .action(() =>
+        import("./focus_action.ts").then((module) => module.focusReconnectAction(context))
+      ),
   );
   return focus;
-}
-
-async function askTracker(context: CliContext, cmd: string): Promise<unknown> {
-  const path = focusControlSocketPath(context.env);
-  try {
-    return await requestControl(path, cmd, { timeoutMs: 2000 });
-  } catch (error) {
-    if (
-      error instanceof ConnectionError &&
-      (error.category === "not_configured" || error.category === "refused")
-    ) {
-      throw new ConnectionError(
-        error.category,
-        `no tether focus is running (nothing answers on ${path}); start it with \`tether focus\``,
-      );
-    }
-    throw error;
-  }
 }
 
 /** A flag's help line with its default, written the way every tether help line writes it. */

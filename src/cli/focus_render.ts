@@ -1,4 +1,5 @@
 import type { FocusLine } from "../focus/daemon.ts";
+import type { DaemonConnectionStatus, DaemonStatus } from "../resilience/daemon_status.ts";
 import type { ErrorJson } from "../resilience/errors.ts";
 import { humanDuration, localClockTime } from "../platform/time_format.ts";
 import type { WaybarLine } from "./waybar.ts";
@@ -31,21 +32,15 @@ export function describeOsWindow(row: OsWindowRow): string {
   }): ${flags.join(", ")}`;
 }
 
-/** The `status` reply of a running `tether focus`, as far as the renderers read it. */
-export interface FocusStatus {
-  /** The tracker's PID. */
-  pid: number;
-  /** Time since it started, ms. */
-  uptime_ms: number;
-  /** Reconnections to the compositor. */
-  reconnection_count: number;
+/**
+ * The `status` reply of a running `tether focus`, as far as the renderers read it: the shared
+ * {@link DaemonStatus} (its upstream is the compositor) plus the tracker's own fields.
+ */
+export interface FocusStatus extends DaemonStatus {
   /** The compositor link. */
-  connection: {
+  connection: DaemonConnectionStatus & {
     compositor: string;
     socket_path: string | null;
-    status: string;
-    error: ErrorJson | null;
-    latency_ms: number | null;
     uptime_ms: number;
     since_at: string;
     next_retry_ms: number | null;

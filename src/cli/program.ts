@@ -14,23 +14,33 @@ import { systemdCommand } from "./systemd.ts";
 /** Builds one subcommand; receives the shared context so it can print and set the exit code. */
 export type SubcommandFactory = (context: CliContext) => CommandUnknownOpts;
 
+/** One row of the command table: the word a user types, and the factory declaring its options. */
+interface SubcommandRow {
+  /** The subcommand's name, as its factory's `new Command(name)` spells it. */
+  name: string;
+  /** Declares the subcommand; its action imports the implementation when it runs. */
+  declare: SubcommandFactory;
+}
+
 /** Every working subcommand, in help order. A subcommand is listed only once it works. */
-const SUBCOMMANDS: readonly SubcommandFactory[] = [
-  focusCommand,
-  socketHealthCommand,
-  cleanupCommand,
-  systemdCommand,
-  conbusCommand,
-  kittyCommand,
-  doctorCommand,
+const SUBCOMMANDS: readonly SubcommandRow[] = [
+  { name: "focus", declare: focusCommand },
+  { name: "socket-health", declare: socketHealthCommand },
+  { name: "cleanup", declare: cleanupCommand },
+  { name: "systemd", declare: systemdCommand },
+  { name: "conbus", declare: conbusCommand },
+  { name: "kitty", declare: kittyCommand },
+  { name: "doctor", declare: doctorCommand },
 ];
 
 /**
- * Builds the `tether` program: global options, every subcommand, and shell completions.
- * Errors from commander (unknown command or flag, bad value) are thrown, not printed, so
- * {@link runCli} can print them as one line and exit 2.
+ * Builds the `tether` program: global options, every subcommand, and shell completions — or,
+ * with `only` naming a row of the table, that subcommand alone: running one command needs no
+ * other's options, and declaring all of them is a measurable part of start-up (README
+ * "Start-up"). Errors from commander (unknown command or flag, bad value) are thrown, not
+ * printed, so runCommand (run_command.ts) can print them as one line and exit 2.
  */
-export function buildProgram(context: CliContext): CommandUnknownOpts {
+export function buildProgram(context: CliContext, only?: string): CommandUnknownOpts {
   const program = new Command("tether")
     .description("Keeps a Linux desktop's local connections healthy: compositor, kitty, Conbus.")
     // Handled by runCli before parsing (so `--version --json` prints JSON); declared for --help.
@@ -51,11 +61,34 @@ export function buildProgram(context: CliContext): CommandUnknownOpts {
       // runCli prints commander's errors itself, as one line.
       outputError: () => {},
     });
-  for (const factory of SUBCOMMANDS) program.addCommand(factory(context));
-  addCompletions(program, context);
+  const row = SUBCOMMANDS.find((candidate) => candidate.name === only);
+  if (row !== undefined) program.addCommand(row.declare(context));
+  else {
+    for (const { declare } of SUBCOMMANDS) program.addCommand(declare(context));
+    addCompletions(program, context);
+  }
   for (const command of program.commands) routeOutputAndErrors(command, context);
   applyHelpFormat(program);
   return program;
+}
+
+/**
+ * The subcommand word in user arguments: the first that is neither an option nor the value of
+ * `--log-level` (undefined when there is none, or after `--`).
+ *
+ * @example
+ * ```ts
+ * commandWord(["--log-level", "debug", "--json", "cleanup", "--dry-run"]); // "cleanup"
+ * ```
+ */
+export function commandWord(args: readonly string[]): string | undefined {
+  for (let index = 0; index < args.length; index++) {
+    const arg = args[index]!;
+    if (arg === "--") return undefined;
+    if (arg === "--log-level") index++;
+    else if (!arg.startsWith("-")) return arg;
+  }
+  return undefined;
 }
 
 /**

@@ -1,21 +1,12 @@
-import { CommanderError } from "@commander-js/extra-typings";
-import { escapeControl } from "../platform/escape_control.ts";
-import { ConfigError } from "../platform/config_error.ts";
-import { LOG_LEVELS, type LogLevel, parseLogLevel } from "../platform/logger.ts";
-import { ConnectionError } from "../resilience/errors.ts";
-import { loggerFor } from "./context.ts";
-import type { CliContext, GlobalOptions } from "./context.ts";
+import type { CliIo } from "./context.ts";
 import { ExitCode, type ExitCodeValue } from "./exit_codes.ts";
-import { COMPLETE_COMMAND, completeWords, formatCandidates } from "./completions.ts";
-import { buildProgram } from "./program.ts";
 import { versionInfo, versionLine, versionRequest } from "./version.ts";
 
-/** The parts of a {@link CliContext} that the process supplies; the rest is derived here. */
-export type CliIo = Omit<CliContext, "globals" | "logger" | "setExitCode">;
-
 /**
- * Runs tether with user arguments (no `node`/script prefix) and returns the exit code.
- * User errors become one line on stderr: never a stack trace.
+ * Runs tether with user arguments (no `node`/script prefix) and returns the exit code. A
+ * version request is answered here; anything else loads the command table (commander and
+ * every subcommand's options) and then only the subcommand that runs — the start-up of a
+ * short command is mostly module loading (README "Start-up").
  *
  * @example
  * ```ts
@@ -29,74 +20,6 @@ export async function runCli(args: readonly string[], io: CliIo): Promise<ExitCo
     io.stdout((version.json ? JSON.stringify(info) : versionLine(info)) + "\n");
     return ExitCode.ok;
   }
-  let exitCode: ExitCodeValue = ExitCode.ok;
-  let globals: GlobalOptions = { json: false, logLevel: "warn" };
-  let logger = loggerFor(globals, io);
-  const context: CliContext = {
-    ...io,
-    globals: () => globals,
-    logger: () => logger,
-    setExitCode: (code) => {
-      exitCode = code;
-    },
-  };
-  const program = buildProgram(context);
-  if (args[0] === COMPLETE_COMMAND) {
-    const words = args[1] === "--" ? args.slice(2) : args.slice(1);
-    const candidates = completeWords(program, words);
-    if (candidates.length > 0) io.stdout(formatCandidates(candidates) + "\n");
-    return ExitCode.ok;
-  }
-  program.hook("preAction", (_root, action) => {
-    const options = action.optsWithGlobals() as Partial<GlobalOptions>;
-    globals = { json: options.json ?? false, logLevel: options.logLevel ?? logLevelFromEnv(io) };
-    logger = loggerFor(globals, io);
-  });
-  try {
-    await program.parseAsync([...args], { from: "user" });
-    return exitCode;
-  } catch (error) {
-    return reportError(error, context);
-  }
-}
-
-function logLevelFromEnv(io: CliIo): LogLevel {
-  const value = io.env.TETHER_LOG;
-  if (value === undefined || value === "") return "warn";
-  const level = parseLogLevel(value);
-  if (level === null) {
-    throw new ConfigError(
-      `TETHER_LOG=${JSON.stringify(value)} is not a log level (${LOG_LEVELS.join(", ")})`,
-    );
-  }
-  return level;
-}
-
-function reportError(error: unknown, context: CliContext): ExitCodeValue {
-  if (error instanceof CommanderError) {
-    if (error.exitCode === 0) return ExitCode.ok; // --help, --version
-    // A command group called without a subcommand: commander already printed its help on stderr.
-    if (error.code === "commander.help") return ExitCode.usage;
-    context.stderr(`tether: ${oneLine(error.message.replace(/^error: /, ""))}\n`);
-    return ExitCode.usage;
-  }
-  if (error instanceof ConfigError) {
-    context.stderr(`tether: ${oneLine(error.message)}\n`);
-    return ExitCode.usage;
-  }
-  if (error instanceof ConnectionError) {
-    context.stderr(`tether: ${oneLine(error.message)}\n`);
-    return ExitCode.failed;
-  }
-  const detail = error instanceof Error ? error.message : String(error);
-  context.stderr(`tether: unexpected error: ${oneLine(detail)}\n`);
-  if (context.globals().logLevel === "debug" && error instanceof Error && error.stack) {
-    context.stderr(error.stack + "\n");
-  }
-  return ExitCode.failed;
-}
-
-/** One line, with control characters from echoed input shown escaped (never sent raw). */
-function oneLine(text: string): string {
-  return escapeControl(text.replace(/\s*\n\s*/g, " ").trim());
+  const { runCommand } = await import("./run_command.ts");
+  return runCommand(args, io);
 }

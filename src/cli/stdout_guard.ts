@@ -2,8 +2,8 @@ import { ExitCode, type ExitCodeValue } from "./exit_codes.ts";
 
 /** The parts of `process.stdout` the guard uses. */
 export interface WritableOut {
-  /** Writes text; may throw (a file on a full disk) or report the error later. */
-  write(text: string, callback?: (error?: Error | null) => void): boolean;
+  /** Writes text or bytes; may throw (a file on a full disk) or report the error later. */
+  write(text: string | Uint8Array, callback?: (error?: Error | null) => void): boolean;
   /** Registers the stream's `error` listener. */
   on(event: "error", listener: (error: Error) => void): unknown;
 }

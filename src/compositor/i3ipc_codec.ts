@@ -40,9 +40,6 @@ export const MessageType = {
   GET_SEATS: 101,
 } as const;
 
-/** One of the {@link MessageType} numbers. */
-export type MessageTypeValue = typeof MessageType[keyof typeof MessageType];
-
 /** The high bit that marks a message as an event rather than a reply. */
 export const EVENT_BIT = 0x80000000;
 

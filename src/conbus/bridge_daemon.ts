@@ -1,9 +1,6 @@
 import { type Clock, systemClock } from "../resilience/clock.ts";
-import {
-  type ControlRequest,
-  type ControlServer,
-  serveControlSocket,
-} from "../resilience/control_socket.ts";
+import type { ControlRequest } from "../resilience/control_protocol.ts";
+import { type ControlServer, serveControlSocket } from "../resilience/control_socket.ts";
 import { ConnectionError } from "../resilience/errors.ts";
 import type { Lease } from "../resilience/pool.ts";
 import { exponentialPolicy, type RetryPolicy } from "../resilience/retry_policy.ts";
@@ -26,6 +23,7 @@ import { IdleReporter } from "./idle_reporter.ts";
 import { poolConnectionLoss } from "./pool_connection_loss.ts";
 import { sendTelegrams } from "./conbus_client.ts";
 import { type DaemonSend, type DaemonSendReply, parseSendRequest } from "./daemon_protocol.ts";
+import type { ConbusStatus } from "./conbus_status.ts";
 import { TranscriptRecorder } from "./send_report.ts";
 import { roundMs } from "../platform/time_format.ts";
 
@@ -180,8 +178,8 @@ export class ConbusDaemon {
     return this.#supervisor.waitForConnected(signal);
   }
 
-  /** The daemon status convention: `daemon`, `pid`, `uptime_ms`, `reconnection_count`, `connection`. */
-  status(): Record<string, unknown> {
+  /** The `status` reply (the shared daemon status plus the bridge's counters). */
+  status(): ConbusStatus {
     const supervisor = supervisorStatusToJson(this.#supervisor.snapshot());
     return {
       daemon: "conbus",
@@ -218,9 +216,12 @@ export class ConbusDaemon {
     }
     this.#refuseWhileDisconnected();
     if (this.#queued >= (this.#options.maxQueue ?? 64)) {
+      // Not recoverable: a client that polled a full queue would only fill it faster (and a
+      // request sent again late gets serve's full timeout, past the client's own).
       throw new ConnectionError(
         "busy",
-        `tether conbus serve: ${this.#queued} requests already waiting; try again later`,
+        `${this.#queued} requests already waiting; try again later`,
+        { recoverable: false },
       );
     }
     this.#queued++;

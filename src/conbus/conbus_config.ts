@@ -42,9 +42,13 @@ export const CONBUS_DEFAULTS = {
 
 /** Settings given as command-line flags (strings as typed; validated here). */
 export interface ConbusFlags {
-  /** `--host`. */
+  /** The bridge's address as typed after `--host`; absent: environment, then config files. */
   host?: string;
-  /** `--port`. */
+  /**
+   * The bridge's TCP port as typed after `--port`; absent: config files, else the default.
+   *
+   * @default {"10001"}
+   */
   port?: string;
   /** `--timeout` (a duration; plain numbers are seconds). */
   timeout?: string;

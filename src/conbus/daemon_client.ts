@@ -1,8 +1,11 @@
 import { join } from "node:path";
 import { type Environment, tetherRuntimeDir } from "../platform/paths.ts";
 import { ConfigError } from "../platform/config_error.ts";
+import { ControlReplyError } from "../resilience/control_protocol.ts";
 import { requestControl } from "../resilience/control_socket.ts";
+import { parseDaemonStatus } from "../resilience/daemon_status.ts";
 import { ConnectionError } from "../resilience/errors.ts";
+import type { ConbusStatus } from "./conbus_status.ts";
 import type { DaemonSendReply, DaemonSendRequest } from "./daemon_protocol.ts";
 
 /**
@@ -29,8 +32,10 @@ export function conbusSocketPath(env: Environment): string | null {
 /**
  * Sends through a running `tether conbus serve`. Resolves null when no daemon listens (no
  * socket, or a leftover one), so the caller can connect directly; otherwise the daemon's reply
- * (which may decline a request for another bridge). A daemon that is up but cannot serve
- * (bridge disconnected, queue full) rejects with its error.
+ * (which may decline a request for another bridge). A daemon that is up but did not take the
+ * request (bridge disconnected, queue full, shutting down) rejects with a
+ * {@link ControlReplyError} in its category, worded `tether conbus serve: …`: it sent nothing.
+ * Any other rejection came after the request may have reached it.
  *
  * @example
  * ```ts
@@ -47,32 +52,36 @@ export async function sendViaDaemon(
       timeoutMs: request.timeout_ms + REPLY_ALLOWANCE_MS,
     }) as DaemonSendReply;
   } catch (error) {
+    if (error instanceof ControlReplyError) {
+      throw new ControlReplyError("tether conbus serve", {
+        category: error.category,
+        message: error.reason,
+        recoverable: error.recoverable,
+      });
+    }
     if (
       error instanceof ConnectionError &&
       (error.category === "not_configured" || error.category === "refused")
     ) {
       return null;
     }
-    if (error instanceof ConnectionError && error.category === "protocol") {
-      throw new ConnectionError(
-        "busy",
-        `tether conbus serve: ${error.message.replace(`${socketPath}: `, "")}`,
-        { recoverable: false },
-      );
-    }
     throw error;
   }
 }
 
-/** The daemon's status when one answers on `socketPath`, else null. */
+/**
+ * The PID and bridge of the `serve` answering on `socketPath`, or null when none answers (or
+ * something else does).
+ */
 export async function daemonStatus(
   socketPath: string,
-): Promise<{ pid?: number; endpoint?: string } | null> {
+): Promise<Pick<ConbusStatus, "pid" | "endpoint"> | null> {
   try {
-    return await requestControl(socketPath, "status", { timeoutMs: 1000 }) as {
-      pid?: number;
-      endpoint?: string;
-    };
+    const status = parseDaemonStatus(
+      await requestControl(socketPath, "status", { timeoutMs: 1000 }),
+    );
+    const endpoint = (status as Partial<ConbusStatus>).endpoint;
+    return typeof endpoint === "string" ? { pid: status.pid, endpoint } : null;
   } catch {
     return null;
   }

@@ -1,5 +1,5 @@
 import { MAX_TIMER_MS } from "../platform/duration.ts";
-import type { ControlRequest } from "../resilience/control_socket.ts";
+import type { ControlRequest } from "../resilience/control_protocol.ts";
 import type { SendReport } from "./send_report.ts";
 import type { Telegram } from "./telegram.ts";
 import { parseTelegramArgument } from "./telegram_codec.ts";

@@ -1,6 +1,3 @@
-/** The first character of a telegram body: system request, reply, event, CP ("old") event. */
-export type TelegramType = "S" | "R" | "E" | "O";
-
 /** Fields every decoded telegram carries, as on the wire (latin-1 text, one char per byte). */
 export interface TelegramText {
   /** Everything between `<` and the checksum, e.g. `S0020044964F02D12`. */

@@ -4,6 +4,7 @@ import { access, lstat, readdir, readFile } from "node:fs/promises";
 import { createConnection } from "node:net";
 import { delimiter, join } from "node:path";
 import { loadConbusSettings } from "../conbus/conbus_config.ts";
+import type { ConbusStatus } from "../conbus/conbus_status.ts";
 import { conbusSocketPath } from "../conbus/daemon_client.ts";
 import { resolveFocusSettings } from "../focus/focus_config.ts";
 import { readRunningKittyVersion } from "../kitty/installed_version.ts";
@@ -15,6 +16,7 @@ import { configHome, type Environment } from "../platform/paths.ts";
 import { DEFAULT_PROC_ROOT, readComm, readEnviron } from "../platform/proc.ts";
 import { GENERATED_MARKER, UNIT_NAMES } from "../platform/systemd_units.ts";
 import { requestControl } from "../resilience/control_socket.ts";
+import { parseDaemonStatus } from "../resilience/daemon_status.ts";
 import { discoverSockets } from "../sockets/discovery.ts";
 import { checkHealth } from "../sockets/health_check.ts";
 import { verifyRuntimeDir } from "../platform/runtime_dir.ts";
@@ -236,18 +238,11 @@ async function conbusFacts(env: Environment, timeoutMs: number): Promise<DoctorF
 
 async function serveStatus(socketPath: string, timeoutMs: number) {
   try {
-    const status = await requestControl(socketPath, "status", { timeoutMs }) as {
-      pid?: number;
-      connection?: {
-        status?: string;
-        last_error?: { message?: string } | null;
-        error?: { message?: string } | null;
-      };
-    };
-    const connection = status.connection ?? {};
+    const status = parseDaemonStatus(await requestControl(socketPath, "status", { timeoutMs }));
+    const { connection } = status as ConbusStatus;
     return {
-      pid: status.pid ?? null,
-      status: connection.status ?? null,
+      pid: status.pid,
+      status: connection.status,
       lastError: connection.last_error?.message ?? connection.error?.message ?? null,
     };
   } catch {

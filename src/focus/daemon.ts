@@ -14,6 +14,7 @@ import { type ControlServer, serveControlSocket } from "../resilience/control_so
 import { ConnectionError, type ErrorJson, errorJson } from "../resilience/errors.ts";
 import { STOPPED_REASON, type SupervisorState } from "../resilience/supervisor.ts";
 import { supervisorStatusToJson } from "../resilience/supervisor_status.ts";
+import type { DaemonStatus } from "../resilience/daemon_status.ts";
 import { isoTimestamp, roundMs } from "../platform/time_format.ts";
 import type { KittyState } from "../kitty/registry.ts";
 import type { FocusedWindow } from "../compositor/focus_source.ts";
@@ -57,21 +58,21 @@ export type FocusLine = FocusActionLine | FocusConnectionLine;
 
 /** Settings of `tether focus` (flags, already validated). */
 export interface FocusDaemonOptions {
-  /** `--compositor`. */
+  /** `--compositor`: the one to follow, or `auto` (the one whose socket answers). */
   compositor: CompositorChoice;
   /** Every `--app-id`. */
   appIds: readonly string[];
   /** `--font-delta`, points. */
   deltaPt: number;
-  /** `--socket-timeout`, ms. */
+  /** `--socket-timeout`: connect and reply deadline of one attempt on any socket, ms. */
   socketTimeoutMs: number;
   /** `--max-retries`: attempts per kitty command. */
   maxAttempts: number;
-  /** `--max-connections`. */
+  /** `--max-connections`: pooled kitty connections across every kitty instance. */
   maxConnections: number;
-  /** `--idle-timeout`, ms. */
+  /** `--idle-timeout`: a pooled kitty connection unused this long is closed, ms. */
   idleTimeoutMs: number;
-  /** `--reap-interval`, ms. */
+  /** `--reap-interval`: how often idle pooled connections are looked for, ms. */
   reapIntervalMs: number;
   /** `--exclude-title` patterns: windows whose title matches are never resized. */
   excludeTitles?: readonly RegExp[];
@@ -217,19 +218,27 @@ export async function runFocusDaemon(options: FocusDaemonOptions): Promise<void>
     });
   });
 
+  // The shared daemon status; the compositor link adds which compositor and its socket.
+  const focusDaemonStatus = (): DaemonStatus => {
+    const snapshot = source.supervisor.snapshot();
+    const connection = {
+      compositor: kind,
+      socket_path: source.socketPath(),
+      ...supervisorStatusToJson(snapshot),
+    };
+    return {
+      daemon: "focus",
+      pid: process.pid,
+      uptime_ms: Math.round(clock.now() - startedAt),
+      reconnection_count: snapshot.reconnectionCount,
+      connection,
+    };
+  };
   let control: ControlServer | null = null;
   try {
     control = await serveControlSocket(controlPath, {
       status: () => ({
-        daemon: "focus",
-        pid: process.pid,
-        uptime_ms: Math.round(clock.now() - startedAt),
-        reconnection_count: source.supervisor.snapshot().reconnectionCount,
-        connection: {
-          compositor: kind,
-          socket_path: source.socketPath(),
-          ...supervisorStatusToJson(source.supervisor.snapshot()),
-        },
+        ...focusDaemonStatus(),
         focused: focusedJson(source.current()),
         settings: {
           app_ids: [...options.appIds],

@@ -2,7 +2,7 @@ import type { Duplex } from "node:stream";
 import { ConnectionError, toConnectionError } from "../resilience/errors.ts";
 import { connectUnix, type UnixConnector } from "../resilience/unix_connect.ts";
 import { waitAtMost } from "../resilience/wait_at_most.ts";
-import { encodeFrame, type KittyResponse, parseResponse, ResponseSplitter } from "./codec.ts";
+import { encodeCommand, type KittyResponse, parseResponse, ResponseSplitter } from "./codec.ts";
 
 /**
  * Opens a (not yet connected) socket to a unix socket path; tests inject sockets that never
@@ -128,7 +128,7 @@ export class KittyConnection {
    */
   request(message: object, options: KittyRequestOptions = {}): Promise<KittyResponse> {
     if (this.#failure) return Promise.reject(this.#failure);
-    const frame = encodeFrame(message);
+    const frame = encodeCommand(message);
     const timeoutMs = options.timeoutMs ?? DEFAULT_KITTY_TIMEOUT_MS;
     const silenceMeans = options.silenceMeans ?? "timeout";
     this.#requestCount++;

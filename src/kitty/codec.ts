@@ -85,10 +85,10 @@ export function toAsciiJson(value: unknown): string {
  *
  * @example
  * ```ts
- * encodeFrame(lsCommand()); // bytes of '\x1bP@kitty-cmd{"cmd":"ls","version":[0,26,0]}\x1b\\'
+ * encodeCommand(lsCommand()); // bytes of '\x1bP@kitty-cmd{"cmd":"ls","version":[0,26,0]}\x1b\\'
  * ```
  */
-export function encodeFrame(message: object): Uint8Array {
+export function encodeCommand(message: object): Uint8Array {
   const bytes = encoder.encode(FRAME_PREFIX + toAsciiJson(message) + FRAME_SUFFIX);
   if (bytes.length > MAX_REQUEST_FRAME_BYTES) {
     throw new RangeError(

@@ -76,7 +76,7 @@ export interface SetupKittyOptions {
 
 /** What {@link setupKitty} did. Never contains the password. */
 export interface SetupKittyReport {
-  /** The password file. */
+  /** Absolute path of the password file (mode 0600), whether created, replaced or kept. */
   password_file: string;
   /** `created`, `replaced` (--force) or `kept` (an existing one is reused). */
   password: "created" | "replaced" | "kept";

@@ -1,18 +1,21 @@
-import { chmod, lstat, unlink } from "node:fs/promises";
-import { createConnection, createServer, type Server, type Socket } from "node:net";
+import { lstat, unlink } from "node:fs/promises";
+import { createConnection, type Socket } from "node:net";
 import { dirname } from "node:path";
 import { fileDescriptorHeadroom } from "../platform/proc.ts";
 import { ensurePrivateDir } from "../platform/runtime_dir.ts";
+import { type Clock, systemClock, type TimerHandle } from "./clock.ts";
+import {
+  controlErrorReply,
+  type ControlReply,
+  ControlReplyError,
+  type ControlRequest,
+  decodeControlReply,
+  decodeControlRequest,
+  encodeControlReply,
+} from "./control_protocol.ts";
 import { ConnectionError, toConnectionError } from "./errors.ts";
 import { waitAtMost } from "./wait_at_most.ts";
-
-/** A request on a control socket: one JSON object per line with at least `cmd`. */
-export interface ControlRequest {
-  /** The command name, e.g. `status` or `reconnect`. */
-  cmd: string;
-  /** Command arguments, if any. */
-  [argument: string]: unknown;
-}
+import { listenYielding, type YieldingListener } from "./yielding_listener.ts";
 
 /** Answers one command; its return value becomes `data` of the `{"ok":true}` reply. */
 export type ControlHandler = (request: ControlRequest) => unknown | Promise<unknown>;
@@ -29,7 +32,7 @@ export interface ControlServer {
 const CLOSE_DRAIN_TIMEOUT_MS = 1000;
 
 /** Longest request line accepted (bytes); a longer one is answered with an error and dropped. */
-export const MAX_CONTROL_LINE_BYTES = 64 * 1024;
+const MAX_CONTROL_LINE_BYTES = 64 * 1024;
 
 /**
  * Limits of one control socket. Memory is bounded by them: at most `maxConnections` clients,
@@ -50,23 +53,35 @@ export interface ControlLimits {
 }
 
 /** The defaults of {@link ControlLimits}. */
-export const DEFAULT_CONTROL_LIMITS: Readonly<ControlLimits> = {
+const DEFAULT_CONTROL_LIMITS: Readonly<ControlLimits> = {
   maxConnections: 256,
   idleTimeoutMs: 60_000,
 };
 
+/** Options for {@link serveControlSocket}: its {@link ControlLimits} and its clock. */
+export interface ControlServerOptions extends Partial<ControlLimits> {
+  /**
+   * Times close()'s wait for replies in progress.
+   * @default systemClock
+   */
+  clock?: Clock;
+}
+
 /**
  * Serves JSON-lines commands on a unix socket, mode 0600 in a 0700 directory (created if
  * missing; an existing one must already be a 0700 directory of ours, not a symlink, else a
- * ConfigError: the socket has the umask's mode between `listen` and `chmod`, so the directory
- * is what keeps other users out). Each request line `{"cmd":"status"}` gets one reply line, `{"ok":true,"data":…}` or
- * `{"ok":false,"error":"…"}`; a connection may carry many requests, answered one at a time.
+ * ConfigError: the directory is what keeps other users out, the socket is bound under a
+ * temporary name there and tightened before it is renamed into place). Each request line `{"cmd":"status"}` gets one reply line, `{"ok":true,"data":…}` or
+ * `{"ok":false,"error":{category,message,recoverable}}` (control_protocol.ts: a handler's
+ * {@link ConnectionError} keeps its category); a connection may carry many requests, answered
+ * one at a time.
  * A leftover socket file whose listener is gone is replaced; a live one means another instance
  * runs: `busy`. Under abuse it stays answerable ({@link ControlLimits}): a client that pipelines
  * requests without reading the replies is not read from until it does (backpressure) and is
  * dropped when idle that way; connections past the cap are refused at once, so a flood of
  * idle connections never exhausts file descriptors (the accept loop then had nothing to
- * accept with and spun at 100 % CPU).
+ * accept with and spun at 100 % CPU), and a connect/close flood cannot hold the event loop in
+ * the runtime's accept loop ({@link listenYielding}).
  *
  * @example
  * ```ts
@@ -79,9 +94,9 @@ export const DEFAULT_CONTROL_LIMITS: Readonly<ControlLimits> = {
 export async function serveControlSocket(
   path: string,
   handlers: Readonly<Record<string, ControlHandler>>,
-  limits: Partial<ControlLimits> = {},
+  options: ControlServerOptions = {},
 ): Promise<ControlServer> {
-  const configured = { ...DEFAULT_CONTROL_LIMITS, ...limits };
+  const configured = { ...DEFAULT_CONTROL_LIMITS, ...options };
   const { idleTimeoutMs } = configured;
   // Never more clients than half the descriptors left: at EMFILE the runtime's accept loop
   // spins (measured: 47 % CPU with the limit at 128) instead of waiting.
@@ -93,30 +108,21 @@ export async function serveControlSocket(
   await removeLeftoverSocket(path);
   // Every client, oldest first, with its reply in progress (close() lets it finish first).
   const clients = new Map<Socket, ControlClient>();
-  const server = createServer((socket) => {
+  const listener = await listenYielding(path, (socket) => {
     socket.on("error", () => socket.destroy());
     if (clients.size >= maxConnections && !dropOldestIdle(clients)) {
-      socket.end(
-        JSON.stringify({ ok: false, error: `busy: ${maxConnections} clients connected` }) + "\n",
-      );
+      socket.end(encodeControlReply(controlErrorReply(
+        new ConnectionError("busy", `busy: ${maxConnections} clients connected`),
+      )));
       socket.destroySoon();
       return;
     }
     socket.on("close", () => clients.delete(socket));
     clients.set(socket, serveClient(socket, handlers, idleTimeoutMs));
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", (error) => reject(toConnectionError(error, `control socket ${path}`)));
-    // The kernel caps the backlog at net.core.somaxconn; a deep one rides out connect floods.
-    server.listen({ path, backlog: 4096 }, () => resolve());
-  });
-  // After listen, errors are accept() failures (EMFILE, ENFILE): that one client is lost, the
-  // server goes on (an unhandled 'error' would end the daemon).
-  server.on("error", () => {});
-  await chmod(path, 0o600);
+  }, { acceptsPerTurn: maxConnections });
   return {
     path,
-    close: () => closeServer(server, clients, path),
+    close: () => closeServer(listener, clients, options.clock ?? systemClock),
   };
 }
 
@@ -150,22 +156,21 @@ function dropOldestIdle(clients: Map<Socket, ControlClient>): boolean {
 }
 
 async function closeServer(
-  server: Server,
+  listener: YieldingListener,
   clients: Map<Socket, ControlClient>,
-  path: string,
+  clock: Clock,
 ): Promise<void> {
-  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  const closed = listener.close();
   // Replies already being computed (e.g. the answer to a "stop" request) are written and
   // flushed before the connection ends; requests arriving from now on are not read.
   await Promise.all([...clients].map(async ([client, state]) => {
     client.pause();
     // Bounded: a handler that itself awaits close() must not deadlock shutdown.
-    await waitAtMost(state.replied(), CLOSE_DRAIN_TIMEOUT_MS);
+    await waitAtMost(state.replied(), CLOSE_DRAIN_TIMEOUT_MS, clock);
     await new Promise<void>((resolve) => client.end(resolve));
     client.destroy();
   }));
   await closed;
-  await unlink(path).catch(() => {});
 }
 
 async function removeLeftoverSocket(path: string): Promise<void> {
@@ -195,29 +200,25 @@ async function removeLeftoverSocket(path: string): Promise<void> {
 async function answer(
   line: string,
   handlers: Readonly<Record<string, ControlHandler>>,
-): Promise<{ ok: true; data: unknown } | { ok: false; error: string }> {
-  let request: ControlRequest;
-  try {
-    request = JSON.parse(line);
-    if (typeof request !== "object" || request === null || typeof request.cmd !== "string") {
-      return { ok: false, error: 'request must be a JSON object with a string "cmd"' };
-    }
-  } catch {
-    return { ok: false, error: "request is not valid JSON" };
-  }
+): Promise<ControlReply> {
+  const decoded = decodeControlRequest(line);
+  if (!decoded.ok) return decoded;
+  const { request } = decoded;
   const handler = Object.hasOwn(handlers, request.cmd) ? handlers[request.cmd] : undefined;
   if (handler === undefined) {
-    return {
-      ok: false,
-      error: `unknown command "${request.cmd}" (known: ${Object.keys(handlers).join(", ")})`,
-    };
+    return controlErrorReply(
+      new Error(`unknown command "${request.cmd}" (known: ${Object.keys(handlers).join(", ")})`),
+    );
   }
   try {
     return { ok: true, data: (await handler(request)) ?? null };
   } catch (error) {
-    return { ok: false, error: error instanceof Error ? error.message : String(error) };
+    return controlErrorReply(error);
   }
 }
+
+/** The reply to a request line longer than {@link MAX_CONTROL_LINE_BYTES}. */
+const LINE_TOO_LONG = encodeControlReply(controlErrorReply(new Error("request line too long")));
 
 /**
  * Reads requests from one client and answers them one at a time. Reading stops while a line is
@@ -241,7 +242,7 @@ function serveClient(
       const newline = buffered.indexOf("\n");
       if (newline < 0) {
         if (Buffer.byteLength(buffered) > MAX_CONTROL_LINE_BYTES) {
-          socket.end(JSON.stringify({ ok: false, error: "request line too long" }) + "\n");
+          socket.end(LINE_TOO_LONG);
           buffered = "";
           return;
         }
@@ -258,7 +259,7 @@ function serveClient(
       answering = new Promise<void>((resolve) => (replied = resolve));
       answer(line, handlers).then((reply) => {
         if (socket.destroyed) return;
-        if (!socket.write(JSON.stringify(reply) + "\n")) {
+        if (!socket.write(encodeControlReply(reply))) {
           replyNotTaken = true;
           socket.pause();
           socket.once("drain", () => {
@@ -285,7 +286,7 @@ function serveClient(
     buffered += chunk;
     if (answering !== null && buffered.includes("\n")) socket.pause();
     if (Buffer.byteLength(buffered) > MAX_CONTROL_LINE_BYTES && !buffered.includes("\n")) {
-      socket.end(JSON.stringify({ ok: false, error: "request line too long" }) + "\n");
+      socket.end(LINE_TOO_LONG);
       buffered = "";
       return;
     }
@@ -313,16 +314,26 @@ interface ControlClient {
 
 /** Options for {@link requestControl}. */
 export interface ControlRequestOptions {
-  /** Give up after this long (connect + reply). Default 1000 ms. */
+  /**
+   * Give up after this long (connect + reply).
+   * @default 1000
+   */
   timeoutMs?: number;
   /** Extra fields of the request object. */
   args?: Record<string, unknown>;
+  /**
+   * Times the timeout and the pauses between retries.
+   * @default systemClock
+   */
+  clock?: Clock;
 }
 
 /**
  * Sends one command to a daemon's control socket and returns the reply's `data`. Connection
  * failures are {@link ConnectionError}s (`refused` for a dead daemon's leftover socket,
- * `timeout` for a hung one); an `{"ok":false}` reply is a `protocol` error carrying its text.
+ * `timeout` for a hung one, `protocol` for a reply that is none); an `{"ok":false}` reply is a
+ * {@link ControlReplyError} with the daemon's category, `recoverable` and message (after the
+ * socket path). A `busy` recoverable reply (no room for the request) is sent again shortly.
  *
  * @example
  * ```ts
@@ -335,7 +346,8 @@ export function requestControl(
   options: ControlRequestOptions = {},
 ): Promise<unknown> {
   const timeoutMs = options.timeoutMs ?? 1000;
-  const startedAt = performance.now();
+  const clock = options.clock ?? systemClock;
+  const startedAt = clock.now();
   // A connect refused for lack of room (a full backlog during a connect flood: EAGAIN, which
   // the compiled binary's runtime reports as ECONNREFUSED) or a "busy" answer is tried again
   // for a short while; a dead daemon's leftover socket then costs at most this much more.
@@ -349,16 +361,16 @@ export function requestControl(
   );
   return new Promise((resolve, reject) => {
     let socket: Socket;
-    let retryTimer: ReturnType<typeof setTimeout> | undefined;
+    let retryTimer: TimerHandle | undefined;
     let done = false;
     const finish = (outcome: () => void) => {
       done = true;
-      clearTimeout(timer);
-      clearTimeout(retryTimer);
+      clock.clearTimeout(timer);
+      if (retryTimer !== undefined) clock.clearTimeout(retryTimer);
       socket.destroy();
       outcome();
     };
-    const timer = setTimeout(
+    const timer = clock.setTimeout(
       () =>
         finish(() =>
           reject(new ConnectionError("timeout", `${path}: no reply within ${timeoutMs} ms`))
@@ -366,9 +378,9 @@ export function requestControl(
       timeoutMs,
     );
     const retryOr = (fail: () => void, windowMs = retryWindowMs) => {
-      if (performance.now() - startedAt >= windowMs) return finish(fail);
+      if (clock.now() - startedAt >= windowMs) return finish(fail);
       socket.destroy();
-      retryTimer = setTimeout(() => {
+      retryTimer = clock.setTimeout(() => {
         if (!done) attempt();
       }, CONNECT_RETRY_DELAY_MS);
     };
@@ -405,11 +417,17 @@ export function requestControl(
         buffered += chunk;
         const newline = buffered.indexOf("\n");
         if (newline < 0) return;
-        const line = buffered.slice(0, newline);
-        if (line.startsWith('{"ok":false,"error":"busy: ')) {
-          return retryOr(() => settleReply(line, path, resolve, reject), busyRetryWindowMs);
+        const reply = decodeControlReply(buffered.slice(0, newline));
+        if (reply === null) {
+          return finish(() => reject(new ConnectionError("protocol", `${path}: malformed reply`)));
         }
-        finish(() => settleReply(line, path, resolve, reject));
+        if (reply.ok) return finish(() => resolve(reply.data));
+        const refused = new ControlReplyError(path, reply.error);
+        const fail = () => reject(refused);
+        if (refused.category === "busy" && refused.recoverable) {
+          return retryOr(fail, busyRetryWindowMs);
+        }
+        finish(fail);
       });
     };
     attempt();
@@ -427,26 +445,3 @@ const MAX_BUSY_RETRY_WINDOW_MS = 2000;
 
 /** Pause between those retries. */
 const CONNECT_RETRY_DELAY_MS = 10;
-
-function settleReply(
-  line: string,
-  path: string,
-  resolve: (data: unknown) => void,
-  reject: (error: ConnectionError) => void,
-): void {
-  let reply: { ok?: unknown; data?: unknown; error?: unknown };
-  try {
-    reply = JSON.parse(line);
-  } catch {
-    reject(new ConnectionError("protocol", `${path}: reply is not valid JSON`));
-    return;
-  }
-  if (reply?.ok === true) resolve(reply.data);
-  else {
-    reject(
-      new ConnectionError("protocol", `${path}: ${String(reply?.error ?? "malformed reply")}`, {
-        recoverable: false,
-      }),
-    );
-  }
-}

@@ -18,16 +18,30 @@ export type ErrorCategory =
   | "closed"
   | "busy";
 
-/** Every category, for validation and exhaustive tests. */
-export const ERROR_CATEGORIES: readonly ErrorCategory[] = [
-  "not_configured",
-  "refused",
-  "timeout",
-  "auth",
-  "protocol",
-  "closed",
-  "busy",
-];
+/** Every category once: the compiler insists on an entry for each, so none can be forgotten. */
+const CATEGORIES: Readonly<Record<ErrorCategory, true>> = {
+  not_configured: true,
+  refused: true,
+  timeout: true,
+  auth: true,
+  protocol: true,
+  closed: true,
+  busy: true,
+};
+
+/**
+ * Whether a value read from JSON (a daemon's reply, a status document) is an
+ * {@link ErrorCategory}.
+ *
+ * @example
+ * ```ts
+ * isErrorCategory("busy"); // true
+ * isErrorCategory("EAGAIN"); // false
+ * ```
+ */
+export function isErrorCategory(value: unknown): value is ErrorCategory {
+  return typeof value === "string" && Object.hasOwn(CATEGORIES, value);
+}
 
 const RECOVERABLE_BY_DEFAULT: ReadonlySet<ErrorCategory> = new Set([
   "refused",

@@ -18,7 +18,7 @@ import type { SocketEntry, SocketKind } from "./socket_entry.ts";
 
 /** A file left in place and why. */
 export interface KeptEntry {
-  /** The path. */
+  /** Path of the socket file that stayed, under the runtime dir. */
   socket_path: string;
   /** Which program's socket it would be. */
   kind: SocketKind;
@@ -28,7 +28,7 @@ export interface KeptEntry {
 
 /** A removal that was attempted and failed. */
 export interface FailedRemoval {
-  /** The path. */
+  /** Absolute path of the file that could not be removed. */
   socket_path: string;
   /**
    * What went wrong: `unlink failed: <errno>` (EACCES/EPERM are `auth`), or where a file that

@@ -98,8 +98,7 @@ export function classifyHealth(
   const via = entry.file.type === "symlink" ? " (through a symlink)" : "";
   if (outcome.answered) {
     const daemon = outcome.answer.daemon;
-    const upstreamDown = daemon !== undefined && daemon.connection_status !== null &&
-      daemon.connection_status !== "connected";
+    const upstreamDown = daemon !== undefined && daemon.connection.status !== "connected";
     return {
       ...row,
       status: upstreamDown ? "degraded" : "healthy",
@@ -107,8 +106,8 @@ export function classifyHealth(
       error: upstreamDown
         ? problem(
           "closed",
-          `its upstream is ${daemon.connection_status}` +
-            (daemon.connection_error ? `: ${daemon.connection_error}` : ""),
+          `its upstream is ${daemon.connection.status}` +
+            (daemon.connection.error ? `: ${daemon.connection.error.message}` : ""),
         )
         : null,
       peer: outcome.answer.detail === undefined ? null : outcome.answer.detail + via,
@@ -117,8 +116,8 @@ export function classifyHealth(
         ? {
           reconnection_count: daemon.reconnection_count,
           uptime_ms: daemon.uptime_ms,
-          connection_status: daemon.connection_status,
-          connection_latency_ms: daemon.connection_latency_ms,
+          connection_status: daemon.connection.status,
+          connection_latency_ms: daemon.connection.latency_ms,
         }
         : {}),
     };

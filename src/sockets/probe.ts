@@ -4,34 +4,16 @@ import { niriVersion } from "../compositor/niri_client.ts";
 import { connectUnix } from "../resilience/unix_connect.ts";
 import { probeKitty } from "../kitty/probe.ts";
 import { requestControl } from "../resilience/control_socket.ts";
+import { type DaemonStatus, parseDaemonStatus } from "../resilience/daemon_status.ts";
 import { ConnectionError, type ErrorCategory, toConnectionError } from "../resilience/errors.ts";
 import type { ProbeProtocol } from "./socket_entry.ts";
-
-/** What a daemon's `status` reply adds to its row. */
-export interface DaemonFacts {
-  /** The daemon's PID. */
-  pid: number | null;
-  /** Time since it started, ms. */
-  uptime_ms: number | null;
-  /** How often it reconnected its upstream. */
-  reconnection_count: number | null;
-  /** Its upstream connection state (`connected`, `reconnecting`, ...), if it reports one. */
-  connection_status: string | null;
-  /**
-   * Latency of its upstream as it measured it (focus: the compositor's last health ping;
-   * conbus: the bridge's last reply), in ms, if it reports one.
-   */
-  connection_latency_ms: number | null;
-  /** Why its upstream is not connected (its message), if it says. */
-  connection_error: string | null;
-}
 
 /** What a successful probe learnt. */
 export interface ProbeAnswer {
   /** A short description of the answer, e.g. `sway 1.7` or `kitty (password mode)`. */
   detail?: string;
-  /** For tether daemons: facts from the `status` reply. */
-  daemon?: DaemonFacts;
+  /** For tether daemons: their `status` reply. */
+  daemon?: DaemonStatus;
 }
 
 /** The result of probing one socket. */
@@ -60,22 +42,8 @@ export const DEFAULT_PROBERS: Readonly<Record<ProbeProtocol, Prober>> = {
     return { detail: `kitty (${result.mode === "open" ? "no password" : "password mode"})` };
   },
   tether: async (path, timeoutMs) => {
-    const status = asRecord(await requestControl(path, "status", { timeoutMs }));
-    const connection = asRecord(status.connection);
-    const number = (value: unknown) => (typeof value === "number" ? value : null);
-    return {
-      detail: typeof status.daemon === "string" ? `tether ${status.daemon}` : "tether daemon",
-      daemon: {
-        pid: number(status.pid),
-        uptime_ms: number(status.uptime_ms),
-        reconnection_count: number(status.reconnection_count),
-        connection_status: typeof connection.status === "string" ? connection.status : null,
-        connection_latency_ms: number(connection.latency_ms),
-        connection_error: typeof asRecord(connection.error).message === "string"
-          ? asRecord(connection.error).message as string
-          : null,
-      },
-    };
+    const status = parseDaemonStatus(await requestControl(path, "status", { timeoutMs }));
+    return { detail: `tether ${status.daemon}`, daemon: status };
   },
   connect: async (path, timeoutMs) => {
     const socket = await connectUnix(path, { timeoutMs });
@@ -83,11 +51,6 @@ export const DEFAULT_PROBERS: Readonly<Record<ProbeProtocol, Prober>> = {
     return {};
   },
 };
-
-/** A daemon's reply field as an object to read from; anything else reads as empty. */
-function asRecord(value: unknown): Record<string, unknown> {
-  return typeof value === "object" && value !== null ? value as Record<string, unknown> : {};
-}
 
 /** Options for {@link probeSocket}. */
 export interface ProbeSocketOptions {

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { chmod, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { renderChecks } from "../../src/cli/doctor.ts";
+import { renderChecks } from "../../src/cli/doctor_action.ts";
 import type { CheckResult } from "../../src/doctor/check_result.ts";
 import { FakeConbusBridge } from "../fakes/conbus_bridge.ts";
 import { startFakeSway } from "../fakes/sway_peer.ts";

@@ -98,6 +98,7 @@ Deno.test("connection changes are one readable line each", () => {
 
 function status(overrides: Partial<FocusStatus["connection"]> = {}): FocusStatus {
   return {
+    daemon: "focus",
     pid: 99,
     uptime_ms: 125_000,
     reconnection_count: 1,

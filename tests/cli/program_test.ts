@@ -5,7 +5,8 @@ import { join } from "node:path";
 import denoConfig from "../../deno.json" with { type: "json" };
 import { spawn } from "node:child_process";
 import { openSync } from "node:fs";
-import { programForInspection } from "../../src/cli/program.ts";
+import type { CommandUnknownOpts } from "@commander-js/extra-typings";
+import { buildProgram, commandWord, programForInspection } from "../../src/cli/program.ts";
 import { runInProcess, runProcess, tetherCommand } from "../support/cli.ts";
 import { createStaleSockets } from "../support/stale_sockets.ts";
 import { tempDir } from "../support/temp_dir.ts";
@@ -257,4 +258,46 @@ Deno.test("TETHER_LOG sets the log level and --log-level overrides it", async ()
       await rm(dir, { recursive: true, force: true });
     }
   }
+});
+
+Deno.test("a program built for one subcommand declares it exactly as the whole program does", () => {
+  const context = {
+    env: {},
+    stdout: () => {},
+    stderr: () => {},
+    stdoutIsTty: false,
+    globals: () => ({ json: false, logLevel: "warn" as const }),
+    logger: () => {
+      throw new Error("nothing runs here");
+    },
+    setExitCode: () => {},
+    shutdownSignal: new AbortController().signal,
+  };
+  const helpOf = (program: CommandUnknownOpts, path: string[]): string => {
+    let command = program;
+    for (const name of path) command = command.commands.find((child) => child.name() === name)!;
+    return command.helpInformation();
+  };
+  const whole = programForInspection();
+  const names = whole.commands.map((command) => command.name()).filter((name) =>
+    name !== "completions"
+  );
+  assert.ok(names.length >= 7, String(names));
+  for (const path of commandPaths().filter((path) => path[0] !== "completions")) {
+    const alone = buildProgram(context, path[0]);
+    assert.deepEqual(alone.commands.map((command) => command.name()), [path[0]]);
+    assert.equal(helpOf(alone, path), helpOf(whole, path), path.join(" "));
+  }
+  // A word that is no subcommand (help, a typo) gets every subcommand, for help and suggestions.
+  assert.deepEqual(
+    buildProgram(context, "stauts").commands.map((command) => command.name()),
+    [...names, "completions"],
+  );
+});
+
+Deno.test("commandWord skips options and --log-level's value, and stops at --", () => {
+  assert.equal(commandWord(["--log-level", "debug", "--json", "cleanup", "--dry-run"]), "cleanup");
+  assert.equal(commandWord(["--log-level=debug", "focus", "status"]), "focus");
+  assert.equal(commandWord(["--json"]), undefined);
+  assert.equal(commandWord(["--", "cleanup"]), undefined);
 });

@@ -5,6 +5,7 @@ import type { Incoming } from "../../src/conbus/bridge_connection.ts";
 import { ConbusDaemon } from "../../src/conbus/bridge_daemon.ts";
 import { sendViaDaemon } from "../../src/conbus/daemon_client.ts";
 import { createLogger } from "../../src/platform/logger.ts";
+import { ControlReplyError } from "../../src/resilience/control_protocol.ts";
 import { requestControl } from "../../src/resilience/control_socket.ts";
 import { ConnectionError } from "../../src/resilience/errors.ts";
 import { exponentialPolicy } from "../../src/resilience/retry_policy.ts";
@@ -24,7 +25,12 @@ async function withDaemon(
       idle: Incoming[];
     },
   ) => Promise<void>,
-  options: { initialDelayMs?: number; minGapMs?: number; bridge?: FakeBridgeOptions } = {},
+  options: {
+    initialDelayMs?: number;
+    minGapMs?: number;
+    maxQueue?: number;
+    bridge?: FakeBridgeOptions;
+  } = {},
 ): Promise<void> {
   await using temp = await tempDir("tether-conbus-");
   const dir = temp.path;
@@ -35,6 +41,7 @@ async function withDaemon(
     endpoint: { host: "127.0.0.1", port: bridge.port },
     socketPath,
     minGapMs: options.minGapMs ?? 50,
+    maxQueue: options.maxQueue,
     logger,
     onIdleTelegram: (incoming) => idle.push(incoming),
     reconnectPolicy: exponentialPolicy({
@@ -321,6 +328,32 @@ Deno.test('serve: {"cmd":"reconnect"} replaces the bridge connection now', async
     assert.equal(reply?.accepted && reply.report.outcome, "replied");
     assert.equal(bridge.connectionsAccepted, 2);
   });
+});
+
+Deno.test("serve's full-queue refusal reaches the client typed: busy, not recoverable, answered once", async () => {
+  await withDaemon(async ({ daemon, socketPath }) => {
+    const inFlight = daemon.handleSend({
+      cmd: "send",
+      telegrams: ["S0020044964F02D12"],
+      timeout_ms: 2000,
+      quiet_ms: 300,
+    });
+    assert.equal(daemon.status().queue_length, 1);
+    // Typed as serve's own refusal (nothing was sent), and a full queue is not polled.
+    const started = performance.now();
+    await assert.rejects(send(socketPath, ["S0020044964F02D12"]), (error) => {
+      assert.ok(error instanceof ControlReplyError);
+      assert.equal(error.category, "busy");
+      assert.equal(error.recoverable, false);
+      assert.equal(
+        error.message,
+        "tether conbus serve: 1 requests already waiting; try again later",
+      );
+      return true;
+    });
+    assert.ok(performance.now() - started < 250, "refused at once");
+    assert.equal((await inFlight).accepted, true);
+  }, { minGapMs: 0, maxQueue: 1, bridge: { replyDelayMs: [300, 300] } });
 });
 
 Deno.test("serve: at most 64 requests in the queue (the one in flight included); the next is refused as busy", async () => {

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import {
   actionCommand,
-  encodeFrame,
+  encodeCommand,
   fontSizeChangeAction,
   fontSizeChangeCommand,
   lsCommand,
@@ -19,15 +19,15 @@ const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
 const bytes = (value: string) => new TextEncoder().encode(value);
 const frame = (json: string) => bytes(`\x1bP@kitty-cmd${json}\x1b\\`);
 
-Deno.test("encodeFrame wraps the JSON in ESC P @kitty-cmd ... ESC \\", () => {
+Deno.test("encodeCommand wraps the JSON in ESC P @kitty-cmd ... ESC \\", () => {
   assert.equal(
-    text(encodeFrame(lsCommand())),
+    text(encodeCommand(lsCommand())),
     '\x1bP@kitty-cmd{"cmd":"ls","version":[0,26,0]}\x1b\\',
   );
 });
 
-Deno.test("encodeFrame output is pure ASCII even for non-ASCII strings", () => {
-  const encoded = encodeFrame({
+Deno.test("encodeCommand output is pure ASCII even for non-ASCII strings", () => {
+  const encoded = encodeCommand({
     cmd: "set-window-title",
     version: [0, 26, 0],
     payload: { title: "héllo ✓ 😀" },
@@ -43,9 +43,9 @@ Deno.test("toAsciiJson round-trips through JSON.parse", () => {
   assert.deepEqual(JSON.parse(json), value);
 });
 
-Deno.test("encodeFrame refuses frames kitty would reset the connection for", () => {
+Deno.test("encodeCommand refuses frames kitty would reset the connection for", () => {
   assert.throws(
-    () => encodeFrame({ cmd: "x", version: [0, 26, 0], payload: { blob: "a".repeat(70_000) } }),
+    () => encodeCommand({ cmd: "x", version: [0, 26, 0], payload: { blob: "a".repeat(70_000) } }),
     RangeError,
   );
 });
@@ -79,7 +79,7 @@ Deno.test("setFontSizeCommand sends an absolute size or a reset", () => {
 
 Deno.test("versionProbeCommand is an ls with the given version", () => {
   assert.equal(
-    text(encodeFrame(versionProbeCommand([0, 99, 0]))),
+    text(encodeCommand(versionProbeCommand([0, 99, 0]))),
     '\x1bP@kitty-cmd{"cmd":"ls","version":[0,99,0]}\x1b\\',
   );
 });

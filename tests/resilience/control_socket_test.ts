@@ -4,8 +4,10 @@ import { chmod, mkdir, mkdtemp, rm, stat, symlink, writeFile } from "node:fs/pro
 import { createConnection, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { ControlReplyError } from "../../src/resilience/control_protocol.ts";
 import { requestControl, serveControlSocket } from "../../src/resilience/control_socket.ts";
 import { ConnectionError } from "../../src/resilience/errors.ts";
+import { VirtualClock } from "../support/virtual_clock.ts";
 import { sleep } from "../support/wait.ts";
 
 const CONTROL_SOCKET_MODULE = new URL("../../src/resilience/control_socket.ts", import.meta.url)
@@ -62,6 +64,96 @@ Deno.test("arguments reach the handler and handler errors become protocol errors
     }
   }));
 
+Deno.test("a handler's ConnectionError comes back with its category, recoverable and message", () =>
+  withTempDir(async (dir) => {
+    const path = join(dir, "c.sock");
+    const server = await serveControlSocket(path, {
+      pin: () => {
+        throw new ConnectionError("not_configured", "nothing to pin");
+      },
+      full: () => {
+        throw new ConnectionError("busy", "queue full", { recoverable: false });
+      },
+    });
+    try {
+      await assert.rejects(requestControl(path, "pin"), (error: unknown) => {
+        assert.ok(error instanceof ControlReplyError);
+        assert.equal(error.category, "not_configured");
+        assert.equal(error.recoverable, false);
+        assert.equal(error.message, `${path}: nothing to pin`);
+        assert.equal(error.reason, "nothing to pin");
+        return true;
+      });
+      // busy but not recoverable: answered once, not polled.
+      const started = performance.now();
+      await assert.rejects(requestControl(path, "full", { timeoutMs: 1000 }), {
+        category: "busy",
+        recoverable: false,
+      });
+      assert.ok(performance.now() - started < 200, "a non-recoverable busy is not retried");
+    } finally {
+      await server.close();
+    }
+  }));
+
+Deno.test("a busy recoverable reply (no room for the request) is sent again within the timeout", () =>
+  withTempDir(async (dir) => {
+    const path = join(dir, "c.sock");
+    let calls = 0;
+    const server = await serveControlSocket(path, {
+      status: () => {
+        calls++;
+        if (calls < 3) throw new ConnectionError("busy", "no room yet");
+        return "up";
+      },
+    });
+    try {
+      assert.equal(await requestControl(path, "status", { timeoutMs: 1000 }), "up");
+      assert.equal(calls, 3);
+    } finally {
+      await server.close();
+    }
+  }));
+
+Deno.test("a daemon from before typed errors: its string error reads as protocol, never retried", () =>
+  withTempDir(async (dir) => {
+    const path = join(dir, "old.sock");
+    let connections = 0;
+    const old = createServer((socket) => {
+      connections++;
+      socket.end('{"ok":false,"error":"busy: 256 clients connected"}\n');
+    });
+    await new Promise<void>((resolve) => old.listen(path, resolve));
+    try {
+      await assert.rejects(requestControl(path, "status"), (error: unknown) => {
+        assert.ok(error instanceof ControlReplyError);
+        assert.equal(error.category, "protocol");
+        assert.equal(error.recoverable, false);
+        assert.equal(error.message, `${path}: busy: 256 clients connected`);
+        return true;
+      });
+      assert.equal(connections, 1);
+    } finally {
+      old.close();
+    }
+  }));
+
+Deno.test("a reply that is no control reply is a protocol error", () =>
+  withTempDir(async (dir) => {
+    const path = join(dir, "odd.sock");
+    const odd = createServer((socket) => socket.end('{"ok":"yes"}\n'));
+    await new Promise<void>((resolve) => odd.listen(path, resolve));
+    try {
+      await assert.rejects(requestControl(path, "status"), (error: unknown) => {
+        assert.ok(error instanceof ConnectionError && !(error instanceof ControlReplyError));
+        assert.equal(error.category, "protocol");
+        return true;
+      });
+    } finally {
+      odd.close();
+    }
+  }));
+
 Deno.test("malformed request lines get an error reply and the connection stays usable", () =>
   withTempDir(async (dir) => {
     const path = join(dir, "c.sock");
@@ -82,9 +174,13 @@ Deno.test("malformed request lines get an error reply and the connection stays u
         });
         socket.write('not json\n[1]\n{"cmd":"status"}\n');
       });
+      const refused = (message: string) => ({
+        ok: false,
+        error: { category: "protocol", message, recoverable: false },
+      });
       assert.deepEqual(replies.map((line) => JSON.parse(line)), [
-        { ok: false, error: "request is not valid JSON" },
-        { ok: false, error: 'request must be a JSON object with a string "cmd"' },
+        refused("request is not valid JSON"),
+        refused('request must be a JSON object with a string "cmd"'),
         { ok: true, data: "up" },
       ]);
     } finally {
@@ -125,21 +221,50 @@ Deno.test("a second server on a live socket is refused as busy; a regular file i
     assert.equal((await stat(file)).isFile(), true);
   }));
 
-Deno.test("a hung daemon times out; a missing socket is not_configured", () =>
+Deno.test("a hung daemon times out on the injected clock; a missing socket is not_configured", () =>
   withTempDir(async (dir) => {
     const path = join(dir, "hung.sock");
     const hung = createServer(() => {});
     await new Promise<void>((resolve) => hung.listen(path, resolve));
+    const clock = new VirtualClock();
     try {
-      await assert.rejects(requestControl(path, "status", { timeoutMs: 100 }), {
-        category: "timeout",
-      });
+      let settled = false;
+      const asked = requestControl(path, "status", { timeoutMs: 60_000, clock });
+      asked.then(() => (settled = true), () => (settled = true));
+      await clock.advance(59_999);
+      assert.equal(settled, false, "no timeout before 60 s of clock time");
+      await clock.advance(1);
+      await assert.rejects(asked, { category: "timeout", message: /no reply within 60000 ms/ });
     } finally {
       hung.close();
     }
     await assert.rejects(requestControl(join(dir, "missing.sock"), "status"), {
       category: "not_configured",
     });
+  }));
+
+Deno.test("close() waits for a hung handler's reply at most 1 s of its clock", () =>
+  withTempDir(async (dir) => {
+    const path = join(dir, "c.sock");
+    const clock = new VirtualClock();
+    let entered!: () => void;
+    const handlerEntered = new Promise<void>((resolve) => (entered = resolve));
+    const server = await serveControlSocket(path, {
+      stuck: () => {
+        entered();
+        return new Promise(() => {});
+      },
+    }, { clock });
+    const asked = requestControl(path, "stuck", { timeoutMs: 60_000, clock });
+    asked.catch(() => {});
+    await handlerEntered;
+    let closed = false;
+    const closing = server.close().then(() => (closed = true));
+    await clock.advance(999);
+    assert.equal(closed, false, "still draining");
+    await clock.advance(1);
+    await closing;
+    await assert.rejects(asked, { category: "closed" });
   }));
 
 Deno.test("close() lets a reply in progress reach its client before ending the connection", () =>

@@ -2,9 +2,23 @@ import assert from "node:assert/strict";
 import {
   categoryForErrno,
   ConnectionError,
-  ERROR_CATEGORIES,
+  type ErrorCategory,
+  isErrorCategory,
   toConnectionError,
 } from "../../src/resilience/errors.ts";
+
+/** Every category, each once: `satisfies` fails to compile when one is missing. */
+const ALL_CATEGORIES = Object.keys(
+  {
+    not_configured: true,
+    refused: true,
+    timeout: true,
+    auth: true,
+    protocol: true,
+    closed: true,
+    busy: true,
+  } satisfies Record<ErrorCategory, true>,
+) as ErrorCategory[];
 
 const ERRNO_CATEGORIES = [
   ["ENOENT", "not_configured", false],
@@ -34,11 +48,18 @@ Deno.test("an unknown errno code is null and becomes `closed`", () => {
 });
 
 Deno.test("recoverable defaults per category and can be overridden", () => {
-  const recoverable = ERROR_CATEGORIES.filter((category) =>
+  const recoverable = ALL_CATEGORIES.filter((category) =>
     new ConnectionError(category, "m").recoverable
   );
   assert.deepEqual(recoverable, ["refused", "timeout", "closed", "busy"]);
   assert.equal(new ConnectionError("timeout", "m", { recoverable: false }).recoverable, false);
+});
+
+Deno.test("isErrorCategory accepts exactly the categories", () => {
+  assert.ok(ALL_CATEGORIES.every(isErrorCategory));
+  for (const value of ["EAGAIN", "Busy", "", null, 3, "toString", "__proto__"]) {
+    assert.equal(isErrorCategory(value), false, String(value));
+  }
 });
 
 Deno.test("toConnectionError returns a ConnectionError unchanged and keeps the cause", () => {

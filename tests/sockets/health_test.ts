@@ -79,12 +79,11 @@ Deno.test("tether daemons report reconnections, uptime and their PID from status
       answer: {
         detail: "tether focus",
         daemon: {
+          daemon: "focus",
           pid: 99,
           uptime_ms: 12_500,
           reconnection_count: 3,
-          connection_status: "connected",
-          connection_latency_ms: 41.5,
-          connection_error: null,
+          connection: { status: "connected", latency_ms: 41.5, error: null },
         },
       },
     },
@@ -122,12 +121,15 @@ Deno.test("a tether daemon whose upstream is not connected is degraded, with the
         answer: {
           detail: "tether focus",
           daemon: {
+            daemon: "focus",
             pid: 99,
             uptime_ms: 1000,
             reconnection_count: 1,
-            connection_status: upstream,
-            connection_latency_ms: null,
-            connection_error: "sway: connection refused",
+            connection: {
+              status: upstream,
+              latency_ms: null,
+              error: { category: "refused", message: "sway: connection refused" },
+            },
           },
         },
       },

@@ -2,7 +2,7 @@
  * tether's JSON vocabulary (README "JSON vocabulary") as a checker: every command's JSON is
  * run through {@link vocabularyProblems} by tests/cli/json_vocabulary_test.ts.
  */
-import { ERROR_CATEGORIES } from "../../src/resilience/errors.ts";
+import { isErrorCategory } from "../../src/resilience/errors.ts";
 
 const SNAKE = /^[a-z][a-z0-9]*(_[a-z0-9]+)*$/;
 /** ISO 8601 with a numeric UTC offset, milliseconds optional. */
@@ -122,7 +122,7 @@ function checkError(value: unknown, at: string, problems: string[], nullable: bo
     return;
   }
   const record = value as Record<string, unknown>;
-  if (!(ERROR_CATEGORIES as readonly unknown[]).includes(record.category)) {
+  if (!isErrorCategory(record.category)) {
     problems.push(`${at}.category: not an error category: ${JSON.stringify(record.category)}`);
   }
   if (typeof record.message !== "string" || record.message === "") {

@@ -1,0 +1,169 @@
+import { chmodSync, lstatSync, renameSync, unlinkSync } from "node:fs";
+import { unlink } from "node:fs/promises";
+import { createServer, type Server, type Socket } from "node:net";
+import { basename, dirname, join } from "node:path";
+import { type Clock, systemClock } from "./clock.ts";
+import { toConnectionError } from "./errors.ts";
+
+/** Options of {@link listenYielding}. */
+export interface YieldingListenerOptions {
+  /**
+   * Connections accepted without the event loop turning once, after which the listener is
+   * replaced so that the loop turns (see {@link listenYielding}).
+   * @default 256
+   */
+  acceptsPerTurn?: number;
+  /**
+   * The kernel's queue of connections not yet accepted (capped at `net.core.somaxconn`).
+   * @default 4096
+   */
+  backlog?: number;
+  /** Waits between attempts to bind the next listener after a failure. @default systemClock */
+  clock?: Clock;
+}
+
+/** A unix socket listening at a path through {@link listenYielding}. */
+export interface YieldingListener {
+  /** How often the listener was replaced to let the event loop turn. */
+  readonly replacements: number;
+  /** Stops accepting and removes the socket file. */
+  close(): Promise<void>;
+}
+
+/** Pause between attempts to bind the next listener when binding fails (e.g. EMFILE). */
+const RELISTEN_RETRY_MS = 20;
+
+/**
+ * Listens on a unix socket at `path` (mode 0600 from the first moment: it is bound under a
+ * hidden temporary name, tightened, then renamed into place) and hands every connection to
+ * `onConnection`.
+ *
+ * Why replacing: Bun's accept loop (uSockets) accepts until the backlog is empty before it
+ * returns to the event loop. A process that connects and closes as fast as it can keeps the
+ * backlog full, so the loop never returned — measured: no `epoll_wait` for seconds, no data,
+ * close or timer events, a well-behaved `status` answered 0 times in 60 — while the daemon's
+ * own accept handler ran for every flood connection. Neither Bun nor node:net can pause
+ * accepting; closing the listening socket is the one thing that ends the loop. So after
+ * `acceptsPerTurn` connections without a turn, a spare listener (bound beforehand) is renamed
+ * over `path` and the current one is closed; the event loop then reads the clients it accepted.
+ * Connections still queued on the closed listener are reset, which `requestControl` retries.
+ *
+ * Errors: the first listen fails with a {@link ConnectionError}; binding a spare that fails is
+ * retried every {@link RELISTEN_RETRY_MS} ms (no switch happens meanwhile).
+ */
+export async function listenYielding(
+  path: string,
+  onConnection: (socket: Socket) => void,
+  options: YieldingListenerOptions = {},
+): Promise<YieldingListener> {
+  const acceptsPerTurn = options.acceptsPerTurn ?? 256;
+  const backlog = options.backlog ?? 4096;
+  const clock = options.clock ?? systemClock;
+  let generation = 0;
+  let acceptedSinceTurn = 0;
+  let turnPending = false;
+  let replacements = 0;
+  let closed = false;
+  let current: Bound | null = null;
+  // The next listener, bound and tightened under its temporary name, ready to be renamed over
+  // `path` at once: switching costs one rename, so the path is never without a listener.
+  let spare: Bound | null = null;
+  let preparing: Promise<void> | null = null;
+
+  const accept = (socket: Socket) => {
+    acceptedSinceTurn++;
+    if (!turnPending) {
+      turnPending = true;
+      setImmediate(() => {
+        turnPending = false;
+        acceptedSinceTurn = 0;
+      });
+    }
+    onConnection(socket);
+    if (acceptedSinceTurn >= acceptsPerTurn && spare !== null && !closed) switchToSpare();
+  };
+
+  // Binds a listener under a hidden temporary name in the same directory, mode 0600 before
+  // anyone can know the name.
+  const bind = async (): Promise<Bound> => {
+    const temporary = join(
+      dirname(path),
+      `.${basename(path)}.${process.pid}.${generation++}.next`,
+    );
+    if (lstatSync(temporary, { throwIfNoEntry: false })?.isSocket()) unlinkSync(temporary);
+    const server = createServer(accept);
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", (error) => reject(toConnectionError(error, `control socket ${path}`)));
+      server.listen({ path: temporary, backlog }, () => resolve());
+    });
+    // After listen, errors are accept() failures (EMFILE, ENFILE): that one client is lost,
+    // the server goes on (an unhandled 'error' would end the daemon).
+    server.on("error", () => {});
+    try {
+      chmodSync(temporary, 0o600);
+    } catch (error) {
+      server.close();
+      throw toConnectionError(error, `control socket ${path}`);
+    }
+    return { server, temporary };
+  };
+
+  // Prepares the next spare, retrying while binding fails (e.g. EMFILE during a flood).
+  const prepareSpare = () => {
+    preparing ??= (async () => {
+      while (!closed && spare === null) {
+        try {
+          const bound = await bind();
+          if (closed) bound.server.close();
+          else spare = bound;
+        } catch {
+          await clock.sleep(RELISTEN_RETRY_MS);
+        }
+      }
+    })().finally(() => (preparing = null));
+  };
+
+  // Renames the spare over `path` and closes the listener that was there: its accept loop
+  // ends, and connections still queued on it are refused (their clients try again).
+  const switchToSpare = () => {
+    const next = spare!;
+    spare = null;
+    renameSync(next.temporary, path);
+    replacements++;
+    // The runtime unlinks the name it bound (the temporary one, long renamed), never `path`.
+    current?.server.close();
+    current = next;
+    prepareSpare();
+  };
+
+  try {
+    current = await bind();
+    renameSync(current.temporary, path);
+  } catch (error) {
+    current?.server.close();
+    throw toConnectionError(error, `control socket ${path}`);
+  }
+  prepareSpare();
+  return {
+    get replacements() {
+      return replacements;
+    },
+    async close() {
+      closed = true;
+      await preparing;
+      spare?.server.close();
+      const listening = current;
+      current = null;
+      if (listening !== null) {
+        await new Promise<void>((resolve) => listening.server.close(() => resolve()));
+      }
+      await unlink(path).catch(() => {});
+    },
+  };
+}
+
+/** A listening server and the temporary name it was bound under. */
+interface Bound {
+  server: Server;
+  temporary: string;
+}
