@@ -39,10 +39,11 @@ import {
   type BridgeEndpoint,
   connectBridge,
   type ConnectOptions,
+  endpointLabel,
   type Incoming,
   type Receiver,
 } from "../../src/conbus/bridge_connection.ts";
-import { createBridgePool, oneShotAcquirer, poolAcquirer } from "../../src/conbus/bridge_pool.ts";
+import { createBridgePool, poolAcquirer } from "../../src/conbus/bridge_pool.ts";
 import { type AcquireConnection, sendTelegrams } from "../../src/conbus/conbus_client.ts";
 import { FrameSplitter } from "../../src/conbus/frame_splitter.ts";
 import { decodeFrame, encodeFrame, telegramFromBody } from "../../src/conbus/telegram_codec.ts";
@@ -310,8 +311,22 @@ for (let round = 0; round < rounds; round++) {
 for (const each of [raw, rawBare, rawPlusWork]) each.socket.destroy();
 await pool.close();
 
+/** A new connection per read, closed on release: the baseline the pool is measured against. */
+function newConnectionPerRead(target: BridgeEndpoint): AcquireConnection {
+  return async (signal) => {
+    const connection = await connectBridge(target, { timeoutMs: 2000, signal });
+    return {
+      connection,
+      key: endpointLabel(target),
+      reused: false,
+      createdAt: connection.createdAtMs,
+      release: () => connection.close(),
+    };
+  };
+}
+
 // A new connection per read: its own phase (connection churn would disturb the others).
-const perReadConnection = sendSide(oneShotAcquirer(endpoint));
+const perReadConnection = sendSide(newConnectionPerRead(endpoint));
 await perReadConnection(200);
 const perReadMs: number[] = [];
 for (let round = 0; round < Math.min(rounds, 5); round++) {

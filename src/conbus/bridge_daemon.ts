@@ -2,7 +2,7 @@ import { type Clock, systemClock } from "../resilience/clock.ts";
 import type { ControlRequest } from "../resilience/control_protocol.ts";
 import { type ControlServer, serveControlSocket } from "../resilience/control_socket.ts";
 import { ConnectionError } from "../resilience/errors.ts";
-import type { Lease } from "../resilience/pool.ts";
+import type { Lease } from "../resilience/pool_lease.ts";
 import { exponentialPolicy, type RetryPolicy } from "../resilience/retry_policy.ts";
 import { FlapLogThrottle } from "../resilience/flap_log_throttle.ts";
 import { Supervisor } from "../resilience/supervisor.ts";

@@ -1,5 +1,5 @@
 import type { Clock } from "../resilience/clock.ts";
-import { KeyedPool, type Lease } from "../resilience/pool.ts";
+import { KeyedPool } from "../resilience/pool.ts";
 import {
   type BridgeConnection,
   type BridgeEndpoint,
@@ -86,30 +86,4 @@ export function poolAcquirer(
   // it opened in the background (min idle), so a bridge that closed while idle is replaced.
   // acquireNow: an idle connection is leased without a promise turn.
   return (signal) => pool.acquireNow(key, signal === undefined ? NO_OPTIONS : { signal });
-}
-
-/**
- * {@link AcquireConnection} that opens a new connection per acquire and closes it on release —
- * what a one-shot `conbus send --direct` does, and the baseline of the benchmark.
- */
-export function oneShotAcquirer(
-  endpoint: BridgeEndpoint,
-  options: { connectTimeoutMs?: number; clock?: Clock; connect?: BridgeConnect } = {},
-): AcquireConnection {
-  const connect = options.connect ?? connectBridge;
-  return async (signal) => {
-    const connection = await connect(endpoint, {
-      timeoutMs: options.connectTimeoutMs ?? 2000,
-      signal,
-      clock: options.clock,
-    });
-    const lease: Lease<BridgeConnection> = {
-      connection,
-      key: endpointLabel(endpoint),
-      reused: false,
-      createdAt: connection.createdAtMs,
-      release: () => connection.close(),
-    };
-    return lease;
-  };
 }

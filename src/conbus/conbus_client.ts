@@ -1,6 +1,6 @@
 import { type Clock, systemClock } from "../resilience/clock.ts";
 import { ConnectionError, toConnectionError } from "../resilience/errors.ts";
-import type { Lease } from "../resilience/pool.ts";
+import type { Lease } from "../resilience/pool_lease.ts";
 import { retry } from "../resilience/retry.ts";
 import {
   delayBeforeAttempt,

@@ -1,5 +1,5 @@
 import type { DaemonConnectionStatus, DaemonStatus } from "../resilience/daemon_status.ts";
-import type { PoolStats } from "../resilience/pool.ts";
+import type { PoolStats } from "../resilience/pool_stats.ts";
 import type { SupervisorStatusJson } from "../resilience/supervisor_status.ts";
 
 /**

@@ -6,11 +6,7 @@ import { type Clock, systemClock } from "../resilience/clock.ts";
 import { ConnectionError, type ErrorCategory, toConnectionError } from "../resilience/errors.ts";
 import { TypedEmitter } from "../resilience/events.ts";
 import { retry } from "../resilience/retry.ts";
-import {
-  KITTY_COMMAND_POLICY,
-  type RetryPolicy,
-  schedulePolicy,
-} from "../resilience/retry_policy.ts";
+import { type RetryPolicy, schedulePolicy } from "../resilience/retry_policy.ts";
 import { statusToJson, TargetStatus, type TargetStatusJson } from "../resilience/status.ts";
 import {
   type KittyCommand,
@@ -28,6 +24,7 @@ import {
   type UnknownKittyVersion,
 } from "./installed_version.ts";
 import { formatKittyVersion } from "./kitty_version.ts";
+import { KITTY_COMMAND_POLICY } from "./command_policy.ts";
 import { type FontTargeting, fontTargetingFor, planOsWindowFontChange } from "./os_window_font.ts";
 import {
   decideFromFirstContact,

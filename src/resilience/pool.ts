@@ -1,122 +1,39 @@
 import { type Clock, systemClock, type TimerHandle } from "./clock.ts";
 import { ConnectionError } from "./errors.ts";
 import { TypedEmitter } from "./events.ts";
+import { checkAlive, type Connector } from "./pool_connector.ts";
+import { type AcquireOptions, type Lease, leaseOf, type UseOptions } from "./pool_lease.ts";
+import {
+  acquireDeadlineError,
+  type DisposeReason,
+  emptyKeyState,
+  expiryOf,
+  isUnused,
+  type KeyState,
+  needsReplenish,
+  nextOpenStep,
+  openCount,
+  type PoolEntry,
+  type PoolLimits,
+  poolLimits,
+  releaseOutcome,
+} from "./pool_decisions.ts";
+import {
+  countDisposal,
+  keyStats,
+  type PoolKeyStats,
+  type PoolStats,
+  poolStats,
+  zeroCounters,
+} from "./pool_stats.ts";
+import { awaitWithin, ChangeWaiters } from "./pool_waiters.ts";
 
-/**
- * Opens, closes and checks connections for a {@link KeyedPool}. Injected, so the pool never
- * knows what a connection is (a kitty socket, the Conbus TCP stream, a fake in tests).
- */
-export interface Connector<C> {
-  /**
-   * Opens a connection for `key`. Throw a {@link ConnectionError} on failure. `signal` aborts
-   * when the pool closes.
-   */
-  create(key: string, signal: AbortSignal): Promise<C>;
-  /** Closes a connection; errors are ignored (the pool forgets the connection either way). */
-  destroy(connection: C, key: string): Promise<void> | void;
-  /**
-   * Optional aliveness check run before an idle connection is reused (e.g. "did the peer close
-   * while we idled?"). `false` or a throw/rejection discards it and the acquire goes on with
-   * another or a new connection.
-   */
-  isAlive?(connection: C, key: string): Promise<boolean> | boolean;
-}
-
-/** Why the pool closed a connection. */
-export type DisposeReason =
-  | "idle_timeout"
-  | "max_lifetime"
-  | "evicted"
-  | "broken"
-  | "not_alive"
-  | "closed";
-
-/** Options for {@link KeyedPool}; durations in ms, 0 = "no limit" where noted. */
-export interface PoolOptions<C> {
+/** Options for {@link KeyedPool}: the connector, the limits (see {@link PoolLimits}), the clock. */
+export interface PoolOptions<C> extends Partial<PoolLimits> {
   /** Opens/closes/checks connections. */
   connector: Connector<C>;
-  /** Connections (idle + leased + being created) per key. Default 1. */
-  maxPerKey?: number;
-  /** Connections over all keys; at the cap the least recently used IDLE one is evicted. Default 10. */
-  maxTotal?: number;
-  /** An idle connection older than this (since its last release) is closed. Default 1800000 (30 min); 0 = never. */
-  idleTimeoutMs?: number;
-  /**
-   * A connection older than this (since creation) is closed when idle, or retired on release
-   * when leased — never closed mid-use. Default 0 = unlimited.
-   */
-  maxLifetimeMs?: number;
-  /**
-   * Connections kept open per key passed to {@link KeyedPool.warm} (Conbus: 1 — connected at
-   * start and again after each disposal). Replenished after every disposal and on each reaper
-   * pass; a failed replenish is retried only on the next reaper pass (no busy loop). Default 0.
-   */
-  minOpenPerKey?: number;
-  /** Background reaper period (unref'd timer). Default 300000 (5 min); 0 = no reaper. */
-  reapIntervalMs?: number;
-  /**
-   * How long `acquire` waits for capacity (all of a key's connections leased, or the global
-   * cap reached with nothing idle to evict) or for a creation in flight; then it rejects with
-   * `busy` (capacity) or `timeout` (creation). Default 30000; 0 = wait indefinitely.
-   */
-  acquireTimeoutMs?: number;
-  /** Default {@link systemClock}. */
+  /** @default {systemClock} */
   clock?: Clock;
-}
-
-/** A leased connection; give it back with {@link Lease.release} exactly once (extra calls are ignored). */
-export interface Lease<C> {
-  /** The connection. */
-  readonly connection: C;
-  /** Its key. */
-  readonly key: string;
-  /** Whether it was idle in the pool before (false = created for this acquire). */
-  readonly reused: boolean;
-  /** When it was created (clock ms). */
-  readonly createdAt: number;
-  /**
-   * Returns it to the pool. `broken: true` discards it (it failed in use); so does an expired
-   * lifetime or a closing pool.
-   */
-  release(options?: { broken?: boolean }): void;
-}
-
-/** Counters since creation plus current counts. */
-export interface PoolStats {
-  /** Connections opened. */
-  created: number;
-  /** Acquires served by an idle connection. */
-  reused: number;
-  /** Idle connections closed to make room at `maxTotal` (LRU). */
-  evicted: number;
-  /** Connections closed for idle timeout or max lifetime. */
-  expired: number;
-  /** Connections discarded as broken (release) or not alive (reuse check). */
-  discarded: number;
-  /** `create` failures. */
-  failed: number;
-  /** Connections closed, for any reason. */
-  destroyed: number;
-  /** Currently idle. */
-  idle: number;
-  /** Currently leased. */
-  leased: number;
-  /** Creations in flight. */
-  creating: number;
-  /** Acquires waiting for capacity (not those waiting for a creation in flight). */
-  waiting: number;
-}
-
-/** Current counts of one key. */
-export interface PoolKeyStats {
-  /** Idle connections. */
-  idle: number;
-  /** Leased connections. */
-  leased: number;
-  /** Whether a creation is in flight. */
-  creating: boolean;
-  /** Whether {@link KeyedPool.warm} keeps `minOpenPerKey` open for it. */
-  warm: boolean;
 }
 
 /** Events of a {@link KeyedPool}. */
@@ -125,48 +42,8 @@ export interface PoolEvents<C> {
   create: { key: string; connection: C };
   /** A connection was closed. */
   destroy: { key: string; connection: C; reason: DisposeReason };
-  /** `create` failed. */
+  /** `create` threw or rejected (the key's waiters get that error; nothing was added). */
   create_failed: { key: string; error: unknown };
-}
-
-/** Options for {@link KeyedPool.acquire}. */
-export interface AcquireOptions {
-  /** Stops waiting (rejects with its reason); a creation in flight continues for others. */
-  signal?: AbortSignal;
-}
-
-/** Options for {@link KeyedPool.use}. */
-export interface UseOptions extends AcquireOptions {
-  /**
-   * By default any error thrown by `fn` discards the connection: after a failure mid-exchange
-   * the stream may hold half a reply, so reusing it is unsafe. Return true for errors known to
-   * leave the stream clean (e.g. a well-formed error reply) to keep it.
-   */
-  keepOnError?: (error: unknown) => boolean;
-}
-
-interface Entry<C> {
-  readonly key: string;
-  readonly connection: C;
-  readonly createdAt: number;
-  lastUsedAt: number;
-  /** Opened just now for a waiting acquire: no expiry or aliveness check before handing it out. */
-  fresh: boolean;
-  /** Leased at least once (a later lease counts as a reuse). */
-  used: boolean;
-  readonly state: KeyState<C>;
-}
-
-interface KeyState<C> {
-  /** Ordered by release time: the last one is the most recently used. */
-  idle: Entry<C>[];
-  leased: Set<Entry<C>>;
-  creating: Promise<void> | null;
-  /** Acquires awaiting `creating` (its connection is then handed out unchecked). */
-  awaitingCreation: number;
-  warm: boolean;
-  /** Forgotten while in use: its connections are closed as they come back. */
-  retired: boolean;
 }
 
 /**
@@ -199,46 +76,23 @@ interface KeyState<C> {
 export class KeyedPool<C> {
   /** create / destroy / create_failed events. */
   readonly events: TypedEmitter<PoolEvents<C>> = new TypedEmitter();
-  #connector: Connector<C>;
-  #clock: Clock;
-  #maxPerKey: number;
-  #maxTotal: number;
-  #idleTimeoutMs: number;
-  #maxLifetimeMs: number;
-  #minOpenPerKey: number;
-  #reapIntervalMs: number;
-  #acquireTimeoutMs: number;
+  readonly #connector: Connector<C>;
+  readonly #clock: Clock;
+  readonly #limits: PoolLimits;
   #keys = new Map<string, KeyState<C>>();
   #retired = new Set<KeyState<C>>();
-  #waiters = new Set<() => void>();
+  readonly #changes = new ChangeWaiters();
   #waiting = 0;
   #pendingDestroys = new Set<Promise<void>>();
   #reaper: TimerHandle | null = null;
   #closing = false;
   #lifecycle = new AbortController();
-  #counters = {
-    created: 0,
-    reused: 0,
-    evicted: 0,
-    expired: 0,
-    discarded: 0,
-    failed: 0,
-    destroyed: 0,
-  };
+  readonly #counters = zeroCounters();
 
   constructor(options: PoolOptions<C>) {
     this.#connector = options.connector;
     this.#clock = options.clock ?? systemClock;
-    this.#maxPerKey = positiveInteger(options.maxPerKey ?? 1, "maxPerKey");
-    this.#maxTotal = positiveInteger(options.maxTotal ?? 10, "maxTotal");
-    this.#idleTimeoutMs = nonNegative(options.idleTimeoutMs ?? 1_800_000, "idleTimeoutMs");
-    this.#maxLifetimeMs = nonNegative(options.maxLifetimeMs ?? 0, "maxLifetimeMs");
-    this.#minOpenPerKey = nonNegative(options.minOpenPerKey ?? 0, "minOpenPerKey");
-    if (this.#minOpenPerKey > this.#maxPerKey) {
-      throw new RangeError("KeyedPool: minOpenPerKey must not exceed maxPerKey");
-    }
-    this.#reapIntervalMs = nonNegative(options.reapIntervalMs ?? 300_000, "reapIntervalMs");
-    this.#acquireTimeoutMs = nonNegative(options.acquireTimeoutMs ?? 30_000, "acquireTimeoutMs");
+    this.#limits = poolLimits(options);
     this.#scheduleReaper();
   }
 
@@ -249,7 +103,8 @@ export class KeyedPool<C> {
    */
   async acquire(key: string, options: AcquireOptions = {}): Promise<Lease<C>> {
     const startedAtMs = this.#clock.now();
-    const deadline = this.#acquireTimeoutMs > 0 ? startedAtMs + this.#acquireTimeoutMs : null;
+    const timeoutMs = this.#limits.acquireTimeoutMs;
+    const deadline = timeoutMs > 0 ? startedAtMs + timeoutMs : null;
     for (let first = true;; first = false) {
       this.#throwIfClosing(key);
       options.signal?.throwIfAborted();
@@ -261,8 +116,9 @@ export class KeyedPool<C> {
         if (lease !== null) return lease;
         continue;
       }
-      if (state.creating !== null) {
-        const creating = state.creating;
+      const step = nextOpenStep(state, this.#states(), this.#limits);
+      if (step.kind === "await_creation") {
+        const creating = state.creating!;
         state.awaitingCreation++;
         try {
           await this.#wait(() => creating, deadline, options.signal, "timeout", key);
@@ -271,17 +127,15 @@ export class KeyedPool<C> {
         }
         continue;
       }
-      if (this.#openCount(state) < this.#maxPerKey) {
-        if (this.#total() >= this.#maxTotal) this.#evictLeastRecentlyUsed();
-        if (this.#total() < this.#maxTotal) {
-          const creating = this.#create(key, state, true);
-          await this.#wait(() => creating, deadline, options.signal, "timeout", key);
-          continue;
-        }
+      if (step.evict !== null) this.#evictOldestIdle(step.evict);
+      if (step.kind === "create") {
+        const creating = this.#create(key, state, true);
+        await this.#wait(() => creating, deadline, options.signal, "timeout", key);
+        continue;
       }
       this.#waiting++;
       try {
-        await this.#wait((stop) => this.#nextChange(stop), deadline, options.signal, "busy", key);
+        await this.#wait((stop) => this.#changes.next(stop), deadline, options.signal, "busy", key);
       } finally {
         this.#waiting--;
       }
@@ -349,13 +203,14 @@ export class KeyedPool<C> {
     this.#throwIfClosing(key);
     const state = this.#state(key);
     state.warm = true;
-    while (this.#openCount(state) < this.#minOpenPerKey) {
-      if (state.creating !== null) {
+    while (openCount(state) < this.#limits.minOpenPerKey) {
+      const step = nextOpenStep(state, this.#states(), this.#limits);
+      if (step.kind === "await_creation") {
         await state.creating;
         continue;
       }
-      if (this.#total() >= this.#maxTotal) this.#evictLeastRecentlyUsed();
-      if (this.#total() >= this.#maxTotal) return;
+      if (step.evict !== null) this.#evictOldestIdle(step.evict);
+      if (step.kind === "wait") return;
       await this.#create(key, state, false);
     }
   }
@@ -381,7 +236,7 @@ export class KeyedPool<C> {
     const now = this.#clock.now();
     for (const state of this.#keys.values()) {
       for (const entry of [...state.idle]) {
-        const reason = this.#expiry(entry, now);
+        const reason = expiryOf(entry, now, this.#limits);
         if (reason !== null) {
           state.idle.splice(state.idle.indexOf(entry), 1);
           this.#dispose(entry, reason);
@@ -389,31 +244,17 @@ export class KeyedPool<C> {
       }
     }
     await Promise.all([...this.#keys.keys()].map((key) => this.#replenish(key)));
-    for (const [key, state] of this.#keys) this.#dropIfEmpty(key, state);
+    for (const [key, state] of this.#keys) if (isUnused(state)) this.#keys.delete(key);
   }
 
   /** Counters and current counts. */
   stats(): PoolStats {
-    let idle = 0;
-    let leased = 0;
-    let creating = 0;
-    for (const state of this.#states()) {
-      idle += state.idle.length;
-      leased += state.leased.size;
-      if (state.creating !== null) creating++;
-    }
-    return { ...this.#counters, idle, leased, creating, waiting: this.#waiting };
+    return poolStats(this.#counters, this.#states(), this.#waiting);
   }
 
   /** Current counts for one key. */
   keyStats(key: string): PoolKeyStats {
-    const state = this.#keys.get(key);
-    return {
-      idle: state?.idle.length ?? 0,
-      leased: state?.leased.size ?? 0,
-      creating: (state?.creating ?? null) !== null,
-      warm: state?.warm ?? false,
-    };
+    return keyStats(this.#keys.get(key));
   }
 
   /**
@@ -429,15 +270,9 @@ export class KeyedPool<C> {
       for (const state of this.#keys.values()) {
         for (const entry of state.idle.splice(0)) this.#dispose(entry, "closed");
       }
-      this.#wakeAll();
+      this.#changes.wakeAll();
     }
-    for (;;) {
-      const busy = this.#states().some((state) =>
-        state.leased.size > 0 || state.creating !== null || state.idle.length > 0
-      );
-      if (!busy) break;
-      await this.#nextChange();
-    }
+    while (this.#states().some((state) => openCount(state) > 0)) await this.#changes.next();
     while (this.#pendingDestroys.size > 0) await Promise.all([...this.#pendingDestroys]);
     this.#keys.clear();
   }
@@ -448,11 +283,11 @@ export class KeyedPool<C> {
    * no extra promise turns.
    */
   #tryLease(
-    entry: Entry<C>,
+    entry: PoolEntry<C>,
     state: KeyState<C>,
     nowMs: number,
   ): Lease<C> | null | Promise<Lease<C> | null> {
-    const reason = entry.fresh ? null : this.#expiry(entry, nowMs);
+    const reason = entry.fresh ? null : expiryOf(entry, nowMs, this.#limits);
     if (reason !== null) {
       this.#dispose(entry, reason);
       return null;
@@ -460,20 +295,13 @@ export class KeyedPool<C> {
     state.leased.add(entry);
     // A connection opened in the background (warm/replenish) may have idled for hours: check it.
     if (entry.fresh || this.#connector.isAlive === undefined) return this.#lease(entry, nowMs);
-    let checked: Promise<boolean> | boolean;
-    try {
-      checked = this.#connector.isAlive(entry.connection, entry.key);
-    } catch {
-      checked = false;
-    }
+    const checked = checkAlive(this.#connector, entry.connection, entry.key);
     if (typeof checked === "boolean") return this.#afterAliveCheck(entry, state, checked, nowMs);
-    return checked.then((alive) => alive, () => false).then((alive) =>
-      this.#afterAliveCheck(entry, state, alive, this.#clock.now())
-    );
+    return checked.then((alive) => this.#afterAliveCheck(entry, state, alive, this.#clock.now()));
   }
 
   #afterAliveCheck(
-    entry: Entry<C>,
+    entry: PoolEntry<C>,
     state: KeyState<C>,
     alive: boolean,
     nowMs: number,
@@ -492,44 +320,27 @@ export class KeyedPool<C> {
     return this.#lease(entry, nowMs);
   }
 
-  #lease(entry: Entry<C>, nowMs: number): Lease<C> {
-    const reused = entry.used;
+  #lease(entry: PoolEntry<C>, nowMs: number): Lease<C> {
+    if (entry.used) this.#counters.reused++;
+    const lease = leaseOf(entry, (broken) => this.#release(entry, broken));
     entry.fresh = false;
     entry.used = true;
-    if (reused) this.#counters.reused++;
     entry.lastUsedAt = nowMs;
-    let released = false;
-    return {
-      connection: entry.connection,
-      key: entry.key,
-      reused,
-      createdAt: entry.createdAt,
-      release: (options = {}) => {
-        if (released) return;
-        released = true;
-        this.#release(entry, options.broken === true);
-      },
-    };
+    return lease;
   }
 
-  #release(entry: Entry<C>, broken: boolean): void {
-    const state = entry.state;
-    state.leased.delete(entry);
+  #release(entry: PoolEntry<C>, broken: boolean): void {
+    entry.state.leased.delete(entry);
     const now = this.#clock.now();
-    if (broken) {
-      this.#counters.discarded++;
-      this.#dispose(entry, "broken");
-    } else if (this.#closing) {
-      this.#dispose(entry, "closed");
-    } else if (this.#lifetimeOver(entry, now)) {
-      this.#dispose(entry, "max_lifetime");
-    } else if (state.retired) {
-      this.#dispose(entry, "evicted");
-    } else {
+    const outcome = releaseOutcome(entry, broken, this.#closing, now, this.#limits);
+    if (outcome === "idle") {
       entry.lastUsedAt = now;
-      state.idle.push(entry);
-      this.#wakeAll();
+      entry.state.idle.push(entry);
+      this.#changes.wakeAll();
+      return;
     }
+    if (outcome === "broken") this.#counters.discarded++;
+    this.#dispose(entry, outcome);
   }
 
   /** `forAcquire`: an acquire waits for it (handed out unchecked); else a background open. */
@@ -538,7 +349,7 @@ export class KeyedPool<C> {
       try {
         const connection = await this.#connector.create(key, this.#lifecycle.signal);
         const now = this.#clock.now();
-        const entry: Entry<C> = {
+        const entry: PoolEntry<C> = {
           key,
           connection,
           createdAt: now,
@@ -559,7 +370,7 @@ export class KeyedPool<C> {
       } finally {
         state.creating = null;
         if (state.retired && state.leased.size === 0) this.#retired.delete(state);
-        this.#wakeAll();
+        this.#changes.wakeAll();
       }
     })();
     state.creating = creating;
@@ -571,22 +382,18 @@ export class KeyedPool<C> {
 
   async #replenish(key: string): Promise<void> {
     const state = this.#keys.get(key);
-    if (state === undefined || !state.warm || this.#closing) return;
-    if (state.creating !== null || this.#openCount(state) >= this.#minOpenPerKey) return;
-    // Never evict for a replenish: two warm keys at the global cap would evict each other forever.
-    if (this.#total() >= this.#maxTotal) return;
+    if (state === undefined || this.#closing) return;
+    if (!needsReplenish(state, this.#states(), this.#limits)) return;
     // One attempt per trigger: a failure waits for the next reaper pass or disposal.
     await this.#create(key, state, false).catch(() => {});
   }
 
-  #dispose(entry: Entry<C>, reason: DisposeReason): void {
+  #dispose(entry: PoolEntry<C>, reason: DisposeReason): void {
     const state = entry.state;
     if (state.retired && state.leased.size === 0 && state.creating === null) {
       this.#retired.delete(state);
     }
-    this.#counters.destroyed++;
-    if (reason === "idle_timeout" || reason === "max_lifetime") this.#counters.expired++;
-    if (reason === "evicted") this.#counters.evicted++;
+    countDisposal(this.#counters, reason);
     this.events.emit("destroy", { key: entry.key, connection: entry.connection, reason });
     const destroying = (async () => {
       try {
@@ -597,69 +404,22 @@ export class KeyedPool<C> {
     })();
     this.#pendingDestroys.add(destroying);
     destroying.finally(() => this.#pendingDestroys.delete(destroying));
-    this.#wakeAll();
+    this.#changes.wakeAll();
     if (!this.#closing) void this.#replenish(entry.key);
   }
 
-  #evictLeastRecentlyUsed(): void {
-    let victim: Entry<C> | undefined;
-    let victimState: KeyState<C> | undefined;
-    for (const state of this.#keys.values()) {
-      const oldest = state.idle[0];
-      if (oldest !== undefined && (victim === undefined || oldest.lastUsedAt < victim.lastUsedAt)) {
-        victim = oldest;
-        victimState = state;
-      }
-    }
-    if (victim === undefined || victimState === undefined) return;
-    victimState.idle.shift();
-    this.#dispose(victim, "evicted");
-  }
-
-  #expiry(entry: Entry<C>, now: number): DisposeReason | null {
-    if (this.#lifetimeOver(entry, now)) return "max_lifetime";
-    if (this.#idleTimeoutMs > 0 && now - entry.lastUsedAt >= this.#idleTimeoutMs) {
-      return "idle_timeout";
-    }
-    return null;
-  }
-
-  #lifetimeOver(entry: Entry<C>, now: number): boolean {
-    return this.#maxLifetimeMs > 0 && now - entry.createdAt >= this.#maxLifetimeMs;
+  /** Closes the least recently used idle connection of `state` to make room at the global cap. */
+  #evictOldestIdle(state: KeyState<C>): void {
+    this.#dispose(state.idle.shift()!, "evicted");
   }
 
   #state(key: string): KeyState<C> {
     let state = this.#keys.get(key);
     if (state === undefined) {
-      state = {
-        idle: [],
-        leased: new Set(),
-        creating: null,
-        awaitingCreation: 0,
-        warm: false,
-        retired: false,
-      };
+      state = emptyKeyState();
       this.#keys.set(key, state);
     }
     return state;
-  }
-
-  #dropIfEmpty(key: string, state: KeyState<C>): void {
-    if (
-      !state.warm && state.idle.length === 0 && state.leased.size === 0 && state.creating === null
-    ) {
-      this.#keys.delete(key);
-    }
-  }
-
-  #openCount(state: KeyState<C>): number {
-    return state.idle.length + state.leased.size + (state.creating !== null ? 1 : 0);
-  }
-
-  #total(): number {
-    let total = 0;
-    for (const state of this.#states()) total += this.#openCount(state);
-    return total;
   }
 
   #states(): KeyState<C>[] {
@@ -672,84 +432,28 @@ export class KeyedPool<C> {
     }
   }
 
-  /** Resolves on the next release/disposal/creation; `stop` withdraws the waiter. */
-  #nextChange(stop?: AbortSignal): Promise<void> {
-    return new Promise((resolve) => {
-      this.#waiters.add(resolve);
-      stop?.addEventListener("abort", () => this.#waiters.delete(resolve), { once: true });
-    });
-  }
-
-  #wakeAll(): void {
-    if (this.#waiters.size === 0) return; // every release calls this: no allocation when idle
-    const waiters = [...this.#waiters];
-    this.#waiters.clear();
-    for (const wake of waiters) wake();
-  }
-
-  /** Awaits `awaited` unless the deadline passes or the signal aborts first. */
-  async #wait(
+  /** Awaits `awaited` unless the acquire's deadline passes or its signal aborts first. */
+  #wait(
     awaited: (stop: AbortSignal) => Promise<void>,
     deadline: number | null,
     signal: AbortSignal | undefined,
     onDeadline: "busy" | "timeout",
     key: string,
   ): Promise<void> {
-    const stop = new AbortController();
-    const cancel = () => stop.abort(signal?.reason);
-    signal?.addEventListener("abort", cancel, { once: true });
-    const guards: Promise<void>[] = [awaited(stop.signal)];
-    if (deadline !== null) {
-      guards.push(
-        this.#clock.sleep(deadline - this.#clock.now(), stop.signal).then(() => {
-          throw new ConnectionError(
-            onDeadline,
-            onDeadline === "busy"
-              ? `pool for ${key}: no connection free within ${this.#acquireTimeoutMs} ms (max ${this.#maxPerKey} per key, ${this.#maxTotal} in total) — try again later`
-              : `pool for ${key}: connecting took longer than ${this.#acquireTimeoutMs} ms`,
-          );
-        }),
-      );
-    }
-    if (signal !== undefined) {
-      guards.push(
-        new Promise<void>((_, reject) => {
-          if (signal.aborted) reject(signal.reason);
-          stop.signal.addEventListener("abort", () => reject(stop.signal.reason), { once: true });
-        }),
-      );
-    }
-    try {
-      await Promise.race(guards);
-    } finally {
-      signal?.removeEventListener("abort", cancel);
-      stop.abort();
-    }
+    const clock = this.#clock;
+    const onDeadlineError = () => acquireDeadlineError(onDeadline, key, this.#limits);
+    return awaitWithin(awaited, { deadline, signal, clock, onDeadline: onDeadlineError });
   }
 
   #scheduleReaper(): void {
-    if (this.#reapIntervalMs === 0 || this.#closing) return;
+    if (this.#limits.reapIntervalMs === 0 || this.#closing) return;
     this.#reaper = this.#clock.setTimeout(
       () => {
         this.#reaper = null;
         void this.reap().finally(() => this.#scheduleReaper());
       },
-      this.#reapIntervalMs,
+      this.#limits.reapIntervalMs,
       { unref: true },
     );
   }
-}
-
-function positiveInteger(value: number, name: string): number {
-  if (!Number.isInteger(value) || value < 1) {
-    throw new RangeError(`KeyedPool: ${name} must be an integer ≥ 1, got ${value}`);
-  }
-  return value;
-}
-
-function nonNegative(value: number, name: string): number {
-  if (!Number.isFinite(value) || value < 0) {
-    throw new RangeError(`KeyedPool: ${name} must be a finite number ≥ 0, got ${value}`);
-  }
-  return value;
 }

@@ -34,7 +34,10 @@ export interface GiveUpEvent {
 
 /** Options for {@link retry}. */
 export interface RetryOptions {
-  /** Waits go through this clock. Default {@link systemClock}. */
+  /**
+   * Waits go through this clock.
+   * @default {systemClock}
+   */
   clock?: Clock;
   /** Aborts the waits at once (and is passed to attempts); retry then rejects with its reason. */
   signal?: AbortSignal;
@@ -42,14 +45,17 @@ export interface RetryOptions {
   onRetry?: (event: RetryEvent) => void;
   /** Called once when retry gives up after a failure (not on success). */
   onGiveUp?: (event: GiveUpEvent) => void;
-  /** Randomness for jitter, in [0, 1). Default `Math.random`. */
+  /**
+   * Randomness for jitter, in [0, 1).
+   * @default {Math.random}
+   */
   random?: () => number;
 }
 
 /**
  * Runs `fn` under `policy`: waits the policy's delay before each attempt — attempt 1 included:
- * 0 for schedules starting with 0 such as {@link KITTY_COMMAND_POLICY}, `initialDelayMs` for an
- * exponential policy unless `immediateFirstAttempt` — (0 = no timer at all), retries
+ * 0 for schedules starting with 0 such as kitty's command policy, `initialDelayMs` for an
+ * exponential policy — (0 = no timer at all), retries
  * retryable failures (see {@link isRetryable}) until `maxAttempts`, and rethrows the last error.
  *
  * Why not cockatiel's `RetryPolicy.execute`: it waits with a hard-coded global `setTimeout`

@@ -1,7 +1,8 @@
 /**
- * Retry policies as data: which delays, how many attempts, which error categories — the
- * presets every part of tether shares, and the pure functions that read a policy. The loop
- * that applies a policy is {@link retry} in retry.ts.
+ * Retry policies as data: which delays, how many attempts, which error categories, and the
+ * pure functions that read a policy. The presets live beside their owners (the kitty command
+ * policy in kitty/, the focus reconnect policy in compositor/, the Conbus connect policy in
+ * conbus/). The loop that applies a policy is {@link retry} in retry.ts.
  *
  * @module
  */
@@ -26,23 +27,27 @@ export interface ScheduleDelays {
 export interface ExponentialDelays {
   /** Discriminant. */
   kind: "exponential";
-  /** The base delay before the first (re)connect attempt. Preset: 1000. */
+  /**
+   * The base delay, waited already before attempt 1 (a reconnect follows a loss).
+   * @default {1000}
+   */
   initialDelayMs: number;
-  /** Growth per attempt. Preset: 2. */
+  /**
+   * Growth per attempt.
+   * @default {2}
+   */
   multiplier: number;
-  /** Cap applied before jitter. Preset: 60000. */
+  /**
+   * Cap applied before jitter.
+   * @default {60000}
+   */
   maxDelayMs: number;
   /**
-   * `none`: exactly the capped value d. `half` (preset): uniformly in [d/2, d). `full`:
-   * uniformly in [0, d). Values are whole milliseconds.
+   * `none`: exactly the capped value d. `half`: uniformly in [d/2, d). `full`: uniformly in
+   * [0, d). Values are whole milliseconds.
+   * @default {"half"}
    */
   jitter: Jitter;
-  /**
-   * When true, attempt 1 runs at once and attempt n ≥ 2 waits the (n-1)-th exponential delay —
-   * for retrying a call. Default false: attempt 1 already waits `initialDelayMs`, which is what a
-   * reconnect after a loss wants.
-   */
-  immediateFirstAttempt?: boolean;
 }
 
 /** Which delays a policy waits. */
@@ -65,38 +70,23 @@ export interface RetryPolicy {
   readonly retryOn?: readonly ErrorCategory[];
 }
 
-/**
- * kitty commands: attempt 1 immediately, attempt 2 100 ms after attempt 1 failed, attempt 3
- * 200 ms after attempt 2 failed, then give up (issue 4: "immediately, +100 ms, +200 ms, then
- * failed") — 3 attempts in total, delays before them `0, 100, 200`.
- */
-export const KITTY_COMMAND_POLICY: RetryPolicy = Object.freeze({
-  delays: Object.freeze({ kind: "schedule", delaysMs: Object.freeze([0, 100, 200]) }),
-  maxAttempts: 3,
-});
-
-/**
- * Reconnects of long-lived streams: exponential from 1000 ms, ×2, capped at 60000 ms, half
- * jitter, 10 attempts (use `exponentialPolicy({ maxAttempts: 0 })` for unlimited). Attempt 1
- * waits ~1 s because it follows a loss.
- */
-export const RECONNECT_POLICY: RetryPolicy = Object.freeze({
-  delays: Object.freeze({
-    kind: "exponential",
+/** {@link exponentialPolicy}'s defaults: 1 s ×2 capped at 60 s, half jitter, 10 attempts. */
+const EXPONENTIAL_DEFAULTS = Object.freeze(
+  {
     initialDelayMs: 1000,
     multiplier: 2,
     maxDelayMs: 60_000,
     jitter: "half",
-  }),
-  maxAttempts: 10,
-});
+    maxAttempts: 10,
+  } as const,
+);
 
 /**
  * A policy with an explicit delay schedule; `maxAttempts` defaults to the schedule's length.
  *
  * @example
  * ```ts
- * const policy = schedulePolicy([0, 100, 200]); // same delays as KITTY_COMMAND_POLICY
+ * const policy = schedulePolicy([0, 100, 200]); // 3 attempts: at once, +100 ms, +200 ms
  * ```
  */
 export function schedulePolicy(
@@ -115,7 +105,9 @@ export function schedulePolicy(
 }
 
 /**
- * An exponential policy; every field defaults to {@link RECONNECT_POLICY}'s value.
+ * An exponential policy: `initialDelayMs * multiplier^(n-1)` before attempt n, capped, jittered.
+ * Defaults: 1000 ms, ×2, capped at 60000 ms, half jitter, 10 attempts (`maxAttempts: 0` =
+ * unlimited).
  *
  * @example
  * ```ts
@@ -129,19 +121,18 @@ export function exponentialPolicy(
     retryOn?: readonly ErrorCategory[];
   } = {},
 ): RetryPolicy {
-  const base = RECONNECT_POLICY.delays as ExponentialDelays;
+  const base = EXPONENTIAL_DEFAULTS;
   const delays: ExponentialDelays = {
     kind: "exponential",
     initialDelayMs: options.initialDelayMs ?? base.initialDelayMs,
     multiplier: options.multiplier ?? base.multiplier,
     maxDelayMs: options.maxDelayMs ?? base.maxDelayMs,
     jitter: options.jitter ?? base.jitter,
-    ...(options.immediateFirstAttempt ? { immediateFirstAttempt: true } : {}),
   };
   checkDelay(delays.initialDelayMs, "initialDelayMs");
   checkDelay(delays.maxDelayMs, "maxDelayMs");
   if (!(delays.multiplier >= 1)) throw new RangeError("exponentialPolicy: multiplier must be ≥ 1");
-  const maxAttempts = options.maxAttempts ?? RECONNECT_POLICY.maxAttempts;
+  const maxAttempts = options.maxAttempts ?? base.maxAttempts;
   checkAttempts(maxAttempts);
   return Object.freeze({
     delays: Object.freeze(delays),
@@ -169,7 +160,7 @@ function checkAttempts(value: number): void {
  *
  * @example
  * ```ts
- * const delays = delaySequence(KITTY_COMMAND_POLICY);
+ * const delays = delaySequence(schedulePolicy([0, 100, 200]));
  * [delays.next(), delays.next(), delays.next()]; // [0, 100, 200]
  * ```
  */
@@ -179,47 +170,38 @@ export function delaySequence(
 ): { next(): number } {
   const delays = policy.delays;
   let backoff: IBackoff<unknown> | undefined;
-  let immediatePending = delays.kind === "exponential" && delays.immediateFirstAttempt === true;
   const factory = delays.kind === "schedule"
     ? new IterableBackoff(delays.delaysMs)
     : new ExponentialBackoff<number>({
       initialDelay: delays.initialDelayMs,
       maxDelay: delays.maxDelayMs,
       exponent: delays.multiplier,
-      generator: jitteredGenerator(delays.jitter, random),
+      generator: jitteredGenerator(delays, random),
     });
   return {
     next() {
-      if (immediatePending) {
-        immediatePending = false;
-        return 0;
-      }
       backoff = backoff === undefined ? factory.next(undefined) : backoff.next(undefined);
       return backoff.duration;
     },
   };
 }
 
-/** A cockatiel generator: capped exponential (honouring `exponent`), then jitter. */
-function jitteredGenerator(jitter: Jitter, random: () => number): GeneratorFn<number> {
-  return (attempts = 0, options) => {
-    const capped = Math.min(options.maxDelay, options.initialDelay * options.exponent ** attempts);
-    const delay = jitter === "none"
-      ? capped
-      : jitter === "half"
-      ? Math.floor(capped / 2 + random() * (capped / 2))
-      : Math.floor(random() * capped);
-    return [delay, attempts + 1];
+/** A cockatiel generator drawing the same delays as {@link delayBeforeAttempt}. */
+function jitteredGenerator(delays: ExponentialDelays, random: () => number): GeneratorFn<number> {
+  return (attempts = 0) => {
+    const draw = delays.jitter === "none" ? 0 : random();
+    return [exponentialDelayMs(delays, attempts + 1, draw), attempts + 1];
   };
 }
 
 /**
  * The delay waited before attempt `attempt` (1-based) of a fresh run of `policy` — what the
- * supervisor reports as `nextRetryMs`. With jitter, each call draws a new value.
+ * supervisor and the Conbus client report as the next retry's delay. A jittered policy draws
+ * `random` once per call, as {@link delaySequence} does once per `next()`.
  *
  * @example
  * ```ts
- * delayBeforeAttempt(KITTY_COMMAND_POLICY, 3); // 200
+ * delayBeforeAttempt(schedulePolicy([0, 100, 200]), 3); // 200
  * delayBeforeAttempt(exponentialPolicy({ jitter: "none" }), 4); // 8000
  * ```
  */
@@ -231,12 +213,21 @@ export function delayBeforeAttempt(
   if (!Number.isInteger(attempt) || attempt < 1) {
     throw new RangeError(`delayBeforeAttempt: attempt must be an integer ≥ 1, got ${attempt}`);
   }
-  const sequence = delaySequence(policy, random);
-  // Past the cap every exponential step is the same; no need to walk millions of steps.
-  const steps = Math.min(attempt, 2000);
-  let delay = 0;
-  for (let step = 0; step < steps; step++) delay = sequence.next();
-  return delay;
+  const delays = policy.delays;
+  if (delays.kind === "schedule") {
+    return delays.delaysMs[Math.min(attempt, delays.delaysMs.length) - 1]!;
+  }
+  return exponentialDelayMs(delays, attempt, delays.jitter === "none" ? 0 : random());
+}
+
+/** Capped exponential delay before `attempt`, jittered with `draw` in [0, 1). */
+function exponentialDelayMs(delays: ExponentialDelays, attempt: number, draw: number): number {
+  // 0 × an overflowing power would be NaN; past the cap every step is the same anyway.
+  const growth = delays.initialDelayMs === 0 ? 0 : delays.multiplier ** (attempt - 1);
+  const capped = Math.min(delays.maxDelayMs, delays.initialDelayMs * growth);
+  if (delays.jitter === "none") return capped;
+  if (delays.jitter === "half") return Math.floor(capped / 2 + draw * (capped / 2));
+  return Math.floor(draw * capped);
 }
 
 /** Whether `policy` allows another attempt after `attemptsMade` attempts. */
@@ -251,8 +242,8 @@ export function hasAttemptsLeft(policy: RetryPolicy, attemptsMade: number): bool
  *
  * @example
  * ```ts
- * isRetryable(KITTY_COMMAND_POLICY, new ConnectionError("refused", "x")); // true
- * isRetryable(KITTY_COMMAND_POLICY, new ConnectionError("auth", "x")); // false
+ * isRetryable(schedulePolicy([0, 100]), new ConnectionError("refused", "x")); // true
+ * isRetryable(schedulePolicy([0, 100]), new ConnectionError("auth", "x")); // false
  * ```
  */
 export function isRetryable(policy: RetryPolicy, error: unknown): boolean {

@@ -44,7 +44,7 @@ export interface TargetStatusSnapshot<S extends string = string> {
   uptimeMs: number;
   /** The last errors, oldest first (at most `maxErrors`). */
   errors: ErrorRecord[];
-  /** Counters. */
+  /** Totals since the target was first used (never reset, also not by a reconnect). */
   counters: StatusCounters;
 }
 
@@ -79,13 +79,22 @@ export interface TargetStatusJson {
 
 /** Options for {@link TargetStatus}. */
 export interface TargetStatusOptions<S extends string> {
-  /** Initial status. Default `"unknown"`. */
+  /**
+   * The status before the first `setStatus`.
+   * @default {"unknown"}
+   */
   initialStatus?: S;
-  /** Statuses that count as "up" for uptime. Default `["connected", "ready", "healthy"]`. */
+  /**
+   * Statuses that count as "up": uptime runs while the status is one of them.
+   * @default {["connected", "ready", "healthy"]}
+   */
   upStatuses?: readonly S[];
-  /** How many errors to keep. Default 10. */
+  /**
+   * How many errors to keep (the oldest go first).
+   * @default {DEFAULT_MAX_ERRORS} (10)
+   */
   maxErrors?: number;
-  /** Default {@link systemClock}. */
+  /** @default {systemClock} */
   clock?: Clock;
 }
 
@@ -95,7 +104,7 @@ export const DEFAULT_MAX_ERRORS = 10;
 /**
  * The status record of one target (a kitty, a compositor connection, the Conbus bridge):
  * status + reason + since, last activity, a bounded error history and counters. Mutated by its
- * owner, read through {@link TargetStatus.snapshot} / {@link TargetStatus.toJSON}.
+ * owner, read through {@link TargetStatus.snapshot} (JSON: {@link statusToJson}).
  *
  * @example
  * ```ts
@@ -103,7 +112,7 @@ export const DEFAULT_MAX_ERRORS = 10;
  * status.setStatus("failed", "kitty 4121: connection refused");
  * status.recordError(new ConnectionError("refused", "kitty 4121: connection refused"));
  * status.count("failures");
- * JSON.stringify(status); // {"target":"kitty 4121","status":"failed",...,"uptime_ms":0}
+ * statusToJson(status.snapshot()); // {target: "kitty 4121", status: "failed", ...}
  * ```
  */
 export class TargetStatus<S extends string = string> {
@@ -198,11 +207,6 @@ export class TargetStatus<S extends string = string> {
       errors: this.#errors.map((record) => ({ ...record })),
       counters: { ...this.#counters },
     };
-  }
-
-  /** The snake_case JSON form (used by `JSON.stringify`). */
-  toJSON(): TargetStatusJson {
-    return statusToJson(this.snapshot());
   }
 }
 

@@ -1,15 +1,15 @@
-import { type Clock, systemClock, type TimerHandle } from "./clock.ts";
+import { type Clock, systemClock } from "./clock.ts";
 import { ConnectionError, toConnectionError } from "./errors.ts";
 import { TypedEmitter } from "./events.ts";
+import { pingUntilFailure } from "./health_ping.ts";
 import {
-  delaySequence,
-  hasAttemptsLeft,
-  isRetryable,
-  RECONNECT_POLICY,
-  type RetryPolicy,
-} from "./retry_policy.ts";
+  decideReconnect,
+  type ReconnectCause,
+  type ReconnectDecision,
+} from "./reconnect_decision.ts";
+import { isRetryable, type RetryPolicy } from "./retry_policy.ts";
 import { type ErrorRecord, TargetStatus } from "./status.ts";
-import { type SupervisorStatusJson, supervisorStatusToJson } from "./supervisor_status.ts";
+import { supervisedConnect, type SupervisedConnection } from "./supervised_connect.ts";
 
 /**
  * `connecting`: first connect after {@link Supervisor.start} (or after a give-up, on
@@ -17,17 +17,6 @@ import { type SupervisorStatusJson, supervisorStatusToJson } from "./supervisor_
  * for the next attempt or trying it. `disconnected`: not started, stopped, or gave up.
  */
 export type SupervisorState = "connecting" | "connected" | "reconnecting" | "disconnected";
-
-/** What the `connect` hook returns: the connection and how to learn that it was lost. */
-export interface SupervisedConnection<C> {
-  /** The connection (a socket, an IPC client, ...). */
-  connection: C;
-  /**
-   * Settles when the connection is lost (peer closed, stream error): resolving or rejecting
-   * both mean "lost"; a rejection's error (or a resolved Error) becomes the loss reason.
-   */
-  closed: Promise<unknown>;
-}
 
 /** Options for {@link Supervisor}; durations in ms. */
 export interface SupervisorOptions<C> {
@@ -47,27 +36,56 @@ export interface SupervisorOptions<C> {
   ping?(connection: C, signal: AbortSignal): Promise<void> | void;
   /** Closes a connection (on loss, failed ping/restore, reconnectNow, stop). Errors ignored. */
   disconnect?(connection: C): Promise<void> | void;
-  /** Reconnect delays and attempts. Default {@link RECONNECT_POLICY} (1 s ×2 ≤ 60 s, jitter, 10). */
-  policy?: RetryPolicy;
   /**
-   * Which connect/restore failures are retried. Default: `isRetryable(policy, error)`
-   * (recoverable categories). A failure that is not retried → `disconnected` until
-   * `reconnectNow()`. Daemons that must wait for a peer that is not up yet may pass `() => true`.
+   * Reconnect delays and attempts (the first connect is not a reconnect attempt): each owner
+   * passes its own (the focus sources' and the Conbus bridge's never give up).
+   */
+  policy: RetryPolicy;
+  /**
+   * Which connect/restore failures are retried (recoverable categories by default). A failure
+   * that is not retried → `disconnected` until `reconnectNow()`. Daemons that must wait for a
+   * peer that is not up yet may pass `() => true`.
+   * @default {(error) => isRetryable(policy, error)}
    */
   retryable?: (error: ConnectionError) => boolean;
   /**
    * Deadline for `connect` + `restore` together; past it the attempt fails with `timeout` (the
-   * hooks' signal aborts; a connection that still arrives is closed). Default 10000; 0 = none.
+   * hooks' signal aborts; a connection that still arrives is closed). 0 = none.
+   * @default {10000}
    */
   connectTimeoutMs?: number;
-  /** Health ping period (needs `ping`). Default 30000; 0 = no pings. */
+  /**
+   * Health ping period (needs `ping`); 0 = no pings.
+   * @default {30000}
+   */
   healthIntervalMs?: number;
-  /** Health ping deadline. Default 5000. */
+  /**
+   * Health ping deadline.
+   * @default {5000}
+   */
   pingTimeoutMs?: number;
-  /** Default {@link systemClock}. */
+  /** @default {systemClock} */
   clock?: Clock;
-  /** Jitter randomness in [0, 1). Default `Math.random`. */
+  /**
+   * Jitter randomness in [0, 1).
+   * @default {Math.random}
+   */
   random?: () => number;
+}
+
+/**
+ * What the supervisor is doing — its one state; the public {@link SupervisorState} is derived
+ * from it. `attempt`: the reconnect attempt waited for or running (0 = the first connect).
+ */
+type Phase<C> =
+  | { kind: "disconnected" }
+  | { kind: "attempting"; attempt: number }
+  | { kind: "waiting"; attempt: number; nextRetryAt: number }
+  | { kind: "connected"; connection: C; connectedAt: number };
+
+function stateOf(phase: Phase<unknown>): SupervisorState {
+  if (phase.kind === "attempting") return phase.attempt === 0 ? "connecting" : "reconnecting";
+  return phase.kind === "waiting" ? "reconnecting" : phase.kind;
 }
 
 /** Events of a {@link Supervisor} (names as printed in JSON lines). */
@@ -140,14 +158,15 @@ export const STOPPED_REASON = "stopped";
 /**
  * Keeps one long-lived connection up (niri event stream, sway subscription, Conbus bridge):
  * connects, runs `restore`, pings for health, notices loss (the `closed` promise the connect
- * hook returns, or a failed ping) and reconnects with the exponential policy; after a success the
- * backoff starts over. Typed events; a snapshot answers "disconnected, next retry in N ms" at
- * once.
+ * hook returns, or a failed ping) and reconnects as its policy says (the rules are the pure
+ * `decideReconnect`, reconnect_decision.ts); after a success the backoff starts over. Typed
+ * events; a snapshot answers "disconnected, next retry in N ms" at once.
  *
  * @example
  * ```ts
  * const supervisor = new Supervisor<Socket>({
  *   name: "sway",
+ *   policy: FOCUS_RECONNECT_POLICY,
  *   connect: async (signal) => { const socket = await openSway(signal); return { connection: socket, closed: onceClosed(socket) }; },
  *   restore: (socket) => subscribe(socket, ["window", "workspace"]),
  *   ping: (socket) => getVersion(socket),
@@ -164,25 +183,21 @@ export class Supervisor<C> {
   readonly #options: SupervisorOptions<C>;
   readonly #clock: Clock;
   readonly #policy: RetryPolicy;
+  readonly #random: () => number;
   readonly #status: TargetStatus<SupervisorState>;
-  #state: SupervisorState = "disconnected";
-  #connection: C | null = null;
-  #connectedAt: number | null = null;
+  #phase: Phase<C> = { kind: "disconnected" };
   #loop: Promise<void> | null = null;
   #stopped = false;
-  #phase: "idle" | "waiting" | "connecting" | "connected" | "gave_up" = "idle";
   #interrupt = new AbortController();
   #stop = new AbortController();
-  #attempt = 0;
-  #nextRetryAt: number | null = null;
   #latencyMs: number | null = null;
   #lastPingAt: number | null = null;
-  #reconnectionCount = 0;
 
   constructor(options: SupervisorOptions<C>) {
     this.#options = options;
     this.#clock = options.clock ?? systemClock;
-    this.#policy = options.policy ?? RECONNECT_POLICY;
+    this.#policy = options.policy;
+    this.#random = options.random ?? Math.random;
     this.#status = new TargetStatus(options.name, {
       clock: this.#clock,
       initialStatus: "disconnected",
@@ -192,12 +207,12 @@ export class Supervisor<C> {
 
   /** Current state. */
   get state(): SupervisorState {
-    return this.#state;
+    return stateOf(this.#phase);
   }
 
   /** The live connection while `connected`, else null. */
   get connection(): C | null {
-    return this.#state === "connected" ? this.#connection : null;
+    return this.#phase.kind === "connected" ? this.#phase.connection : null;
   }
 
   /** Starts connecting (in the background); a second call does nothing. */
@@ -214,7 +229,7 @@ export class Supervisor<C> {
   reconnectNow(): void {
     if (this.#stopped) return;
     if (this.#loop === null) return this.start();
-    if (this.#phase === "connecting") return;
+    if (this.#phase.kind === "attempting") return;
     this.#interrupt.abort(REQUESTED);
   }
 
@@ -224,7 +239,7 @@ export class Supervisor<C> {
     this.#stop.abort(STOPPED);
     this.#interrupt.abort(STOPPED);
     await this.#loop;
-    this.#setState("disconnected", STOPPED_REASON);
+    this.#enter({ kind: "disconnected" }, STOPPED_REASON);
   }
 
   /**
@@ -232,14 +247,10 @@ export class Supervisor<C> {
    * signal's reason, or with `closed` when the supervisor stops first.
    */
   waitForConnected(signal?: AbortSignal): Promise<C> {
-    if (this.#state === "connected" && this.#connection !== null) {
-      return Promise.resolve(this.#connection);
-    }
-    if (this.#stopped) {
-      return Promise.reject(
-        new ConnectionError("closed", `${this.#options.name}: supervisor stopped`),
-      );
-    }
+    if (this.#phase.kind === "connected") return Promise.resolve(this.#phase.connection);
+    const stopped = () =>
+      new ConnectionError("closed", `${this.#options.name}: supervisor stopped`);
+    if (this.#stopped) return Promise.reject(stopped());
     return new Promise<C>((resolve, reject) => {
       const done = () => {
         offStatus();
@@ -249,13 +260,13 @@ export class Supervisor<C> {
         done();
         reject(signal!.reason);
       };
-      const offStatus = this.events.on("status_changed", (event) => {
-        if (event.to === "connected" && this.#connection !== null) {
+      const offStatus = this.events.on("status_changed", () => {
+        if (this.#phase.kind === "connected") {
           done();
-          resolve(this.#connection);
+          resolve(this.#phase.connection);
         } else if (this.#stopped) {
           done();
-          reject(new ConnectionError("closed", `${this.#options.name}: supervisor stopped`));
+          reject(stopped());
         }
       });
       if (signal?.aborted) onAbort();
@@ -263,193 +274,139 @@ export class Supervisor<C> {
     });
   }
 
-  /** The current status. */
+  /** The current status; serialise it with `supervisorStatusToJson` (supervisor_status.ts). */
   snapshot(): SupervisorSnapshot {
     const now = this.#clock.now();
     const record = this.#status.snapshot();
+    const phase = this.#phase;
+    const nextRetryAt = phase.kind === "waiting" ? phase.nextRetryAt : null;
     return {
       name: this.#options.name,
-      state: this.#state,
+      state: stateOf(phase),
       since: record.since,
       reason: record.reason,
       latencyMs: this.#latencyMs,
       lastPingAt: this.#lastPingAt,
-      reconnectionCount: this.#reconnectionCount,
-      uptimeMs: this.#connectedAt === null ? 0 : now - this.#connectedAt,
-      attempt: this.#attempt,
+      reconnectionCount: record.counters.reconnections,
+      uptimeMs: phase.kind === "connected" ? now - phase.connectedAt : 0,
+      attempt: phase.kind === "waiting" || phase.kind === "attempting" ? phase.attempt : 0,
       maxAttempts: this.#policy.maxAttempts,
-      nextRetryAt: this.#nextRetryAt,
-      nextRetryMs: this.#nextRetryAt === null ? null : Math.max(0, this.#nextRetryAt - now),
+      nextRetryAt,
+      nextRetryMs: nextRetryAt === null ? null : Math.max(0, nextRetryAt - now),
       lastError: record.errors.at(-1) ?? null,
       errors: record.errors,
     };
   }
 
-  /** The snake_case JSON form of {@link Supervisor.snapshot}. */
-  toJSON(): SupervisorStatusJson {
-    return supervisorStatusToJson(this.snapshot());
-  }
-
+  /**
+   * Attempt, watch, decide (reconnect_decision.ts), wait, attempt again — until stopped; a
+   * give-up waits for reconnectNow.
+   */
   async #run(): Promise<void> {
-    const name = this.#options.name;
-    let delays = delaySequence(this.#policy, this.#options.random);
-    let lastError: ConnectionError | null = null;
-    let immediate = false;
-    this.#attempt = 0;
-    this.#setState("connecting", null);
+    this.#enter({ kind: "attempting", attempt: 0 }, null);
     while (!this.#stopped) {
-      if (this.#attempt > 0 && lastError !== null) {
-        if (!hasAttemptsLeft(this.#policy, this.#attempt - 1)) {
-          const reason = `${name}: gave up after ${
-            this.#attempt - 1
-          } reconnect attempts: ${lastError.message} — run a reconnect to try again`;
-          if (!(await this.#giveUp(reason))) break;
-          delays = delaySequence(this.#policy, this.#options.random);
-          lastError = null;
-          continue;
-        }
-        const planned = delays.next();
-        const delayMs = immediate ? 0 : planned;
-        immediate = false;
-        this.#nextRetryAt = this.#clock.now() + delayMs;
-        this.#setState("reconnecting", lastError.message);
-        this.events.emit("reconnect_attempt", {
-          name,
-          attempt: this.#attempt,
-          maxAttempts: this.#policy.maxAttempts,
-          nextRetryMs: delayMs,
-          error: lastError,
-        });
-        this.#phase = "waiting";
-        try {
-          await this.#clock.sleep(delayMs, this.#interrupt.signal);
-        } catch {
-          this.#renewInterrupt();
-        }
-        this.#nextRetryAt = null;
-        if (this.#stopped) break;
-      }
-      this.#phase = "connecting";
-      let connection: C | null = null;
-      try {
-        const supervised = await this.#establish();
-        connection = supervised.connection;
-        this.#connection = connection;
-        if (this.#stopped) break;
-        const reconnected = this.#reconnectionCount > 0 ||
-          this.#status.snapshot().counters.connects > 0;
-        this.#status.count("connects");
-        if (reconnected) {
-          this.#reconnectionCount++;
-          this.#status.count("reconnections");
-        }
-        this.#attempt = 0;
-        delays = delaySequence(this.#policy, this.#options.random);
-        this.#connectedAt = this.#clock.now();
-        this.#phase = "connected";
-        this.#setState("connected", null);
-        const loss = await this.#watch(supervised);
-        this.#connectedAt = null;
-        this.#latencyMs = null;
-        this.#closeConnection(connection);
-        connection = null;
-        if (this.#stopped) break;
-        if (loss === REQUESTED) {
-          immediate = true;
-          lastError = new ConnectionError("closed", `${name}: reconnect requested`);
-        } else {
-          lastError = toConnectionError(loss, name);
-          this.#status.recordError(lastError);
-          this.#status.count("failures");
-        }
-        this.#attempt = 1;
-      } catch (error) {
-        if (connection !== null) this.#closeConnection(connection);
-        if (this.#stopped) break;
-        lastError = toConnectionError(error, name);
-        this.#status.recordError(lastError);
-        this.#status.count("failures");
-        const retryable = this.#options.retryable ?? ((e) => isRetryable(this.#policy, e));
-        if (!retryable(lastError)) {
-          if (!(await this.#giveUp(`${name}: ${lastError.message}`))) break;
-          delays = delaySequence(this.#policy, this.#options.random);
-          lastError = null;
-          continue;
-        }
-        this.#attempt++;
-      }
+      const attempt = this.#phase.kind === "attempting" ? this.#phase.attempt : 0;
+      const next = await this.#attemptAndWatch(attempt);
+      if (next === null) break;
+      const goOn = next === "give_up" ? await this.#giveUp() : await this.#waitForRetry();
+      if (!goOn) break;
     }
-    if (this.#connection !== null) this.#closeConnection(this.#connection);
-    this.#phase = "idle";
-    this.#attempt = 0;
-    this.#nextRetryAt = null;
+    this.#enter({ kind: "disconnected" }, STOPPED_REASON);
   }
 
   /**
-   * connect + restore under `connectTimeoutMs` (a hung peer must not wedge the supervisor; the
-   * hooks get an aborted signal and a late connection is closed).
+   * Connects (attempt `attempt`), watches the connection until it ends, and applies the
+   * reconnect decision for why it ended; null when the supervisor stopped meanwhile.
    */
-  async #establish(): Promise<SupervisedConnection<C>> {
-    const name = this.#options.name;
-    const timeoutMs = this.#options.connectTimeoutMs ?? 10_000;
-    const attempt = new AbortController();
-    const onStop = () => attempt.abort(this.#stop.signal.reason);
-    this.#stop.signal.addEventListener("abort", onStop, { once: true });
-    let delivered: C | null = null;
-    let closed = false;
-    const closeDelivered = () => {
-      if (delivered === null || closed) return;
-      closed = true;
-      this.#closeConnection(delivered);
-    };
-    const work = (async () => {
-      const supervised = await this.#options.connect(attempt.signal);
-      delivered = supervised.connection;
-      attempt.signal.throwIfAborted();
-      await this.#options.restore?.(supervised.connection, attempt.signal);
-      attempt.signal.throwIfAborted();
-      return supervised;
-    })();
-    // Whenever the attempt fails — by itself, on timeout or stop, even after we stopped waiting
-    // for it — a connection it delivered is closed.
-    work.catch(closeDelivered);
-    let timer: TimerHandle | null = null;
-    const deadline = new Promise<never>((_, reject) => {
-      attempt.signal.addEventListener("abort", () => reject(attempt.signal.reason), { once: true });
-      if (timeoutMs > 0) {
-        timer = this.#clock.setTimeout(() => {
-          attempt.abort(
-            new ConnectionError(
-              "timeout",
-              `${name}: not connected within ${timeoutMs} ms (connect and restore)`,
-            ),
-          );
-        }, timeoutMs);
-      }
-    });
+  async #attemptAndWatch(attempt: number): Promise<ReconnectDecision["action"] | null> {
+    let supervised: SupervisedConnection<C>;
     try {
-      return await Promise.race([work, deadline]);
-    } catch (error) {
-      closeDelivered();
-      throw error;
-    } finally {
-      if (timer !== null) this.#clock.clearTimeout(timer);
-      this.#stop.signal.removeEventListener("abort", onStop);
+      supervised = await supervisedConnect({
+        name: this.#options.name,
+        hooks: this.#options,
+        timeoutMs: this.#options.connectTimeoutMs ?? 10_000,
+        clock: this.#clock,
+        signal: this.#stop.signal,
+        close: (connection) => this.#closeConnection(connection),
+      });
+    } catch (failure) {
+      if (this.#stopped) return null;
+      const error = this.#recordFailure(failure);
+      const retryable = this.#options.retryable ?? ((e) => isRetryable(this.#policy, e));
+      return this.#decide({ kind: "attempt_failed", attempt, error, retryable: retryable(error) });
     }
+    const connection = supervised.connection;
+    if (this.#stopped) {
+      this.#closeConnection(connection);
+      return null;
+    }
+    if (this.#status.snapshot().counters.connects > 0) this.#status.count("reconnections");
+    this.#status.count("connects");
+    this.#enter({ kind: "connected", connection, connectedAt: this.#clock.now() }, null);
+    const loss = await this.#watch(supervised);
+    this.#latencyMs = null;
+    this.#closeConnection(connection);
+    if (this.#stopped) return null;
+    if (loss === REQUESTED) return this.#decide({ kind: "requested" });
+    return this.#decide({ kind: "lost", error: this.#recordFailure(loss) });
   }
 
-  /** Enters `disconnected` until reconnectNow (→ true, state `connecting`) or stop (→ false). */
-  async #giveUp(reason: string): Promise<boolean> {
-    this.#phase = "gave_up";
-    this.#attempt = 0;
-    this.#setState("disconnected", reason);
+  /**
+   * Applies the reconnect decision for `cause` in the same turn as the loss (the state never
+   * says `connected` for a closed connection): `disconnected`, or `reconnecting` with the
+   * attempt announced.
+   */
+  #decide(cause: ReconnectCause): ReconnectDecision["action"] {
+    const name = this.#options.name;
+    const policy = this.#policy;
+    const next = decideReconnect({ name, cause, policy, jitterDraw: this.#random() });
+    if (next.action === "give_up") {
+      this.#enter({ kind: "disconnected" }, next.reason);
+      return next.action;
+    }
+    const { attempt, delayMs, error } = next;
+    const nextRetryAt = this.#clock.now() + delayMs;
+    this.#enter({ kind: "waiting", attempt, nextRetryAt }, error.message);
+    this.events.emit("reconnect_attempt", {
+      name,
+      attempt,
+      maxAttempts: policy.maxAttempts,
+      nextRetryMs: delayMs,
+      error,
+    });
+    return next.action;
+  }
+
+  /** Waits until the announced retry is due (reconnectNow cuts it short); false once stopped. */
+  async #waitForRetry(): Promise<boolean> {
+    if (this.#phase.kind !== "waiting") return false;
+    const { attempt, nextRetryAt } = this.#phase;
+    try {
+      await this.#clock.sleep(nextRetryAt - this.#clock.now(), this.#interrupt.signal);
+    } catch {
+      this.#renewInterrupt();
+    }
+    if (this.#stopped) return false;
+    this.#enter({ kind: "attempting", attempt }, this.#status.reason);
+    return true;
+  }
+
+  #recordFailure(failure: unknown): ConnectionError {
+    const error = toConnectionError(failure, this.#options.name);
+    this.#status.recordError(error);
+    this.#status.count("failures");
+    return error;
+  }
+
+  /** Stays `disconnected` until reconnectNow (→ true, state `connecting`) or stop (→ false). */
+  async #giveUp(): Promise<boolean> {
     const signal = this.#interrupt.signal;
     if (!signal.aborted) {
       await new Promise((resolve) => signal.addEventListener("abort", resolve, { once: true }));
     }
     this.#renewInterrupt();
     if (this.#stopped) return false;
-    this.#setState("connecting", "reconnect requested");
+    this.#enter({ kind: "attempting", attempt: 0 }, "reconnect requested");
     return true;
   }
 
@@ -484,66 +441,38 @@ export class Supervisor<C> {
     }
   }
 
-  /** Pings until a ping fails (→ resolves with its error) or `signal` aborts (never resolves). */
-  async #pingLoop(connection: C, signal: AbortSignal): Promise<unknown> {
+  /** Health pings while connected (see health_ping.ts); never settles without `ping`. */
+  #pingLoop(connection: C, signal: AbortSignal): Promise<unknown> {
     const ping = this.#options.ping;
     const intervalMs = this.#options.healthIntervalMs ?? 30_000;
     if (ping === undefined || intervalMs === 0) return new Promise(() => {});
-    const timeoutMs = this.#options.pingTimeoutMs ?? 5_000;
     const name = this.#options.name;
-    for (;;) {
-      try {
-        await this.#clock.sleep(intervalMs, signal, { unref: true });
-      } catch {
-        return new Promise(() => {});
-      }
-      const started = this.#clock.now();
-      const pingAbort = new AbortController();
-      const onDone = () => pingAbort.abort(signal.reason);
-      signal.addEventListener("abort", onDone, { once: true });
-      try {
-        await Promise.race([
-          Promise.resolve().then(() => ping(connection, pingAbort.signal)),
-          this.#clock.sleep(timeoutMs, pingAbort.signal, { unref: true }).then(() => {
-            throw new ConnectionError(
-              "timeout",
-              `${name}: no answer to the health ping within ${timeoutMs} ms`,
-            );
-          }),
-        ]);
-        if (signal.aborted) return new Promise(() => {});
-        const now = this.#clock.now();
-        this.#latencyMs = now - started;
-        this.#lastPingAt = now;
-        this.#status.recordActivity();
+    return pingUntilFailure({
+      connection,
+      ping,
+      name,
+      intervalMs,
+      timeoutMs: this.#options.pingTimeoutMs ?? 5_000,
+      clock: this.#clock,
+      signal,
+      onResult: (result) => {
+        this.#lastPingAt = result.at;
+        if (result.ok) {
+          this.#latencyMs = result.latencyMs;
+          this.#status.recordActivity();
+        }
         this.events.emit("health_update", {
           name,
-          ok: true,
-          latencyMs: this.#latencyMs,
-          error: null,
-          at: now,
+          ok: result.ok,
+          latencyMs: result.ok ? result.latencyMs : null,
+          error: result.ok ? null : result.error,
+          at: result.at,
         });
-      } catch (error) {
-        if (signal.aborted) return new Promise(() => {});
-        const failure = toConnectionError(error, `${name}: health ping`);
-        this.#lastPingAt = this.#clock.now();
-        this.events.emit("health_update", {
-          name,
-          ok: false,
-          latencyMs: null,
-          error: failure,
-          at: this.#lastPingAt,
-        });
-        return failure;
-      } finally {
-        pingAbort.abort();
-        signal.removeEventListener("abort", onDone);
-      }
-    }
+      },
+    });
   }
 
   #closeConnection(connection: C): void {
-    if (this.#connection === connection) this.#connection = null;
     const disconnect = this.#options.disconnect;
     if (disconnect === undefined) return;
     Promise.resolve().then(() => disconnect(connection)).catch(() => {});
@@ -553,15 +482,16 @@ export class Supervisor<C> {
     if (this.#interrupt.signal.aborted && !this.#stopped) this.#interrupt = new AbortController();
   }
 
-  #setState(state: SupervisorState, reason: string | null): void {
-    const from = this.#state;
-    const changed = this.#status.setStatus(state, reason);
-    this.#state = state;
-    if (!changed) return;
+  /** Moves to `phase`; the derived state's change (if any) goes to the record and the events. */
+  #enter(phase: Phase<C>, reason: string | null): void {
+    const from = stateOf(this.#phase);
+    const to = stateOf(phase);
+    this.#phase = phase;
+    if (!this.#status.setStatus(to, reason)) return;
     this.events.emit("status_changed", {
       name: this.#options.name,
       from,
-      to: state,
+      to,
       reason,
       at: this.#clock.now(),
     });

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { connectBridge } from "../../src/conbus/bridge_connection.ts";
-import { createBridgePool, oneShotAcquirer, poolAcquirer } from "../../src/conbus/bridge_pool.ts";
+import { createBridgePool, poolAcquirer } from "../../src/conbus/bridge_pool.ts";
+import { directAcquirer } from "./direct_acquirer.ts";
 import { type SendOptions, sendTelegrams } from "../../src/conbus/conbus_client.ts";
 import { telegramFromBody } from "../../src/conbus/telegram_codec.ts";
 import { ConnectionError } from "../../src/resilience/errors.ts";
@@ -17,7 +18,7 @@ async function withBridge(
   const endpoint = { host: "127.0.0.1", port: bridge.port };
   try {
     await test(bridge, {
-      acquire: oneShotAcquirer(endpoint),
+      acquire: directAcquirer(endpoint),
       timeoutMs: 2000,
       quietMs: 400,
       minGapMs: 0,
@@ -103,7 +104,7 @@ Deno.test("a discover still collecting when the time runs out is replied, never 
   try {
     for (const [quietMs, timeoutMs] of [[400, 2000], [800, 1000]]) {
       const result = await sendTelegrams([tel("S0000000000F01D00")], {
-        acquire: oneShotAcquirer(endpoint),
+        acquire: directAcquirer(endpoint),
         timeoutMs: timeoutMs!,
         quietMs: quietMs!,
         minGapMs: 0,
@@ -197,7 +198,7 @@ Deno.test("nothing listening: connect failures are retried, then a refused error
   let retries = 0;
   await assert.rejects(
     sendTelegrams([tel("S0020044964F02D12")], {
-      acquire: oneShotAcquirer({ host: "127.0.0.1", port }),
+      acquire: directAcquirer({ host: "127.0.0.1", port }),
       timeoutMs: 2000,
       quietMs: 100,
       minGapMs: 0,
@@ -303,7 +304,7 @@ Deno.test("a host name that does not resolve is a not_configured error, not retr
   let retries = 0;
   await assert.rejects(
     sendTelegrams([tel("S0020044964F02D12")], {
-      acquire: oneShotAcquirer({ host: "no-such-bridge.invalid", port: 10001 }),
+      acquire: directAcquirer({ host: "no-such-bridge.invalid", port: 10001 }),
       timeoutMs: 2000,
       quietMs: 100,
       minGapMs: 0,

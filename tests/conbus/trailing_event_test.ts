@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { createServer, type Socket } from "node:net";
-import { oneShotAcquirer } from "../../src/conbus/bridge_pool.ts";
+import { directAcquirer } from "./direct_acquirer.ts";
 import { sendTelegrams } from "../../src/conbus/conbus_client.ts";
 import { telegramFromBody } from "../../src/conbus/telegram_codec.ts";
 
@@ -18,7 +18,7 @@ Deno.test("an event in the same read right after the final ACK is reported in ev
   try {
     const port = (server.address() as { port: number }).port;
     const result = await sendTelegrams([telegramFromBody("S0020044964F27D00AB")], {
-      acquire: oneShotAcquirer({ host: "127.0.0.1", port }),
+      acquire: directAcquirer({ host: "127.0.0.1", port }),
       timeoutMs: 2000,
       quietMs: 400,
       minGapMs: 0,

@@ -1,12 +1,9 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { ConnectionError } from "../../src/resilience/errors.ts";
-import {
-  type Connector,
-  type DisposeReason,
-  KeyedPool,
-  type PoolOptions,
-} from "../../src/resilience/pool.ts";
+import { KeyedPool, type PoolOptions } from "../../src/resilience/pool.ts";
+import type { Connector } from "../../src/resilience/pool_connector.ts";
+import type { DisposeReason } from "../../src/resilience/pool_decisions.ts";
 import { VirtualClock } from "../support/virtual_clock.ts";
 
 interface FakeConnection {

@@ -7,10 +7,9 @@ import {
   exponentialPolicy,
   hasAttemptsLeft,
   isRetryable,
-  KITTY_COMMAND_POLICY,
-  RECONNECT_POLICY,
   schedulePolicy,
 } from "../../src/resilience/retry_policy.ts";
+import { KITTY_COMMAND_POLICY } from "../../src/kitty/command_policy.ts";
 
 const refused = () => new ConnectionError("refused", "kitty 1: connection refused");
 
@@ -35,13 +34,26 @@ Deno.test("isRetryable: recoverable categories, retryOn, raw errno errors", () =
   assert.equal(isRetryable(KITTY_COMMAND_POLICY, null), false);
 });
 
-Deno.test("reconnect preset: 1 s ×2 capped at 60 s, half jitter, 10 attempts", () => {
-  assert.equal(RECONNECT_POLICY.maxAttempts, 10);
+const EXPONENTIAL_DEFAULTS = exponentialPolicy();
+
+Deno.test("kitty command preset: at once, +100 ms, +200 ms, then give up", () => {
+  assert.equal(KITTY_COMMAND_POLICY.maxAttempts, 3);
+  assert.deepEqual([1, 2, 3].map((n) => delayBeforeAttempt(KITTY_COMMAND_POLICY, n)), [
+    0,
+    100,
+    200,
+  ]);
+});
+
+Deno.test("exponential defaults: 1 s ×2 capped at 60 s, half jitter, 10 attempts", () => {
+  assert.equal(EXPONENTIAL_DEFAULTS.maxAttempts, 10);
   const expected = [1000, 2000, 4000, 8000, 16000, 32000, 60000, 60000, 60000, 60000];
-  const low = expected.map((_, index) => delayBeforeAttempt(RECONNECT_POLICY, index + 1, () => 0));
+  const low = expected.map((_, index) =>
+    delayBeforeAttempt(EXPONENTIAL_DEFAULTS, index + 1, () => 0)
+  );
   assert.deepEqual(low, expected.map((delay) => delay / 2));
   const high = expected.map((_, index) =>
-    delayBeforeAttempt(RECONNECT_POLICY, index + 1, () => 0.999999)
+    delayBeforeAttempt(EXPONENTIAL_DEFAULTS, index + 1, () => 0.999999)
   );
   high.forEach((delay, index) => {
     assert.ok(delay < expected[index]! && delay >= expected[index]! - 1, `${delay}`);
@@ -52,7 +64,7 @@ Deno.test("jittered delays stay within [d/2, d) over many draws", () => {
   for (let attempt = 1; attempt <= 12; attempt++) {
     const capped = Math.min(60_000, 1000 * 2 ** (attempt - 1));
     for (let draw = 0; draw < 200; draw++) {
-      const delay = delayBeforeAttempt(RECONNECT_POLICY, attempt);
+      const delay = delayBeforeAttempt(EXPONENTIAL_DEFAULTS, attempt);
       assert.ok(delay >= capped / 2 && delay < capped, `attempt ${attempt}: ${delay}`);
       assert.equal(delay, Math.floor(delay));
     }
@@ -75,10 +87,18 @@ Deno.test("jitter none is exact; full jitter lies in [0, d); multiplier is honou
   assert.equal(delayBeforeAttempt(full, 2, () => 0.5), 1000);
 });
 
-Deno.test("immediateFirstAttempt runs attempt 1 at once, then the exponential delays", () => {
-  const policy = exponentialPolicy({ jitter: "none", immediateFirstAttempt: true });
-  const sequence = delaySequence(policy);
-  assert.deepEqual([sequence.next(), sequence.next(), sequence.next()], [0, 1000, 2000]);
+Deno.test("delaySequence draws the same delays as delayBeforeAttempt, one random draw each", () => {
+  const draws = [0, 0.5, 0.25, 0.999];
+  const closedForm = draws.map((draw, index) =>
+    delayBeforeAttempt(EXPONENTIAL_DEFAULTS, index + 1, () => draw)
+  );
+  const sequence = delaySequence(EXPONENTIAL_DEFAULTS, () => draws.shift()!);
+  const walked = [sequence.next(), sequence.next(), sequence.next(), sequence.next()];
+  assert.deepEqual(walked, [500, 1500, 2500, 7996]);
+  assert.deepEqual(walked, closedForm);
+  assert.deepEqual(draws, []);
+  const schedule = delaySequence(schedulePolicy([0, 50], { maxAttempts: 4 }));
+  assert.deepEqual([schedule.next(), schedule.next(), schedule.next()], [0, 50, 50]);
 });
 
 Deno.test("a schedule shorter than maxAttempts repeats its last delay", () => {

@@ -5,9 +5,9 @@ import {
   delayBeforeAttempt,
   exponentialPolicy,
   hasAttemptsLeft,
-  KITTY_COMMAND_POLICY,
   schedulePolicy,
 } from "../../src/resilience/retry_policy.ts";
+import { KITTY_COMMAND_POLICY } from "../../src/kitty/command_policy.ts";
 import { VirtualClock } from "../support/virtual_clock.ts";
 
 const refused = () => new ConnectionError("refused", "kitty 1: connection refused");

@@ -92,7 +92,7 @@ Deno.test("JSON form: snake_case keys, ISO times with offset, durations in ms", 
   status.recordError(new ConnectionError("refused", "kitty 7: refused"));
   await clock.advance(61_900);
   status.recordActivity();
-  const json = JSON.parse(JSON.stringify(status));
+  const json = JSON.parse(JSON.stringify(statusToJson(status.snapshot())));
   assert.deepEqual(json, {
     target: "kitty 7",
     status: "ready",
@@ -107,5 +107,4 @@ Deno.test("JSON form: snake_case keys, ISO times with offset, durations in ms", 
     }],
     counters: { connects: 0, reuses: 0, retries: 0, failures: 0, reconnections: 0 },
   });
-  assert.deepEqual(statusToJson(status.snapshot()), json);
 });

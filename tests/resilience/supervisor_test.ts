@@ -423,7 +423,7 @@ Deno.test("snapshot and JSON: uptime, reconnection count, next retry, last error
   streams[0]!.lose();
   await clock.advance(1000); // attempt 1 refused; attempt 2 in 2000 ms
   await clock.advance(500);
-  const json = JSON.parse(JSON.stringify(supervisor));
+  const json = JSON.parse(JSON.stringify(supervisorStatusToJson(supervisor.snapshot())));
   assert.deepEqual(json, {
     name: "sway",
     status: "reconnecting",
@@ -442,7 +442,6 @@ Deno.test("snapshot and JSON: uptime, reconnection count, next retry, last error
       message: "sway: connection refused",
     },
   });
-  assert.deepEqual(supervisorStatusToJson(supervisor.snapshot()), json);
   await supervisor.stop();
 });
 

@@ -1,0 +1,98 @@
+import type { Clock, TimerHandle } from "./clock.ts";
+import { ConnectionError } from "./errors.ts";
+
+/** What a supervisor's `connect` hook returns: the connection and how to learn that it was lost. */
+export interface SupervisedConnection<C> {
+  /** The connection (a socket, an IPC client, ...). */
+  connection: C;
+  /**
+   * Settles when the connection is lost (peer closed, stream error): resolving or rejecting
+   * both mean "lost"; a rejection's error (or a resolved Error) becomes the loss reason.
+   */
+  closed: Promise<unknown>;
+}
+
+/** Options for {@link supervisedConnect}. */
+export interface SupervisedConnectOptions<C> {
+  /** Names the target in the timeout message. */
+  name: string;
+  /** The owner's hooks, called as its methods. */
+  hooks: {
+    /** Opens the connection. */
+    connect(signal: AbortSignal): Promise<SupervisedConnection<C>>;
+    /** Runs on the new connection before it counts as up (re-subscribe, re-read state). */
+    restore?(connection: C, signal: AbortSignal): Promise<void> | void;
+  };
+  /** Deadline for connect + restore together; 0 = none. */
+  timeoutMs: number;
+  /** Runs the deadline's timer. */
+  clock: Clock;
+  /** Aborts the attempt (the supervisor stopped); the rejection is the signal's reason. */
+  signal: AbortSignal;
+  /** Closes a connection that the attempt delivered but that will not be used. */
+  close(connection: C): void;
+}
+
+/**
+ * One connect + restore under a deadline: a hung peer must not wedge a supervisor. On timeout
+ * or abort the hooks' signal aborts and the attempt rejects (timeout: `timeout` category); a
+ * connection delivered by a failed attempt — even one that arrives after we stopped waiting —
+ * is closed.
+ *
+ * @example
+ * ```ts
+ * const { connection, closed } = await supervisedConnect({
+ *   name: "sway", hooks: { connect, restore }, timeoutMs: 10_000, clock, signal,
+ *   close: (socket) => socket.destroy(),
+ * });
+ * ```
+ */
+export async function supervisedConnect<C>(
+  options: SupervisedConnectOptions<C>,
+): Promise<SupervisedConnection<C>> {
+  const { name, timeoutMs, clock, signal } = options;
+  const attempt = new AbortController();
+  const onStop = () => attempt.abort(signal.reason);
+  signal.addEventListener("abort", onStop, { once: true });
+  let delivered: C | null = null;
+  let closed = false;
+  const closeDelivered = () => {
+    if (delivered === null || closed) return;
+    closed = true;
+    options.close(delivered);
+  };
+  const work = (async () => {
+    const supervised = await options.hooks.connect(attempt.signal);
+    delivered = supervised.connection;
+    attempt.signal.throwIfAborted();
+    await options.hooks.restore?.(supervised.connection, attempt.signal);
+    attempt.signal.throwIfAborted();
+    return supervised;
+  })();
+  // Whenever the attempt fails — by itself, on timeout or stop, even after we stopped waiting
+  // for it — a connection it delivered is closed.
+  work.catch(closeDelivered);
+  let timer: TimerHandle | null = null;
+  const deadline = new Promise<never>((_, reject) => {
+    attempt.signal.addEventListener("abort", () => reject(attempt.signal.reason), { once: true });
+    if (timeoutMs > 0) {
+      timer = clock.setTimeout(() => {
+        attempt.abort(
+          new ConnectionError(
+            "timeout",
+            `${name}: not connected within ${timeoutMs} ms (connect and restore)`,
+          ),
+        );
+      }, timeoutMs);
+    }
+  });
+  try {
+    return await Promise.race([work, deadline]);
+  } catch (error) {
+    closeDelivered();
+    throw error;
+  } finally {
+    if (timer !== null) clock.clearTimeout(timer);
+    signal.removeEventListener("abort", onStop);
+  }
+}
