@@ -327,3 +327,50 @@ Deno.test(`no src/ file over ${MAX_CODE_LINES} code lines`, async () => {
   }
   assert.deepEqual(tooLong, [], "split these files (one concept per file)");
 });
+
+/**
+ * Test support in one place (tests/support/, tests/fakes/): what each rule forbids elsewhere in
+ * tests/, and the files allowed to do it.
+ */
+const TEST_SUPPORT_RULES: { what: string; pattern: RegExp; allowed: string[] }[] = [
+  {
+    what: "a hand-made sleep (use sleep() or waitFor() from tests/support/wait.ts)",
+    pattern: /setTimeout\(\s*(resolve|r)\s*[,)]/,
+    allowed: ["tests/support/wait.ts"],
+  },
+  {
+    what: "a local wait helper (use waitFor() from tests/support/wait.ts)",
+    pattern: /function\s+(waitUntil|until|waitFor)\s*[<(]|const\s+(waitUntil|until|waitFor)\s*=/,
+    allowed: ["tests/support/wait.ts"],
+  },
+  {
+    what: "a second random generator or an unseeded random (use tests/support/seeded_random.ts)",
+    pattern: /mulberry|0x6d2b79f5|Math\.random\(/,
+    allowed: [
+      "tests/support/seeded_random.ts",
+      "tests/support/tmux.ts", // a unique tmux server name, not test data
+    ],
+  },
+  {
+    what: "a second fake clock (use tests/support/virtual_clock.ts)",
+    pattern: /(class\s+\w+\s+implements\s+Clock\b)|manualClock|fakeClock/,
+    allowed: ["tests/support/virtual_clock.ts"],
+  },
+];
+
+Deno.test("tests wait, randomize and fake time only through tests/support", async () => {
+  const testFiles = await sourceFiles(join(REPO_ROOT, "tests"));
+  const offenders: string[] = [];
+  for (const file of testFiles) {
+    const path = relative(REPO_ROOT, file);
+    if (path === "tests/architecture_test.ts") continue;
+    const lines = (await readFile(file, "utf8")).split("\n");
+    for (const rule of TEST_SUPPORT_RULES) {
+      if (rule.allowed.includes(path)) continue;
+      lines.forEach((line, index) => {
+        if (rule.pattern.test(line)) offenders.push(`${path}:${index + 1}: ${rule.what}`);
+      });
+    }
+  }
+  assert.deepEqual(offenders, []);
+});

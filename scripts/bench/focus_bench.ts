@@ -23,7 +23,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { KittyRegistry } from "../../src/kitty/registry.ts";
 import { startFakeNiri } from "../../tests/fakes/niri_server.ts";
-import { ONE_OS_WINDOW_LS } from "../../tests/kitty/fake_kitty_server.ts";
+import { ONE_OS_WINDOW_LS } from "../../tests/fakes/kitty_server.ts";
 import { startKitty } from "../../tests/support/kitty.ts";
 import { startXvfb } from "../../tests/support/xvfb.ts";
 import { startTracker, tetherBinary } from "../../tests/e2e/focus_support.ts";

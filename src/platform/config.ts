@@ -94,10 +94,10 @@ export async function parseYamlMapping(
   path: string,
   text: string,
 ): Promise<Record<string, unknown> | null> {
-  const { parse } = await import("yaml");
+  const { parseYaml } = await import("./yaml_library.ts");
   let document: unknown;
   try {
-    document = parse(text);
+    document = parseYaml(text);
   } catch (error) {
     throw new ConfigError(`${path}: not valid YAML: ${yamlErrorLine(error)}`);
   }

@@ -8,7 +8,7 @@ import { promisify } from "node:util";
 import { completeWords, FILES_DIRECTIVE } from "../../src/cli/completions.ts";
 import { programForInspection } from "../../src/cli/program.ts";
 import { runInProcess, runProcess, tetherCommand } from "../support/cli.ts";
-import { waitFor } from "../support/test_user.ts";
+import { sleep, waitFor } from "../support/wait.ts";
 import { startTmux } from "../support/tmux.ts";
 
 const BASH_COMPLETION = "/usr/share/bash-completion/bash_completion";
@@ -207,7 +207,7 @@ async function tabInShell(
       await waitFor("an empty prompt", async () => {
         await tmux.type("", "C-c", "C-e", "C-u");
         await tmux.type("clear", "Enter");
-        await new Promise((resolve) => setTimeout(resolve, 150));
+        await sleep(150); // the shell handles the keys
         return /^ready>$/.test(await tmux.screen()) ? true : undefined;
       });
       await tmux.type(line);
@@ -234,7 +234,7 @@ for (const shell of ["bash", "zsh", "fish"] as const) {
       );
       const marker = join(box.home, "pwned");
       const screen = await tab(`tether $(touch ${marker}) foc`, /foc(us)?\S*$/m);
-      await new Promise((resolve) => setTimeout(resolve, 500));
+      await sleep(500); // time for a wrongly run substitution to create the marker
       assert.equal(existsSync(marker), false, `TAB ran the command substitution:\n${screen}`);
       const dry = await tab("tether cleanup --dry", /--dry-run$/m);
       assert.doesNotMatch(dry, /^\s*--\s*$|\s--\s*$/m, "no stray -- candidate");

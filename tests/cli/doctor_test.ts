@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { renderChecks } from "../../src/cli/doctor_action.ts";
 import type { CheckResult } from "../../src/doctor/check_result.ts";
 import { FakeConbusBridge } from "../fakes/conbus_bridge.ts";
-import { startFakeSway } from "../sockets/fake_sway_peer.ts";
+import { startFakeSway } from "../fakes/sway_peer.ts";
 import { type CliResult, runInProcess } from "../support/cli.ts";
 import { createStaleSockets } from "../support/stale_sockets.ts";
 

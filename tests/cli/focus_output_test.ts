@@ -5,13 +5,14 @@
  */
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { runCli } from "../../src/cli/run.ts";
 import { type FakeNiriServer, startFakeNiri } from "../fakes/niri_server.ts";
-import { openModeKitty, startFakeKitty } from "../kitty/fake_kitty_server.ts";
+import { openModeKitty, startFakeKitty } from "../fakes/kitty_server.ts";
 import { runInProcess } from "../support/cli.ts";
+import { waitFor } from "../support/wait.ts";
+import { tempDir } from "../support/temp_dir.ts";
 
 interface Box {
   env: Record<string, string>;
@@ -29,7 +30,8 @@ async function withBox(
   run: (box: Box) => Promise<void>,
   appIds: [string, string] = ["kitty", "kitty"],
 ): Promise<void> {
-  const root = mkdtempSync(join(tmpdir(), "tether-focus-output-"));
+  await using rootDir = await tempDir("tether-focus-output-");
+  const root = rootDir.path;
   const rt = join(root, "run");
   mkdirSync(join(rt, "kitty"), { recursive: true, mode: 0o700 });
   const passwordFile = join(root, "rc.password");
@@ -58,7 +60,6 @@ async function withBox(
     await niri.close();
     for (const kitty of kitties) await kitty.close();
     for (const sleeper of sleepers) sleeper.kill("SIGKILL");
-    rmSync(root, { recursive: true, force: true });
   }
 }
 
@@ -91,14 +92,6 @@ function track(box: Box, options: { tty: boolean; global?: string[]; flags?: str
       return await done;
     },
   };
-}
-
-async function waitFor(what: string, check: () => boolean | Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }
 
 Deno.test("tether focus on a terminal prints readable lines; --json or a pipe get JSON lines", async () => {

@@ -8,17 +8,18 @@
  */
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { runCli } from "../../src/cli/run.ts";
 import { FakeConbusBridge } from "../fakes/conbus_bridge.ts";
 import { startFakeNiri } from "../fakes/niri_server.ts";
-import { openModeKitty, startFakeKitty } from "../kitty/fake_kitty_server.ts";
-import { startFakeSway } from "../sockets/fake_sway_peer.ts";
+import { openModeKitty, startFakeKitty } from "../fakes/kitty_server.ts";
+import { startFakeSway } from "../fakes/sway_peer.ts";
 import { runInProcess } from "../support/cli.ts";
 import { vocabularyProblems } from "../support/json_vocabulary.ts";
 import { createStaleSockets } from "../support/stale_sockets.ts";
+import { waitFor } from "../support/wait.ts";
+import { tempDir } from "../support/temp_dir.ts";
 
 const UID = process.getuid!();
 
@@ -42,14 +43,6 @@ function background(args: string[], env: Record<string, string>) {
       return await done;
     },
   };
-}
-
-async function waitFor(what: string, check: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }
 
 function assertVocabulary(what: string, values: unknown[]): void {
@@ -108,7 +101,8 @@ Deno.test("the checker catches what the issue found: time vs ts, path, camelCase
 });
 
 Deno.test("every command's JSON follows the vocabulary", async () => {
-  const root = mkdtempSync(join(tmpdir(), "tether-vocabulary-"));
+  await using rootDir = await tempDir("tether-vocabulary-");
+  const root = rootDir.path;
   const rt = join(root, "run");
   mkdirSync(join(rt, "kitty"), { recursive: true, mode: 0o700 });
   const passwordFile = join(root, "rc.password");
@@ -247,6 +241,5 @@ Deno.test("every command's JSON follows the vocabulary", async () => {
     assertVocabulary("systemd uninstall", documents(uninstall.stdout));
   } finally {
     for (const cleanup of cleanups) await cleanup();
-    rmSync(root, { recursive: true, force: true });
   }
 });

@@ -9,6 +9,7 @@ import type { CommandUnknownOpts } from "@commander-js/extra-typings";
 import { buildProgram, commandWord, programForInspection } from "../../src/cli/program.ts";
 import { runInProcess, runProcess, tetherCommand } from "../support/cli.ts";
 import { createStaleSockets } from "../support/stale_sockets.ts";
+import { tempDir } from "../support/temp_dir.ts";
 
 Deno.test("--version prints `tether <version> (<commit>, <runtime> <v>)`; with --json the same as JSON", async () => {
   const result = await runInProcess(["--version"]);
@@ -88,62 +89,59 @@ Deno.test("commands with subcommands suggest on a typo and accept help", async (
 });
 
 Deno.test("a write error on stdout: EPIPE is quiet, ENOSPC (>/dev/full) is one line and exit 1 — for every command", async () => {
-  const rt = await mkdtemp(join(tmpdir(), "tether-stdout-"));
+  await using rtDir = await tempDir("tether-stdout-");
+  const rt = rtDir.path;
   await chmod(rt, 0o700);
   const [command, ...prefix] = tetherCommand();
-  try {
-    const cases = [
-      ["--version"],
-      ["--help"],
-      ["focus", "--help"],
-      ["completions", "bash"],
-      ["socket-health"],
-      ["--json", "cleanup"],
-      ["cleanup", "--verbose"],
-      ["systemd", "install", "--dry-run", "--bin", "/bin/true"],
-      ["doctor"],
-    ];
-    for (const args of cases) {
-      if (args[0] === "doctor" && !commandPaths().some((path) => path[0] === "doctor")) continue;
-      const env = { ...process.env, XDG_RUNTIME_DIR: rt, XDG_CONFIG_HOME: join(rt, "config") };
-      const full = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
-        const child = spawn(command!, [...prefix, ...args], {
-          env,
-          stdio: ["ignore", openSync("/dev/full", "w"), "pipe"],
-        });
-        let stderr = "";
-        child.stderr!.on("data", (chunk) => (stderr += chunk));
-        child.on("close", (code) => resolve({ code, stderr }));
+  const cases = [
+    ["--version"],
+    ["--help"],
+    ["focus", "--help"],
+    ["completions", "bash"],
+    ["socket-health"],
+    ["--json", "cleanup"],
+    ["cleanup", "--verbose"],
+    ["systemd", "install", "--dry-run", "--bin", "/bin/true"],
+    ["doctor"],
+  ];
+  for (const args of cases) {
+    if (args[0] === "doctor" && !commandPaths().some((path) => path[0] === "doctor")) continue;
+    const env = { ...process.env, XDG_RUNTIME_DIR: rt, XDG_CONFIG_HOME: join(rt, "config") };
+    const full = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+      const child = spawn(command!, [...prefix, ...args], {
+        env,
+        stdio: ["ignore", openSync("/dev/full", "w"), "pipe"],
       });
-      const label = args.join(" ");
-      assert.equal(full.code, 1, `${label} >/dev/full: ${full.stderr}`);
-      assert.equal(
-        full.stderr,
-        "tether: cannot write to stdout: no space left on device (ENOSPC)\n",
-        label,
-      );
-      const piped = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
-        const child = spawn(command!, [...prefix, ...args], {
-          env,
-          stdio: ["ignore", "pipe", "pipe"],
-        });
-        child.stdout!.destroy(); // the reader is gone before tether writes: EPIPE
-        let stderr = "";
-        child.stderr!.on("data", (chunk) => (stderr += chunk));
-        child.on("close", (code) => resolve({ code, stderr }));
+      let stderr = "";
+      child.stderr!.on("data", (chunk) => (stderr += chunk));
+      child.on("close", (code) => resolve({ code, stderr }));
+    });
+    const label = args.join(" ");
+    assert.equal(full.code, 1, `${label} >/dev/full: ${full.stderr}`);
+    assert.equal(
+      full.stderr,
+      "tether: cannot write to stdout: no space left on device (ENOSPC)\n",
+      label,
+    );
+    const piped = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+      const child = spawn(command!, [...prefix, ...args], {
+        env,
+        stdio: ["ignore", "pipe", "pipe"],
       });
-      const normal = await new Promise<number | null>((resolve) => {
-        const child = spawn(command!, [...prefix, ...args], {
-          env,
-          stdio: ["ignore", "ignore", "ignore"],
-        });
-        child.on("close", (code) => resolve(code));
+      child.stdout!.destroy(); // the reader is gone before tether writes: EPIPE
+      let stderr = "";
+      child.stderr!.on("data", (chunk) => (stderr += chunk));
+      child.on("close", (code) => resolve({ code, stderr }));
+    });
+    const normal = await new Promise<number | null>((resolve) => {
+      const child = spawn(command!, [...prefix, ...args], {
+        env,
+        stdio: ["ignore", "ignore", "ignore"],
       });
-      assert.equal(piped.stderr, "", `${label} | (closed): ${piped.stderr}`);
-      assert.equal(piped.code, normal, `${label}: EPIPE keeps the command's own exit code`);
-    }
-  } finally {
-    await rm(rt, { recursive: true, force: true });
+      child.on("close", (code) => resolve(code));
+    });
+    assert.equal(piped.stderr, "", `${label} | (closed): ${piped.stderr}`);
+    assert.equal(piped.code, normal, `${label}: EPIPE keeps the command's own exit code`);
   }
 });
 

@@ -3,17 +3,18 @@
  * SIGTERM end it cleanly — exit 0 with every socket healthy, stdout whole JSON lines only.
  */
 import assert from "node:assert/strict";
-import { chmodSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { chmodSync } from "node:fs";
 import { join } from "node:path";
 import { tetherCommand } from "../support/cli.ts";
-import { startFakeSway } from "../sockets/fake_sway_peer.ts";
+import { startFakeSway } from "../fakes/sway_peer.ts";
+import { tempDir } from "../support/temp_dir.ts";
 
 const UID = process.getuid!();
 
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   Deno.test(`socket-health --watch ends on ${signal}: exit 0, whole JSON lines`, async () => {
-    const rt = mkdtempSync(join(tmpdir(), "tether-watch-signal-"));
+    await using rtDir = await tempDir("tether-watch-signal-");
+    const rt = rtDir.path;
     chmodSync(rt, 0o700);
     const socketPath = join(rt, `sway-ipc.${UID}.101.sock`);
     const sway = await startFakeSway(socketPath);
@@ -76,7 +77,6 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
       }
       await child.status;
       await sway.close();
-      rmSync(rt, { recursive: true, force: true });
     }
   });
 }

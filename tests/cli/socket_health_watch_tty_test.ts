@@ -6,12 +6,13 @@
  */
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { startFakeSway } from "../sockets/fake_sway_peer.ts";
+import { startFakeSway } from "../fakes/sway_peer.ts";
 import { tetherCommand } from "../support/cli.ts";
 import { createStaleSockets } from "../support/stale_sockets.ts";
+import { sleep, waitFor } from "../support/wait.ts";
+import { tempDir } from "../support/temp_dir.ts";
 
 const UID = process.getuid!();
 
@@ -33,26 +34,31 @@ function tmux(name: string) {
 
 const shellQuote = (word: string) => `'${word.replaceAll("'", `'\\''`)}'`;
 
-async function waitForScreen(
+/** Waits until the tmux screen passes `check`; the timeout error shows the last screen. */
+function waitForScreen(
   what: string,
   screen: () => string[],
   check: (lines: string[]) => boolean,
   timeoutMs = 30_000,
 ): Promise<string[]> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const lines = screen();
-    if (check(lines)) return lines;
-    if (Date.now() > deadline) throw new Error(`${what}; screen:\n${lines.join("\n")}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+  let lines: string[] = [];
+  return waitFor(
+    () => `${what}; screen:\n${lines.join("\n")}`,
+    () => {
+      lines = screen();
+      return check(lines) && lines;
+    },
+    timeoutMs,
+    100,
+  );
 }
 
 async function withWatch(
   options: { columns: number; term?: string },
   run: (context: { term: ReturnType<typeof tmux>; rt: string; stale: string }) => Promise<void>,
 ): Promise<void> {
-  const root = mkdtempSync(join(tmpdir(), "tether-watch-tty-"));
+  await using rootDir = await tempDir("tether-watch-tty-");
+  const root = rootDir.path;
   const rt = join(root, "run");
   mkdirSync(rt, { mode: 0o700 });
   const stale = join(rt, `sway-ipc.${UID}.7001.sock`);
@@ -87,7 +93,6 @@ async function withWatch(
   } finally {
     term.close();
     await live.close();
-    rmSync(root, { recursive: true, force: true });
   }
 }
 
@@ -99,7 +104,7 @@ async function assertOneFrame(term: ReturnType<typeof tmux>, columns: number): P
     term.screen,
     (lines) => lines.some((l) => l.startsWith("stale")),
   );
-  await new Promise((resolve) => setTimeout(resolve, 2500));
+  await sleep(2500);
   const lines = term.screen();
   const text = lines.join("\n");
   assert.equal(lines.length, 3, `header + 2 sockets, nothing piled up:\n${text}`);

@@ -1,12 +1,12 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { healthWaybarLine, waybarChangeKey } from "../../src/cli/socket_health_waybar.ts";
 import { waybarJson } from "../../src/cli/waybar.ts";
 import type { DebouncedSocket } from "../../src/sockets/health_debounce.ts";
-import { startFakeSway } from "../sockets/fake_sway_peer.ts";
+import { startFakeSway } from "../fakes/sway_peer.ts";
 import { runInProcess } from "../support/cli.ts";
+import { tempDir } from "../support/temp_dir.ts";
+import { sleep } from "../support/wait.ts";
 
 const UID = process.getuid!();
 
@@ -67,7 +67,8 @@ Deno.test("latency jitter is no change; a status or its problem is", () => {
 async function barLines(
   failAfter: number,
 ): Promise<{ lines: Record<string, unknown>[]; code: number }> {
-  const rt = mkdtempSync(join(tmpdir(), "tether-waybar-"));
+  await using rtDir = await tempDir("tether-waybar-");
+  const rt = rtDir.path;
   const path = join(rt, `sway-ipc.${UID}.9001.sock`);
   const sway = await startFakeSway(path);
   const controller = new AbortController();
@@ -86,16 +87,15 @@ async function barLines(
       // $SWAYSOCK names it, so once the file is gone it is `missing` rather than undiscovered.
       { env: { XDG_RUNTIME_DIR: rt, SWAYSOCK: path }, signal: controller.signal, tty: true },
     );
-    await new Promise((resolve) => setTimeout(resolve, 450));
+    await sleep(450); // ~4 healthy rounds
     await sway.close();
-    await new Promise((resolve) => setTimeout(resolve, 800));
+    await sleep(800); // ~7 failed rounds
     controller.abort();
     const result = await running;
     const lines = result.stdout.trimEnd().split("\n").map((line) => JSON.parse(line));
     return { lines, code: result.code };
   } finally {
     controller.abort();
-    rmSync(rt, { recursive: true, force: true });
   }
 }
 
@@ -119,22 +119,19 @@ Deno.test("--watch --format waybar: one line per change, down only after --fail-
 });
 
 Deno.test("socket-health --format waybar (one-shot) prints one line and exits 0; bad --fail-after is a usage error", async () => {
-  const rt = mkdtempSync(join(tmpdir(), "tether-waybar-"));
-  try {
-    const once = await runInProcess(["socket-health", "--format", "waybar"], {
-      env: { XDG_RUNTIME_DIR: rt, SWAYSOCK: join(rt, `sway-ipc.${UID}.1.sock`) },
+  await using rtDir = await tempDir("tether-waybar-");
+  const rt = rtDir.path;
+  const once = await runInProcess(["socket-health", "--format", "waybar"], {
+    env: { XDG_RUNTIME_DIR: rt, SWAYSOCK: join(rt, `sway-ipc.${UID}.1.sock`) },
+  });
+  assert.equal(once.code, 0, "Waybar hides a module whose command fails");
+  const line = JSON.parse(once.stdout);
+  assert.deepEqual([line.text, line.class], ["0/1", "down"]);
+  for (const bad of ["0", "x", "1.5"]) {
+    const usage = await runInProcess(["socket-health", "--fail-after", bad], {
+      env: { XDG_RUNTIME_DIR: rt },
     });
-    assert.equal(once.code, 0, "Waybar hides a module whose command fails");
-    const line = JSON.parse(once.stdout);
-    assert.deepEqual([line.text, line.class], ["0/1", "down"]);
-    for (const bad of ["0", "x", "1.5"]) {
-      const usage = await runInProcess(["socket-health", "--fail-after", bad], {
-        env: { XDG_RUNTIME_DIR: rt },
-      });
-      assert.equal(usage.code, 2, bad);
-      assert.match(usage.stderr, /--fail-after must be a whole number from 1 to 100/);
-    }
-  } finally {
-    rmSync(rt, { recursive: true, force: true });
+    assert.equal(usage.code, 2, bad);
+    assert.match(usage.stderr, /--fail-after must be a whole number from 1 to 100/);
   }
 });

@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { closeSync, constants, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { closeSync, constants, openSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { stdoutSink } from "../../src/cli/stdout_sink.ts";
 import type { WritableOut } from "../../src/cli/stdout_guard.ts";
+import { tempDir } from "../support/temp_dir.ts";
 
 /** A stream that records what reached it, standing in for process.stdout. */
 function recordingStream(): WritableOut & { written: string[]; listeners: number } {
@@ -29,7 +29,8 @@ function written(sink: WritableOut, text: string): Promise<Error | null | undefi
 }
 
 Deno.test("stdout sink: a regular file is written synchronously and the stream is never built", async () => {
-  const dir = mkdtempSync(join(tmpdir(), "tether-sink-"));
+  await using temp = await tempDir("tether-sink-");
+  const dir = temp.path;
   const fd = openSync(join(dir, "out"), "w");
   try {
     let opened = 0;
@@ -41,7 +42,6 @@ Deno.test("stdout sink: a regular file is written synchronously and the stream i
     assert.equal(opened, 0);
   } finally {
     closeSync(fd);
-    rmSync(dir, { recursive: true });
   }
 });
 
@@ -59,7 +59,8 @@ Deno.test("stdout sink: /dev/full's ENOSPC reaches the write's callback, as a st
 });
 
 Deno.test("stdout sink: a pipe gets the stream, built at the first write with the error listeners", async () => {
-  const dir = mkdtempSync(join(tmpdir(), "tether-sink-"));
+  await using temp = await tempDir("tether-sink-");
+  const dir = temp.path;
   const fifo = join(dir, "fifo");
   execFileSync("mkfifo", [fifo]);
   const reader = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
@@ -78,6 +79,5 @@ Deno.test("stdout sink: a pipe gets the stream, built at the first write with th
   } finally {
     closeSync(fd);
     closeSync(reader);
-    rmSync(dir, { recursive: true });
   }
 });

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { createConnection, createServer, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { waitFor } from "../support/test_user.ts";
+import { waitFor } from "../support/wait.ts";
 import { VirtualClock } from "../support/virtual_clock.ts";
 import { niriRequest, niriVersion, openNiriEventStream } from "../../src/compositor/niri_client.ts";
 import { ConnectionError } from "../../src/resilience/errors.ts";

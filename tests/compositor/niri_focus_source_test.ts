@@ -1,6 +1,4 @@
 import assert from "node:assert/strict";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { FocusSourceOptions, FocusTransition } from "../../src/compositor/focus_source.ts";
 import { startNiriFocusSource } from "../../src/compositor/niri_focus_source.ts";
@@ -8,6 +6,8 @@ import type { ConnectionError } from "../../src/resilience/errors.ts";
 import { exponentialPolicy } from "../../src/resilience/retry_policy.ts";
 import { type FakeNiriOptions, type FakeNiriServer, startFakeNiri } from "../fakes/niri_server.ts";
 import { VirtualClock } from "../support/virtual_clock.ts";
+import { sleep, waitFor } from "../support/wait.ts";
+import { tempDir } from "../support/temp_dir.ts";
 
 const FAST_RECONNECT = exponentialPolicy({
   initialDelayMs: 20,
@@ -16,21 +16,10 @@ const FAST_RECONNECT = exponentialPolicy({
   maxAttempts: 0,
 });
 
-async function waitFor(what: string, check: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
-
 async function withRuntimeDir(run: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await mkdtemp(join(tmpdir(), "tether-niri-source-"));
-  try {
-    await run(dir);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
+  await using temp = await tempDir("tether-niri-source-");
+  const dir = temp.path;
+  await run(dir);
 }
 
 const focusedIds = (transitions: FocusTransition[]) =>
@@ -251,7 +240,7 @@ Deno.test("niri source: workspace and focus-timestamp events cause no transition
           (transitions.at(-1)!.focused?.windowId ?? null) === expected);
       }
       // Let the last timestamp event arrive; it must not repeat or undo anything.
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      await sleep(50);
       assert.deepEqual(focusedIds(transitions), [1, 2, 3, null, 2]);
     },
   ));

@@ -5,8 +5,6 @@
  * cannot rot into a blanket excuse).
  */
 import assert from "node:assert/strict";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { niriRequest, niriVersion } from "../../src/compositor/niri_client.ts";
 import { encodeNiriRequest } from "../../src/compositor/niri_codec.ts";
@@ -20,6 +18,8 @@ import {
   niriSchema,
 } from "../support/niri_schema.ts";
 import { NIRI_LINES } from "./niri_fixtures.ts";
+import { tempDir } from "../support/temp_dir.ts";
+import { sleep } from "../support/wait.ts";
 
 const schema = niriSchema();
 
@@ -55,7 +55,8 @@ Deno.test("every codec fixture line conforms; the newer ones are exactly those l
 });
 
 Deno.test("every line the fake niri sends and every request tether sends conforms", async () => {
-  const dir = await mkdtemp(join(tmpdir(), "tether-niri-schema-"));
+  await using temp = await tempDir("tether-niri-schema-");
+  const dir = temp.path;
   const path = join(dir, "niri.wayland-1.77.sock");
   const niri = await startFakeNiri({
     path,
@@ -83,7 +84,7 @@ Deno.test("every line the fake niri sends and every request tether sends conform
     niri.openWindow({ id: 5, app_id: "kitty", pid: 4200, title: "c" }, { focused: true });
     niri.openWindow({ id: 6, app_id: "kitty", pid: 4300, title: "d" });
     niri.retitle(6, "d2");
-    await new Promise((resolve) => setTimeout(resolve, 50)); // a focus timestamp commits
+    await sleep(50); // a focus timestamp commits
     niri.closeWindow(5, 1);
     niri.closeWindow(6);
     niri.focus(null);
@@ -113,6 +114,5 @@ Deno.test("every line the fake niri sends and every request tether sends conform
   } finally {
     await source.close();
     await niri.close();
-    await rm(dir, { recursive: true, force: true });
   }
 });

@@ -3,9 +3,7 @@
  * tests/e2e/focus_sway_test.ts; it cannot be made to send a malformed event).
  */
 import assert from "node:assert/strict";
-import { mkdtemp, rm } from "node:fs/promises";
 import { createServer, type Socket } from "node:net";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { FocusSourceOptions, FocusTransition } from "../../src/compositor/focus_source.ts";
 import {
@@ -17,6 +15,8 @@ import {
 import { startSwayFocusSource } from "../../src/compositor/sway_focus_source.ts";
 import type { ConnectionError } from "../../src/resilience/errors.ts";
 import { exponentialPolicy } from "../../src/resilience/retry_policy.ts";
+import { waitFor } from "../support/wait.ts";
+import { tempDir } from "../support/temp_dir.ts";
 
 const kitty = (id: number, pid: number, focused = false) => ({
   id,
@@ -87,14 +87,6 @@ async function startFakeSway(path: string) {
   };
 }
 
-async function waitFor(what: string, check: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
-
 const FAST_RECONNECT = exponentialPolicy({
   initialDelayMs: 20,
   maxDelayMs: 100,
@@ -122,7 +114,8 @@ async function withSwaySource(
     transitions: FocusTransition[];
   }) => void | Promise<void>,
 ): Promise<void> {
-  const dir = await mkdtemp(join(tmpdir(), "tether-sway-source-"));
+  await using temp = await tempDir("tether-sway-source-");
+  const dir = temp.path;
   const path = join(dir, "sway-ipc.sock");
   const sway = await startFakeSway(path);
   const transitions: FocusTransition[] = [];
@@ -137,7 +130,6 @@ async function withSwaySource(
   } finally {
     await source.close();
     await sway.close();
-    await rm(dir, { recursive: true, force: true });
   }
 }
 

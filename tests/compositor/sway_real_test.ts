@@ -20,7 +20,7 @@ import {
 import { exponentialPolicy } from "../../src/resilience/retry_policy.ts";
 import { forEachPeerSet } from "../support/peer_set.ts";
 import { startSway } from "../support/sway.ts";
-import { waitFor } from "../support/test_user.ts";
+import { waitFor } from "../support/wait.ts";
 
 /** String fields sway 1.12 puts on every view; sway 1.7 has none of them. */
 const NEWER_VIEW_FIELDS = [

@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
-import { mkdtemp, rm, stat } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { stat } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import type { Incoming } from "../../src/conbus/bridge_connection.ts";
 import { ConbusDaemon } from "../../src/conbus/bridge_daemon.ts";
@@ -12,6 +11,8 @@ import { ConnectionError } from "../../src/resilience/errors.ts";
 import { exponentialPolicy } from "../../src/resilience/retry_policy.ts";
 import { type FakeBridgeOptions, FakeConbusBridge } from "../fakes/conbus_bridge.ts";
 import { runInProcess } from "../support/cli.ts";
+import { waitFor } from "../support/wait.ts";
+import { tempDir } from "../support/temp_dir.ts";
 
 const logger = createLogger({ level: "silent" });
 
@@ -31,7 +32,8 @@ async function withDaemon(
     bridge?: FakeBridgeOptions;
   } = {},
 ): Promise<void> {
-  const dir = await mkdtemp(join(tmpdir(), "tether-conbus-"));
+  await using temp = await tempDir("tether-conbus-");
+  const dir = temp.path;
   const socketPath = join(dir, "tether", "conbus.sock");
   const bridge = await FakeConbusBridge.start(options.bridge);
   const idle: Incoming[] = [];
@@ -54,19 +56,11 @@ async function withDaemon(
   } finally {
     await daemon.stop();
     await bridge.close();
-    await rm(dir, { recursive: true, force: true });
   }
 }
 
 const send = (socketPath: string, telegrams: string[]) =>
   sendViaDaemon(socketPath, { telegrams, timeout_ms: 2000, quiet_ms: 300 });
-
-const waitFor = async (condition: () => boolean | Promise<boolean>, what: string) => {
-  for (let step = 0; step < 300 && !(await condition()); step++) {
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-  assert.ok(await condition(), `timed out waiting for ${what}`);
-};
 
 Deno.test("serve: the control socket is 0600 and status follows the daemon convention", async () => {
   await withDaemon(async ({ socketPath }) => {
@@ -103,10 +97,10 @@ Deno.test("serve: requests are served one at a time in arrival order (FIFO), min
     // queue: arrival order is known.
     const serials = ["0020044964", "0020044966", "0020012521", "0020030837", "0020044964"];
     const pending = [send(socketPath, ["S0000000000F01D00"])];
-    await waitFor(() => daemon.status().queue_length === 1, "the first request");
+    await waitFor("the first request", () => daemon.status().queue_length === 1);
     for (const [index, serial] of serials.entries()) {
       pending.push(send(socketPath, [`S${serial}F02D00`]));
-      await waitFor(() => daemon.status().queue_length === index + 2, "the request to queue");
+      await waitFor("the request to queue", () => daemon.status().queue_length === index + 2);
     }
     const replies = await Promise.all(pending);
     const sentAt = replies.map((reply) => {
@@ -142,10 +136,10 @@ Deno.test("serve: a request for another bridge is declined (the client then goes
 Deno.test("serve: the bridge closing the idle connection is followed by a reconnect", async () => {
   await withDaemon(async ({ socketPath, bridge }) => {
     bridge.disconnectClient();
-    await waitFor(async () => {
+    await waitFor("the reconnect", async () => {
       const status = await requestControl(socketPath, "status") as { reconnection_count: number };
       return status.reconnection_count === 1;
-    }, "the reconnect");
+    });
     const reply = await send(socketPath, ["S0020044964F02D12"]);
     assert.equal(reply?.accepted && reply.report.outcome, "replied");
     assert.equal(bridge.connectionsAccepted, 2);
@@ -155,12 +149,12 @@ Deno.test("serve: the bridge closing the idle connection is followed by a reconn
 Deno.test("serve: while disconnected a request fails at once with the next retry time", async () => {
   await withDaemon(async ({ socketPath, bridge }) => {
     await bridge.close();
-    await waitFor(async () => {
+    await waitFor("the loss to be noticed", async () => {
       const status = await requestControl(socketPath, "status") as {
         connection: { status: string };
       };
       return status.connection.status === "reconnecting";
-    }, "the loss to be noticed");
+    });
     await assert.rejects(
       send(socketPath, ["S0020044964F02D12"]),
       /is reconnecting .*next reconnect attempt in \d+\.\d s/,
@@ -169,9 +163,9 @@ Deno.test("serve: while disconnected a request fails at once with the next retry
 });
 
 Deno.test("serve: stop finishes the request in flight, then removes the socket", async () => {
-  await withDaemon(async ({ daemon, socketPath }) => {
+  await withDaemon(async ({ daemon, bridge, socketPath }) => {
     const inFlight = send(socketPath, ["S0000000000F01D00"]);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await waitFor("the discover at the bridge", () => bridge.receivedCount === 1);
     await daemon.stop();
     const reply = await inFlight;
     assert.equal(reply?.accepted && reply.report.outcome, "replied");
@@ -182,14 +176,14 @@ Deno.test("serve: stop finishes the request in flight, then removes the socket",
 Deno.test("serve: a bus event while idle is reported at once and never taken by the next request", async () => {
   await withDaemon(async ({ socketPath, bridge, idle }) => {
     assert.ok(bridge.sendUnsolicited("E14L00I02M"));
-    await waitFor(() => idle.length === 1, "the idle event to be reported");
+    await waitFor("the idle event to be reported", () => idle.length === 1);
     assert.equal(idle[0]!.kind === "telegram" && idle[0]!.telegram.frame, "<E14L00I02MAK>");
     const reply = await send(socketPath, ["S0020044964F02D12"]);
     assert.ok(reply?.accepted);
     assert.equal(reply.report.outcome, "replied");
     assert.deepEqual(reply.report.events, []);
     assert.ok(bridge.sendUnsolicited("E14L00I02B"));
-    await waitFor(() => idle.length === 2, "an idle event after a request to be reported");
+    await waitFor("an idle event after a request to be reported", () => idle.length === 2);
     const status = await requestControl(socketPath, "status") as { idle_telegrams: number };
     assert.equal(status.idle_telegrams, 2);
   });
@@ -200,10 +194,10 @@ Deno.test("serve: the minimum gap holds across a reconnect (one bus, whichever c
     const first = await send(socketPath, ["S0020044964F02D12"]);
     assert.ok(first?.accepted);
     bridge.disconnectClient();
-    await waitFor(async () => {
+    await waitFor("the reconnect", async () => {
       const status = await requestControl(socketPath, "status") as { reconnection_count: number };
       return status.reconnection_count === 1;
-    }, "the reconnect");
+    });
     const second = await send(socketPath, ["S0020044964F02D12"]);
     assert.ok(second?.accepted);
     assert.equal(second.report.outcome, "replied");
@@ -214,7 +208,8 @@ Deno.test("serve: the minimum gap holds across a reconnect (one bus, whichever c
 });
 
 Deno.test("serve: a flood while idle is reported within the budget, the rest counted — nothing retained", async () => {
-  const dir = await mkdtemp(join(tmpdir(), "tether-conbus-"));
+  await using temp = await tempDir("tether-conbus-");
+  const dir = temp.path;
   const bridge = await FakeConbusBridge.start();
   const shown: Incoming[] = [];
   const notShown: number[] = [];
@@ -229,17 +224,17 @@ Deno.test("serve: a flood while idle is reported within the budget, the rest cou
   });
   try {
     await daemon.waitForConnected(AbortSignal.timeout(5000));
-    await waitFor(() => bridge.hasClient, "the fake to accept");
+    await waitFor("the fake to accept", () => bridge.hasClient);
     const startedAt = Date.now();
     await bridge.flood("E07L06I80B", 20_000);
-    await waitFor(() => daemon.status().idle_telegrams === 20_000, "the flood to arrive");
+    await waitFor("the flood to arrive", () => daemon.status().idle_telegrams === 20_000);
     const windows = Math.ceil((Date.now() - startedAt) / 1000) + 1;
     assert.ok(shown.length >= 50, `${shown.length} shown`);
     assert.ok(shown.length <= 50 * windows, `${shown.length} shown in ≤ ${windows} windows`);
     assert.equal(daemon.status().idle_telegrams_not_shown, 20_000 - shown.length);
     await waitFor(
-      () => notShown.reduce((sum, count) => sum + count, 0) === 20_000 - shown.length,
       "the not-shown summary",
+      () => notShown.reduce((sum, count) => sum + count, 0) === 20_000 - shown.length,
     );
     // Still serving: the flood left nothing behind to be read as the next request's reply.
     const reply = await send(join(dir, "tether", "conbus.sock"), ["S0020044964F02D12"]);
@@ -248,7 +243,6 @@ Deno.test("serve: a flood while idle is reported within the budget, the rest cou
   } finally {
     await daemon.stop();
     await bridge.close();
-    await rm(dir, { recursive: true, force: true });
   }
 });
 
@@ -313,10 +307,10 @@ Deno.test("serve: the status reply and socket-health report status, reply latenc
     assert.equal(typeof row.uptime_ms, "number");
 
     bridge.disconnectClient();
-    await waitFor(async () => {
+    await waitFor("the reconnect", async () => {
       const next = await requestControl(socketPath, "status") as { reconnection_count: number };
       return next.reconnection_count === 1;
-    }, "the reconnect");
+    });
     assert.equal((await health()).reconnection_count, 1);
   });
 });
@@ -324,12 +318,12 @@ Deno.test("serve: the status reply and socket-health report status, reply latenc
 Deno.test('serve: {"cmd":"reconnect"} replaces the bridge connection now', async () => {
   await withDaemon(async ({ socketPath, bridge }) => {
     assert.deepEqual(await requestControl(socketPath, "reconnect"), { reconnecting: true });
-    await waitFor(async () => {
+    await waitFor("the new connection", async () => {
       const status = await requestControl(socketPath, "status") as {
         connection: { status: string };
       };
       return bridge.connectionsAccepted === 2 && status.connection.status === "connected";
-    }, "the new connection");
+    });
     const reply = await send(socketPath, ["S0020044964F02D12"]);
     assert.equal(reply?.accepted && reply.report.outcome, "replied");
     assert.equal(bridge.connectionsAccepted, 2);

@@ -1,13 +1,13 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
 import { createServer, type Socket } from "node:net";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ConbusDaemon } from "../../src/conbus/bridge_daemon.ts";
 import { telegramFromBody } from "../../src/conbus/telegram_codec.ts";
 import { createLogger } from "../../src/platform/logger.ts";
 import { requestControl } from "../../src/resilience/control_socket.ts";
 import { exponentialPolicy } from "../../src/resilience/retry_policy.ts";
+import { tempDir } from "../support/temp_dir.ts";
+import { sleep } from "../support/wait.ts";
 
 Deno.test("a bridge flooding valid telegrams does not starve serve's control socket", async () => {
   const batch = Buffer.from(telegramFromBody("E07L06I80M").frame.repeat(4096), "latin1");
@@ -27,7 +27,8 @@ Deno.test("a bridge flooding valid telegrams does not starve serve's control soc
     }, 1);
   });
   await new Promise<void>((resolve) => bridge.listen(0, "127.0.0.1", resolve));
-  const dir = mkdtempSync(join(tmpdir(), "tether-bridge-flood-"));
+  await using temp = await tempDir("tether-bridge-flood-");
+  const dir = temp.path;
   const socketPath = join(dir, "tether", "conbus.sock");
   let shown = 0;
   const daemon = await ConbusDaemon.start({
@@ -45,7 +46,7 @@ Deno.test("a bridge flooding valid telegrams does not starve serve's control soc
       const started = performance.now();
       await requestControl(socketPath, "status", { timeoutMs: 1000 });
       latencies.push(performance.now() - started);
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      await sleep(100); // status requests spread over the flood
     }
     assert.ok(sentBytes > 1_000_000, `the bridge flooded ${sentBytes} bytes`);
     assert.ok(Math.max(...latencies) < 1000, `status latencies ${latencies.map(Math.round)} ms`);
@@ -55,7 +56,6 @@ Deno.test("a bridge flooding valid telegrams does not starve serve's control soc
     await daemon.stop();
     for (const socket of sockets) socket.destroy();
     await new Promise((resolve) => bridge.close(resolve));
-    rmSync(dir, { recursive: true, force: true });
   }
 });
 
@@ -67,7 +67,8 @@ Deno.test("a bridge that closes every connection at once: reconnect lines per do
     socket.end(); // half-close right after accepting
   });
   await new Promise<void>((resolve) => bridge.listen(0, "127.0.0.1", resolve));
-  const dir = mkdtempSync(join(tmpdir(), "tether-bridge-flap-"));
+  await using temp = await tempDir("tether-bridge-flap-");
+  const dir = temp.path;
   const lines: string[] = [];
   const daemon = await ConbusDaemon.start({
     endpoint: { host: "127.0.0.1", port: (bridge.address() as { port: number }).port },
@@ -77,11 +78,10 @@ Deno.test("a bridge that closes every connection at once: reconnect lines per do
     reconnectPolicy: exponentialPolicy({ maxAttempts: 0, initialDelayMs: 20, jitter: "none" }),
   });
   try {
-    await new Promise((resolve) => setTimeout(resolve, 1500));
+    await sleep(1500); // the window the reconnect lines are counted in
   } finally {
     await daemon.stop();
     await new Promise((resolve) => bridge.close(resolve));
-    rmSync(dir, { recursive: true, force: true });
   }
   const cycles = accepted;
   const statusLines = lines.filter((line) => / -> /.test(line));

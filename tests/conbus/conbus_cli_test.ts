@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
-import { mkdir, mkdtemp, rm, stat, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdir, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { ConbusDaemon } from "../../src/conbus/bridge_daemon.ts";
 import { sendViaDaemon } from "../../src/conbus/daemon_client.ts";
@@ -13,6 +12,8 @@ import {
   FakeConbusBridge,
 } from "../fakes/conbus_bridge.ts";
 import { runInProcess, runProcess, tetherCommand } from "../support/cli.ts";
+import { waitFor } from "../support/wait.ts";
+import { tempDir } from "../support/temp_dir.ts";
 
 interface TempEnv {
   dir: string;
@@ -21,7 +22,8 @@ interface TempEnv {
 
 /** Runs `run` with a fresh runtime/config dir and an environment naming it; removes the dir after. */
 async function withTempEnv(run: (context: TempEnv) => Promise<void>): Promise<void> {
-  const dir = await mkdtemp(join(tmpdir(), "tether-conbus-cli-"));
+  await using temp = await tempDir("tether-conbus-cli-");
+  const dir = temp.path;
   const env: Record<string, string> = {
     ...process.env as Record<string, string>,
     XDG_RUNTIME_DIR: dir,
@@ -29,11 +31,7 @@ async function withTempEnv(run: (context: TempEnv) => Promise<void>): Promise<vo
     TETHER_CONBUS_HOST: "",
     TETHER_CONBUS_PORT: "",
   };
-  try {
-    await run({ dir, env });
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
+  await run({ dir, env });
 }
 
 /** {@link withTempEnv} plus a fake bridge, closed after `run` (closing it earlier is harmless). */
@@ -138,15 +136,19 @@ function expectedValue(datapoint: string): string {
   return module.datapoints[datapoint] ?? "??";
 }
 
-/** Polls `tether conbus serve`'s control socket (300 times at most) until the bridge is connected. */
+/** Polls `tether conbus serve`'s control socket until the bridge is connected; throws after 30 s. */
 async function waitForServeConnected(socketPath: string, pollMs: number): Promise<void> {
-  for (let step = 0; step < 300; step++) {
-    const status = await requestControl(socketPath, "status").catch(() => null) as
-      | { connection: { status: string } }
-      | null;
-    if (status?.connection.status === "connected") return;
-    await new Promise((resolve) => setTimeout(resolve, pollMs));
-  }
+  await waitFor(
+    "conbus serve to connect to the bridge",
+    async () => {
+      const status = await requestControl(socketPath, "status").catch(() => null) as
+        | { connection: { status: string } }
+        | null;
+      return status?.connection.status === "connected";
+    },
+    30_000,
+    pollMs,
+  );
 }
 
 async function startServe(env: Record<string, string>, port: number) {
@@ -235,18 +237,11 @@ Deno.test("conbus serve: 20 concurrent send processes each get their own reply; 
     assert.match(direct.stderr, /^tether: bridge busy: .*tether conbus serve \(pid \d+\) holds it/);
 
     const code = await serve.stop();
-    await waitUntil(() => !bridge.hasClient);
+    await waitFor("the bridge connection closed", () => !bridge.hasClient);
     assert.equal(code, 0, serve.stderr());
     assert.equal(bridge.hasClient, false, "serve closed the bridge connection");
     await assert.rejects(stat(serve.socketPath));
   }));
-
-async function waitUntil(condition: () => boolean, timeoutMs = 3000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!condition() && Date.now() < until) {
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 Deno.test("conbus serve: SIGINT finishes the request in flight, closes the bridge connection, removes the socket, exit 0", () =>
   withServeProcess(async ({ bridge, serve }) => {
@@ -257,13 +252,13 @@ Deno.test("conbus serve: SIGINT finishes the request in flight, closes the bridg
       timeout_ms: 3000,
       quiet_ms: 300,
     });
-    await waitUntil(() => bridge.receivedCount === 1);
+    await waitFor("the discover at the bridge", () => bridge.receivedCount === 1);
     const code = await serve.stop("SIGINT");
     const reply = await inFlight;
     assert.equal(code, 0, serve.stderr());
     assert.equal(reply?.accepted && reply.report.results[0]!.outcome, "replied");
     assert.equal(reply?.accepted && reply.report.replies.length, 4);
-    await waitUntil(() => !bridge.hasClient);
+    await waitFor("the bridge connection closed", () => !bridge.hasClient);
     assert.equal(bridge.hasClient, false, "serve closed the bridge connection");
     await assert.rejects(stat(serve.socketPath));
   }));
@@ -302,10 +297,10 @@ Deno.test("conbus send --json through serve: a bridge serve cannot reach still p
     try {
       await daemon.waitForConnected(AbortSignal.timeout(5000));
       await bridge.close();
-      for (let step = 0; step < 300; step++) {
-        if ((daemon.status().connection as { status: string }).status === "reconnecting") break;
-        await new Promise((resolve) => setTimeout(resolve, 10));
-      }
+      await waitFor(
+        "serve to notice the bridge closed",
+        () => (daemon.status().connection as { status: string }).status === "reconnecting",
+      );
       const result = await runInProcess(["--json", "conbus", "send", "S0020044964F02D12"], {
         env,
       });
@@ -354,15 +349,19 @@ async function serveInProcess(
   const shutdown = new AbortController();
   const args = ["conbus", "serve", ...bridgeFlags(port), ...extraArgs];
   const json = extraArgs.includes("--json");
+  let stdout = "";
   const done = runInProcess(json ? ["--json", ...args.filter((arg) => arg !== "--json")] : args, {
     env,
     signal: shutdown.signal,
     tty,
+    onStdout: (text) => void (stdout += text),
   });
   const socketPath = join(env.XDG_RUNTIME_DIR!, "tether", "conbus.sock");
   await waitForServeConnected(socketPath, 10);
   return {
     socketPath,
+    /** What serve printed so far. */
+    stdout: () => stdout,
     stop: () => {
       shutdown.abort();
       return done;
@@ -392,10 +391,10 @@ Deno.test("conbus serve: bus telegrams while idle are [RX] … (while idle) line
       const [json, tty] of [[false, true], [true, true], [false, false]] as const
     ) {
       const serve = await serveInProcess(env, bridge.port, json ? ["--json"] : [], tty);
-      await waitUntil(() => bridge.hasClient);
+      await waitFor("serve connected to the bridge", () => bridge.hasClient);
       assert.ok(bridge.sendUnsolicited("E14L00I02M"));
       assert.ok(bridge.sendUnsolicited("<O06L00I07MAG>"));
-      await waitUntil(() => false, 200);
+      await waitFor("both bus telegrams printed", () => serve.stdout().includes("<O06L00I07MAG>"));
       const result = await serve.stop();
       assert.equal(result.code, 0, result.stderr);
       const lines = result.stdout.trimEnd().split("\n");
@@ -411,7 +410,7 @@ Deno.test("conbus serve: bus telegrams while idle are [RX] … (while idle) line
         assert.match(lines[0]!, /^\d\d:\d\d:\d\d\.\d{3} \[RX\] <E14L00I02MAK> {2}\(while idle\)$/);
         assert.match(lines[1]!, /^\d\d:\d\d:\d\d\.\d{3} \[RX\] <O06L00I07MAG> {2}\(while idle\)$/);
       }
-      await waitUntil(() => !bridge.hasClient);
+      await waitFor("the bridge connection closed", () => !bridge.hasClient);
     }
   }));
 

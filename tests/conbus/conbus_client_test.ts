@@ -7,6 +7,7 @@ import { telegramFromBody } from "../../src/conbus/telegram_codec.ts";
 import { ConnectionError } from "../../src/resilience/errors.ts";
 import { FakeConbusBridge } from "../fakes/conbus_bridge.ts";
 import { seededRandom } from "./vectors.ts";
+import { waitFor } from "../support/wait.ts";
 
 const tel = telegramFromBody;
 
@@ -26,13 +27,6 @@ async function withBridge(
     await bridge.close();
   }
 }
-
-const waitFor = async (condition: () => boolean, what: string) => {
-  for (let step = 0; step < 200 && !condition(); step++) {
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-  assert.ok(condition(), `timed out waiting for ${what}`);
-};
 
 Deno.test("a targeted read ends at its reply", async () => {
   await withBridge(async (_bridge, options) => {
@@ -118,7 +112,7 @@ Deno.test("a discover still collecting when the time runs out is replied, never 
       assert.equal(result.outcome, "replied", `quiet ${quietMs} ms`);
       assert.equal(result.results[0]!.writes, 1, `quiet ${quietMs} ms`);
       assert.equal(result.results[0]!.replies.length, 4, `quiet ${quietMs} ms`);
-      await waitFor(() => !bridge.hasClient, "the fake to free its slot");
+      await waitFor("the fake to free its slot", () => !bridge.hasClient);
     }
     assert.equal(bridge.receivedCount, 2);
   } finally {
@@ -228,7 +222,7 @@ Deno.test("pool: the bridge closing an idle connection is detected; the next sen
     };
     assert.equal((await sendTelegrams([tel("S0020044964F02D12")], options)).outcome, "replied");
     bridge.disconnectClient();
-    await waitFor(() => !bridge.hasClient, "the fake to drop its client");
+    await waitFor("the fake to drop its client", () => !bridge.hasClient);
     const second = await sendTelegrams([tel("S0020044964F02D12")], options);
     assert.equal(second.outcome, "replied");
     assert.equal(second.results[0]!.writes, 1);
@@ -281,9 +275,9 @@ Deno.test("flood while idle: the idle buffer is capped and the overflow counted"
     maxIdleEvents: 64,
   });
   try {
-    await waitFor(() => bridge.hasClient, "the fake to accept");
+    await waitFor("the fake to accept", () => bridge.hasClient);
     await bridge.flood("E07L06I80B", 5_000);
-    await waitFor(() => connection.droppedIdleEvents + 64 >= 5_000, "the flood to arrive");
+    await waitFor("the flood to arrive", () => connection.droppedIdleEvents + 64 >= 5_000);
     assert.equal(connection.takeIdleEvents().length, 64);
     assert.equal(connection.droppedIdleEvents, 5_000 - 64);
   } finally {
@@ -326,7 +320,7 @@ Deno.test("a host name that does not resolve is a not_configured error, not retr
 Deno.test("a refused connect (the bridge's one slot taken) is retried and then succeeds", async () => {
   await withBridge(async (bridge, options) => {
     const holder = await connectBridge({ host: "127.0.0.1", port: bridge.port });
-    await waitFor(() => bridge.hasClient, "the holder to take the slot");
+    await waitFor("the holder to take the slot", () => bridge.hasClient);
     const retries: string[] = [];
     setTimeout(() => holder.close(), 150);
     const result = await sendTelegrams([tel("S0020044964F02D12")], {

@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { createServer, type Socket } from "node:net";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ConbusDaemon, STOP_GRACE_MS } from "../../src/conbus/bridge_daemon.ts";
 import { REPLY_ALLOWANCE_MS, sendViaDaemon } from "../../src/conbus/daemon_client.ts";
@@ -11,13 +10,16 @@ import { ConnectionError } from "../../src/resilience/errors.ts";
 import { exponentialPolicy } from "../../src/resilience/retry_policy.ts";
 import { FakeConbusBridge } from "../fakes/conbus_bridge.ts";
 import { runInProcess } from "../support/cli.ts";
+import { tempDir } from "../support/temp_dir.ts";
+import { sleep, waitFor } from "../support/wait.ts";
 
 const logger = createLogger({ level: "silent" });
 /** A read to a module that is not on the bus: no reply, ever. */
 const OFFLINE_READ = "S0099999999F02D12";
 
 Deno.test("send through a serve that never answers (SIGSTOPped) gives up at its own --timeout", async () => {
-  const root = mkdtempSync(join(tmpdir(), "tether-stopped-serve-"));
+  await using rootDir = await tempDir("tether-stopped-serve-");
+  const root = rootDir.path;
   const runtimeDir = join(root, "run");
   mkdirSync(join(runtimeDir, "tether"), { recursive: true, mode: 0o700 });
   const sockets: Socket[] = [];
@@ -53,14 +55,14 @@ Deno.test("send through a serve that never answers (SIGSTOPped) gives up at its 
   } finally {
     for (const socket of sockets) socket.destroy();
     await new Promise((resolve) => stopped.close(resolve));
-    rmSync(root, { recursive: true, force: true });
   }
 });
 
 async function withServe(
   test: (daemon: ConbusDaemon, bridge: FakeConbusBridge, socketPath: string) => Promise<void>,
 ) {
-  const dir = mkdtempSync(join(tmpdir(), "tether-serve-deadlines-"));
+  await using temp = await tempDir("tether-serve-deadlines-");
+  const dir = temp.path;
   const socketPath = join(dir, "tether", "conbus.sock");
   const bridge = await FakeConbusBridge.start();
   const daemon = await ConbusDaemon.start({
@@ -76,7 +78,6 @@ async function withServe(
   } finally {
     await daemon.stop();
     await bridge.close();
-    rmSync(dir, { recursive: true, force: true });
   }
 }
 
@@ -87,7 +88,7 @@ Deno.test("one slow request does not hold another client past its timeout, and t
       timeout_ms: 1500,
       quiet_ms: 300,
     });
-    await new Promise((resolve) => setTimeout(resolve, 100)); // the slow one is in flight
+    await waitFor("the slow one at the bridge", () => bridge.receivedCount === 1);
     const started = performance.now();
     await assert.rejects(
       sendViaDaemon(socketPath, {
@@ -100,7 +101,7 @@ Deno.test("one slow request does not hold another client past its timeout, and t
     const elapsedMs = performance.now() - started;
     assert.ok(elapsedMs < 300 + REPLY_ALLOWANCE_MS + 300, `waited ${elapsedMs} ms`);
     assert.equal((await slow)?.accepted, true);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await sleep(100); // time for a wrongly kept request to go out
     assert.ok(
       !bridge.received.some((frame) => frame.includes("S0020044964F02D12")),
       "the queued request whose time ran out was not sent",
@@ -109,19 +110,19 @@ Deno.test("one slow request does not hold another client past its timeout, and t
 });
 
 Deno.test("stop (SIGTERM) ends within a bounded time with a huge request in flight and others queued", async () => {
-  await withServe(async (daemon, _bridge, socketPath) => {
+  await withServe(async (daemon, bridge, socketPath) => {
     const huge = sendViaDaemon(socketPath, {
       telegrams: [OFFLINE_READ],
       timeout_ms: 100_000,
       quiet_ms: 300,
     });
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await waitFor("the huge one at the bridge", () => bridge.receivedCount === 1);
     const queued = sendViaDaemon(socketPath, {
       telegrams: ["S0020044964F02D12"],
       timeout_ms: 100_000,
       quiet_ms: 300,
     });
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await waitFor("the second request queued", () => daemon.status().queue_length === 2);
     const outcomes = [huge, queued].map((reply) => reply.then((value) => value, (error) => error));
     const started = performance.now();
     await daemon.stop();

@@ -1,9 +1,10 @@
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { createServer, type Socket } from "node:net";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runInProcess } from "../support/cli.ts";
+import { tempDir } from "../support/temp_dir.ts";
+import { waitFor } from "../support/wait.ts";
 
 /** A bridge that sends terminal escapes (garbage and inside frames) as soon as serve connects. */
 async function evilBridge(): Promise<{ port: number; close(): Promise<void> }> {
@@ -25,11 +26,14 @@ async function evilBridge(): Promise<{ port: number; close(): Promise<void> }> {
 
 for (const json of [false, true]) {
   Deno.test(`serve${json ? " --json" : ""}: bytes from the bridge never reach stdout as raw control characters`, async () => {
-    const root = mkdtempSync(join(tmpdir(), "tether-serve-output-"));
+    await using rootDir = await tempDir("tether-serve-output-");
+    const root = rootDir.path;
     const runtimeDir = join(root, "run");
     mkdirSync(runtimeDir, { mode: 0o700 });
     const bridge = await evilBridge();
     const stop = new AbortController();
+    const escapedTitle = json ? /\\u001b\]0;pwned/ : /\\x1b\]0;pwned/;
+    let stdout = "";
     try {
       const serving = runInProcess(
         [
@@ -46,18 +50,21 @@ for (const json of [false, true]) {
           signal: stop.signal,
           // Human lines on a terminal; JSON lines with --json (the output rule).
           tty: !json,
+          onStdout: (text) => void (stdout += text),
         },
       );
-      await new Promise((resolve) => setTimeout(resolve, 700));
+      await waitFor(
+        "both bridge telegrams on stdout",
+        () => /E07L06I80M/.test(stdout) && escapedTitle.test(stdout),
+      );
       stop.abort();
       const result = await serving;
       assert.match(result.stdout, /E07L06I80M/, result.stdout + result.stderr);
       // deno-lint-ignore no-control-regex -- looking for raw control characters
       assert.doesNotMatch(result.stdout, /[\x00-\x09\x0b-\x1f\x7f-\x9f]/);
-      assert.match(result.stdout, json ? /\\u001b\]0;pwned/ : /\\x1b\]0;pwned/);
+      assert.match(result.stdout, escapedTitle);
     } finally {
       await bridge.close();
-      rmSync(root, { recursive: true, force: true });
     }
   });
 }

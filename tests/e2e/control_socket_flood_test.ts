@@ -12,7 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { requestControl } from "../../src/resilience/control_socket.ts";
 import { REPO_ROOT } from "../support/cli.ts";
-import { waitFor } from "../support/test_user.ts";
+import { sleep, waitFor } from "../support/wait.ts";
 import { startFakeNiri } from "../fakes/niri_server.ts";
 import { startTracker, type TrackerProcess } from "./focus_support.ts";
 
@@ -66,13 +66,13 @@ Deno.test({
       );
       let cycles = "";
       flooder.stdout!.on("data", (chunk) => (cycles += chunk));
-      await new Promise((resolve) => setTimeout(resolve, 1000)); // the flood is under way
+      await sleep(1000); // the flood is under way
       const failures: string[] = [];
       for (let request = 0; request < REQUESTS; request++) {
         await requestControl(socketPath, "status", { timeoutMs: 1000 }).catch((error) =>
           failures.push(String(error))
         );
-        await new Promise((resolve) => setTimeout(resolve, 100));
+        await sleep(100);
       }
       const flooderExited = new Promise((resolve) => flooder!.once("exit", resolve));
       flooder.kill("SIGTERM");

@@ -21,6 +21,7 @@ import {
   type TrackerLine,
   type TrackerProcess,
 } from "./focus_support.ts";
+import { waitFor } from "../support/wait.ts";
 
 const PASSWORD = `niri-e2e-${crypto.randomUUID()}`;
 
@@ -179,22 +180,23 @@ forEachPeerSet((set) =>
             niri!.openWindow({ id: 5, app_id: "kitty", pid: c.pid, title: "c" }, {
               focused: false,
             });
-            const deadline = Date.now() + 20_000;
-            let row: { status: string } | undefined;
-            while (row?.status !== "ready") {
-              assert.ok(
-                Date.now() < deadline,
-                `kitty ${c.pid} never became ready in the background`,
-              );
-              await new Promise((resolve) => setTimeout(resolve, 250));
-              const status = await runProcess(["--json", "focus", "status"], {
-                env,
-                timeoutMs: 20_000,
-              });
-              outputs.push(status.stdout, status.stderr);
-              assert.equal(status.code, 0, status.stderr);
-              row = JSON.parse(status.stdout).kitties.find((k: { pid: number }) => k.pid === c.pid);
-            }
+            await waitFor(
+              `kitty ${c.pid} to become ready in the background`,
+              async () => {
+                const status = await runProcess(["--json", "focus", "status"], {
+                  env,
+                  timeoutMs: 20_000,
+                });
+                outputs.push(status.stdout, status.stderr);
+                assert.equal(status.code, 0, status.stderr);
+                const row = JSON.parse(status.stdout).kitties.find((k: { pid: number }) =>
+                  k.pid === c.pid
+                ) as { status: string } | undefined;
+                return row?.status === "ready";
+              },
+              20_000,
+              250,
+            );
             assert.equal(tracker.lines.slice(from).filter((l) => l.pid === c.pid).length, 0);
             assert.deepEqual(await c.windowSize(), baseC);
           },

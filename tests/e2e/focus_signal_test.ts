@@ -10,7 +10,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startFakeNiri } from "../fakes/niri_server.ts";
-import { type FakeKittyServer, openModeKitty, startFakeKitty } from "../kitty/fake_kitty_server.ts";
+import { type FakeKittyServer, openModeKitty, startFakeKitty } from "../fakes/kitty_server.ts";
 import { startTracker, type TrackerProcess } from "./focus_support.ts";
 
 /**

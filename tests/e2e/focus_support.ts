@@ -5,6 +5,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { REPO_ROOT, tetherCommand } from "../support/cli.ts";
 import { asUserArgv } from "../support/test_user.ts";
+import { waitFor } from "../support/wait.ts";
 
 /** One JSON line printed by the tracker. */
 export type TrackerLine = Record<string, unknown>;
@@ -77,40 +78,26 @@ export async function startTracker(
   let pid = child.pid!;
   if (options.user) {
     // runuser forks tether: signal tether itself.
-    const deadline = Date.now() + 10_000;
-    for (;;) {
-      const children = readChildren(child.pid!);
-      if (children.length > 0) {
-        pid = children[0]!;
-        break;
-      }
-      if (Date.now() > deadline) throw new Error("tether did not start under runuser");
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
+    pid = await waitFor("tether to start under runuser", () => readChildren(child.pid!)[0], 10_000);
   }
   return {
     pid,
     lines,
     output: () => ({ stdout, stderr }),
-    async waitForLine(match, waitOptions = {}) {
-      const deadline = Date.now() + (waitOptions.timeoutMs ?? 30_000);
-      for (;;) {
-        const found = lines.slice(waitOptions.from ?? 0).find(match);
-        if (found) return found;
-        if (child.exitCode !== null || child.signalCode !== null) {
-          throw new Error(
-            `tether exited while waiting for ${waitOptions.what ?? "a line"}: ${stdout}\n${stderr}`,
-          );
-        }
-        if (Date.now() > deadline) {
-          throw new Error(
-            `timed out waiting for ${
-              waitOptions.what ?? "a line"
-            }; lines: ${stdout}\nstderr: ${stderr}`,
-          );
-        }
-        await new Promise((resolve) => setTimeout(resolve, 25));
-      }
+    waitForLine(match, waitOptions = {}) {
+      const what = waitOptions.what ?? "a line";
+      return waitFor(
+        () => `${what}; lines: ${stdout}\nstderr: ${stderr}`,
+        () => {
+          const found = lines.slice(waitOptions.from ?? 0).find(match);
+          if (found === undefined && (child.exitCode !== null || child.signalCode !== null)) {
+            throw new Error(`tether exited while waiting for ${what}: ${stdout}\n${stderr}`);
+          }
+          return found;
+        },
+        waitOptions.timeoutMs ?? 30_000,
+        25,
+      );
     },
     signal: (signal) => process.kill(pid, signal),
     exited: () => exit,

@@ -19,8 +19,8 @@ import {
   runAsUser,
   TEST_USER,
   userIds,
-  waitFor,
 } from "../support/test_user.ts";
+import { waitFor } from "../support/wait.ts";
 import {
   startTracker,
   tetherBinary,
@@ -303,17 +303,20 @@ forEachPeerSet((set) =>
             // The kitties died with sway: gone from the status as soon as their processes
             // are, not left `ready` (they exit on their own once the Wayland display is gone).
             let listed: { pid: number }[] = [];
-            for (const deadline = Date.now() + 10_000; Date.now() < deadline;) {
-              const during = await runAsUser(
-                TEST_USER,
-                [...tetherBinary(), "--json", "focus", "status"],
-                env,
-              );
-              listed = JSON.parse(during.stdout).kitties;
-              if (listed.length === 0) break;
-              await new Promise((resolve) => setTimeout(resolve, 200));
-            }
-            assert.deepEqual(listed, [], "kitties of the crashed sway are still listed");
+            await waitFor(
+              () => `the crashed sway's kitties gone from the status: ${JSON.stringify(listed)}`,
+              async () => {
+                const during = await runAsUser(
+                  TEST_USER,
+                  [...tetherBinary(), "--json", "focus", "status"],
+                  env,
+                );
+                listed = JSON.parse(during.stdout).kitties;
+                return listed.length === 0;
+              },
+              10_000,
+              200,
+            );
             sway = await startSway({ runtimeDir, peers: set });
             sways.push(sway);
             f = await launchKitty(sway, configDir, "password", 1);

@@ -27,15 +27,15 @@ import {
   type RunResult,
   TEST_USER,
   userIds,
-  waitFor,
 } from "../support/test_user.ts";
+import { sleep, waitFor } from "../support/wait.ts";
 import type { TrackerLine, TrackerProcess } from "./focus_support.ts";
 
 /** The kitty remote-control password of these scenarios (never in tether's output). */
 export const PASSWORD = `osw-e2e-${crypto.randomUUID()}`;
 
 /** Resolves after `ms`. */
-export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+export { sleep };
 
 interface TreeNode {
   id: number;

@@ -23,9 +23,9 @@ import {
   runAsUser,
   TEST_USER,
   userIds,
-  waitFor,
   waitForExit,
 } from "../support/test_user.ts";
+import { waitFor } from "../support/wait.ts";
 import { startUserManager, type UserManager } from "../support/user_manager.ts";
 
 const BIN = process.env.TETHER_BIN ?? join(REPO_ROOT, "dist", "tether");

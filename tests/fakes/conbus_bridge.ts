@@ -31,6 +31,7 @@ import { FrameSplitter } from "../../src/conbus/frame_splitter.ts";
 import { latin1Decode, latin1Encode } from "../../src/conbus/latin1.ts";
 import type { SystemTelegram } from "../../src/conbus/telegram.ts";
 import { decodeFrame } from "../../src/conbus/telegram_codec.ts";
+import { sleep } from "../support/wait.ts";
 
 /** A module on the fake bus. */
 export interface FakeModule {
@@ -244,9 +245,10 @@ export class FakeConbusBridge {
         this.#server = await listenOn(this.port, (socket) => this.#accept(socket));
         return;
       } catch {
-        await new Promise((resolve) => setTimeout(resolve, 20));
+        await sleep(20); // the port is still held by the connection being torn down
       }
     }
+    if (!this.#closed) throw new Error(`fake bridge: port ${this.port} still busy after 50 tries`);
   }
 
   #accept(socket: Socket): void {

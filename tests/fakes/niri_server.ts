@@ -40,6 +40,7 @@
 import { execFileSync } from "node:child_process";
 import { unlink } from "node:fs/promises";
 import { createServer, type Server, type Socket } from "node:net";
+import { waitFor } from "../support/wait.ts";
 
 /** A window as the fake knows it; the wire form adds niri's remaining fields. */
 export interface FakeNiriWindow {
@@ -343,15 +344,12 @@ export async function startFakeNiri(options: FakeNiriOptions): Promise<FakeNiriS
     requests,
     streamCount: () => streams.size,
     async waitForStreams(count, timeoutMs = 10_000) {
-      const deadline = Date.now() + timeoutMs;
-      while (streams.size < count) {
-        if (Date.now() > deadline) {
-          throw new Error(
-            `fake niri: ${streams.size} of ${count} event streams after ${timeoutMs} ms`,
-          );
-        }
-        await new Promise((resolve) => setTimeout(resolve, 10));
-      }
+      await waitFor(
+        () => `fake niri: ${count} event streams (${streams.size} so far)`,
+        () => streams.size >= count,
+        timeoutMs,
+        10,
+      );
     },
     focus(id) {
       if (id !== null && !windows.has(id)) throw new Error(`fake niri: no window ${id}`);

@@ -1,11 +1,12 @@
 import assert from "node:assert/strict";
-import { mkdtemp, rm, stat } from "node:fs/promises";
+import { rm, stat } from "node:fs/promises";
 import { createConnection, type Socket } from "node:net";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseNiriEvent, parseNiriReply } from "../../src/compositor/niri_codec.ts";
 import { INITIAL_NIRI_STATE, reduceNiriEvent } from "../../src/compositor/niri_state.ts";
 import { startFakeNiri } from "./niri_server.ts";
+import { tempDir } from "../support/temp_dir.ts";
+import { settleWithin } from "../support/wait.ts";
 
 /** Reads lines from a socket as they arrive. */
 function lineReader(socket: Socket): (count: number) => Promise<string[]> {
@@ -23,7 +24,13 @@ function lineReader(socket: Socket): (count: number) => Promise<string[]> {
     wake?.();
   });
   return async (count) => {
-    while (lines.length < count) await new Promise<void>((resolve) => (wake = resolve));
+    await settleWithin(
+      `${count} lines from the fake`,
+      (async () => {
+        while (lines.length < count) await new Promise<void>((resolve) => (wake = resolve));
+      })(),
+      10_000,
+    );
     return lines.splice(0, count);
   };
 }
@@ -31,12 +38,9 @@ function lineReader(socket: Socket): (count: number) => Promise<string[]> {
 async function withNiri(
   run: (path: string, dir: string) => Promise<void>,
 ): Promise<void> {
-  const dir = await mkdtemp(join(tmpdir(), "tether-fake-niri-"));
-  try {
-    await run(join(dir, "niri.wayland-1.1.sock"), dir);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
+  await using temp = await tempDir("tether-fake-niri-");
+  const dir = temp.path;
+  await run(join(dir, "niri.wayland-1.1.sock"), dir);
 }
 
 const connect = (path: string) =>

@@ -17,7 +17,8 @@ import {
   type FakeKittyServer,
   openModeKitty,
   startFakeKitty,
-} from "../kitty/fake_kitty_server.ts";
+} from "../fakes/kitty_server.ts";
+import { waitFor } from "../support/wait.ts";
 
 type Line = Record<string, unknown>;
 
@@ -135,31 +136,25 @@ function startInProcess(args: string[], env: Record<string, string>): InProcessT
   return {
     lines,
     output: () => ({ stdout, stderr }),
-    async waitForLine(what, match, from = 0) {
-      const deadline = Date.now() + 15_000;
-      for (;;) {
-        const found = lines.slice(from).find(match);
-        if (found) return found;
-        if (exited) throw new Error(`tether focus ended while waiting for ${what}: ${stderr}`);
-        if (Date.now() > deadline) {
-          throw new Error(`timed out waiting for ${what}; stdout:\n${stdout}\nstderr:\n${stderr}`);
-        }
-        await new Promise((resolve) => setTimeout(resolve, 10));
-      }
+    waitForLine(what, match, from = 0) {
+      return waitFor(
+        () => `${what}; stdout:\n${stdout}\nstderr:\n${stderr}`,
+        () => {
+          const found = lines.slice(from).find(match);
+          if (found === undefined && exited) {
+            throw new Error(`tether focus ended while waiting for ${what}: ${stderr}`);
+          }
+          return found;
+        },
+        15_000,
+        10,
+      );
     },
     stop() {
       shutdown.abort();
       return done;
     },
   };
-}
-
-async function waitUntil(what: string, check: () => boolean, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
 }
 
 /**
@@ -291,7 +286,7 @@ focusTest(
       "status_changed reconnecting->connected",
     ]);
     assert.equal(niri.requests.filter((request) => request === "EventStream").length, 2);
-    await waitUntil("one stream left", () => niri.streamCount() === 1);
+    await waitFor("one stream left", () => niri.streamCount() === 1);
 
     const status = await box.run(["--json", "focus", "status"]);
     assert.equal(status.code, 0, status.stderr);
@@ -315,10 +310,10 @@ focusTest(
     const status = JSON.parse((await box.run(["--json", "focus", "status"])).stdout);
     assert.equal(status.kitties[0].pooled, true);
     // The probe's and the first contact's connections are closed; the pooled one stays open.
-    await waitUntil("probe connections closed", () => kittyA.closedConnections === 2);
+    await waitFor("probe connections closed", () => kittyA.closedConnections === 2);
     assert.equal(kittyA.connections, 3);
     const grownAt = Date.now();
-    await waitUntil("the pooled connection reaped", () => kittyA.closedConnections === 3);
+    await waitFor("the pooled connection reaped", () => kittyA.closedConnections === 3);
     // Idle >= 1 s, found by a reaper pass every 1 s (the defaults would keep it 30 min).
     const idleMs = Date.now() - grownAt;
     assert.ok(idleMs < 10_000, `reaped after ${idleMs} ms`);
@@ -339,15 +334,15 @@ focusTest(
     ], 1);
     const tracker = box.track(["--max-connections", "1"]);
     await tracker.waitForLine("A grown", isAction("focus_gained", a));
-    await waitUntil("A's pooled connection idle", () => kittyA.closedConnections === 2);
+    await waitFor("A's pooled connection idle", () => kittyA.closedConnections === 2);
     assert.equal(kittyA.connections, 3);
     niri.focus(2);
     await tracker.waitForLine("B grown", isAction("focus_gained", b));
     await tracker.waitForLine("A shrunk", isAction("focus_lost", a));
     // Locating B's OS window (its ls) opened B's connection, which evicted A's idle one.
-    await waitUntil("A's connection evicted", () => kittyA.closedConnections >= 3);
+    await waitFor("A's connection evicted", () => kittyA.closedConnections >= 3);
     assert.ok(kittyA.connections - kittyA.closedConnections <= 1);
-    await waitUntil(
+    await waitFor(
       "one pooled connection in all",
       () =>
         kittyA.connections - kittyA.closedConnections +

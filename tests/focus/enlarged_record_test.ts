@@ -1,20 +1,17 @@
 import assert from "node:assert/strict";
-import { mkdtemp, readFile, rm, stat, symlink, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile, rm, stat, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import {
   MAX_ENLARGED_RECORD_BYTES,
   readEnlargedRecord,
   writeEnlargedRecord,
 } from "../../src/focus/enlarged_record.ts";
+import { tempDir } from "../support/temp_dir.ts";
 
 async function withDir(run: (dir: string) => Promise<void>) {
-  const dir = await mkdtemp(join(tmpdir(), "tether-record-"));
-  try {
-    await run(dir);
-  } finally {
-    await rm(dir, { recursive: true });
-  }
+  await using temp = await tempDir("tether-record-");
+  const dir = temp.path;
+  await run(dir);
 }
 
 Deno.test("the record round-trips, is 0600, and an empty list removes it", () =>

@@ -4,7 +4,8 @@
  * it against the tracker in virtual time; tests/focus/focus_model_sockets_test.ts through the
  * real sockets (fake niri, fake kitty sockets, the in-process daemon).
  */
-import type { KittyModel } from "../kitty/fake_kitty_model.ts";
+import type { KittyModel } from "../fakes/kitty_model.ts";
+import { chosenSeed } from "../support/seeded_random.ts";
 
 /**
  * The seeds to run: `TETHER_MODEL_SEED` alone if set, else `TETHER_MODEL_SEQUENCES` (default
@@ -16,7 +17,7 @@ export function modelSeeds(
 ): { base: number; seeds: number[]; replay: boolean } {
   const only = env.TETHER_MODEL_SEED;
   const count = Number(env.TETHER_MODEL_SEQUENCES ?? defaultCount);
-  const base = only === undefined ? Math.floor(Math.random() * 2 ** 31) : Number(only);
+  const base = only === undefined ? chosenSeed("TETHER_MODEL_SEED") : Number(only);
   const seeds = only === undefined
     ? Array.from({ length: count }, (_, i) => (base + i * 7919) >>> 0)
     : [base];

@@ -2,7 +2,7 @@
  * The focus model (tests/focus/focus_model.ts) end to end through real sockets, in-process: the
  * real `tether focus` (CLI, daemon, niri source, locator, tracker, kitty registry) against the
  * fake niri (tests/fakes/niri_server.ts) and fake kitty sockets answered by the kitty OS-window
- * model (tests/kitty/fake_kitty_model.ts), one `sleep` process per kitty PID. Seeded random
+ * model (tests/fakes/kitty_model.ts), one `sleep` process per kitty PID. Seeded random
  * sequences of focus moves among several OS windows of several kitties (some with several OS
  * windows), opens, closes, kitty deaths, niri restarts (every Wayland client dies with it; ids
  * start over) and tether restarts (SIGTERM + start; and SIGKILL + start, where the crash record
@@ -25,8 +25,8 @@ import { runCli } from "../../src/cli/run.ts";
 import { enlargedRecordPath } from "../../src/focus/daemon.ts";
 import { readEnlargedRecord } from "../../src/focus/enlarged_record.ts";
 import { type FakeNiriServer, startFakeNiri } from "../fakes/niri_server.ts";
-import { KittyModel } from "../kitty/fake_kitty_model.ts";
-import { type FakeKittyServer, startFakeKitty } from "../kitty/fake_kitty_server.ts";
+import { KittyModel } from "../fakes/kitty_model.ts";
+import { type FakeKittyServer, startFakeKitty } from "../fakes/kitty_server.ts";
 import {
   invariantViolations,
   modelSeeds,
@@ -34,6 +34,7 @@ import {
   type ModelWorld,
   randomStep,
 } from "./focus_model.ts";
+import { waitFor } from "../support/wait.ts";
 
 const DELTA_PT = 3;
 const STEPS = 12;
@@ -43,8 +44,6 @@ const QUIET_MS = 60;
 const SETTLE_TIMEOUT_MS = 4_000;
 
 type Line = Record<string, unknown>;
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** `tether focus` running in-process; `stop()` aborts it like SIGTERM. */
 class Daemon {
@@ -78,12 +77,18 @@ class Daemon {
 
   /** Resolves once a line from index `from` on matches; throws on timeout or exit. */
   async waitForLine(what: string, match: (line: Line) => boolean, from = 0): Promise<void> {
-    const deadline = Date.now() + SETTLE_TIMEOUT_MS;
-    while (!this.lines.slice(from).some(match)) {
-      if (this.exited) throw new Error(`tether focus ended waiting for ${what}: ${this.stderr}`);
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${this.stderr}`);
-      await sleep(5);
-    }
+    await waitFor(
+      () => `${what}: ${this.stderr}`,
+      () => {
+        const found = this.lines.slice(from).some(match);
+        if (!found && this.exited) {
+          throw new Error(`tether focus ended waiting for ${what}: ${this.stderr}`);
+        }
+        return found;
+      },
+      SETTLE_TIMEOUT_MS,
+      5,
+    );
   }
 
   async stop(): Promise<void> {
@@ -264,15 +269,16 @@ class SocketWorld implements ModelWorld {
       (await readEnlargedRecord(recordPath)).map((entry) =>
         `${entry.pid}/${entry.os_window_id}:${entry.delta_pt}`
       ).sort();
-    const deadline = Date.now() + SETTLE_TIMEOUT_MS;
-    while (JSON.stringify(await recorded()) !== JSON.stringify(enlargedNow())) {
-      if (Date.now() > deadline) {
-        throw new Error(
-          `crash record ${await recorded()} never matched the kitties ${enlargedNow()}`,
-        );
-      }
-      await sleep(10);
-    }
+    let lastRecorded: string[] = [];
+    await waitFor(
+      () => `the crash record (${lastRecorded}) to match the kitties (${enlargedNow()})`,
+      async () => {
+        lastRecorded = await recorded();
+        return JSON.stringify(lastRecorded) === JSON.stringify(enlargedNow());
+      },
+      SETTLE_TIMEOUT_MS,
+      10,
+    );
     const record = existsSync(recordPath) ? readFileSync(recordPath) : null;
     const sizes = [...this.kitties].flatMap(([pid, kitty]) =>
       kitty.osWindowIds().map((id) => ({ kitty, id, pid, deltaPt: kitty.deltaOf(id) }))
@@ -286,11 +292,12 @@ class SocketWorld implements ModelWorld {
 
   /** Waits for a quiet point (no kitty request, no tether line for {@link QUIET_MS}). */
   async settle(): Promise<void> {
-    const deadline = Date.now() + SETTLE_TIMEOUT_MS;
-    while (Date.now() - this.#lastActivityAt < QUIET_MS) {
-      if (Date.now() > deadline) throw new Error("tether and the kitties never became quiet");
-      await sleep(10);
-    }
+    await waitFor(
+      "tether and the kitties to become quiet",
+      () => Date.now() - this.#lastActivityAt >= QUIET_MS,
+      SETTLE_TIMEOUT_MS,
+      10,
+    );
   }
 
   /**
@@ -306,25 +313,26 @@ class SocketWorld implements ModelWorld {
     }
     this.#announced = [];
     const knowable = this.focused?.pid != null && this.#known.has(this.focused.windowId);
-    const deadline = Date.now() + SETTLE_TIMEOUT_MS;
-    for (;;) {
-      await this.settle();
-      const multi: { enlarged: boolean | null } = { enlarged: null };
-      const wrong = invariantViolations(
-        this.kitties,
-        this.focused,
-        { knowable, keyboard: true, x11: false, deltaPt: DELTA_PT },
-        (enlarged) => (multi.enlarged = enlarged),
-      );
-      if (wrong.length === 0) {
-        if (multi.enlarged !== null) {
-          this.multiWindow.quietPoints++;
-          if (multi.enlarged) this.multiWindow.enlarged++;
-        }
-        return;
-      }
-      if (Date.now() > deadline) throw new Error(wrong.join("; "));
-      await sleep(QUIET_MS);
+    let wrong: string[] = [];
+    const multi = await waitFor(
+      () => `the invariant at a quiet point: ${wrong.join("; ")}`,
+      async () => {
+        await this.settle();
+        const multi: { enlarged: boolean | null } = { enlarged: null };
+        wrong = invariantViolations(
+          this.kitties,
+          this.focused,
+          { knowable, keyboard: true, x11: false, deltaPt: DELTA_PT },
+          (enlarged) => (multi.enlarged = enlarged),
+        );
+        return wrong.length === 0 && multi;
+      },
+      SETTLE_TIMEOUT_MS,
+      QUIET_MS,
+    );
+    if (multi.enlarged !== null) {
+      this.multiWindow.quietPoints++;
+      if (multi.enlarged) this.multiWindow.enlarged++;
     }
   }
 

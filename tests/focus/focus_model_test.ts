@@ -2,7 +2,7 @@
  * Model-based invariant test of `tether focus` per OS window: seeded random sequences of focus
  * moves among several OS windows of several kitties (some sharing a process), opens, closes,
  * kitty deaths, compositor restarts and tether restarts (crash + repair, and SIGTERM + start),
- * on kitty 0.26.5 and 0.48.2 semantics (tests/kitty/fake_kitty_model.ts), with and without a
+ * on kitty 0.26.5 and 0.48.2 semantics (tests/fakes/kitty_model.ts), with and without a
  * keyboard reaching kitty, on Wayland and on X11 (i3). The tracker, the OS-window locator and
  * the version-specific command planning run for real; kitty is the model, time is virtual.
  *
@@ -27,7 +27,7 @@ import { type KittyCommand, parseLsData } from "../../src/kitty/codec.ts";
 import { fontTargetingFor, planOsWindowFontChange } from "../../src/kitty/os_window_font.ts";
 import type { FontChangeResult } from "../../src/kitty/registry.ts";
 import { ConnectionError } from "../../src/resilience/errors.ts";
-import { KittyModel } from "../kitty/fake_kitty_model.ts";
+import { KittyModel } from "../fakes/kitty_model.ts";
 import { seededRandom } from "../support/seeded_random.ts";
 import { VirtualClock } from "../support/virtual_clock.ts";
 import {

@@ -10,12 +10,15 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startFakeNiri } from "../fakes/niri_server.ts";
 import { tetherCommand } from "../support/cli.ts";
+import { tempDir } from "../support/temp_dir.ts";
+import { sleep, waitFor } from "../support/wait.ts";
 
 async function focusWithJournalStdout(
   logLevel: string,
   stdoutFile: string | null,
 ): Promise<{ stdout: string; stderr: string }> {
-  const root = mkdtempSync(join(tmpdir(), "tether-journal-out-"));
+  await using rootDir = await tempDir("tether-journal-out-");
+  const root = rootDir.path;
   const niri = await startFakeNiri({ path: join(root, "niri.wayland-1.4242.sock"), windows: [] });
   const out = stdoutFile ?? join(root, "stdout");
   try {
@@ -40,22 +43,21 @@ async function focusWithJournalStdout(
     let stderr = "";
     child.stderr!.on("data", (chunk) => (stderr += chunk));
     const exited = new Promise<void>((resolve) => child.on("exit", () => resolve()));
-    const deadline = Date.now() + 20_000;
     // Wait for the connection's line, wherever it goes.
-    while (
-      !readFileSync(join(root, "stdout"), "utf8").includes("connected") &&
-      !stderr.includes("connected")
-    ) {
-      if (Date.now() > deadline) throw new Error(`no connection: ${stderr}`);
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await waitFor(
+      () => `the connection line; stderr: ${stderr}`,
+      () =>
+        readFileSync(join(root, "stdout"), "utf8").includes("connected") ||
+        stderr.includes("connected"),
+      20_000,
+      50,
+    );
+    await sleep(300); // time for any line that should not be there
     process.kill(child.pid!, "SIGTERM");
     await exited;
     return { stdout: readFileSync(join(root, "stdout"), "utf8"), stderr };
   } finally {
     await niri.close();
-    rmSync(root, { recursive: true, force: true });
   }
 }
 

@@ -41,7 +41,10 @@ function setup(kitties: Map<number, () => KittyOsWindowInfo[]>) {
   const locate = async (window: FocusedWindow): Promise<LocateResult> => {
     let done: LocateResult | null = null;
     const pending = locator.locate(window).then((result) => (done = result));
-    while (done === null) await clock.advance(5);
+    for (let elapsedMs = 0; done === null; elapsedMs += 5) {
+      if (elapsedMs > 60_000) throw new Error("locate still running after 60 s of virtual time");
+      await clock.advance(5);
+    }
     return await pending;
   };
   return { clock, asked, locator, locate };

@@ -10,6 +10,7 @@ import {
 import type { LocateResult, OsWindowRef } from "../../src/focus/os_window_locator.ts";
 import type { FontChangeResult } from "../../src/kitty/registry.ts";
 import { flushMicrotasks, VirtualClock } from "../support/virtual_clock.ts";
+import { waitFor } from "../support/wait.ts";
 
 function result(
   status: FontChangeResult["status"],
@@ -213,9 +214,13 @@ Deno.test("a hung kitty does not delay the others", async () => {
   answers.set(100, () => new Promise((resolve) => (release = resolve)));
   tracker.onTransition({ previous: kitty(1, 100), focused: kitty(2, 200) });
   tracker.onTransition({ previous: kitty(2, 200), focused: kitty(3, 300) });
-  // Let decisions and the other kitties' commands run while kitty 100 hangs.
-  for (let i = 0; i < 20; i++) await Promise.resolve();
-  await new Promise((resolve) => setTimeout(resolve, 0));
+  // The other kitties' commands run while kitty 100 hangs.
+  await waitFor(
+    () => `kitty 300 grown while 100 hangs: ${JSON.stringify(byPid(commands))}`,
+    () => byPid(commands)[300]?.length === 1,
+    2000,
+    1,
+  );
   assert.deepEqual(byPid(commands), { 100: [3, -3], 200: [3, -3], 300: [3] });
   assert.deepEqual(enlargedPids(tracker).sort(), [100, 300]);
   release(result("failed", 3, "kitty 100: timed out"));

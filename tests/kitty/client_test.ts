@@ -3,9 +3,9 @@ import { Socket } from "node:net";
 import { KittyConnection } from "../../src/kitty/client.ts";
 import { lsCommand, setFontSizeCommand } from "../../src/kitty/codec.ts";
 import { ConnectionError } from "../../src/resilience/errors.ts";
-import { waitFor } from "../support/test_user.ts";
+import { waitFor } from "../support/wait.ts";
 import { VirtualClock } from "../support/virtual_clock.ts";
-import { startFakeKitty } from "./fake_kitty_server.ts";
+import { startFakeKitty } from "../fakes/kitty_server.ts";
 
 const isCategory = (category: string) => (error: unknown) =>
   error instanceof ConnectionError && error.category === category;

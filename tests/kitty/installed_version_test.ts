@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { readRunningKittyVersion } from "../../src/kitty/installed_version.ts";
-import { constantsPy, createFakeProc } from "./fake_proc.ts";
+import { constantsPy, createFakeProc } from "../fakes/proc.ts";
 
 const PID = 4121;
 const PACKAGE = "/opt/kitty/lib/kitty/kitty";

@@ -6,7 +6,7 @@ import {
   kittyPackageFromMaps,
   parseKittyConstantsVersion,
 } from "../../src/kitty/kitty_version.ts";
-import { constantsPy } from "./fake_proc.ts";
+import { constantsPy } from "../fakes/proc.ts";
 
 Deno.test("parseKittyConstantsVersion reads kitty 0.20+ and the older tuple form", () => {
   assert.deepEqual(parseKittyConstantsVersion(constantsPy([0, 42, 2])), [0, 42, 2]);

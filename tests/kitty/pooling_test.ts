@@ -7,7 +7,7 @@ import {
   poolingForVersion,
 } from "../../src/kitty/pooling.ts";
 import { ConnectionError } from "../../src/resilience/errors.ts";
-import { NEWER_THAN_KITTY } from "./fake_kitty_server.ts";
+import { NEWER_THAN_KITTY } from "../fakes/kitty_server.ts";
 
 const REJECTED = {
   ok: false,

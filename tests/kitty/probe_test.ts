@@ -4,9 +4,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { probeKitty, probeReplyKind } from "../../src/kitty/probe.ts";
 import { ConnectionError } from "../../src/resilience/errors.ts";
-import { waitFor } from "../support/test_user.ts";
+import { waitFor } from "../support/wait.ts";
 import { VirtualClock } from "../support/virtual_clock.ts";
-import { NEWER_THAN_KITTY, startFakeKitty } from "./fake_kitty_server.ts";
+import { NEWER_THAN_KITTY, startFakeKitty } from "../fakes/kitty_server.ts";
 
 const DISABLED = {
   ok: false,

@@ -1,12 +1,12 @@
 /**
  * The registry's OS-window font changes over real sockets, against the kitty model
- * (fake_kitty_model.ts): the command per kitty version, and the fallback when kitty's password
+ * (tests/fakes/kitty_model.ts): the command per kitty version, and the fallback when kitty's password
  * allows no `action` (set up by an older tether).
  */
 import assert from "node:assert/strict";
 import { KittyRegistry } from "../../src/kitty/registry.ts";
-import { KittyModel } from "./fake_kitty_model.ts";
-import { type FakeKittyHandler, startFakeKitty } from "./fake_kitty_server.ts";
+import { KittyModel } from "../fakes/kitty_model.ts";
+import { type FakeKittyHandler, startFakeKitty } from "../fakes/kitty_server.ts";
 
 async function withModel(
   model: KittyModel,

@@ -12,8 +12,9 @@ import {
   type KittyRegistryOptions,
   MAX_GONE_KITTIES_KEPT,
 } from "../../src/kitty/registry.ts";
-import { NEWER_THAN_KITTY, openModeKitty, startFakeKitty } from "./fake_kitty_server.ts";
-import { constantsPy, createFakeProc, type FakeProc } from "./fake_proc.ts";
+import { NEWER_THAN_KITTY, openModeKitty, startFakeKitty } from "../fakes/kitty_server.ts";
+import { constantsPy, createFakeProc, type FakeProc } from "../fakes/proc.ts";
+import { sleep } from "../support/wait.ts";
 
 /** One `set-font-size` on kitty's active OS window (no `ls`, no reset). */
 const ACTIVE = { allowReset: false };
@@ -274,7 +275,7 @@ Deno.test("registry: close stops retrying a silent kitty instead of waiting out 
   const registry = registryFor(server.socketPath, { socketTimeoutMs: 200 });
   try {
     const pending = registry.changeOsWindowFontSize(PID, null, 3, ACTIVE);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await sleep(50);
     await registry.close();
     const result = await pending;
     assert.equal(result.status, "failed");

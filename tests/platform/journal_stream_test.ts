@@ -1,11 +1,12 @@
 import assert from "node:assert/strict";
-import { closeSync, fstatSync, mkdtempSync, openSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { closeSync, fstatSync, openSync } from "node:fs";
 import { join } from "node:path";
 import { stdoutIsJournal } from "../../src/platform/journal_stream.ts";
+import { tempDir } from "../support/temp_dir.ts";
 
-Deno.test("stdoutIsJournal: true only when JOURNAL_STREAM names the descriptor's device and inode", () => {
-  const dir = mkdtempSync(join(tmpdir(), "tether-journal-"));
+Deno.test("stdoutIsJournal: true only when JOURNAL_STREAM names the descriptor's device and inode", async () => {
+  await using temp = await tempDir("tether-journal-");
+  const dir = temp.path;
   const fd = openSync(join(dir, "stream"), "w");
   const other = openSync(join(dir, "other"), "w");
   try {
@@ -19,6 +20,5 @@ Deno.test("stdoutIsJournal: true only when JOURNAL_STREAM names the descriptor's
   } finally {
     closeSync(fd);
     closeSync(other);
-    rmSync(dir, { recursive: true, force: true });
   }
 });

@@ -1,8 +1,7 @@
 import assert from "node:assert/strict";
 import { runAsUser, TEST_USER } from "../support/test_user.ts";
 import { spawn } from "node:child_process";
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import {
   childPids,
@@ -13,6 +12,8 @@ import {
   readParentPid,
   readStartTimeMs,
 } from "../../src/platform/proc.ts";
+import { tempDir } from "../support/temp_dir.ts";
+import { waitFor } from "../support/wait.ts";
 
 Deno.test("a spawned child is seen alive with its comm, parent, start time and environment", async () => {
   const child = spawn("sleep", ["30"], {
@@ -40,18 +41,18 @@ Deno.test("a zombie (exited, not yet reaped) is not alive; its parent is", async
   // The background sleep's parent becomes the exec'd `sleep 600`, which never reaps it.
   const parent = spawn("sh", ["-c", "sleep 600 & exec sleep 601"], { stdio: "ignore" });
   try {
-    let zombie: number | undefined;
-    for (const deadline = Date.now() + 5000; zombie === undefined && Date.now() < deadline;) {
-      zombie = (await childPids(parent.pid!))[0];
-      if (zombie === undefined) await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-    assert.ok(zombie !== undefined, "the background sleep");
+    const zombie = await waitFor(
+      "the background sleep",
+      async () => (await childPids(parent.pid!))[0],
+      5000,
+    );
     assert.equal(isProcessAlive(zombie), true);
     process.kill(zombie, "SIGKILL");
-    for (const deadline = Date.now() + 5000; isProcessAlive(zombie) && Date.now() < deadline;) {
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-    assert.equal(isProcessAlive(zombie), false, "a zombie counts as dead");
+    await waitFor(
+      "the killed sleep to count as dead (a zombie)",
+      () => !isProcessAlive(zombie),
+      5000,
+    );
     assert.ok((await readComm(zombie)) !== null, "it still has a /proc entry (unreaped)");
     assert.equal(isProcessAlive(parent.pid!), true);
   } finally {
@@ -68,20 +69,17 @@ Deno.test("PID 1 is alive even when signalling it is not permitted; nonsense PID
 });
 
 Deno.test("stat parsing survives a comm with spaces and parentheses (fixture procfs)", async () => {
-  const root = await mkdtemp(join(tmpdir(), "tether-proc-"));
-  try {
-    await mkdir(join(root, "77", "task", "77"), { recursive: true });
-    const fields = ["S", "12", ...Array(17).fill("0"), "500"]; // field 22 (starttime) = 500 ticks
-    await writeFile(join(root, "77", "stat"), `77 (we (ird) name) ${fields.join(" ")} 0 0\n`);
-    await writeFile(join(root, "stat"), "cpu 1 2 3\nbtime 1700000000\n");
-    await writeFile(join(root, "77", "task", "77", "children"), "80 81 ");
-    assert.equal(await readParentPid(77, root), 12);
-    assert.equal(await readStartTimeMs(77, root), 1_700_000_000_000 + 5_000);
-    assert.deepEqual(await childPids(77, root), [80, 81]);
-    assert.equal(await readEnviron(77, root), null);
-  } finally {
-    await rm(root, { recursive: true, force: true });
-  }
+  await using rootDir = await tempDir("tether-proc-");
+  const root = rootDir.path;
+  await mkdir(join(root, "77", "task", "77"), { recursive: true });
+  const fields = ["S", "12", ...Array(17).fill("0"), "500"]; // field 22 (starttime) = 500 ticks
+  await writeFile(join(root, "77", "stat"), `77 (we (ird) name) ${fields.join(" ")} 0 0\n`);
+  await writeFile(join(root, "stat"), "cpu 1 2 3\nbtime 1700000000\n");
+  await writeFile(join(root, "77", "task", "77", "children"), "80 81 ");
+  assert.equal(await readParentPid(77, root), 12);
+  assert.equal(await readStartTimeMs(77, root), 1_700_000_000_000 + 5_000);
+  assert.deepEqual(await childPids(77, root), [80, 81]);
+  assert.equal(await readEnviron(77, root), null);
 });
 
 Deno.test("another user's live process is alive (EPERM), checked as the unprivileged test user", async () => {

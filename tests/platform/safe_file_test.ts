@@ -4,31 +4,26 @@ import {
   chownSync,
   closeSync,
   mkdirSync,
-  mkdtempSync,
   openSync,
   readdirSync,
   readFileSync,
   readSync,
-  rmSync,
   statSync,
   symlinkSync,
   writeFileSync,
 } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ConfigError } from "../../src/platform/config_error.ts";
 import { readFileSafely, writeFileSafely } from "../../src/platform/safe_file.ts";
+import { tempDir } from "../support/temp_dir.ts";
 
 const OTHER_UID = 1500; // scripts/setup.sh's test user
 
 function withDir(run: (dir: string) => void | Promise<void>) {
   return async () => {
-    const dir = mkdtempSync(join(tmpdir(), "tether-safe-file-"));
-    try {
-      await run(dir);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    await using tempDirectory = await tempDir("tether-safe-file-");
+    const dir = tempDirectory.path;
+    await run(dir);
   };
 }
 

@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ConfigError } from "../../src/platform/config_error.ts";
 import {
@@ -10,6 +9,7 @@ import {
   quoteExecPath,
   renderUnits,
 } from "../../src/platform/systemd_units.ts";
+import { tempDir } from "../support/temp_dir.ts";
 
 const units = (bin = "/usr/local/bin/tether") =>
   Object.fromEntries(renderUnits(bin).map((unit) => [unit.name, unit.content]));
@@ -153,41 +153,35 @@ Deno.test("install plan: create, unchanged, replace an unedited unit, conflict w
 });
 
 Deno.test("systemd-analyze verify accepts the generated units", async () => {
-  const dir = mkdtempSync(join(tmpdir(), "tether-units-"));
-  const runtime = mkdtempSync(join(tmpdir(), "tether-units-rt-"));
-  try {
-    // ExecStart must name an existing executable for verify: use a real one.
-    const files = renderUnits("/bin/true").map((unit) => {
-      writeFileSync(join(dir, unit.name), unit.content);
-      return join(dir, unit.name);
-    });
-    // --user needs a runtime dir for its (never started) manager.
-    const out = await new Deno.Command("systemd-analyze", {
-      args: ["--user", "verify", "--man=no", ...files],
-      env: { XDG_RUNTIME_DIR: runtime },
-    }).output();
-    const stderr = new TextDecoder().decode(out.stderr);
-    assert.equal(out.code, 0, stderr);
-    assert.equal(stderr.trim(), "", "verify printed warnings");
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-    rmSync(runtime, { recursive: true, force: true });
-  }
+  await using temp = await tempDir("tether-units-");
+  const dir = temp.path;
+  await using runtimeDir = await tempDir("tether-units-rt-");
+  const runtime = runtimeDir.path;
+  // ExecStart must name an existing executable for verify: use a real one.
+  const files = renderUnits("/bin/true").map((unit) => {
+    writeFileSync(join(dir, unit.name), unit.content);
+    return join(dir, unit.name);
+  });
+  // --user needs a runtime dir for its (never started) manager.
+  const out = await new Deno.Command("systemd-analyze", {
+    args: ["--user", "verify", "--man=no", ...files],
+    env: { XDG_RUNTIME_DIR: runtime },
+  }).output();
+  const stderr = new TextDecoder().decode(out.stderr);
+  assert.equal(out.code, 0, stderr);
+  assert.equal(stderr.trim(), "", "verify printed warnings");
 });
 
 Deno.test("systemd-analyze verify rejects a broken unit (the check is real)", async () => {
-  const dir = mkdtempSync(join(tmpdir(), "tether-units-"));
-  const runtime = mkdtempSync(join(tmpdir(), "tether-units-rt-"));
-  try {
-    const [unit] = renderUnits("/nonexistent/tether");
-    writeFileSync(join(dir, unit!.name), unit!.content);
-    const out = await new Deno.Command("systemd-analyze", {
-      args: ["--user", "verify", "--man=no", join(dir, unit!.name)],
-      env: { XDG_RUNTIME_DIR: runtime },
-    }).output();
-    assert.notEqual(out.code, 0);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-    rmSync(runtime, { recursive: true, force: true });
-  }
+  await using temp = await tempDir("tether-units-");
+  const dir = temp.path;
+  await using runtimeDir = await tempDir("tether-units-rt-");
+  const runtime = runtimeDir.path;
+  const [unit] = renderUnits("/nonexistent/tether");
+  writeFileSync(join(dir, unit!.name), unit!.content);
+  const out = await new Deno.Command("systemd-analyze", {
+    args: ["--user", "verify", "--man=no", join(dir, unit!.name)],
+    env: { XDG_RUNTIME_DIR: runtime },
+  }).output();
+  assert.notEqual(out.code, 0);
 });

@@ -9,6 +9,7 @@ import {
   requestControl,
   serveControlSocket,
 } from "../../src/resilience/control_socket.ts";
+import { sleep } from "../support/wait.ts";
 
 async function withServer(
   limits: { maxConnections?: number; idleTimeoutMs?: number },
@@ -56,13 +57,13 @@ Deno.test("a client pipelining requests without reading replies is not read from
     const request = '{"cmd":"status"}\n';
     const sent = 100_000;
     flooder.write(request.repeat(sent)); // 1.7 MB of requests
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await sleep(200);
     const latencyMs = await timedStatus(path);
     assert.ok(latencyMs < 1000, `status took ${latencyMs} ms during the flood`);
     // Only what fits the kernel's socket buffers was answered: the rest is never read.
     assert.ok(calls() < 2000, `${calls()} of ${sent} requests answered for a client not reading`);
     const answeredBefore = calls();
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await sleep(200);
     assert.ok(calls() - answeredBefore < 50, "no more work while the client does not read");
     await Promise.race([
       closed(flooder),
@@ -81,10 +82,10 @@ Deno.test("past the connection cap the oldest idle client makes room; status is 
       socket.resume(); // reads (and so notices) a "busy" line and the server's close
       idle.push(socket);
     }
-    await new Promise((resolve) => setTimeout(resolve, EVICTABLE_AFTER_MS + 100));
+    await sleep(EVICTABLE_AFTER_MS + 100);
     const latencyMs = await timedStatus(path);
     assert.ok(latencyMs < 1000, `status took ${latencyMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await sleep(100);
     const open = idle.filter((socket) => !socket.destroyed && socket.readyState === "open");
     assert.ok(open.length <= 8, `${open.length} idle connections still open (cap 8)`);
     for (const socket of idle) socket.destroy();
@@ -111,7 +112,7 @@ Deno.test("during a connect/close flood every well-behaved status is answered wi
     try {
       for (let i = 0; i < 10; i++) {
         latencies.push(await timedStatus(path));
-        await new Promise((resolve) => setTimeout(resolve, 50));
+        await sleep(50);
       }
     } finally {
       stop = true;
@@ -144,14 +145,14 @@ Deno.test("with few file descriptors left, the cap shrinks: no EMFILE spin, stat
       socket.on("error", () => {});
       socket.resume();
       sockets.push(socket);
-      await new Promise((resolve) => setTimeout(resolve, 2)); // a refused one closes meanwhile
+      await sleep(2); // a refused one closes meanwhile
     }
     const ticks = () => {
       const fields = Deno.readTextFileSync(`/proc/${child.pid}/stat`).split(") ")[1]!.split(" ");
       return Number(fields[11]) + Number(fields[12]);
     };
     const before = ticks();
-    await new Promise((resolve) => setTimeout(resolve, 1000));
+    await sleep(1000);
     const used = ticks() - before;
     assert.ok(used < 30, `the server used ${used} ticks of CPU in 1 s with 150 clients at 64 fds`);
     assert.ok((await timedStatus(path)) < 1000);
@@ -176,7 +177,7 @@ Deno.test("at the cap, fresh connections that sent nothing make room at once (co
     }
     const latencyMs = await timedStatus(path);
     assert.ok(latencyMs < EVICTABLE_AFTER_MS / 2, `status took ${latencyMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await sleep(50);
     assert.ok(
       silent[0]!.destroyed || silent[0]!.readyState !== "open",
       "oldest silent one dropped",
@@ -191,7 +192,7 @@ Deno.test("a well-behaved client retries a 'busy' answer within its timeout; a d
     const holder = await connect(path);
     holder.on("error", () => {});
     holder.write('{"cmd":');
-    await new Promise((resolve) => setTimeout(resolve, 20)); // the server has read it
+    await sleep(20); // the server has read it
     setTimeout(() => holder.destroy(), 100);
     const latencyMs = await timedStatus(path);
     assert.ok(latencyMs >= 90 && latencyMs < 1000, `answered after ${latencyMs} ms`);

@@ -8,6 +8,7 @@ import { ControlReplyError } from "../../src/resilience/control_protocol.ts";
 import { requestControl, serveControlSocket } from "../../src/resilience/control_socket.ts";
 import { ConnectionError } from "../../src/resilience/errors.ts";
 import { VirtualClock } from "../support/virtual_clock.ts";
+import { sleep } from "../support/wait.ts";
 
 const CONTROL_SOCKET_MODULE = new URL("../../src/resilience/control_socket.ts", import.meta.url)
   .href;
@@ -274,7 +275,7 @@ Deno.test("close() lets a reply in progress reach its client before ending the c
     const server = await serveControlSocket(path, {
       stop: async () => {
         closing = holder.server!.close(); // the daemon shuts down while answering
-        await new Promise((resolve) => setTimeout(resolve, 20));
+        await sleep(20);
         return "stopping";
       },
     });

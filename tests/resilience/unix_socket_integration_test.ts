@@ -4,14 +4,14 @@
  * short delays; assertions only use generous timeouts, never wall-clock durations.
  */
 import assert from "node:assert/strict";
-import { mkdtemp, rm } from "node:fs/promises";
 import { createConnection, createServer, type Server, type Socket } from "node:net";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { toConnectionError } from "../../src/resilience/errors.ts";
 import { KeyedPool } from "../../src/resilience/pool.ts";
 import { exponentialPolicy } from "../../src/resilience/retry_policy.ts";
 import { Supervisor, type SupervisorState } from "../../src/resilience/supervisor.ts";
+import { settleWithin, waitFor } from "../support/wait.ts";
+import { tempDir } from "../support/temp_dir.ts";
 
 const GENEROUS_MS = 10_000;
 
@@ -96,40 +96,19 @@ function connect(path: string): Promise<Client> {
 }
 
 function request(client: Client, line: string): Promise<string> {
-  return withTimeout(
+  return settleWithin(
+    `reply to ${line}`,
     new Promise<string>((resolve, reject) => {
       client.waiters.push(resolve);
       client.socket.write(`${line}\n`, (error) => error && reject(error));
     }),
-    `reply to ${line}`,
-  );
-}
-
-async function withTimeout<T>(promise: Promise<T>, what: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  try {
-    return await Promise.race([
-      promise,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), GENEROUS_MS);
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-async function until(condition: () => boolean, what: string): Promise<void> {
-  await withTimeout(
-    (async () => {
-      while (!condition()) await new Promise((resolve) => setTimeout(resolve, 5));
-    })(),
-    what,
+    GENEROUS_MS,
   );
 }
 
 Deno.test("pool: a server killed while a connection idles is detected; the next acquire reconnects", async () => {
-  const dir = await mkdtemp(join(tmpdir(), "tether-resilience-"));
+  await using tempDirectory = await tempDir("tether-resilience-");
+  const dir = tempDirectory.path;
   const path = join(dir, "server.sock");
   const server = new LineServer(path);
   const pool = new KeyedPool<Client>({
@@ -149,7 +128,7 @@ Deno.test("pool: a server killed while a connection idles is detected; the next 
     assert.equal(pool.stats().reused, 1);
 
     await server.kill();
-    await until(() => first.peerGone, "the idle client to see the peer close");
+    await waitFor("the idle client to see the peer close", () => first.peerGone, GENEROUS_MS, 5);
     await assert.rejects(pool.use("server", (client) => request(client, "ping")), (error) => {
       // The socket file went with the server (ENOENT); a leftover file would say ECONNREFUSED.
       assert.ok(["not_configured", "refused"].includes(toConnectionError(error, "x").category));
@@ -167,12 +146,12 @@ Deno.test("pool: a server killed while a connection idles is detected; the next 
   } finally {
     await pool.close();
     await server.kill();
-    await rm(dir, { recursive: true, force: true });
   }
 });
 
 Deno.test("supervisor: reconnects to a restarted server and runs restore again", async () => {
-  const dir = await mkdtemp(join(tmpdir(), "tether-resilience-"));
+  await using tempDirectory = await tempDir("tether-resilience-");
+  const dir = tempDirectory.path;
   const path = join(dir, "server.sock");
   const server = new LineServer(path);
   const states: SupervisorState[] = [];
@@ -197,24 +176,33 @@ Deno.test("supervisor: reconnects to a restarted server and runs restore again",
   try {
     await server.start();
     supervisor.start();
-    await withTimeout(supervisor.waitForConnected(), "the first connect");
+    await settleWithin("the first connect", supervisor.waitForConnected(), GENEROUS_MS);
     assert.equal(server.subscribes, 1);
-    await until(() => pings > 0, "a health ping");
+    await waitFor("a health ping", () => pings > 0, GENEROUS_MS, 5);
     assert.ok((supervisor.snapshot().latencyMs ?? -1) >= 0);
 
     await server.kill();
-    await until(() => supervisor.state === "reconnecting", "the loss to be noticed");
-    await until(() => supervisor.snapshot().attempt >= 2, "a failed reconnect attempt");
+    await waitFor(
+      "the loss to be noticed",
+      () => supervisor.state === "reconnecting",
+      GENEROUS_MS,
+      5,
+    );
+    await waitFor(
+      "a failed reconnect attempt",
+      () => supervisor.snapshot().attempt >= 2,
+      GENEROUS_MS,
+      5,
+    );
     assert.ok(["not_configured", "refused"].includes(supervisor.snapshot().lastError!.category));
 
     await server.start();
-    await withTimeout(supervisor.waitForConnected(), "the reconnect");
+    await settleWithin("the reconnect", supervisor.waitForConnected(), GENEROUS_MS);
     assert.equal(server.subscribes, 2, "restore ran after the reconnect");
     assert.equal(supervisor.snapshot().reconnectionCount, 1);
     assert.deepEqual(states.slice(0, 4), ["connecting", "connected", "reconnecting", "connected"]);
   } finally {
     await supervisor.stop();
     await server.kill();
-    await rm(dir, { recursive: true, force: true });
   }
 });

@@ -14,6 +14,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { listenYielding } from "../../src/resilience/yielding_listener.ts";
 import { readListenerFiles } from "../../src/sockets/listener_files.ts";
+import { tempDir } from "../support/temp_dir.ts";
 
 /** Connects, sends a line, and resolves with the echoed reply. */
 function ask(path: string, text: string): Promise<string> {
@@ -78,7 +79,8 @@ Deno.test("a yielding listener switches to its spare without the path ever missi
 });
 
 Deno.test("a yielding listener that never floods never switches", async () => {
-  const dir = mkdtempSync(join(tmpdir(), "tether-yielding-"));
+  await using temp = await tempDir("tether-yielding-");
+  const dir = temp.path;
   const path = join(dir, "c.sock");
   const listener = await listenYielding(path, echo);
   try {
@@ -88,7 +90,6 @@ Deno.test("a yielding listener that never floods never switches", async () => {
     assert.equal(listener.replacements, 0);
   } finally {
     await listener.close();
-    rmSync(dir, { recursive: true, force: true });
   }
 });
 

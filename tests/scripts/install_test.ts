@@ -11,19 +11,18 @@ import {
   cpSync,
   existsSync,
   mkdirSync,
-  mkdtempSync,
   readdirSync,
   readFileSync,
   readlinkSync,
-  rmSync,
   statSync,
   symlinkSync,
 } from "node:fs";
-import { tmpdir } from "node:os";
 import process from "node:process";
 import { join } from "node:path";
 import { REPO_ROOT } from "../support/cli.ts";
-import { run, type RunResult, waitFor } from "../support/test_user.ts";
+import { run, type RunResult } from "../support/test_user.ts";
+import { waitFor } from "../support/wait.ts";
+import { tempDir } from "../support/temp_dir.ts";
 
 const INSTALL = join(REPO_ROOT, "scripts", "install.sh");
 const FILES = [
@@ -70,7 +69,8 @@ function tree(dir: string): string[] {
 Deno.test("install.sh into ~/.local: the files, where shells and man look, twice, beside a running tether focus", async () => {
   // bash-completion 2.11 splits its user directory at spaces, so this HOME has none; the
   // next test covers a prefix with spaces.
-  const root = mkdtempSync(join(tmpdir(), "tether-install-"));
+  await using rootDir = await tempDir("tether-install-");
+  const root = rootDir.path;
   const home = join(root, "home");
   const prefix = join(home, ".local");
   const runtime = join(root, "run");
@@ -166,82 +166,73 @@ Deno.test("install.sh into ~/.local: the files, where shells and man look, twice
     assert.equal(version.code, 0);
   } finally {
     if (daemon?.pid && daemon.exitCode === null) process.kill(daemon.pid, "SIGKILL");
-    rmSync(root, { recursive: true, force: true });
   }
 });
 
 Deno.test("install.sh into a prefix with spaces installs every file and a binary that runs", async () => {
-  const root = mkdtempSync(join(tmpdir(), "tether install "));
+  await using rootDir = await tempDir("tether install ");
+  const root = rootDir.path;
   const prefix = join(root, "my prefix");
-  try {
-    const result = await install(["--prefix", prefix], { HOME: root, PATH: SYSTEM_PATH, DENO_DIR });
-    assert.equal(result.code, 0, result.stderr);
-    assert.deepEqual(tree(prefix), [...FILES].sort());
-    const version = await run([join(prefix, "bin", "tether"), "--version"]);
-    assert.equal(version.code, 0, version.stderr);
-    const man = await run([
-      "env",
-      "-i",
-      `PATH=${prefix}/bin:${SYSTEM_PATH}`,
-      "man",
-      "-w",
-      "tether",
-    ]);
-    assert.equal(man.stdout.trim(), join(prefix, "share/man/man1/tether.1"), man.stderr);
-  } finally {
-    rmSync(root, { recursive: true, force: true });
-  }
+  const result = await install(["--prefix", prefix], { HOME: root, PATH: SYSTEM_PATH, DENO_DIR });
+  assert.equal(result.code, 0, result.stderr);
+  assert.deepEqual(tree(prefix), [...FILES].sort());
+  const version = await run([join(prefix, "bin", "tether"), "--version"]);
+  assert.equal(version.code, 0, version.stderr);
+  const man = await run([
+    "env",
+    "-i",
+    `PATH=${prefix}/bin:${SYSTEM_PATH}`,
+    "man",
+    "-w",
+    "tether",
+  ]);
+  assert.equal(man.stdout.trim(), join(prefix, "share/man/man1/tether.1"), man.stderr);
 });
 
 Deno.test("install.sh into a read-only prefix: one line, exit 1, nothing written", async () => {
-  const root = mkdtempSync(join(tmpdir(), "tether-install-ro-"));
-  try {
-    // Root ignores permission bits: a read-only mount is unwritable for everyone.
-    const result = await run([
-      "unshare",
-      "--mount",
-      "--propagation",
-      "private",
-      "bash",
-      "-c",
-      `mount -t tmpfs -o ro tmpfs "$1" && env -i HOME="$1" PATH=${SYSTEM_PATH} bash "$2" --prefix "$1/prefix"`,
-      "sh",
-      root,
-      INSTALL,
-    ]);
-    assert.equal(result.code, 1, result.stderr);
-    assert.match(
-      oneLine(result),
-      /^install: cannot create .*\/prefix\/bin; choose a writable --prefix$/,
-    );
-    assert.deepEqual(tree(root), []);
-  } finally {
-    rmSync(root, { recursive: true, force: true });
-  }
+  await using rootDir = await tempDir("tether-install-ro-");
+  const root = rootDir.path;
+  // Root ignores permission bits: a read-only mount is unwritable for everyone.
+  const result = await run([
+    "unshare",
+    "--mount",
+    "--propagation",
+    "private",
+    "bash",
+    "-c",
+    `mount -t tmpfs -o ro tmpfs "$1" && env -i HOME="$1" PATH=${SYSTEM_PATH} bash "$2" --prefix "$1/prefix"`,
+    "sh",
+    root,
+    INSTALL,
+  ]);
+  assert.equal(result.code, 1, result.stderr);
+  assert.match(
+    oneLine(result),
+    /^install: cannot create .*\/prefix\/bin; choose a writable --prefix$/,
+  );
+  assert.deepEqual(tree(root), []);
 });
 
 Deno.test("install.sh with a directory where a file goes: one line, exit 1, nothing installed", async () => {
-  const prefix = mkdtempSync(join(tmpdir(), "tether-install-dir-"));
-  try {
-    mkdirSync(join(prefix, "share/man/man1/tether.1"), { recursive: true });
-    const result = await install(["--prefix", prefix], {
-      HOME: prefix,
-      PATH: SYSTEM_PATH,
-      DENO_DIR,
-    });
-    assert.equal(result.code, 1, result.stderr);
-    assert.match(
-      oneLine(result),
-      /tether\.1 is a directory; remove it or choose another --prefix$/,
-    );
-    assert.deepEqual(tree(prefix), []);
-  } finally {
-    rmSync(prefix, { recursive: true, force: true });
-  }
+  await using prefixDir = await tempDir("tether-install-dir-");
+  const prefix = prefixDir.path;
+  mkdirSync(join(prefix, "share/man/man1/tether.1"), { recursive: true });
+  const result = await install(["--prefix", prefix], {
+    HOME: prefix,
+    PATH: SYSTEM_PATH,
+    DENO_DIR,
+  });
+  assert.equal(result.code, 1, result.stderr);
+  assert.match(
+    oneLine(result),
+    /tether\.1 is a directory; remove it or choose another --prefix$/,
+  );
+  assert.deepEqual(tree(prefix), []);
 });
 
 Deno.test("install.sh without the toolchain and without npm: one line naming npm, exit 1", async () => {
-  const root = mkdtempSync(join(tmpdir(), "tether-install-nonpm-"));
+  await using rootDir = await tempDir("tether-install-nonpm-");
+  const root = rootDir.path;
   try {
     // A checkout without tools/node_modules, and a PATH with every system command but npm/node.
     mkdirSync(join(root, "clone", "scripts"), { recursive: true });
@@ -266,7 +257,6 @@ Deno.test("install.sh without the toolchain and without npm: one line naming npm
     assert.deepEqual(tree(join(root, "prefix")), []);
   } finally {
     chmodSync(root, 0o700);
-    rmSync(root, { recursive: true, force: true });
   }
 });
 

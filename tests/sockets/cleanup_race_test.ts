@@ -1,28 +1,20 @@
 import assert from "node:assert/strict";
-import {
-  chmodSync,
-  lstatSync,
-  mkdtempSync,
-  readdirSync,
-  renameSync,
-  rmSync,
-  symlinkSync,
-  writeFileSync,
-} from "node:fs";
-import { tmpdir } from "node:os";
+import { chmodSync, lstatSync, readdirSync, renameSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ConnectionError } from "../../src/resilience/errors.ts";
 import { runCleanup } from "../../src/sockets/cleanup.ts";
 import { createStaleSockets } from "../support/stale_sockets.ts";
 import { chosenSeed } from "../support/seeded_random.ts";
 import { raceRound } from "../../scripts/bench/cleanup_race.ts";
+import { tempDir } from "../support/temp_dir.ts";
 
 const UID = process.getuid!();
 const SEED = chosenSeed("TETHER_RACE_SEED");
 
 for (const decoy of ["file", "symlink"] as const) {
   Deno.test(`a ${decoy} renamed over a stale socket after its checks is put back, not removed`, async () => {
-    const rt = mkdtempSync(join(tmpdir(), "tether-race-"));
+    await using rtDir = await tempDir("tether-race-");
+    const rt = rtDir.path;
     chmodSync(rt, 0o700);
     const target = join(rt, `sway-ipc.${UID}.9401.sock`);
     const other = join(rt, `sway-ipc.${UID}.9402.sock`);
@@ -32,31 +24,27 @@ for (const decoy of ["file", "symlink"] as const) {
     else symlinkSync("/nonexistent", staged);
     const decoyInode = lstatSync(staged).ino;
     let swapped = false;
-    try {
-      const report = await runCleanup({
-        runtimeDir: rt,
-        env: {},
-        uid: UID,
-        dryRun: false,
-        // The racer's moment: right after the first connect was refused (the compiled binary
-        // would see a regular file refuse too), the decoy takes the socket's place.
-        connectProber: (path) => {
-          if (path === target && !swapped) {
-            swapped = true;
-            renameSync(staged, target);
-          }
-          return Promise.reject(new ConnectionError("refused", "connect ECONNREFUSED"));
-        },
-      });
-      assert.ok(swapped);
-      assert.deepEqual(report.removed, [other]);
-      assert.deepEqual(report.failed, []);
-      assert.match(report.kept.find((kept) => kept.socket_path === target)!.reason, /replaced/);
-      assert.equal(lstatSync(target).ino, decoyInode, "the decoy is back at its path");
-      assert.deepEqual(readdirSync(rt).sort(), [`sway-ipc.${UID}.9401.sock`], "no quarantine left");
-    } finally {
-      rmSync(rt, { recursive: true, force: true });
-    }
+    const report = await runCleanup({
+      runtimeDir: rt,
+      env: {},
+      uid: UID,
+      dryRun: false,
+      // The racer's moment: right after the first connect was refused (the compiled binary
+      // would see a regular file refuse too), the decoy takes the socket's place.
+      connectProber: (path) => {
+        if (path === target && !swapped) {
+          swapped = true;
+          renameSync(staged, target);
+        }
+        return Promise.reject(new ConnectionError("refused", "connect ECONNREFUSED"));
+      },
+    });
+    assert.ok(swapped);
+    assert.deepEqual(report.removed, [other]);
+    assert.deepEqual(report.failed, []);
+    assert.match(report.kept.find((kept) => kept.socket_path === target)!.reason, /replaced/);
+    assert.equal(lstatSync(target).ino, decoyInode, "the decoy is back at its path");
+    assert.deepEqual(readdirSync(rt).sort(), [`sway-ipc.${UID}.9401.sock`], "no quarantine left");
   });
 }
 

@@ -5,17 +5,15 @@ import {
   existsSync,
   lstatSync,
   mkdirSync,
-  mkdtempSync,
-  rmSync,
   symlinkSync,
   writeFileSync,
 } from "node:fs";
 import { createServer, type Server } from "node:net";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runCleanup } from "../../src/sockets/cleanup.ts";
 import { createStaleSockets } from "../support/stale_sockets.ts";
 import { chosenSeed, seededRandom } from "../support/seeded_random.ts";
+import { tempDir } from "../support/temp_dir.ts";
 
 const UID = process.getuid!();
 const OTHER_UID = 1500;
@@ -68,7 +66,8 @@ interface Planned {
 Deno.test(`randomized safety: ${ROUNDS} rounds of live/stale/decoy mixtures (seed ${SEED})`, async () => {
   const random = seededRandom(SEED);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
-  const root = mkdtempSync(join(tmpdir(), "tether-safety-"));
+  await using rootDir = await tempDir("tether-safety-");
+  const root = rootDir.path;
   let pid = 10_000;
   const ownName = () => {
     pid++;
@@ -205,64 +204,60 @@ Deno.test(`randomized safety: ${ROUNDS} rounds of live/stale/decoy mixtures (see
   let keptTotal = 0;
   let hungWithRoom = 0;
   let hungFull = 0;
-  try {
-    for (const [index, round] of rounds.entries()) {
-      for (const fixup of round.fixups) fixup();
-      const servers: Server[] = [];
-      for (const path of round.live) {
-        const server = createServer((socket) => socket.destroy()); // accepts and serves
-        await new Promise<void>((resolve) => server.listen(path, resolve));
-        servers.push(server);
-      }
-      const stopped: HungPeer[] = [];
-      for (const { path, fullBacklog } of round.hung) {
-        stopped.push(await hungPeer(path, fullBacklog));
-      }
-      const before = new Map(round.plan.map((entry) => [entry.path, lstatSync(entry.path).ino]));
-      try {
-        const report = await runCleanup({
-          runtimeDir: round.rt,
-          env: round.env,
-          uid: UID,
-          dryRun: false,
-        });
-        const context = `seed ${SEED}, round ${index}: ${JSON.stringify(round.plan)}`;
-        const expected = round.plan.filter((entry) => entry.role === "stale").map((e) => e.path);
-        assert.deepEqual(report.removed, [...expected].sort(), context);
-        assert.deepEqual(report.failed, [], context);
-        for (const entry of round.plan) {
-          if (entry.role === "stale") {
-            assert.equal(
-              existsSync(entry.path),
-              false,
-              `${entry.what} ${entry.path} left; ${context}`,
-            );
-          } else {
-            assert.equal(
-              lstatSync(entry.path).ino,
-              before.get(entry.path),
-              `${entry.what} ${entry.path} touched; ${context}`,
-            );
-            keptTotal++;
-          }
-        }
-        // The two hung cases reach cleanup differently: a completed connect into the backlog
-        // of a peer that never accepts, or EAGAIN from a full backlog.
-        const reasons = new Map(report.kept.map((kept) => [kept.socket_path, kept.reason]));
-        for (const { path, fullBacklog } of round.hung) {
-          const pattern = fullBacklog ? /backlog is full/ : /accepted a connection/;
-          assert.match(reasons.get(path) ?? "", pattern, `${path}; ${context}`);
-          if (fullBacklog) hungFull++;
-          else hungWithRoom++;
-        }
-        removedTotal += expected.length;
-      } finally {
-        for (const server of servers) await new Promise((resolve) => server.close(resolve));
-        for (const peer of stopped) peer.close();
-      }
+  for (const [index, round] of rounds.entries()) {
+    for (const fixup of round.fixups) fixup();
+    const servers: Server[] = [];
+    for (const path of round.live) {
+      const server = createServer((socket) => socket.destroy()); // accepts and serves
+      await new Promise<void>((resolve) => server.listen(path, resolve));
+      servers.push(server);
     }
-  } finally {
-    rmSync(root, { recursive: true, force: true });
+    const stopped: HungPeer[] = [];
+    for (const { path, fullBacklog } of round.hung) {
+      stopped.push(await hungPeer(path, fullBacklog));
+    }
+    const before = new Map(round.plan.map((entry) => [entry.path, lstatSync(entry.path).ino]));
+    try {
+      const report = await runCleanup({
+        runtimeDir: round.rt,
+        env: round.env,
+        uid: UID,
+        dryRun: false,
+      });
+      const context = `seed ${SEED}, round ${index}: ${JSON.stringify(round.plan)}`;
+      const expected = round.plan.filter((entry) => entry.role === "stale").map((e) => e.path);
+      assert.deepEqual(report.removed, [...expected].sort(), context);
+      assert.deepEqual(report.failed, [], context);
+      for (const entry of round.plan) {
+        if (entry.role === "stale") {
+          assert.equal(
+            existsSync(entry.path),
+            false,
+            `${entry.what} ${entry.path} left; ${context}`,
+          );
+        } else {
+          assert.equal(
+            lstatSync(entry.path).ino,
+            before.get(entry.path),
+            `${entry.what} ${entry.path} touched; ${context}`,
+          );
+          keptTotal++;
+        }
+      }
+      // The two hung cases reach cleanup differently: a completed connect into the backlog
+      // of a peer that never accepts, or EAGAIN from a full backlog.
+      const reasons = new Map(report.kept.map((kept) => [kept.socket_path, kept.reason]));
+      for (const { path, fullBacklog } of round.hung) {
+        const pattern = fullBacklog ? /backlog is full/ : /accepted a connection/;
+        assert.match(reasons.get(path) ?? "", pattern, `${path}; ${context}`);
+        if (fullBacklog) hungFull++;
+        else hungWithRoom++;
+      }
+      removedTotal += expected.length;
+    } finally {
+      for (const server of servers) await new Promise((resolve) => server.close(resolve));
+      for (const peer of stopped) peer.close();
+    }
   }
   assert.ok(removedTotal > 0 && keptTotal > 0, "the mixtures exercised both outcomes");
   assert.ok(hungWithRoom > 0 && hungFull > 0, `hung cases: ${hungWithRoom} + ${hungFull} full`);

@@ -1,12 +1,13 @@
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { mkdirSync, symlinkSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { readFileFacts } from "../../src/sockets/file_facts.ts";
+import { tempDir } from "../support/temp_dir.ts";
 
 Deno.test("readFileFacts: lstat types (a symlink is not followed), owner, mode; null when absent", async () => {
-  const dir = mkdtempSync(join(tmpdir(), "tether-file-facts-"));
+  await using temp = await tempDir("tether-file-facts-");
+  const dir = temp.path;
   const server = createServer();
   try {
     const socket = join(dir, "s.sock");
@@ -27,6 +28,5 @@ Deno.test("readFileFacts: lstat types (a symlink is not followed), owner, mode; 
     assert.equal(readFileFacts(join(dir, "file", "below-a-file")), null); // ENOTDIR
   } finally {
     await new Promise((resolve) => server.close(resolve));
-    rmSync(dir, { recursive: true, force: true });
   }
 });

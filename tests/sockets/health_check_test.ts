@@ -3,14 +3,14 @@
  * answer) cost one timeout in total, not one each, and never delay the healthy rows.
  */
 import assert from "node:assert/strict";
-import { chmodSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { chmodSync } from "node:fs";
 import { join } from "node:path";
 import { entryForPath } from "../../src/sockets/discovery.ts";
 import { checkHealth } from "../../src/sockets/health_check.ts";
-import { waitFor } from "../support/test_user.ts";
+import { waitFor } from "../support/wait.ts";
 import { VirtualClock } from "../support/virtual_clock.ts";
-import { type FakeSway, startFakeSway } from "./fake_sway_peer.ts";
+import { type FakeSway, startFakeSway } from "../fakes/sway_peer.ts";
+import { tempDir } from "../support/temp_dir.ts";
 
 const UID = process.getuid!();
 
@@ -24,7 +24,8 @@ async function peers(rt: string, hung: number, healthy: number): Promise<FakeSwa
 }
 
 Deno.test("checkHealth: 4 hung peers at a 1 s timeout cost one timeout, not four", async () => {
-  const rt = mkdtempSync(join(tmpdir(), "tether-health-check-"));
+  await using rtDir = await tempDir("tether-health-check-");
+  const rt = rtDir.path;
   chmodSync(rt, 0o700);
   const started = await peers(rt, 4, 6);
   try {
@@ -66,7 +67,6 @@ Deno.test("checkHealth: 4 hung peers at a 1 s timeout cost one timeout, not four
     );
   } finally {
     for (const peer of started) await peer.close();
-    rmSync(rt, { recursive: true, force: true });
   }
 });
 

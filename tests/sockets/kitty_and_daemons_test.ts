@@ -15,7 +15,7 @@ import { runInProcess } from "../support/cli.ts";
 import { startKitty } from "../support/kitty.ts";
 import { startXvfb } from "../support/xvfb.ts";
 import { forEachPeerSet } from "../support/peer_set.ts";
-import { waitFor } from "../support/test_user.ts";
+import { waitFor } from "../support/wait.ts";
 
 forEachPeerSet((set) =>
   Deno.test(

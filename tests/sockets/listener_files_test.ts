@@ -13,7 +13,7 @@ import { join, relative } from "node:path";
 import { ConnectionError } from "../../src/resilience/errors.ts";
 import { runCleanup } from "../../src/sockets/cleanup.ts";
 import { parseSsInodes, readListenerFiles } from "../../src/sockets/listener_files.ts";
-import { startHungListeners } from "../support/hung_listener.ts";
+import { startHungListeners } from "../fakes/hung_listener.ts";
 import { createStaleSockets } from "../support/stale_sockets.ts";
 
 const UID = process.getuid!();

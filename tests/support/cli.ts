@@ -19,7 +19,15 @@ export const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
  */
 export async function runInProcess(
   args: string[],
-  options: { env?: Environment; signal?: AbortSignal; tty?: boolean } = {},
+  options: {
+    env?: Environment;
+    signal?: AbortSignal;
+    tty?: boolean;
+    /** Sees stdout as it is written (a long-running command waited on by its output). */
+    onStdout?: (text: string) => void;
+    /** Sees stderr as it is written. */
+    onStderr?: (text: string) => void;
+  } = {},
 ): Promise<CliResult> {
   let stdout = "";
   let stderr = "";
@@ -27,9 +35,11 @@ export async function runInProcess(
     env: options.env ?? { ...process.env },
     stdout: (text) => {
       stdout += text;
+      options.onStdout?.(text);
     },
     stderr: (text) => {
       stderr += text;
+      options.onStderr?.(text);
     },
     stdoutIsTty: options.tty ?? false,
     shutdownSignal: options.signal ?? new AbortController().signal,

@@ -8,9 +8,9 @@ import {
   runAsUser,
   type RunResult,
   TEST_USER,
-  waitFor,
   waitForExit,
 } from "./test_user.ts";
+import { waitFor } from "./wait.ts";
 import { startXvfb } from "./xvfb.ts";
 import { DEBIAN12, type PeerSet } from "./peer_set.ts";
 

@@ -30,6 +30,7 @@ import { childPids, readStartTimeMs } from "../../src/platform/proc.ts";
 import type { XServer } from "./xvfb.ts";
 import { DEBIAN12, type PeerSet } from "./peer_set.ts";
 import { runAsUser } from "./test_user.ts";
+import { waitFor } from "./wait.ts";
 
 /** How a test kitty accepts remote control. */
 export type RemoteControlSetup =
@@ -80,22 +81,6 @@ export interface RealKitty {
   exited(): Promise<void>;
   /** SIGTERM, then SIGKILL after 5 s; removes the temp runtime dir it created. */
   stop(): Promise<void>;
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function waitFor(
-  condition: () => boolean | Promise<boolean>,
-  timeoutMs: number,
-  what: string,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) {
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    }
-    await sleep(50);
-  }
 }
 
 async function stopChild(child: ChildProcess, graceMs: number): Promise<void> {
@@ -187,13 +172,12 @@ export async function startKitty(
         ? Promise.resolve()
         : new Promise((resolve) => child.once("exit", () => resolve())),
     publicKey: async () => {
-      let key: string | null = null;
-      await waitFor(
-        async () => (key = await findKittyPublicKey(pid)) !== null,
-        10_000,
+      return await waitFor(
         "kitty's shell",
+        async () => (await findKittyPublicKey(pid)) ?? undefined,
+        10_000,
+        50,
       );
-      return key!;
     },
     ls: async () => {
       const connection = await KittyConnection.open(socketPath, { connectTimeoutMs: 5000 });
@@ -242,12 +226,12 @@ export async function startKitty(
       // No socket to wait for: wait for the shell instead (kitty is up once it spawned one).
       await Promise.race([
         exited,
-        waitFor(async () => (await findKittyPublicKey(pid)) !== null, timeoutMs, "kitty"),
+        waitFor("kitty", async () => (await findKittyPublicKey(pid)) !== null, timeoutMs, 50),
       ]);
     } else {
       await Promise.race([
         exited,
-        waitFor(() => existsSync(socketPath), timeoutMs, `${socketPath}`),
+        waitFor(socketPath, () => existsSync(socketPath), timeoutMs, 50),
       ]);
       await Promise.race([exited, kitty.publicKey()]);
     }

@@ -13,9 +13,9 @@ import {
   type RunResult,
   TEST_USER,
   userIds,
-  waitFor,
   waitForExit,
 } from "./test_user.ts";
+import { waitFor } from "./wait.ts";
 
 /** Options for {@link startSway}. */
 export interface SwayOptions {

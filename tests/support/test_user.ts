@@ -4,6 +4,7 @@ import { chmod } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DEBIAN12, type PeerSet } from "./peer_set.ts";
+import { waitFor } from "./wait.ts";
 
 /** The unprivileged user scripts/setup.sh creates: sway 1.7 refuses to run as root. */
 export const TEST_USER = "tethertest";
@@ -112,27 +113,6 @@ export function pidExists(pid: number): boolean {
     return true;
   } catch {
     return false;
-  }
-}
-
-/**
- * Polls `check` every `pollMs` until it returns a value (not undefined), or throws once
- * `timeoutMs` passes (a probe that spawns a process wants a slower poll than 20 ms).
- */
-export async function waitFor<T>(
-  what: string,
-  check: () => T | undefined | Promise<T | undefined>,
-  timeoutMs = 15_000,
-  pollMs = 20,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (true) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) {
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, pollMs));
   }
 }
 

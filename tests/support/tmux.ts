@@ -2,7 +2,7 @@ import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { readFileSync } from "node:fs";
 import process from "node:process";
-import { waitFor } from "./test_user.ts";
+import { waitFor } from "./wait.ts";
 
 const run = promisify(execFile);
 

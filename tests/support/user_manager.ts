@@ -8,9 +8,9 @@ import {
   type RunResult,
   TEST_USER,
   userIds,
-  waitFor,
   waitForExit,
 } from "./test_user.ts";
+import { waitFor } from "./wait.ts";
 
 /** A real `systemd --user` manager for the test user (see {@link startUserManager}). */
 export interface UserManager {

@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { DEBIAN12, type PeerSet } from "./peer_set.ts";
-import { killTree, waitFor, waitForExit } from "./test_user.ts";
+import { killTree, waitForExit } from "./test_user.ts";
+import { waitFor } from "./wait.ts";
 
 /** A running Xvfb server. */
 export interface XServer {

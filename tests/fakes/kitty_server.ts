@@ -26,7 +26,7 @@ export const ONE_OS_WINDOW_LS = JSON.stringify([{
 /**
  * A kitty 0.`minor` in open mode (no password): a request with a newer version gets
  * {@link NEWER_THAN_KITTY}; otherwise `ls` answers one OS window ({@link ONE_OS_WINDOW_LS}) and
- * any other command ok. Sizes are not modelled: see fake_kitty_model.ts for that.
+ * any other command ok. Sizes are not modelled: see kitty_model.ts for that.
  */
 export function openModeKitty(minor: number): FakeKittyHandler {
   return (request) => {

@@ -7,8 +7,8 @@
  * the last focused, else the first), kitty >= 0.35 runs an `action` on the OS window of the
  * matched window.
  */
-import type { FakeKittyHandler } from "./fake_kitty_server.ts";
-import { NEWER_THAN_KITTY } from "./fake_kitty_server.ts";
+import type { FakeKittyHandler } from "./kitty_server.ts";
+import { NEWER_THAN_KITTY } from "./kitty_server.ts";
 
 /** kitty's configured `font_size` in the model. */
 export const MODEL_BASE_PT = 11;
