@@ -8,12 +8,12 @@ import { parseDaemonStatus } from "../resilience/daemon_status.ts";
 import { ConnectionError } from "../resilience/errors.ts";
 import { errorJson } from "../resilience/errors.ts";
 import type { CliContext } from "./context.ts";
+import type { OsWindowView } from "../focus/focus_state.ts";
 import { ExitCode } from "./exit_codes.ts";
 import {
   describeOsWindow,
   type FocusStatus,
   focusWaybarLine,
-  type OsWindowRow,
   renderFocusLine,
   renderFocusStatus,
 } from "./focus_render.ts";
@@ -147,7 +147,7 @@ export async function focusStatusAction(
 
 /** `tether focus pin`: the running tracker leaves the focused OS window as it is. */
 export async function focusPinAction(context: CliContext): Promise<void> {
-  const data = await askTracker(context, "pin") as { pinned: OsWindowRow };
+  const data = await askTracker(context, "pin") as { pinned: OsWindowView };
   if (modeFor(context, { stream: false }) === "json") {
     context.stdout(JSON.stringify(data) + "\n");
   } else context.stdout(`tether focus: pinned ${describeOsWindow(data.pinned)}\n`);
@@ -155,7 +155,7 @@ export async function focusPinAction(context: CliContext): Promise<void> {
 
 /** `tether focus unpin`: the running tracker unpins every OS window. */
 export async function focusUnpinAction(context: CliContext): Promise<void> {
-  const data = await askTracker(context, "unpin") as { unpinned: OsWindowRow[] };
+  const data = await askTracker(context, "unpin") as { unpinned: OsWindowView[] };
   if (modeFor(context, { stream: false }) === "json") {
     context.stdout(JSON.stringify(data) + "\n");
   } else {

@@ -2,26 +2,11 @@ import type { FocusLine } from "../focus/daemon.ts";
 import type { DaemonConnectionStatus, DaemonStatus } from "../resilience/daemon_status.ts";
 import type { ErrorJson } from "../resilience/errors.ts";
 import { humanDuration, localClockTime } from "../platform/time_format.ts";
+import type { OsWindowView } from "../focus/focus_state.ts";
 import type { WaybarLine } from "./waybar.ts";
 
-/** One kitty OS window in the tracker's status (and in `focus pin`/`unpin` replies). */
-export interface OsWindowRow {
-  /** kitty's PID. */
-  pid: number;
-  /** kitty's OS window id, or null when only the active one is known. */
-  os_window_id: number | null;
-  /** The compositor's window id, or null. */
-  window_id: number | null;
-  /** Points tether grew it by (0 = normal size). */
-  enlarged_pt: number;
-  /** Whether it has focus. */
-  focused: boolean;
-  /** Whether `focus pin` holds it as it is. */
-  pinned: boolean;
-}
-
 /** One OS window in words: `kitty 4121 OS window 2 (compositor window 5): focused, enlarged +3 pt`. */
-export function describeOsWindow(row: OsWindowRow): string {
+export function describeOsWindow(row: OsWindowView): string {
   const flags = [
     row.focused ? "focused" : null,
     row.enlarged_pt > 0 ? `enlarged +${row.enlarged_pt} pt` : "normal size",
@@ -65,7 +50,7 @@ export interface FocusStatus extends DaemonStatus {
     errors?: { ts: string; category: string; message: string }[];
     enlarged_pt: number;
     focused: boolean;
-    os_windows?: OsWindowRow[];
+    os_windows?: OsWindowView[];
   }[];
 }
 
