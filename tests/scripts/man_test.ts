@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { Help } from "@commander-js/extra-typings";
 import type { CommandUnknownOpts } from "@commander-js/extra-typings";
 import { programForInspection } from "../../src/cli/program.ts";
+import { COMPOSITOR_KINDS, COMPOSITORS } from "../../src/compositor/compositors.ts";
 import { ENVIRONMENT, renderManPage } from "../../scripts/man.ts";
 import { REPO_ROOT } from "../support/cli.ts";
 import { run } from "../support/test_user.ts";
@@ -74,5 +75,7 @@ Deno.test("man page: ENVIRONMENT lists exactly the variables src/ reads", () => 
     }
   };
   walk(join(REPO_ROOT, "src"));
+  // Each compositor's socket variable is read through its row of the compositor table.
+  for (const kind of COMPOSITOR_KINDS) read.add(COMPOSITORS[kind].socketVariable);
   assert.deepEqual(ENVIRONMENT.map(([name]) => name).sort(), [...read].sort());
 });
