@@ -7,7 +7,7 @@ import {
 import type { CliContext } from "./context.ts";
 
 /** The shells `tether completions` writes a script for. */
-export const SHELLS = ["bash", "zsh", "fish"] as const;
+const SHELLS = ["bash", "zsh", "fish"] as const;
 
 /** The hidden command the scripts call back: `tether __complete -- <words…> <current word>`. */
 export const COMPLETE_COMMAND = "__complete";
@@ -131,7 +131,7 @@ function visibleCommands(command: CommandUnknownOpts): CommandUnknownOpts[] {
 }
 
 /** The completion script for one shell. */
-export function completionScript(shell: typeof SHELLS[number]): string {
+function completionScript(shell: typeof SHELLS[number]): string {
   return SCRIPTS[shell];
 }
 

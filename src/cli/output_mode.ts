@@ -38,7 +38,7 @@ export interface OutputModeInput {
  * outputMode({ json: true, stream: false, stdoutIsTty: true }); // "json"
  * ```
  */
-export function outputMode(input: OutputModeInput): OutputMode {
+function outputMode(input: OutputModeInput): OutputMode {
   if (input.format === "waybar") {
     if (input.json) throw new ConfigError("--json and --format waybar exclude each other");
     return "waybar";

@@ -4,7 +4,7 @@ import { humanDuration } from "../platform/time_format.ts";
 import { fitWidth } from "./fit_width.ts";
 
 /** Latency above which a healthy socket shows yellow. */
-export const SLOW_LATENCY_MS = 500;
+const SLOW_LATENCY_MS = 500;
 
 /** The colour of a row in `--watch` on a terminal. */
 export type RowColour = "green" | "yellow" | "orange" | "red" | "grey";

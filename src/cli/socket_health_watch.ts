@@ -41,7 +41,7 @@ export interface WatchFrame {
  * row less than the height (a frame taller than the screen scrolls, and cursor-up cannot
  * reach its top again): extra sockets become one "… N more" line.
  */
-export function watchFrameLines(
+function watchFrameLines(
   frame: WatchFrame,
   options: Pick<WatchViewOptions, "intervalMs" | "baseDir">,
   size: TerminalSize | null,

@@ -13,7 +13,7 @@ export interface EventQueueOptions {
 }
 
 /** Default bound on unconsumed events. */
-export const DEFAULT_MAX_QUEUED_EVENTS = 4096;
+const DEFAULT_MAX_QUEUED_EVENTS = 4096;
 
 /**
  * The consumer side of a compositor event connection (niri event stream, i3/sway SUBSCRIBE):

@@ -10,7 +10,7 @@ import { ConnectionError } from "../resilience/errors.ts";
  */
 
 /** The six magic bytes that start every i3-ipc message. */
-export const I3IPC_MAGIC = "i3-ipc";
+const I3IPC_MAGIC = "i3-ipc";
 
 /** Header length in bytes: magic (6) + payload length (4) + type (4). */
 export const I3IPC_HEADER_BYTES = 14;
@@ -19,7 +19,7 @@ export const I3IPC_HEADER_BYTES = 14;
 export const NATIVE_LITTLE_ENDIAN: boolean = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 /** Default bound on one payload: far above a real GET_TREE, small enough to stop garbage. */
-export const DEFAULT_MAX_PAYLOAD_BYTES = 32 * 1024 * 1024;
+const DEFAULT_MAX_PAYLOAD_BYTES = 32 * 1024 * 1024;
 
 /** Request (and reply) message types shared by i3 and sway; the last two exist on sway only. */
 export const MessageType = {
@@ -41,7 +41,7 @@ export const MessageType = {
 } as const;
 
 /** The high bit that marks a message as an event rather than a reply. */
-export const EVENT_BIT = 0x80000000;
+const EVENT_BIT = 0x80000000;
 
 /** Event types, keyed by the name used in a SUBSCRIBE payload (`["window","workspace"]`). */
 export const EventType = {

@@ -16,7 +16,7 @@ export type NiriRequest = string | Readonly<Record<string, unknown>>;
 export type NiriReply = { ok: true; value: unknown } | { ok: false; error: string };
 
 /** Default longest line accepted: a `WindowsChanged` with hundreds of windows fits easily. */
-export const DEFAULT_MAX_LINE_BYTES = 4 * 1024 * 1024;
+const DEFAULT_MAX_LINE_BYTES = 4 * 1024 * 1024;
 
 /**
  * Encodes one request line (JSON + `\n`).

@@ -42,7 +42,7 @@ export interface Receiver {
 const FRAMES_PER_TURN = 256;
 
 /** Default number of telegrams kept from idle periods (older ones are dropped and counted). */
-export const DEFAULT_MAX_IDLE_EVENTS = 256;
+const DEFAULT_MAX_IDLE_EVENTS = 256;
 
 /**
  * One TCP connection to a bridge. A background reader splits frames as bytes arrive, so the

@@ -33,7 +33,7 @@ export interface ConbusSettings {
 }
 
 /** Defaults: the bridge's port 10001, 2 s overall, 500 ms quiet window, 50 ms gap. */
-export const CONBUS_DEFAULTS = {
+const CONBUS_DEFAULTS = {
   port: 10001,
   timeoutMs: 2000,
   quietMs: 500,
@@ -156,7 +156,7 @@ function envLayer(env: Environment): Layer {
 }
 
 /** The keys of `config.yml`'s `conbus:` section. */
-export const CONBUS_CONFIG_KEYS = ["host", "port", "timeout_ms", "quiet_ms", "min_gap_ms"] as const;
+const CONBUS_CONFIG_KEYS = ["host", "port", "timeout_ms", "quiet_ms", "min_gap_ms"] as const;
 
 function tetherLayer(path: string, conbus: Record<string, unknown> | null): Layer {
   if (conbus === null) return {};

@@ -7,7 +7,7 @@ import type { ReplyMatcher, Routing } from "./reply_matcher.ts";
 import { encodeFrame } from "./telegram_codec.ts";
 
 /** Default bound on unrelated telegrams kept per exchange (a flooding bus cannot grow memory). */
-export const DEFAULT_MAX_EVENTS = 1000;
+const DEFAULT_MAX_EVENTS = 1000;
 
 // One lazily armed timer per connection for every exchange's deadline, quiet window and gap: a
 // pooled read then costs no setTimeout/clearTimeout pair (~15-20 µs on Deno, more than the rest

@@ -2,7 +2,7 @@ const OPEN = 0x3c; // <
 const CLOSE = 0x3e; // >
 
 /** Default longest frame kept (bytes): real telegrams are under 100 bytes. */
-export const DEFAULT_MAX_FRAME_BYTES = 4096;
+const DEFAULT_MAX_FRAME_BYTES = 4096;
 
 /**
  * Splits a TCP byte stream into `<…>` frames. Handles several frames per read, a frame split

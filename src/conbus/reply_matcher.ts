@@ -26,7 +26,7 @@ export type Expectation =
   | { kind: "event" };
 
 /** Read-only functions: discover, read datapoint, read config. Safe to retry. */
-export const READ_FUNCTIONS: ReadonlySet<string> = new Set(["01", "02", "03"]);
+const READ_FUNCTIONS: ReadonlySet<string> = new Set(["01", "02", "03"]);
 
 /**
  * The expectation for a telegram about to be sent.
@@ -64,7 +64,7 @@ export function isRetrySafe(telegram: Telegram): boolean {
  * `unsupported`), `collected` for a broadcast reply (the window continues), or null if it is not
  * an answer to it. Events are never answers.
  */
-export function matchReply(
+function matchReply(
   expectation: Expectation,
   telegram: Telegram,
 ): "replied" | "nak" | "unsupported" | "collected" | null {
@@ -96,7 +96,7 @@ export function matchReply(
 }
 
 /** The value of an `F02` reply (data after the 2-character datapoint), e.g. `+26,0§C`. */
-export function replyValue(reply: ReplyTelegram): string {
+function replyValue(reply: ReplyTelegram): string {
   return reply.functionCode === "02" ? reply.data.slice(2) : reply.data;
 }
 

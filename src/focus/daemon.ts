@@ -105,7 +105,7 @@ export interface FocusDaemonOptions {
 export const COMPOSITOR_POLL_MS = 1000;
 
 /** Time allowed for shrinking back and closing on SIGINT/SIGTERM (the process exits by 2 s). */
-export const SHUTDOWN_BUDGET_MS = 1500;
+const SHUTDOWN_BUDGET_MS = 1500;
 
 /** Where `tether focus` serves its control socket. */
 export function focusControlSocketPath(env: Environment): string {

@@ -172,7 +172,7 @@ const FOCUS_KEYS = {
 } satisfies Record<string, KeySpec>;
 
 /** The keys of `config.yml`'s `focus:` section. */
-export const FOCUS_CONFIG_KEYS: readonly string[] = Object.keys(FOCUS_KEYS);
+const FOCUS_CONFIG_KEYS: readonly string[] = Object.keys(FOCUS_KEYS);
 
 /** The default of a setting as `--help` shows it (`"3"`, `"2s"`). */
 export function focusDefaultText(key: FocusKey): string | null {
@@ -180,7 +180,7 @@ export function focusDefaultText(key: FocusKey): string | null {
 }
 
 /** The environment variable of a setting: `TETHER_FOCUS_FONT_DELTA` for `font_delta`. */
-export function focusEnvName(key: string): string {
+function focusEnvName(key: string): string {
   return `TETHER_FOCUS_${key.toUpperCase()}`;
 }
 

@@ -1,7 +1,7 @@
 import { DEFAULT_PROC_ROOT, readComm, readParentPid } from "../platform/proc.ts";
 
 /** How many parents {@link resolveKittyPid} walks up at most (kitty -> shell -> wrapper ...). */
-export const MAX_PARENT_HOPS = 8;
+const MAX_PARENT_HOPS = 8;
 
 /**
  * The PID of the kitty process that owns a window, given the PID the compositor reports. That is

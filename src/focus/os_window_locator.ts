@@ -57,7 +57,7 @@ export const FOCUS_REPORT_POLL_MS = 20;
  * through the focus of windows the compositor focused a moment earlier (it hears of focus
  * changes in order, a little late), and such a passing state must not be taken for the answer.
  */
-export const FOCUS_REPORT_STABLE_MS = 50;
+const FOCUS_REPORT_STABLE_MS = 50;
 
 interface Binding {
   window: OsWindowRef;

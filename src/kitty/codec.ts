@@ -8,16 +8,16 @@ import { ConnectionError } from "../resilience/errors.ts";
 export const KITTY_PROTOCOL_VERSION: readonly [number, number, number] = [0, 26, 0];
 
 /** Bytes that open every request and response: `ESC P @kitty-cmd`. */
-export const FRAME_PREFIX = "\x1bP@kitty-cmd";
+const FRAME_PREFIX = "\x1bP@kitty-cmd";
 
 /** Bytes that close every request and response: `ESC \`. */
-export const FRAME_SUFFIX = "\x1b\\";
+const FRAME_SUFFIX = "\x1b\\";
 
 /**
  * Largest frame tether sends. kitty stops reading from a peer whose undispatched data reaches
  * 64 KiB (the connection is then reset), so stay below it.
  */
-export const MAX_REQUEST_FRAME_BYTES = 60 * 1024;
+const MAX_REQUEST_FRAME_BYTES = 60 * 1024;
 
 /**
  * Largest response frame accepted while waiting for its terminator. `ls` of a very busy kitty is

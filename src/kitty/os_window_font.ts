@@ -21,7 +21,7 @@ import { compareKittyVersions, type KittyVersion } from "./kitty_version.ts";
  * (`boss.window_for_dispatch`, v0.35.0); before, it acts on the active OS window whatever the
  * `action` command's `match_window` says.
  */
-export const TARGETED_FONT_CHANGE_SINCE: KittyVersion = [0, 35, 0];
+const TARGETED_FONT_CHANGE_SINCE: KittyVersion = [0, 35, 0];
 
 /**
  * `window`: any OS window can be named (kitty >= 0.35, `action` + `match_window`). `active`:

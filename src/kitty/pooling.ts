@@ -16,7 +16,7 @@ export const POOLING_SAFE_SINCE: KittyVersion = [0, 42, 2];
  * `ls` and older kitty says "newer than this kitty"; 0.42.2 to 0.42.x are then classed as
  * unsafe — conservative, never wrong in the harmful direction.
  */
-export const POOLING_PROBE_VERSION: KittyVersion = [0, 43, 0];
+const POOLING_PROBE_VERSION: KittyVersion = [0, 43, 0];
 
 /** Whether tether keeps connections to a kitty open, and what that rests on. */
 export type PoolingDecision =

@@ -5,7 +5,7 @@ import { readFileSafely, writeFileSafely } from "../platform/safe_file.ts";
 import { defaultPasswordFile, readPasswordFile } from "./password_file.ts";
 
 /** Length of a generated password. */
-export const PASSWORD_LENGTH = 48;
+const PASSWORD_LENGTH = 48;
 
 /**
  * The only commands tether sends (kitty matches a password's list against the command name):

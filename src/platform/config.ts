@@ -5,7 +5,7 @@ import { readFileSafely } from "./safe_file.ts";
 import { didYouMean } from "./suggest.ts";
 
 /** The sections `config.yml` may have; anything else at the top level is an error (exit 2). */
-export const CONFIG_SECTIONS = ["conbus", "focus"] as const;
+const CONFIG_SECTIONS = ["conbus", "focus"] as const;
 
 /** One section of `config.yml`. */
 export type ConfigSectionName = typeof CONFIG_SECTIONS[number];

@@ -7,7 +7,7 @@
  * closestNames("conbsu", ["conbus", "focus"]); // ["conbus"]
  * ```
  */
-export function closestNames(word: string, candidates: readonly string[]): string[] {
+function closestNames(word: string, candidates: readonly string[]): string[] {
   let best = 4;
   let similar: string[] = [];
   for (const candidate of new Set(candidates)) {

@@ -90,7 +90,7 @@ export function quoteExecPath(path: string): string {
  * The checksum a generated unit carries in its first line: the first 16 hex digits of the
  * SHA-256 of everything after that line. A file whose body no longer matches was edited.
  */
-export function unitChecksum(body: string): string {
+function unitChecksum(body: string): string {
   return createHash("sha256").update(body).digest("hex").slice(0, 16);
 }
 

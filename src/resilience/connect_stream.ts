@@ -10,7 +10,7 @@ export type StreamEndpoint = { path: string } | { host: string; port: number };
 export type StreamConnector = (endpoint: StreamEndpoint) => Socket;
 
 /** The default connector: `node:net` `createConnection`. */
-export const defaultStreamConnector: StreamConnector = (endpoint) => createConnection(endpoint);
+const defaultStreamConnector: StreamConnector = (endpoint) => createConnection(endpoint);
 
 /** Options for {@link connectStream}. */
 export interface ConnectStreamOptions {

@@ -155,7 +155,7 @@ export function openCount(state: KeyState<unknown>): number {
 }
 
 /** {@link openCount} over all keys (retired ones included: their connections are still open). */
-export function totalOpen(states: Iterable<KeyState<unknown>>): number {
+function totalOpen(states: Iterable<KeyState<unknown>>): number {
   let total = 0;
   for (const state of states) total += openCount(state);
   return total;
@@ -183,7 +183,7 @@ export function leastRecentlyUsedIdle<C>(
 }
 
 /** Whether `entry` outlived `maxLifetimeMs` at `nowMs`. */
-export function lifetimeOver(
+function lifetimeOver(
   entry: Pick<PoolEntry<unknown>, "createdAt">,
   nowMs: number,
   limits: PoolLimits,

@@ -99,7 +99,7 @@ export interface TargetStatusOptions<S extends string> {
 }
 
 /** Default number of errors a {@link TargetStatus} keeps. */
-export const DEFAULT_MAX_ERRORS = 10;
+const DEFAULT_MAX_ERRORS = 10;
 
 /**
  * The status record of one target (a kitty, a compositor connection, the Conbus bridge):

@@ -40,7 +40,7 @@ export type Prober = (path: string, timeoutMs: number, clock: Clock) => Promise<
  * `GET_VERSION`, niri `"Version"`, kitty's version probe (answered without a password and
  * without a prompt), tether's control-socket `status`; `connect` just connects and closes.
  */
-export const DEFAULT_PROBERS: Readonly<Record<ProbeProtocol, Prober>> = {
+const DEFAULT_PROBERS: Readonly<Record<ProbeProtocol, Prober>> = {
   i3ipc: async (path, timeoutMs, clock) => {
     const reply = await i3ipcRequestOnce(path, MessageType.GET_VERSION, "", { timeoutMs, clock });
     const version = parsePayload<{ human_readable?: unknown; variant?: unknown }>(reply);
