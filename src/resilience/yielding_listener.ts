@@ -84,8 +84,8 @@ export async function listenYielding(
     if (acceptedSinceTurn >= acceptsPerTurn && spare !== null && !closed) switchToSpare();
   };
 
-  // Binds a listener under a hidden temporary name in the same directory, mode 0600 before
-  // anyone can know the name.
+  // Binds a listener under a hidden temporary name in the same directory and tightens it to
+  // 0600 before it is renamed into place (the 0700 directory keeps others out meanwhile).
   const bind = async (): Promise<Bound> => {
     const temporary = join(
       dirname(path),
@@ -129,9 +129,17 @@ export async function listenYielding(
   const switchToSpare = () => {
     const next = spare!;
     spare = null;
-    promote(next, path);
+    try {
+      promote(next, path);
+    } catch {
+      // The directory went away or changed under us: keep the current listener, drop the spare.
+      next.server.close();
+      prepareSpare();
+      return;
+    }
     replacements++;
-    // The runtime unlinks the name it bound (the temporary one, long renamed), never `path`.
+    // The runtime unlinks the name it bound (the temporary one, linked back to the socket file
+    // being closed), never `path`.
     current?.server.close();
     current = next;
     prepareSpare();
