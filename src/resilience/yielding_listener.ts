@@ -1,5 +1,4 @@
 import { chmodSync, linkSync, lstatSync, readdirSync, renameSync, unlinkSync } from "node:fs";
-import { unlink } from "node:fs/promises";
 import { createServer, type Server, type Socket } from "node:net";
 import { basename, dirname, join } from "node:path";
 import { isProcessAlive } from "../platform/proc.ts";
@@ -160,6 +159,9 @@ export async function listenYielding(
     },
     async close() {
       closed = true;
+      // First and synchronously: a shutdown at its deadline may exit before the rest is done,
+      // and the path must not outlive the daemon (the runtime removes only the bound names).
+      removeIfStill(path, current?.inode);
       await preparing;
       spare?.server.close();
       const listening = current;
@@ -167,7 +169,6 @@ export async function listenYielding(
       if (listening !== null) {
         await new Promise<void>((resolve) => listening.server.close(() => resolve()));
       }
-      await unlink(path).catch(() => {});
     },
   };
 }
@@ -181,10 +182,21 @@ export async function listenYielding(
  */
 function promote(bound: Bound, path: string): void {
   renameSync(bound.temporary, path);
+  bound.inode = lstatSync(path).ino;
   try {
     linkSync(path, bound.temporary);
   } catch {
     // Only `cleanup` without `ss` is less sure then (it keeps refused sockets: the safe side).
+  }
+}
+
+/** Unlinks `path` if it is still the socket file `inode` (never one another daemon put there). */
+function removeIfStill(path: string, inode: number | undefined): void {
+  try {
+    const stats = lstatSync(path, { throwIfNoEntry: false });
+    if (stats?.isSocket() && stats.ino === inode) unlinkSync(path);
+  } catch {
+    // already gone, or the directory with it
   }
 }
 
@@ -210,8 +222,9 @@ function removeLeftovers(path: string): void {
   }
 }
 
-/** A listening server and the temporary name it was bound under. */
+/** A listening server, the temporary name it was bound under, and its file's inode once at the path. */
 interface Bound {
   server: Server;
   temporary: string;
+  inode?: number;
 }

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import {
+  existsSync,
   linkSync,
   mkdtempSync,
   readdirSync,
@@ -127,4 +128,22 @@ Deno.test("a yielding listener removes the hidden names a killed daemon left, an
     await listener.close();
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+Deno.test("a yielding listener's close removes its path at once, and never a socket someone else put there", async () => {
+  await using dir = await tempDir("tether-yielding-");
+  const path = join(dir.path, "c.sock");
+  const listener = await listenYielding(path, echo);
+  // A shutdown at its deadline may exit right after calling close(): the path is gone already.
+  const closing = listener.close();
+  assert.ok(!existsSync(path));
+  await closing;
+
+  const other = join(dir.path, "other.sock");
+  const second = await listenYielding(path, echo);
+  const replacement = await listenYielding(other, echo);
+  renameSync(other, path); // another daemon's socket now at the path
+  await second.close();
+  assert.ok(existsSync(path), "the other daemon's socket is kept");
+  await replacement.close();
 });
