@@ -15,7 +15,11 @@ import {
 } from "./control_protocol.ts";
 import { ConnectionError, toConnectionError } from "./errors.ts";
 import { waitAtMost } from "./deadline.ts";
-import { listenYielding, type YieldingListener } from "./yielding_listener.ts";
+import {
+  DEFAULT_ACCEPTS_PER_TURN,
+  listenYielding,
+  type YieldingListener,
+} from "./yielding_listener.ts";
 
 /** Answers one command; its return value becomes `data` of the `{"ok":true}` reply. */
 export type ControlHandler = (request: ControlRequest) => unknown | Promise<unknown>;
@@ -108,6 +112,8 @@ export async function serveControlSocket(
   await removeLeftoverSocket(path);
   // Every client, oldest first, with its reply in progress (close() lets it finish first).
   const clients = new Map<Socket, ControlClient>();
+  // Never more accepts per turn than clients allowed: a burst then cannot displace a connection
+  // it accepted itself before that client's request was read.
   const listener = await listenYielding(path, (socket) => {
     socket.on("error", () => socket.destroy());
     if (clients.size >= maxConnections && !dropOldestIdle(clients)) {
@@ -119,7 +125,7 @@ export async function serveControlSocket(
     }
     socket.on("close", () => clients.delete(socket));
     clients.set(socket, serveClient(socket, handlers, idleTimeoutMs));
-  }, { acceptsPerTurn: maxConnections });
+  }, { acceptsPerTurn: Math.min(DEFAULT_ACCEPTS_PER_TURN, maxConnections) });
   return {
     path,
     close: () => closeServer(listener, clients, options.clock ?? systemClock),

@@ -45,7 +45,7 @@ Deno.test("a yielding listener switches to its spare without the path ever missi
   const dir = mkdtempSync(join(tmpdir(), "tether-yielding-"));
   const path = join(dir, "c.sock");
   // One accept per turn: every connection makes it switch (when the spare is ready).
-  const listener = await listenYielding(path, echo, { acceptsPerTurn: 1 });
+  const listener = await listenYielding(path, echo, { acceptsPerTurn: 1, starvedAfterMs: 0 });
   try {
     for (let request = 0; request < 40; request++) {
       assert.equal(await ask(path, `r${request}`), `echo r${request}`);
@@ -77,6 +77,22 @@ Deno.test("a yielding listener switches to its spare without the path ever missi
   }
   assert.deepEqual(readdirSync(dir), [], "close removes the socket and the spare");
   rmSync(dir, { recursive: true, force: true });
+});
+
+Deno.test("a yielding listener switches only when accepting has held the event loop for starvedAfterMs", async () => {
+  await using temp = await tempDir("tether-yielding-");
+  const path = join(temp.path, "c.sock");
+  // Every accept is over the count, but none starves the loop for an hour.
+  const listener = await listenYielding(path, echo, {
+    acceptsPerTurn: 1,
+    starvedAfterMs: 3_600_000,
+  });
+  try {
+    await Promise.all(Array.from({ length: 20 }, (_, request) => ask(path, `r${request}`)));
+    assert.equal(listener.replacements, 0);
+  } finally {
+    await listener.close();
+  }
 });
 
 Deno.test("a yielding listener that never floods never switches", async () => {
