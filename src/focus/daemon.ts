@@ -29,6 +29,7 @@ import { shutDownWithin } from "./shutdown.ts";
 import { OsWindowLocator } from "./os_window_locator.ts";
 import type { FocusActionLine } from "./focus_action_line.ts";
 import { FocusTracker } from "./tracker.ts";
+import type { FocusSettings } from "./focus_config.ts";
 
 /** A connection change of `tether focus` (one JSON line each; see README "Output"). */
 export type FocusConnectionLine =
@@ -61,28 +62,13 @@ export type FocusConnectionLine =
 /** Everything `tether focus` reports while it runs: actions and connection changes. */
 export type FocusLine = FocusActionLine | FocusConnectionLine;
 
-/** Settings of `tether focus` (flags, already validated). */
-export interface FocusDaemonOptions {
-  /** `--compositor`: the one to follow, or `auto` (the one whose socket answers). */
-  compositor: CompositorChoice;
-  /** Every `--app-id`. */
-  appIds: readonly string[];
-  /** `--font-delta`, points. */
-  deltaPt: number;
-  /** `--socket-timeout`: connect and reply deadline of one attempt on any socket, ms. */
-  socketTimeoutMs: number;
-  /** `--max-retries`: attempts per kitty command. */
-  maxAttempts: number;
-  /** `--max-connections`: pooled kitty connections across every kitty instance. */
-  maxConnections: number;
-  /** `--idle-timeout`: a pooled kitty connection unused this long is closed, ms. */
-  idleTimeoutMs: number;
-  /** `--reap-interval`: how often idle pooled connections are looked for, ms. */
-  reapIntervalMs: number;
+/**
+ * What `tether focus` runs with: its resolved settings ({@link FocusSettings}; without
+ * `--exclude-title` nothing is excluded) and its surroundings.
+ */
+export interface FocusDaemonOptions extends Omit<FocusSettings, "excludeTitles"> {
   /** `--exclude-title` patterns: windows whose title matches are never resized. */
   excludeTitles?: readonly RegExp[];
-  /** `--password-file`, or undefined for the default. */
-  passwordFile?: string;
   /** Environment (runtime dir, compositor variables, config home). */
   env: Environment;
   /** Receives every action and connection change (the CLI renders them). */

@@ -11,25 +11,25 @@ export const COMPOSITOR_CHOICES: readonly CompositorChoice[] = ["auto", ...COMPO
 
 /** `tether focus` settings, resolved and validated (what the daemon runs with). */
 export interface FocusSettings {
-  /** Which compositor to follow. */
+  /** `--compositor`: the one to follow, or `auto` (the one whose socket answers). */
   compositor: CompositorChoice;
-  /** App ids (X11 classes under Xwayland) of kitty windows; at least one. */
+  /** Every `--app-id` (X11 classes under Xwayland) of kitty windows; at least one. */
   appIds: string[];
-  /** Points the focused kitty grows by. */
+  /** `--font-delta`: points the focused kitty OS window grows by. */
   deltaPt: number;
-  /** Connect/reply timeout per attempt, ms. */
+  /** `--socket-timeout`: connect and reply deadline of one attempt on any socket, ms. */
   socketTimeoutMs: number;
-  /** Attempts per kitty command. */
+  /** `--max-retries`: attempts per kitty command. */
   maxAttempts: number;
-  /** Pooled kitty connections in total. */
+  /** `--max-connections`: pooled kitty connections across every kitty instance. */
   maxConnections: number;
-  /** Pooled connections idle this long are closed, ms. */
+  /** `--idle-timeout`: a pooled kitty connection unused this long is closed, ms. */
   idleTimeoutMs: number;
-  /** How often idle connections are reaped, ms. */
+  /** `--reap-interval`: how often idle pooled connections are looked for, ms. */
   reapIntervalMs: number;
-  /** kitty's remote-control password file, or undefined for the default. */
+  /** `--password-file`: kitty's remote-control password file, or undefined for the default. */
   passwordFile?: string;
-  /** Windows whose title matches one of these are never resized. */
+  /** `--exclude-title` patterns: windows whose title matches one of these are never resized. */
   excludeTitles: RegExp[];
 }
 
