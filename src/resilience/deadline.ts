@@ -15,6 +15,8 @@ export interface DeadlineOptions {
    * `sway 812: no reply within 1000 ms`. @default `no answer within ${timeoutMs} ms`
    */
   timeoutMessage?: string;
+  /** Background work (health pings): the timeout timer does not keep the process alive. @default false */
+  unref?: boolean;
 }
 
 /**
@@ -106,6 +108,7 @@ export function deadlineSignal(timeoutMs: number, options: DeadlineOptions = {})
           ),
         ),
       Math.max(0, timeoutMs),
+      { unref: options.unref },
     )
     : null;
   const dispose = () => {

@@ -1,5 +1,6 @@
 import type { Clock } from "./clock.ts";
-import { ConnectionError, toConnectionError } from "./errors.ts";
+import { deadline } from "./deadline.ts";
+import { type ConnectionError, toConnectionError } from "./errors.ts";
 
 /** One health ping's outcome: answered (with its latency) or failed. */
 export type HealthPingResult =
@@ -47,19 +48,17 @@ export async function pingUntilFailure<C>(options: HealthPingOptions<C>): Promis
       return never();
     }
     const started = clock.now();
-    const pingAbort = new AbortController();
-    const onDone = () => pingAbort.abort(signal.reason);
-    signal.addEventListener("abort", onDone, { once: true });
     try {
-      await Promise.race([
-        Promise.resolve().then(() => options.ping(options.connection, pingAbort.signal)),
-        clock.sleep(timeoutMs, pingAbort.signal, { unref: true }).then(() => {
-          throw new ConnectionError(
-            "timeout",
-            `${name}: no answer to the health ping within ${timeoutMs} ms`,
-          );
-        }),
-      ]);
+      await deadline(
+        (pingSignal) => Promise.resolve().then(() => options.ping(options.connection, pingSignal)),
+        timeoutMs,
+        {
+          clock,
+          signal,
+          unref: true,
+          timeoutMessage: `${name}: no answer to the health ping within ${timeoutMs} ms`,
+        },
+      );
       if (signal.aborted) return never();
       const at = clock.now();
       options.onResult({ ok: true, latencyMs: at - started, at });
@@ -68,9 +67,6 @@ export async function pingUntilFailure<C>(options: HealthPingOptions<C>): Promis
       const failure = toConnectionError(error, `${name}: health ping`);
       options.onResult({ ok: false, error: failure, at: clock.now() });
       return failure;
-    } finally {
-      pingAbort.abort();
-      signal.removeEventListener("abort", onDone);
     }
   }
 }
