@@ -11,18 +11,18 @@
 import assert from "node:assert/strict";
 import { forEachPeerSet } from "../support/peer_set.ts";
 import { chosenSeed, seededRandom } from "../support/seeded_random.ts";
-import { TEST_USER } from "../support/test_user.ts";
-import { startTracker, type TrackerProcess } from "./focus_support.ts";
+import type { TrackerProcess } from "./focus_support.ts";
 import {
   assertOnlyEnlarged,
   focusOn,
+  geometryOf,
   line,
   openWindows,
   type OsWindow,
   PASSWORD,
   type Scenario,
-  sizes,
   sleep,
+  startScenarioTracker,
   swaySession,
   withScenario,
 } from "./os_window_scenario.ts";
@@ -51,12 +51,8 @@ async function randomScenario(scenario: Scenario, seed: number) {
   b.name = "B1";
   const all = [a1, a2, b];
   await focusOn(scenario, b);
-  const base = (await sizes(scenario, [b.pid])).get(`${b.pid}/${b.osWindowId}`)!;
-  const tracker = await startTracker(
-    ["--compositor", "sway", "--password-file", scenario.passwordFile],
-    scenario.session.trackerEnv,
-    { user: TEST_USER },
-  );
+  const base = await geometryOf(scenario, b);
+  const tracker = await startScenarioTracker(scenario);
   const random = seededRandom(seed);
   const history: string[] = [];
   let enlarged: Target = b;

@@ -19,17 +19,18 @@
 import assert from "node:assert/strict";
 import { forEachPeerSet } from "../support/peer_set.ts";
 import { runAsUser, TEST_USER } from "../support/test_user.ts";
-import { startTracker, tetherBinary } from "./focus_support.ts";
+import { tetherBinary } from "./focus_support.ts";
 import {
   assertOnlyEnlarged,
   focusOn,
+  geometryOf,
   i3Session,
   line,
   openWindows,
   type OsWindow,
   PASSWORD,
   type Scenario,
-  sizes,
+  startScenarioTracker,
   swaySession,
   withScenario,
 } from "./os_window_scenario.ts";
@@ -44,13 +45,9 @@ async function exactScenario(scenario: Scenario, t: Deno.TestContext) {
   const all = [a1, a2, b];
   const wayland = scenario.session.kind === "sway";
   await focusOn(scenario, wayland ? b : a1);
-  const base = (await sizes(scenario, [b.pid])).get(`${b.pid}/${b.osWindowId}`)!;
+  const base = await geometryOf(scenario, b);
   await assertOnlyEnlarged(scenario, all, base, null, "before tether");
-  const tracker = await startTracker(
-    ["--compositor", scenario.session.kind, "--password-file", scenario.passwordFile],
-    scenario.session.trackerEnv,
-    { user: TEST_USER },
-  );
+  const tracker = await startScenarioTracker(scenario);
   const targeted = scenario.set.atLeast("kitty", "0.35.0");
   let enlarged: OsWindow = wayland ? b : a1;
   /** Moves focus to `next`: the enlarged one shrinks back (by a reset on kitty < 0.35 when it is in the same kitty), `next` grows. */
@@ -149,12 +146,8 @@ async function noKeyboardScenario(scenario: Scenario, t: Deno.TestContext) {
   const { a1, a2, b } = await openWindows(scenario);
   const all = [a1, a2, b];
   await focusOn(scenario, a1);
-  const base = (await sizes(scenario, [b.pid])).get(`${b.pid}/${b.osWindowId}`)!;
-  const tracker = await startTracker(
-    ["--compositor", "sway", "--password-file", scenario.passwordFile],
-    scenario.session.trackerEnv,
-    { user: TEST_USER },
-  );
+  const base = await geometryOf(scenario, b);
+  const tracker = await startScenarioTracker(scenario);
   const outcomes: string[] = [];
   /** Waits for the gained line of `window` and checks the sizes against what it says. */
   const expectRightOrNothing = async (window: OsWindow, from: number) => {

@@ -29,7 +29,7 @@ import {
   userIds,
 } from "../support/test_user.ts";
 import { sleep, waitFor } from "../support/wait.ts";
-import type { TrackerLine, TrackerProcess } from "./focus_support.ts";
+import { startTracker, type TrackerLine, type TrackerProcess } from "./focus_support.ts";
 
 /** The kitty remote-control password of these scenarios (never in tether's output). */
 export const PASSWORD = `osw-e2e-${crypto.randomUUID()}`;
@@ -155,6 +155,20 @@ export async function sizes(scenario: Scenario, pids: number[]) {
     }
   }
   return result;
+}
+
+/** The geometry of `window` as it is now: taken before tether runs, it is the base size. */
+export async function geometryOf(scenario: Scenario, window: OsWindow) {
+  return (await sizes(scenario, [window.pid])).get(`${window.pid}/${window.osWindowId}`)!;
+}
+
+/** `tether focus` for the scenario's compositor and password file, as the test user. */
+export function startScenarioTracker(scenario: Scenario): Promise<TrackerProcess> {
+  return startTracker(
+    ["--compositor", scenario.session.kind, "--password-file", scenario.passwordFile],
+    scenario.session.trackerEnv,
+    { user: TEST_USER },
+  );
 }
 
 /**

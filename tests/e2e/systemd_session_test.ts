@@ -30,28 +30,48 @@ import { startUserManager, type UserManager } from "../support/user_manager.ts";
 
 const BIN = process.env.TETHER_BIN ?? join(REPO_ROOT, "dist", "tether");
 
-Deno.test("units under a real systemd --user: focus starts and stops with each sway session, the timer runs cleanup", async () => {
-  assert.ok(existsSync(BIN), `${BIN} is missing: bash scripts/build.sh compile`);
+/** A home and a runtime dir of the test user, both removed when the test's scope ends. */
+async function testUserHome() {
   const { uid, gid } = userIds();
   const home = mkdtempSync(join(tmpdir(), "tether-systemd-home-"));
   chownSync(home, uid, gid);
   const runtimeDir = await makeRuntimeDir();
-  const env = { HOME: home, XDG_CONFIG_HOME: join(home, ".config"), XDG_RUNTIME_DIR: runtimeDir };
+  return {
+    home,
+    runtimeDir,
+    env: { HOME: home, XDG_CONFIG_HOME: join(home, ".config"), XDG_RUNTIME_DIR: runtimeDir },
+    [Symbol.asyncDispose]: () => {
+      rmSync(home, { recursive: true, force: true });
+      rmSync(runtimeDir, { recursive: true, force: true });
+      return Promise.resolve();
+    },
+  };
+}
+
+/** `tether systemd install <args>` as the test user: it succeeds and prints each exec line. */
+async function installUnits(
+  env: Record<string, string>,
+  args: string[],
+  execLines: readonly string[],
+): Promise<void> {
+  const install = await runAsUser(TEST_USER, [BIN, "systemd", "install", ...args], env);
+  assert.equal(install.code, 0, install.stderr);
+  for (const line of execLines) {
+    assert.ok(install.stdout.includes(`  ${line}\n`), install.stdout);
+  }
+}
+
+Deno.test("units under a real systemd --user: focus starts and stops with each sway session, the timer runs cleanup", async () => {
+  assert.ok(existsSync(BIN), `${BIN} is missing: bash scripts/build.sh compile`);
+  await using user = await testUserHome();
+  const { home, runtimeDir, env } = user;
   const startedAt = Date.now();
   let manager: UserManager | null = null;
   let sway: SwayInstance | null = null;
   try {
-    const install = await runAsUser(
-      TEST_USER,
-      [BIN, "systemd", "install", "--compositor", "sway"],
-      env,
-    );
-    assert.equal(install.code, 0, install.stderr);
-    for (const line of SWAY_EXEC_LINES) {
-      assert.ok(install.stdout.includes(`  ${line}\n`), install.stdout);
-    }
+    await installUnits(env, ["--compositor", "sway"], SWAY_EXEC_LINES);
     // A stale sway socket (its PID in the name is gone) for the timer's cleanup to remove.
-    const stale = join(runtimeDir, `sway-ipc.${uid}.4194000.sock`);
+    const stale = join(runtimeDir, `sway-ipc.${userIds().uid}.4194000.sock`);
     await createStaleSockets([stale], { user: TEST_USER });
 
     manager = await startUserManager({ runtimeDir, home });
@@ -125,8 +145,6 @@ Deno.test("units under a real systemd --user: focus starts and stops with each s
     if (sway !== null) await (sway as SwayInstance).stop();
     await manager?.stop();
     assert.ok(manager === null || !pidExists(manager.pid));
-    rmSync(home, { recursive: true, force: true });
-    rmSync(runtimeDir, { recursive: true, force: true });
   }
 });
 
@@ -154,16 +172,12 @@ ExecStart=${deno} run --allow-all --no-check --quiet ${main}
 
 Deno.test("units under a real systemd --user: niri's own unit starts and stops the focus service with it", async () => {
   assert.ok(existsSync(BIN), `${BIN} is missing: bash scripts/build.sh compile`);
-  const { uid, gid } = userIds();
-  const home = mkdtempSync(join(tmpdir(), "tether-systemd-home-"));
-  chownSync(home, uid, gid);
-  const runtimeDir = await makeRuntimeDir();
-  const env = { HOME: home, XDG_CONFIG_HOME: join(home, ".config"), XDG_RUNTIME_DIR: runtimeDir };
+  await using user = await testUserHome();
+  const { home, runtimeDir, env } = user;
   let manager: UserManager | null = null;
   try {
     // The default install: --compositor auto, which waits for niri under systemd.
-    const install = await runAsUser(TEST_USER, [BIN, "systemd", "install"], env);
-    assert.equal(install.code, 0, install.stderr);
+    await installUnits(env, [], []);
     const write = await runAsUser(
       TEST_USER,
       ["tee", join(home, ".config", "systemd", "user", "niri.service")],
@@ -205,30 +219,17 @@ Deno.test("units under a real systemd --user: niri's own unit starts and stops t
     }
   } finally {
     await manager?.stop();
-    rmSync(home, { recursive: true, force: true });
-    rmSync(runtimeDir, { recursive: true, force: true });
   }
 });
 
 Deno.test("units under a real systemd --user: i3's two config lines start and stop the focus service with i3", async () => {
   assert.ok(existsSync(BIN), `${BIN} is missing: bash scripts/build.sh compile`);
-  const { uid, gid } = userIds();
-  const home = mkdtempSync(join(tmpdir(), "tether-systemd-home-"));
-  chownSync(home, uid, gid);
-  const runtimeDir = await makeRuntimeDir();
-  const env = { HOME: home, XDG_CONFIG_HOME: join(home, ".config"), XDG_RUNTIME_DIR: runtimeDir };
+  await using user = await testUserHome();
+  const { home, runtimeDir, env } = user;
   let manager: UserManager | null = null;
   let i3: I3Instance | null = null;
   try {
-    const install = await runAsUser(
-      TEST_USER,
-      [BIN, "systemd", "install", "--compositor", "i3"],
-      env,
-    );
-    assert.equal(install.code, 0, install.stderr);
-    for (const line of I3_EXEC_LINES) {
-      assert.ok(install.stdout.includes(`  ${line}\n`), install.stdout);
-    }
+    await installUnits(env, ["--compositor", "i3"], I3_EXEC_LINES);
     manager = await startUserManager({ runtimeDir, home });
     const enable = await manager.systemctl(["enable", "tether-focus.service"]);
     assert.equal(enable.code, 0, enable.stderr);
@@ -259,7 +260,5 @@ Deno.test("units under a real systemd --user: i3's two config lines start and st
   } finally {
     if (i3 !== null) await (i3 as I3Instance).stop();
     await manager?.stop();
-    rmSync(home, { recursive: true, force: true });
-    rmSync(runtimeDir, { recursive: true, force: true });
   }
 });
