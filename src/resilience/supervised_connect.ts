@@ -1,5 +1,5 @@
-import type { Clock, TimerHandle } from "./clock.ts";
-import { ConnectionError } from "./errors.ts";
+import type { Clock } from "./clock.ts";
+import { deadline } from "./deadline.ts";
 
 /** What a supervisor's `connect` hook returns: the connection and how to learn that it was lost. */
 export interface SupervisedConnection<C> {
@@ -51,9 +51,6 @@ export async function supervisedConnect<C>(
   options: SupervisedConnectOptions<C>,
 ): Promise<SupervisedConnection<C>> {
   const { name, timeoutMs, clock, signal } = options;
-  const attempt = new AbortController();
-  const onStop = () => attempt.abort(signal.reason);
-  signal.addEventListener("abort", onStop, { once: true });
   let delivered: C | null = null;
   let closed = false;
   const closeDelivered = () => {
@@ -61,38 +58,32 @@ export async function supervisedConnect<C>(
     closed = true;
     options.close(delivered);
   };
-  const work = (async () => {
-    const supervised = await options.hooks.connect(attempt.signal);
-    delivered = supervised.connection;
-    attempt.signal.throwIfAborted();
-    await options.hooks.restore?.(supervised.connection, attempt.signal);
-    attempt.signal.throwIfAborted();
-    return supervised;
-  })();
-  // Whenever the attempt fails — by itself, on timeout or stop, even after we stopped waiting
-  // for it — a connection it delivered is closed.
-  work.catch(closeDelivered);
-  let timer: TimerHandle | null = null;
-  const deadline = new Promise<never>((_, reject) => {
-    attempt.signal.addEventListener("abort", () => reject(attempt.signal.reason), { once: true });
-    if (timeoutMs > 0) {
-      timer = clock.setTimeout(() => {
-        attempt.abort(
-          new ConnectionError(
-            "timeout",
-            `${name}: not connected within ${timeoutMs} ms (connect and restore)`,
-          ),
-        );
-      }, timeoutMs);
-    }
-  });
   try {
-    return await Promise.race([work, deadline]);
+    return await deadline(
+      async (attempt) => {
+        try {
+          const supervised = await options.hooks.connect(attempt);
+          delivered = supervised.connection;
+          attempt.throwIfAborted();
+          await options.hooks.restore?.(supervised.connection, attempt);
+          attempt.throwIfAborted();
+          return supervised;
+        } catch (error) {
+          // Whenever the attempt fails — by itself, on timeout or stop, even after we stopped
+          // waiting for it — a connection it delivered is closed.
+          closeDelivered();
+          throw error;
+        }
+      },
+      timeoutMs > 0 ? timeoutMs : Infinity,
+      {
+        clock,
+        signal,
+        timeoutMessage: `${name}: not connected within ${timeoutMs} ms (connect and restore)`,
+      },
+    );
   } catch (error) {
     closeDelivered();
     throw error;
-  } finally {
-    if (timer !== null) clock.clearTimeout(timer);
-    signal.removeEventListener("abort", onStop);
   }
 }
