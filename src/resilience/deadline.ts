@@ -15,6 +15,11 @@ export interface DeadlineOptions {
    * `sway 812: no reply within 1000 ms`. @default `no answer within ${timeoutMs} ms`
    */
   timeoutMessage?: string;
+  /**
+   * The error for a passed deadline when it is not a `timeout` (a full pool's `busy`);
+   * `timeoutMessage` is then unused. @default a `timeout` {@link ConnectionError}
+   */
+  onTimeout?: () => unknown;
   /** Background work (health pings): the timeout timer does not keep the process alive. @default false */
   unref?: boolean;
 }
@@ -102,10 +107,11 @@ export function deadlineSignal(timeoutMs: number, options: DeadlineOptions = {})
     ? clock.setTimeout(
       () =>
         cutOff(
-          new ConnectionError(
-            "timeout",
-            options.timeoutMessage ?? `no answer within ${timeoutMs} ms`,
-          ),
+          options.onTimeout?.() ??
+            new ConnectionError(
+              "timeout",
+              options.timeoutMessage ?? `no answer within ${timeoutMs} ms`,
+            ),
         ),
       Math.max(0, timeoutMs),
       { unref: options.unref },

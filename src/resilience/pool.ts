@@ -26,7 +26,8 @@ import {
   poolStats,
   zeroCounters,
 } from "./pool_stats.ts";
-import { awaitWithin, ChangeWaiters } from "./pool_waiters.ts";
+import { ChangeWaiters } from "./pool_waiters.ts";
+import { deadline } from "./deadline.ts";
 
 /** Options for {@link KeyedPool}: the connector, the limits (see {@link PoolLimits}), the clock. */
 export interface PoolOptions<C> extends Partial<PoolLimits> {
@@ -435,14 +436,17 @@ export class KeyedPool<C> {
   /** Awaits `awaited` unless the acquire's deadline passes or its signal aborts first. */
   #wait(
     awaited: (stop: AbortSignal) => Promise<void>,
-    deadline: number | null,
+    deadlineAt: number | null,
     signal: AbortSignal | undefined,
     onDeadline: "busy" | "timeout",
     key: string,
   ): Promise<void> {
     const clock = this.#clock;
-    const onDeadlineError = () => acquireDeadlineError(onDeadline, key, this.#limits);
-    return awaitWithin(awaited, { deadline, signal, clock, onDeadline: onDeadlineError });
+    return deadline(awaited, deadlineAt === null ? Infinity : deadlineAt - clock.now(), {
+      clock,
+      signal,
+      onTimeout: () => acquireDeadlineError(onDeadline, key, this.#limits),
+    });
   }
 
   #scheduleReaper(): void {
