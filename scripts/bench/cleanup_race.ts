@@ -32,8 +32,15 @@ export interface RaceRound {
   caught: number;
   removed: number;
   leftUnraced: number;
-  /** Quarantine directories cleanup left behind (must be 0). */
+  /**
+   * Quarantine directories cleanup left behind: one when a file could not be put back because
+   * the racer had refilled its path (cleanup then reports it as failed), else 0.
+   */
   quarantines: number;
+  /** Files left inside those directories. */
+  quarantinedFiles: number;
+  /** `failed` entries that say a file could not be put back and where it now is. */
+  reportedStuck: number;
 }
 
 async function readUntil(reader: ReadableStreamDefaultReader<string>, marker: string) {
@@ -161,8 +168,15 @@ export async function raceRound(options: RaceOptions): Promise<RaceRound> {
     const caught = (report.kept as { reason: string }[]).filter((kept) =>
       /replaced|vanished/.test(kept.reason)
     ).length;
-    const quarantines = [...Deno.readDirSync(rt)].filter((entry) =>
+    const quarantineDirs = [...Deno.readDirSync(rt)].filter((entry) =>
       entry.name.startsWith(".tether-cleanup-")
+    );
+    const quarantinedFiles = quarantineDirs.reduce(
+      (count, dir) => count + [...Deno.readDirSync(`${rt}/${dir.name}`)].length,
+      0,
+    );
+    const reportedStuck = (report.failed as { error: { message: string } }[]).filter((failed) =>
+      /could not put it back/.test(failed.error.message)
     ).length;
     return {
       swaps: decoys.length,
@@ -172,7 +186,9 @@ export async function raceRound(options: RaceOptions): Promise<RaceRound> {
       caught,
       removed: report.removed.length,
       leftUnraced,
-      quarantines,
+      quarantines: quarantineDirs.length,
+      quarantinedFiles,
+      reportedStuck,
     };
   } finally {
     await Deno.remove(rt, { recursive: true });
